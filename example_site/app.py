@@ -1,0 +1,103 @@
+"""The example host application."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, flash, redirect, render_template, request, url_for
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_socketio import SocketIO
+
+from flask_livechat import BillingSummary, LiveChat
+
+from .models import User, db, seed_demo_data
+
+login_manager = LoginManager()
+login_manager.login_view = "login"
+socketio = SocketIO()
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    instance_path = os.environ.get("EXAMPLE_INSTANCE_PATH") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "instance"
+    )
+    app = Flask(__name__, instance_path=instance_path)
+    app.config.update(
+        SECRET_KEY=os.environ.get("SECRET_KEY", "example-site-only-not-secret"),
+        SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(app.instance_path, "example.sqlite3"),
+    )
+    app.config.update(config or {})
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    login_manager.init_app(app)
+    socketio.init_app(app, async_mode=app.config.get("ASYNC_MODE", "eventlet"))
+    with app.app_context():
+        db.create_all()
+        seed_demo_data()
+
+    # --- flask-livechat: the whole installation ------------------------------------------------
+    livechat = LiveChat(app, socketio=socketio)
+
+    @livechat.role_loader
+    def chat_role(user: User) -> str | None:
+        return user.staff_role
+
+    @livechat.billing_loader
+    def chat_billing(user: User) -> BillingSummary | None:
+        subscription = user.subscription
+        if subscription is None:
+            return None
+        last = max(subscription.payments, key=lambda payment: payment.paid_on, default=None)
+        return BillingSummary(
+            plan=subscription.plan,
+            status=subscription.status,
+            renews_on=subscription.renews_on,
+            card_brand=last and last.card_brand,
+            card_last4=last and last.card_last4,
+        )
+
+    # ---------------------------------------------------------------------------------------------
+
+    register_views(app)
+    return app
+
+
+def register_views(app: Flask) -> None:
+    @app.get("/")
+    def home() -> str:
+        return render_template("home.html")
+
+    @app.get("/pricing")
+    def pricing() -> str:
+        return render_template("pricing.html")
+
+    @app.get("/account")
+    @login_required
+    def account() -> str:
+        return render_template("account.html", user=current_user)
+
+    @app.route("/login", methods=["GET", "POST"])
+    def login() -> Any:
+        if request.method == "POST":
+            user = db.session.scalar(db.select(User).filter_by(email=request.form.get("email", "")))
+            if user is not None and user.check_password(request.form.get("password", "")):
+                login_user(user)
+                next_url = request.args.get("next", "")
+                # Only local paths: an open redirect on a login form is a phishing aid.
+                if not next_url.startswith("/") or next_url.startswith("//"):
+                    next_url = url_for("home")
+                return redirect(next_url)
+            flash("Wrong email or password.")
+        return render_template("login.html")
+
+    @app.post("/logout")
+    def logout() -> Any:
+        logout_user()
+        return redirect(url_for("home"))

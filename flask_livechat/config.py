@@ -1,0 +1,70 @@
+"""Every ``LIVECHAT_*`` key, its default, and the checks that make a bad config fail at start-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+DAY = 24 * 60 * 60
+
+#: Defaults set with ``app.config.setdefault`` in ``init_app``; docs/configuration.md explains each.
+DEFAULTS: dict[str, Any] = {
+    "LIVECHAT_DATABASE_URL": None,
+    "LIVECHAT_URL_PREFIX": "/livechat",
+    "LIVECHAT_ASYNC_MODE": None,
+    "LIVECHAT_SOCKETIO_PATH": "socket.io",
+    "LIVECHAT_MESSAGE_QUEUE": None,
+    "LIVECHAT_ALLOWED_ORIGINS": None,
+    "LIVECHAT_MAX_MESSAGE_LENGTH": 4000,
+    "LIVECHAT_MAX_HTTP_BUFFER_SIZE": 64 * 1024,
+    "LIVECHAT_VISITOR_COOKIE_NAME": "livechat_visitor",
+    "LIVECHAT_VISITOR_COOKIE_MAX_AGE": 365 * DAY,
+    "LIVECHAT_VISITOR_COOKIE_SALT": "flask-livechat.visitor",
+    "LIVECHAT_VISIT_TIMEOUT": 30 * 60,
+    "LIVECHAT_TRACK_PAGE_VIEWS": True,
+    "LIVECHAT_INJECT_WIDGET": True,
+    "LIVECHAT_INJECT_EXCLUDE_PREFIXES": (),
+    "LIVECHAT_LOGIN_VIEW": None,
+}
+
+_POSITIVE_INTS = (
+    "LIVECHAT_MAX_MESSAGE_LENGTH",
+    "LIVECHAT_MAX_HTTP_BUFFER_SIZE",
+    "LIVECHAT_VISITOR_COOKIE_MAX_AGE",
+    "LIVECHAT_VISIT_TIMEOUT",
+)
+
+
+class ConfigError(ValueError):
+    """A ``LIVECHAT_*`` value that cannot work; raised by ``init_app`` so the host sees it at start-up."""
+
+
+def apply_defaults(app: Flask) -> None:
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+
+
+def validate(app: Flask) -> None:
+    config = app.config
+    for key in _POSITIVE_INTS:
+        value = config[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ConfigError(f"{key} must be a positive integer, got {value!r}.")
+    if config["LIVECHAT_MAX_MESSAGE_LENGTH"] * 4 > config["LIVECHAT_MAX_HTTP_BUFFER_SIZE"]:
+        raise ConfigError(
+            "LIVECHAT_MAX_HTTP_BUFFER_SIZE must hold a message of LIVECHAT_MAX_MESSAGE_LENGTH characters "
+            "(4 bytes each in UTF-8): raise the buffer or lower the message length."
+        )
+    prefix = config["LIVECHAT_URL_PREFIX"]
+    if not isinstance(prefix, str) or not prefix.startswith("/") or prefix.endswith("/"):
+        raise ConfigError(f"LIVECHAT_URL_PREFIX must start with '/' and not end with one, got {prefix!r}.")
+    excluded = config["LIVECHAT_INJECT_EXCLUDE_PREFIXES"]
+    if isinstance(excluded, str) or not all(isinstance(p, str) for p in excluded):
+        raise ConfigError(
+            "LIVECHAT_INJECT_EXCLUDE_PREFIXES must be a list of path prefixes such as ['/admin']."
+        )
+    if not app.config.get("SECRET_KEY"):
+        raise ConfigError(
+            "flask-livechat signs its visitor cookie with SECRET_KEY: set app.config['SECRET_KEY']."
+        )

@@ -1,0 +1,58 @@
+"""Errors with a code shared by socket acks and HTTP responses, so clients handle both the same way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound, ServiceUnavailable
+
+
+class LiveChatError(Exception):
+    """Base of every error the extension raises on purpose; ``error_code`` is the stable wire code.
+
+    (Not ``code``: werkzeug's HTTP exceptions use that for the status, and the HTTP twins below inherit it.)
+    """
+
+    error_code = "error"
+    message = "The request could not be handled."
+
+    def __init__(self, message: str | None = None, fields: dict[str, Any] | None = None) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.fields = fields or {}
+
+    def to_ack(self) -> dict[str, Any]:
+        return {
+            "ok": False,
+            "error": {"code": self.error_code, "message": self.message, "fields": self.fields},
+        }
+
+
+class InvalidPayload(LiveChatError, BadRequest):
+    error_code = "invalid"
+    message = "The payload is not valid: see fields."
+
+
+class UnknownEvent(LiveChatError, BadRequest):
+    error_code = "unknown_event"
+    message = "There is no such event in this namespace."
+
+
+class NotFoundError(LiveChatError, NotFound):
+    error_code = "not_found"
+    message = "No such conversation, or it is not yours."
+
+
+class ForbiddenError(LiveChatError, Forbidden):
+    error_code = "forbidden"
+    message = "Your role does not allow this."
+
+
+class StoreUnavailable(LiveChatError, ServiceUnavailable):
+    error_code = "unavailable"
+    message = "The chat store cannot be reached right now; nothing was stored, please retry."
+
+
+class InternalError(LiveChatError):
+    error_code = "internal"
+    message = "Something went wrong on the server; nothing was stored."

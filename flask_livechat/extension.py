@@ -1,0 +1,120 @@
+"""The ``LiveChat`` extension object and the per-app state it keeps in ``app.extensions["livechat"]``."""
+
+from __future__ import annotations
+
+import os
+import weakref
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from flask import Flask
+from flask_socketio import SocketIO
+
+from . import capture, cli, config, inject
+from .host import BillingLoader, RoleLoader, UserLoader, flask_login_user, no_billing, role_attribute
+from .realtime.agent import AgentNamespace
+from .realtime.ordering import SendOrder
+from .realtime.visitor import VisitorNamespace
+from .services.chat import ChatService
+from .services.visitors import VisitorService
+from .state import LiveChatState, current_livechat
+from .store import Store
+from .views.agent import create_blueprint
+
+__all__ = ["LiveChat", "current_livechat"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: SocketIO servers that already carry our namespaces (several apps may share one server).
+_servers_with_namespaces: weakref.WeakSet[SocketIO] = weakref.WeakSet()
+
+
+def database_url(app: Flask) -> str:
+    url = app.config["LIVECHAT_DATABASE_URL"]
+    if url:
+        return str(url)
+    os.makedirs(app.instance_path, exist_ok=True)
+    return "sqlite:///" + os.path.join(app.instance_path, "livechat.sqlite3")
+
+
+class LiveChat:
+    """Live chat for a Flask app: ``LiveChat(app)``, or ``livechat = LiveChat()`` then ``init_app(app)``.
+
+    ``socketio`` is the host's ``SocketIO`` when it has one; otherwise the app's registered SocketIO is used,
+    or one is created from the ``LIVECHAT_*`` socket settings. Host seams are registered with the
+    ``user_loader``, ``role_loader`` and ``billing_loader`` decorators.
+    """
+
+    def __init__(self, app: Flask | None = None, socketio: SocketIO | None = None) -> None:
+        self._socketio = socketio
+        self.load_user: UserLoader = flask_login_user
+        self.load_role: RoleLoader = role_attribute
+        self.load_billing: BillingLoader = no_billing
+        if app is not None:
+            self.init_app(app)
+
+    def user_loader(self, callback: F) -> F:
+        """Registers the ``UserLoader``: who is logged in to the host right now."""
+        self.load_user = cast(UserLoader, callback)
+        return callback
+
+    def role_loader(self, callback: F) -> F:
+        """Registers the ``RoleLoader``: which host users are agents or admins."""
+        self.load_role = cast(RoleLoader, callback)
+        return callback
+
+    def billing_loader(self, callback: F) -> F:
+        """Registers the ``BillingLoader``: a customer's plan and card summary, shown to agents."""
+        self.load_billing = cast(BillingLoader, callback)
+        return callback
+
+    def init_app(self, app: Flask) -> None:
+        if "livechat" in app.extensions:
+            raise RuntimeError(
+                "flask-livechat is already set up on this app. Create one LiveChat per app and call "
+                "init_app once; reach it later through current_livechat."
+            )
+        config.apply_defaults(app)
+        config.validate(app)
+
+        store = Store(database_url(app))
+        store.create_all()
+        socketio = self._socketio or app.extensions.get("socketio") or self._create_socketio(app)
+        self._register_namespaces(socketio, app)
+
+        app.extensions["livechat"] = LiveChatState(
+            livechat=self,
+            store=store,
+            socketio=socketio,
+            visitors=VisitorService(store, visit_timeout_seconds=app.config["LIVECHAT_VISIT_TIMEOUT"]),
+            chat=ChatService(store),
+            send_order=SendOrder(socketio),
+        )
+        app.register_blueprint(create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
+        capture.init_app(app)
+        inject.init_app(app)
+        app.cli.add_command(cli.livechat_group)
+
+    @staticmethod
+    def _create_socketio(app: Flask) -> SocketIO:
+        options = {
+            "async_mode": app.config["LIVECHAT_ASYNC_MODE"],
+            "path": app.config["LIVECHAT_SOCKETIO_PATH"],
+            "message_queue": app.config["LIVECHAT_MESSAGE_QUEUE"],
+            "cors_allowed_origins": app.config["LIVECHAT_ALLOWED_ORIGINS"],
+            "max_http_buffer_size": app.config["LIVECHAT_MAX_HTTP_BUFFER_SIZE"],
+        }
+        return SocketIO(app, **{key: value for key, value in options.items() if value is not None})
+
+    @staticmethod
+    def _register_namespaces(socketio: SocketIO, app: Flask) -> None:
+        if socketio.server is None:
+            # The host will call socketio.init_app later: our limits become its defaults.
+            socketio.server_options.setdefault(
+                "max_http_buffer_size", app.config["LIVECHAT_MAX_HTTP_BUFFER_SIZE"]
+            )
+        if socketio in _servers_with_namespaces:
+            return
+        socketio.on_namespace(VisitorNamespace())
+        socketio.on_namespace(AgentNamespace())
+        _servers_with_namespaces.add(socketio)

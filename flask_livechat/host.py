@@ -1,0 +1,89 @@
+"""The host's seams: who is logged in, what role they have, and their billing summary.
+
+Each seam is a small callback registered with a decorator on the ``LiveChat`` object, like Flask-Login's
+``user_loader``. Every callback answers ``None`` for "nobody" or "nothing"; none should raise for an
+ordinary miss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal, Protocol
+
+from flask import current_app
+
+Role = Literal["agent", "admin"]
+ROLES: tuple[Role, ...] = ("agent", "admin")
+
+
+class UserLoader(Protocol):
+    """Returns the host's current user object for this request, or ``None`` when nobody is logged in."""
+
+    def __call__(self) -> Any | None: ...
+
+
+class RoleLoader(Protocol):
+    """Returns ``"agent"``, ``"admin"`` or ``None`` for a user returned by the ``UserLoader``."""
+
+    def __call__(self, user: Any) -> Role | None: ...
+
+
+@dataclass(frozen=True)
+class BillingSummary:
+    """What agents may see of a customer's billing: never a full card number."""
+
+    plan: str | None = None
+    status: str | None = None
+    renews_on: date | None = None
+    card_brand: str | None = None
+    card_last4: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.card_last4 is not None and (len(self.card_last4) != 4 or not self.card_last4.isdigit()):
+            raise ValueError("card_last4 must be exactly the last four digits of the card")
+
+
+class BillingLoader(Protocol):
+    """Returns the ``BillingSummary`` of a host user, or ``None`` when they have none."""
+
+    def __call__(self, user: Any) -> BillingSummary | None: ...
+
+
+def flask_login_user() -> Any | None:
+    """Default ``UserLoader``: Flask-Login's ``current_user`` when installed and authenticated."""
+    if not hasattr(current_app, "login_manager"):
+        return None  # Flask-Login is not installed, or not set up on this app
+    from flask_login import current_user
+
+    user = current_user._get_current_object() if current_user else None
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user
+
+
+def role_attribute(user: Any) -> Role | None:
+    """Default ``RoleLoader``: the user's ``livechat_role`` attribute, when it names a role."""
+    role = getattr(user, "livechat_role", None)
+    return role if role in ROLES else None
+
+
+def no_billing(user: Any) -> BillingSummary | None:
+    """Default ``BillingLoader``: the host has not told us about billing."""
+    return None
+
+
+def user_id(user: Any) -> str | None:
+    """A stable string id for a host user: Flask-Login's ``get_id()``, else ``id``."""
+    getter = getattr(user, "get_id", None)
+    value = getter() if callable(getter) else getattr(user, "id", None)
+    return None if value is None else str(value)
+
+
+def display_name(user: Any) -> str:
+    """The name agents show to visitors: ``name``, else ``email``, else "Agent"."""
+    for attribute in ("name", "display_name", "email"):
+        value = getattr(user, attribute, None)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:200]
+    return "Agent"

@@ -1,0 +1,72 @@
+"""Puts the widget's loader tag on host pages, or lets the host place it by hand."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, Response, current_app, g, request, url_for
+from markupsafe import Markup
+
+from . import __version__
+from .pages import is_host_page
+from .state import current_livechat
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
+_NONCE = re.compile(r"'nonce-([A-Za-z0-9+/=_-]+)'")
+
+
+def no_widget(view: F) -> F:
+    """Marks a view whose pages must not carry the chat widget (checkout, embedded pages…)."""
+    view._livechat_no_widget = True  # type: ignore[attr-defined]
+    return view
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_inject)
+    app.add_template_global(livechat_script)
+
+
+def csp_nonce(response: Response | None) -> str | None:
+    """The host's script nonce: from the response's CSP header, else from Flask-Talisman or ``g``."""
+    if response is not None:
+        for header in ("Content-Security-Policy", "Content-Security-Policy-Report-Only"):
+            match = _NONCE.search(response.headers.get(header, ""))
+            if match:
+                return match.group(1)
+    nonce = getattr(request, "csp_nonce", None) or g.get("csp_nonce")
+    return nonce if isinstance(nonce, str) else None
+
+
+def _script_tag(nonce: str | None) -> Markup:
+    source = url_for("livechat.static", filename="widget.js", v=__version__)
+    nonce_attribute = Markup(' nonce="{}"').format(nonce) if nonce else ""
+    return Markup('<script defer src="{}" data-livechat data-socketio-path="{}"{}></script>').format(
+        source, current_livechat.socketio_path, nonce_attribute
+    )
+
+
+def livechat_script() -> Markup:
+    """Jinja global: ``{{ livechat_script() }}`` places the loader by hand; automatic injection then skips."""
+    g._livechat_script_placed = True
+    return _script_tag(csp_nonce(None))
+
+
+def _inject(response: Response) -> Response:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config["LIVECHAT_INJECT_WIDGET"] or g.get("_livechat_script_placed"):
+        return response
+    view = app.view_functions.get(request.endpoint or "")
+    if getattr(view, "_livechat_no_widget", False) or not is_host_page(app, request, response):
+        return response
+    body = response.get_data()
+    matches = list(_BODY_END.finditer(body))
+    if not matches:
+        return response
+    at = matches[-1].start()
+    tag = str(_script_tag(csp_nonce(response))).encode()
+    response.set_data(body[:at] + tag + body[at:])
+    return response

@@ -1,0 +1,1 @@
+"""Socket.IO adapters: validate, call a service, emit. No rules live here."""

@@ -1,0 +1,93 @@
+"""The agent namespace ``/livechat-agent``: the console's side of docs/protocol.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_socketio import join_room
+
+from ..host import display_name, user_id
+from ..schemas import (
+    AgentHelloSchema,
+    AgentSendMessageSchema,
+    JoinConversationSchema,
+    conversation_schema,
+    load,
+    message_schema,
+)
+from ..services.chat import Agent
+from ..state import current_livechat
+from .base import Ack, LiveChatNamespace, client_event
+from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, conversation_room
+
+_hello_schema = AgentHelloSchema()
+_join_schema = JoinConversationSchema()
+
+
+def current_agent() -> Agent | None:
+    """The logged-in host user as an ``Agent``, or ``None`` when they are not staff."""
+    livechat = current_livechat.livechat
+    user = livechat.load_user()
+    if user is None:
+        return None
+    role = livechat.load_role(user)
+    identifier = user_id(user)
+    if role is None or identifier is None:
+        return None
+    return Agent(user_id=identifier, name=display_name(user), role=role)
+
+
+class AgentNamespace(LiveChatNamespace):
+    client_events = frozenset({"hello", "join_conversation", "send_message"})
+
+    def __init__(self) -> None:
+        super().__init__(AGENT_NAMESPACE)
+
+    def on_connect(self, auth: Any = None) -> None:
+        agent = current_agent()
+        if agent is None:
+            raise ConnectionRefusedError(
+                {"code": "forbidden", "message": "Log in as an agent or admin to use the console."}
+            )
+        self.connection()["agent"] = agent
+        join_room(AGENTS_ROOM)
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        self.forget_connection()
+
+    def _agent(self) -> Agent:
+        agent: Agent = self.connection()["agent"]
+        return agent
+
+    @client_event
+    def on_hello(self, payload: Any) -> Ack:
+        load(_hello_schema, payload)
+        agent = self._agent()
+        conversations = current_livechat.chat.open_conversations(agent)
+        return {
+            "ok": True,
+            "agent": {"name": agent.name, "role": agent.role},
+            "conversations": conversation_schema.dump(conversations, many=True),
+        }
+
+    @client_event
+    def on_join_conversation(self, payload: Any) -> Ack:
+        data = load(_join_schema, payload)
+        conversation, messages = current_livechat.chat.join(self._agent(), data["conversation_id"])
+        join_room(conversation_room(conversation.id))
+        return {
+            "ok": True,
+            "conversation": conversation_schema.dump(conversation),
+            "messages": message_schema.dump(messages, many=True),
+        }
+
+    @client_event
+    def on_send_message(self, payload: Any) -> Ack:
+        agent = self._agent()
+        return self.send_in_order(
+            payload,
+            AgentSendMessageSchema,
+            lambda data: current_livechat.chat.send_agent_message(
+                agent, data["conversation_id"], client_id=data["client_id"], body=data["body"]
+            ),
+        )

@@ -1,0 +1,99 @@
+"""What every flask-livechat namespace shares: one payload per event, acks for every outcome."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar, cast
+
+from flask import current_app, request
+from flask_socketio import Namespace
+
+from ..errors import InternalError, InvalidPayload, LiveChatError, UnknownEvent
+from ..schemas import SendMessageSchema, load, message_schema, send_schema
+from ..state import current_livechat
+from ..store.repository import StoredMessage
+from .broadcast import broadcast_stored
+
+logger = logging.getLogger("flask_livechat")
+
+Handler = TypeVar("Handler", bound=Callable[..., dict[str, Any]])
+Ack = dict[str, Any]
+
+
+def client_event(handler: Handler) -> Handler:
+    """Turns a handler of one payload into one that always answers with an ack and never raises.
+
+    Errors the client caused become their error ack and are not logged as failures; anything else is a bug,
+    logged with its traceback (but without the payload, which may hold personal data) and acked as
+    ``internal``.
+    """
+
+    @functools.wraps(handler)
+    def wrapper(self: LiveChatNamespace, *args: Any) -> Ack:
+        if len(args) > 1:
+            return InvalidPayload(fields={"_schema": ["Send exactly one payload object."]}).to_ack()
+        try:
+            return handler(self, args[0] if args else None)
+        except LiveChatError as error:
+            return error.to_ack()
+        except Exception:
+            logger.exception("flask-livechat: %s %s failed", self.namespace, handler.__name__)
+            return InternalError().to_ack()
+
+    return cast(Handler, wrapper)
+
+
+class LiveChatNamespace(Namespace):  # type: ignore[misc]
+    #: The client events this namespace answers; anything else gets an ``unknown_event`` ack.
+    client_events: ClassVar[frozenset[str]] = frozenset()
+
+    def trigger_event(self, event: Any, *args: Any) -> Any:
+        if event in ("connect", "disconnect") or event in self.client_events:
+            return super().trigger_event(event, *args)
+        return UnknownEvent(f"This namespace has no event named {str(event)[:64]!r}.").to_ack()
+
+    def __init__(self, namespace: str) -> None:
+        super().__init__(namespace)
+        # Who is behind each connection, kept here rather than in the host's Flask session, which may be
+        # shared with HTTP (server-side sessions) and must not carry chat identities.
+        self._connections: dict[str, dict[str, Any]] = {}
+
+    def connection(self) -> dict[str, Any]:
+        """What the connect handler learned about the current connection."""
+        return self._connections.setdefault(current_sid(), {})
+
+    def forget_connection(self) -> None:
+        self._connections.pop(current_sid(), None)
+        current_livechat.send_order.forget(current_sid())
+
+    def send_in_order(
+        self,
+        payload: Any,
+        schema_class: type[SendMessageSchema],
+        store: Callable[[dict[str, Any]], StoredMessage],
+    ) -> Ack:
+        """Validates, stores (persist first), broadcasts, then acks: in this connection's send order."""
+        state = current_livechat
+        with state.send_order.turn(current_sid(), peek_client_seq(payload)):
+            data = load(send_schema(schema_class, current_app.config["LIVECHAT_MAX_MESSAGE_LENGTH"]), payload)
+            stored = store(data)
+            try:
+                broadcast_stored(state.socketio, state.chat, stored)
+            except Exception:
+                # Stored is stored: the sender still gets its ack, and others catch up when they resume.
+                logger.exception("flask-livechat: message %s stored but not broadcast", stored.message.id)
+        return {"ok": True, "message": message_schema.dump(stored.message)}
+
+
+def current_sid() -> str:
+    """The Socket.IO session id Flask-SocketIO puts on the request of an event."""
+    sid: str = request.sid  # type: ignore[attr-defined]
+    return sid
+
+
+def peek_client_seq(payload: Any) -> int | None:
+    """The ``client_seq`` of a payload not yet validated, so even an invalid send keeps its place in line."""
+    value = payload.get("client_seq") if isinstance(payload, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None

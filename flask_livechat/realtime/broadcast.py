@@ -1,0 +1,29 @@
+"""Pushes stored messages to everyone who may see them. Called only after the store has committed."""
+
+from __future__ import annotations
+
+from flask_socketio import SocketIO
+
+from ..schemas import conversation_schema, message_schema
+from ..services.chat import ChatService
+from ..store.repository import StoredMessage
+from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, VISITOR_NAMESPACE, conversation_room, visitor_room
+
+
+def broadcast_stored(socketio: SocketIO, chat: ChatService, stored: StoredMessage) -> None:
+    if stored.duplicate:
+        return  # already broadcast when it was first stored
+    payload = message_schema.dump(stored.message)
+    conversation = stored.conversation
+    socketio.emit(
+        "new_message", payload, to=visitor_room(conversation.visitor_id), namespace=VISITOR_NAMESPACE
+    )
+    socketio.emit("new_message", payload, to=conversation_room(conversation.id), namespace=AGENT_NAMESPACE)
+    summary = chat.summary(conversation.id)
+    if summary is not None:
+        socketio.emit(
+            "conversation_updated",
+            conversation_schema.dump(summary),
+            to=AGENTS_ROOM,
+            namespace=AGENT_NAMESPACE,
+        )

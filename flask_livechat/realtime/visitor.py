@@ -1,0 +1,66 @@
+"""The visitor namespace ``/livechat``: the widget's side of docs/protocol.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from flask_socketio import join_room
+
+from ..errors import StoreUnavailable
+from ..identity import visitor_id_from_request
+from ..schemas import (
+    SendMessageSchema,
+    VisitorHelloSchema,
+    conversation_state_schema,
+    load,
+    message_schema,
+)
+from ..state import current_livechat
+from .base import Ack, LiveChatNamespace, client_event
+from .rooms import VISITOR_NAMESPACE, visitor_room
+
+_hello_schema = VisitorHelloSchema()
+
+
+class VisitorNamespace(LiveChatNamespace):
+    client_events = frozenset({"hello", "send_message"})
+
+    def __init__(self) -> None:
+        super().__init__(VISITOR_NAMESPACE)
+
+    def on_connect(self, auth: Any = None) -> None:
+        state = current_livechat
+        try:
+            visitor = state.visitors.for_connection(visitor_id_from_request(current_app, request))
+        except StoreUnavailable:
+            raise ConnectionRefusedError(
+                {"code": StoreUnavailable.error_code, "message": StoreUnavailable.message}
+            ) from None
+        self.connection()["visitor_id"] = visitor.id
+        join_room(visitor_room(visitor.id))
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        self.forget_connection()
+
+    @client_event
+    def on_hello(self, payload: Any) -> Ack:
+        load(_hello_schema, payload)
+        conversation, messages = current_livechat.chat.visitor_state(self.connection()["visitor_id"])
+        return {
+            "ok": True,
+            "conversation": conversation_state_schema.dump(conversation) if conversation else None,
+            "messages": message_schema.dump(messages, many=True),
+            "agents_online": True,
+        }
+
+    @client_event
+    def on_send_message(self, payload: Any) -> Ack:
+        visitor_id = self.connection()["visitor_id"]
+        return self.send_in_order(
+            payload,
+            SendMessageSchema,
+            lambda data: current_livechat.chat.send_visitor_message(
+                visitor_id, client_id=data["client_id"], body=data["body"]
+            ),
+        )

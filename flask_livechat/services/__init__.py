@@ -1,0 +1,1 @@
+"""The rules of the chat; sockets, views and the CLI are thin adapters over these."""

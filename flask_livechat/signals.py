@@ -1,0 +1,13 @@
+"""Blinker signals for the host's side effects (notifications, CRM sync, audit)."""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: Sent when a visitor's first message opens a conversation.
+#: Sender: the Flask app. Keyword arguments: ``conversation`` (a ``ConversationRecord``).
+conversation_started = _signals.signal("livechat.conversation-started")
+
+#: Sent after a message is committed, before it is broadcast.
+#: Sender: the Flask app. Keyword arguments: ``message`` (a ``MessageRecord``).
+message_stored = _signals.signal("livechat.message-stored")

@@ -1,0 +1,1 @@
+"""HTTP adapters: the console page and the widget's static files."""

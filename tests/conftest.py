@@ -1,0 +1,152 @@
+"""Shared fixtures: a small host app with a test login, socket clients, and real servers on free ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask, session
+from flask.testing import FlaskClient
+from flask_socketio import SocketIO, SocketIOTestClient
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from flask_livechat import LiveChat
+from flask_livechat.state import LiveChatState
+
+ON_CI = os.environ.get("CI") == "true"
+
+HTML_PAGE = "<!doctype html><html><head><title>Home</title></head><body><h1>Welcome</h1></body></html>"
+
+
+def need(condition: bool, what: str) -> None:
+    """Skips on a developer's machine when a service or browser is missing; on CI that is a failure."""
+    if condition:
+        return
+    if ON_CI:
+        pytest.fail(f"CI must have {what}; .ci/run installs or starts it.")
+    pytest.skip(f"needs {what}")
+
+
+@dataclass
+class StaffUser:
+    """The test host's user model: just enough for the seams."""
+
+    id: str
+    name: str
+    role: str | None
+
+    @property
+    def livechat_role(self) -> str | None:
+        return self.role
+
+
+USERS = {
+    "ada": StaffUser("1", "Ada Agent", "agent"),
+    "bob": StaffUser("2", "Bob Admin", "admin"),
+    "carol": StaffUser("3", "Carol Customer", None),
+}
+
+
+def build_app(instance_path: str, **config: Any) -> Flask:
+    app = Flask("host", instance_path=instance_path)
+    app.config.update(SECRET_KEY="test-secret", LIVECHAT_ASYNC_MODE="threading", **config)
+    livechat = LiveChat()
+
+    @livechat.user_loader
+    def load_user() -> StaffUser | None:
+        return USERS.get(session.get("user", ""))
+
+    livechat.init_app(app)
+
+    @app.get("/")
+    def home() -> str:
+        return HTML_PAGE
+
+    @app.get("/login-as/<name>")
+    def login_as(name: str) -> str:
+        session["user"] = name
+        return "ok"
+
+    return app
+
+
+def livechat_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    marker = request.node.get_closest_marker("livechat_config")
+    return dict(marker.kwargs) if marker else {}
+
+
+@pytest.fixture
+def app(tmp_path: Any, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    app = build_app(str(tmp_path / "instance"), **livechat_config(request))
+    yield app
+    app.extensions["livechat"].store.dispose()
+
+
+@pytest.fixture
+def livechat(app: Flask) -> LiveChatState:
+    state: LiveChatState = app.extensions["livechat"]
+    return state
+
+
+@pytest.fixture
+def socketio(app: Flask) -> SocketIO:
+    server: SocketIO = app.extensions["socketio"]
+    return server
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def visitor(app: Flask, socketio: SocketIO, client: FlaskClient) -> Iterator[SocketIOTestClient]:
+    """A visitor who loaded a page (so has the cookie) and opened the widget's socket."""
+    client.get("/")
+    connection = socketio.test_client(app, namespace="/livechat", flask_test_client=client)
+    yield connection
+    if connection.is_connected("/livechat"):
+        connection.disconnect("/livechat")
+
+
+def agent_client(app: Flask, socketio: SocketIO, name: str = "ada") -> SocketIOTestClient:
+    http = app.test_client()
+    http.get(f"/login-as/{name}")
+    return socketio.test_client(app, namespace="/livechat-agent", flask_test_client=http)
+
+
+@pytest.fixture
+def agent(app: Flask, socketio: SocketIO) -> Iterator[SocketIOTestClient]:
+    connection = agent_client(app, socketio)
+    yield connection
+    if connection.is_connected("/livechat-agent"):
+        connection.disconnect("/livechat-agent")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    url: str
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    """The app on a real threaded HTTP server: real Origin checks, real concurrency, real WebSockets."""
+    port = free_port()
+    server: BaseWSGIServer = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(app=app, url=f"http://127.0.0.1:{port}")
+    server.shutdown()
+    thread.join(timeout=5)

@@ -1,0 +1,107 @@
+"""The agent namespace through the test client: roles, the live list, joining and replying."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask_socketio import SocketIO, SocketIOTestClient
+
+from tests.conftest import agent_client
+
+VISITOR_NS = "/livechat"
+AGENT_NS = "/livechat-agent"
+
+
+def visitor_says(visitor: SocketIOTestClient, body: str, client_id: str) -> dict[str, Any]:
+    ack = visitor.emit(
+        "send_message", {"client_id": client_id, "body": body}, namespace=VISITOR_NS, callback=True
+    )
+    assert ack["ok"], ack
+    return dict(ack["message"])
+
+
+@pytest.mark.parametrize("who", [None, "carol"])
+def test_non_agents_cannot_connect(app: Flask, socketio: SocketIO, who: str | None) -> None:
+    http = app.test_client()
+    if who:
+        http.get(f"/login-as/{who}")
+    connection = socketio.test_client(app, namespace=AGENT_NS, flask_test_client=http)
+    assert not connection.is_connected(AGENT_NS)
+
+
+def test_admins_are_agents_too(app: Flask, socketio: SocketIO) -> None:
+    admin = agent_client(app, socketio, "bob")
+    ack = admin.emit("hello", {}, namespace=AGENT_NS, callback=True)
+    assert ack["agent"] == {"name": "Bob Admin", "role": "admin"}
+
+
+def test_hello_lists_open_conversations_newest_first(
+    app: Flask, socketio: SocketIO, visitor: SocketIOTestClient, agent: SocketIOTestClient
+) -> None:
+    visitor_says(visitor, "first visitor", "c-first-01")
+    other_http = app.test_client()
+    other_http.get("/")
+    other = socketio.test_client(app, namespace=VISITOR_NS, flask_test_client=other_http)
+    visitor_says(other, "second visitor", "c-second-1")
+    ack = agent.emit("hello", {}, namespace=AGENT_NS, callback=True)
+    bodies = [c["last_message"]["body"] for c in ack["conversations"]]
+    assert bodies == ["second visitor", "first visitor"]
+    first = ack["conversations"][1]
+    assert first["status"] == "open" and first["visitor"]["visit_count"] == 1
+    assert first["visitor"]["returning"] is False
+
+
+def test_list_updates_live(visitor: SocketIOTestClient, agent: SocketIOTestClient) -> None:
+    agent.get_received(AGENT_NS)
+    message = visitor_says(visitor, "is this live?", "c-live-001")
+    updates = [e for e in agent.get_received(AGENT_NS) if e["name"] == "conversation_updated"]
+    assert [u["args"][0]["id"] for u in updates] == [message["conversation_id"]]
+    assert updates[0]["args"][0]["last_message"]["body"] == "is this live?"
+
+
+def test_agent_joins_and_replies_and_the_visitor_sees_it(
+    visitor: SocketIOTestClient, agent: SocketIOTestClient
+) -> None:
+    question = visitor_says(visitor, "Can I upgrade?", "c-upgrade1")
+    joined = agent.emit(
+        "join_conversation",
+        {"conversation_id": question["conversation_id"]},
+        namespace=AGENT_NS,
+        callback=True,
+    )
+    assert [m["body"] for m in joined["messages"]] == ["Can I upgrade?"]
+    visitor.get_received(VISITOR_NS)
+    reply = agent.emit(
+        "send_message",
+        {"conversation_id": question["conversation_id"], "client_id": "a-reply-01", "body": "Yes, any time."},
+        namespace=AGENT_NS,
+        callback=True,
+    )
+    assert reply["ok"] and reply["message"]["sender"] == "agent" and reply["message"]["author"] == "Ada Agent"
+    assert reply["message"]["seq"] == 2
+    pushed = visitor.get_received(VISITOR_NS)
+    assert [e["args"][0]["body"] for e in pushed if e["name"] == "new_message"] == ["Yes, any time."]
+    follow_up = visitor_says(visitor, "Thanks!", "c-thanks01")
+    agent_events = agent.get_received(AGENT_NS)
+    assert follow_up["id"] in [e["args"][0]["id"] for e in agent_events if e["name"] == "new_message"]
+
+
+@pytest.mark.parametrize(
+    ("event", "payload", "code"),
+    [
+        ("join_conversation", {"conversation_id": "does-not-exist"}, "not_found"),
+        ("join_conversation", {"conversation_id": "../../etc"}, "invalid"),
+        ("join_conversation", {}, "invalid"),
+        ("send_message", {"conversation_id": "nope", "client_id": "a-0000001", "body": "hi"}, "not_found"),
+        ("send_message", {"client_id": "a-0000001", "body": "hi"}, "invalid"),
+        ("hello", {"anything": 1}, "invalid"),
+        ("close_everything", {}, "unknown_event"),
+    ],
+)
+def test_bad_agent_events_get_error_acks(
+    agent: SocketIOTestClient, event: str, payload: Any, code: str
+) -> None:
+    ack = agent.emit(event, payload, namespace=AGENT_NS, callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == code

@@ -1,0 +1,136 @@
+"""The extension object: registration, config defaults and checks, SocketIO reuse, the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask_socketio import SocketIO
+
+from flask_livechat import LiveChat, current_livechat
+from flask_livechat.config import DEFAULTS, ConfigError
+
+DOCS = Path(__file__).parent.parent / "docs"
+
+
+def make_app(tmp_path: Any, **config: Any) -> Flask:
+    app = Flask("host", instance_path=str(tmp_path / "instance"))
+    app.config.update(SECRET_KEY="k", LIVECHAT_ASYNC_MODE="threading", **config)
+    return app
+
+
+def test_state_lives_in_app_extensions_not_on_the_object(tmp_path: Any) -> None:
+    app = make_app(tmp_path)
+    livechat = LiveChat()
+    livechat.init_app(app)
+    assert app.extensions["livechat"].livechat is livechat
+    assert not hasattr(livechat, "app")
+    with app.app_context():
+        assert current_livechat.store is app.extensions["livechat"].store
+
+
+def test_one_object_serves_two_apps(tmp_path: Any) -> None:
+    livechat = LiveChat()
+    first, second = make_app(tmp_path / "a"), make_app(tmp_path / "b")
+    livechat.init_app(first)
+    livechat.init_app(second)
+    assert first.extensions["livechat"].store is not second.extensions["livechat"].store
+
+
+def test_second_init_app_on_the_same_app_is_refused(tmp_path: Any) -> None:
+    app = make_app(tmp_path)
+    livechat = LiveChat(app)
+    with pytest.raises(RuntimeError, match="already set up"):
+        livechat.init_app(app)
+
+
+def test_every_default_is_set(tmp_path: Any) -> None:
+    app = make_app(tmp_path)
+    LiveChat(app)
+    for key, value in DEFAULTS.items():
+        if key != "LIVECHAT_ASYNC_MODE":  # make_app sets it
+            assert app.config[key] == value, key
+
+
+def test_every_default_is_documented() -> None:
+    with open(DOCS / "configuration.md", encoding="utf-8") as handle:
+        documented = handle.read()
+    missing = [key for key in DEFAULTS if f"`{key}`" not in documented]
+    assert missing == []
+
+
+def test_host_values_win_over_defaults(tmp_path: Any) -> None:
+    app = make_app(tmp_path, LIVECHAT_MAX_MESSAGE_LENGTH=500)
+    LiveChat(app)
+    assert app.config["LIVECHAT_MAX_MESSAGE_LENGTH"] == 500
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "complaint"),
+    [
+        ("LIVECHAT_MAX_MESSAGE_LENGTH", 0, "positive integer"),
+        ("LIVECHAT_VISIT_TIMEOUT", "30", "positive integer"),
+        ("LIVECHAT_URL_PREFIX", "chat/", "must start with"),
+        ("LIVECHAT_INJECT_EXCLUDE_PREFIXES", "/admin", "list of path prefixes"),
+        ("LIVECHAT_MAX_HTTP_BUFFER_SIZE", 1000, "must hold a message"),
+        ("SECRET_KEY", None, "SECRET_KEY"),
+    ],
+)
+def test_bad_config_fails_at_start_up(tmp_path: Any, key: str, value: Any, complaint: str) -> None:
+    app = make_app(tmp_path)
+    app.config[key] = value
+    with pytest.raises(ConfigError, match=complaint):
+        LiveChat(app)
+    assert "livechat" not in app.extensions
+
+
+def test_reuses_the_hosts_socketio(tmp_path: Any) -> None:
+    app = make_app(tmp_path)
+    socketio = SocketIO(app, async_mode="threading")
+    LiveChat(app, socketio=socketio)
+    assert app.extensions["livechat"].socketio is socketio
+    assert "/livechat" in socketio.server.namespace_handlers
+
+
+def test_finds_the_apps_registered_socketio(tmp_path: Any) -> None:
+    app = make_app(tmp_path)
+    socketio = SocketIO(app, async_mode="threading")
+    LiveChat(app)
+    assert app.extensions["livechat"].socketio is socketio
+
+
+def test_host_socketio_initialised_later_gets_our_buffer_limit(tmp_path: Any) -> None:
+    app = make_app(tmp_path)
+    socketio = SocketIO()
+    LiveChat(app, socketio=socketio)
+    socketio.init_app(app, async_mode="threading")
+    assert socketio.server.eio.max_http_buffer_size == DEFAULTS["LIVECHAT_MAX_HTTP_BUFFER_SIZE"]
+    assert "/livechat-agent" in socketio.server.namespace_handlers
+
+
+def test_creates_a_socketio_with_our_limits(tmp_path: Any) -> None:
+    app = make_app(tmp_path, LIVECHAT_SOCKETIO_PATH="chat-io")
+    LiveChat(app)
+    state = app.extensions["livechat"]
+    assert state.socketio.server.eio.max_http_buffer_size == DEFAULTS["LIVECHAT_MAX_HTTP_BUFFER_SIZE"]
+    assert state.socketio_path == "/chat-io"
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(tmp_path: Any) -> None:
+    app = make_app(tmp_path)
+    LiveChat(app)
+    assert (tmp_path / "instance" / "livechat.sqlite3").exists()
+    engine = app.extensions["livechat"].store.engine
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_init_db_command_creates_tables(tmp_path: Any) -> None:
+    app = make_app(tmp_path, LIVECHAT_DATABASE_URL=f"sqlite:///{tmp_path}/other.db")
+    LiveChat(app)
+    result = app.test_cli_runner().invoke(args=["livechat", "init-db"])
+    assert result.exit_code == 0, result.output
+    assert "livechat_messages" in result.output
+    assert (tmp_path / "other.db").exists()

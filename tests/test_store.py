@@ -1,0 +1,117 @@
+"""The store on SQLite and PostgreSQL: seq allocation under concurrency, idempotency, outages."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from flask_livechat.errors import StoreUnavailable
+from flask_livechat.store import Store
+from flask_livechat.store.models import Base
+from tests.conftest import need
+
+POSTGRES_URL = os.environ.get(
+    "LIVECHAT_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
+
+
+def postgres_reachable() -> bool:
+    try:
+        engine = create_engine(POSTGRES_URL)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except (OperationalError, ImportError):
+        return False
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/store.db"
+    else:
+        need(postgres_reachable(), f"PostgreSQL at {POSTGRES_URL} (apt-get install postgresql)")
+        url = POSTGRES_URL
+    store = Store(url)
+    Base.metadata.drop_all(store.engine)
+    store.create_all()
+    yield store
+    Base.metadata.drop_all(store.engine)
+    store.dispose()
+
+
+def test_concurrent_writers_get_distinct_consecutive_seqs(store: Store) -> None:
+    visitor = store.create_visitor(persistent=True)
+    opened = store.add_visitor_message(visitor.id, client_id="c-open-0001", body="open")
+    conversation_id = opened.conversation.id
+    errors: list[BaseException] = []
+
+    def writer(index: int) -> None:
+        try:
+            for number in range(20):
+                store.add_message(
+                    conversation_id,
+                    client_id=f"w{index}-{number:03d}",
+                    sender="agent",
+                    author=f"agent {index}",
+                    body="x",
+                )
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    messages = store.messages_of(conversation_id, limit=1000)
+    assert [m.seq for m in messages] == list(range(1, 122))
+    conversation = store.get_conversation(conversation_id)
+    assert conversation is not None and conversation.last_seq == 121
+
+
+def test_two_tabs_first_messages_open_one_conversation(store: Store) -> None:
+    visitor = store.create_visitor(persistent=True)
+    results = []
+
+    def first_message(index: int) -> None:
+        results.append(store.add_visitor_message(visitor.id, client_id=f"c-tab-{index:04d}", body="hi"))
+
+    threads = [threading.Thread(target=first_message, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({stored.conversation.id for stored in results}) == 1
+    assert sum(stored.opened_conversation for stored in results) == 1
+
+
+def test_duplicate_client_id_is_answered_from_the_store(store: Store) -> None:
+    visitor = store.create_visitor(persistent=True)
+    first = store.add_visitor_message(visitor.id, client_id="c-same-0001", body="once")
+    again = store.add_visitor_message(visitor.id, client_id="c-same-0001", body="once")
+    assert again.duplicate and not first.duplicate
+    assert again.message == first.message
+    assert store.count_rows()["livechat_messages"] == 1
+
+
+def test_unknown_conversation_is_a_lookup_error(store: Store) -> None:
+    with pytest.raises(LookupError):
+        store.add_message("missing", client_id="a-0000001", sender="agent", author="A", body="x")
+    assert store.count_rows()["livechat_messages"] == 0
+
+
+def test_unreachable_database_is_store_unavailable(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path}/missing-dir/x.db")
+    with pytest.raises(StoreUnavailable):
+        store.create_visitor(persistent=True)
+    with pytest.raises(StoreUnavailable):
+        store.open_conversations()
