@@ -1,0 +1,36 @@
+"""The committed widget and console bundles are what widget_assets/ builds, and keep their promises."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from tests.conftest import need
+
+ROOT = Path(__file__).resolve().parent.parent
+STATIC = ROOT / "flask_livechat" / "static" / "livechat"
+ASSETS = ROOT / "widget_assets"
+
+
+def test_bundles_evaluate_no_strings_as_code() -> None:
+    for name in ("widget.js", "console.js"):
+        source = (STATIC / name).read_text(encoding="utf-8")
+        assert not re.search(r"\beval\s*\(|\bnew Function\s*\(|\bFunction\s*\(", source), name
+
+
+def test_npm_ci_and_build_reproduce_the_committed_bundles(tmp_path: Path) -> None:
+    need(shutil.which("npm") is not None, "Node.js 20+ and npm (apt-get install nodejs npm)")
+    workdir = tmp_path / "widget_assets"
+    shutil.copytree(ASSETS, workdir, ignore=shutil.ignore_patterns("node_modules"))
+    # build.mjs writes next to the package: give it the same relative place as in the repository.
+    (tmp_path / "flask_livechat" / "static").mkdir(parents=True)
+    shutil.copytree(STATIC, tmp_path / "flask_livechat" / "static" / "livechat")
+    subprocess.run(
+        ["npm", "ci", "--no-audit", "--no-fund"], cwd=workdir, check=True, capture_output=True, timeout=300
+    )
+    check = subprocess.run(
+        ["npm", "run", "--silent", "check"], cwd=workdir, capture_output=True, text=True, timeout=120
+    )
+    assert check.returncode == 0, check.stdout + check.stderr

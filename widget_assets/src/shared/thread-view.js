@@ -1,0 +1,76 @@
+import { h } from "./dom.js";
+import { formatTime } from "./time.js";
+
+// Renders MessageStore entries into a role="log" element. Nodes are kept per entry key and only
+// moved or refilled when needed, so screen readers announce new messages, not the whole log.
+export class ThreadView {
+  constructor(log, { ownSender }) {
+    this.log = log;
+    this.ownSender = ownSender;
+    this.nodes = new Map(); // key -> { node, state }
+  }
+
+  clear() {
+    this.nodes.clear();
+    this.log.replaceChildren();
+  }
+
+  render(entries, { scrollToEnd = false } = {}) {
+    const stick = scrollToEnd || this.isNearEnd();
+    const seen = new Set();
+    let cursor = this.log.firstChild;
+    for (const entry of entries) {
+      const node = this.nodeFor(entry);
+      seen.add(entry.key);
+      if (node === cursor) cursor = cursor.nextSibling;
+      else this.log.insertBefore(node, cursor);
+    }
+    for (const [key, item] of this.nodes) {
+      if (!seen.has(key)) {
+        item.node.remove();
+        this.nodes.delete(key);
+      }
+    }
+    if (stick) this.scrollToEnd();
+  }
+
+  nodeFor(entry) {
+    const state = entry.pending ? "pending" : "sent:" + entry.message.id;
+    let item = this.nodes.get(entry.key);
+    if (!item) {
+      item = { node: h("div"), state: null };
+      this.nodes.set(entry.key, item);
+    }
+    if (item.state !== state) {
+      fillMessage(item.node, entry, this.ownSender);
+      item.state = state;
+    }
+    return item.node;
+  }
+
+  isNearEnd() {
+    const log = this.log;
+    return log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+  }
+
+  scrollToEnd() {
+    this.log.scrollTop = this.log.scrollHeight;
+  }
+}
+
+function fillMessage(node, entry, ownSender) {
+  const m = entry.message;
+  const sender = m.sender === "agent" || m.sender === "visitor" ? m.sender : "system";
+  const classes = ["lc-msg", "lc-msg--" + sender];
+  if (sender === ownSender) classes.push("lc-msg--own");
+  if (entry.pending) classes.push("lc-msg--pending");
+  node.className = classes.join(" ");
+  if (entry.pending) node.setAttribute("aria-busy", "true");
+  else node.removeAttribute("aria-busy");
+
+  const author = sender === "agent" ? h("span", { class: "lc-msg-author", text: m.author || "Agent" }) : null;
+  const meta = entry.pending
+    ? h("span", { class: "lc-msg-meta", text: "Sending\u2026" })
+    : h("span", { class: "lc-msg-meta" }, [h("time", { datetime: m.created_at, text: formatTime(m.created_at) })]);
+  node.replaceChildren(...[author, h("p", { class: "lc-msg-body", text: m.body }), meta].filter(Boolean));
+}
