@@ -40,6 +40,17 @@ class ConfigError(ValueError):
     """A ``LIVECHAT_*`` value that cannot work; raised by ``init_app`` so the host sees it at start-up."""
 
 
+def check_transport_limit(
+    app: Flask, buffer_size: int, setting: str = "the SocketIO max_http_buffer_size"
+) -> None:
+    """The transport drops a whole connection over its limit, so our message limit must be hit first."""
+    if app.config["LIVECHAT_MAX_MESSAGE_LENGTH"] * 4 > buffer_size:
+        raise ConfigError(
+            f"{setting} ({buffer_size} bytes) must hold a message of LIVECHAT_MAX_MESSAGE_LENGTH characters "
+            "(4 bytes each in UTF-8): raise the buffer or lower the message length."
+        )
+
+
 def apply_defaults(app: Flask) -> None:
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
@@ -51,11 +62,7 @@ def validate(app: Flask) -> None:
         value = config[key]
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ConfigError(f"{key} must be a positive integer, got {value!r}.")
-    if config["LIVECHAT_MAX_MESSAGE_LENGTH"] * 4 > config["LIVECHAT_MAX_HTTP_BUFFER_SIZE"]:
-        raise ConfigError(
-            "LIVECHAT_MAX_HTTP_BUFFER_SIZE must hold a message of LIVECHAT_MAX_MESSAGE_LENGTH characters "
-            "(4 bytes each in UTF-8): raise the buffer or lower the message length."
-        )
+    check_transport_limit(app, config["LIVECHAT_MAX_HTTP_BUFFER_SIZE"], "LIVECHAT_MAX_HTTP_BUFFER_SIZE")
     prefix = config["LIVECHAT_URL_PREFIX"]
     if not isinstance(prefix, str) or not prefix.startswith("/") or prefix.endswith("/"):
         raise ConfigError(f"LIVECHAT_URL_PREFIX must start with '/' and not end with one, got {prefix!r}.")

@@ -113,6 +113,8 @@ class LiveChat:
             socketio.server_options.setdefault(
                 "max_http_buffer_size", app.config["LIVECHAT_MAX_HTTP_BUFFER_SIZE"]
             )
+        else:
+            config.check_transport_limit(app, socketio.server.eio.max_http_buffer_size)
         if socketio in _servers_with_namespaces:
             return
         socketio.on_namespace(VisitorNamespace())

@@ -94,6 +94,13 @@ def test_reuses_the_hosts_socketio(tmp_path: Any) -> None:
     assert "/livechat" in socketio.server.namespace_handlers
 
 
+def test_host_socketio_too_small_for_a_message_is_refused(tmp_path: Any) -> None:
+    app = make_app(tmp_path)
+    socketio = SocketIO(app, async_mode="threading", max_http_buffer_size=1000)
+    with pytest.raises(ConfigError, match="max_http_buffer_size"):
+        LiveChat(app, socketio=socketio)
+
+
 def test_finds_the_apps_registered_socketio(tmp_path: Any) -> None:
     app = make_app(tmp_path)
     socketio = SocketIO(app, async_mode="threading")

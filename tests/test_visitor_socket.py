@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from flask_socketio import SocketIO, SocketIOTestClient
 
 from flask_livechat.state import LiveChatState
+from tests.conftest import agent_client
 
 NS = "/livechat"
 
@@ -23,7 +24,16 @@ def test_hello_without_a_conversation(visitor: SocketIOTestClient) -> None:
     ack = visitor.emit(
         "hello", {"page": {"url": "http://localhost/", "title": "Home"}}, namespace=NS, callback=True
     )
-    assert ack == {"ok": True, "conversation": None, "messages": [], "agents_online": True}
+    assert ack == {"ok": True, "conversation": None, "messages": [], "agents_online": False}
+
+
+def test_hello_tells_whether_an_agent_is_connected(
+    app: Flask, socketio: SocketIO, visitor: SocketIOTestClient
+) -> None:
+    agent = agent_client(app, socketio)
+    assert visitor.emit("hello", {}, namespace=NS, callback=True)["agents_online"] is True
+    agent.disconnect("/livechat-agent")
+    assert visitor.emit("hello", {}, namespace=NS, callback=True)["agents_online"] is False
 
 
 def test_first_message_opens_a_conversation_and_is_acked_once_stored(

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
-from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -98,41 +97,13 @@ class ClientInfo:
     language: str | None
 
 
-def _message(row: Row[Any] | Message) -> MessageRecord:
-    return MessageRecord(
-        id=row.id,
-        conversation_id=row.conversation_id,
-        seq=row.seq,
-        client_id=row.client_id,
-        sender=row.sender,
-        author=row.author,
-        body=row.body,
-        created_at=row.created_at,
-    )
+Record = TypeVar("Record", MessageRecord, VisitorRecord, ConversationRecord)
 
 
-def _visitor(row: Row[Any] | Visitor) -> VisitorRecord:
-    return VisitorRecord(
-        id=row.id,
-        first_seen_at=row.first_seen_at,
-        last_seen_at=row.last_seen_at,
-        visit_count=row.visit_count,
-        persistent=row.persistent,
-        name=row.name,
-        email=row.email,
-    )
-
-
-def _conversation(row: Row[Any] | Conversation, **related: Any) -> ConversationRecord:
-    return ConversationRecord(
-        id=row.id,
-        visitor_id=row.visitor_id,
-        status=row.status,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        last_seq=row.last_seq,
-        **related,
-    )
+def _record(record_class: type[Record], row: Any, **related: Any) -> Record:
+    """Copies a row's (or ORM object's) columns into a frozen record; ``related`` fills the rest."""
+    columns = {f.name: getattr(row, f.name) for f in fields(record_class) if f.default is MISSING}
+    return record_class(**columns, **related)
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -200,7 +171,7 @@ class Store:
     def get_visitor(self, visitor_id: str) -> VisitorRecord | None:
         with self._read() as connection:
             row = connection.execute(select(Visitor).where(Visitor.id == visitor_id)).first()
-        return _visitor(row) if row else None
+        return _record(VisitorRecord, row) if row else None
 
     def create_visitor(self, *, persistent: bool) -> VisitorRecord:
         now = utcnow()
@@ -212,7 +183,7 @@ class Store:
                 )
             )
             row = connection.execute(select(Visitor).where(Visitor.id == visitor_id)).one()
-        return _visitor(row)
+        return _record(VisitorRecord, row)
 
     def record_page_view(
         self,
@@ -309,7 +280,7 @@ class Store:
                 .order_by(Conversation.created_at.desc())
                 .limit(1)
             ).first()
-        return _conversation(row) if row else None
+        return _record(ConversationRecord, row) if row else None
 
     def get_conversation(self, conversation_id: str) -> ConversationRecord | None:
         with self._read() as connection:
@@ -339,10 +310,11 @@ class Store:
             .all()
         )
         return [
-            _conversation(
+            _record(
+                ConversationRecord,
                 row.Conversation,
-                visitor=_visitor(row.Visitor),
-                last_message=_message(row.Message) if row.Message is not None else None,
+                visitor=_record(VisitorRecord, row.Visitor),
+                last_message=_record(MessageRecord, row.Message) if row.Message is not None else None,
             )
             for row in rows
         ]
@@ -357,7 +329,7 @@ class Store:
                 .order_by(Message.seq)
                 .limit(limit)
             ).all()
-        return [_message(row) for row in rows]
+        return [_record(MessageRecord, row) for row in rows]
 
     def add_visitor_message(self, visitor_id: str, *, client_id: str, body: str) -> StoredMessage:
         """Appends to the visitor's open conversation, opening one if there is none."""
@@ -430,7 +402,7 @@ class Store:
             conversation = connection.execute(
                 select(Conversation).where(Conversation.id == conversation_id)
             ).one()
-            return _message(existing), _conversation(conversation), True
+            return _record(MessageRecord, existing), _record(ConversationRecord, conversation), True
         now = utcnow()
         bumped = connection.execute(
             update(Conversation)
@@ -438,10 +410,10 @@ class Store:
             .values(last_seq=Conversation.last_seq + 1, updated_at=now)
             .returning(Conversation.last_seq)
         ).one()
-        message_id = new_public_id()
-        connection.execute(
-            insert(Message).values(
-                id=message_id,
+        inserted = connection.execute(
+            insert(Message)
+            .values(
+                id=new_public_id(),
                 conversation_id=conversation_id,
                 seq=bumped.last_seq,
                 client_id=client_id,
@@ -450,21 +422,13 @@ class Store:
                 body=body,
                 created_at=now,
             )
-        )
+            .returning(*Message.__table__.columns)
+        ).one()
         conversation = connection.execute(
             select(Conversation).where(Conversation.id == conversation_id)
         ).one()
-        message = MessageRecord(
-            id=message_id,
-            conversation_id=conversation_id,
-            seq=bumped.last_seq,
-            client_id=client_id,
-            sender=sender,
-            author=author,
-            body=body,
-            created_at=now,
-        )
-        return message, _conversation(conversation), False
+        message = _record(MessageRecord, inserted)
+        return message, _record(ConversationRecord, conversation), False
 
     def count_rows(self) -> dict[str, int]:
         """Row counts per table; used by tests and the CLI to show what the store holds."""
