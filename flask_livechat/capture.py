@@ -11,7 +11,7 @@ from .identity import set_visitor_cookie, visitor_id_from_request
 from .pages import is_host_page
 from .services.visitors import describe_client
 from .state import current_livechat
-from .store.repository import PageInfo
+from .store import PageInfo
 
 logger = logging.getLogger("flask_livechat")
 

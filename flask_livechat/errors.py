@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from werkzeug.exceptions import BadRequest, Forbidden, NotFound, ServiceUnavailable
+from werkzeug.exceptions import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable
 
 
 class LiveChatError(Exception):
@@ -41,6 +41,11 @@ class UnknownEvent(LiveChatError, BadRequest):
 class NotFoundError(LiveChatError, NotFound):
     error_code = "not_found"
     message = "No such conversation, or it is not yours."
+
+
+class ConflictError(LiveChatError, Conflict):
+    error_code = "conflict"
+    message = "That would conflict with the conversation's current state."
 
 
 class ForbiddenError(LiveChatError, Forbidden):

@@ -31,7 +31,11 @@ class VisitorHelloSchema(InboundSchema):
     page = fields.Nested(PageSchema, allow_none=True)
 
 
-class AgentHelloSchema(InboundSchema):
+class EmptySchema(InboundSchema):
+    """An event that takes no fields (``{}`` or no payload)."""
+
+
+class AgentHelloSchema(EmptySchema):
     pass
 
 
@@ -53,7 +57,9 @@ class AgentSendMessageSchema(SendMessageSchema):
     conversation_id = fields.String(required=True, validate=_PUBLIC_ID)
 
 
-class JoinConversationSchema(InboundSchema):
+class ConversationIdSchema(InboundSchema):
+    """Any agent event that names one conversation (join, close, reopen)."""
+
     conversation_id = fields.String(required=True, validate=_PUBLIC_ID)
 
 

@@ -11,3 +11,9 @@ conversation_started = _signals.signal("livechat.conversation-started")
 #: Sent after a message is committed, before it is broadcast.
 #: Sender: the Flask app. Keyword arguments: ``message`` (a ``MessageRecord``).
 message_stored = _signals.signal("livechat.message-stored")
+
+#: Sent when a conversation is closed. Keyword arguments: ``conversation``, ``by`` ("visitor" or "agent").
+conversation_closed = _signals.signal("livechat.conversation-closed")
+
+#: Sent when an agent reopens a closed conversation. Keyword arguments: ``conversation``, ``by``.
+conversation_reopened = _signals.signal("livechat.conversation-reopened")

@@ -105,3 +105,44 @@ def test_bad_agent_events_get_error_acks(
 ) -> None:
     ack = agent.emit(event, payload, namespace=AGENT_NS, callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == code
+
+
+def test_agent_closes_and_the_visitor_is_told(visitor: SocketIOTestClient, agent: SocketIOTestClient) -> None:
+    question = visitor_says(visitor, "bye soon", "c-close-01")
+    conversation_id = question["conversation_id"]
+    visitor.get_received(VISITOR_NS)
+    closed = agent.emit(
+        "close_conversation", {"conversation_id": conversation_id}, namespace=AGENT_NS, callback=True
+    )
+    assert closed["ok"] and closed["conversation"]["status"] == "closed"
+    events = visitor.get_received(VISITOR_NS)
+    assert {
+        "name": "conversation_status",
+        "args": [{"conversation_id": conversation_id, "status": "closed", "by": "agent"}],
+        "namespace": VISITOR_NS,
+    } in events
+    notices = [e["args"][0] for e in events if e["name"] == "new_message"]
+    assert [(m["sender"], m["body"], m["seq"]) for m in notices] == [
+        ("system", "Ada Agent closed the chat.", 2)
+    ]
+    again = agent.emit(
+        "close_conversation", {"conversation_id": conversation_id}, namespace=AGENT_NS, callback=True
+    )
+    assert again["ok"] and visitor.get_received(VISITOR_NS) == []
+    # The visitor's next message starts a new conversation.
+    assert visitor_says(visitor, "one more thing", "c-close-02")["conversation_id"] != conversation_id
+
+
+def test_reopen_is_refused_when_the_visitor_moved_on(
+    visitor: SocketIOTestClient, agent: SocketIOTestClient
+) -> None:
+    first = visitor_says(visitor, "first", "c-reopen-1")["conversation_id"]
+    agent.emit("close_conversation", {"conversation_id": first}, namespace=AGENT_NS, callback=True)
+    reopened = agent.emit(
+        "reopen_conversation", {"conversation_id": first}, namespace=AGENT_NS, callback=True
+    )
+    assert reopened["ok"] and reopened["conversation"]["status"] == "open"
+    agent.emit("close_conversation", {"conversation_id": first}, namespace=AGENT_NS, callback=True)
+    visitor_says(visitor, "second", "c-reopen-2")
+    refused = agent.emit("reopen_conversation", {"conversation_id": first}, namespace=AGENT_NS, callback=True)
+    assert refused["error"]["code"] == "conflict"

@@ -61,10 +61,10 @@ def test_silence_longer_than_the_timeout_starts_a_new_visit(
     app: Flask, client: FlaskClient, livechat: LiveChatState, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client.get("/")
-    from flask_livechat.store import repository
+    from flask_livechat.store import visitors as visitor_queries
 
-    real_now = repository.utcnow
-    monkeypatch.setattr(repository, "utcnow", lambda: real_now() + timedelta(seconds=5))
+    real_now = visitor_queries.utcnow
+    monkeypatch.setattr(visitor_queries, "utcnow", lambda: real_now() + timedelta(seconds=5))
     client.get("/")
     visitor = livechat.store.get_visitor(visitor_id(app, client))
     assert visitor is not None and visitor.visit_count == 2

@@ -160,3 +160,19 @@ def test_message_length_follows_config(visitor: SocketIOTestClient) -> None:
     assert send(visitor, {"client_id": "c-000001", "body": "x" * 10})["ok"] is True
     ack = send(visitor, {"client_id": "c-000002", "body": "x" * 11})
     assert ack["error"]["fields"] == {"body": ["Length must be between 1 and 10."]}
+
+
+def test_visitor_ends_the_chat_and_the_next_message_starts_anew(visitor: SocketIOTestClient) -> None:
+    first = send(visitor, {"client_id": "c-end-0001", "body": "hello"})["message"]["conversation_id"]
+    assert visitor.emit("end_conversation", {}, namespace=NS, callback=True) == {"ok": True}
+    assert visitor.emit("hello", {}, namespace=NS, callback=True)["conversation"] is None
+    second = send(visitor, {"client_id": "c-end-0002", "body": "me again"})["message"]["conversation_id"]
+    assert second != first
+    assert (
+        visitor.emit("end_conversation", {"now": True}, namespace=NS, callback=True)["error"]["code"]
+        == "invalid"
+    )
+
+
+def test_ending_without_a_conversation_is_not_found(visitor: SocketIOTestClient) -> None:
+    assert visitor.emit("end_conversation", {}, namespace=NS, callback=True)["error"]["code"] == "not_found"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_socketio import join_room
@@ -10,18 +11,20 @@ from ..host import display_name, user_id
 from ..schemas import (
     AgentHelloSchema,
     AgentSendMessageSchema,
-    JoinConversationSchema,
+    ConversationIdSchema,
     conversation_schema,
     load,
     message_schema,
 )
 from ..services.chat import Agent
 from ..state import current_livechat
+from ..store import StoredMessage
 from .base import Ack, LiveChatNamespace, client_event
+from .broadcast import broadcast_status
 from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, conversation_room
 
 _hello_schema = AgentHelloSchema()
-_join_schema = JoinConversationSchema()
+_join_schema = ConversationIdSchema()
 
 
 def current_agent() -> Agent | None:
@@ -38,7 +41,9 @@ def current_agent() -> Agent | None:
 
 
 class AgentNamespace(LiveChatNamespace):
-    client_events = frozenset({"hello", "join_conversation", "send_message"})
+    client_events = frozenset(
+        {"hello", "join_conversation", "send_message", "close_conversation", "reopen_conversation"}
+    )
 
     def __init__(self) -> None:
         super().__init__(AGENT_NAMESPACE)
@@ -91,3 +96,19 @@ class AgentNamespace(LiveChatNamespace):
                 agent, data["conversation_id"], client_id=data["client_id"], body=data["body"]
             ),
         )
+
+    @client_event
+    def on_close_conversation(self, payload: Any) -> Ack:
+        return self._set_status(payload, current_livechat.chat.close)
+
+    @client_event
+    def on_reopen_conversation(self, payload: Any) -> Ack:
+        return self._set_status(payload, current_livechat.chat.reopen)
+
+    def _set_status(self, payload: Any, change: Callable[[Agent, str], StoredMessage | None]) -> Ack:
+        data = load(_join_schema, payload)
+        state = current_livechat
+        stored = change(self._agent(), data["conversation_id"])
+        broadcast_status(state.socketio, state.chat, stored, "agent")
+        conversation = state.chat.conversation_for_agent(self._agent(), data["conversation_id"])
+        return {"ok": True, "conversation": conversation_schema.dump(conversation)}

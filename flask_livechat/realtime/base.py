@@ -13,7 +13,7 @@ from flask_socketio import Namespace
 from ..errors import InternalError, InvalidPayload, LiveChatError, UnknownEvent
 from ..schemas import SendMessageSchema, load, message_schema, send_schema
 from ..state import current_livechat
-from ..store.repository import StoredMessage
+from ..store import StoredMessage
 from .broadcast import broadcast_stored
 
 logger = logging.getLogger("flask_livechat")

@@ -6,7 +6,7 @@ from flask_socketio import SocketIO
 
 from ..schemas import conversation_schema, message_schema
 from ..services.chat import ChatService
-from ..store.repository import StoredMessage
+from ..store import StoredMessage
 from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, VISITOR_NAMESPACE, conversation_room, visitor_room
 
 
@@ -27,3 +27,17 @@ def broadcast_stored(socketio: SocketIO, chat: ChatService, stored: StoredMessag
             to=AGENTS_ROOM,
             namespace=AGENT_NAMESPACE,
         )
+
+
+def broadcast_status(socketio: SocketIO, chat: ChatService, stored: StoredMessage | None, by: str) -> None:
+    """A conversation opened or closed: its system message to everyone, and the new status to the visitor."""
+    if stored is None:
+        return  # nothing changed
+    broadcast_stored(socketio, chat, stored)
+    conversation = stored.conversation
+    socketio.emit(
+        "conversation_status",
+        {"conversation_id": conversation.id, "status": conversation.status, "by": by},
+        to=visitor_room(conversation.visitor_id),
+        namespace=VISITOR_NAMESPACE,
+    )

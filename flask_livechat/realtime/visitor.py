@@ -10,6 +10,7 @@ from flask_socketio import join_room
 from ..errors import StoreUnavailable
 from ..identity import visitor_id_from_request
 from ..schemas import (
+    EmptySchema,
     SendMessageSchema,
     VisitorHelloSchema,
     conversation_state_schema,
@@ -18,9 +19,11 @@ from ..schemas import (
 )
 from ..state import current_livechat
 from .base import Ack, LiveChatNamespace, client_event
+from .broadcast import broadcast_status
 from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, VISITOR_NAMESPACE, visitor_room
 
 _hello_schema = VisitorHelloSchema()
+_end_schema = EmptySchema()
 
 
 def agents_connected(socketio: Any) -> bool:
@@ -29,7 +32,7 @@ def agents_connected(socketio: Any) -> bool:
 
 
 class VisitorNamespace(LiveChatNamespace):
-    client_events = frozenset({"hello", "send_message"})
+    client_events = frozenset({"hello", "send_message", "end_conversation"})
 
     def __init__(self) -> None:
         super().__init__(VISITOR_NAMESPACE)
@@ -69,3 +72,11 @@ class VisitorNamespace(LiveChatNamespace):
                 visitor_id, client_id=data["client_id"], body=data["body"]
             ),
         )
+
+    @client_event
+    def on_end_conversation(self, payload: Any) -> Ack:
+        load(_end_schema, payload)
+        state = current_livechat
+        stored = state.chat.end_for_visitor(self.connection()["visitor_id"])
+        broadcast_status(state.socketio, state.chat, stored, "visitor")
+        return {"ok": True}

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from flask import current_app
 
-from ..errors import NotFoundError
+from ..errors import ConflictError, NotFoundError
 from ..host import Role
-from ..signals import conversation_started, message_stored
-from ..store import ConversationRecord, MessageRecord, Store
-from ..store.repository import StoredMessage
+from ..signals import conversation_closed, conversation_reopened, conversation_started, message_stored
+from ..store import ConversationRecord, MessageRecord, Store, StoredMessage
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,40 @@ class ChatService:
         except LookupError:
             raise NotFoundError() from None
         self._announce(stored)
+        return stored
+
+    def end_for_visitor(self, visitor_id: str) -> StoredMessage | None:
+        """The visitor ends their open conversation; their next message starts a new one."""
+        conversation = self._store.open_conversation_of(visitor_id)
+        if conversation is None:
+            raise NotFoundError("You have no open conversation.")
+        return self._set_status(conversation.id, "closed", "The visitor ended the chat.", "visitor")
+
+    def close(self, agent: Agent, conversation_id: str) -> StoredMessage | None:
+        self.conversation_for_agent(agent, conversation_id)
+        return self._set_status(conversation_id, "closed", f"{agent.name} closed the chat.", "agent")
+
+    def reopen(self, agent: Agent, conversation_id: str) -> StoredMessage | None:
+        self.conversation_for_agent(agent, conversation_id)
+        try:
+            return self._set_status(conversation_id, "open", f"{agent.name} reopened the chat.", "agent")
+        except ValueError:
+            raise ConflictError(
+                "The visitor has started another conversation since; answer them there."
+            ) from None
+
+    def _set_status(self, conversation_id: str, status: str, notice: str, by: str) -> StoredMessage | None:
+        try:
+            stored = self._store.set_status(
+                conversation_id, status, notice=notice, notice_id=f"status-{status}-{uuid.uuid4().hex}"
+            )
+        except LookupError:
+            raise NotFoundError() from None
+        if stored is not None:
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            signal = conversation_closed if status == "closed" else conversation_reopened
+            signal.send(app, conversation=stored.conversation, by=by)
+            message_stored.send(app, message=stored.message)
         return stored
 
     def summary(self, conversation_id: str) -> ConversationRecord | None:

@@ -7,8 +7,7 @@ from datetime import timedelta
 
 from ua_parser import parse as parse_user_agent
 
-from ..store import Store, VisitRecord
-from ..store.repository import ClientInfo, PageInfo, VisitorRecord
+from ..store import ClientInfo, PageInfo, Store, VisitorRecord, VisitRecord
 
 
 def truncate_ip(address: str | None) -> str | None:

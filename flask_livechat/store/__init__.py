@@ -1,5 +1,23 @@
 """The only package that talks to the database."""
 
-from .repository import ConversationRecord, MessageRecord, Store, VisitRecord
+from .records import (
+    ClientInfo,
+    ConversationRecord,
+    MessageRecord,
+    PageInfo,
+    StoredMessage,
+    VisitorRecord,
+    VisitRecord,
+)
+from .repository import Store
 
-__all__ = ["ConversationRecord", "MessageRecord", "Store", "VisitRecord"]
+__all__ = [
+    "ClientInfo",
+    "ConversationRecord",
+    "MessageRecord",
+    "PageInfo",
+    "Store",
+    "StoredMessage",
+    "VisitRecord",
+    "VisitorRecord",
+]

@@ -1,0 +1,208 @@
+"""Conversations and their messages: seq allocation, idempotent appends, agent lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.orm import Session
+
+from .database import Database
+from .models import Conversation, Message, Visitor, new_public_id, utcnow
+from .records import ConversationRecord, MessageRecord, StoredMessage, VisitorRecord, to_record
+
+
+class ConversationQueries(Database):
+    def open_conversation_of(self, visitor_id: str) -> ConversationRecord | None:
+        with self.reading() as connection:
+            row = connection.execute(
+                select(Conversation)
+                .where(Conversation.visitor_id == visitor_id, Conversation.status == "open")
+                .order_by(Conversation.created_at.desc())
+                .limit(1)
+            ).first()
+        return to_record(ConversationRecord, row) if row else None
+
+    def get_conversation(self, conversation_id: str) -> ConversationRecord | None:
+        with self.reading() as connection:
+            found = self._summaries(connection, Conversation.id == conversation_id, limit=1)
+        return found[0] if found else None
+
+    def open_conversations(self, limit: int = 200) -> list[ConversationRecord]:
+        """Open conversations with their visitor and last message, most recently active first."""
+        with self.reading() as connection:
+            return self._summaries(connection, Conversation.status == "open", limit=limit)
+
+    def _summaries(self, connection: Connection, condition: Any, *, limit: int) -> list[ConversationRecord]:
+        # An ORM session here only to split the three entities of the joined row; records leave, not objects.
+        rows = (
+            Session(connection)
+            .execute(
+                select(Conversation, Visitor, Message)
+                .join(Visitor, Visitor.id == Conversation.visitor_id)
+                .outerjoin(
+                    Message,
+                    (Message.conversation_id == Conversation.id) & (Message.seq == Conversation.last_seq),
+                )
+                .where(condition)
+                .order_by(Conversation.updated_at.desc())
+                .limit(limit)
+            )
+            .all()
+        )
+        return [
+            to_record(
+                ConversationRecord,
+                row.Conversation,
+                visitor=to_record(VisitorRecord, row.Visitor),
+                last_message=to_record(MessageRecord, row.Message) if row.Message is not None else None,
+            )
+            for row in rows
+        ]
+
+    def messages_of(
+        self, conversation_id: str, *, after_seq: int = 0, limit: int = 500
+    ) -> list[MessageRecord]:
+        with self.reading() as connection:
+            rows = connection.execute(
+                select(Message)
+                .where(Message.conversation_id == conversation_id, Message.seq > after_seq)
+                .order_by(Message.seq)
+                .limit(limit)
+            ).all()
+        return [to_record(MessageRecord, row) for row in rows]
+
+    def add_visitor_message(self, visitor_id: str, *, client_id: str, body: str) -> StoredMessage:
+        """Appends to the visitor's open conversation, opening one if there is none."""
+        with self.writing() as connection:
+            # Locks the visitor (PostgreSQL) so two tabs' first messages cannot open two conversations;
+            # SQLite's BEGIN IMMEDIATE already serialises writers.
+            exists = connection.execute(
+                select(Visitor.id).where(Visitor.id == visitor_id).with_for_update()
+            ).first()
+            if exists is None:
+                raise LookupError(visitor_id)
+            row = connection.execute(
+                select(Conversation.id)
+                .where(Conversation.visitor_id == visitor_id, Conversation.status == "open")
+                .order_by(Conversation.created_at.desc())
+                .limit(1)
+            ).first()
+            opened = row is None
+            if row is None:
+                now = utcnow()
+                conversation_id = new_public_id()
+                connection.execute(
+                    insert(Conversation).values(
+                        id=conversation_id,
+                        visitor_id=visitor_id,
+                        status="open",
+                        created_at=now,
+                        updated_at=now,
+                        last_seq=0,
+                    )
+                )
+            else:
+                conversation_id = row.id
+            message, conversation, duplicate = self._append(
+                connection, conversation_id, client_id=client_id, sender="visitor", author=None, body=body
+            )
+        return StoredMessage(message, conversation, opened_conversation=opened, duplicate=duplicate)
+
+    def add_message(
+        self, conversation_id: str, *, client_id: str, sender: str, author: str | None, body: str
+    ) -> StoredMessage:
+        """Appends to an existing conversation; ``LookupError`` when it does not exist."""
+        with self.writing() as connection:
+            message, conversation, duplicate = self._append(
+                connection, conversation_id, client_id=client_id, sender=sender, author=author, body=body
+            )
+        return StoredMessage(message, conversation, opened_conversation=False, duplicate=duplicate)
+
+    def set_status(
+        self, conversation_id: str, status: str, *, notice: str, notice_id: str
+    ) -> StoredMessage | None:
+        """Opens or closes a conversation and records why as a system message in its thread.
+
+        ``LookupError`` when the conversation does not exist; ``ValueError`` when reopening would give the
+        visitor two open conversations. Setting the status it already has changes nothing (``None``).
+        """
+        with self.writing() as connection:
+            current = connection.execute(
+                select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+            ).first()
+            if current is None:
+                raise LookupError(conversation_id)
+            if current.status == status:
+                return None
+            if status == "open":
+                other = connection.execute(
+                    select(Conversation.id).where(
+                        Conversation.visitor_id == current.visitor_id,
+                        Conversation.status == "open",
+                        Conversation.id != conversation_id,
+                    )
+                ).first()
+                if other is not None:
+                    raise ValueError("the visitor already has an open conversation")
+            connection.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id)
+                .values(status=status, closed_at=utcnow() if status == "closed" else None)
+            )
+            message, conversation, duplicate = self._append(
+                connection, conversation_id, client_id=notice_id, sender="system", author=None, body=notice
+            )
+        return StoredMessage(message, conversation, opened_conversation=False, duplicate=duplicate)
+
+    def _append(
+        self,
+        connection: Connection,
+        conversation_id: str,
+        *,
+        client_id: str,
+        sender: str,
+        author: str | None,
+        body: str,
+    ) -> tuple[MessageRecord, ConversationRecord, bool]:
+        # Lock the conversation first (PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers anyway), so
+        # the duplicate check and the seq bump below see every committed message.
+        locked = connection.execute(
+            select(Conversation.id).where(Conversation.id == conversation_id).with_for_update()
+        ).first()
+        if locked is None:
+            raise LookupError(conversation_id)
+        existing = connection.execute(
+            select(Message).where(Message.conversation_id == conversation_id, Message.client_id == client_id)
+        ).first()
+        if existing is not None:
+            conversation = connection.execute(
+                select(Conversation).where(Conversation.id == conversation_id)
+            ).one()
+            return to_record(MessageRecord, existing), to_record(ConversationRecord, conversation), True
+        now = utcnow()
+        bumped = connection.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
+            .values(last_seq=Conversation.last_seq + 1, updated_at=now)
+            .returning(Conversation.last_seq)
+        ).one()
+        inserted = connection.execute(
+            insert(Message)
+            .values(
+                id=new_public_id(),
+                conversation_id=conversation_id,
+                seq=bumped.last_seq,
+                client_id=client_id,
+                sender=sender,
+                author=author,
+                body=body,
+                created_at=now,
+            )
+            .returning(*Message.__table__.columns)
+        ).one()
+        conversation = connection.execute(
+            select(Conversation).where(Conversation.id == conversation_id)
+        ).one()
+        message = to_record(MessageRecord, inserted)
+        return message, to_record(ConversationRecord, conversation), False

@@ -1,0 +1,88 @@
+"""The engine and its transactions; the query mixins in this package build on it.
+
+Commit contract: each public store method is one transaction and commits before it returns (or rolls back and
+raises), so a caller that got a record back knows it is durable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from ..errors import StoreUnavailable
+from .models import Base
+
+_WRITE = "livechat_write"
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """WAL for concurrent readers; BEGIN IMMEDIATE for writers so two writers queue instead of deadlocking."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, to_record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(_WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """Owns the engine; safe to share between threads and greenlets (one pooled connection per call)."""
+
+    def __init__(self, url: str, **engine_options: Any) -> None:
+        is_sqlite = url.startswith("sqlite")
+        if is_sqlite:
+            engine_options.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
+        else:
+            engine_options.setdefault("pool_pre_ping", True)
+        self.engine: Engine = create_engine(url, **engine_options)
+        if is_sqlite:
+            _tune_sqlite(self.engine)
+        self._writer = self.engine.execution_options(**{_WRITE: True})
+
+    def create_all(self) -> None:
+        with self.guard():
+            Base.metadata.create_all(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def guard(self) -> Iterator[None]:
+        """Database outages become ``StoreUnavailable`` (an error ack), never a hang or a traceback."""
+        try:
+            yield
+        except IntegrityError:
+            raise
+        except DBAPIError as exc:
+            raise StoreUnavailable() from exc
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        with self.guard(), self._writer.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with self.guard(), self.engine.connect() as connection:
+            yield connection
+
+    def count_rows(self) -> dict[str, int]:
+        """Row counts per table; used by tests and the CLI to show what the store holds."""
+        with self.reading() as connection:
+            return {
+                table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+                for table in Base.metadata.sorted_tables
+            }

@@ -1,0 +1,90 @@
+"""Frozen records the store hands out: plain values, never ORM objects, so nothing outside can lazy-load."""
+
+from __future__ import annotations
+
+from dataclasses import MISSING, dataclass, fields
+from datetime import datetime
+from typing import Any, TypeVar
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    id: str
+    conversation_id: str
+    seq: int
+    client_id: str
+    sender: str
+    author: str | None
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class VisitorRecord:
+    id: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+    visit_count: int
+    persistent: bool
+    name: str | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class ConversationRecord:
+    id: str
+    visitor_id: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    last_seq: int
+    visitor: VisitorRecord | None = None
+    last_message: MessageRecord | None = None
+
+
+@dataclass(frozen=True)
+class VisitRecord:
+    visitor_id: str
+    visit_id: int
+    #: True when the visitor row was created now: the caller must issue the cookie.
+    new_visitor: bool
+    #: True when this page view started a visit.
+    new_visit: bool
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    message: MessageRecord
+    conversation: ConversationRecord
+    #: True when this message opened the conversation.
+    opened_conversation: bool
+    #: True when the client_id was already stored: nothing new was written.
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    url: str
+    title: str | None = None
+    referrer: str | None = None
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    ip: str | None
+    user_agent: str | None
+    browser: str | None
+    browser_version: str | None
+    os: str | None
+    os_version: str | None
+    device: str | None
+    language: str | None
+
+
+Record = TypeVar("Record", MessageRecord, VisitorRecord, ConversationRecord)
+
+
+def to_record(record_class: type[Record], row: Any, **related: Any) -> Record:
+    """Copies a row's (or ORM object's) columns into a frozen record; ``related`` fills the rest."""
+    columns = {f.name: getattr(row, f.name) for f in fields(record_class) if f.default is MISSING}
+    return record_class(**columns, **related)

@@ -1,0 +1,116 @@
+"""Visitors, visits and page views."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from .database import Database
+from .models import PageView, Visit, Visitor, new_public_id, utcnow
+from .records import ClientInfo, PageInfo, VisitorRecord, VisitRecord, to_record
+
+
+class VisitorQueries(Database):
+    def get_visitor(self, visitor_id: str) -> VisitorRecord | None:
+        with self.reading() as connection:
+            row = connection.execute(select(Visitor).where(Visitor.id == visitor_id)).first()
+        return to_record(VisitorRecord, row) if row else None
+
+    def create_visitor(self, *, persistent: bool) -> VisitorRecord:
+        now = utcnow()
+        visitor_id = new_public_id()
+        with self.writing() as connection:
+            connection.execute(
+                insert(Visitor).values(
+                    id=visitor_id, first_seen_at=now, last_seen_at=now, visit_count=0, persistent=persistent
+                )
+            )
+            row = connection.execute(select(Visitor).where(Visitor.id == visitor_id)).one()
+        return to_record(VisitorRecord, row)
+
+    def record_page_view(
+        self,
+        visitor_id: str | None,
+        page: PageInfo,
+        client: ClientInfo,
+        *,
+        visit_timeout: timedelta,
+    ) -> VisitRecord:
+        """Counts a page view, starting a visit after ``visit_timeout`` of silence.
+
+        An unknown ``visitor_id`` (erased, purged, or never issued) gets a fresh visitor with a new id.
+        """
+        now = utcnow()
+        with self.writing() as connection:
+            new_visitor = (
+                visitor_id is None
+                or connection.execute(select(Visitor.id).where(Visitor.id == visitor_id)).first() is None
+            )
+            if new_visitor:
+                visitor_id = new_public_id()
+                connection.execute(
+                    insert(Visitor).values(
+                        id=visitor_id, first_seen_at=now, last_seen_at=now, visit_count=0, persistent=True
+                    )
+                )
+            assert visitor_id is not None
+            visit = connection.execute(
+                select(Visit.id, Visit.last_seen_at)
+                .where(Visit.visitor_id == visitor_id)
+                .order_by(Visit.last_seen_at.desc())
+                .limit(1)
+            ).first()
+            new_visit = visit is None or now - visit.last_seen_at > visit_timeout
+            if visit is not None and not new_visit:
+                visit_id = visit.id
+                connection.execute(update(Visit).where(Visit.id == visit_id).values(last_seen_at=now))
+                connection.execute(update(Visitor).where(Visitor.id == visitor_id).values(last_seen_at=now))
+            else:
+                visit_id = connection.execute(
+                    insert(Visit)
+                    .values(
+                        visitor_id=visitor_id,
+                        started_at=now,
+                        last_seen_at=now,
+                        referrer=page.referrer,
+                        landing_url=page.url,
+                        **client.__dict__,
+                    )
+                    .returning(Visit.id)
+                ).scalar_one()
+                connection.execute(
+                    update(Visitor)
+                    .where(Visitor.id == visitor_id)
+                    .values(last_seen_at=now, visit_count=Visitor.visit_count + 1)
+                )
+            connection.execute(
+                insert(PageView).values(
+                    visit_id=visit_id,
+                    visitor_id=visitor_id,
+                    url=page.url,
+                    title=page.title,
+                    referrer=page.referrer,
+                    viewed_at=now,
+                )
+            )
+        return VisitRecord(
+            visitor_id=visitor_id, visit_id=visit_id, new_visitor=new_visitor, new_visit=new_visit
+        )
+
+    def page_views_of(self, visitor_id: str) -> list[PageInfo]:
+        with self.reading() as connection:
+            rows = connection.execute(
+                select(PageView.url, PageView.title, PageView.referrer)
+                .where(PageView.visitor_id == visitor_id)
+                .order_by(PageView.viewed_at, PageView.id)
+            ).all()
+        return [PageInfo(url=row.url, title=row.title, referrer=row.referrer) for row in rows]
+
+    def visits_of(self, visitor_id: str) -> list[dict[str, Any]]:
+        with self.reading() as connection:
+            rows = connection.execute(
+                select(Visit).where(Visit.visitor_id == visitor_id).order_by(Visit.started_at)
+            ).all()
+        return [dict(row._mapping) for row in rows]
