@@ -17,18 +17,14 @@ from ..schemas import (
     load,
     message_schema,
 )
+from ..services.availability import agents_available
 from ..state import current_livechat
 from .base import Ack, LiveChatNamespace, client_event
 from .broadcast import broadcast_status
-from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, VISITOR_NAMESPACE, visitor_room
+from .rooms import VISITOR_NAMESPACE, visitor_room
 
 _hello_schema = VisitorHelloSchema()
 _end_schema = EmptySchema()
-
-
-def agents_connected(socketio: Any) -> bool:
-    """Whether an agent's console is connected to this process (presence across processes comes later)."""
-    return any(True for _ in socketio.server.manager.get_participants(AGENT_NAMESPACE, AGENTS_ROOM))
 
 
 class VisitorNamespace(LiveChatNamespace):
@@ -59,7 +55,7 @@ class VisitorNamespace(LiveChatNamespace):
             "ok": True,
             "conversation": conversation_state_schema.dump(conversation) if conversation else None,
             "messages": message_schema.dump(messages, many=True),
-            "agents_online": agents_connected(self.socketio),
+            "agents_online": agents_available(self.socketio),
         }
 
     @client_event
