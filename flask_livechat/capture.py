@@ -7,8 +7,10 @@ import logging
 from flask import Flask, Response, current_app, request
 
 from .errors import StoreUnavailable
-from .identity import set_visitor_cookie, visitor_id_from_request
+from .host import current_host_user_id
+from .identity import clear_visitor_cookie, set_visitor_cookie, visitor_id_from_request
 from .pages import is_host_page
+from .services.consent import consent_state
 from .services.visitors import describe_client
 from .state import current_livechat
 from .store import PageInfo
@@ -24,13 +26,22 @@ def _record_page_view(response: Response) -> Response:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not app.config["LIVECHAT_TRACK_PAGE_VIEWS"] or not is_host_page(app, request, response):
         return response
+    if not consent_state(app, request).recognition_allowed:
+        if request.cookies.get(app.config["LIVECHAT_VISITOR_COOKIE_NAME"]):
+            clear_visitor_cookie(app, request, response)  # consent withdrawn: recognition stops now
+        return response
     known_id = visitor_id_from_request(app, request)
     page = PageInfo(url=request.url, title=None, referrer=request.referrer)
     client = describe_client(
-        request.user_agent.string, request.remote_addr, request.headers.get("Accept-Language")
+        request.user_agent.string,
+        request.remote_addr,
+        request.headers.get("Accept-Language"),
+        keep_network_data=app.config["LIVECHAT_STORE_NETWORK_DATA"],
     )
     try:
-        visit = current_livechat.visitors.record_page_view(known_id, page, client)
+        visit = current_livechat.visitors.record_page_view(
+            known_id, page, client, host_user_id=current_host_user_id()
+        )
     except StoreUnavailable:
         logger.warning("flask-livechat: page view not recorded, the chat store is unavailable")
         return response

@@ -26,9 +26,34 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_INJECT_WIDGET": True,
     "LIVECHAT_INJECT_EXCLUDE_PREFIXES": (),
     "LIVECHAT_LOGIN_VIEW": None,
+    # Privacy (docs/privacy.md)
+    "LIVECHAT_CONSENT_MODE": "notice",
+    "LIVECHAT_POLICY_VERSION": "1",
+    "LIVECHAT_POLICY_UPDATED": "2026-11-21",
+    "LIVECHAT_COMPANY_NAME": None,
+    "LIVECHAT_COMPANY_ADDRESS": None,
+    "LIVECHAT_PRIVACY_CONTACT": None,
+    "LIVECHAT_RETENTION_DAYS": 365,
+    "LIVECHAT_PURGE_INTERVAL": DAY,
+    "LIVECHAT_STORE_NETWORK_DATA": True,
+    "LIVECHAT_MASK_CARD_NUMBERS": True,
+    # Mail (docs/configuration.md#mail)
+    "LIVECHAT_MAIL_SERVER": "localhost",
+    "LIVECHAT_MAIL_PORT": 25,
+    "LIVECHAT_MAIL_USE_TLS": False,
+    "LIVECHAT_MAIL_USE_SSL": False,
+    "LIVECHAT_MAIL_USERNAME": None,
+    "LIVECHAT_MAIL_PASSWORD": None,
+    "LIVECHAT_MAIL_SENDER": None,
+    "LIVECHAT_MAIL_TIMEOUT": 10,
 }
 
+CONSENT_MODES = ("opt-in", "notice", "off")
+
 _POSITIVE_INTS = (
+    "LIVECHAT_RETENTION_DAYS",
+    "LIVECHAT_MAIL_PORT",
+    "LIVECHAT_MAIL_TIMEOUT",
     "LIVECHAT_MAX_MESSAGE_LENGTH",
     "LIVECHAT_MAX_HTTP_BUFFER_SIZE",
     "LIVECHAT_VISITOR_COOKIE_MAX_AGE",
@@ -71,6 +96,15 @@ def validate(app: Flask) -> None:
         raise ConfigError(
             "LIVECHAT_INJECT_EXCLUDE_PREFIXES must be a list of path prefixes such as ['/admin']."
         )
+    if config["LIVECHAT_CONSENT_MODE"] not in CONSENT_MODES:
+        raise ConfigError(f"LIVECHAT_CONSENT_MODE must be one of {', '.join(CONSENT_MODES)}.")
+    interval = config["LIVECHAT_PURGE_INTERVAL"]
+    if isinstance(interval, bool) or not isinstance(interval, int) or interval < 0:
+        raise ConfigError(
+            "LIVECHAT_PURGE_INTERVAL must be seconds between purges, or 0 to purge only by CLI."
+        )
+    if not str(config["LIVECHAT_POLICY_VERSION"]).strip():
+        raise ConfigError("LIVECHAT_POLICY_VERSION must not be empty: a new version asks visitors again.")
     if not app.config.get("SECRET_KEY"):
         raise ConfigError(
             "flask-livechat signs its visitor cookie with SECRET_KEY: set app.config['SECRET_KEY']."

@@ -11,14 +11,27 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from . import capture, cli, config, inject
-from .host import BillingLoader, RoleLoader, UserLoader, flask_login_user, no_billing, role_attribute
+from .host import (
+    BillingLoader,
+    EraseHook,
+    ExportHook,
+    RoleLoader,
+    UserLoader,
+    flask_login_user,
+    no_billing,
+    role_attribute,
+)
 from .realtime.agent import AgentNamespace
 from .realtime.ordering import SendOrder
 from .realtime.visitor import VisitorNamespace
+from .services import retention
 from .services.chat import ChatService
+from .services.privacy import PrivacyService, Subject
 from .services.visitors import VisitorService
+from .signals import account_deleted
 from .state import LiveChatState, current_livechat
 from .store import Store
+from .views import privacy as privacy_views
 from .views.agent import create_blueprint
 
 __all__ = ["LiveChat", "current_livechat"]
@@ -50,6 +63,8 @@ class LiveChat:
         self.load_user: UserLoader = flask_login_user
         self.load_role: RoleLoader = role_attribute
         self.load_billing: BillingLoader = no_billing
+        self.export_host_user: ExportHook | None = None
+        self.erase_host_user: EraseHook | None = None
         if app is not None:
             self.init_app(app)
 
@@ -67,6 +82,22 @@ class LiveChat:
         """Registers the ``BillingLoader``: a customer's plan and card summary, shown to agents."""
         self.load_billing = cast(BillingLoader, callback)
         return callback
+
+    def export_hook(self, callback: F) -> F:
+        """Registers the ``ExportHook``: the host's own rows about a user, added to their data export."""
+        self.export_host_user = cast(ExportHook, callback)
+        return callback
+
+    def erase_hook(self, callback: F) -> F:
+        """Registers the ``EraseHook``: deletes the host's own rows when an admin erases a subject."""
+        self.erase_host_user = cast(EraseHook, callback)
+        return callback
+
+    def erase_account(self, host_user_id: str) -> int:
+        """Call when your app deletes a user account: erases that user's chat data (not your rows)."""
+        return current_livechat.privacy.erase(
+            Subject(host_user_id=str(host_user_id)), actor="account deletion", include_host=False
+        )
 
     def init_app(self, app: Flask) -> None:
         if "livechat" in app.extensions:
@@ -87,13 +118,21 @@ class LiveChat:
             store=store,
             socketio=socketio,
             visitors=VisitorService(store, visit_timeout_seconds=app.config["LIVECHAT_VISIT_TIMEOUT"]),
-            chat=ChatService(store),
+            chat=ChatService(store, mask_card_numbers=app.config["LIVECHAT_MASK_CARD_NUMBERS"]),
             send_order=SendOrder(socketio),
+            privacy=PrivacyService(app, store),
         )
         app.register_blueprint(create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
+        app.register_blueprint(privacy_views.create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
+        account_deleted.connect(self._on_account_deleted, sender=app, weak=False)
+        retention.init_app(app)
         capture.init_app(app)
         inject.init_app(app)
         app.cli.add_command(cli.livechat_group)
+
+    def _on_account_deleted(self, app: Flask, user_id: str, **_: object) -> None:
+        with app.app_context():
+            self.erase_account(user_id)
 
     @staticmethod
     def _create_socketio(app: Flask) -> SocketIO:

@@ -50,6 +50,18 @@ class BillingLoader(Protocol):
     def __call__(self, user: Any) -> BillingSummary | None: ...
 
 
+class ExportHook(Protocol):
+    """Returns what the host holds about one of its users, JSON-ready (card numbers are masked for you)."""
+
+    def __call__(self, host_user_id: str) -> dict[str, Any] | None: ...
+
+
+class EraseHook(Protocol):
+    """Deletes the host's own rows about one of its users, when an admin erases that subject."""
+
+    def __call__(self, host_user_id: str) -> None: ...
+
+
 def flask_login_user() -> Any | None:
     """Default ``UserLoader``: Flask-Login's ``current_user`` when installed and authenticated."""
     if not hasattr(current_app, "login_manager"):
@@ -87,3 +99,9 @@ def display_name(user: Any) -> str:
         if isinstance(value, str) and value.strip():
             return value.strip()[:200]
     return "Agent"
+
+
+def current_host_user_id() -> str | None:
+    """The id of the host user logged in right now, through the app's ``user_loader``."""
+    user = current_app.extensions["livechat"].livechat.load_user()
+    return user_id(user) if user is not None else None

@@ -1,32 +1,55 @@
-"""The visitor cookie: a random visitor id, signed and timestamped, never personal data.
+"""Signed cookies and tokens: the visitor cookie, the consent cookie, and links in emails.
 
-Keys rotate through ``SECRET_KEY_FALLBACKS``: cookies signed with a fallback still verify, new cookies are
-signed with ``SECRET_KEY``. A tampered, expired or foreign token simply means "no visitor yet".
+Every token is a URLSafeTimedSerializer with a salt per purpose, so a token made for one purpose (say an
+unsubscribe link) is never accepted for another (say the visitor cookie). Keys rotate through
+``SECRET_KEY_FALLBACKS``: tokens signed with a fallback still verify, new ones use ``SECRET_KEY``.
+The visitor cookie holds a random visitor id, never personal data; a tampered, expired or foreign token
+simply means "no visitor yet".
 """
 
 from __future__ import annotations
 
-from flask import Flask, Request, Response
+from typing import Any
+
+from flask import Flask, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
+
+#: Salts of the purposes other than the visitor cookie (whose salt is configurable).
+PURPOSES = {
+    "consent": "flask-livechat.consent",
+    "unsubscribe": "flask-livechat.unsubscribe",
+    "privacy-form": "flask-livechat.privacy-form",
+}
 
 
-def _serializer(app: Flask) -> URLSafeTimedSerializer:
+def _serializer(app: Flask, purpose: str) -> URLSafeTimedSerializer:
+    salt = app.config["LIVECHAT_VISITOR_COOKIE_SALT"] if purpose == "visitor" else PURPOSES[purpose]
     # itsdangerous signs with the last key and verifies with all of them, newest first.
     keys = [*(app.config.get("SECRET_KEY_FALLBACKS") or []), app.config["SECRET_KEY"]]
-    return URLSafeTimedSerializer(keys, salt=app.config["LIVECHAT_VISITOR_COOKIE_SALT"])
+    return URLSafeTimedSerializer(keys, salt=salt)
+
+
+def sign(app: Flask, purpose: str, value: Any) -> str:
+    return _serializer(app, purpose).dumps(value)
+
+
+def unsign(app: Flask, purpose: str, token: str | None, max_age: int | None) -> Any | None:
+    """The signed value, or ``None`` for anything tampered, expired, oversized or made for another purpose."""
+    if not token or len(token) > 2048:
+        return None
+    try:
+        return _serializer(app, purpose).loads(token, max_age=max_age)
+    except BadSignature:  # also covers SignatureExpired and malformed payloads
+        return None
 
 
 def visitor_token(app: Flask, visitor_id: str) -> str:
-    return _serializer(app).dumps(visitor_id)
+    return sign(app, "visitor", visitor_id)
 
 
 def visitor_id_from_token(app: Flask, token: str | None) -> str | None:
-    if not token or len(token) > 512:
-        return None
-    try:
-        visitor_id = _serializer(app).loads(token, max_age=app.config["LIVECHAT_VISITOR_COOKIE_MAX_AGE"])
-    except BadSignature:  # also covers SignatureExpired and malformed payloads
-        return None
+    visitor_id = unsign(app, "visitor", token, app.config["LIVECHAT_VISITOR_COOKIE_MAX_AGE"])
     return visitor_id if isinstance(visitor_id, str) and 0 < len(visitor_id) <= 32 else None
 
 
@@ -34,11 +57,28 @@ def visitor_id_from_request(app: Flask, request: Request) -> str | None:
     return visitor_id_from_token(app, request.cookies.get(app.config["LIVECHAT_VISITOR_COOKIE_NAME"]))
 
 
-def set_visitor_cookie(app: Flask, request: Request, response: Response, visitor_id: str) -> None:
+def set_cookie(app: Flask, request: Request, response: Response, name: str, value: str) -> None:
+    """Our cookies are all alike: HttpOnly, SameSite=Lax, Secure under HTTPS, no Domain, bounded lifetime."""
     response.set_cookie(
-        app.config["LIVECHAT_VISITOR_COOKIE_NAME"],
-        visitor_token(app, visitor_id),
+        name,
+        value,
         max_age=app.config["LIVECHAT_VISITOR_COOKIE_MAX_AGE"],
+        path="/",
+        secure=request.is_secure,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def set_visitor_cookie(app: Flask, request: Request, response: Response, visitor_id: str) -> None:
+    set_cookie(
+        app, request, response, app.config["LIVECHAT_VISITOR_COOKIE_NAME"], visitor_token(app, visitor_id)
+    )
+
+
+def clear_visitor_cookie(app: Flask, request: Request, response: Response) -> None:
+    response.delete_cookie(
+        app.config["LIVECHAT_VISITOR_COOKIE_NAME"],
         path="/",
         secure=request.is_secure,
         httponly=True,

@@ -124,3 +124,26 @@ def load(schema: Schema, payload: Any) -> dict[str, Any]:
         messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
         raise InvalidPayload(fields=messages) from None
     return loaded
+
+
+class ConsentChoiceSchema(InboundSchema):
+    choice = fields.String(required=True, validate=validate.OneOf(["accepted", "declined"]))
+
+
+class EraseConfirmSchema(InboundSchema):
+    confirm = fields.Boolean(
+        required=True, validate=validate.Equal(True, error="Confirm with true: erasure cannot be undone.")
+    )
+
+
+class ProfileSchema(InboundSchema):
+    name = fields.String(validate=validate.Length(max=200), allow_none=True, load_default=None)
+    email = fields.Email(validate=validate.Length(max=320), allow_none=True, load_default=None)
+
+
+class SubjectQuerySchema(InboundSchema):
+    """Who an admin looks for: at least one key."""
+
+    visitor_id = fields.String(validate=validate.Length(max=32), load_default=None)
+    email = fields.Email(load_default=None)
+    user_id = fields.String(validate=validate.Length(max=128), load_default=None)

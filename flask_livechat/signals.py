@@ -17,3 +17,11 @@ conversation_closed = _signals.signal("livechat.conversation-closed")
 
 #: Sent when an agent reopens a closed conversation. Keyword arguments: ``conversation``, ``by``.
 conversation_reopened = _signals.signal("livechat.conversation-reopened")
+
+#: Sent after a subject's chat data was erased (by an admin, the CLI, the visitor, or account deletion).
+#: Keyword arguments: ``visitors`` (how many visitor records went). Deliberately no identifiers.
+subject_erased = _signals.signal("livechat.subject-erased")
+
+#: Send this when your app deletes a user account: flask-livechat erases that user's chat data.
+#: ``account_deleted.send(app, user_id="42")``. Same as ``current_livechat.erase_account("42")``.
+account_deleted = _signals.signal("livechat.account-deleted")

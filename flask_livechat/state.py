@@ -11,6 +11,7 @@ from werkzeug.local import LocalProxy
 
 from .realtime.ordering import SendOrder
 from .services.chat import ChatService
+from .services.privacy import PrivacyService
 from .services.visitors import VisitorService
 from .store import Store
 
@@ -28,6 +29,7 @@ class LiveChatState:
     visitors: VisitorService
     chat: ChatService
     send_order: SendOrder
+    privacy: PrivacyService
 
     @property
     def socketio_path(self) -> str:

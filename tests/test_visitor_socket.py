@@ -24,7 +24,17 @@ def test_hello_without_a_conversation(visitor: SocketIOTestClient) -> None:
     ack = visitor.emit(
         "hello", {"page": {"url": "http://localhost/", "title": "Home"}}, namespace=NS, callback=True
     )
+    privacy = ack.pop("privacy")
     assert ack == {"ok": True, "conversation": None, "messages": [], "agents_online": False}
+    assert privacy == {
+        "consent_mode": "notice",
+        "choice": None,
+        "browser_declined": False,
+        "needs_choice": True,
+        "recognition": True,
+        "policy_version": "1",
+        "privacy_url": "/livechat/privacy",
+    }
 
 
 def test_hello_tells_whether_an_agent_is_connected(

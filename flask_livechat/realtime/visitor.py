@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask_socketio import join_room
 
 from ..errors import StoreUnavailable
+from ..host import current_host_user_id
 from ..identity import visitor_id_from_request
 from ..schemas import (
     EmptySchema,
@@ -18,6 +19,7 @@ from ..schemas import (
     message_schema,
 )
 from ..services.availability import agents_available
+from ..services.consent import consent_state
 from ..state import current_livechat
 from .base import Ack, LiveChatNamespace, client_event
 from .broadcast import broadcast_status
@@ -35,13 +37,17 @@ class VisitorNamespace(LiveChatNamespace):
 
     def on_connect(self, auth: Any = None) -> None:
         state = current_livechat
+        consent = consent_state(current_app, request)
+        cookie_visitor = (
+            visitor_id_from_request(current_app, request) if consent.recognition_allowed else None
+        )
         try:
-            visitor = state.visitors.for_connection(visitor_id_from_request(current_app, request))
+            visitor = state.visitors.for_connection(cookie_visitor, host_user_id=current_host_user_id())
         except StoreUnavailable:
             raise ConnectionRefusedError(
                 {"code": StoreUnavailable.error_code, "message": StoreUnavailable.message}
             ) from None
-        self.connection()["visitor_id"] = visitor.id
+        self.connection().update(visitor_id=visitor.id, privacy=consent.to_wire())
         join_room(visitor_room(visitor.id))
 
     def on_disconnect(self, reason: Any = None) -> None:
@@ -56,6 +62,7 @@ class VisitorNamespace(LiveChatNamespace):
             "conversation": conversation_state_schema.dump(conversation) if conversation else None,
             "messages": message_schema.dump(messages, many=True),
             "agents_online": agents_available(self.socketio),
+            "privacy": {**self.connection()["privacy"], "privacy_url": url_for("livechat_privacy.page")},
         }
 
     @client_event

@@ -11,6 +11,7 @@ from ..errors import ConflictError, NotFoundError
 from ..host import Role
 from ..signals import conversation_closed, conversation_reopened, conversation_started, message_stored
 from ..store import ConversationRecord, MessageRecord, Store, StoredMessage
+from .redact import mask_card_numbers
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,13 @@ class Agent:
 
 
 class ChatService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, mask_card_numbers: bool = True) -> None:
         self._store = store
+        self._mask = mask_card_numbers
+
+    def _clean(self, body: str) -> str:
+        """What may be stored and broadcast: card numbers masked first, so they never reach the database."""
+        return mask_card_numbers(body) if self._mask else body
 
     def visitor_state(self, visitor_id: str) -> tuple[ConversationRecord | None, list[MessageRecord]]:
         conversation = self._store.open_conversation_of(visitor_id)
@@ -34,7 +40,7 @@ class ChatService:
 
     def send_visitor_message(self, visitor_id: str, *, client_id: str, body: str) -> StoredMessage:
         try:
-            stored = self._store.add_visitor_message(visitor_id, client_id=client_id, body=body)
+            stored = self._store.add_visitor_message(visitor_id, client_id=client_id, body=self._clean(body))
         except LookupError:
             raise NotFoundError("Your visitor record is gone; reload the page to start again.") from None
         self._announce(stored)
@@ -59,7 +65,11 @@ class ChatService:
         self.conversation_for_agent(agent, conversation_id)
         try:
             stored = self._store.add_message(
-                conversation_id, client_id=client_id, sender="agent", author=agent.name, body=body
+                conversation_id,
+                client_id=client_id,
+                sender="agent",
+                author=agent.name,
+                body=self._clean(body),
             )
         except LookupError:
             raise NotFoundError() from None

@@ -28,15 +28,21 @@ def _clip(value: str | None, limit: int) -> str | None:
     return value[:limit] if value else None
 
 
-def describe_client(user_agent: str | None, ip: str | None, accept_language: str | None) -> ClientInfo:
-    """What agents see about a visitor's browser, from headers the browser sends anyway."""
+def describe_client(
+    user_agent: str | None, ip: str | None, accept_language: str | None, *, keep_network_data: bool = True
+) -> ClientInfo:
+    """What agents see about a visitor's browser, from headers the browser sends anyway.
+
+    Without ``keep_network_data`` neither the (truncated) IP nor the user-agent string is kept; the browser
+    and system names derived from it still are.
+    """
     parsed = parse_user_agent(user_agent or "")
     browser = parsed.user_agent
     system = parsed.os
     language = (accept_language or "").split(",")[0].split(";")[0].strip() or None
     return ClientInfo(
-        ip=truncate_ip(ip),
-        user_agent=_clip(user_agent, 512),
+        ip=truncate_ip(ip) if keep_network_data else None,
+        user_agent=_clip(user_agent, 512) if keep_network_data else None,
         browser=_clip(browser.family, 64) if browser else None,
         browser_version=_clip(".".join(p for p in (browser.major, browser.minor) if p), 32)
         if browser
@@ -53,18 +59,26 @@ class VisitorService:
         self._store = store
         self._visit_timeout = timedelta(seconds=visit_timeout_seconds)
 
-    def record_page_view(self, visitor_id: str | None, page: PageInfo, client: ClientInfo) -> VisitRecord:
+    def record_page_view(
+        self, visitor_id: str | None, page: PageInfo, client: ClientInfo, *, host_user_id: str | None
+    ) -> VisitRecord:
         return self._store.record_page_view(
             visitor_id,
             PageInfo(url=page.url[:2048], title=_clip(page.title, 512), referrer=_clip(page.referrer, 2048)),
             client,
             visit_timeout=self._visit_timeout,
+            host_user_id=host_user_id,
         )
 
-    def for_connection(self, visitor_id: str | None) -> VisitorRecord:
-        """The visitor behind a socket: the cookie's, or a new one that lives for this connection only."""
+    def for_connection(self, visitor_id: str | None, *, host_user_id: str | None) -> VisitorRecord:
+        """The visitor behind a socket: the cookie's, or a new one that lives for this connection only.
+
+        A cookie visitor that belongs to another host user is not reused (see ``record_page_view``).
+        """
         if visitor_id is not None:
             visitor = self._store.get_visitor(visitor_id)
-            if visitor is not None:
+            if visitor is not None and visitor.host_user_id in (None, host_user_id):
+                if host_user_id is not None and visitor.host_user_id is None and visitor.persistent:
+                    self._store.link_host_user(visitor.id, host_user_id)
                 return visitor
-        return self._store.create_visitor(persistent=False)
+        return self._store.create_visitor(persistent=False, host_user_id=host_user_id)

@@ -28,6 +28,7 @@ class VisitorRecord:
     persistent: bool
     name: str | None
     email: str | None
+    host_user_id: str | None
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ A new concern adds its own ``XxxQueries(Database)`` module here and joins the ba
 from __future__ import annotations
 
 from .conversations import ConversationQueries
+from .privacy import PrivacyQueries
 from .visitors import VisitorQueries
 
 
-class Store(VisitorQueries, ConversationQueries):
+class Store(VisitorQueries, ConversationQueries, PrivacyQueries):
     """Safe to share between threads and greenlets: one pooled connection per call."""

@@ -18,13 +18,18 @@ class VisitorQueries(Database):
             row = connection.execute(select(Visitor).where(Visitor.id == visitor_id)).first()
         return to_record(VisitorRecord, row) if row else None
 
-    def create_visitor(self, *, persistent: bool) -> VisitorRecord:
+    def create_visitor(self, *, persistent: bool, host_user_id: str | None = None) -> VisitorRecord:
         now = utcnow()
         visitor_id = new_public_id()
         with self.writing() as connection:
             connection.execute(
                 insert(Visitor).values(
-                    id=visitor_id, first_seen_at=now, last_seen_at=now, visit_count=0, persistent=persistent
+                    id=visitor_id,
+                    first_seen_at=now,
+                    last_seen_at=now,
+                    visit_count=0,
+                    persistent=persistent,
+                    host_user_id=host_user_id,
                 )
             )
             row = connection.execute(select(Visitor).where(Visitor.id == visitor_id)).one()
@@ -37,23 +42,38 @@ class VisitorQueries(Database):
         client: ClientInfo,
         *,
         visit_timeout: timedelta,
+        host_user_id: str | None = None,
     ) -> VisitRecord:
         """Counts a page view, starting a visit after ``visit_timeout`` of silence.
 
-        An unknown ``visitor_id`` (erased, purged, or never issued) gets a fresh visitor with a new id.
+        An unknown ``visitor_id`` (erased, purged, or never issued) gets a fresh visitor with a new id, and so
+        does a visitor that belongs to another host user than ``host_user_id`` (someone logged out, or a
+        shared computer): their conversation must not follow the browser. A logged-in user's visitor record
+        is linked to them.
         """
         now = utcnow()
         with self.writing() as connection:
-            new_visitor = (
-                visitor_id is None
-                or connection.execute(select(Visitor.id).where(Visitor.id == visitor_id)).first() is None
+            owner = (
+                connection.execute(select(Visitor.host_user_id).where(Visitor.id == visitor_id)).first()
+                if visitor_id is not None
+                else None
             )
+            new_visitor = owner is None or owner.host_user_id not in (None, host_user_id)
             if new_visitor:
                 visitor_id = new_public_id()
                 connection.execute(
                     insert(Visitor).values(
-                        id=visitor_id, first_seen_at=now, last_seen_at=now, visit_count=0, persistent=True
+                        id=visitor_id,
+                        first_seen_at=now,
+                        last_seen_at=now,
+                        visit_count=0,
+                        persistent=True,
+                        host_user_id=host_user_id,
                     )
+                )
+            elif host_user_id is not None and owner is not None and owner.host_user_id is None:
+                connection.execute(
+                    update(Visitor).where(Visitor.id == visitor_id).values(host_user_id=host_user_id)
                 )
             assert visitor_id is not None
             visit = connection.execute(

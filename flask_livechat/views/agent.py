@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..inject import csp_nonce
-from ..realtime.agent import current_agent
 from ..state import current_livechat
+from .access import staff_or_response
 
 _PACKAGE = os.path.dirname(os.path.dirname(__file__))
 
@@ -27,23 +27,10 @@ def create_blueprint(url_prefix: str) -> Blueprint:
     return blueprint
 
 
-def _login_url() -> str | None:
-    view = current_app.config["LIVECHAT_LOGIN_VIEW"]
-    if view is None:
-        login_manager = getattr(current_app, "login_manager", None)
-        view = getattr(login_manager, "login_view", None)
-    return url_for(view, next=request.full_path.rstrip("?")) if view else None
-
-
 def console() -> str | BaseResponse:
-    if current_livechat.livechat.load_user() is None:
-        login_url = _login_url()
-        if login_url is None:
-            abort(401)
-        return redirect(login_url)
-    agent = current_agent()
-    if agent is None:
-        abort(403, "The live chat console is for agents and admins.")
+    agent = staff_or_response("agent")
+    if isinstance(agent, BaseResponse):
+        return agent
     return render_template(
         "livechat/agent/console.html",
         agent_name=agent.name,

@@ -1,0 +1,99 @@
+"""Data rights: find a subject, export everything held about them, erase them, and log who did it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask
+
+from ..signals import subject_erased
+from ..store import Store
+from .redact import mask_card_numbers
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The person a request is about, named by any of the keys we can look them up by."""
+
+    visitor_id: str | None = None
+    email: str | None = None
+    host_user_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if not (self.visitor_id or self.email or self.host_user_id):
+            raise ValueError("name the subject by visitor id, email or host user id")
+
+    def describe(self) -> str:
+        return ", ".join(f"{key}={value}" for key, value in self.__dict__.items() if value)
+
+
+def _masked(value: Any) -> Any:
+    """The host's export with every card number masked, however deep it sits."""
+    if isinstance(value, str):
+        return mask_card_numbers(value)
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(item) for item in value]
+    return value
+
+
+class PrivacyService:
+    def __init__(self, app: Flask, store: Store) -> None:
+        self._app = app
+        self._store = store
+
+    def digest(self, subject: Subject) -> str:
+        """A keyed digest that lines audit entries up per subject without keeping who they were."""
+        key = str(self._app.config["SECRET_KEY"]).encode()
+        return hmac.new(key, subject.describe().encode(), hashlib.sha256).hexdigest()
+
+    def visitor_ids(self, subject: Subject) -> list[str]:
+        return self._store.find_visitor_ids(
+            visitor_id=subject.visitor_id, email=subject.email, host_user_id=subject.host_user_id
+        )
+
+    def _host_user_ids(self, subject: Subject, exported: list[dict[str, Any]]) -> list[str]:
+        ids = {entry["visitor"]["host_user_id"] for entry in exported if entry["visitor"].get("host_user_id")}
+        if subject.host_user_id:
+            ids.add(subject.host_user_id)
+        return sorted(ids)
+
+    def export(self, subject: Subject, *, actor: str, include_host: bool = True) -> dict[str, Any]:
+        exported = self._store.export_visitors(self.visitor_ids(subject))
+        document: dict[str, Any] = {
+            "generated_at": datetime.now(UTC).isoformat(),
+            "policy_version": str(self._app.config["LIVECHAT_POLICY_VERSION"]),
+            "visitors": exported,
+        }
+        hook = self._app.extensions["livechat"].livechat.export_host_user
+        if include_host and hook is not None:
+            document["host"] = {
+                user_id: _masked(hook(user_id)) for user_id in self._host_user_ids(subject, exported)
+            }
+        self._store.audit(actor, "export", self.digest(subject), f"{len(exported)} visitor record(s)")
+        return document
+
+    def erase(self, subject: Subject, *, actor: str, include_host: bool = True) -> int:
+        """Erases the subject now. ``include_host`` also calls the host's erase hook for their account."""
+        visitor_ids = self.visitor_ids(subject)
+        exported = self._store.export_visitors(visitor_ids) if include_host else []
+        erased = self._store.erase_visitors(visitor_ids, self._store.emails_of(visitor_ids))
+        hook = self._app.extensions["livechat"].livechat.erase_host_user
+        if include_host and hook is not None:
+            for user_id in self._host_user_ids(subject, exported):
+                hook(user_id)
+        self._store.audit(actor, "erase", self.digest(subject), f"{erased} visitor record(s)")
+        subject_erased.send(self._app, visitors=erased)
+        return erased
+
+    def record_view(self, subject: Subject, *, actor: str, what: str) -> None:
+        self._store.audit(actor, "view", self.digest(subject), what[:500])
+
+    def purge_expired(self) -> dict[str, int]:
+        cutoff = datetime.now(UTC) - timedelta(days=self._app.config["LIVECHAT_RETENTION_DAYS"])
+        return self._store.purge_before(cutoff)

@@ -1,0 +1,198 @@
+"""Privacy queries: consent records, subject lookup, export, erasure, retention, mail opt-outs, audit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .database import Database
+from .models import Conversation, Message, PageView, Visit, Visitor, utcnow
+from .privacy_models import AuditEntry, Consent, MailOptOut
+
+
+def _rows(connection: Any, statement: Any) -> list[dict[str, Any]]:
+    return [dict(row._mapping) for row in connection.execute(statement)]
+
+
+class PrivacyQueries(Database):
+    def record_consent(self, visitor_id: str | None, choice: str, policy_version: str, mode: str) -> None:
+        with self.writing() as connection:
+            connection.execute(
+                insert(Consent).values(
+                    visitor_id=visitor_id,
+                    choice=choice,
+                    policy_version=policy_version,
+                    mode=mode,
+                    recorded_at=utcnow(),
+                )
+            )
+
+    def find_visitor_ids(
+        self, *, visitor_id: str | None = None, email: str | None = None, host_user_id: str | None = None
+    ) -> list[str]:
+        """Every visitor record that belongs to the subject named by any of the three keys."""
+        conditions = []
+        if visitor_id:
+            conditions.append(Visitor.id == visitor_id)
+        if email:
+            conditions.append(Visitor.email == email.strip().lower())
+        if host_user_id:
+            conditions.append(Visitor.host_user_id == host_user_id)
+        if not conditions:
+            return []
+        with self.reading() as connection:
+            return list(connection.execute(select(Visitor.id).where(or_(*conditions))).scalars())
+
+    def export_visitors(self, visitor_ids: list[str]) -> list[dict[str, Any]]:
+        """Everything held about these visitors, as plain JSON-ready dictionaries."""
+        exported = []
+        with self.reading() as connection:
+            for visitor_id in visitor_ids:
+                visitor = _rows(connection, select(Visitor).where(Visitor.id == visitor_id))
+                if not visitor:
+                    continue
+                conversations = _rows(
+                    connection,
+                    select(Conversation)
+                    .where(Conversation.visitor_id == visitor_id)
+                    .order_by(Conversation.created_at),
+                )
+                for conversation in conversations:
+                    conversation["messages"] = _rows(
+                        connection,
+                        select(Message.seq, Message.sender, Message.author, Message.body, Message.created_at)
+                        .where(Message.conversation_id == conversation["id"])
+                        .order_by(Message.seq),
+                    )
+                exported.append(
+                    {
+                        "visitor": visitor[0],
+                        "visits": _rows(
+                            connection,
+                            select(Visit).where(Visit.visitor_id == visitor_id).order_by(Visit.started_at),
+                        ),
+                        "page_views": _rows(
+                            connection,
+                            select(PageView.url, PageView.title, PageView.referrer, PageView.viewed_at)
+                            .where(PageView.visitor_id == visitor_id)
+                            .order_by(PageView.viewed_at, PageView.id),
+                        ),
+                        "conversations": conversations,
+                        "consents": _rows(
+                            connection,
+                            select(Consent.choice, Consent.policy_version, Consent.mode, Consent.recorded_at)
+                            .where(Consent.visitor_id == visitor_id)
+                            .order_by(Consent.recorded_at),
+                        ),
+                    }
+                )
+        return exported
+
+    def emails_of(self, visitor_ids: list[str]) -> list[str]:
+        with self.reading() as connection:
+            emails = connection.execute(
+                select(Visitor.email).where(Visitor.id.in_(visitor_ids), Visitor.email.is_not(None))
+            ).scalars()
+            return sorted({email for email in emails if email})
+
+    def erase_visitors(self, visitor_ids: list[str], emails: list[str]) -> int:
+        """Deletes the visitors and everything that hangs off them, and the emails' opt-out records."""
+        with self.writing() as connection:
+            conversation_ids = select(Conversation.id).where(Conversation.visitor_id.in_(visitor_ids))
+            # Explicit deletes, not ON DELETE CASCADE: SQLite honours that only with foreign_keys on.
+            connection.execute(delete(Message).where(Message.conversation_id.in_(conversation_ids)))
+            connection.execute(delete(Conversation).where(Conversation.visitor_id.in_(visitor_ids)))
+            connection.execute(delete(PageView).where(PageView.visitor_id.in_(visitor_ids)))
+            connection.execute(delete(Visit).where(Visit.visitor_id.in_(visitor_ids)))
+            connection.execute(delete(Consent).where(Consent.visitor_id.in_(visitor_ids)))
+            if emails:
+                connection.execute(delete(MailOptOut).where(MailOptOut.email.in_(emails)))
+            return connection.execute(delete(Visitor).where(Visitor.id.in_(visitor_ids))).rowcount or 0
+
+    def purge_before(self, cutoff: datetime) -> dict[str, int]:
+        """Retention: removes what is older than ``cutoff``. Running it twice removes nothing more."""
+        with self.writing() as connection:
+            stale = select(Conversation.id).where(Conversation.updated_at < cutoff)
+            counts = {
+                "messages": connection.execute(
+                    delete(Message).where(Message.conversation_id.in_(stale))
+                ).rowcount,
+                "conversations": connection.execute(
+                    delete(Conversation).where(Conversation.updated_at < cutoff)
+                ).rowcount,
+                "page_views": connection.execute(
+                    delete(PageView).where(PageView.viewed_at < cutoff)
+                ).rowcount,
+            }
+            counts["visits"] = connection.execute(
+                delete(Visit).where(
+                    Visit.last_seen_at < cutoff, ~exists().where(PageView.visit_id == Visit.id)
+                )
+            ).rowcount
+            idle = (
+                select(Visitor.id)
+                .where(Visitor.last_seen_at < cutoff)
+                .where(~exists().where(Conversation.visitor_id == Visitor.id))
+                .where(~exists().where(Visit.visitor_id == Visitor.id))
+            )
+            idle_ids = list(connection.execute(idle).scalars())
+            connection.execute(delete(Consent).where(Consent.visitor_id.in_(idle_ids)))
+            counts["visitors"] = connection.execute(delete(Visitor).where(Visitor.id.in_(idle_ids))).rowcount
+            counts["consents"] = connection.execute(
+                delete(Consent).where(Consent.visitor_id.is_(None), Consent.recorded_at < cutoff)
+            ).rowcount
+        return {name: count or 0 for name, count in counts.items()}
+
+    def set_profile(self, visitor_ids: list[str], *, name: str | None, email: str | None) -> None:
+        with self.writing() as connection:
+            connection.execute(
+                update(Visitor).where(Visitor.id.in_(visitor_ids)).values(name=name, email=email)
+            )
+
+    def link_host_user(self, visitor_id: str, host_user_id: str) -> None:
+        with self.writing() as connection:
+            connection.execute(
+                update(Visitor)
+                .where(Visitor.id == visitor_id, Visitor.host_user_id.is_(None))
+                .values(host_user_id=host_user_id)
+            )
+
+    # -- mail opt-outs --------------------------------------------------------------------------------
+
+    def opt_out(self, email: str, kind: str) -> None:
+        try:
+            with self.writing() as connection:
+                connection.execute(insert(MailOptOut).values(email=email, kind=kind, opted_out_at=utcnow()))
+        except IntegrityError:
+            pass  # already opted out: once is enough
+
+    def is_opted_out(self, email: str, kind: str) -> bool:
+        with self.reading() as connection:
+            found = connection.execute(
+                select(MailOptOut.id).where(MailOptOut.email == email, MailOptOut.kind == kind)
+            ).first()
+        return found is not None
+
+    # -- audit -----------------------------------------------------------------------------------------
+
+    def audit(self, actor: str, action: str, subject_digest: str, detail: str | None = None) -> None:
+        with self.writing() as connection:
+            connection.execute(
+                insert(AuditEntry).values(
+                    actor=actor[:200],
+                    action=action,
+                    subject_digest=subject_digest,
+                    detail=detail,
+                    at=utcnow(),
+                )
+            )
+
+    def audit_entries(self, limit: int = 200) -> list[dict[str, Any]]:
+        with self.reading() as connection:
+            return _rows(
+                connection,
+                select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit),
+            )

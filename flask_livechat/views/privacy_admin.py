@@ -1,0 +1,90 @@
+"""Admin privacy tools: find a subject by visitor id, email or host user id; export; erase. All audited."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import abort, current_app, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
+
+from ..csrf import check_csrf, csrf_token
+from ..schemas import SubjectQuerySchema, load
+from ..services.chat import Agent
+from ..services.privacy import Subject
+from ..state import current_livechat
+from .access import staff_or_response
+
+_query_schema = SubjectQuerySchema()
+
+
+def _admin() -> Agent | BaseResponse:
+    return staff_or_response("admin")
+
+
+def _subject(values: Any) -> Subject | None:
+    keys = ("visitor_id", "email", "user_id")
+    data = load(_query_schema, {key: values.get(key) or None for key in keys})
+    if not any(data.values()):
+        return None
+    return Subject(visitor_id=data["visitor_id"], email=data["email"], host_user_id=data["user_id"])
+
+
+def _actor(agent: Agent) -> str:
+    return f"{agent.name} (user {agent.user_id})"
+
+
+def privacy_admin() -> str | BaseResponse:
+    admin = _admin()
+    if isinstance(admin, BaseResponse):
+        return admin
+    subject = _subject(request.args)
+    found: list[dict[str, Any]] = []
+    if subject is not None:
+        found = current_livechat.store.export_visitors(current_livechat.privacy.visitor_ids(subject))
+        current_livechat.privacy.record_view(subject, actor=_actor(admin), what="privacy search")
+    return render_template(
+        "livechat/admin/privacy.html",
+        subject=subject,
+        query=request.args,
+        found=found,
+        audit=current_livechat.store.audit_entries(50),
+        csrf_token=csrf_token(f"admin:{admin.user_id}"),
+        erased=request.args.get("erased"),
+    )
+
+
+def privacy_export() -> BaseResponse:
+    admin = _admin()
+    if isinstance(admin, BaseResponse):
+        return admin
+    subject = _subject(request.args)
+    if subject is None:
+        abort(400, "Name the subject by visitor_id, email or user_id.")
+    document = current_livechat.privacy.export(subject, actor=_actor(admin))
+    response = current_app.response_class(
+        json.dumps(document, default=str, indent=2, ensure_ascii=False), mimetype="application/json"
+    )
+    response.headers["Content-Disposition"] = 'attachment; filename="subject-export.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def privacy_erase() -> str | BaseResponse:
+    admin = _admin()
+    if isinstance(admin, BaseResponse):
+        return admin
+    check_csrf(f"admin:{admin.user_id}")
+    subject = _subject(request.form)
+    if subject is None or request.form.get("confirm") != "yes":
+        abort(400, "Name the subject and tick the box to confirm the erasure.")
+    erased = current_livechat.privacy.erase(subject, actor=_actor(admin))
+    return render_template(
+        "livechat/admin/privacy.html",
+        subject=None,
+        query={},
+        found=[],
+        audit=current_livechat.store.audit_entries(50),
+        csrf_token=csrf_token(f"admin:{admin.user_id}"),
+        erased=erased,
+    )
