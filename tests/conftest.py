@@ -150,3 +150,38 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
     yield LiveServer(app=app, url=f"http://127.0.0.1:{port}")
     server.shutdown()
     thread.join(timeout=5)
+
+
+@dataclass
+class CapturedMail:
+    sender: str
+    recipients: list[str]
+    message: Any
+
+
+@dataclass
+class MailBox:
+    port: int
+    messages: list[CapturedMail]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[MailBox]:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+    from email import message_from_bytes
+    from email.policy import default as default_policy
+
+    from aiosmtpd.controller import Controller
+
+    box = MailBox(port=free_port(), messages=[])
+
+    class Keep:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            message = message_from_bytes(envelope.content, policy=default_policy)
+            box.messages.append(CapturedMail(envelope.mail_from, list(envelope.rcpt_tos), message))
+            return "250 OK"
+
+    controller = Controller(Keep(), hostname="127.0.0.1", port=box.port)
+    controller.start()
+    yield box
+    controller.stop()

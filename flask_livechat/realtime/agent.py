@@ -17,6 +17,7 @@ from ..schemas import (
     message_schema,
 )
 from ..services.chat import Agent
+from ..services.privacy import Subject
 from ..state import current_livechat
 from ..store import StoredMessage
 from .base import Ack, LiveChatNamespace, client_event
@@ -78,7 +79,13 @@ class AgentNamespace(LiveChatNamespace):
     @client_event
     def on_join_conversation(self, payload: Any) -> Ack:
         data = load(_join_schema, payload)
-        conversation, messages = current_livechat.chat.join(self._agent(), data["conversation_id"])
+        agent = self._agent()
+        conversation, messages = current_livechat.chat.join(agent, data["conversation_id"])
+        current_livechat.privacy.record_view(
+            Subject(visitor_id=conversation.visitor_id),
+            actor=agent.label,
+            what="transcript viewed in the console",
+        )
         join_room(conversation_room(conversation.id))
         return {
             "ok": True,

@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, request, url_for
 from flask_socketio import join_room
 
-from ..errors import StoreUnavailable
+from ..errors import NotFoundError, StoreUnavailable
 from ..host import current_host_user_id
 from ..identity import visitor_id_from_request
 from ..schemas import (
@@ -47,16 +47,30 @@ class VisitorNamespace(LiveChatNamespace):
             raise ConnectionRefusedError(
                 {"code": StoreUnavailable.error_code, "message": StoreUnavailable.message}
             ) from None
-        self.connection().update(visitor_id=visitor.id, privacy=consent.to_wire())
-        join_room(visitor_room(visitor.id))
+        self.connection().update(visitor_id=visitor.id if visitor else None, privacy=consent.to_wire())
+        if visitor is not None:
+            join_room(visitor_room(visitor.id))
 
     def on_disconnect(self, reason: Any = None) -> None:
         self.forget_connection()
 
+    def _visitor_id_for_writing(self) -> str:
+        """The connection's visitor, created now for a browser we do not recognise."""
+        connection = self.connection()
+        if connection["visitor_id"] is None:
+            visitor = current_livechat.visitors.for_this_connection_only(host_user_id=current_host_user_id())
+            connection["visitor_id"] = visitor.id
+            join_room(visitor_room(visitor.id))
+        visitor_id: str = connection["visitor_id"]
+        return visitor_id
+
     @client_event
     def on_hello(self, payload: Any) -> Ack:
         load(_hello_schema, payload)
-        conversation, messages = current_livechat.chat.visitor_state(self.connection()["visitor_id"])
+        visitor_id = self.connection()["visitor_id"]
+        conversation, messages = (
+            current_livechat.chat.visitor_state(visitor_id) if visitor_id is not None else (None, [])
+        )
         return {
             "ok": True,
             "conversation": conversation_state_schema.dump(conversation) if conversation else None,
@@ -67,7 +81,7 @@ class VisitorNamespace(LiveChatNamespace):
 
     @client_event
     def on_send_message(self, payload: Any) -> Ack:
-        visitor_id = self.connection()["visitor_id"]
+        visitor_id = self._visitor_id_for_writing()
         return self.send_in_order(
             payload,
             SendMessageSchema,
@@ -80,6 +94,9 @@ class VisitorNamespace(LiveChatNamespace):
     def on_end_conversation(self, payload: Any) -> Ack:
         load(_end_schema, payload)
         state = current_livechat
-        stored = state.chat.end_for_visitor(self.connection()["visitor_id"])
+        visitor_id = self.connection()["visitor_id"]
+        if visitor_id is None:
+            raise NotFoundError("You have no open conversation.")
+        stored = state.chat.end_for_visitor(visitor_id)
         broadcast_status(state.socketio, state.chat, stored, "visitor")
         return {"ok": True}

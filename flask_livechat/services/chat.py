@@ -22,6 +22,11 @@ class Agent:
     name: str
     role: Role
 
+    @property
+    def label(self) -> str:
+        """How the audit log names them: name and host user id, since names are not unique."""
+        return f"{self.name} (user {self.user_id})"
+
 
 class ChatService:
     def __init__(self, store: Store, *, mask_card_numbers: bool = True) -> None:

@@ -70,15 +70,21 @@ class VisitorService:
             host_user_id=host_user_id,
         )
 
-    def for_connection(self, visitor_id: str | None, *, host_user_id: str | None) -> VisitorRecord:
-        """The visitor behind a socket: the cookie's, or a new one that lives for this connection only.
+    def for_connection(self, visitor_id: str | None, *, host_user_id: str | None) -> VisitorRecord | None:
+        """The recognised visitor behind a socket, or ``None`` for one we do not (may not) recognise.
 
         A cookie visitor that belongs to another host user is not reused (see ``record_page_view``).
         """
-        if visitor_id is not None:
-            visitor = self._store.get_visitor(visitor_id)
-            if visitor is not None and visitor.host_user_id in (None, host_user_id):
-                if host_user_id is not None and visitor.host_user_id is None and visitor.persistent:
-                    self._store.link_host_user(visitor.id, host_user_id)
-                return visitor
+        if visitor_id is None:
+            return None
+        visitor = self._store.get_visitor(visitor_id)
+        if visitor is None or visitor.host_user_id not in (None, host_user_id):
+            return None
+        if host_user_id is not None and visitor.host_user_id is None:
+            self._store.link_host_user(visitor.id, host_user_id)
+        return visitor
+
+    def for_this_connection_only(self, *, host_user_id: str | None) -> VisitorRecord:
+        """A visitor that lives as long as one connection: created only once they write, so an unrecognised
+        browser that merely loads pages leaves nothing behind."""
         return self._store.create_visitor(persistent=False, host_user_id=host_user_id)

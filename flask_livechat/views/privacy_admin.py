@@ -30,10 +30,6 @@ def _subject(values: Any) -> Subject | None:
     return Subject(visitor_id=data["visitor_id"], email=data["email"], host_user_id=data["user_id"])
 
 
-def _actor(agent: Agent) -> str:
-    return f"{agent.name} (user {agent.user_id})"
-
-
 def privacy_admin() -> str | BaseResponse:
     admin = _admin()
     if isinstance(admin, BaseResponse):
@@ -42,7 +38,7 @@ def privacy_admin() -> str | BaseResponse:
     found: list[dict[str, Any]] = []
     if subject is not None:
         found = current_livechat.store.export_visitors(current_livechat.privacy.visitor_ids(subject))
-        current_livechat.privacy.record_view(subject, actor=_actor(admin), what="privacy search")
+        current_livechat.privacy.record_view(subject, actor=admin.label, what="privacy search")
     return render_template(
         "livechat/admin/privacy.html",
         subject=subject,
@@ -61,7 +57,7 @@ def privacy_export() -> BaseResponse:
     subject = _subject(request.args)
     if subject is None:
         abort(400, "Name the subject by visitor_id, email or user_id.")
-    document = current_livechat.privacy.export(subject, actor=_actor(admin))
+    document = current_livechat.privacy.export(subject, actor=admin.label)
     response = current_app.response_class(
         json.dumps(document, default=str, indent=2, ensure_ascii=False), mimetype="application/json"
     )
@@ -78,7 +74,7 @@ def privacy_erase() -> str | BaseResponse:
     subject = _subject(request.form)
     if subject is None or request.form.get("confirm") != "yes":
         abort(400, "Name the subject and tick the box to confirm the erasure.")
-    erased = current_livechat.privacy.erase(subject, actor=_actor(admin))
+    erased = current_livechat.privacy.erase(subject, actor=admin.label)
     return render_template(
         "livechat/admin/privacy.html",
         subject=None,
