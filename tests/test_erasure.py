@@ -1,0 +1,115 @@
+"""Account cancellation erases a subject completely: a scan of every table and column finds no trace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_socketio import SocketIO
+from sqlalchemy import select
+
+from flask_livechat.identity import visitor_id_from_token
+from flask_livechat.signals import account_deleted, subject_erased
+from flask_livechat.state import LiveChatState
+from flask_livechat.store.models import Base
+from tests.conftest import agent_client
+
+
+def fill_as(app: Flask, socketio: SocketIO, user: str, ip: str, secret: str) -> Any:
+    """One subject's full footprint: consent, visits, page views, a conversation both ways, an opt-out."""
+    http = app.test_client()
+    http.environ_base["REMOTE_ADDR"] = ip
+    http.get(f"/login-as/{user}")
+    http.post("/livechat/api/consent", json={"choice": "accepted"})
+    http.get(
+        "/",
+        environ_base={"REMOTE_ADDR": ip},
+        headers={"User-Agent": f"Agent-{secret}", "Referer": f"https://{secret}.example/"},
+    )
+    visitor = socketio.test_client(app, namespace="/livechat", flask_test_client=http)
+    ack = visitor.emit(
+        "send_message",
+        {"client_id": f"c-{secret}-0001", "body": f"my secret is {secret}"},
+        namespace="/livechat",
+        callback=True,
+    )
+    conversation_id = ack["message"]["conversation_id"]
+    agent = agent_client(app, socketio)
+    agent.emit(
+        "join_conversation", {"conversation_id": conversation_id}, namespace="/livechat-agent", callback=True
+    )
+    agent.emit(
+        "send_message",
+        {"conversation_id": conversation_id, "client_id": f"a-{secret}-0001", "body": f"noted {secret}"},
+        namespace="/livechat-agent",
+        callback=True,
+    )
+    livechat: LiveChatState = app.extensions["livechat"]
+    visitor_id = visitor_id_from_token(app, http.get_cookie("livechat_visitor").value)
+    livechat.store.set_profile([visitor_id], name=f"Name {secret}", email=f"{secret}@example.com")
+    livechat.store.opt_out(f"{secret}@example.com", "promotional")
+    return {
+        "visitor_id": visitor_id,
+        "conversation_id": conversation_id,
+        "message_id": ack["message"]["id"],
+        "secret": secret,
+        "ip": ip.rsplit(".", 1)[0] + ".0",
+    }
+
+
+def every_value(app: Flask) -> dict[str, list[str]]:
+    livechat: LiveChatState = app.extensions["livechat"]
+    found: dict[str, list[str]] = {}
+    with livechat.store.reading() as connection:
+        for table in Base.metadata.sorted_tables:
+            rows = connection.execute(select(table)).all()
+            found[table.name] = [str(value) for row in rows for value in row if value is not None]
+    return found
+
+
+def test_account_deletion_leaves_no_trace_and_spares_others(app: Flask, socketio: SocketIO) -> None:
+    gone = fill_as(app, socketio, "carol", "198.51.100.77", "zebra")
+    kept = fill_as(app, socketio, "ada", "203.0.113.9", "otter")
+    app.extensions["livechat"].store.audit("tester", "view", "digest")  # the audit log has a row too
+    before = every_value(app)
+    empty = [name for name, values in before.items() if not values]
+    assert empty == [], f"the test must fill every table, these are empty: {empty}"
+    erased: list[int] = []
+    subject_erased.connect(lambda sender, visitors: erased.append(visitors), weak=False)
+
+    account_deleted.send(app, user_id="3")
+
+    assert erased == [1]
+    after = every_value(app)
+    traces = [
+        (table, value)
+        for table, values in after.items()
+        for value in values
+        for needle in (
+            gone["visitor_id"],
+            gone["conversation_id"],
+            gone["message_id"],
+            gone["secret"],
+            gone["ip"],
+        )
+        if needle in value
+    ]
+    assert traces == []
+    survivors = " ".join(value for values in after.values() for value in values)
+    for needle in (
+        kept["visitor_id"],
+        kept["conversation_id"],
+        kept["message_id"],
+        kept["secret"],
+        kept["ip"],
+    ):
+        assert needle in survivors, needle
+
+
+def test_erase_account_call_is_the_same(app: Flask, socketio: SocketIO) -> None:
+    fill_as(app, socketio, "carol", "198.51.100.77", "zebra")
+    livechat = app.extensions["livechat"]
+    with app.app_context():
+        assert livechat.livechat.erase_account("3") == 1
+        assert livechat.livechat.erase_account("3") == 0
+    assert livechat.store.count_rows()["livechat_messages"] == 0
