@@ -99,6 +99,10 @@ class LiveChat:
             Subject(host_user_id=str(host_user_id)), actor="account deletion", include_host=False
         )
 
+    def is_opted_out(self, email: str, kind: str = "promotional") -> bool:
+        """Whether ``email`` unsubscribed from ``kind`` ("promotional" or "transactional") mail."""
+        return current_livechat.store.is_opted_out(email.strip().lower(), kind)
+
     def init_app(self, app: Flask) -> None:
         if "livechat" in app.extensions:
             raise RuntimeError(

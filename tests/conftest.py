@@ -54,7 +54,8 @@ USERS = {
 
 def build_app(instance_path: str, **config: Any) -> Flask:
     app = Flask("host", instance_path=instance_path)
-    app.config.update(SECRET_KEY="test-secret", LIVECHAT_ASYNC_MODE="threading", **config)
+    settings = {"SECRET_KEY": "test-secret", "LIVECHAT_ASYNC_MODE": "threading", "LIVECHAT_PURGE_INTERVAL": 0}
+    app.config.update({**settings, **config})
     livechat = LiveChat()
 
     @livechat.user_loader
@@ -84,6 +85,7 @@ def livechat_config(request: pytest.FixtureRequest) -> dict[str, Any]:
 def app(tmp_path: Any, request: pytest.FixtureRequest) -> Iterator[Flask]:
     app = build_app(str(tmp_path / "instance"), **livechat_config(request))
     yield app
+    app.config["LIVECHAT_PURGE_INTERVAL"] = 0  # stops a purge loop the test may have started
     app.extensions["livechat"].store.dispose()
 
 

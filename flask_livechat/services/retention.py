@@ -27,8 +27,9 @@ def init_app(app: Flask) -> None:
 
 
 def _purge_forever(app: Flask) -> None:
+    """Purges, sleeps, repeats; setting ``LIVECHAT_PURGE_INTERVAL`` to 0 stops it after its current sleep."""
     state = app.extensions["livechat"]
-    while True:
+    while app.config["LIVECHAT_PURGE_INTERVAL"] > 0:
         try:
             with app.app_context():
                 counts = state.privacy.purge_expired()

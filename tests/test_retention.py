@@ -1,0 +1,71 @@
+"""Retention: old conversations, messages and page views go; recent ones stay; running twice is safe."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_socketio import SocketIOTestClient
+from sqlalchemy import update
+
+from flask_livechat.state import LiveChatState
+from flask_livechat.store.models import Conversation, PageView, Visit, Visitor
+
+
+def age_everything(livechat: LiveChatState, days: int) -> None:
+    """Moves every timestamp back, as if the data were ``days`` old."""
+    then = datetime.now(UTC) - timedelta(days=days)
+    with livechat.store.writing() as connection:
+        connection.execute(update(Conversation).values(updated_at=then, created_at=then))
+        connection.execute(update(PageView).values(viewed_at=then))
+        connection.execute(update(Visit).values(last_seen_at=then, started_at=then))
+        connection.execute(update(Visitor).values(last_seen_at=then, first_seen_at=then))
+
+
+def chat(visitor: SocketIOTestClient, client_id: str) -> None:
+    visitor.emit(
+        "send_message", {"client_id": client_id, "body": "hello"}, namespace="/livechat", callback=True
+    )
+
+
+@pytest.mark.livechat_config(LIVECHAT_RETENTION_DAYS=30)
+def test_purge_removes_what_is_older_than_retention(
+    app: Flask, client: FlaskClient, visitor: SocketIOTestClient, livechat: LiveChatState
+) -> None:
+    chat(visitor, "c-old-0001")
+    age_everything(livechat, 31)
+    fresh = app.test_client()
+    fresh.get("/")
+    result = app.test_cli_runner().invoke(args=["livechat", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "1 conversations" in result.output and "1 messages" in result.output
+    counts = livechat.store.count_rows()
+    assert counts["livechat_conversations"] == counts["livechat_messages"] == 0
+    assert counts["livechat_page_views"] == 1 and counts["livechat_visitors"] == 1  # the fresh visitor stays
+    again = app.test_cli_runner().invoke(args=["livechat", "purge"])
+    assert again.exit_code == 0 and set(livechat.store.count_rows().items()) == set(counts.items())
+
+
+@pytest.mark.livechat_config(LIVECHAT_RETENTION_DAYS=30)
+def test_recent_activity_keeps_a_conversation(visitor: SocketIOTestClient, livechat: LiveChatState) -> None:
+    chat(visitor, "c-new-0001")
+    age_everything(livechat, 29)
+    counts = livechat.privacy.purge_expired()
+    assert counts["messages"] == 0
+    assert livechat.store.count_rows()["livechat_messages"] == 1
+
+
+@pytest.mark.livechat_config(LIVECHAT_RETENTION_DAYS=30, LIVECHAT_PURGE_INTERVAL=1)
+def test_the_running_server_purges_by_itself(
+    app: Flask, client: FlaskClient, visitor: SocketIOTestClient, livechat: LiveChatState
+) -> None:
+    chat(visitor, "c-daily-001")
+    age_everything(livechat, 31)
+    client.get("/")  # the first request starts the daily purge
+    deadline = time.monotonic() + 10
+    while livechat.store.count_rows()["livechat_messages"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert livechat.store.count_rows()["livechat_messages"] == 0
