@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_livechat.services.redact import mask_card_numbers  # noqa: E402
+from flask_livechat.services.redact import mask_card_numbers
 
 SHAPES = {
     "prose": "Hello, could you check order 12345 for me? ",

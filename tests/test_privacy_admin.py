@@ -106,7 +106,7 @@ def test_find_by_email_and_visitor_id(app: Flask, socketio: Any, livechat: LiveC
 
 
 def test_transcript_views_are_audited(app: Flask, socketio: Any, livechat: LiveChatState) -> None:
-    _, carol = customer_visitor(app, socketio)
+    customer_visitor(app, socketio)
     agent = agent_client(app, socketio)
     [conversation] = agent.emit("hello", {}, namespace="/livechat-agent", callback=True)["conversations"]
     agent.emit(
