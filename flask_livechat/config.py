@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Flask
 
+from .services.ratelimit import parse_limits
+
 DAY = 24 * 60 * 60
 
 #: Defaults set with ``app.config.setdefault`` in ``init_app``; docs/configuration.md explains each.
@@ -37,6 +39,17 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_PURGE_INTERVAL": DAY,
     "LIVECHAT_STORE_NETWORK_DATA": True,
     "LIVECHAT_MASK_CARD_NUMBERS": True,
+    # Security (docs/security.md)
+    "LIVECHAT_RATE_LIMITS": {
+        "connect": "30/minute",
+        "message": "10/10 seconds;60/minute",
+        "agent_message": "30/10 seconds",
+        "privacy": "20/hour",
+        "offline_form": "5/hour",
+        "upload": "20/hour",
+    },
+    "LIVECHAT_RATE_LIMIT_STORAGE": "memory://",
+    "LIVECHAT_AGENT_RECHECK_INTERVAL": 0.5,
     # Mail (docs/configuration.md#mail)
     "LIVECHAT_MAIL_SERVER": "localhost",
     "LIVECHAT_MAIL_PORT": 25,
@@ -63,6 +76,17 @@ _POSITIVE_INTS = (
 
 class ConfigError(ValueError):
     """A ``LIVECHAT_*`` value that cannot work; raised by ``init_app`` so the host sees it at start-up."""
+
+
+def check_origins(cors_allowed_origins: object) -> None:
+    """A wildcard origin with cookie-authenticated sockets would let any site act as the visitor."""
+    if cors_allowed_origins == "*" or (
+        isinstance(cors_allowed_origins, list | tuple) and "*" in cors_allowed_origins
+    ):
+        raise ConfigError(
+            "The SocketIO server allows every origin (cors_allowed_origins='*'): flask-livechat's sockets "
+            "carry cookies, so list the origins allowed instead."
+        )
 
 
 def check_transport_limit(
@@ -105,6 +129,20 @@ def validate(app: Flask) -> None:
         )
     if not str(config["LIVECHAT_POLICY_VERSION"]).strip():
         raise ConfigError("LIVECHAT_POLICY_VERSION must not be empty: a new version asks visitors again.")
+    origins = config["LIVECHAT_ALLOWED_ORIGINS"]
+    if origins == "*" or (isinstance(origins, list | tuple) and "*" in origins):
+        raise ConfigError(
+            "LIVECHAT_ALLOWED_ORIGINS must not be '*': the chat's sockets carry cookies, so list the origins."
+        )
+    try:
+        parse_limits(config["LIVECHAT_RATE_LIMITS"])
+    except (ValueError, TypeError, AttributeError) as error:
+        raise ConfigError(
+            f"LIVECHAT_RATE_LIMITS: {error} (write limits like '10/10 seconds;60/minute')."
+        ) from None
+    recheck = config["LIVECHAT_AGENT_RECHECK_INTERVAL"]
+    if isinstance(recheck, bool) or not isinstance(recheck, int | float) or recheck <= 0:
+        raise ConfigError("LIVECHAT_AGENT_RECHECK_INTERVAL must be a positive number of seconds.")
     if not app.config.get("SECRET_KEY"):
         raise ConfigError(
             "flask-livechat signs its visitor cookie with SECRET_KEY: set app.config['SECRET_KEY']."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from werkzeug.exceptions import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable
+from werkzeug.exceptions import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, TooManyRequests
 
 
 class LiveChatError(Exception):
@@ -61,3 +61,13 @@ class StoreUnavailable(LiveChatError, ServiceUnavailable):
 class InternalError(LiveChatError):
     error_code = "internal"
     message = "Something went wrong on the server; nothing was stored."
+
+
+class RateLimited(LiveChatError, TooManyRequests):
+    error_code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        LiveChatError.__init__(
+            self, f"Too many requests: try again in {retry_after} seconds.", {"retry_after": retry_after}
+        )
+        self.retry_after = retry_after

@@ -27,6 +27,7 @@ from .realtime.visitor import VisitorNamespace
 from .services import retention
 from .services.chat import ChatService
 from .services.privacy import PrivacyService, Subject
+from .services.ratelimit import RateLimiter
 from .services.visitors import VisitorService
 from .signals import account_deleted
 from .state import LiveChatState, current_livechat
@@ -125,6 +126,11 @@ class LiveChat:
             chat=ChatService(store, mask_card_numbers=app.config["LIVECHAT_MASK_CARD_NUMBERS"]),
             send_order=SendOrder(socketio),
             privacy=PrivacyService(app, store),
+            limiter=RateLimiter(
+                app.config["LIVECHAT_RATE_LIMITS"],
+                app.config["LIVECHAT_RATE_LIMIT_STORAGE"],
+                str(app.config["SECRET_KEY"]),
+            ),
         )
         app.register_blueprint(create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
         app.register_blueprint(privacy_views.create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
@@ -156,8 +162,10 @@ class LiveChat:
             socketio.server_options.setdefault(
                 "max_http_buffer_size", app.config["LIVECHAT_MAX_HTTP_BUFFER_SIZE"]
             )
+            config.check_origins(socketio.server_options.get("cors_allowed_origins"))
         else:
             config.check_transport_limit(app, socketio.server.eio.max_http_buffer_size)
+            config.check_origins(socketio.server.eio.cors_allowed_origins)
         if socketio in _servers_with_namespaces:
             return
         socketio.on_namespace(VisitorNamespace())

@@ -12,6 +12,7 @@ from werkzeug.local import LocalProxy
 from .realtime.ordering import SendOrder
 from .services.chat import ChatService
 from .services.privacy import PrivacyService
+from .services.ratelimit import RateLimiter
 from .services.visitors import VisitorService
 from .store import Store
 
@@ -30,6 +31,7 @@ class LiveChatState:
     chat: ChatService
     send_order: SendOrder
     privacy: PrivacyService
+    limiter: RateLimiter
 
     @property
     def socketio_path(self) -> str:

@@ -102,6 +102,7 @@ class AgentNamespace(LiveChatNamespace):
             lambda data: current_livechat.chat.send_agent_message(
                 agent, data["conversation_id"], client_id=data["client_id"], body=data["body"]
             ),
+            lambda: current_livechat.limiter.hit("agent_message", f"agent:{agent.user_id}"),
         )
 
     @client_event

@@ -73,11 +73,14 @@ class LiveChatNamespace(Namespace):  # type: ignore[misc]
         payload: Any,
         schema_class: type[SendMessageSchema],
         store: Callable[[dict[str, Any]], StoredMessage],
+        rate_limit: Callable[[], None],
     ) -> Ack:
-        """Validates, stores (persist first), broadcasts, then acks: in this connection's send order."""
+        """Validates, checks the rate limit, stores (persist first), broadcasts, then acks: all in this
+        connection's send order."""
         state = current_livechat
         with state.send_order.turn(current_sid(), peek_client_seq(payload)):
             data = load(send_schema(schema_class, current_app.config["LIVECHAT_MAX_MESSAGE_LENGTH"]), payload)
+            rate_limit()
             stored = store(data)
             try:
                 broadcast_stored(state.socketio, state.chat, stored)
@@ -85,6 +88,11 @@ class LiveChatNamespace(Namespace):  # type: ignore[misc]
                 # Stored is stored: the sender still gets its ack, and others catch up when they resume.
                 logger.exception("flask-livechat: message %s stored but not broadcast", stored.message.id)
         return {"ok": True, "message": message_schema.dump(stored.message)}
+
+
+def client_ip_key() -> str | None:
+    """The rate limiter's key for this connection's IP (behind a proxy, use werkzeug's ProxyFix)."""
+    return current_livechat.limiter.ip_key(request.remote_addr)
 
 
 def current_sid() -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, request, url_for
 from flask_socketio import join_room
 
-from ..errors import NotFoundError, StoreUnavailable
+from ..errors import NotFoundError, RateLimited, StoreUnavailable
 from ..host import current_host_user_id
 from ..identity import visitor_id_from_request
 from ..schemas import (
@@ -21,7 +21,7 @@ from ..schemas import (
 from ..services.availability import agents_available
 from ..services.consent import consent_state
 from ..state import current_livechat
-from .base import Ack, LiveChatNamespace, client_event
+from .base import Ack, LiveChatNamespace, client_event, client_ip_key, current_sid
 from .broadcast import broadcast_status
 from .rooms import VISITOR_NAMESPACE, visitor_room
 
@@ -37,6 +37,10 @@ class VisitorNamespace(LiveChatNamespace):
 
     def on_connect(self, auth: Any = None) -> None:
         state = current_livechat
+        try:
+            state.limiter.hit("connect", client_ip_key())
+        except RateLimited as error:
+            raise ConnectionRefusedError(error.to_ack()["error"]) from None
         consent = consent_state(current_app, request)
         cookie_visitor = (
             visitor_id_from_request(current_app, request) if consent.recognition_allowed else None
@@ -81,12 +85,14 @@ class VisitorNamespace(LiveChatNamespace):
 
     @client_event
     def on_send_message(self, payload: Any) -> Ack:
-        visitor_id = self._visitor_id_for_writing()
         return self.send_in_order(
             payload,
             SendMessageSchema,
             lambda data: current_livechat.chat.send_visitor_message(
-                visitor_id, client_id=data["client_id"], body=data["body"]
+                self._visitor_id_for_writing(), client_id=data["client_id"], body=data["body"]
+            ),
+            lambda: current_livechat.limiter.hit(
+                "message", f"visitor:{self.connection()['visitor_id'] or current_sid()}", client_ip_key()
             ),
         )
 

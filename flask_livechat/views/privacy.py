@@ -20,7 +20,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..csrf import check_csrf, check_same_origin_json, csrf_token
-from ..errors import LiveChatError
+from ..errors import LiveChatError, RateLimited
 from ..host import current_host_user_id
 from ..identity import clear_visitor_cookie, unsign, visitor_id_from_request
 from ..schemas import ConsentChoiceSchema, EraseConfirmSchema, ProfileSchema, load
@@ -64,7 +64,10 @@ def create_blueprint(url_prefix: str) -> Blueprint:
 
 
 def _json_error(error: LiveChatError) -> tuple[Response, int]:
-    return jsonify(error.to_ack()), int(getattr(error, "code", 400))
+    response = jsonify(error.to_ack())
+    if isinstance(error, RateLimited):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response, int(getattr(error, "code", 400))
 
 
 # -- whose data is this? ------------------------------------------------------------------------------
@@ -158,8 +161,13 @@ def profile_form() -> BaseResponse:
 # -- the JSON twins, for the widget --------------------------------------------------------------------
 
 
+def _limit() -> None:
+    current_livechat.limiter.hit("privacy", current_livechat.limiter.ip_key(request.remote_addr))
+
+
 def consent_api() -> Response:
     check_same_origin_json()
+    _limit()
     data = load(_consent_schema, request.get_json(silent=True))
     response = jsonify({"ok": True})
     state = record_choice(
@@ -191,6 +199,7 @@ def my_data() -> Response:
 
 def delete_api() -> Response:
     check_same_origin_json()
+    _limit()
     load(_erase_schema, request.get_json(silent=True))
     response = jsonify({"ok": True})
     _erase_mine(response)
@@ -203,6 +212,7 @@ def profile_api() -> Response:
         abort(401, "Log in to see and correct your chat profile.")
     if request.method == "POST":
         check_same_origin_json()
+        _limit()
         _update_profile(load(_profile_schema, request.get_json(silent=True)))
     profile, conversations = _profile_of(subject)
     return jsonify({"ok": True, "profile": profile, "conversations": conversations})
