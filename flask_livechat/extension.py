@@ -21,8 +21,10 @@ from .host import (
     no_billing,
     role_attribute,
 )
+from .realtime import revocation
 from .realtime.agent import AgentNamespace
 from .realtime.ordering import SendOrder
+from .realtime.revocation import AgentRecheck
 from .realtime.visitor import VisitorNamespace
 from .services import retention
 from .services.chat import ChatService
@@ -100,6 +102,11 @@ class LiveChat:
             Subject(host_user_id=str(host_user_id)), actor="account deletion", include_host=False
         )
 
+    def revoke_agent(self, host_user_id: str) -> int:
+        """Disconnects a staff member's console sockets now (call it when you disable them or change roles;
+        logging out through Flask-Login does it for you). Returns how many sockets were closed."""
+        return revocation.revoke_agent(current_livechat.socketio, str(host_user_id))
+
     def is_opted_out(self, email: str, kind: str = "promotional") -> bool:
         """Whether ``email`` unsubscribed from ``kind`` ("promotional" or "transactional") mail."""
         return current_livechat.store.is_opted_out(email.strip().lower(), kind)
@@ -131,7 +138,9 @@ class LiveChat:
                 app.config["LIVECHAT_RATE_LIMIT_STORAGE"],
                 str(app.config["SECRET_KEY"]),
             ),
+            agent_recheck=AgentRecheck(app, socketio),
         )
+        revocation.init_app(app, socketio)
         app.register_blueprint(create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
         app.register_blueprint(privacy_views.create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
         account_deleted.connect(self._on_account_deleted, sender=app, weak=False)

@@ -10,6 +10,7 @@ from flask_socketio import SocketIO
 from werkzeug.local import LocalProxy
 
 from .realtime.ordering import SendOrder
+from .realtime.revocation import AgentRecheck
 from .services.chat import ChatService
 from .services.privacy import PrivacyService
 from .services.ratelimit import RateLimiter
@@ -32,6 +33,7 @@ class LiveChatState:
     send_order: SendOrder
     privacy: PrivacyService
     limiter: RateLimiter
+    agent_recheck: AgentRecheck
 
     @property
     def socketio_path(self) -> str:

@@ -6,6 +6,7 @@ import os
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,7 +86,8 @@ def livechat_config(request: pytest.FixtureRequest) -> dict[str, Any]:
 def app(tmp_path: Any, request: pytest.FixtureRequest) -> Iterator[Flask]:
     app = build_app(str(tmp_path / "instance"), **livechat_config(request))
     yield app
-    app.config["LIVECHAT_PURGE_INTERVAL"] = 0  # stops a purge loop the test may have started
+    # Stop the background loops the test may have started (they read these before each round).
+    app.config.update(LIVECHAT_PURGE_INTERVAL=0, LIVECHAT_AGENT_RECHECK_INTERVAL=0)
     app.extensions["livechat"].store.dispose()
 
 
@@ -142,16 +144,24 @@ class LiveServer:
     url: str
 
 
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[LiveServer]:
-    """The app on a real threaded HTTP server: real Origin checks, real concurrency, real WebSockets."""
+@contextmanager
+def serve(app: Flask) -> Iterator[LiveServer]:
+    """Any app on a real threaded HTTP server: real Origin checks, real concurrency, real WebSockets."""
     port = free_port()
     server: BaseWSGIServer = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveServer(app=app, url=f"http://127.0.0.1:{port}")
-    server.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield LiveServer(app=app, url=f"http://127.0.0.1:{port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    with serve(app) as server:
+        yield server
 
 
 @dataclass

@@ -57,6 +57,7 @@ class AgentNamespace(LiveChatNamespace):
             )
         self.connection()["agent"] = agent
         join_room(AGENTS_ROOM)
+        current_livechat.agent_recheck.ensure_running()
 
     def on_disconnect(self, reason: Any = None) -> None:
         self.forget_connection()

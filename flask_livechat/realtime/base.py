@@ -64,6 +64,10 @@ class LiveChatNamespace(Namespace):  # type: ignore[misc]
         """What the connect handler learned about the current connection."""
         return self._connections.setdefault(current_sid(), {})
 
+    def connections_items(self) -> list[tuple[str, dict[str, Any]]]:
+        """A snapshot of every connection this process holds in this namespace."""
+        return list(self._connections.items())
+
     def forget_connection(self) -> None:
         self._connections.pop(current_sid(), None)
         current_livechat.send_order.forget(current_sid())
