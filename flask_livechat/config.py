@@ -43,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_RATE_LIMITS": {
         "connect": "30/minute",
         "message": "10/10 seconds;60/minute",
+        "message_per_ip": "60/10 seconds;300/minute",
         "agent_message": "30/10 seconds",
         "privacy": "20/hour",
         "offline_form": "5/hour",

@@ -91,10 +91,14 @@ class VisitorNamespace(LiveChatNamespace):
             lambda data: current_livechat.chat.send_visitor_message(
                 self._visitor_id_for_writing(), client_id=data["client_id"], body=data["body"]
             ),
-            lambda: current_livechat.limiter.hit(
-                "message", f"visitor:{self.connection()['visitor_id'] or current_sid()}", client_ip_key()
-            ),
+            self._limit_message,
         )
+
+    def _limit_message(self) -> None:
+        """Per visitor, and looser per IP (many visitors can share one office or mobile network)."""
+        limiter = current_livechat.limiter
+        limiter.hit("message", f"visitor:{self.connection()['visitor_id'] or current_sid()}")
+        limiter.hit("message_per_ip", client_ip_key())
 
     @client_event
     def on_end_conversation(self, payload: Any) -> Ack:
