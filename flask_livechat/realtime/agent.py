@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_socketio import join_room
 
+from ..errors import ForbiddenError
 from ..host import display_name, user_id
 from ..schemas import (
     AgentHelloSchema,
@@ -20,7 +21,7 @@ from ..services.chat import Agent
 from ..services.privacy import Subject
 from ..state import current_livechat
 from ..store import StoredMessage
-from .base import Ack, LiveChatNamespace, client_event
+from .base import Ack, LiveChatNamespace, client_event, refusal
 from .broadcast import broadcast_status
 from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, conversation_room
 
@@ -52,9 +53,7 @@ class AgentNamespace(LiveChatNamespace):
     def on_connect(self, auth: Any = None) -> None:
         agent = current_agent()
         if agent is None:
-            raise ConnectionRefusedError(
-                {"code": "forbidden", "message": "Log in as an agent or admin to use the console."}
-            )
+            raise refusal(ForbiddenError("Log in as an agent or admin to use the console."))
         self.connection()["agent"] = agent
         join_room(AGENTS_ROOM)
         current_livechat.agent_recheck.ensure_running()

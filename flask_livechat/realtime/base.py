@@ -9,6 +9,7 @@ from typing import Any, ClassVar, TypeVar, cast
 
 from flask import current_app, request
 from flask_socketio import Namespace
+from socketio import exceptions as socketio_exceptions
 
 from ..errors import InternalError, InvalidPayload, LiveChatError, UnknownEvent
 from ..schemas import SendMessageSchema, load, message_schema, send_schema
@@ -92,6 +93,13 @@ class LiveChatNamespace(Namespace):  # type: ignore[misc]
                 # Stored is stored: the sender still gets its ack, and others catch up when they resume.
                 logger.exception("flask-livechat: message %s stored but not broadcast", stored.message.id)
         return {"ok": True, "message": message_schema.dump(stored.message)}
+
+
+def refusal(error: LiveChatError) -> socketio_exceptions.ConnectionRefusedError:
+    """A connect refusal the client can read: ``connect_error`` gets the message and ``{code, fields}``."""
+    return socketio_exceptions.ConnectionRefusedError(
+        error.message, {"code": error.error_code, "fields": error.fields}
+    )
 
 
 def client_ip_key() -> str | None:

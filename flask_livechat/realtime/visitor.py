@@ -21,7 +21,7 @@ from ..schemas import (
 from ..services.availability import agents_available
 from ..services.consent import consent_state
 from ..state import current_livechat
-from .base import Ack, LiveChatNamespace, client_event, client_ip_key, current_sid
+from .base import Ack, LiveChatNamespace, client_event, client_ip_key, current_sid, refusal
 from .broadcast import broadcast_status
 from .rooms import VISITOR_NAMESPACE, visitor_room
 
@@ -40,17 +40,15 @@ class VisitorNamespace(LiveChatNamespace):
         try:
             state.limiter.hit("connect", client_ip_key())
         except RateLimited as error:
-            raise ConnectionRefusedError(error.to_ack()["error"]) from None
+            raise refusal(error) from None
         consent = consent_state(current_app, request)
         cookie_visitor = (
             visitor_id_from_request(current_app, request) if consent.recognition_allowed else None
         )
         try:
             visitor = state.visitors.for_connection(cookie_visitor, host_user_id=current_host_user_id())
-        except StoreUnavailable:
-            raise ConnectionRefusedError(
-                {"code": StoreUnavailable.error_code, "message": StoreUnavailable.message}
-            ) from None
+        except StoreUnavailable as error:
+            raise refusal(error) from None
         self.connection().update(visitor_id=visitor.id if visitor else None, privacy=consent.to_wire())
         if visitor is not None:
             join_room(visitor_room(visitor.id))
