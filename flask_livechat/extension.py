@@ -34,6 +34,7 @@ from .services.visitors import VisitorService
 from .signals import account_deleted
 from .state import LiveChatState, current_livechat
 from .store import Store
+from .transport_guard import PollingGuard
 from .views import privacy as privacy_views
 from .views.agent import create_blueprint
 
@@ -141,6 +142,7 @@ class LiveChat:
             agent_recheck=AgentRecheck(app, socketio),
         )
         revocation.init_app(app, socketio)
+        self._guard_polling(app, socketio)
         app.register_blueprint(create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
         app.register_blueprint(privacy_views.create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
         account_deleted.connect(self._on_account_deleted, sender=app, weak=False)
@@ -152,6 +154,30 @@ class LiveChat:
     def _on_account_deleted(self, app: Flask, user_id: str, **_: object) -> None:
         with app.app_context():
             self.erase_account(user_id)
+
+    @staticmethod
+    def _guard_polling(app: Flask, socketio: SocketIO) -> None:
+        """Puts the polling guard in front of the Socket.IO server (see transport_guard)."""
+
+        def install() -> None:
+            state = app.extensions["livechat"]
+            app.wsgi_app = PollingGuard(  # type: ignore[method-assign]
+                app.wsgi_app, state.socketio_path, app.config["LIVECHAT_MAX_HTTP_BUFFER_SIZE"]
+            )
+
+        if socketio.server is not None:
+            install()
+            return
+        # The host initialises its SocketIO after us, which wraps the app again: install with the first request.
+        installed = False
+
+        def install_once() -> None:
+            nonlocal installed
+            if not installed:
+                installed = True
+                install()
+
+        app.before_request(install_once)
 
     @staticmethod
     def _create_socketio(app: Flask) -> SocketIO:
