@@ -168,7 +168,7 @@ class LiveChat:
         if socketio.server is not None:
             install()
             return
-        # The host initialises its SocketIO after us, which wraps the app again: install with the first request.
+        # The host initialises its SocketIO after us and wraps the app again: install with the first request.
         installed = False
 
         def install_once() -> None:
