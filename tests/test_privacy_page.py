@@ -58,3 +58,14 @@ def test_a_browser_without_chat_data_is_told_so(client: FlaskClient) -> None:
     page = client.get("/livechat/privacy").get_data(as_text=True)
     assert "This browser holds no chat data with us." in page
     assert "Delete my data" not in page
+
+
+def test_our_pages_send_a_strict_policy_and_refuse_frames(client: FlaskClient) -> None:
+    response = client.get("/livechat/privacy")
+    policy = response.headers["Content-Security-Policy"]
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    assert "frame-ancestors 'none'" in policy and "require-trusted-types-for 'script'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert f'<style nonce="{nonce}">' in response.get_data(as_text=True)
+    assert client.get("/livechat/privacy").headers["Content-Security-Policy"] != policy  # a fresh nonce each time

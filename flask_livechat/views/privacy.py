@@ -19,6 +19,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
+from ..csp import protect
 from ..csrf import check_csrf, check_same_origin_json, csrf_token
 from ..errors import LiveChatError, RateLimited
 from ..host import current_host_user_id
@@ -60,6 +61,7 @@ def create_blueprint(url_prefix: str) -> Blueprint:
         "/admin/privacy/erase", "admin_erase", privacy_admin.privacy_erase, methods=["POST"]
     )
     blueprint.register_error_handler(LiveChatError, _json_error)
+    protect(blueprint)
     return blueprint
 
 
