@@ -68,4 +68,4 @@ def test_our_pages_send_a_strict_policy_and_refuse_frames(client: FlaskClient) -
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
     assert response.headers["X-Frame-Options"] == "DENY"
     assert f'<style nonce="{nonce}">' in response.get_data(as_text=True)
-    assert client.get("/livechat/privacy").headers["Content-Security-Policy"] != policy  # a fresh nonce each time
+    assert client.get("/livechat/privacy").headers["Content-Security-Policy"] != policy  # fresh nonce
