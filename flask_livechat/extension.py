@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast
 from flask import Flask
 from flask_socketio import SocketIO
 
-from . import capture, cli, config, inject
+from . import capture, cli, config, inject, widget_config
 from .host import BillingLoader, RoleLoader, UserLoader, flask_login_user, no_billing, role_attribute
 from .realtime.agent import AgentNamespace
 from .realtime.ordering import SendOrder
@@ -19,6 +19,7 @@ from .services.chat import ChatService
 from .services.visitors import VisitorService
 from .state import LiveChatState, current_livechat
 from .store import Store
+from .views import widget as widget_views
 from .views.agent import create_blueprint
 
 __all__ = ["LiveChat", "current_livechat"]
@@ -76,6 +77,7 @@ class LiveChat:
             )
         config.apply_defaults(app)
         config.validate(app)
+        widget_config.validate(app)
 
         store = Store(database_url(app))
         store.create_all()
@@ -91,6 +93,7 @@ class LiveChat:
             send_order=SendOrder(socketio),
         )
         app.register_blueprint(create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
+        app.register_blueprint(widget_views.create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
         capture.init_app(app)
         inject.init_app(app)
         app.cli.add_command(cli.livechat_group)

@@ -10,10 +10,15 @@ from flask import Flask, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 
-def _serializer(app: Flask) -> URLSafeTimedSerializer:
+def signer(app: Flask, salt: str) -> URLSafeTimedSerializer:
+    """A serializer for one purpose (its own salt), honouring ``SECRET_KEY_FALLBACKS``."""
     # itsdangerous signs with the last key and verifies with all of them, newest first.
     keys = [*(app.config.get("SECRET_KEY_FALLBACKS") or []), app.config["SECRET_KEY"]]
-    return URLSafeTimedSerializer(keys, salt=app.config["LIVECHAT_VISITOR_COOKIE_SALT"])
+    return URLSafeTimedSerializer(keys, salt=salt)
+
+
+def _serializer(app: Flask) -> URLSafeTimedSerializer:
+    return signer(app, app.config["LIVECHAT_VISITOR_COOKIE_SALT"])
 
 
 def visitor_token(app: Flask, visitor_id: str) -> str:

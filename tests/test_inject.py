@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from flask_livechat import no_widget
 
-TAG = b'<script defer src="/livechat/static/widget.js'
+TAG = b'<script defer src="/livechat/static/loader.js'
 
 
 def test_tag_goes_before_the_last_closing_body(client: FlaskClient) -> None:

@@ -24,7 +24,18 @@ def test_hello_without_a_conversation(visitor: SocketIOTestClient) -> None:
     ack = visitor.emit(
         "hello", {"page": {"url": "http://localhost/", "title": "Home"}}, namespace=NS, callback=True
     )
-    assert ack == {"ok": True, "conversation": None, "messages": [], "agents_online": False}
+    session = ack.pop("session")
+    assert isinstance(session, str) and session
+    assert ack == {
+        "ok": True,
+        "conversation": None,
+        "messages": [],
+        "agents_online": False,
+        "business_hours": True,
+        "history": [],
+        "read": {"visitor": 0, "agent": 0},
+        "prechat_done": False,
+    }
 
 
 def test_hello_tells_whether_an_agent_is_connected(

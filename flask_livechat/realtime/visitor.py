@@ -7,42 +7,66 @@ from typing import Any
 from flask import current_app, request
 from flask_socketio import join_room
 
+from .. import i18n
 from ..errors import StoreUnavailable
 from ..identity import visitor_id_from_request
 from ..schemas import (
     EmptySchema,
+    MarkReadSchema,
+    PrechatSchema,
     SendMessageSchema,
+    TypingSchema,
     VisitorHelloSchema,
     conversation_state_schema,
     load,
     message_schema,
 )
-from ..services.availability import agents_available
+from ..services.availability import agents_available, within_business_hours
+from ..services.prechat import check_answers, save_answers
 from ..state import current_livechat
+from ..visitor_session import session_token, visitor_id_from_session
+from .availability import watch_business_hours
 from .base import Ack, LiveChatNamespace, client_event
 from .broadcast import broadcast_status
+from .liveness import announce_read, liveness, relay_visitor_typing, should_relay_typing
 from .rooms import VISITOR_NAMESPACE, visitor_room
 
 _hello_schema = VisitorHelloSchema()
 _end_schema = EmptySchema()
+_typing_schema = TypingSchema()
+_read_schema = MarkReadSchema()
+_prechat_schema = PrechatSchema()
 
 
 class VisitorNamespace(LiveChatNamespace):
-    client_events = frozenset({"hello", "send_message", "end_conversation"})
+    client_events = frozenset(
+        {"hello", "send_message", "end_conversation", "typing", "mark_read", "submit_prechat"}
+    )
 
     def __init__(self) -> None:
         super().__init__(VISITOR_NAMESPACE)
 
     def on_connect(self, auth: Any = None) -> None:
         state = current_livechat
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        auth = auth if isinstance(auth, dict) else {}
+        # The cookie first; without one (cookies blocked or declined), the page session token the widget got
+        # in an earlier hello on this page, so a reconnect keeps the conversation.
+        known = visitor_id_from_request(app, request) or visitor_id_from_session(app, auth.get("session"))
         try:
-            visitor = state.visitors.for_connection(visitor_id_from_request(current_app, request))
+            visitor = state.visitors.for_connection(known)
         except StoreUnavailable:
             raise ConnectionRefusedError(
                 {"code": StoreUnavailable.error_code, "message": StoreUnavailable.message}
             ) from None
-        self.connection()["visitor_id"] = visitor.id
+        connection = self.connection()
+        connection["visitor_id"] = visitor.id
+        language = auth.get("language")
+        connection["language"] = (
+            i18n.normalize_language(app, language) if isinstance(language, str) else i18n.language_for(app, request)
+        )
         join_room(visitor_room(visitor.id))
+        watch_business_hours(state.socketio, app)
 
     def on_disconnect(self, reason: Any = None) -> None:
         self.forget_connection()
@@ -50,12 +74,22 @@ class VisitorNamespace(LiveChatNamespace):
     @client_event
     def on_hello(self, payload: Any) -> Ack:
         load(_hello_schema, payload)
-        conversation, messages = current_livechat.chat.visitor_state(self.connection()["visitor_id"])
+        state = current_livechat
+        visitor_id = self.connection()["visitor_id"]
+        conversation, messages = state.chat.visitor_state(visitor_id)
+        visitor = state.store.get_visitor(visitor_id)
+        history = state.store.closed_messages_of(visitor_id) if visitor and visitor.persistent else []
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
         return {
             "ok": True,
             "conversation": conversation_state_schema.dump(conversation) if conversation else None,
             "messages": message_schema.dump(messages, many=True),
             "agents_online": agents_available(self.socketio),
+            "business_hours": within_business_hours(),
+            "history": message_schema.dump(history, many=True),
+            "read": state.store.read_marks(conversation.id) if conversation else {"visitor": 0, "agent": 0},
+            "prechat_done": state.store.profile_of(visitor_id) is not None,
+            "session": session_token(app, visitor_id),
         }
 
     @client_event
@@ -75,4 +109,28 @@ class VisitorNamespace(LiveChatNamespace):
         state = current_livechat
         stored = state.chat.end_for_visitor(self.connection()["visitor_id"])
         broadcast_status(state.socketio, state.chat, stored, "visitor")
+        return {"ok": True}
+
+    @client_event
+    def on_typing(self, payload: Any) -> Ack:
+        data = load(_typing_schema, payload)
+        conversation = liveness().visitor_conversation(self.connection()["visitor_id"])
+        if should_relay_typing(self.connection(), conversation.id, data["typing"]):
+            relay_visitor_typing(current_livechat.socketio, conversation, data["typing"])
+        return {"ok": True}
+
+    @client_event
+    def on_mark_read(self, payload: Any) -> Ack:
+        data = load(_read_schema, payload)
+        service = liveness()
+        conversation = service.visitor_conversation(self.connection()["visitor_id"])
+        move = service.mark_read(conversation, "visitor", data["seq"])
+        announce_read(current_livechat.socketio, move, "visitor")
+        return {"ok": True, "seq": move.seq if move.seq is not None else service.read_marks(conversation.id)["visitor"]}
+
+    @client_event
+    def on_submit_prechat(self, payload: Any) -> Ack:
+        data = load(_prechat_schema, payload)
+        answers = check_answers(data["answers"], self.connection()["language"])
+        save_answers(current_livechat.store, self.connection()["visitor_id"], answers)
         return {"ok": True}
