@@ -150,3 +150,43 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
     yield LiveServer(app=app, url=f"http://127.0.0.1:{port}")
     server.shutdown()
     thread.join(timeout=5)
+
+
+@dataclass
+class SmtpServer:
+    """A real SMTP server on loopback (aiosmtpd) and the mails it received, parsed."""
+
+    host: str
+    port: int
+    messages: list[Any]
+
+
+class _Collect:
+    def __init__(self, messages: list[Any]) -> None:
+        self.messages = messages
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    from aiosmtpd.controller import Controller
+
+    messages: list[Any] = []
+    port = free_port()
+    controller = Controller(_Collect(messages), hostname="127.0.0.1", port=port)
+    controller.start()
+    yield SmtpServer(host="127.0.0.1", port=port, messages=messages)
+    controller.stop()
+
+
+def mail_config(smtp: SmtpServer) -> dict[str, Any]:
+    return {
+        "LIVECHAT_MAIL_HOST": smtp.host,
+        "LIVECHAT_MAIL_PORT": smtp.port,
+        "LIVECHAT_MAIL_TO": "support@example.com",
+    }

@@ -20,7 +20,8 @@ from ..schemas import OfflineMessageSchema, load, message_schema
 from ..services import attachments
 from ..services.offline import leave_message
 from ..state import current_livechat
-from ..visitor_session import visitor_of_request
+from ..visitor_session import HEADER as SESSION_HEADER
+from ..visitor_session import visitor_id_from_session, visitor_of_request
 
 
 def create_blueprint(url_prefix: str) -> Blueprint:
@@ -95,7 +96,7 @@ def upload() -> tuple[Response, int]:
     if not app.config["LIVECHAT_ATTACHMENTS"]:
         raise ForbiddenError("Attachments are turned off on this site.")
     # Only the page session token (a custom header, so never sent by a cross-site form) names the uploader.
-    visitor_id = visitor_of_request(app, request) if request.headers.get("X-LiveChat-Session") else None
+    visitor_id = visitor_id_from_session(app, request.headers.get(SESSION_HEADER))
     if visitor_id is None:
         raise ForbiddenError("Open the chat first: uploads need the chat's session.")
     request.max_content_length = app.config["LIVECHAT_ATTACHMENT_MAX_SIZE"] + 64 * 1024
