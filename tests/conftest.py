@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -190,3 +193,19 @@ def mail_config(smtp: SmtpServer) -> dict[str, Any]:
         "LIVECHAT_MAIL_PORT": smtp.port,
         "LIVECHAT_MAIL_TO": "support@example.com",
     }
+
+
+ASSETS = Path(__file__).resolve().parent.parent / "widget_assets"
+
+
+@pytest.fixture(scope="session")
+def widget_node_modules() -> Path:
+    """widget_assets/node_modules as package-lock.json pins it (npm ci when missing or stale)."""
+    need(shutil.which("npm") is not None, "Node.js 20+ and npm (apt-get install nodejs npm)")
+    installed = ASSETS / "node_modules" / ".package-lock.json"
+    lock = ASSETS / "package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=ASSETS, check=True, capture_output=True, timeout=600
+        )
+    return ASSETS / "node_modules"

@@ -101,7 +101,7 @@ def test_page_without_body_end_is_left_alone(app: Flask, client: FlaskClient) ->
 
 
 def test_widget_and_console_bundles_are_served(client: FlaskClient) -> None:
-    for name in ("widget.js", "console.js"):
+    for name in ("loader.js", "widget.js", "console.js"):
         response = client.get(f"/livechat/static/{name}")
         assert response.status_code == 200
         assert response.mimetype in ("text/javascript", "application/javascript")
