@@ -6,18 +6,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-
-def collect_console_errors(page: Any) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "response",
-        lambda response: (
-            errors.append(f"{response.status} {response.url}") if response.status >= 400 else None
-        ),
-    )
-    return errors
+from tests.browser.conftest import collect_console_errors
 
 
 def log_in(page: Any, base_url: str, email: str, password: str) -> None:
