@@ -161,7 +161,7 @@ def open_chat(page: Any) -> Any:
 
 def send(chat: Any, text: str) -> None:
     chat.get_by_role("textbox", name="Message").fill(text)
-    chat.get_by_role("button", name="Send").click()
+    chat.get_by_role("button", name="Send", exact=True).click()
     expect(chat.get_by_role("log")).to_contain_text(text)
 
 
