@@ -152,8 +152,11 @@ function createChat(ctx, settings) {
     if (offline && !offlineSent) sheet = "offline";
     else if (closedConversation) sheet = "rating";
     else if (!prechatDone && !conversationId && !offline) sheet = "prechat";
-    showSheet(sheet);
+    const changed = showSheet(sheet);
     ui.composer.hidden = sheet === "offline" || sheet === "prechat";
+    // A form that replaced the one in use takes the focus, so keyboard users are never left nowhere.
+    const active = ctx.root.activeElement;
+    if (changed && toggle.isOpen() && (!active || !active.offsetParent)) focusTarget().focus();
     const last = lastOwnSeq();
     ui.receipt.textContent = last && agentReadSeq >= last ? t.seen : "";
     const count = unreadCount(messages(), conversationId, readSeq);
@@ -195,13 +198,14 @@ function createChat(ctx, settings) {
 
   let sheetKind = null;
   function showSheet(kind) {
-    if (kind === sheetKind) return;
+    if (kind === sheetKind) return false;
     sheetKind = kind;
     ui.sheet.replaceChildren();
     ui.sheet.hidden = !kind;
     if (kind === "prechat") ui.sheet.append(fieldsForm(t.prechat_intro, settings.prechat, t.start_chat, submitPrechat));
     if (kind === "offline") ui.sheet.append(fieldsForm(t.offline_intro, offlineFields(), t.leave_message, submitOffline));
     if (kind === "rating") ui.sheet.append(ratingSheet());
+    return true;
   }
 
   function offlineFields() {
