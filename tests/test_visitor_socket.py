@@ -35,6 +35,7 @@ def test_hello_without_a_conversation(visitor: SocketIOTestClient) -> None:
         "history": [],
         "read": {"visitor": 0, "agent": 0},
         "prechat_done": False,
+        "remembered": True,
     }
 
 

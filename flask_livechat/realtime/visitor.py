@@ -90,6 +90,8 @@ class VisitorNamespace(LiveChatNamespace):
             "read": state.store.read_marks(conversation.id) if conversation else {"visitor": 0, "agent": 0},
             "prechat_done": state.store.profile_of(visitor_id) is not None,
             "session": session_token(app, visitor_id),
+            # False without the visitor cookie: the widget then proves who it is with the session token.
+            "remembered": bool(visitor and visitor.persistent),
         }
 
     @client_event

@@ -105,6 +105,7 @@ function createChat(ctx, settings) {
   const store = new MessageStore("visitor");
   const view = new ThreadView(ui.log, { ownSender: "visitor", renderBody: attachmentBody });
   let session = null; // page session token from hello: our identity on reconnects and HTTP calls
+  let remembered = true; // false when the server knows us without a cookie (session token only)
   const socket = io(location.origin + "/livechat", {
     path: ctx.config.socketioPath,
     auth: (send) => send({ session, language: settings.language }),
@@ -185,7 +186,8 @@ function createChat(ctx, settings) {
   function attachmentBody(message) {
     const file = message.attachment;
     if (!file || typeof file.url !== "string") return null;
-    const url = file.url + (session ? "&s=" + encodeURIComponent(session) : "");
+    // Without a cookie the link must carry the page session token to prove we are in the conversation.
+    const url = file.url + (session && !remembered ? "&s=" + encodeURIComponent(session) : "");
     if (file.image) {
       return h("p", { class: "lc-msg-body" }, [
         h("a", { href: url, target: "_blank", rel: "noopener" }, [h("img", { class: "lc-msg-image", src: url, alt: file.name })]),
@@ -457,6 +459,7 @@ function createChat(ctx, settings) {
         return;
       }
       session = typeof ack.session === "string" ? ack.session : session;
+      remembered = ack.remembered !== false;
       // Merge, don't replace: after a reconnect this fills in whatever was missed meanwhile.
       for (const message of ack.history || []) store.add(message);
       conversationId = ack.conversation ? ack.conversation.id : null;
