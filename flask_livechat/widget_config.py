@@ -23,8 +23,13 @@ MAIL_SECURITY = (None, "starttls", "ssl")
 
 def validate(app: Flask) -> None:
     config = app.config
-    for key in ("LIVECHAT_REPLY_TIME", "LIVECHAT_ATTACHMENT_MAX_SIZE", "LIVECHAT_ATTACHMENT_URL_MAX_AGE",
-                "LIVECHAT_MAIL_PORT", "LIVECHAT_MAIL_TIMEOUT"):
+    for key in (
+        "LIVECHAT_REPLY_TIME",
+        "LIVECHAT_ATTACHMENT_MAX_SIZE",
+        "LIVECHAT_ATTACHMENT_URL_MAX_AGE",
+        "LIVECHAT_MAIL_PORT",
+        "LIVECHAT_MAIL_TIMEOUT",
+    ):
         value = config[key]
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ConfigError(f"{key} must be a positive integer, got {value!r}.")
@@ -39,14 +44,20 @@ def validate(app: Flask) -> None:
             "LIVECHAT_TRANSLATIONS."
         )
     if not isinstance(config["LIVECHAT_COLOR"], str) or not _COLOR.match(config["LIVECHAT_COLOR"]):
-        raise ConfigError(f"LIVECHAT_COLOR must be a hex colour such as '#1d4ed8', got {config['LIVECHAT_COLOR']!r}.")
+        raise ConfigError(
+            f"LIVECHAT_COLOR must be a hex colour such as '#1d4ed8', got {config['LIVECHAT_COLOR']!r}."
+        )
     if config["LIVECHAT_POSITION"] not in ("right", "left"):
-        raise ConfigError(f"LIVECHAT_POSITION must be 'right' or 'left', got {config['LIVECHAT_POSITION']!r}.")
+        raise ConfigError(
+            f"LIVECHAT_POSITION must be 'right' or 'left', got {config['LIVECHAT_POSITION']!r}."
+        )
     for key in ("LIVECHAT_TITLE", "LIVECHAT_GREETING"):
         _check_localizable(key, config[key])
     avatar = config["LIVECHAT_AVATAR_URL"]
     if avatar is not None and not (isinstance(avatar, str) and re.match(r"^(https?://|/)", avatar)):
-        raise ConfigError(f"LIVECHAT_AVATAR_URL must be an http(s) URL or a path starting with '/', got {avatar!r}.")
+        raise ConfigError(
+            f"LIVECHAT_AVATAR_URL must be an http(s) URL or a path starting with '/', got {avatar!r}."
+        )
     try:
         parse_business_hours(config["LIVECHAT_BUSINESS_HOURS"])
     except ValueError as error:

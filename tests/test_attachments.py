@@ -110,7 +110,12 @@ def test_a_host_storage_callback_is_used(client: FlaskClient, visitor: SocketIOT
     ],
 )
 def test_refused_files_change_nothing(
-    client: FlaskClient, visitor: SocketIOTestClient, livechat: LiveChatState, data: bytes, name: str, complaint: str
+    client: FlaskClient,
+    visitor: SocketIOTestClient,
+    livechat: LiveChatState,
+    data: bytes,
+    name: str,
+    complaint: str,
 ) -> None:
     session = session_of(visitor)
     before = livechat.store.count_rows()
@@ -121,7 +126,9 @@ def test_refused_files_change_nothing(
 
 
 @pytest.mark.livechat_config(LIVECHAT_ATTACHMENT_MAX_SIZE=1000)
-def test_too_big_is_refused(client: FlaskClient, visitor: SocketIOTestClient, livechat: LiveChatState) -> None:
+def test_too_big_is_refused(
+    client: FlaskClient, visitor: SocketIOTestClient, livechat: LiveChatState
+) -> None:
     session = session_of(visitor)
     response = upload(client, session, PNG + b"\x00" * 2000, "big.png")
     assert response.status_code in (400, 413)
@@ -200,7 +207,10 @@ def test_agents_see_the_attachment_in_the_conversation(
     message = upload(client, session_of(visitor), PNG, "a.png").json["message"]
     agent = agent_client(app, socketio)
     joined = agent.emit(
-        "join_conversation", {"conversation_id": message["conversation_id"]}, namespace="/livechat-agent", callback=True
+        "join_conversation",
+        {"conversation_id": message["conversation_id"]},
+        namespace="/livechat-agent",
+        callback=True,
     )
     assert joined["messages"][0]["attachment"]["name"] == "a.png"
     agent.disconnect("/livechat-agent")

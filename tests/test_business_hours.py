@@ -14,7 +14,12 @@ from flask_livechat.config import ConfigError
 from flask_livechat.services.availability import agents_available, parse_business_hours
 from tests.conftest import agent_client
 
-HOURS = {"timezone": "Europe/Berlin", "mon": "09:00-17:00", "sat": ["10:00-12:00", "13:00-15:00"], "sun": "22:00-00:00"}
+HOURS = {
+    "timezone": "Europe/Berlin",
+    "mon": "09:00-17:00",
+    "sat": ["10:00-12:00", "13:00-15:00"],
+    "sun": "22:00-00:00",
+}
 
 
 @pytest.mark.parametrize(
@@ -65,9 +70,14 @@ def test_outside_hours_nobody_is_available_even_with_an_agent_online(
 
 
 @pytest.mark.livechat_config(
-    LIVECHAT_BUSINESS_HOURS={"timezone": "UTC", **{day: "00:00-00:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}
+    LIVECHAT_BUSINESS_HOURS={
+        "timezone": "UTC",
+        **{day: "00:00-00:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+    }
 )
-def test_within_hours_an_online_agent_is_available(app: Flask, socketio: SocketIO, visitor: SocketIOTestClient) -> None:
+def test_within_hours_an_online_agent_is_available(
+    app: Flask, socketio: SocketIO, visitor: SocketIOTestClient
+) -> None:
     agent = agent_client(app, socketio)
     hello = visitor.emit("hello", {}, namespace="/livechat", callback=True)
     assert hello["agents_online"] is True and hello["business_hours"] is True

@@ -53,13 +53,19 @@ def test_agent_typing_reaches_the_visitor_with_the_agents_name(
     visitor: SocketIOTestClient, conversation: str, joined_agent: SocketIOTestClient
 ) -> None:
     visitor.get_received(NS)
-    ack = joined_agent.emit("typing", {"conversation_id": conversation, "typing": True}, namespace=AGENT_NS, callback=True)
+    ack = joined_agent.emit(
+        "typing", {"conversation_id": conversation, "typing": True}, namespace=AGENT_NS, callback=True
+    )
     assert ack == {"ok": True}
-    assert events(visitor, NS, "typing") == [{"conversation_id": conversation, "author": "Ada Agent", "typing": True}]
+    assert events(visitor, NS, "typing") == [
+        {"conversation_id": conversation, "author": "Ada Agent", "typing": True}
+    ]
 
 
 @pytest.mark.parametrize("payload", [{}, {"typing": "maybe"}, {"typing": True, "extra": 1}, [1]])
-def test_bad_typing_payloads_get_invalid(visitor: SocketIOTestClient, conversation: str, payload: Any) -> None:
+def test_bad_typing_payloads_get_invalid(
+    visitor: SocketIOTestClient, conversation: str, payload: Any
+) -> None:
     ack = visitor.emit("typing", payload, namespace=NS, callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == "invalid"
 
@@ -70,7 +76,9 @@ def test_typing_without_a_conversation_is_not_found(visitor: SocketIOTestClient)
 
 
 def test_agent_typing_in_an_unknown_conversation_is_not_found(joined_agent: SocketIOTestClient) -> None:
-    ack = joined_agent.emit("typing", {"conversation_id": "nope", "typing": True}, namespace=AGENT_NS, callback=True)
+    ack = joined_agent.emit(
+        "typing", {"conversation_id": "nope", "typing": True}, namespace=AGENT_NS, callback=True
+    )
     assert ack["error"]["code"] == "not_found"
 
 
@@ -78,7 +86,9 @@ def test_agent_reads_and_the_visitor_sees_it_after_a_reload(
     visitor: SocketIOTestClient, conversation: str, joined_agent: SocketIOTestClient, livechat: LiveChatState
 ) -> None:
     visitor.get_received(NS)
-    ack = joined_agent.emit("mark_read", {"conversation_id": conversation, "seq": 1}, namespace=AGENT_NS, callback=True)
+    ack = joined_agent.emit(
+        "mark_read", {"conversation_id": conversation, "seq": 1}, namespace=AGENT_NS, callback=True
+    )
     assert ack == {"ok": True, "seq": 1}
     assert events(visitor, NS, "read") == [{"conversation_id": conversation, "reader": "agent", "seq": 1}]
     assert visitor.emit("hello", {}, namespace=NS, callback=True)["read"] == {"visitor": 0, "agent": 1}
@@ -94,8 +104,10 @@ def test_visitor_reads_and_agents_and_other_tabs_hear_it(
     joined_agent: SocketIOTestClient,
 ) -> None:
     joined_agent.emit(
-        "send_message", {"conversation_id": conversation, "client_id": "a-000001", "body": "Hello!"},
-        namespace=AGENT_NS, callback=True,
+        "send_message",
+        {"conversation_id": conversation, "client_id": "a-000001", "body": "Hello!"},
+        namespace=AGENT_NS,
+        callback=True,
     )
     other_tab = socketio.test_client(app, namespace=NS, flask_test_client=client)
     joined_agent.get_received(AGENT_NS)
@@ -116,7 +128,9 @@ def test_read_marks_only_move_forward_and_stop_at_the_last_message(
 
 
 @pytest.mark.parametrize("payload", [{"seq": 0}, {"seq": "3"}, {"seq": 1.5}, {}, {"seq": 1, "x": 2}])
-def test_bad_mark_read_payloads_get_invalid(visitor: SocketIOTestClient, conversation: str, payload: Any) -> None:
+def test_bad_mark_read_payloads_get_invalid(
+    visitor: SocketIOTestClient, conversation: str, payload: Any
+) -> None:
     assert visitor.emit("mark_read", payload, namespace=NS, callback=True)["error"]["code"] == "invalid"
 
 

@@ -27,9 +27,14 @@ def test_without_a_mail_host_nothing_is_sent(app: Flask) -> None:
     assert send_mail(app, subject="Hello", body="Body") is False
 
 
-def test_an_unreachable_server_is_reported_not_raised(tmp_path: Any, caplog: pytest.LogCaptureFixture) -> None:
+def test_an_unreachable_server_is_reported_not_raised(
+    tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     app = build_app(
-        str(tmp_path), LIVECHAT_MAIL_HOST="127.0.0.1", LIVECHAT_MAIL_PORT=free_port(), LIVECHAT_MAIL_TO="a@b.example"
+        str(tmp_path),
+        LIVECHAT_MAIL_HOST="127.0.0.1",
+        LIVECHAT_MAIL_PORT=free_port(),
+        LIVECHAT_MAIL_TO="a@b.example",
     )
     with caplog.at_level(logging.ERROR, logger="flask_livechat"):
         assert send_mail(app, subject="Hello", body="Body") is False

@@ -91,7 +91,10 @@ def test_the_mail_server_being_down_loses_nothing(tmp_path: Any) -> None:
     from tests.conftest import free_port
 
     app = build_app(
-        str(tmp_path), LIVECHAT_MAIL_HOST="127.0.0.1", LIVECHAT_MAIL_PORT=free_port(), LIVECHAT_MAIL_TO="a@b.example"
+        str(tmp_path),
+        LIVECHAT_MAIL_HOST="127.0.0.1",
+        LIVECHAT_MAIL_PORT=free_port(),
+        LIVECHAT_MAIL_TO="a@b.example",
     )
     response = app.test_client().post(URL, json=FORM)
     assert response.status_code == 201 and response.json["emailed"] is False

@@ -1,4 +1,4 @@
-"""The optional pre-chat form: configurable fields, validated with clear messages in the visitor's language."""
+"""The optional pre-chat form: configurable fields, checked with clear messages in the visitor's language."""
 
 from __future__ import annotations
 
@@ -14,7 +14,12 @@ NS = "/livechat"
 FIELDS = [
     "name",
     {"name": "email", "required": True},
-    {"name": "topic", "label": {"en": "Topic", "de": "Thema"}, "type": "select", "options": ["Billing", "Tech"]},
+    {
+        "name": "topic",
+        "label": {"en": "Topic", "de": "Thema"},
+        "type": "select",
+        "options": ["Billing", "Tech"],
+    },
     {"name": "order", "label": "Order number", "required": False, "max_length": 10},
 ]
 
@@ -38,7 +43,9 @@ def test_valid_answers_are_saved_on_the_visitor(visitor: SocketIOTestClient, liv
 
 
 def test_every_problem_is_named_per_field(visitor: SocketIOTestClient, livechat: LiveChatState) -> None:
-    ack = submit(visitor, {"name": "", "email": "nope", "topic": "Other", "order": "12345678901", "shoe": "44"})
+    ack = submit(
+        visitor, {"name": "", "email": "nope", "topic": "Other", "order": "12345678901", "shoe": "44"}
+    )
     assert ack["ok"] is False and ack["error"]["code"] == "invalid"
     assert ack["error"]["fields"] == {
         "name": ["Please fill in Name."],
@@ -70,7 +77,11 @@ def test_settings_describe_the_form(client: Any) -> None:
     fields = client.get("/livechat/widget/settings.json?lang=de").json["prechat"]
     assert [f["name"] for f in fields] == ["name", "email", "topic", "order"]
     assert fields[2] == {
-        "name": "topic", "label": "Thema", "type": "select", "required": True,
-        "options": ["Billing", "Tech"], "max_length": 200,
+        "name": "topic",
+        "label": "Thema",
+        "type": "select",
+        "required": True,
+        "options": ["Billing", "Tech"],
+        "max_length": 200,
     }
     assert fields[1]["type"] == "email" and fields[1]["label"] == "E-Mail"

@@ -8,7 +8,9 @@ from flask_socketio import SocketIO, SocketIOTestClient
 NS = "/livechat"
 
 
-def test_a_cookieless_visitor_keeps_the_conversation_across_reconnects(app: Flask, socketio: SocketIO) -> None:
+def test_a_cookieless_visitor_keeps_the_conversation_across_reconnects(
+    app: Flask, socketio: SocketIO
+) -> None:
     first = socketio.test_client(app, namespace=NS)
     session = first.emit("hello", {}, namespace=NS, callback=True)["session"]
     sent = first.emit("send_message", {"client_id": "c-000001", "body": "Hi"}, namespace=NS, callback=True)

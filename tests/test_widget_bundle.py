@@ -55,4 +55,6 @@ def test_the_loader_does_not_carry_the_socket_client() -> None:
 def test_bundles_set_no_inline_event_handlers() -> None:
     for name in ("loader.js", "widget.js"):
         source = (STATIC / name).read_text(encoding="utf-8")
-        assert not re.search(r"""setAttribute\(\s*["']on|\.innerHTML\s*=|\.outerHTML\s*=|insertAdjacentHTML""", source), name
+        assert not re.search(
+            r"""setAttribute\(\s*["']on|\.innerHTML\s*=|\.outerHTML\s*=|insertAdjacentHTML""", source
+        ), name

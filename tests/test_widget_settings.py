@@ -35,7 +35,9 @@ def test_the_tag_carries_only_what_the_launcher_needs(client: FlaskClient) -> No
 def test_an_ongoing_conversation_loads_the_chat_with_the_page(
     client: FlaskClient, visitor: SocketIOTestClient
 ) -> None:
-    visitor.emit("send_message", {"client_id": "c-000001", "body": "Hi"}, namespace="/livechat", callback=True)
+    visitor.emit(
+        "send_message", {"client_id": "c-000001", "body": "Hi"}, namespace="/livechat", callback=True
+    )
     assert "data-ongoing" in loader_tag(client)
     visitor.emit("end_conversation", {}, namespace="/livechat", callback=True)
     assert "data-ongoing" not in loader_tag(client)

@@ -135,4 +135,7 @@ class AgentNamespace(LiveChatNamespace):
         conversation = service.agent_conversation(self._agent(), data["conversation_id"])
         move = service.mark_read(conversation, "agent", data["seq"])
         announce_read(current_livechat.socketio, move, "agent")
-        return {"ok": True, "seq": move.seq if move.seq is not None else service.read_marks(conversation.id)["agent"]}
+        return {
+            "ok": True,
+            "seq": move.seq if move.seq is not None else service.read_marks(conversation.id)["agent"],
+        }

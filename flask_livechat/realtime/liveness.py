@@ -40,7 +40,9 @@ def relay_visitor_typing(socketio: SocketIO, conversation: ConversationRecord, t
     )
 
 
-def relay_agent_typing(socketio: SocketIO, conversation: ConversationRecord, author: str, typing: bool) -> None:
+def relay_agent_typing(
+    socketio: SocketIO, conversation: ConversationRecord, author: str, typing: bool
+) -> None:
     socketio.emit(
         "typing",
         {"conversation_id": conversation.id, "author": author, "typing": typing},

@@ -63,7 +63,9 @@ class VisitorNamespace(LiveChatNamespace):
         connection["visitor_id"] = visitor.id
         language = auth.get("language")
         connection["language"] = (
-            i18n.normalize_language(app, language) if isinstance(language, str) else i18n.language_for(app, request)
+            i18n.normalize_language(app, language)
+            if isinstance(language, str)
+            else i18n.language_for(app, request)
         )
         join_room(visitor_room(visitor.id))
         watch_business_hours(state.socketio, app)
@@ -128,7 +130,10 @@ class VisitorNamespace(LiveChatNamespace):
         conversation = service.visitor_conversation(self.connection()["visitor_id"])
         move = service.mark_read(conversation, "visitor", data["seq"])
         announce_read(current_livechat.socketio, move, "visitor")
-        return {"ok": True, "seq": move.seq if move.seq is not None else service.read_marks(conversation.id)["visitor"]}
+        return {
+            "ok": True,
+            "seq": move.seq if move.seq is not None else service.read_marks(conversation.id)["visitor"],
+        }
 
     @client_event
     def on_submit_prechat(self, payload: Any) -> Ack:

@@ -31,7 +31,12 @@ _MAGIC: tuple[tuple[str, bytes, int], ...] = (
     ("image/webp", b"WEBP", 8),
     ("application/pdf", b"%PDF-", 0),
 )
-_EXTENSIONS = {".txt": "text/plain", ".csv": "text/csv", ".zip": "application/zip", ".json": "application/json"}
+_EXTENSIONS = {
+    ".txt": "text/plain",
+    ".csv": "text/csv",
+    ".zip": "application/zip",
+    ".json": "application/json",
+}
 
 
 class AttachmentStorage(Protocol):
@@ -70,7 +75,9 @@ def storage_for(app: Flask) -> AttachmentStorage:
     custom: AttachmentStorage | None = app.config["LIVECHAT_ATTACHMENT_STORAGE"]
     if custom is not None:
         return custom
-    folder = app.config["LIVECHAT_ATTACHMENT_FOLDER"] or os.path.join(app.instance_path, "livechat-attachments")
+    folder = app.config["LIVECHAT_ATTACHMENT_FOLDER"] or os.path.join(
+        app.instance_path, "livechat-attachments"
+    )
     return FolderStorage(folder)
 
 
@@ -94,13 +101,15 @@ def clean_filename(name: str | None) -> str:
 
 def sniff(data: bytes) -> str | None:
     for content_type, magic, offset in _MAGIC:
-        if data[offset : offset + len(magic)] == magic and (content_type != "image/webp" or data[:4] == b"RIFF"):
+        if data[offset : offset + len(magic)] == magic and (
+            content_type != "image/webp" or data[:4] == b"RIFF"
+        ):
             return content_type
     return None
 
 
 def check_upload(filename: str | None, declared_type: str | None, data: bytes) -> Upload:
-    """The type comes from the bytes for images and PDFs, and from the name for the rest; never trusted blindly."""
+    """The type comes from the bytes for images and PDFs, from the name for the rest: never just believed."""
     config = current_app.config
     name = clean_filename(filename)
     if not data:
@@ -144,7 +153,11 @@ def verify_link(app: Flask, attachment_id: str, token: str | None) -> str | None
         claims = _link_signer(app).loads(token, max_age=app.config["LIVECHAT_ATTACHMENT_URL_MAX_AGE"])
     except BadSignature:
         return None
-    if not isinstance(claims, dict) or claims.get("a") != attachment_id or not isinstance(claims.get("c"), str):
+    if (
+        not isinstance(claims, dict)
+        or claims.get("a") != attachment_id
+        or not isinstance(claims.get("c"), str)
+    ):
         return None
     return str(claims["c"])
 

@@ -35,11 +35,17 @@ def send_mail(app: Flask, *, subject: str, body: str, reply_to: str | None = Non
     if reply_to:
         message["Reply-To"] = reply_to
     message.set_content(body)
-    host, port, timeout = config["LIVECHAT_MAIL_HOST"], config["LIVECHAT_MAIL_PORT"], config["LIVECHAT_MAIL_TIMEOUT"]
+    host, port, timeout = (
+        config["LIVECHAT_MAIL_HOST"],
+        config["LIVECHAT_MAIL_PORT"],
+        config["LIVECHAT_MAIL_TIMEOUT"],
+    )
     security = config["LIVECHAT_MAIL_SECURITY"]
     try:
         if security == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                host, port, timeout=timeout, context=ssl.create_default_context()
+            )
         else:
             smtp = smtplib.SMTP(host, port, timeout=timeout)
         with smtp:

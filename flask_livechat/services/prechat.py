@@ -21,9 +21,7 @@ def check_answers(answers: dict[str, Any], language: str) -> dict[str, str]:
     words = strings(app, language)
     fields = prechat_fields(app, language)
     known = {field["name"] for field in fields}
-    errors: dict[str, list[str]] = {
-        name: ["Unknown field."] for name in answers if name not in known
-    }
+    errors: dict[str, list[str]] = {name: ["Unknown field."] for name in answers if name not in known}
     cleaned: dict[str, str] = {}
     for field in fields:
         value = str(answers.get(field["name"]) or "").strip()

@@ -42,7 +42,14 @@ class AttachmentRecord:
 
 class AttachmentQueries(ConversationQueries):
     def add_visitor_attachment(
-        self, visitor_id: str, *, client_id: str, filename: str, content_type: str, size: int, storage_key: str
+        self,
+        visitor_id: str,
+        *,
+        client_id: str,
+        filename: str,
+        content_type: str,
+        size: int,
+        storage_key: str,
     ) -> StoredMessage:
         """A visitor's message carrying a file, in their open conversation (opened if needed)."""
         with self.writing() as connection:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, select, update
+from sqlalchemy import JSON, ForeignKey, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .database import Database
@@ -25,7 +25,7 @@ class VisitorProfile(Base):
 
 class ProfileQueries(Database):
     def save_profile(self, visitor_id: str, fields: dict[str, Any]) -> None:
-        """Stores the form; ``name`` and ``email`` also become the visitor's. ``LookupError`` if no visitor."""
+        """Stores the form; ``name`` and ``email`` also go on the visitor. ``LookupError`` if no visitor."""
         with self.writing() as connection:
             found = connection.execute(select(Visitor.id).where(Visitor.id == visitor_id)).first()
             if found is None:
@@ -38,9 +38,7 @@ class ProfileQueries(Database):
             ).first()
             if existing is None:
                 connection.execute(
-                    VisitorProfile.__table__.insert().values(
-                        visitor_id=visitor_id, submitted_at=utcnow(), fields=fields
-                    )
+                    insert(VisitorProfile).values(visitor_id=visitor_id, submitted_at=utcnow(), fields=fields)
                 )
             else:
                 connection.execute(

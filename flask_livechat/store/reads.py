@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, select, update
+from sqlalchemy import ForeignKey, String, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .database import Database
@@ -42,7 +42,7 @@ class ReadQueries(Database):
                 if seq <= 0:
                     return None
                 connection.execute(
-                    ReadMark.__table__.insert().values(conversation_id=conversation_id, reader=reader, seq=seq)
+                    insert(ReadMark).values(conversation_id=conversation_id, reader=reader, seq=seq)
                 )
                 return seq
             if seq <= current:

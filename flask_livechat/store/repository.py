@@ -13,5 +13,7 @@ from .reads import ReadQueries
 from .visitors import VisitorQueries
 
 
-class Store(VisitorQueries, AttachmentQueries, ConversationQueries, ReadQueries, ProfileQueries, HistoryQueries):
+class Store(
+    VisitorQueries, AttachmentQueries, ConversationQueries, ReadQueries, ProfileQueries, HistoryQueries
+):
     """Safe to share between threads and greenlets: one pooled connection per call."""

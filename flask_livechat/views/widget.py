@@ -87,7 +87,9 @@ def offline_message() -> tuple[Response, int]:
         message=data["message"],
     )
     broadcast_stored(state.socketio, state.chat, left.stored)
-    return jsonify({"ok": True, "message": message_schema.dump(left.stored.message), "emailed": left.emailed}), 201
+    return jsonify(
+        {"ok": True, "message": message_schema.dump(left.stored.message), "emailed": left.emailed}
+    ), 201
 
 
 def upload() -> tuple[Response, int]:

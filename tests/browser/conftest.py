@@ -53,7 +53,9 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
-def start_example_site(instance: Path, config: dict[str, Any] | None = None) -> tuple[subprocess.Popen[bytes], str, Path]:
+def start_example_site(
+    instance: Path, config: dict[str, Any] | None = None
+) -> tuple[subprocess.Popen[bytes], str, Path]:
     """The example site in its own process, with its own instance folder, as a person would run it."""
     port = free_port()
     environment = {
@@ -179,7 +181,9 @@ class AgentSocket:
         self.events: list[tuple[str, Any]] = []
         self.client = socketio.Client()
         self.client.on("*", lambda event, data: self.events.append((event, data)), namespace=self.NS)
-        self.client.connect(base_url, namespaces=[self.NS], headers={"Cookie": cookie}, transports=["websocket"])
+        self.client.connect(
+            base_url, namespaces=[self.NS], headers={"Cookie": cookie}, transports=["websocket"]
+        )
         assert self.call("hello", {})["ok"] is True
 
     def call(self, event: str, payload: Any) -> Any:
@@ -197,7 +201,8 @@ class AgentSocket:
 
     def conversation_with(self, text: str) -> str:
         update = self.wait_for(
-            "conversation_updated", lambda c: bool(c.get("last_message")) and text in c["last_message"]["body"]
+            "conversation_updated",
+            lambda c: bool(c.get("last_message")) and text in c["last_message"]["body"],
         )
         conversation_id: str = update["id"]
         assert self.call("join_conversation", {"conversation_id": conversation_id})["ok"] is True

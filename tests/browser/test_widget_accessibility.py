@@ -30,7 +30,8 @@ def test_mobile_panel_fills_the_screen(
     page.goto(site + "/")
     chat = open_chat(page)
     page.evaluate(
-        "() => Promise.all(document.querySelector('livechat-widget').shadowRoot.getAnimations().map((a) => a.finished))"
+        "() => Promise.all(document.querySelector('livechat-widget').shadowRoot.getAnimations()"
+        ".map((a) => a.finished))"
     )  # the panel's opening animation has ended
     assert chat.bounding_box() == {"x": 0, "y": 0, "width": 375, "height": 667}
     expect(page.get_by_role("button", name="Open chat")).to_be_hidden()
@@ -43,7 +44,9 @@ def test_mobile_panel_fills_the_screen(
     context.close()
 
 
-def test_keyboard_alone(browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]) -> None:
+def test_keyboard_alone(
+    browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
+) -> None:
     site = sites()
     agent = agents(site)
     page = browser.new_page()

@@ -1,4 +1,4 @@
-"""Point 8: colour, side, greeting, title and avatar from config; English and German, from config or the browser."""
+"""Point 8: colour, side, greeting, title and avatar from config; English and German, by config or browser."""
 
 from __future__ import annotations
 

@@ -20,7 +20,12 @@ def png(width: int = 4, height: int = 3) -> bytes:
 
     rows = b"".join(b"\x00" + b"\x1d\x4e\xd8" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_images_are_previewed_and_files_are_downloads(
@@ -40,13 +45,18 @@ def test_images_are_previewed_and_files_are_downloads(
     image = chat.get_by_role("img", name="screen.png")
     expect(image).to_be_visible()
     page.wait_for_function(
-        "() => { const img = document.querySelector('livechat-widget').shadowRoot.querySelector('.lc-msg-image');"
+        "() => { const root = document.querySelector('livechat-widget').shadowRoot;"
+        " const img = root.querySelector('.lc-msg-image');"
         " return img && img.complete && img.naturalWidth === 4; }"
     )
-    update = agent.wait_for("conversation_updated", lambda c: (c.get("last_message") or {}).get("body") == "screen.png")
+    update = agent.wait_for(
+        "conversation_updated", lambda c: (c.get("last_message") or {}).get("body") == "screen.png"
+    )
     assert update["last_message"]["attachment"]["image"] is True
 
-    file_input.set_input_files({"name": "invoice.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n..."})
+    file_input.set_input_files(
+        {"name": "invoice.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n..."}
+    )
     link = chat.get_by_role("link", name="Download invoice.pdf")
     expect(link).to_be_visible()
     response = context.request.get(site + str(link.get_attribute("href")))
@@ -70,12 +80,18 @@ def test_files_over_the_limit_or_of_other_types_are_refused_with_a_message(
     page.goto(site + "/")
     chat = open_chat(page)
     file_input = page.locator("livechat-widget input[type=file]")
-    file_input.set_input_files({"name": "huge.png", "mimeType": "image/png", "buffer": png() + b"\x00" * 20_000})
+    file_input.set_input_files(
+        {"name": "huge.png", "mimeType": "image/png", "buffer": png() + b"\x00" * 20_000}
+    )
     expect(chat.get_by_role("alert")).to_have_text("huge.png is too big: at most 9.77 KB.")
-    file_input.set_input_files({"name": "tool.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ..."})
+    file_input.set_input_files(
+        {"name": "tool.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ..."}
+    )
     expect(chat.get_by_role("alert")).to_contain_text("tool.exe cannot be sent")
     # The server refuses what slips past the widget's check (content that is not what its name says).
-    file_input.set_input_files({"name": "fake.png", "mimeType": "image/png", "buffer": b"<script>alert(1)</script>"})
+    file_input.set_input_files(
+        {"name": "fake.png", "mimeType": "image/png", "buffer": b"<script>alert(1)</script>"}
+    )
     expect(chat.get_by_role("alert")).to_contain_text("does not match its type")
     expect(chat.get_by_role("log")).not_to_contain_text("fake.png")
     page.close()

@@ -13,7 +13,9 @@ from tests.browser.conftest import AgentSocket, collect_console_errors, open_cha
 # What Chromium does with "block all cookies": document.cookie is empty, web storage throws SecurityError.
 BLOCKED_STORAGE = """
 for (const name of ["localStorage", "sessionStorage"]) {
-  Object.defineProperty(window, name, { get() { throw new DOMException("Access is denied", "SecurityError"); } });
+  Object.defineProperty(window, name, {
+    get() { throw new DOMException("Access is denied", "SecurityError"); },
+  });
 }
 Object.defineProperty(Document.prototype, "cookie", { get() { return ""; }, set() {} });
 """
@@ -24,7 +26,8 @@ def block_cookies(context: Any) -> None:
 
     def strip(route: Any) -> None:
         response = route.fetch()
-        context.clear_cookies()  # route.fetch() itself keeps what the server set: drop it before the page sees it
+        # route.fetch() itself keeps what the server set: drop it before the page can use it.
+        context.clear_cookies()
         headers = {k: v for k, v in response.headers.items() if k.lower() != "set-cookie"}
         route.fulfill(response=response, headers=headers)
 

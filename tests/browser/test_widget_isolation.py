@@ -13,7 +13,8 @@ from playwright.sync_api import expect
 from tests.browser.conftest import AgentSocket, collect_console_errors, open_chat, send
 
 HOSTILE_CSS = """
-* { font-size: 30px !important; line-height: 3 !important; color: red !important; box-sizing: content-box !important;
+* { font-size: 30px !important; line-height: 3 !important; color: red !important;
+    box-sizing: content-box !important;
     letter-spacing: 4px !important; text-transform: uppercase !important; }
 div, button, textarea, input, svg, p, form, [role], livechat-widget { display: none !important; }
 [hidden] { display: block !important; }
@@ -32,7 +33,10 @@ def loader_tag(site: str) -> str:
 
 
 def serve(page: Any, url: str, body: str, headers: dict[str, str] | None = None) -> None:
-    page.route(url, lambda route: route.fulfill(status=200, content_type="text/html", body=body, headers=headers or {}))
+    page.route(
+        url,
+        lambda route: route.fulfill(status=200, content_type="text/html", body=body, headers=headers or {}),
+    )
 
 
 def test_hostile_page_css_cannot_hide_or_restyle_the_widget(
@@ -42,8 +46,12 @@ def test_hostile_page_css_cannot_hide_or_restyle_the_widget(
     agents(site)
     page = browser.new_page()
     errors = collect_console_errors(page)
-    serve(page, site + "/hostile", f"<!doctype html><html><head><style>{HOSTILE_CSS}</style></head>"
-          f"<body><div>host content</div>{loader_tag(site)}</body></html>")
+    serve(
+        page,
+        site + "/hostile",
+        f"<!doctype html><html><head><style>{HOSTILE_CSS}</style></head>"
+        f"<body><div>host content</div>{loader_tag(site)}</body></html>",
+    )
     page.goto(site + "/hostile")
     launcher = page.get_by_role("button", name="Open chat")
     expect(launcher).to_be_visible()
@@ -51,7 +59,10 @@ def test_hostile_page_css_cannot_hide_or_restyle_the_widget(
     viewport = page.viewport_size
     assert box is not None and viewport is not None
     assert (box["width"], box["height"]) == (56, 56)
-    assert (box["x"] + box["width"], box["y"] + box["height"]) == (viewport["width"] - 20, viewport["height"] - 20)
+    assert (box["x"] + box["width"], box["y"] + box["height"]) == (
+        viewport["width"] - 20,
+        viewport["height"] - 20,
+    )
     chat = open_chat(page)
     textbox = chat.get_by_role("textbox", name="Message")
     expect(textbox).to_be_visible()
@@ -68,7 +79,8 @@ PROBE = (
 )
 PROBE_STYLE = """() => ["probe", "host-button"].map((id) => {
   const style = getComputedStyle(document.getElementById(id));
-  return [style.position, style.backgroundColor, style.color, style.padding, style.fontSize, style.borderRadius].join();
+  return [style.position, style.backgroundColor, style.color, style.padding, style.fontSize,
+          style.borderRadius].join();
 })"""
 
 
@@ -77,7 +89,9 @@ def test_the_widget_css_and_script_leave_the_page_alone(
 ) -> None:
     site = sites()
     agents(site)
-    body = f"<!doctype html><html><head><title>Probe</title></head><body>{PROBE}{loader_tag(site)}</body></html>"
+    body = (
+        f"<!doctype html><html><head><title>Probe</title></head><body>{PROBE}{loader_tag(site)}</body></html>"
+    )
 
     bare = browser.new_page()
     serve(bare, site + "/probe", body)
@@ -97,7 +111,8 @@ def test_the_widget_css_and_script_leave_the_page_alone(
     inline_handlers = page.evaluate(
         """() => [document, document.querySelector('livechat-widget').shadowRoot]
              .flatMap((root) => [...root.querySelectorAll('*')])
-             .flatMap((el) => [...el.attributes].map((a) => a.name).filter((name) => name.startsWith('on')))"""
+             .flatMap((el) => [...el.attributes].map((a) => a.name))
+             .filter((name) => name.startsWith('on'))"""
     )
     assert inline_handlers == []
     page.close()
@@ -119,8 +134,13 @@ def test_a_strict_content_security_policy_reports_nothing(
         "document.addEventListener('securitypolicyviolation', (e) => "
         "console.error('CSP ' + e.violatedDirective + ' ' + e.blockedURI))"
     )
-    serve(page, site + "/strict", f"<!doctype html><html><head><title>Strict</title></head><body>"
-          f"<h1>Strict CSP</h1>{loader_tag(site)}</body></html>", {"Content-Security-Policy": policy})
+    serve(
+        page,
+        site + "/strict",
+        f"<!doctype html><html><head><title>Strict</title></head><body>"
+        f"<h1>Strict CSP</h1>{loader_tag(site)}</body></html>",
+        {"Content-Security-Policy": policy},
+    )
     page.goto(site + "/strict")
     send(open_chat(page), "No eval here")
     assert errors == []

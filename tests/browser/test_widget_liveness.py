@@ -1,4 +1,4 @@
-"""Point 4: typing indicators both ways, read receipts both ways, unread badge and tab title, optional sound."""
+"""Point 4: typing indicators and read receipts both ways, unread badge and tab title, optional sound."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ window.__chimes = 0;
 window.AudioContext = class {
   constructor() { this.state = "running"; this.currentTime = 0; this.destination = {}; }
   resume() { return Promise.resolve(); }
-  createGain() { return { gain: { setValueAtTime() {}, exponentialRampToValueAtTime() {} }, connect: (x) => x }; }
+  createGain() {
+    return { gain: { setValueAtTime() {}, exponentialRampToValueAtTime() {} }, connect: (x) => x };
+  }
   createOscillator() {
     return { frequency: {}, connect: (x) => x, start() { window.__chimes += 1; }, stop() {} };
   }
@@ -23,7 +25,9 @@ window.AudioContext = class {
 """
 
 
-def test_typing_both_ways(browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]) -> None:
+def test_typing_both_ways(
+    browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
+) -> None:
     site = sites()
     agent = agents(site)
     page = browser.new_page()
@@ -42,7 +46,9 @@ def test_typing_both_ways(browser: Any, sites: Callable[..., str], agents: Calla
     page.close()
 
 
-def test_read_receipts_both_ways(browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]) -> None:
+def test_read_receipts_both_ways(
+    browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
+) -> None:
     site = sites()
     agent = agents(site)
     page = browser.new_page()

@@ -1,4 +1,4 @@
-"""Point 1: the loader draws only the launcher; the chat loads on first open or for an ongoing conversation."""
+"""Point 1: the loader draws only the launcher; the chat loads on first open or for an open conversation."""
 
 from __future__ import annotations
 
@@ -39,7 +39,9 @@ def test_first_visit_loads_only_the_loader_until_the_chat_is_opened(
     # The tag never blocks rendering: a deferred script, and the launcher is drawn without a stylesheet link.
     assert page.evaluate("document.querySelector('script[data-livechat]').defer") is True
     assert page.evaluate("document.querySelectorAll('link[rel=stylesheet]').length") == 0
-    assert page.evaluate("[...document.querySelectorAll('style')].every((s) => !s.textContent.includes('lc-'))")
+    assert page.evaluate(
+        "[...document.querySelectorAll('style')].every((s) => !s.textContent.includes('lc-'))"
+    )
     page.wait_for_load_state("networkidle")
     assert any("/loader.js" in url for url in urls)
     assert not any("/widget.js" in url or "/socket.io/" in url or "settings.json" in url for url in urls)
