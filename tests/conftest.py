@@ -8,6 +8,7 @@ import socket
 import subprocess
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -175,16 +176,24 @@ class _Collect:
         return "250 Message accepted for delivery"
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
+@contextmanager
+def running_smtp() -> Iterator[SmtpServer]:
     from aiosmtpd.controller import Controller
 
     messages: list[Any] = []
     port = free_port()
     controller = Controller(_Collect(messages), hostname="127.0.0.1", port=port)
     controller.start()
-    yield SmtpServer(host="127.0.0.1", port=port, messages=messages)
-    controller.stop()
+    try:
+        yield SmtpServer(host="127.0.0.1", port=port, messages=messages)
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    with running_smtp() as server:
+        yield server
 
 
 def mail_config(smtp: SmtpServer) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.conftest import SmtpServer, free_port, need
+from tests.conftest import SmtpServer, free_port, need, running_smtp
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -129,16 +129,8 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., st
 @pytest.fixture(scope="session")
 def session_smtp() -> Iterator[SmtpServer]:
     """One SMTP server on loopback for the browser tests' sites (they outlive a single test)."""
-    from aiosmtpd.controller import Controller
-
-    from tests.conftest import _Collect
-
-    messages: list[Any] = []
-    port = free_port()
-    controller = Controller(_Collect(messages), hostname="127.0.0.1", port=port)
-    controller.start()
-    yield SmtpServer(host="127.0.0.1", port=port, messages=messages)
-    controller.stop()
+    with running_smtp() as server:
+        yield server
 
 
 def collect_console_errors(page: Any) -> list[str]:
@@ -165,6 +157,20 @@ def send(chat: Any, text: str) -> None:
     chat.get_by_role("textbox", name="Message").fill(text)
     chat.get_by_role("button", name="Send", exact=True).click()
     expect(chat.get_by_role("log")).to_contain_text(text)
+
+
+def visit(opener: Any, url: str) -> tuple[Any, Any, list[str]]:
+    """A new page of ``opener`` (browser or context) at ``url``, chat open; with its console errors."""
+    page = opener.new_page()
+    errors = collect_console_errors(page)
+    page.goto(url)
+    return page, open_chat(page), errors
+
+
+def ask(chat: Any, agent: AgentSocket, text: str) -> str:
+    """The visitor sends ``text`` and the agent joins that conversation; returns its id."""
+    send(chat, text)
+    return agent.conversation_with(text)
 
 
 class AgentSocket:

@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AgentSocket, collect_console_errors, open_chat, send
+from tests.browser.conftest import AgentSocket, ask, collect_console_errors, send, visit
 
 FOCUSED = """() => {
   const host = document.activeElement;
@@ -25,10 +25,7 @@ def test_mobile_panel_fills_the_screen(
     site = sites()
     agents(site)
     context = browser.new_context(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    errors = collect_console_errors(page)
-    page.goto(site + "/")
-    chat = open_chat(page)
+    page, chat, errors = visit(context, site + "/")
     page.evaluate(
         "() => Promise.all(document.querySelector('livechat-widget').shadowRoot.getAnimations()"
         ".map((a) => a.finished))"
@@ -93,20 +90,15 @@ def test_axe_finds_no_serious_violation(
     axe = widget_node_modules / "axe-core" / "axe.min.js"
     site = sites()
     # Nobody online: the leave-a-message form, with its errors showing.
-    page = browser.new_page()
-    page.goto(site + "/")
-    chat = open_chat(page)
+    page, chat, _ = visit(browser, site + "/")
     chat.get_by_role("button", name="Leave a message").click()
     expect(chat.get_by_text("Please fill in Name.")).to_be_visible()
     assert axe_violations(page, axe) == []
     page.close()
     # A live conversation with both sides' messages, an attachment button, and then the rating form.
     agent = agents(site)
-    page = browser.new_page()
-    page.goto(site + "/")
-    chat = open_chat(page)
-    send(chat, "Accessibility check")
-    conversation = agent.conversation_with("Accessibility check")
+    page, chat, _ = visit(browser, site + "/")
+    conversation = ask(chat, agent, "Accessibility check")
     agent.say(conversation, "An answer to check")
     expect(chat.get_by_role("log")).to_contain_text("An answer to check")
     assert axe_violations(page, axe) == []

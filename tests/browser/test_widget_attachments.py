@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AgentSocket, collect_console_errors, open_chat, send
+from tests.browser.conftest import AgentSocket, send, visit
 
 
 def png(width: int = 4, height: int = 3) -> bytes:
@@ -34,10 +34,7 @@ def test_images_are_previewed_and_files_are_downloads(
     site = sites()
     agent = agents(site)
     context = browser.new_context()
-    page = context.new_page()
-    errors = collect_console_errors(page)
-    page.goto(site + "/")
-    chat = open_chat(page)
+    page, chat, errors = visit(context, site + "/")
     send(chat, "Here is a screenshot")
     expect(chat.get_by_role("button", name="Attach a file")).to_be_visible()
     file_input = page.locator("livechat-widget input[type=file]")
@@ -76,9 +73,7 @@ def test_files_over_the_limit_or_of_other_types_are_refused_with_a_message(
 ) -> None:
     site = sites(LIVECHAT_ATTACHMENT_MAX_SIZE=10_000)
     agents(site)
-    page = browser.new_page()
-    page.goto(site + "/")
-    chat = open_chat(page)
+    page, chat, _ = visit(browser, site + "/")
     file_input = page.locator("livechat-widget input[type=file]")
     file_input.set_input_files(
         {"name": "huge.png", "mimeType": "image/png", "buffer": png() + b"\x00" * 20_000}

@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AgentSocket, collect_console_errors, open_chat, send
+from tests.browser.conftest import AgentSocket, ask, open_chat, send, visit
 
 # What Chromium does with "block all cookies": document.cookie is empty, web storage throws SecurityError.
 BLOCKED_STORAGE = """
@@ -42,12 +42,8 @@ def test_chat_works_for_the_page_session_without_cookies(
     agent = agents(site)
     context = browser.new_context()
     block_cookies(context)
-    page = context.new_page()
-    errors = collect_console_errors(page)
-    page.goto(site + "/")
-    chat = open_chat(page)
-    send(chat, "No cookies here")
-    conversation = agent.conversation_with("No cookies here")
+    page, chat, errors = visit(context, site + "/")
+    conversation = ask(chat, agent, "No cookies here")
     agent.say(conversation, "Still glad to help")
     expect(chat.get_by_role("log")).to_contain_text("Still glad to help")
     send(chat, "Thanks")

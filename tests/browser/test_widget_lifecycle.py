@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AgentSocket, collect_console_errors, open_chat, send
+from tests.browser.conftest import AgentSocket, ask, collect_console_errors, open_chat, send, visit
 
 
 def test_two_tabs_share_one_conversation_that_survives_reloads(
@@ -47,19 +47,14 @@ def test_end_chat_then_a_new_conversation_and_history_on_return(
     site = sites()
     agent = agents(site)
     context = browser.new_context()
-    page = context.new_page()
-    errors = collect_console_errors(page)
-    page.goto(site + "/")
-    chat = open_chat(page)
-    send(chat, "My first question")
-    first = agent.conversation_with("My first question")
+    _, chat, errors = visit(context, site + "/")
+    first = ask(chat, agent, "My first question")
     chat.get_by_role("button", name="End chat").click()
     expect(chat.get_by_role("status")).to_contain_text("You ended the chat.")
     expect(chat.get_by_role("log")).to_contain_text("The visitor ended the chat.")
     expect(chat.get_by_role("button", name="End chat")).to_be_hidden()
 
-    send(chat, "A new question")
-    second = agent.conversation_with("A new question")
+    second = ask(chat, agent, "A new question")
     assert second != first
 
     # A returning visitor (same browser, a later visit) sees the earlier conversation above the new one.
@@ -77,12 +72,8 @@ def test_the_visitor_is_told_when_an_agent_closes_the_chat_and_can_rate_it(
 ) -> None:
     site = sites()
     agent = agents(site)
-    page = browser.new_page()
-    errors = collect_console_errors(page)
-    page.goto(site + "/")
-    chat = open_chat(page)
-    send(chat, "Please close this")
-    conversation = agent.conversation_with("Please close this")
+    page, chat, errors = visit(browser, site + "/")
+    conversation = ask(chat, agent, "Please close this")
     assert agent.call("close_conversation", {"conversation_id": conversation})["ok"] is True
     expect(chat.get_by_role("status")).to_contain_text("The chat was closed.")
     expect(chat.get_by_role("log")).to_contain_text("closed the chat")

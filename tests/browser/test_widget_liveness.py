@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AgentSocket, collect_console_errors, open_chat, send
+from tests.browser.conftest import AgentSocket, ask, collect_console_errors, open_chat, visit
 
 # Counts the chimes instead of playing them (headless Chromium has no speakers to listen to).
 FAKE_AUDIO = """
@@ -30,12 +30,8 @@ def test_typing_both_ways(
 ) -> None:
     site = sites()
     agent = agents(site)
-    page = browser.new_page()
-    errors = collect_console_errors(page)
-    page.goto(site + "/")
-    chat = open_chat(page)
-    send(chat, "Typing test")
-    conversation = agent.conversation_with("Typing test")
+    page, chat, errors = visit(browser, site + "/")
+    conversation = ask(chat, agent, "Typing test")
     chat.get_by_role("textbox", name="Message").press_sequentially("still wri")
     agent.wait_for("typing", lambda e: e == {"conversation_id": conversation, "typing": True})
     assert agent.call("typing", {"conversation_id": conversation, "typing": True}) == {"ok": True}
@@ -51,11 +47,8 @@ def test_read_receipts_both_ways(
 ) -> None:
     site = sites()
     agent = agents(site)
-    page = browser.new_page()
-    page.goto(site + "/")
-    chat = open_chat(page)
-    send(chat, "Did you read this?")
-    conversation = agent.conversation_with("Did you read this?")
+    page, chat, _ = visit(browser, site + "/")
+    conversation = ask(chat, agent, "Did you read this?")
     expect(chat.get_by_text("Seen", exact=True)).to_be_hidden()
     agent.call("mark_read", {"conversation_id": conversation, "seq": 1})
     expect(chat.get_by_text("Seen", exact=True)).to_be_visible()
@@ -75,8 +68,7 @@ def test_unread_badge_and_tab_title_while_closed(
     page.goto(site + "/pricing")
     title = page.title()
     chat = open_chat(page)
-    send(chat, "Badge test")
-    conversation = agent.conversation_with("Badge test")
+    conversation = ask(chat, agent, "Badge test")
     page.keyboard.press("Escape")
     expect(chat).to_be_hidden()
     agent.say(conversation, "First answer")
@@ -104,8 +96,7 @@ def test_an_optional_sound_for_agent_messages(
     page.add_init_script(FAKE_AUDIO)
     page.goto(site + "/")
     chat = open_chat(page)
-    send(chat, "Sound test")
-    conversation = agent.conversation_with("Sound test")
+    conversation = ask(chat, agent, "Sound test")
     chat.get_by_role("button", name="Close chat").click()
     agent.say(conversation, "Ding")
     expect(page.get_by_role("button", name="Open chat")).to_have_accessible_description("1 unread message")
@@ -117,8 +108,7 @@ def test_an_optional_sound_for_agent_messages(
     quiet.add_init_script(FAKE_AUDIO)
     quiet.goto(sites() + "/")
     quiet_chat = open_chat(quiet)
-    send(quiet_chat, "No sound here")
-    conversation = quiet_agent.conversation_with("No sound here")
+    conversation = ask(quiet_chat, quiet_agent, "No sound here")
     quiet_chat.get_by_role("button", name="Close chat").click()
     quiet_agent.say(conversation, "Silent")
     expect(quiet.get_by_role("button", name="Open chat")).to_have_accessible_description("1 unread message")

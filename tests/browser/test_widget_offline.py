@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AgentSocket, collect_console_errors, open_chat
+from tests.browser.conftest import AgentSocket, visit
 from tests.conftest import SmtpServer, mail_config
 
 
@@ -16,10 +16,7 @@ def test_leave_a_message_when_nobody_is_online(
     browser: Any, sites: Callable[..., str], session_smtp: SmtpServer, agents: Callable[[str], AgentSocket]
 ) -> None:
     site = sites(**mail_config(session_smtp), LIVECHAT_REPLY_TIME=4 * 60 * 60)
-    page = browser.new_page()
-    errors = collect_console_errors(page)
-    page.goto(site + "/")
-    chat = open_chat(page)
+    page, chat, errors = visit(browser, site + "/")
     expect(chat).to_contain_text("No one is online right now.")
     expect(chat).to_contain_text("We usually reply within 4 hours.")
     expect(chat.get_by_role("textbox", name="Name")).to_be_focused()  # the form's first field
@@ -56,9 +53,7 @@ def test_outside_business_hours_the_panel_says_so_even_with_agents_online(
 ) -> None:
     site = sites(LIVECHAT_BUSINESS_HOURS={"timezone": "UTC"})  # no opening hours at all
     agents(site)
-    page = browser.new_page()
-    page.goto(site + "/")
-    chat = open_chat(page)
+    page, chat, _ = visit(browser, site + "/")
     expect(chat).to_contain_text("outside our opening hours")
     expect(chat).to_contain_text("We usually reply within a day.")
     expect(chat.get_by_role("button", name="Leave a message")).to_be_visible()

@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AgentSocket, collect_console_errors, open_chat, send
+from tests.browser.conftest import AgentSocket, open_chat, send, visit
 
 FIELDS = [
     "name",
@@ -23,10 +23,7 @@ def test_the_pre_chat_form_comes_first_and_validates(
     site = sites(LIVECHAT_PRECHAT_FIELDS=FIELDS)
     agent = agents(site)
     context = browser.new_context()
-    page = context.new_page()
-    errors = collect_console_errors(page)
-    page.goto(site + "/")
-    chat = open_chat(page)
+    page, chat, errors = visit(context, site + "/")
     expect(chat).to_contain_text("Before we start")
     expect(chat.get_by_role("textbox", name="Message")).to_be_hidden()
     start = chat.get_by_role("button", name="Start chat")

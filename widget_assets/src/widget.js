@@ -239,21 +239,24 @@ function createChat(ctx, settings) {
     return form;
   }
 
-  function serverProblems(ack) {
-    const fields = (ack.error && ack.error.fields) || {};
+  // A form's ack: true when it went through; otherwise the server's words go next to each field.
+  function accepted(ack, showProblems) {
+    if (ack.ok) {
+      showError("");
+      return true;
+    }
     const problems = {};
-    for (const [name, list] of Object.entries(fields)) problems[name] = Array.isArray(list) ? list[0] : String(list);
-    return problems;
+    for (const [name, list] of Object.entries(ack.error.fields || {})) {
+      problems[name] = Array.isArray(list) ? list[0] : String(list);
+    }
+    showProblems(problems);
+    showError(errorText(ack, t.send_failed));
+    return false;
   }
 
   function submitPrechat(values, showProblems) {
     request(socket, "submit_prechat", { fields: values }).then((ack) => {
-      if (!ack.ok) {
-        showProblems(serverProblems(ack));
-        showError(errorText(ack, t.send_failed));
-        return;
-      }
-      showError("");
+      if (!accepted(ack, showProblems)) return;
       prechatDone = true;
       render();
       ui.textarea.focus();
@@ -262,12 +265,7 @@ function createChat(ctx, settings) {
 
   function submitOffline(values, showProblems) {
     postJson(settings.urls.offline, values).then((ack) => {
-      if (!ack.ok) {
-        showProblems(serverProblems(ack));
-        showError(errorText(ack, t.send_failed));
-        return;
-      }
-      showError("");
+      if (!accepted(ack, showProblems)) return;
       offlineSent = true;
       receive(ack.message);
       render({ scrollToEnd: true });
