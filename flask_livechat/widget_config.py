@@ -66,6 +66,9 @@ def validate(app: Flask) -> None:
     types = config["LIVECHAT_ATTACHMENT_TYPES"]
     if isinstance(types, str) or not all(isinstance(t, str) and "/" in t for t in types):
         raise ConfigError("LIVECHAT_ATTACHMENT_TYPES must be a list of MIME types such as ['image/png'].")
+    folder = config["LIVECHAT_ATTACHMENT_FOLDER"]
+    if folder is not None and not (isinstance(folder, str) and folder):
+        raise ConfigError(f"LIVECHAT_ATTACHMENT_FOLDER must be None or a folder path, got {folder!r}.")
     storage = config["LIVECHAT_ATTACHMENT_STORAGE"]
     if storage is not None and not all(callable(getattr(storage, name, None)) for name in ("save", "load")):
         raise ConfigError("LIVECHAT_ATTACHMENT_STORAGE must be None or an object with save() and load().")

@@ -108,6 +108,7 @@ def test_text_colour_keeps_contrast() -> None:
         ("LIVECHAT_PRECHAT_FIELDS", [{"name": "t", "label": "T", "type": "select"}], "options"),
         ("LIVECHAT_ATTACHMENT_TYPES", "image/png", "list of MIME types"),
         ("LIVECHAT_ATTACHMENT_STORAGE", object(), "save() and load()"),
+        ("LIVECHAT_ATTACHMENT_FOLDER", 3, "LIVECHAT_ATTACHMENT_FOLDER"),
         ("LIVECHAT_ATTACHMENT_MAX_SIZE", -1, "positive integer"),
         ("LIVECHAT_MAIL_SECURITY", "tls", "starttls"),
         ("LIVECHAT_MAIL_HOST", "smtp.example.com", "LIVECHAT_MAIL_TO"),
