@@ -82,3 +82,30 @@ def test_within_hours_an_online_agent_is_available(
     hello = visitor.emit("hello", {}, namespace="/livechat", callback=True)
     assert hello["agents_online"] is True and hello["business_hours"] is True
     agent.disconnect("/livechat-agent")
+
+
+def test_open_widgets_hear_when_hours_begin_or_end(
+    app: Flask, socketio: SocketIO, visitor: SocketIOTestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flask_livechat.realtime import availability
+
+    states = iter([True, True, False])
+    monkeypatch.setattr(availability, "agents_available", lambda server: next(states))
+
+    class Stop(Exception):
+        pass
+
+    checks: list[float] = []
+
+    def sleep(seconds: float) -> None:  # instead of waiting: count the checks, stop after three
+        checks.append(seconds)
+        if len(checks) == 3:
+            raise Stop
+
+    monkeypatch.setattr(socketio, "sleep", sleep)
+    visitor.get_received("/livechat")
+    with pytest.raises(Stop):
+        availability._watch(socketio, app)
+    pushed = [e["args"][0] for e in visitor.get_received("/livechat") if e["name"] == "availability"]
+    assert pushed == [{"agents_online": False}]  # only the change is announced
+    assert checks == [availability.CHECK_SECONDS] * 3
