@@ -159,6 +159,14 @@ def strings(app: Flask, language: str) -> dict[str, str]:
     return merged
 
 
+def word(app: Flask, language: str, key: str) -> str:
+    """One string, without building the whole table (the loader tag needs one on every page)."""
+    for table in (app.config["LIVECHAT_TRANSLATIONS"].get(language, {}), CATALOG.get(language, {})):
+        if key in table:
+            return str(table[key])
+    return CATALOG[DEFAULT_LANGUAGE][key]
+
+
 def localized(value: Any, language: str) -> str | None:
     """A config value given as one string, or as ``{"en": …, "de": …}``."""
     if isinstance(value, dict):

@@ -66,7 +66,7 @@ def _script_tag(nonce: str | None) -> Markup:
         "data-chat": url_for("livechat.static", filename="widget.js", v=__version__),
         "data-settings": url_for("livechat_widget.settings", lang=language, v=__version__),
         "data-language": language,
-        "data-label": i18n.strings(app, language)["open_chat"],
+        "data-label": i18n.word(app, language, "open_chat"),
         "data-color": color,
         "data-text-color": widget_config.text_color(color),
         "data-position": app.config["LIVECHAT_POSITION"],

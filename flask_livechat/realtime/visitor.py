@@ -61,6 +61,7 @@ class VisitorNamespace(LiveChatNamespace):
             ) from None
         connection = self.connection()
         connection["visitor_id"] = visitor.id
+        connection["persistent"] = visitor.persistent
         language = auth.get("language")
         connection["language"] = (
             i18n.normalize_language(app, language)
@@ -79,8 +80,8 @@ class VisitorNamespace(LiveChatNamespace):
         state = current_livechat
         visitor_id = self.connection()["visitor_id"]
         conversation, messages = state.chat.visitor_state(visitor_id)
-        visitor = state.store.get_visitor(visitor_id)
-        history = state.store.closed_messages_of(visitor_id) if visitor and visitor.persistent else []
+        persistent = self.connection()["persistent"]
+        history = state.store.closed_messages_of(visitor_id) if persistent else []
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         return {
             "ok": True,
@@ -93,7 +94,7 @@ class VisitorNamespace(LiveChatNamespace):
             "prechat_done": state.store.profile_of(visitor_id) is not None,
             "session": session_token(app, visitor_id),
             # False without the visitor cookie: the widget then proves who it is with the session token.
-            "remembered": bool(visitor and visitor.persistent),
+            "remembered": persistent,
         }
 
     @client_event
