@@ -159,11 +159,17 @@ def send(chat: Any, text: str) -> None:
     expect(chat.get_by_role("log")).to_contain_text(text)
 
 
-def visit(opener: Any, url: str) -> tuple[Any, Any, list[str]]:
-    """A new page of ``opener`` (browser or context) at ``url``, chat open; with its console errors."""
+def load(opener: Any, url: str) -> tuple[Any, list[str]]:
+    """A new page of ``opener`` (the browser or a context) at ``url``, and the errors its console shows."""
     page = opener.new_page()
     errors = collect_console_errors(page)
     page.goto(url)
+    return page, errors
+
+
+def visit(opener: Any, url: str) -> tuple[Any, Any, list[str]]:
+    """``load``, then open the chat."""
+    page, errors = load(opener, url)
     return page, open_chat(page), errors
 
 

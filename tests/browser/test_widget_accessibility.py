@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AgentSocket, ask, collect_console_errors, send, visit
+from tests.browser.conftest import AgentSocket, ask, load, send, visit
 
 FOCUSED = """() => {
   const host = document.activeElement;
@@ -46,9 +46,7 @@ def test_keyboard_alone(
 ) -> None:
     site = sites()
     agent = agents(site)
-    page = browser.new_page()
-    errors = collect_console_errors(page)
-    page.goto(site + "/")
+    page, errors = load(browser, site + "/")
     for _ in range(20):  # Tab through the host page until the launcher has the focus
         page.keyboard.press("Tab")
         if page.evaluate(FOCUSED) == "Open chat":

@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AgentSocket, collect_console_errors
+from tests.browser.conftest import AgentSocket, load
 
 
 def test_german_from_accept_language(
@@ -16,9 +16,7 @@ def test_german_from_accept_language(
     site = sites()
     agents(site)
     context = browser.new_context(locale="de-DE")
-    page = context.new_page()
-    errors = collect_console_errors(page)
-    page.goto(site + "/")
+    page, errors = load(context, site + "/")
     page.get_by_role("button", name="Chat \u00f6ffnen").click()
     chat = page.get_by_role("dialog", name="Chat")
     expect(chat.get_by_role("heading", name="Schreiben Sie uns")).to_be_visible()
@@ -45,9 +43,7 @@ def test_appearance_and_language_from_config(
     site = sites(**APPEARANCE)
     agents(site)
     context = browser.new_context(locale="en-US")  # config wins over the browser's language
-    page = context.new_page()
-    errors = collect_console_errors(page)
-    page.goto(site + "/")
+    page, errors = load(context, site + "/")
     launcher = page.get_by_role("button", name="Chat \u00f6ffnen")
     expect(launcher).to_have_css("background-color", "rgb(15, 118, 110)")
     box = launcher.bounding_box()

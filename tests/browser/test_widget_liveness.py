@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AgentSocket, ask, collect_console_errors, open_chat, visit
+from tests.browser.conftest import AgentSocket, ask, load, open_chat, visit
 
 # Counts the chimes instead of playing them (headless Chromium has no speakers to listen to).
 FAKE_AUDIO = """
@@ -63,9 +63,7 @@ def test_unread_badge_and_tab_title_while_closed(
 ) -> None:
     site = sites()
     agent = agents(site)
-    page = browser.new_page()
-    errors = collect_console_errors(page)
-    page.goto(site + "/pricing")
+    page, errors = load(browser, site + "/pricing")
     title = page.title()
     chat = open_chat(page)
     conversation = ask(chat, agent, "Badge test")
