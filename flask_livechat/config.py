@@ -28,6 +28,33 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_INJECT_WIDGET": True,
     "LIVECHAT_INJECT_EXCLUDE_PREFIXES": (),
     "LIVECHAT_LOGIN_VIEW": None,
+    # The visitor widget (docs/widget.md); checked by widget_config.validate.
+    "LIVECHAT_LANGUAGE": None,
+    "LIVECHAT_TRANSLATIONS": {},
+    "LIVECHAT_COLOR": "#1d4ed8",
+    "LIVECHAT_POSITION": "right",
+    "LIVECHAT_TITLE": None,
+    "LIVECHAT_GREETING": None,
+    "LIVECHAT_AVATAR_URL": None,
+    "LIVECHAT_SOUND": False,
+    "LIVECHAT_BUSINESS_HOURS": None,
+    "LIVECHAT_REPLY_TIME": 24 * 60 * 60,
+    "LIVECHAT_PRECHAT_FIELDS": (),
+    "LIVECHAT_SESSION_SALT": "flask-livechat.session",
+    "LIVECHAT_ATTACHMENTS": True,
+    "LIVECHAT_ATTACHMENT_MAX_SIZE": 5 * 1024 * 1024,
+    "LIVECHAT_ATTACHMENT_TYPES": (
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "text/plain",
+    ),
+    "LIVECHAT_ATTACHMENT_FOLDER": None,
+    "LIVECHAT_ATTACHMENT_STORAGE": None,
+    "LIVECHAT_ATTACHMENT_URL_MAX_AGE": 60 * 60,
+    "LIVECHAT_ATTACHMENT_SALT": "flask-livechat.attachment",
     # Privacy (docs/privacy.md)
     "LIVECHAT_CONSENT_MODE": "notice",
     "LIVECHAT_POLICY_VERSION": "1",
@@ -52,13 +79,14 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_RATE_LIMIT_STORAGE": "memory://",
     "LIVECHAT_AGENT_RECHECK_INTERVAL": 0.5,
     # Mail (docs/configuration.md#mail)
-    "LIVECHAT_MAIL_SERVER": "localhost",
+    "LIVECHAT_MAIL_SERVER": None,
     "LIVECHAT_MAIL_PORT": 25,
     "LIVECHAT_MAIL_USE_TLS": False,
     "LIVECHAT_MAIL_USE_SSL": False,
     "LIVECHAT_MAIL_USERNAME": None,
     "LIVECHAT_MAIL_PASSWORD": None,
     "LIVECHAT_MAIL_SENDER": None,
+    "LIVECHAT_MAIL_TO": None,
     "LIVECHAT_MAIL_TIMEOUT": 10,
 }
 
@@ -144,6 +172,12 @@ def validate(app: Flask) -> None:
     recheck = config["LIVECHAT_AGENT_RECHECK_INTERVAL"]
     if isinstance(recheck, bool) or not isinstance(recheck, int | float) or recheck <= 0:
         raise ConfigError("LIVECHAT_AGENT_RECHECK_INTERVAL must be a positive number of seconds.")
+    if config["LIVECHAT_MAIL_USE_TLS"] and config["LIVECHAT_MAIL_USE_SSL"]:
+        raise ConfigError("Set LIVECHAT_MAIL_USE_TLS (STARTTLS) or LIVECHAT_MAIL_USE_SSL, not both.")
+    if config["LIVECHAT_MAIL_SERVER"] and not config["LIVECHAT_MAIL_SENDER"]:
+        raise ConfigError(
+            "LIVECHAT_MAIL_SERVER is set but LIVECHAT_MAIL_SENDER is not: say who mail comes from."
+        )
     if not app.config.get("SECRET_KEY"):
         raise ConfigError(
             "flask-livechat signs its visitor cookie with SECRET_KEY: set app.config['SECRET_KEY']."

@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast
 from flask import Flask
 from flask_socketio import SocketIO
 
-from . import capture, cli, config, inject
+from . import capture, cli, config, inject, widget_config
 from .host import (
     BillingLoader,
     EraseHook,
@@ -36,6 +36,7 @@ from .state import LiveChatState, current_livechat
 from .store import Store
 from .transport_guard import PollingGuard
 from .views import privacy as privacy_views
+from .views import widget as widget_views
 from .views.agent import create_blueprint
 
 __all__ = ["LiveChat", "current_livechat"]
@@ -120,6 +121,7 @@ class LiveChat:
             )
         config.apply_defaults(app)
         config.validate(app)
+        widget_config.validate(app)
 
         store = Store(database_url(app))
         store.create_all()
@@ -147,6 +149,7 @@ class LiveChat:
         app.register_blueprint(privacy_views.create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
         account_deleted.connect(self._on_account_deleted, sender=app, weak=False)
         retention.init_app(app)
+        app.register_blueprint(widget_views.create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
         capture.init_app(app)
         inject.init_app(app)
         app.cli.add_command(cli.livechat_group)

@@ -23,11 +23,16 @@ PURPOSES = {
 }
 
 
-def _serializer(app: Flask, purpose: str) -> URLSafeTimedSerializer:
-    salt = app.config["LIVECHAT_VISITOR_COOKIE_SALT"] if purpose == "visitor" else PURPOSES[purpose]
+def signer(app: Flask, salt: str) -> URLSafeTimedSerializer:
+    """A serializer for one purpose (its own salt), honouring ``SECRET_KEY_FALLBACKS``."""
     # itsdangerous signs with the last key and verifies with all of them, newest first.
     keys = [*(app.config.get("SECRET_KEY_FALLBACKS") or []), app.config["SECRET_KEY"]]
     return URLSafeTimedSerializer(keys, salt=salt)
+
+
+def _serializer(app: Flask, purpose: str) -> URLSafeTimedSerializer:
+    salt = app.config["LIVECHAT_VISITOR_COOKIE_SALT"] if purpose == "visitor" else PURPOSES[purpose]
+    return signer(app, salt)
 
 
 def sign(app: Flask, purpose: str, value: Any) -> str:

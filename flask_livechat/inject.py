@@ -9,7 +9,9 @@ from typing import Any, TypeVar
 from flask import Flask, Response, current_app, g, request, url_for
 from markupsafe import Markup
 
-from . import __version__
+from . import __version__, i18n, widget_config
+from .errors import StoreUnavailable
+from .identity import visitor_id_from_request
 from .pages import is_host_page
 from .state import current_livechat
 
@@ -41,12 +43,43 @@ def csp_nonce(response: Response | None) -> str | None:
     return nonce if isinstance(nonce, str) else None
 
 
+def _ongoing_conversation() -> bool:
+    """Whether the visitor (by cookie) has an open conversation: then the chat loads with the page."""
+    visitor_id = visitor_id_from_request(current_app, request)
+    if visitor_id is None:
+        return False
+    try:
+        return current_livechat.store.open_conversation_of(visitor_id) is not None
+    except StoreUnavailable:
+        return False
+
+
 def _script_tag(nonce: str | None) -> Markup:
-    source = url_for("livechat.static", filename="widget.js", v=__version__)
-    nonce_attribute = Markup(' nonce="{}"').format(nonce) if nonce else ""
-    return Markup('<script defer src="{}" data-livechat data-socketio-path="{}"{}></script>').format(
-        source, current_livechat.socketio_path, nonce_attribute
+    """The loader (docs/widget.md): it draws the launcher and loads the chat bundle on first open."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    language = i18n.language_for(app, request)
+    color = app.config["LIVECHAT_COLOR"]
+    attributes = {
+        "src": url_for("livechat.static", filename="loader.js", v=__version__),
+        "data-livechat": "",
+        "data-socketio-path": current_livechat.socketio_path,
+        "data-chat": url_for("livechat.static", filename="widget.js", v=__version__),
+        "data-settings": url_for("livechat_widget.settings", lang=language, v=__version__),
+        "data-language": language,
+        "data-label": i18n.word(app, language, "open_chat"),
+        "data-color": color,
+        "data-text-color": widget_config.text_color(color),
+        "data-position": app.config["LIVECHAT_POSITION"],
+    }
+    if _ongoing_conversation():
+        attributes["data-ongoing"] = ""
+    if nonce:
+        attributes["nonce"] = nonce
+    rendered = Markup("").join(
+        Markup(' {}="{}"').format(name, value) if value else Markup(" {}").format(name)
+        for name, value in attributes.items()
     )
+    return Markup("<script defer{}></script>").format(rendered)
 
 
 def livechat_script() -> Markup:

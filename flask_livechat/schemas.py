@@ -63,6 +63,48 @@ class ConversationIdSchema(InboundSchema):
     conversation_id = fields.String(required=True, validate=_PUBLIC_ID)
 
 
+class TypingSchema(InboundSchema):
+    typing = fields.Boolean(required=True)
+
+
+class AgentTypingSchema(TypingSchema):
+    conversation_id = fields.String(required=True, validate=_PUBLIC_ID)
+
+
+class MarkReadSchema(InboundSchema):
+    seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**53))
+
+
+class AgentMarkReadSchema(MarkReadSchema):
+    conversation_id = fields.String(required=True, validate=_PUBLIC_ID)
+
+
+class PrechatSchema(InboundSchema):
+    """The pre-chat form; each field is checked against ``LIVECHAT_PRECHAT_FIELDS`` by services/prechat.py."""
+
+    answers = fields.Dict(
+        data_key="fields", keys=fields.String(), values=fields.String(allow_none=True), required=True
+    )
+
+
+class OfflineMessageSchema(InboundSchema):
+    """The leave-a-message form (HTTP), sent while no agent is available."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(required=True, validate=validate.Length(max=320))
+    message = fields.String(required=True)
+
+    def __init__(self, *, max_body_length: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fields["message"].validators = [validate.Length(min=1, max=max_body_length), _not_blank]
+        self.fields["name"].validators = [*self.fields["name"].validators, _one_line]
+
+
+def _one_line(value: str) -> None:
+    if not value.strip() or any(c in value for c in "\r\n"):
+        raise ValidationError("Give a name on one line.")
+
+
 def _not_blank(value: str) -> None:
     if not value.strip():
         raise ValidationError("A message cannot be blank.")
@@ -77,6 +119,13 @@ class MessageSchema(Schema):
     author = fields.String(dump_only=True, allow_none=True)
     body = fields.String(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
+    #: ``null``, or ``{id, name, content_type, size, image, url}`` with a fresh signed, expiring ``url``.
+    attachment = fields.Method("dump_attachment", dump_only=True)
+
+    def dump_attachment(self, message: Any) -> dict[str, Any] | None:
+        from .services.attachments import describe  # needs the app; imported when a message is dumped
+
+        return describe(getattr(message, "attachment_id", None))
 
 
 class VisitorSummarySchema(Schema):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -165,35 +168,65 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
 
 
 @dataclass
-class CapturedMail:
-    sender: str
-    recipients: list[str]
-    message: Any
+class SmtpServer:
+    """A real SMTP server on loopback (aiosmtpd) and the mails it received, parsed."""
 
-
-@dataclass
-class MailBox:
+    host: str
     port: int
-    messages: list[CapturedMail]
+    messages: list[Any]
+
+
+class _Collect:
+    def __init__(self, messages: list[Any]) -> None:
+        self.messages = messages
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+@contextmanager
+def running_smtp() -> Iterator[SmtpServer]:
+    from aiosmtpd.controller import Controller
+
+    messages: list[Any] = []
+    port = free_port()
+    controller = Controller(_Collect(messages), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield SmtpServer(host="127.0.0.1", port=port, messages=messages)
+    finally:
+        controller.stop()
 
 
 @pytest.fixture
-def smtp_server() -> Iterator[MailBox]:
-    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
-    from email import message_from_bytes
-    from email.policy import default as default_policy
+def smtp_server() -> Iterator[SmtpServer]:
+    with running_smtp() as server:
+        yield server
 
-    from aiosmtpd.controller import Controller
 
-    box = MailBox(port=free_port(), messages=[])
+def mail_config(smtp: SmtpServer) -> dict[str, Any]:
+    return {
+        "LIVECHAT_MAIL_SERVER": smtp.host,
+        "LIVECHAT_MAIL_PORT": smtp.port,
+        "LIVECHAT_MAIL_SENDER": "chat@example.com",
+        "LIVECHAT_MAIL_TO": "support@example.com",
+    }
 
-    class Keep:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            message = message_from_bytes(envelope.content, policy=default_policy)
-            box.messages.append(CapturedMail(envelope.mail_from, list(envelope.rcpt_tos), message))
-            return "250 OK"
 
-    controller = Controller(Keep(), hostname="127.0.0.1", port=box.port)
-    controller.start()
-    yield box
-    controller.stop()
+ASSETS = Path(__file__).resolve().parent.parent / "widget_assets"
+
+
+@pytest.fixture(scope="session")
+def widget_node_modules() -> Path:
+    """widget_assets/node_modules as package-lock.json pins it (npm ci when missing or stale)."""
+    need(shutil.which("npm") is not None, "Node.js 20+ and npm (apt-get install nodejs npm)")
+    installed = ASSETS / "node_modules" / ".package-lock.json"
+    lock = ASSETS / "package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=ASSETS, check=True, capture_output=True, timeout=600
+        )
+    return ASSETS / "node_modules"

@@ -8,9 +8,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_socketio import SocketIO
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from flask_livechat.state import LiveChatState
+from flask_livechat.store.models import Visitor
 from flask_livechat.store.privacy_models import Consent
 
 VISITOR = "livechat_visitor"
@@ -27,8 +28,16 @@ def consents(livechat: LiveChatState) -> list[tuple[str | None, str, str]]:
 
 
 def stored_rows(livechat: LiveChatState) -> dict[str, int]:
+    """What recognises a browser: remembered visitors, visits, page views (a visitor for one connection
+    only holds a random id and nothing about the browser)."""
     counts = livechat.store.count_rows()
-    return {key: counts[key] for key in ("livechat_visitors", "livechat_visits", "livechat_page_views")}
+    with livechat.store.reading() as connection:
+        remembered = connection.execute(select(func.count()).where(Visitor.persistent.is_(True))).scalar_one()
+    return {
+        "livechat_visitors": remembered,
+        "livechat_visits": counts["livechat_visits"],
+        "livechat_page_views": counts["livechat_page_views"],
+    }
 
 
 def hello(app: Flask, socketio: SocketIO, client: FlaskClient) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -13,6 +14,7 @@ from flask_livechat.signals import account_deleted, subject_erased
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import Base
 from tests.conftest import agent_client
+from tests.test_attachments import PNG, session_of, upload
 
 
 def fill_as(app: Flask, socketio: SocketIO, user: str, ip: str, secret: str) -> Any:
@@ -34,6 +36,11 @@ def fill_as(app: Flask, socketio: SocketIO, user: str, ip: str, secret: str) -> 
         callback=True,
     )
     conversation_id = ack["message"]["conversation_id"]
+    visitor.emit("mark_read", {"seq": 1}, namespace="/livechat", callback=True)
+    uploaded = upload(
+        http, session_of(visitor), PNG + secret.encode(), f"{secret}.png", client_id=f"u-{secret}-0001"
+    )
+    assert uploaded.status_code == 201, uploaded.json
     agent = agent_client(app, socketio)
     agent.emit(
         "join_conversation", {"conversation_id": conversation_id}, namespace="/livechat-agent", callback=True
@@ -46,7 +53,9 @@ def fill_as(app: Flask, socketio: SocketIO, user: str, ip: str, secret: str) -> 
     )
     livechat: LiveChatState = app.extensions["livechat"]
     visitor_id = visitor_id_from_token(app, http.get_cookie("livechat_visitor").value)
-    livechat.store.set_profile([visitor_id], name=f"Name {secret}", email=f"{secret}@example.com")
+    livechat.store.save_profile(
+        visitor_id, {"name": f"Name {secret}", "email": f"{secret}@example.com", "company": secret}
+    )
     livechat.store.opt_out(f"{secret}@example.com", "promotional")
     return {
         "visitor_id": visitor_id,
@@ -95,6 +104,12 @@ def test_account_deletion_leaves_no_trace_and_spares_others(app: Flask, socketio
         if needle in value
     ]
     assert traces == []
+    files = Path(app.instance_path, "livechat-attachments")
+    on_disk = [path.read_bytes() for path in files.iterdir()]
+    assert not [data for data in on_disk if gone["secret"].encode() in data], (
+        "the attachment's bytes are gone"
+    )
+    assert [data for data in on_disk if kept["secret"].encode() in data], "the other subject's file stays"
     survivors = " ".join(value for values in after.values() for value in values)
     for needle in (
         kept["visitor_id"],

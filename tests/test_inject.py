@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from flask_livechat import no_widget
 
-TAG = b'<script defer src="/livechat/static/widget.js'
+TAG = b'<script defer src="/livechat/static/loader.js'
 
 
 def test_tag_goes_before_the_last_closing_body(client: FlaskClient) -> None:
@@ -101,7 +101,7 @@ def test_page_without_body_end_is_left_alone(app: Flask, client: FlaskClient) ->
 
 
 def test_widget_and_console_bundles_are_served(client: FlaskClient) -> None:
-    for name in ("widget.js", "console.js"):
+    for name in ("loader.js", "widget.js", "console.js"):
         response = client.get(f"/livechat/static/{name}")
         assert response.status_code == 200
         assert response.mimetype in ("text/javascript", "application/javascript")

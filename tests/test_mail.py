@@ -1,100 +1,46 @@
-"""Mail over a real SMTP server on loopback: kinds kept apart, an unsubscribe link in every message."""
+"""SMTP delivery against a real server on loopback (aiosmtpd)."""
 
 from __future__ import annotations
 
-import re
+import logging
+from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
-from flask_livechat.services.mail import MailNotConfigured, send_mail
-from flask_livechat.state import LiveChatState
-from tests.conftest import MailBox
+from flask_livechat.services.mail import notify_host
+from tests.conftest import SmtpServer, build_app, free_port, mail_config
 
 
-@pytest.fixture
-def mail_app(app: Flask, smtp_server: MailBox) -> Flask:
-    app.config.update(
-        LIVECHAT_MAIL_SERVER="127.0.0.1",
-        LIVECHAT_MAIL_PORT=smtp_server.port,
-        LIVECHAT_MAIL_SENDER="support@acme.example",
-    )
-    return app
-
-
-def send(app: Flask, livechat: LiveChatState, to: str, kind: str) -> bool:
+def test_mail_reaches_the_smtp_server(tmp_path: Any, smtp_server: SmtpServer) -> None:
+    app = build_app(str(tmp_path), **mail_config(smtp_server))
     with app.test_request_context("/"):
-        return send_mail(
-            app,
-            livechat.store,
-            to,
-            f"A {kind} message",
-            "Hello from Acme.",
-            kind=kind,
-            html="<p>Hello from Acme.</p>",
+        assert notify_host(
+            app, app.extensions["livechat"].store, "Hello", "Body text", reply_to="ada@example.org"
         )
-
-
-def unsubscribe_link(mail: object) -> str:
-    text = mail.message.get_body(("plain",)).get_content()  # type: ignore[attr-defined]
-    match = re.search(r"(http://localhost/livechat/unsubscribe/\S+)", text)
-    assert match, text
-    return match.group(1)
-
-
-def test_every_mail_carries_a_working_unsubscribe_link(
-    mail_app: Flask, livechat: LiveChatState, smtp_server: MailBox, client: FlaskClient
-) -> None:
-    assert send(mail_app, livechat, "Customer@Example.com", "promotional") is True
     [mail] = smtp_server.messages
-    assert mail.recipients == ["customer@example.com"] and mail.sender == "support@acme.example"
-    link = unsubscribe_link(mail)
-    assert mail.message["List-Unsubscribe"] == f"<{link}>"
-    assert mail.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert link in mail.message.get_body(("html",)).get_content()
-
-    path = link.removeprefix("http://localhost")
-    confirm_page = client.get(path)
-    assert confirm_page.status_code == 200 and b"Unsubscribe" in confirm_page.data
-    assert (
-        livechat.store.is_opted_out("customer@example.com", "promotional") is False
-    )  # a GET changes nothing
-    assert client.post(path).status_code == 200
-    assert livechat.store.is_opted_out("customer@example.com", "promotional") is True
-
-    assert send(mail_app, livechat, "customer@example.com", "promotional") is False
-    assert len(smtp_server.messages) == 1
-    assert send(mail_app, livechat, "customer@example.com", "transactional") is True  # kinds are apart
-    assert len(smtp_server.messages) == 2
+    assert mail["To"] == "support@example.com"
+    assert "chat@example.com" in mail["From"]
+    assert mail["Reply-To"] == "ada@example.org"
+    assert mail["Subject"] == "Hello"
+    assert mail.get_content().startswith("Body text")
 
 
-def test_unsubscribing_twice_is_fine(
-    mail_app: Flask, livechat: LiveChatState, smtp_server: MailBox, client: FlaskClient
+def test_without_a_mail_server_nothing_is_sent(app: Flask) -> None:
+    with app.test_request_context("/"):
+        assert notify_host(app, app.extensions["livechat"].store, "Hello", "Body") is False
+
+
+def test_an_unreachable_server_is_reported_not_raised(
+    tmp_path: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    send(mail_app, livechat, "a@example.com", "transactional")
-    path = unsubscribe_link(smtp_server.messages[0]).removeprefix("http://localhost")
-    assert client.post(path).status_code == 200
-    assert client.post(path).status_code == 200
-    assert livechat.store.is_opted_out("a@example.com", "transactional")
-
-
-@pytest.mark.parametrize("token", ["garbage", "a" * 3000])
-def test_forged_unsubscribe_links_are_refused(
-    client: FlaskClient, livechat: LiveChatState, token: str
-) -> None:
-    assert client.post(f"/livechat/unsubscribe/{token}").status_code == 404
-    assert livechat.store.count_rows()["livechat_mail_opt_outs"] == 0
-
-
-def test_visitor_cookie_is_no_unsubscribe_token(
-    app: Flask, client: FlaskClient, livechat: LiveChatState
-) -> None:
-    client.get("/")
-    token = client.get_cookie("livechat_visitor").value
-    assert client.post(f"/livechat/unsubscribe/{token}").status_code == 404
-
-
-def test_mail_needs_a_sender(app: Flask, livechat: LiveChatState) -> None:
-    with app.test_request_context("/"), pytest.raises(MailNotConfigured):
-        send_mail(app, livechat.store, "a@example.com", "s", "t")
+    app = build_app(
+        str(tmp_path),
+        LIVECHAT_MAIL_SERVER="127.0.0.1",
+        LIVECHAT_MAIL_PORT=free_port(),
+        LIVECHAT_MAIL_SENDER="chat@example.com",
+        LIVECHAT_MAIL_TO="a@b.example",
+    )
+    with caplog.at_level(logging.ERROR, logger="flask_livechat"), app.test_request_context("/"):
+        assert notify_host(app, app.extensions["livechat"].store, "Hello", "Body") is False
+    assert "could not send mail" in caplog.text

@@ -69,3 +69,19 @@ def test_the_running_server_purges_by_itself(
     while livechat.store.count_rows()["livechat_messages"] and time.monotonic() < deadline:
         time.sleep(0.05)
     assert livechat.store.count_rows()["livechat_messages"] == 0
+
+
+@pytest.mark.livechat_config(LIVECHAT_RETENTION_DAYS=30)
+def test_purge_deletes_attachment_bytes_too(
+    app: Flask, client: FlaskClient, visitor: SocketIOTestClient, livechat: LiveChatState
+) -> None:
+    from pathlib import Path
+
+    from tests.test_attachments import PNG, session_of, upload
+
+    assert upload(client, session_of(visitor), PNG, "old.png").status_code == 201
+    folder = Path(app.instance_path, "livechat-attachments")
+    assert len(list(folder.iterdir())) == 1
+    age_everything(livechat, 31)
+    assert livechat.privacy.purge_expired()["attachments"] == 1
+    assert list(folder.iterdir()) == []

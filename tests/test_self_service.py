@@ -104,3 +104,12 @@ def test_privacy_page_consent_form_records_the_choice(client: FlaskClient) -> No
     assert response.status_code == 302
     assert client.get_cookie("livechat_visitor") is None
     assert "we do not recognise you" in client.get("/livechat/privacy").get_data(as_text=True)
+
+
+def test_download_lists_attachments(client: FlaskClient, visitor: SocketIOTestClient) -> None:
+    from tests.test_attachments import PNG, session_of, upload
+
+    upload(client, session_of(visitor), PNG, "receipt.png")
+    [mine] = json.loads(client.get("/livechat/api/my-data").data)["visitors"]
+    [attachment] = mine["conversations"][0]["attachments"]
+    assert attachment["filename"] == "receipt.png" and attachment["content_type"] == "image/png"

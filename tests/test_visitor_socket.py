@@ -25,7 +25,6 @@ def test_hello_without_a_conversation(visitor: SocketIOTestClient) -> None:
         "hello", {"page": {"url": "http://localhost/", "title": "Home"}}, namespace=NS, callback=True
     )
     privacy = ack.pop("privacy")
-    assert ack == {"ok": True, "conversation": None, "messages": [], "agents_online": False}
     assert privacy == {
         "consent_mode": "notice",
         "choice": None,
@@ -34,6 +33,19 @@ def test_hello_without_a_conversation(visitor: SocketIOTestClient) -> None:
         "recognition": True,
         "policy_version": "1",
         "privacy_url": "/livechat/privacy",
+    }
+    session = ack.pop("session")
+    assert isinstance(session, str) and session
+    assert ack == {
+        "ok": True,
+        "conversation": None,
+        "messages": [],
+        "agents_online": False,
+        "business_hours": True,
+        "history": [],
+        "read": {"visitor": 0, "agent": 0},
+        "prechat_done": False,
+        "remembered": True,
     }
 
 

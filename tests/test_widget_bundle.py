@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 import shutil
 import subprocess
@@ -14,8 +15,12 @@ STATIC = ROOT / "flask_livechat" / "static" / "livechat"
 ASSETS = ROOT / "widget_assets"
 
 
+#: What every host page pays for the widget before anyone opens it (issue 3: at most 3 KB gzipped).
+LOADER_BUDGET_GZIPPED = 3 * 1024
+
+
 def test_bundles_evaluate_no_strings_as_code() -> None:
-    for name in ("widget.js", "console.js"):
+    for name in ("loader.js", "widget.js", "console.js"):
         source = (STATIC / name).read_text(encoding="utf-8")
         assert not re.search(r"\beval\s*\(|\bnew Function\s*\(|\bFunction\s*\(", source), name
 
@@ -34,3 +39,22 @@ def test_npm_ci_and_build_reproduce_the_committed_bundles(tmp_path: Path) -> Non
         ["npm", "run", "--silent", "check"], cwd=workdir, capture_output=True, text=True, timeout=120
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_the_loader_stays_within_its_budget() -> None:
+    loader = (STATIC / "loader.js").read_bytes()
+    assert len(gzip.compress(loader, compresslevel=9)) <= LOADER_BUDGET_GZIPPED
+
+
+def test_the_loader_does_not_carry_the_socket_client() -> None:
+    loader = (STATIC / "loader.js").read_text(encoding="utf-8")
+    assert "engine.io" not in loader and "socket.io" not in loader.replace('"/socket.io"', "")
+    assert "engine.io" in (STATIC / "widget.js").read_text(encoding="utf-8")
+
+
+def test_bundles_set_no_inline_event_handlers() -> None:
+    for name in ("loader.js", "widget.js"):
+        source = (STATIC / name).read_text(encoding="utf-8")
+        assert not re.search(
+            r"""setAttribute\(\s*["']on|\.innerHTML\s*=|\.outerHTML\s*=|insertAdjacentHTML""", source
+        ), name

@@ -1,6 +1,6 @@
 // Builds the browser bundles into flask_livechat/static/livechat/.
 //
-//   node build.mjs          write widget.js and console.js
+//   node build.mjs          write loader.js, widget.js and console.js
 //   node build.mjs --check  exit 1 if the committed files differ from a fresh build
 //
 // The output must be reproducible byte for byte from package-lock.json: no timestamps, no source
@@ -40,7 +40,9 @@ const noFunctionConstructor = {
 
 const result = await esbuild.build({
   absWorkingDir: here,
-  entryPoints: { widget: "src/widget.js", console: "src/console.js" },
+  // loader.js is what every host page gets (small: no socket.io-client); widget.js is the chat it
+  // loads on first open; console.js is the agent console.
+  entryPoints: { loader: "src/loader.js", widget: "src/widget.js", console: "src/console.js" },
   outdir,
   bundle: true,
   format: "iife",

@@ -11,7 +11,9 @@ from ..errors import ForbiddenError
 from ..host import display_name, user_id
 from ..schemas import (
     AgentHelloSchema,
+    AgentMarkReadSchema,
     AgentSendMessageSchema,
+    AgentTypingSchema,
     ConversationIdSchema,
     conversation_schema,
     load,
@@ -23,10 +25,13 @@ from ..state import current_livechat
 from ..store import StoredMessage
 from .base import Ack, LiveChatNamespace, client_event, refusal
 from .broadcast import broadcast_status
+from .liveness import announce_read, liveness, relay_agent_typing, should_relay_typing
 from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, conversation_room
 
 _hello_schema = AgentHelloSchema()
 _join_schema = ConversationIdSchema()
+_typing_schema = AgentTypingSchema()
+_read_schema = AgentMarkReadSchema()
 
 
 def current_agent() -> Agent | None:
@@ -45,6 +50,7 @@ def current_agent() -> Agent | None:
 class AgentNamespace(LiveChatNamespace):
     client_events = frozenset(
         {"hello", "join_conversation", "send_message", "close_conversation", "reopen_conversation"}
+        | {"typing", "mark_read"}
     )
 
     def __init__(self) -> None:
@@ -120,3 +126,24 @@ class AgentNamespace(LiveChatNamespace):
         broadcast_status(state.socketio, state.chat, stored, "agent")
         conversation = state.chat.conversation_for_agent(self._agent(), data["conversation_id"])
         return {"ok": True, "conversation": conversation_schema.dump(conversation)}
+
+    @client_event
+    def on_typing(self, payload: Any) -> Ack:
+        data = load(_typing_schema, payload)
+        agent = self._agent()
+        conversation = liveness().agent_conversation(agent, data["conversation_id"])
+        if should_relay_typing(self.connection(), conversation.id, data["typing"]):
+            relay_agent_typing(current_livechat.socketio, conversation, agent.name, data["typing"])
+        return {"ok": True}
+
+    @client_event
+    def on_mark_read(self, payload: Any) -> Ack:
+        data = load(_read_schema, payload)
+        service = liveness()
+        conversation = service.agent_conversation(self._agent(), data["conversation_id"])
+        move = service.mark_read(conversation, "agent", data["seq"])
+        announce_read(current_livechat.socketio, move, "agent")
+        return {
+            "ok": True,
+            "seq": move.seq if move.seq is not None else service.read_marks(conversation.id)["agent"],
+        }

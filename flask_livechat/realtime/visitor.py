@@ -7,78 +7,106 @@ from typing import Any
 from flask import current_app, request, url_for
 from flask_socketio import join_room
 
-from ..errors import NotFoundError, RateLimited, StoreUnavailable
+from .. import i18n
+from ..errors import RateLimited, StoreUnavailable
 from ..host import current_host_user_id
 from ..identity import visitor_id_from_request
 from ..schemas import (
     EmptySchema,
+    MarkReadSchema,
+    PrechatSchema,
     SendMessageSchema,
+    TypingSchema,
     VisitorHelloSchema,
     conversation_state_schema,
     load,
     message_schema,
 )
-from ..services.availability import agents_available
+from ..services.availability import agents_available, within_business_hours
 from ..services.consent import consent_state
+from ..services.prechat import check_answers, save_answers
 from ..state import current_livechat
-from .base import Ack, LiveChatNamespace, client_event, client_ip_key, current_sid, refusal
+from ..visitor_session import session_token, visitor_id_from_session
+from .availability import watch_business_hours
+from .base import Ack, LiveChatNamespace, client_event, client_ip_key, refusal
 from .broadcast import broadcast_status
+from .liveness import announce_read, liveness, relay_visitor_typing, should_relay_typing
 from .rooms import VISITOR_NAMESPACE, visitor_room
 
 _hello_schema = VisitorHelloSchema()
 _end_schema = EmptySchema()
+_typing_schema = TypingSchema()
+_read_schema = MarkReadSchema()
+_prechat_schema = PrechatSchema()
 
 
 class VisitorNamespace(LiveChatNamespace):
-    client_events = frozenset({"hello", "send_message", "end_conversation"})
+    client_events = frozenset(
+        {"hello", "send_message", "end_conversation", "typing", "mark_read", "submit_prechat"}
+    )
 
     def __init__(self) -> None:
         super().__init__(VISITOR_NAMESPACE)
 
     def on_connect(self, auth: Any = None) -> None:
         state = current_livechat
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        auth = auth if isinstance(auth, dict) else {}
         try:
             state.limiter.hit("connect", client_ip_key())
         except RateLimited as error:
             raise refusal(error) from None
-        consent = consent_state(current_app, request)
-        cookie_visitor = (
-            visitor_id_from_request(current_app, request) if consent.recognition_allowed else None
-        )
+        consent = consent_state(app, request)
+        # The cookie first, when recognition is allowed; otherwise (cookies blocked, consent declined or not
+        # given yet) the page session token the widget got in an earlier hello, so a reconnect keeps the
+        # conversation of this page.
+        cookie_visitor = visitor_id_from_request(app, request) if consent.recognition_allowed else None
+        known = cookie_visitor or visitor_id_from_session(app, auth.get("session"))
+        host_user = current_host_user_id()
         try:
-            visitor = state.visitors.for_connection(cookie_visitor, host_user_id=current_host_user_id())
+            visitor = state.visitors.for_connection(
+                known, host_user_id=host_user
+            ) or state.visitors.for_this_connection_only(host_user_id=host_user)
         except StoreUnavailable as error:
             raise refusal(error) from None
-        self.connection().update(visitor_id=visitor.id if visitor else None, privacy=consent.to_wire())
-        if visitor is not None:
-            join_room(visitor_room(visitor.id))
+        connection = self.connection()
+        connection["visitor_id"] = visitor.id
+        connection["persistent"] = visitor.persistent
+        connection["privacy"] = consent.to_wire()
+        language = auth.get("language")
+        connection["language"] = (
+            i18n.normalize_language(app, language)
+            if isinstance(language, str)
+            else i18n.language_for(app, request)
+        )
+        join_room(visitor_room(visitor.id))
+        watch_business_hours(state.socketio, app)
 
     def on_disconnect(self, reason: Any = None) -> None:
         self.forget_connection()
 
-    def _visitor_id_for_writing(self) -> str:
-        """The connection's visitor, created now for a browser we do not recognise."""
-        connection = self.connection()
-        if connection["visitor_id"] is None:
-            visitor = current_livechat.visitors.for_this_connection_only(host_user_id=current_host_user_id())
-            connection["visitor_id"] = visitor.id
-            join_room(visitor_room(visitor.id))
-        visitor_id: str = connection["visitor_id"]
-        return visitor_id
-
     @client_event
     def on_hello(self, payload: Any) -> Ack:
         load(_hello_schema, payload)
+        state = current_livechat
         visitor_id = self.connection()["visitor_id"]
-        conversation, messages = (
-            current_livechat.chat.visitor_state(visitor_id) if visitor_id is not None else (None, [])
-        )
+        conversation, messages = state.chat.visitor_state(visitor_id)
+        persistent = self.connection()["persistent"]
+        history = state.store.closed_messages_of(visitor_id) if persistent else []
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
         return {
             "ok": True,
             "conversation": conversation_state_schema.dump(conversation) if conversation else None,
             "messages": message_schema.dump(messages, many=True),
             "agents_online": agents_available(self.socketio),
             "privacy": {**self.connection()["privacy"], "privacy_url": url_for("livechat_privacy.page")},
+            "business_hours": within_business_hours(),
+            "history": message_schema.dump(history, many=True),
+            "read": state.store.read_marks(conversation.id) if conversation else {"visitor": 0, "agent": 0},
+            "prechat_done": state.store.profile_of(visitor_id) is not None,
+            "session": session_token(app, visitor_id),
+            # False without the visitor cookie: the widget then proves who it is with the session token.
+            "remembered": persistent,
         }
 
     @client_event
@@ -87,7 +115,7 @@ class VisitorNamespace(LiveChatNamespace):
             payload,
             SendMessageSchema,
             lambda data: current_livechat.chat.send_visitor_message(
-                self._visitor_id_for_writing(), client_id=data["client_id"], body=data["body"]
+                self.connection()["visitor_id"], client_id=data["client_id"], body=data["body"]
             ),
             self._limit_message,
         )
@@ -95,16 +123,40 @@ class VisitorNamespace(LiveChatNamespace):
     def _limit_message(self) -> None:
         """Per visitor, and looser per IP (many visitors can share one office or mobile network)."""
         limiter = current_livechat.limiter
-        limiter.hit("message", f"visitor:{self.connection()['visitor_id'] or current_sid()}")
+        limiter.hit("message", f"visitor:{self.connection()['visitor_id']}")
         limiter.hit("message_per_ip", client_ip_key())
 
     @client_event
     def on_end_conversation(self, payload: Any) -> Ack:
         load(_end_schema, payload)
         state = current_livechat
-        visitor_id = self.connection()["visitor_id"]
-        if visitor_id is None:
-            raise NotFoundError("You have no open conversation.")
-        stored = state.chat.end_for_visitor(visitor_id)
+        stored = state.chat.end_for_visitor(self.connection()["visitor_id"])
         broadcast_status(state.socketio, state.chat, stored, "visitor")
+        return {"ok": True}
+
+    @client_event
+    def on_typing(self, payload: Any) -> Ack:
+        data = load(_typing_schema, payload)
+        conversation = liveness().visitor_conversation(self.connection()["visitor_id"])
+        if should_relay_typing(self.connection(), conversation.id, data["typing"]):
+            relay_visitor_typing(current_livechat.socketio, conversation, data["typing"])
+        return {"ok": True}
+
+    @client_event
+    def on_mark_read(self, payload: Any) -> Ack:
+        data = load(_read_schema, payload)
+        service = liveness()
+        conversation = service.visitor_conversation(self.connection()["visitor_id"])
+        move = service.mark_read(conversation, "visitor", data["seq"])
+        announce_read(current_livechat.socketio, move, "visitor")
+        return {
+            "ok": True,
+            "seq": move.seq if move.seq is not None else service.read_marks(conversation.id)["visitor"],
+        }
+
+    @client_event
+    def on_submit_prechat(self, payload: Any) -> Ack:
+        data = load(_prechat_schema, payload)
+        answers = check_answers(data["answers"], self.connection()["language"])
+        save_answers(current_livechat.store, self.connection()["visitor_id"], answers)
         return {"ok": True}

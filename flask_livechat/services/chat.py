@@ -118,6 +118,10 @@ class ChatService:
     def summary(self, conversation_id: str) -> ConversationRecord | None:
         return self._store.get_conversation(conversation_id)
 
+    def announce(self, stored: StoredMessage) -> None:
+        """Signals for a message stored outside this service (an attachment upload)."""
+        self._announce(stored)
+
     def _announce(self, stored: StoredMessage) -> None:
         if stored.duplicate:
             return

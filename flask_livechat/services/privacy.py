@@ -12,6 +12,7 @@ from flask import Flask
 
 from ..signals import subject_erased
 from ..store import Store
+from .attachments import storage_for
 from .redact import mask_card_numbers
 
 
@@ -82,7 +83,8 @@ class PrivacyService:
         """Erases the subject now. ``include_host`` also calls the host's erase hook for their account."""
         visitor_ids = self.visitor_ids(subject)
         exported = self._store.export_visitors(visitor_ids) if include_host else []
-        erased = self._store.erase_visitors(visitor_ids, self._store.emails_of(visitor_ids))
+        erased, keys = self._store.erase_visitors(visitor_ids, self._store.emails_of(visitor_ids))
+        self._delete_files(keys)
         hook = self._app.extensions["livechat"].livechat.erase_host_user
         if include_host and hook is not None:
             for user_id in self._host_user_ids(subject, exported):
@@ -96,4 +98,12 @@ class PrivacyService:
 
     def purge_expired(self) -> dict[str, int]:
         cutoff = datetime.now(UTC) - timedelta(days=self._app.config["LIVECHAT_RETENTION_DAYS"])
-        return self._store.purge_before(cutoff)
+        counts, keys = self._store.purge_before(cutoff)
+        self._delete_files(keys)
+        return counts
+
+    def _delete_files(self, keys: list[str]) -> None:
+        """Attachment bytes go after the rows that pointed at them are gone for good."""
+        storage = storage_for(self._app)
+        for key in keys:
+            storage.delete(key)

@@ -75,39 +75,42 @@ class ConversationQueries(Database):
     def add_visitor_message(self, visitor_id: str, *, client_id: str, body: str) -> StoredMessage:
         """Appends to the visitor's open conversation, opening one if there is none."""
         with self.writing() as connection:
-            # Locks the visitor (PostgreSQL) so two tabs' first messages cannot open two conversations;
-            # SQLite's BEGIN IMMEDIATE already serialises writers.
-            exists = connection.execute(
-                select(Visitor.id).where(Visitor.id == visitor_id).with_for_update()
-            ).first()
-            if exists is None:
-                raise LookupError(visitor_id)
-            row = connection.execute(
-                select(Conversation.id)
-                .where(Conversation.visitor_id == visitor_id, Conversation.status == "open")
-                .order_by(Conversation.created_at.desc())
-                .limit(1)
-            ).first()
-            opened = row is None
-            if row is None:
-                now = utcnow()
-                conversation_id = new_public_id()
-                connection.execute(
-                    insert(Conversation).values(
-                        id=conversation_id,
-                        visitor_id=visitor_id,
-                        status="open",
-                        created_at=now,
-                        updated_at=now,
-                        last_seq=0,
-                    )
-                )
-            else:
-                conversation_id = row.id
+            conversation_id, opened = self._visitor_conversation(connection, visitor_id)
             message, conversation, duplicate = self._append(
                 connection, conversation_id, client_id=client_id, sender="visitor", author=None, body=body
             )
         return StoredMessage(message, conversation, opened_conversation=opened, duplicate=duplicate)
+
+    def _visitor_conversation(self, connection: Connection, visitor_id: str) -> tuple[str, bool]:
+        """The visitor's open conversation inside a write transaction, opened now if there is none."""
+        # Locks the visitor (PostgreSQL) so two tabs' first messages cannot open two conversations;
+        # SQLite's BEGIN IMMEDIATE already serialises writers.
+        exists = connection.execute(
+            select(Visitor.id).where(Visitor.id == visitor_id).with_for_update()
+        ).first()
+        if exists is None:
+            raise LookupError(visitor_id)
+        row = connection.execute(
+            select(Conversation.id)
+            .where(Conversation.visitor_id == visitor_id, Conversation.status == "open")
+            .order_by(Conversation.created_at.desc())
+            .limit(1)
+        ).first()
+        if row is not None:
+            return str(row.id), False
+        now = utcnow()
+        conversation_id = new_public_id()
+        connection.execute(
+            insert(Conversation).values(
+                id=conversation_id,
+                visitor_id=visitor_id,
+                status="open",
+                created_at=now,
+                updated_at=now,
+                last_seq=0,
+            )
+        )
+        return conversation_id, True
 
     def add_message(
         self, conversation_id: str, *, client_id: str, sender: str, author: str | None, body: str

@@ -128,3 +128,5 @@ class Message(Base):
     author: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: A file sent with the message (store/attachments.py); the body then holds its file name.
+    attachment_id: Mapped[str | None] = mapped_column(String(32))

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, or_, select, update
+from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .attachments import Attachment
 from .database import Database
 from .models import Conversation, Message, PageView, Visit, Visitor, utcnow
 from .privacy_models import AuditEntry, Consent, MailOptOut
+from .profiles import VisitorProfile
+from .reads import ReadMark
 
 
 def _rows(connection: Any, statement: Any) -> list[dict[str, Any]]:
@@ -38,7 +41,7 @@ class PrivacyQueries(Database):
         if visitor_id:
             conditions.append(Visitor.id == visitor_id)
         if email:
-            conditions.append(Visitor.email == email.strip().lower())
+            conditions.append(func.lower(Visitor.email) == email.strip().lower())
         if host_user_id:
             conditions.append(Visitor.host_user_id == host_user_id)
         if not conditions:
@@ -61,6 +64,17 @@ class PrivacyQueries(Database):
                     .order_by(Conversation.created_at),
                 )
                 for conversation in conversations:
+                    conversation["attachments"] = _rows(
+                        connection,
+                        select(
+                            Attachment.filename,
+                            Attachment.content_type,
+                            Attachment.size,
+                            Attachment.created_at,
+                        )
+                        .where(Attachment.conversation_id == conversation["id"])
+                        .order_by(Attachment.created_at),
+                    )
                     conversation["messages"] = _rows(
                         connection,
                         select(Message.seq, Message.sender, Message.author, Message.body, Message.created_at)
@@ -81,6 +95,16 @@ class PrivacyQueries(Database):
                             .order_by(PageView.viewed_at, PageView.id),
                         ),
                         "conversations": conversations,
+                        "profile": next(
+                            iter(
+                                connection.execute(
+                                    select(VisitorProfile.fields).where(
+                                        VisitorProfile.visitor_id == visitor_id
+                                    )
+                                ).scalars()
+                            ),
+                            None,
+                        ),
                         "consents": _rows(
                             connection,
                             select(Consent.choice, Consent.policy_version, Consent.mode, Consent.recorded_at)
@@ -98,10 +122,22 @@ class PrivacyQueries(Database):
             ).scalars()
             return sorted({email for email in emails if email})
 
-    def erase_visitors(self, visitor_ids: list[str], emails: list[str]) -> int:
-        """Deletes the visitors and everything that hangs off them, and the emails' opt-out records."""
+    def erase_visitors(self, visitor_ids: list[str], emails: list[str]) -> tuple[int, list[str]]:
+        """Deletes the visitors and everything that hangs off them, and the emails' opt-out records.
+
+        Returns how many visitors went and the storage keys of their attachments, whose bytes the caller
+        deletes once this has committed.
+        """
         with self.writing() as connection:
             conversation_ids = select(Conversation.id).where(Conversation.visitor_id.in_(visitor_ids))
+            keys = list(
+                connection.execute(
+                    select(Attachment.storage_key).where(Attachment.conversation_id.in_(conversation_ids))
+                ).scalars()
+            )
+            connection.execute(delete(Attachment).where(Attachment.conversation_id.in_(conversation_ids)))
+            connection.execute(delete(ReadMark).where(ReadMark.conversation_id.in_(conversation_ids)))
+            connection.execute(delete(VisitorProfile).where(VisitorProfile.visitor_id.in_(visitor_ids)))
             # Explicit deletes, not ON DELETE CASCADE: SQLite honours that only with foreign_keys on.
             connection.execute(delete(Message).where(Message.conversation_id.in_(conversation_ids)))
             connection.execute(delete(Conversation).where(Conversation.visitor_id.in_(visitor_ids)))
@@ -110,13 +146,28 @@ class PrivacyQueries(Database):
             connection.execute(delete(Consent).where(Consent.visitor_id.in_(visitor_ids)))
             if emails:
                 connection.execute(delete(MailOptOut).where(MailOptOut.email.in_(emails)))
-            return connection.execute(delete(Visitor).where(Visitor.id.in_(visitor_ids))).rowcount or 0
+            erased = connection.execute(delete(Visitor).where(Visitor.id.in_(visitor_ids))).rowcount or 0
+        return erased, keys
 
-    def purge_before(self, cutoff: datetime) -> dict[str, int]:
-        """Retention: removes what is older than ``cutoff``. Running it twice removes nothing more."""
+    def purge_before(self, cutoff: datetime) -> tuple[dict[str, int], list[str]]:
+        """Retention: removes what is older than ``cutoff``. Running it twice removes nothing more.
+
+        Returns the counts and the storage keys of purged attachments (the caller deletes their bytes).
+        """
         with self.writing() as connection:
             stale = select(Conversation.id).where(Conversation.updated_at < cutoff)
+            keys = list(
+                connection.execute(
+                    select(Attachment.storage_key).where(Attachment.conversation_id.in_(stale))
+                ).scalars()
+            )
             counts = {
+                "attachments": connection.execute(
+                    delete(Attachment).where(Attachment.conversation_id.in_(stale))
+                ).rowcount,
+                "read_marks": connection.execute(
+                    delete(ReadMark).where(ReadMark.conversation_id.in_(stale))
+                ).rowcount,
                 "messages": connection.execute(
                     delete(Message).where(Message.conversation_id.in_(stale))
                 ).rowcount,
@@ -140,11 +191,12 @@ class PrivacyQueries(Database):
             )
             idle_ids = list(connection.execute(idle).scalars())
             connection.execute(delete(Consent).where(Consent.visitor_id.in_(idle_ids)))
+            connection.execute(delete(VisitorProfile).where(VisitorProfile.visitor_id.in_(idle_ids)))
             counts["visitors"] = connection.execute(delete(Visitor).where(Visitor.id.in_(idle_ids))).rowcount
             counts["consents"] = connection.execute(
                 delete(Consent).where(Consent.visitor_id.is_(None), Consent.recorded_at < cutoff)
             ).rowcount
-        return {name: count or 0 for name, count in counts.items()}
+        return {name: count or 0 for name, count in counts.items()}, keys
 
     def set_profile(self, visitor_ids: list[str], *, name: str | None, email: str | None) -> None:
         with self.writing() as connection:

@@ -17,6 +17,7 @@ class MessageRecord:
     author: str | None
     body: str
     created_at: datetime
+    attachment_id: str | None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ..csp import protect
 from ..csrf import check_csrf, check_same_origin_json, csrf_token
-from ..errors import LiveChatError, RateLimited
+from ..errors import LiveChatError
 from ..host import current_host_user_id
 from ..identity import clear_visitor_cookie, unsign, visitor_id_from_request
 from ..schemas import ConsentChoiceSchema, EraseConfirmSchema, ProfileSchema, load
@@ -30,6 +30,7 @@ from ..services.mail import MAIL_KINDS
 from ..services.privacy import Subject
 from ..state import current_livechat
 from . import privacy_admin
+from .responses import error_response
 
 _PACKAGE = os.path.dirname(os.path.dirname(__file__))
 SELF_SERVICE = "the visitor themselves"
@@ -60,16 +61,9 @@ def create_blueprint(url_prefix: str) -> Blueprint:
     blueprint.add_url_rule(
         "/admin/privacy/erase", "admin_erase", privacy_admin.privacy_erase, methods=["POST"]
     )
-    blueprint.register_error_handler(LiveChatError, _json_error)
+    blueprint.register_error_handler(LiveChatError, error_response)
     protect(blueprint)
     return blueprint
-
-
-def _json_error(error: LiveChatError) -> tuple[Response, int]:
-    response = jsonify(error.to_ack())
-    if isinstance(error, RateLimited):
-        response.headers["Retry-After"] = str(error.retry_after)
-    return response, int(getattr(error, "code", 400))
 
 
 # -- whose data is this? ------------------------------------------------------------------------------

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
-from tests.conftest import free_port, need
+from tests.conftest import SmtpServer, free_port, need, running_smtp
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,6 +28,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Pages the tests serve through page.route() have no address space of their own, and Chromium would
+    # block their sockets to 127.0.0.1 as local network access.
+    "--disable-features=LocalNetworkAccessChecks",
 ]
 
 
@@ -48,18 +53,21 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
-@pytest.fixture
-def example_site(tmp_path: Path) -> Iterator[str]:
+def start_example_site(
+    instance: Path, config: dict[str, Any] | None = None
+) -> tuple[subprocess.Popen[bytes], str, Path]:
     """The example site in its own process, with its own instance folder, as a person would run it."""
     port = free_port()
     environment = {
         **os.environ,
         "PORT": str(port),
         "ASYNC_MODE": "eventlet",
-        "EXAMPLE_INSTANCE_PATH": str(tmp_path / "instance"),
+        "EXAMPLE_INSTANCE_PATH": str(instance),
+        "EXAMPLE_CONFIG": json.dumps(config or {}),
         "PYTHONUNBUFFERED": "1",
     }
-    log_path = tmp_path / "server.log"
+    instance.mkdir(parents=True, exist_ok=True)
+    log_path = instance / "server.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "example_site"],
@@ -79,7 +87,10 @@ def example_site(tmp_path: Path) -> Iterator[str]:
                 process.kill()
                 pytest.fail("example site did not start:\n" + log_path.read_text())
             time.sleep(0.1)
-    yield url
+    return process, url, log_path
+
+
+def stop_example_site(process: subprocess.Popen[bytes], log_path: Path) -> None:
     process.terminate()
     try:
         process.wait(timeout=10)
@@ -87,3 +98,151 @@ def example_site(tmp_path: Path) -> Iterator[str]:
         process.kill()
     server_log = log_path.read_text()
     assert "Traceback" not in server_log, server_log
+
+
+@pytest.fixture
+def example_site(tmp_path: Path) -> Iterator[str]:
+    process, url, log_path = start_example_site(tmp_path / "instance")
+    yield url
+    stop_example_site(process, log_path)
+
+
+@pytest.fixture(scope="session")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., str]]:
+    """Example sites by config, started once per test session and shared by the tests that use that config.
+
+    Tests on a shared site use their own browser contexts (their own visitors) and disconnect their agents.
+    """
+    running: dict[str, tuple[subprocess.Popen[bytes], str, Path]] = {}
+
+    def site(**config: Any) -> str:
+        key = json.dumps(config, sort_keys=True)
+        if key not in running:
+            running[key] = start_example_site(tmp_path_factory.mktemp("site"), config)
+        return running[key][1]
+
+    yield site
+    for process, _, log_path in running.values():
+        stop_example_site(process, log_path)
+
+
+@pytest.fixture(scope="session")
+def session_smtp() -> Iterator[SmtpServer]:
+    """One SMTP server on loopback for the browser tests' sites (they outlive a single test)."""
+    with running_smtp() as server:
+        yield server
+
+
+def collect_console_errors(page: Any) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "response",
+        lambda response: (
+            errors.append(f"{response.status} {response.url}") if response.status >= 400 else None
+        ),
+    )
+    return errors
+
+
+def open_chat(page: Any) -> Any:
+    page.get_by_role("button", name="Open chat").click()
+    chat = page.get_by_role("dialog", name="Chat")
+    expect(chat).to_be_visible()
+    return chat
+
+
+def send(chat: Any, text: str) -> None:
+    chat.get_by_role("textbox", name="Message").fill(text)
+    chat.get_by_role("button", name="Send", exact=True).click()
+    expect(chat.get_by_role("log")).to_contain_text(text)
+
+
+def load(opener: Any, url: str) -> tuple[Any, list[str]]:
+    """A new page of ``opener`` (the browser or a context) at ``url``, and the errors its console shows."""
+    page = opener.new_page()
+    errors = collect_console_errors(page)
+    page.goto(url)
+    return page, errors
+
+
+def visit(opener: Any, url: str) -> tuple[Any, Any, list[str]]:
+    """``load``, then open the chat."""
+    page, errors = load(opener, url)
+    return page, open_chat(page), errors
+
+
+def ask(chat: Any, agent: AgentSocket, text: str) -> str:
+    """The visitor sends ``text`` and the agent joins that conversation; returns its id."""
+    send(chat, text)
+    return agent.conversation_with(text)
+
+
+class AgentSocket:
+    """An agent on a real python-socketio connection, logged in through the example site's form."""
+
+    NS = "/livechat-agent"
+
+    def __init__(self, base_url: str, email: str = "agent@example.com", password: str = "agent") -> None:
+        import socketio
+
+        http = requests.Session()
+        http.post(base_url + "/login", data={"email": email, "password": password}, timeout=10)
+        cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+        self.events: list[tuple[str, Any]] = []
+        self.client = socketio.Client()
+        self.client.on("*", lambda event, data: self.events.append((event, data)), namespace=self.NS)
+        self.client.connect(
+            base_url, namespaces=[self.NS], headers={"Cookie": cookie}, transports=["websocket"]
+        )
+        assert self.call("hello", {})["ok"] is True
+
+    def call(self, event: str, payload: Any) -> Any:
+        return self.client.call(event, payload, namespace=self.NS, timeout=10)
+
+    def wait_for(self, event: str, predicate: Callable[[Any], bool] = lambda _: True) -> Any:
+        """Waits (up to 10 s, so a bug fails instead of hanging) for an event the server pushed."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            for name, data in list(self.events):
+                if name == event and predicate(data):
+                    return data
+            time.sleep(0.05)
+        raise AssertionError(f"no {event} arrived; got {[name for name, _ in self.events]}")
+
+    def conversation_with(self, text: str) -> str:
+        update = self.wait_for(
+            "conversation_updated",
+            lambda c: bool(c.get("last_message")) and text in c["last_message"]["body"],
+        )
+        conversation_id: str = update["id"]
+        assert self.call("join_conversation", {"conversation_id": conversation_id})["ok"] is True
+        return conversation_id
+
+    def say(self, conversation_id: str, body: str) -> Any:
+        import uuid
+
+        ack = self.call(
+            "send_message", {"conversation_id": conversation_id, "client_id": uuid.uuid4().hex, "body": body}
+        )
+        assert ack["ok"] is True, ack
+        return ack["message"]
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+@pytest.fixture
+def agents() -> Iterator[Callable[[str], AgentSocket]]:
+    """Connects agents to a site; all of them leave at the end of the test, so sites go back to offline."""
+    connected: list[AgentSocket] = []
+
+    def connect(base_url: str) -> AgentSocket:
+        agent = AgentSocket(base_url)
+        connected.append(agent)
+        return agent
+
+    yield connect
+    for agent in connected:
+        agent.close()

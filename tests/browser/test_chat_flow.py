@@ -6,18 +6,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-
-def collect_console_errors(page: Any) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on(
-        "response",
-        lambda response: (
-            errors.append(f"{response.status} {response.url}") if response.status >= 400 else None
-        ),
-    )
-    return errors
+from tests.browser.conftest import collect_console_errors
 
 
 def log_in(page: Any, base_url: str, email: str, password: str) -> None:
@@ -36,6 +25,12 @@ def test_visitor_and_agent_chat_end_to_end(browser: Any, example_site: str) -> N
     visitor_errors = collect_console_errors(visitor)
     agent_errors = collect_console_errors(agent)
 
+    # An agent is on duty first: with nobody online the widget offers the leave-a-message form instead.
+    log_in(agent, example_site, "agent@example.com", "agent")
+    agent.goto(example_site + "/livechat/agent/")
+    conversations = agent.get_by_role("list", name="Conversations")
+    expect(conversations).to_be_visible()
+
     visitor.goto(example_site + "/pricing")
     visitor.get_by_role("button", name="Open chat").click()
     chat = visitor.get_by_role("dialog", name="Chat")
@@ -44,9 +39,6 @@ def test_visitor_and_agent_chat_end_to_end(browser: Any, example_site: str) -> N
     chat.get_by_role("button", name="Send").click()
     expect(chat.get_by_role("log")).to_contain_text("Do you offer a yearly plan?")
 
-    log_in(agent, example_site, "agent@example.com", "agent")
-    agent.goto(example_site + "/livechat/agent/")
-    conversations = agent.get_by_role("list", name="Conversations")
     expect(conversations).to_contain_text("Do you offer a yearly plan?")
     conversations.get_by_role("button").first.click()
     expect(agent.get_by_role("log")).to_contain_text("Do you offer a yearly plan?")

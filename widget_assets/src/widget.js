@@ -1,180 +1,92 @@
-// Visitor chat widget. Injected into every host page as
-//   <script defer src=".../widget.js" data-socketio-path="/socket.io" nonce="...">
-// It renders inside a shadow root and exposes a single global, window.LiveChat.
+// The visitor chat, loaded by loader.js on first open (or at once for an ongoing conversation).
+// It adds the panel to the launcher's shadow root and talks to /livechat over Socket.IO
+// (docs/protocol.md). It defines no globals: it hands its start function to window.LiveChat.
 import { io } from "socket.io-client";
 import styles from "./widget.css";
-import { errorText, request } from "./shared/ack.js";
-import { h, icon } from "./shared/dom.js";
+import { errorText, normalizeAck, request } from "./shared/ack.js";
+import { h } from "./shared/dom.js";
 import { newClientId } from "./shared/ids.js";
 import { MessageStore } from "./shared/messages.js";
 import { Outbox } from "./shared/outbox.js";
+import { adoptStyles } from "./shared/styles.js";
 import { ThreadView } from "./shared/thread-view.js";
+import { fileProblem } from "./widget/files.js";
+import { formProblems } from "./widget/forms.js";
+import { buildPanel, formField, ratingForm } from "./widget/panel.js";
+import { chime, unlockSound } from "./widget/sound.js";
+import { fill } from "./widget/text.js";
+import { TypingSignal } from "./widget/typing.js";
+import { titleWithCount, unreadCount } from "./widget/unread.js";
 
-const CHAT_ICON =
-  "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6a1.25 1.25 0 1 0 0 2.5A1.25 1.25 0 0 0 7 10zm5 0a1.25 1.25 0 1 0 0 2.5 1.25 1.25 0 0 0 0-2.5zm5 0a1.25 1.25 0 1 0 0 2.5 1.25 1.25 0 0 0 0-2.5z";
-const CLOSE_ICON =
-  "M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z";
+const MOUNT = Symbol.for("livechat.mount");
+const FALLBACK = { strings: { chat: "Chat", close_chat: "Close chat", unavailable: "Chat is unavailable right now." } };
 
-// document.currentScript is only set while this file first runs, so read it before anything async.
-const ownScript = document.currentScript || document.querySelector("script[data-livechat]");
+if (window.LiveChat && typeof window.LiveChat[MOUNT] === "function") window.LiveChat[MOUNT](start);
 
-// Loading the script twice (e.g. a template included twice) must not create two widgets.
-if (!window.LiveChat && !document.getElementById("livechat-root")) {
-  start(readConfig(ownScript));
-}
-
-function readConfig(script) {
-  return {
-    path: (script && script.getAttribute("data-socketio-path")) || "/socket.io",
-    // The nonce attribute reads back empty once applied; the property keeps the value.
-    nonce: (script && (script.nonce || script.getAttribute("nonce"))) || "",
-  };
-}
-
-function start(config) {
-  const events = createEvents();
-  let widget = null;
-  let openWhenReady = false;
-
-  window.LiveChat = Object.freeze({
+// ctx: { host, root, app, launcher, badge, unreadText, config, emit } from the loader.
+function start(ctx) {
+  adoptStyles(ctx.root, styles, ctx.config.nonce);
+  let chat = null;
+  let wantOpen = false;
+  const waiting = {
     open() {
-      if (widget) widget.open();
-      else openWhenReady = true;
+      wantOpen = true;
     },
     close() {
-      if (widget) widget.close();
-      else openWhenReady = false;
+      wantOpen = false;
     },
-    on: events.on,
-  });
-
-  whenBodyReady(() => {
-    widget = createWidget(config, events);
-    if (openWhenReady) widget.open();
-  });
-}
-
-function whenBodyReady(fn) {
-  if (document.body) fn();
-  else document.addEventListener("DOMContentLoaded", fn, { once: true });
-}
-
-// LiveChat.on(name, cb) listeners plus the matching window CustomEvents ("livechat:<name>").
-function createEvents() {
-  const listeners = new Map();
+    toggle() {
+      wantOpen = !wantOpen;
+    },
+  };
+  fetch(ctx.config.settingsUrl, { credentials: "same-origin" })
+    .then((response) => (response.ok ? response.json() : Promise.reject(new Error(String(response.status)))))
+    .catch(() => null)
+    .then((settings) => {
+      chat = settings ? createChat(ctx, settings) : unavailable(ctx);
+      if (wantOpen) chat.open();
+    });
   return {
-    on(name, callback) {
-      if (typeof callback !== "function") throw new TypeError("LiveChat.on needs a callback");
-      if (!listeners.has(name)) listeners.set(name, new Set());
-      listeners.get(name).add(callback);
-      return () => listeners.get(name).delete(callback);
-    },
-    emit(name, detail) {
-      for (const callback of listeners.get(name) || []) {
-        try {
-          callback(detail);
-        } catch (error) {
-          // A broken host callback must not break the chat; report it without stopping.
-          setTimeout(() => {
-            throw error;
-          });
-        }
-      }
-      window.dispatchEvent(new CustomEvent("livechat:" + name, { detail }));
-    },
+    open: () => (chat || waiting).open(),
+    close: () => (chat || waiting).close(),
+    toggle: () => (chat || waiting).toggle(),
   };
 }
 
-function buildUi(nonce) {
-  const host = h("div", { id: "livechat-root" });
-  const root = host.attachShadow({ mode: "open" });
-  const style = h("style", { text: styles });
-  if (nonce) style.nonce = nonce; // the page may only allow <style> with its nonce
-
-  const badge = h("span", { class: "lc-badge", "aria-hidden": "true", hidden: true });
-  const unreadText = h("span", { id: "lc-unread", class: "lc-sr-only" });
-  const launcher = h(
-    "button",
-    {
-      type: "button",
-      class: "lc-launcher",
-      "aria-label": "Open chat",
-      "aria-expanded": "false",
-      "aria-controls": "lc-panel",
-      "aria-describedby": "lc-unread",
-    },
-    [icon(CHAT_ICON, 28), badge],
-  );
-
-  const closeButton = h("button", { type: "button", class: "lc-close", "aria-label": "Close chat" }, [
-    icon(CLOSE_ICON, 22),
-  ]);
-  const intro = h("p", { class: "lc-intro", text: "Send us a message and we\u2019ll reply right here." });
-  const log = h("div", { class: "lc-log", role: "log", "aria-live": "polite", "aria-label": "Messages", tabindex: "0" });
-  const status = h("p", { class: "lc-status", role: "status" });
-  const error = h("p", { class: "lc-error", role: "alert" });
-  const textarea = h("textarea", { class: "lc-input", "aria-label": "Message", rows: "2", placeholder: "Write a message\u2026" });
-  const sendButton = h("button", { type: "submit", class: "lc-send", text: "Send" });
-  const form = h("form", { class: "lc-form", novalidate: true }, [textarea, sendButton]);
-  const panel = h("div", { id: "lc-panel", class: "lc-panel", role: "dialog", "aria-label": "Chat", hidden: true }, [
-    h("div", { class: "lc-header" }, [h("h2", { class: "lc-title", text: "Chat" }), closeButton]),
-    intro,
-    log,
-    status,
-    error,
-    form,
-  ]);
-
-  root.append(style, h("div", { class: "lc-app" }, [launcher, unreadText, panel]));
-  return { host, root, launcher, badge, unreadText, panel, closeButton, intro, log, status, error, form, textarea };
+// Without its settings the chat cannot speak the visitor's language or follow the site's rules.
+function unavailable(ctx) {
+  const ui = buildPanel(Object.assign({ title: "Chat", greeting: "", attachments: {} }, FALLBACK));
+  ui.composer.hidden = true;
+  ui.status.textContent = FALLBACK.strings.unavailable;
+  ctx.app.append(ui.panel);
+  return panelToggle(ctx, ui, () => ui.closeButton);
 }
 
-function createWidget(config, events) {
-  const ui = buildUi(config.nonce);
-  document.body.append(ui.host);
-
-  const store = new MessageStore("visitor");
-  const view = new ThreadView(ui.log, { ownSender: "visitor" });
-  const socket = io(location.origin + "/livechat", { path: config.path });
-  const outbox = new Outbox(socket, onSendAck);
-  let historyLoaded = false; // messages from the first hello are history, not "new" messages
-  let unread = 0;
-
-  // --- opening and closing ---------------------------------------------------------------
-
+function panelToggle(ctx, ui, focusTarget, onOpen = () => {}, onClose = () => {}) {
   function isOpen() {
     return !ui.panel.hidden;
   }
-
   function open() {
     if (!isOpen()) {
       ui.panel.hidden = false;
-      ui.launcher.setAttribute("aria-expanded", "true");
-      setUnread(0);
-      view.scrollToEnd();
-      events.emit("open", null);
+      ctx.app.setAttribute("data-open", "");
+      ctx.launcher.setAttribute("aria-expanded", "true");
+      onOpen();
+      ctx.emit("open", null);
     }
-    ui.textarea.focus();
+    focusTarget().focus();
   }
-
   function close() {
     if (!isOpen()) return;
-    // Focus would otherwise be lost inside the now hidden panel.
-    const focusWasInside = ui.panel.contains(ui.root.activeElement);
+    const focusWasInside = ui.panel.contains(ctx.root.activeElement);
     ui.panel.hidden = true;
-    ui.launcher.setAttribute("aria-expanded", "false");
-    if (focusWasInside) ui.launcher.focus();
-    events.emit("close", null);
+    ctx.app.removeAttribute("data-open");
+    ctx.launcher.setAttribute("aria-expanded", "false");
+    // Focus would otherwise be lost inside the now hidden panel.
+    if (focusWasInside) ctx.launcher.focus();
+    onClose();
+    ctx.emit("close", null);
   }
-
-  function setUnread(count) {
-    unread = count;
-    ui.badge.hidden = count === 0;
-    ui.badge.textContent = count > 99 ? "99+" : String(count);
-    ui.unreadText.textContent = count === 0 ? "" : count === 1 ? "1 unread message" : count + " unread messages";
-  }
-
-  ui.launcher.addEventListener("click", open);
   ui.closeButton.addEventListener("click", close);
   ui.panel.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
@@ -182,22 +94,263 @@ function createWidget(config, events) {
       close();
     }
   });
+  return { open, close, toggle: () => (isOpen() ? close() : open()), isOpen };
+}
 
-  // --- messages --------------------------------------------------------------------------
+function createChat(ctx, settings) {
+  const t = settings.strings;
+  const ui = buildPanel(settings);
+  ctx.app.append(ui.panel);
+
+  const store = new MessageStore("visitor");
+  const view = new ThreadView(ui.log, { ownSender: "visitor", renderBody: attachmentBody });
+  let session = null; // page session token from hello: our identity on reconnects and HTTP calls
+  let remembered = true; // false when the server knows us without a cookie (session token only)
+  const socket = io(location.origin + "/livechat", {
+    path: ctx.config.socketioPath,
+    auth: (send) => send({ session, language: settings.language }),
+  });
+  const outbox = new Outbox(socket, onSendAck);
+  const typingSignal = new TypingSignal((typing) => {
+    if (conversationId) socket.emit("typing", { typing }, () => {});
+  });
+  let historyLoaded = false;
+  let conversationId = null; // the open conversation, if any
+  let closedConversation = null; // the conversation just closed (rating form), if any
+  let readSeq = 0; // our read mark in the open conversation
+  let agentReadSeq = 0; // the agent's read mark
+  let agentsOnline = true;
+  let businessHours = true;
+  let prechatDone = !settings.prechat.length;
+  let offlineSent = false;
+  let typingTimer = null;
+  let pageTitle = document.title;
+
+  const toggle = panelToggle(ctx, ui, focusTarget, () => {
+    unlockSound();
+    view.scrollToEnd();
+    markRead();
+  });
+
+  function focusTarget() {
+    const field = ui.sheet.hidden ? null : ui.sheet.querySelector("input, textarea, select, button");
+    return field || (ui.composer.hidden ? ui.closeButton : ui.textarea);
+  }
+
+  // --- rendering -------------------------------------------------------------------------
 
   function render(options) {
     ui.intro.hidden = !store.isEmpty;
     view.render(store.entries(), options);
+    renderState();
   }
+
+  function renderState() {
+    const offline = !agentsOnline && !conversationId;
+    ui.notice.textContent = !agentsOnline ? (businessHours ? t.offline : t.closed_hours) + " " + settings.reply_time : "";
+    ui.endButton.hidden = !conversationId;
+    let sheet = null;
+    if (offline && !offlineSent) sheet = "offline";
+    else if (closedConversation) sheet = "rating";
+    else if (!prechatDone && !conversationId && !offline) sheet = "prechat";
+    const changed = showSheet(sheet);
+    ui.composer.hidden = sheet === "offline" || sheet === "prechat";
+    // A form that replaced the one in use takes the focus, so keyboard users are never left nowhere.
+    const active = ctx.root.activeElement;
+    if (changed && toggle.isOpen() && (!active || !active.offsetParent)) focusTarget().focus();
+    const last = lastOwnSeq();
+    ui.receipt.textContent = last && agentReadSeq >= last ? t.seen : "";
+    const count = unreadCount(messages(), conversationId, readSeq);
+    const shown = toggle.isOpen() && !document.hidden ? 0 : count;
+    ctx.badge.hidden = shown === 0;
+    ctx.badge.textContent = shown > 99 ? "99+" : String(shown);
+    ctx.unreadText.textContent = shown === 0 ? "" : shown === 1 ? t.unread_one : fill(t.unread_many, { count: shown });
+    if (shown > 0 || /^\(\d+\+?\) /.test(document.title)) {
+      if (!/^\(\d+\+?\) /.test(document.title)) pageTitle = document.title;
+      document.title = titleWithCount(pageTitle, shown);
+    }
+  }
+
+  function messages() {
+    return Array.from(store.confirmed.values(), (entry) => entry.message);
+  }
+
+  function lastOwnSeq() {
+    let last = 0;
+    for (const m of messages()) {
+      if (m.conversation_id === conversationId && m.sender === "visitor" && m.seq > last) last = m.seq;
+    }
+    return last;
+  }
+
+  function attachmentBody(message) {
+    const file = message.attachment;
+    if (!file || typeof file.url !== "string") return null;
+    // Without a cookie the link must carry the page session token to prove we are in the conversation.
+    const url = file.url + (session && !remembered ? "&s=" + encodeURIComponent(session) : "");
+    if (file.image) {
+      return h("p", { class: "lc-msg-body" }, [
+        h("a", { href: url, target: "_blank", rel: "noopener" }, [h("img", { class: "lc-msg-image", src: url, alt: file.name })]),
+      ]);
+    }
+    return h("p", { class: "lc-msg-body" }, [h("a", { href: url, download: file.name, text: fill(t.download, { name: file.name }) })]);
+  }
+
+  // --- the sheet: pre-chat, leave-a-message, or rating --------------------------------------
+
+  let sheetKind = null;
+  function showSheet(kind) {
+    if (kind === sheetKind) return false;
+    sheetKind = kind;
+    ui.sheet.replaceChildren();
+    ui.sheet.hidden = !kind;
+    if (kind === "prechat") ui.sheet.append(fieldsForm(t.prechat_intro, settings.prechat, t.start_chat, submitPrechat));
+    if (kind === "offline") ui.sheet.append(fieldsForm(t.offline_intro, offlineFields(), t.leave_message, submitOffline));
+    if (kind === "rating") ui.sheet.append(ratingSheet());
+    return true;
+  }
+
+  function offlineFields() {
+    return [
+      { name: "name", label: t.name, type: "text", required: true, max_length: 200 },
+      { name: "email", label: t.email, type: "email", required: true, max_length: 320 },
+      { name: "message", label: t.message, type: "textarea", required: true, max_length: settings.max_message_length },
+    ];
+  }
+
+  function fieldsForm(introText, specs, submitText, onSubmit) {
+    const fields = specs.map((spec) => Object.assign({ spec }, formField(spec, t)));
+    const form = h("form", { novalidate: true }, [h("p", { text: introText })].concat(fields.map((f) => f.field), [
+      h("button", { type: "submit", class: "lc-primary", text: submitText }),
+    ]));
+    function showProblems(problems) {
+      for (const f of fields) f.showError(problems[f.spec.name] && String(problems[f.spec.name]));
+      const first = fields.find((f) => problems[f.spec.name]);
+      if (first) first.input.focus();
+    }
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const values = {};
+      for (const f of fields) values[f.spec.name] = f.input.value.trim();
+      const problems = formProblems(specs, values, t);
+      showProblems(problems);
+      if (Object.keys(problems).length === 0) onSubmit(values, showProblems);
+    });
+    return form;
+  }
+
+  // A form's ack: true when it went through; otherwise the server's words go next to each field.
+  function accepted(ack, showProblems) {
+    if (ack.ok) {
+      showError("");
+      return true;
+    }
+    const problems = {};
+    for (const [name, list] of Object.entries(ack.error.fields || {})) {
+      problems[name] = Array.isArray(list) ? list[0] : String(list);
+    }
+    showProblems(problems);
+    showError(errorText(ack, t.send_failed));
+    return false;
+  }
+
+  function submitPrechat(values, showProblems) {
+    request(socket, "submit_prechat", { fields: values }).then((ack) => {
+      if (!accepted(ack, showProblems)) return;
+      prechatDone = true;
+      render();
+      ui.textarea.focus();
+    });
+  }
+
+  function submitOffline(values, showProblems) {
+    postJson(settings.urls.offline, values).then((ack) => {
+      if (!accepted(ack, showProblems)) return;
+      offlineSent = true;
+      receive(ack.message);
+      render({ scrollToEnd: true });
+      ui.status.textContent = t.offline_sent;
+      ui.textarea.focus();
+    });
+  }
+
+  function headers(extra) {
+    return Object.assign(session ? { "X-LiveChat-Session": session } : {}, extra);
+  }
+
+  function postJson(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: headers({ "Content-Type": "application/json" }),
+      body: JSON.stringify(body),
+    }).then(readAck, () => normalizeAck(null));
+  }
+
+  function readAck(response) {
+    return response.json().then(normalizeAck, () => normalizeAck(null));
+  }
+
+  function ratingSheet() {
+    const rating = ratingForm(t);
+    const conversation = closedConversation;
+    rating.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const chosen = rating.form.querySelector("input[name=rating]:checked");
+      if (!chosen) {
+        rating.form.querySelector("input[name=rating]").focus();
+        return;
+      }
+      const payload = { conversation_id: conversation, rating: Number(chosen.value) };
+      if (rating.comment.value.trim()) payload.comment = rating.comment.value.trim();
+      request(socket, "rate_conversation", payload).then((ack) => {
+        if (!ack.ok && ack.error.code !== "unknown_event") {
+          showError(errorText(ack, t.send_failed));
+          return;
+        }
+        showError("");
+        closedConversation = null;
+        // A server without ratings answers unknown_event: then there is nothing to thank for.
+        ui.status.textContent = ack.ok ? t.rate_thanks : "";
+        render();
+        ui.textarea.focus();
+      });
+    });
+    return rating.form;
+  }
+
+  // --- messages --------------------------------------------------------------------------
 
   // Adds a server message; tells the host page about it if it is new (not history, not a duplicate).
   function receive(message) {
     if (!store.add(message)) return false;
+    if (message.conversation_id && message.sender !== "system" && message.conversation_id !== closedConversation) {
+      if (!conversationId || message.conversation_id !== conversationId) {
+        conversationId = message.conversation_id;
+        readSeq = 0;
+        agentReadSeq = 0;
+        closedConversation = null;
+      }
+    }
     if (historyLoaded) {
-      events.emit("message", Object.assign({}, message));
-      if (!isOpen() && message.sender !== "visitor") setUnread(unread + 1);
+      ctx.emit("message", Object.assign({}, message));
+      if (message.sender === "agent") {
+        hideTyping();
+        if (settings.sound && (!toggle.isOpen() || document.hidden)) chime();
+      }
     }
     return true;
+  }
+
+  function markRead() {
+    if (!conversationId || !toggle.isOpen() || document.hidden) return;
+    let last = 0;
+    for (const m of messages()) if (m.conversation_id === conversationId && m.seq > last) last = m.seq;
+    if (last > readSeq) {
+      readSeq = last;
+      socket.emit("mark_read", { seq: last }, () => {});
+    }
+    renderState();
   }
 
   function showError(text) {
@@ -208,6 +361,8 @@ function createWidget(config, events) {
     const body = ui.textarea.value.trim();
     if (!body) return;
     showError("");
+    ui.status.textContent = "";
+    typingSignal.stop();
     const clientId = newClientId();
     store.addPending(clientId, body);
     outbox.send({ client_id: clientId, body });
@@ -216,24 +371,44 @@ function createWidget(config, events) {
   }
 
   function onSendAck(payload, ack) {
+    store.removePending(payload.client_id);
     if (ack.ok) {
       receive(ack.message);
-      store.removePending(payload.client_id);
     } else {
-      store.removePending(payload.client_id);
-      showError(errorText(ack, "Your message could not be sent."));
-      restoreDraft(payload.body);
+      showError(errorText(ack, t.send_failed));
+      // Nothing was stored on an error ack: give the text back so the visitor can retry or edit it.
+      const current = ui.textarea.value;
+      ui.textarea.value = current.trim() ? payload.body + "\n" + current : payload.body;
     }
     render();
+    markRead();
   }
 
-  // Nothing was stored on an error ack: give the text back so the visitor can retry or edit it.
-  function restoreDraft(body) {
-    const current = ui.textarea.value;
-    ui.textarea.value = current.trim() ? body + "\n" + current : body;
+  function upload(file) {
+    const problem = fileProblem(file, settings.attachments, t);
+    if (problem) {
+      showError(problem);
+      return;
+    }
+    showError("");
+    const clientId = newClientId();
+    store.addPending(clientId, fill(t.uploading, { name: file.name }));
+    render({ scrollToEnd: true });
+    const form = new FormData();
+    form.append("client_id", clientId);
+    form.append("file", file, file.name);
+    fetch(settings.urls.upload, { method: "POST", credentials: "same-origin", headers: headers({}), body: form })
+      .then(readAck, () => normalizeAck(null))
+      .then((ack) => {
+        store.removePending(clientId);
+        if (ack.ok) receive(ack.message);
+        else showError(errorText(ack, t.upload_failed));
+        render({ scrollToEnd: true });
+        markRead();
+      });
   }
 
-  ui.form.addEventListener("submit", (event) => {
+  ui.composer.addEventListener("submit", (event) => {
     event.preventDefault();
     submit();
     ui.textarea.focus();
@@ -245,43 +420,122 @@ function createWidget(config, events) {
       submit();
     }
   });
+  ui.textarea.addEventListener("input", () => {
+    if (ui.textarea.value.trim()) typingSignal.input();
+    else typingSignal.stop();
+  });
+  if (ui.attachButton) {
+    ui.attachButton.addEventListener("click", () => ui.fileInput.click());
+    ui.fileInput.addEventListener("change", () => {
+      for (const file of Array.from(ui.fileInput.files || [])) upload(file);
+      ui.fileInput.value = "";
+    });
+  }
+  ui.endButton.addEventListener("click", () => {
+    request(socket, "end_conversation", {}).then((ack) => {
+      if (!ack.ok) showError(errorText(ack, t.send_failed));
+      ui.textarea.focus();
+    });
+  });
+  document.addEventListener("visibilitychange", () => {
+    markRead();
+    renderState();
+  });
 
   // --- connection ------------------------------------------------------------------------
 
-  function setStatus(text) {
-    ui.status.textContent = text;
+  function hideTyping() {
+    clearTimeout(typingTimer);
+    ui.typing.textContent = "";
   }
 
   function hello() {
-    const page = { url: location.href, title: document.title, referrer: document.referrer };
+    const page = { url: location.href, title: pageTitle, referrer: document.referrer };
     request(socket, "hello", { page }).then((ack) => {
       if (!ack.ok) {
-        setStatus(errorText(ack, "Chat is unavailable right now."));
+        ui.status.textContent = errorText(ack, t.unavailable);
         return;
       }
+      session = typeof ack.session === "string" ? ack.session : session;
+      remembered = ack.remembered !== false;
       // Merge, don't replace: after a reconnect this fills in whatever was missed meanwhile.
+      for (const message of ack.history || []) store.add(message);
+      conversationId = ack.conversation ? ack.conversation.id : null;
+      if (conversationId) closedConversation = null;
       for (const message of ack.messages || []) receive(message);
       historyLoaded = true;
-      setStatus(ack.agents_online === false ? "No one is online right now. Leave a message and we\u2019ll get back to you." : "");
+      const read = ack.read || {};
+      readSeq = Math.max(readSeq, read.visitor || 0);
+      agentReadSeq = Math.max(agentReadSeq, read.agent || 0);
+      agentsOnline = ack.agents_online !== false;
+      businessHours = ack.business_hours !== false;
+      prechatDone = prechatDone || ack.prechat_done === true;
+      ui.status.textContent = "";
       render();
+      markRead();
     });
   }
 
-  setStatus("Connecting\u2026");
+  ui.status.textContent = t.connecting;
   socket.on("connect", () => {
-    setStatus("");
     hello(); // every (re)connect: the server may have restarted or we may have missed messages
     outbox.restart();
   });
   socket.on("disconnect", () => {
-    setStatus(socket.active ? "Reconnecting\u2026" : "Disconnected.");
+    ui.status.textContent = socket.active ? t.reconnecting : t.unavailable;
   });
   socket.on("connect_error", () => {
-    setStatus(socket.active ? "Reconnecting\u2026" : "Chat is unavailable right now.");
+    ui.status.textContent = socket.active ? t.reconnecting : t.unavailable;
   });
   socket.on("new_message", (message) => {
-    if (receive(message)) render();
+    if (receive(message)) {
+      render();
+      markRead();
+    }
+  });
+  socket.on("conversation_status", (event) => {
+    if (!event || typeof event !== "object") return;
+    if (event.status === "closed" && event.conversation_id === conversationId) {
+      conversationId = null;
+      closedConversation = event.conversation_id;
+      typingSignal.stop();
+      hideTyping();
+      ui.status.textContent = (event.by === "visitor" ? t.ended_by_visitor : t.ended_by_agent) + " " + t.new_chat;
+    } else if (event.status === "open") {
+      conversationId = event.conversation_id;
+      closedConversation = null;
+      ui.status.textContent = "";
+    }
+    render();
+  });
+  socket.on("typing", (event) => {
+    if (!event || event.conversation_id !== conversationId) return;
+    hideTyping();
+    if (event.typing) {
+      ui.typing.textContent = fill(t.typing, { name: typeof event.author === "string" ? event.author : t.agent });
+      typingTimer = setTimeout(hideTyping, 8000); // a lost "typing: false" must not linger
+    }
+  });
+  socket.on("read", (event) => {
+    if (!event || event.conversation_id !== conversationId || !Number.isInteger(event.seq)) return;
+    if (event.reader === "agent") agentReadSeq = Math.max(agentReadSeq, event.seq);
+    if (event.reader === "visitor") readSeq = Math.max(readSeq, event.seq); // another tab read them
+    renderState();
+  });
+  socket.on("availability", (event) => {
+    if (!event || typeof event.agents_online !== "boolean") return;
+    agentsOnline = event.agents_online;
+    render();
+  });
+  socket.on("invitation", (event) => {
+    if (!event || !event.message) return;
+    if (receive(event.message)) render({ scrollToEnd: true });
+    toggle.open();
+  });
+  socket.on("message_deleted", (event) => {
+    if (!event || !store.confirmed.delete(event.message_id)) return;
+    render();
   });
 
-  return { open, close };
+  return { open: toggle.open, close: toggle.close, toggle: toggle.toggle };
 }

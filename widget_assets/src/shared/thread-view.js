@@ -4,9 +4,11 @@ import { formatTime } from "./time.js";
 // Renders MessageStore entries into a role="log" element. Nodes are kept per entry key and only
 // moved or refilled when needed, so screen readers announce new messages, not the whole log.
 export class ThreadView {
-  constructor(log, { ownSender }) {
+  // renderBody(message) may return the element for a message's body (e.g. an attachment).
+  constructor(log, { ownSender, renderBody = null }) {
     this.log = log;
     this.ownSender = ownSender;
+    this.renderBody = renderBody;
     this.nodes = new Map(); // key -> { node, state }
   }
 
@@ -42,7 +44,7 @@ export class ThreadView {
       this.nodes.set(entry.key, item);
     }
     if (item.state !== state) {
-      fillMessage(item.node, entry, this.ownSender);
+      fillMessage(item.node, entry, this.ownSender, this.renderBody);
       item.state = state;
     }
     return item.node;
@@ -58,7 +60,7 @@ export class ThreadView {
   }
 }
 
-function fillMessage(node, entry, ownSender) {
+function fillMessage(node, entry, ownSender, renderBody) {
   const m = entry.message;
   const sender = m.sender === "agent" || m.sender === "visitor" ? m.sender : "system";
   const classes = ["lc-msg", "lc-msg--" + sender];
@@ -72,5 +74,6 @@ function fillMessage(node, entry, ownSender) {
   const meta = entry.pending
     ? h("span", { class: "lc-msg-meta", text: "Sending\u2026" })
     : h("span", { class: "lc-msg-meta" }, [h("time", { datetime: m.created_at, text: formatTime(m.created_at) })]);
-  node.replaceChildren(...[author, h("p", { class: "lc-msg-body", text: m.body }), meta].filter(Boolean));
+  const body = (renderBody && renderBody(m)) || h("p", { class: "lc-msg-body", text: m.body });
+  node.replaceChildren(...[author, body, meta].filter(Boolean));
 }

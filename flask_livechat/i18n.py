@@ -1,0 +1,184 @@
+"""The widget's words, in English and German; hosts add languages or change any string with
+``LIVECHAT_TRANSLATIONS``.
+
+The language is ``LIVECHAT_LANGUAGE`` when set, else the best match of the browser's ``Accept-Language``.
+Strings use ``{name}`` placeholders that the widget fills in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Request
+
+DEFAULT_LANGUAGE = "en"
+
+#: Every string the visitor can see. Keys are stable: hosts override them by key.
+CATALOG: dict[str, dict[str, str]] = {
+    "en": {
+        "open_chat": "Open chat",
+        "close_chat": "Close chat",
+        "chat": "Chat",
+        "title": "Chat with us",
+        "greeting": "Send us a message and we\u2019ll reply right here.",
+        "message": "Message",
+        "messages": "Messages",
+        "placeholder": "Write a message\u2026",
+        "send": "Send",
+        "end_chat": "End chat",
+        "sending": "Sending\u2026",
+        "connecting": "Connecting\u2026",
+        "reconnecting": "Reconnecting\u2026",
+        "unavailable": "Chat is unavailable right now.",
+        "send_failed": "Your message could not be sent.",
+        "unread_one": "1 unread message",
+        "unread_many": "{count} unread messages",
+        "typing": "{name} is typing\u2026",
+        "agent": "Agent",
+        "you": "You",
+        "seen": "Seen",
+        "history": "Earlier conversations",
+        "offline": "No one is online right now.",
+        "closed_hours": "We\u2019re outside our opening hours right now.",
+        "reply_time": "We usually reply within {duration}.",
+        "offline_intro": "Leave a message and we\u2019ll get back to you by email.",
+        "leave_message": "Leave a message",
+        "offline_sent": "Thanks! We got your message and will reply by email.",
+        "name": "Name",
+        "email": "Email",
+        "required": "Please fill in {field}.",
+        "email_invalid": "Please enter a valid email address.",
+        "too_long": "{field} is too long: at most {max} characters.",
+        "choose": "Choose\u2026",
+        "prechat_intro": "Before we start, please tell us a little about you.",
+        "start_chat": "Start chat",
+        "attach": "Attach a file",
+        "uploading": "Uploading {name}\u2026",
+        "file_too_big": "{name} is too big: at most {size}.",
+        "file_type": "{name} cannot be sent: this type of file is not allowed.",
+        "upload_failed": "The file could not be sent.",
+        "download": "Download {name}",
+        "ended_by_visitor": "You ended the chat.",
+        "ended_by_agent": "The chat was closed.",
+        "new_chat": "Send a message to start a new chat.",
+        "rate_prompt": "How was this chat?",
+        "rate_star": "{count} out of 5",
+        "rate_comment": "Comment (optional)",
+        "rate_send": "Send rating",
+        "rate_thanks": "Thanks for your feedback!",
+        "minutes": "{count} minutes",
+        "hours": "{count} hours",
+        "days": "{count} days",
+        "one_minute": "a minute",
+        "one_hour": "an hour",
+        "one_day": "a day",
+    },
+    "de": {
+        "open_chat": "Chat \u00f6ffnen",
+        "close_chat": "Chat schlie\u00dfen",
+        "chat": "Chat",
+        "title": "Schreiben Sie uns",
+        "greeting": "Schreiben Sie uns eine Nachricht, wir antworten gleich hier.",
+        "message": "Nachricht",
+        "messages": "Nachrichten",
+        "placeholder": "Nachricht schreiben\u2026",
+        "send": "Senden",
+        "end_chat": "Chat beenden",
+        "sending": "Wird gesendet\u2026",
+        "connecting": "Verbinde\u2026",
+        "reconnecting": "Verbindung wird wiederhergestellt\u2026",
+        "unavailable": "Der Chat ist gerade nicht erreichbar.",
+        "send_failed": "Ihre Nachricht konnte nicht gesendet werden.",
+        "unread_one": "1 ungelesene Nachricht",
+        "unread_many": "{count} ungelesene Nachrichten",
+        "typing": "{name} schreibt\u2026",
+        "agent": "Support",
+        "you": "Sie",
+        "seen": "Gelesen",
+        "history": "Fr\u00fchere Gespr\u00e4che",
+        "offline": "Gerade ist niemand online.",
+        "closed_hours": "Wir sind gerade au\u00dferhalb unserer \u00d6ffnungszeiten.",
+        "reply_time": "Wir antworten meist innerhalb von {duration}.",
+        "offline_intro": "Hinterlassen Sie uns eine Nachricht, wir antworten per E-Mail.",
+        "leave_message": "Nachricht hinterlassen",
+        "offline_sent": "Danke! Wir haben Ihre Nachricht erhalten und antworten per E-Mail.",
+        "name": "Name",
+        "email": "E-Mail",
+        "required": "Bitte f\u00fcllen Sie \u201e{field}\u201c aus.",
+        "email_invalid": "Bitte geben Sie eine g\u00fcltige E-Mail-Adresse ein.",
+        "too_long": "\u201e{field}\u201c ist zu lang: h\u00f6chstens {max} Zeichen.",
+        "choose": "Bitte w\u00e4hlen\u2026",
+        "prechat_intro": "Bevor wir beginnen: erz\u00e4hlen Sie uns kurz etwas \u00fcber sich.",
+        "start_chat": "Chat starten",
+        "attach": "Datei anh\u00e4ngen",
+        "uploading": "{name} wird hochgeladen\u2026",
+        "file_too_big": "{name} ist zu gro\u00df: h\u00f6chstens {size}.",
+        "file_type": "{name} kann nicht gesendet werden: dieser Dateityp ist nicht erlaubt.",
+        "upload_failed": "Die Datei konnte nicht gesendet werden.",
+        "download": "{name} herunterladen",
+        "ended_by_visitor": "Sie haben den Chat beendet.",
+        "ended_by_agent": "Der Chat wurde beendet.",
+        "new_chat": "Schreiben Sie eine Nachricht, um einen neuen Chat zu beginnen.",
+        "rate_prompt": "Wie war dieser Chat?",
+        "rate_star": "{count} von 5",
+        "rate_comment": "Kommentar (optional)",
+        "rate_send": "Bewertung senden",
+        "rate_thanks": "Danke f\u00fcr Ihr Feedback!",
+        "minutes": "{count} Minuten",
+        "hours": "{count} Stunden",
+        "days": "{count} Tagen",
+        "one_minute": "einer Minute",
+        "one_hour": "einer Stunde",
+        "one_day": "einem Tag",
+    },
+}
+
+
+def languages(app: Flask) -> list[str]:
+    """Shipped languages plus any the host added in ``LIVECHAT_TRANSLATIONS``."""
+    return sorted({*CATALOG, *app.config["LIVECHAT_TRANSLATIONS"]})
+
+
+def language_for(app: Flask, request: Request) -> str:
+    configured: str | None = app.config["LIVECHAT_LANGUAGE"]
+    if configured:
+        return configured
+    match = request.accept_languages.best_match(languages(app), default=DEFAULT_LANGUAGE)
+    return str(match)
+
+
+def normalize_language(app: Flask, language: str | None) -> str:
+    return language if language in languages(app) else DEFAULT_LANGUAGE
+
+
+def strings(app: Flask, language: str) -> dict[str, str]:
+    """English underneath (so a partial translation never shows a key), then the language, then the host's."""
+    merged = dict(CATALOG[DEFAULT_LANGUAGE])
+    merged.update(CATALOG.get(language, {}))
+    merged.update(app.config["LIVECHAT_TRANSLATIONS"].get(language, {}))
+    return merged
+
+
+def word(app: Flask, language: str, key: str) -> str:
+    """One string, without building the whole table (the loader tag needs one on every page)."""
+    for table in (app.config["LIVECHAT_TRANSLATIONS"].get(language, {}), CATALOG.get(language, {})):
+        if key in table:
+            return str(table[key])
+    return CATALOG[DEFAULT_LANGUAGE][key]
+
+
+def localized(value: Any, language: str) -> str | None:
+    """A config value given as one string, or as ``{"en": …, "de": …}``."""
+    if isinstance(value, dict):
+        chosen = value.get(language, value.get(DEFAULT_LANGUAGE))
+        return str(chosen) if chosen is not None else None
+    return None if value is None else str(value)
+
+
+def duration(words: dict[str, str], seconds: int) -> str:
+    """A reply time in words: "2 hours", "a day"."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size or unit == "minute":
+            count = max(1, round(seconds / size))
+            return words[f"one_{unit}"] if count == 1 else words[f"{unit}s"].format(count=count)
+    raise AssertionError("unreachable")

@@ -1,0 +1,57 @@
+"""The optional pre-chat form: its answers are checked against ``LIVECHAT_PRECHAT_FIELDS``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import current_app
+
+from ..errors import InvalidPayload, NotFoundError
+from ..i18n import strings
+from ..store import Store
+from ..widget_config import prechat_fields
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def check_answers(answers: dict[str, Any], language: str) -> dict[str, str]:
+    """Field by field, with messages in the visitor's language; unknown fields are refused."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    words = strings(app, language)
+    fields = prechat_fields(app, language)
+    known = {field["name"] for field in fields}
+    errors: dict[str, list[str]] = {name: ["Unknown field."] for name in answers if name not in known}
+    cleaned: dict[str, str] = {}
+    for field in fields:
+        value = str(answers.get(field["name"]) or "").strip()
+        if field["type"] != "textarea":
+            value = " ".join(value.split())  # one line: no line breaks smuggled into names or headers
+        problem = field_problem(field, value, words)
+        if problem:
+            errors[field["name"]] = [problem]
+        elif value:
+            cleaned[field["name"]] = value
+    if errors:
+        raise InvalidPayload(fields=errors)
+    return cleaned
+
+
+def field_problem(field: dict[str, Any], value: str, words: dict[str, str]) -> str | None:
+    """The same rules the widget applies before sending (widget_assets/src/forms.js)."""
+    if not value:
+        return words["required"].format(field=field["label"]) if field["required"] else None
+    if len(value) > field["max_length"]:
+        return words["too_long"].format(field=field["label"], max=field["max_length"])
+    if field["type"] == "email" and not _EMAIL.match(value):
+        return words["email_invalid"]
+    if field["type"] == "select" and value not in field["options"]:
+        return words["required"].format(field=field["label"])
+    return None
+
+
+def save_answers(store: Store, visitor_id: str, answers: dict[str, str]) -> None:
+    try:
+        store.save_profile(visitor_id, answers)
+    except LookupError:
+        raise NotFoundError("Your visitor record is gone; reload the page to start again.") from None

@@ -1,0 +1,82 @@
+"""Files sent in a conversation: their metadata here, their bytes in an ``AttachmentStorage``."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, insert, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .conversations import ConversationQueries
+from .models import Base, Message, new_public_id, utcnow
+from .records import StoredMessage
+
+
+class Attachment(Base):
+    __tablename__ = "livechat_attachments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_public_id)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("livechat_conversations.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column()
+    #: Where the bytes are in the storage; never shown to clients.
+    storage_key: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@dataclass(frozen=True)
+class AttachmentRecord:
+    id: str
+    conversation_id: str
+    filename: str
+    content_type: str
+    size: int
+    storage_key: str
+    created_at: datetime
+
+
+class AttachmentQueries(ConversationQueries):
+    def add_visitor_attachment(
+        self,
+        visitor_id: str,
+        *,
+        client_id: str,
+        filename: str,
+        content_type: str,
+        size: int,
+        storage_key: str,
+    ) -> StoredMessage:
+        """A visitor's message carrying a file, in their open conversation (opened if needed)."""
+        with self.writing() as connection:
+            conversation_id, opened = self._visitor_conversation(connection, visitor_id)
+            message, conversation, duplicate = self._append(
+                connection, conversation_id, client_id=client_id, sender="visitor", author=None, body=filename
+            )
+            if not duplicate:
+                attachment_id = new_public_id()
+                connection.execute(
+                    insert(Attachment).values(
+                        id=attachment_id,
+                        conversation_id=conversation_id,
+                        filename=filename,
+                        content_type=content_type,
+                        size=size,
+                        storage_key=storage_key,
+                        created_at=utcnow(),
+                    )
+                )
+                connection.execute(
+                    update(Message).where(Message.id == message.id).values(attachment_id=attachment_id)
+                )
+                message = dataclasses.replace(message, attachment_id=attachment_id)
+        return StoredMessage(message, conversation, opened_conversation=opened, duplicate=duplicate)
+
+    def get_attachment(self, attachment_id: str) -> AttachmentRecord | None:
+        with self.reading() as connection:
+            row = connection.execute(select(Attachment).where(Attachment.id == attachment_id)).first()
+        return AttachmentRecord(**row._mapping) if row else None

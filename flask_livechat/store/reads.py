@@ -1,0 +1,65 @@
+"""Read receipts: the highest ``seq`` each side has seen, per conversation."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String, insert, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .database import Database
+from .models import Base, Conversation
+
+
+class ReadMark(Base):
+    __tablename__ = "livechat_read_marks"
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("livechat_conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    reader: Mapped[str] = mapped_column(String(16), primary_key=True)  # "visitor" or "agent"
+    seq: Mapped[int] = mapped_column(default=0)
+
+
+class ReadQueries(Database):
+    def mark_read(self, conversation_id: str, reader: str, seq: int) -> int | None:
+        """Moves ``reader``'s mark forward to ``seq`` (capped at the last message).
+
+        Returns the new mark, or ``None`` when it did not move (already read, or nothing to read).
+        ``LookupError`` when the conversation does not exist.
+        """
+        with self.writing() as connection:
+            last_seq = connection.execute(
+                select(Conversation.last_seq).where(Conversation.id == conversation_id).with_for_update()
+            ).scalar()
+            if last_seq is None:
+                raise LookupError(conversation_id)
+            seq = min(seq, last_seq)
+            current = connection.execute(
+                select(ReadMark.seq).where(
+                    ReadMark.conversation_id == conversation_id, ReadMark.reader == reader
+                )
+            ).scalar()
+            if current is None:
+                if seq <= 0:
+                    return None
+                connection.execute(
+                    insert(ReadMark).values(conversation_id=conversation_id, reader=reader, seq=seq)
+                )
+                return seq
+            if seq <= current:
+                return None
+            connection.execute(
+                update(ReadMark)
+                .where(ReadMark.conversation_id == conversation_id, ReadMark.reader == reader)
+                .values(seq=seq)
+            )
+        return seq
+
+    def read_marks(self, conversation_id: str) -> dict[str, int]:
+        """``{"visitor": seq, "agent": seq}``, 0 for a side that has read nothing."""
+        with self.reading() as connection:
+            rows = connection.execute(
+                select(ReadMark.reader, ReadMark.seq).where(ReadMark.conversation_id == conversation_id)
+            ).all()
+        marks = {"visitor": 0, "agent": 0}
+        marks.update({row.reader: row.seq for row in rows})
+        return marks

@@ -1,0 +1,161 @@
+"""The widget's HTTP side: its settings, the leave-a-message form, and attachments up and down.
+
+Every answer is JSON shaped like a socket ack (``{"ok": false, "error": {...}}`` with the same codes), and
+bad input is a 4xx that changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .. import i18n, widget_config
+from ..errors import ForbiddenError, InvalidPayload, LiveChatError, NotFoundError
+from ..realtime.agent import current_agent
+from ..realtime.broadcast import broadcast_stored
+from ..schemas import OfflineMessageSchema, load, message_schema
+from ..services import attachments
+from ..services.offline import leave_message
+from ..state import current_livechat
+from ..visitor_session import HEADER as SESSION_HEADER
+from ..visitor_session import visitor_id_from_session, visitor_of_request
+from .responses import error_response
+
+
+def create_blueprint(url_prefix: str) -> Blueprint:
+    blueprint = Blueprint("livechat_widget", __name__, url_prefix=url_prefix)
+    blueprint.add_url_rule("/widget/settings.json", "settings", settings)
+    blueprint.add_url_rule("/api/offline-messages", "offline_message", offline_message, methods=["POST"])
+    blueprint.add_url_rule("/api/attachments", "upload", upload, methods=["POST"])
+    blueprint.add_url_rule("/attachments/<attachment_id>", "attachment", attachment)
+    blueprint.register_error_handler(LiveChatError, error_response)
+    blueprint.register_error_handler(RequestEntityTooLarge, _too_large)
+    return blueprint
+
+
+def _app() -> Any:
+    return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
+def _too_large(error: RequestEntityTooLarge) -> tuple[Response, int]:
+    message = f"The file is too big: at most {current_app.config['LIVECHAT_ATTACHMENT_MAX_SIZE']} bytes."
+    return error_response(InvalidPayload(message, fields={"file": [message]}))
+
+
+def _same_origin_only() -> None:
+    """The widget posts from the host's own pages; a cross-site form or script gets ``forbidden``."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    origin = request.headers.get("Origin")
+    if fetch_site not in (None, "same-origin", "none") or (
+        origin is not None and origin.rstrip("/") != request.host_url.rstrip("/")
+    ):
+        raise ForbiddenError("Only the site's own pages may send this.")
+
+
+def settings() -> Response:
+    app = _app()
+    language = i18n.normalize_language(app, request.args.get("lang"))
+    response = jsonify(widget_config.settings(app, language))
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
+
+
+def offline_message() -> tuple[Response, int]:
+    _same_origin_only()
+    if not request.is_json:
+        raise InvalidPayload("Send the form as JSON (Content-Type: application/json).")
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise InvalidPayload(fields={"_schema": ["Send one JSON object."]})
+    schema = OfflineMessageSchema(max_body_length=current_app.config["LIVECHAT_MAX_MESSAGE_LENGTH"])
+    data = load(schema, payload)
+    state = current_livechat
+    visitor_id = visitor_of_request(_app(), request)
+    state.limiter.hit("offline_form", f"visitor:{visitor_id}" if visitor_id else None, _ip_key())
+    left = leave_message(
+        state.store,
+        state.chat,
+        visitor_id,
+        name=data["name"].strip(),
+        email=data["email"],
+        message=data["message"],
+    )
+    broadcast_stored(state.socketio, state.chat, left.stored)
+    return jsonify(
+        {"ok": True, "message": message_schema.dump(left.stored.message), "emailed": left.emailed}
+    ), 201
+
+
+def _ip_key() -> str | None:
+    return current_livechat.limiter.ip_key(request.remote_addr)
+
+
+def upload() -> tuple[Response, int]:
+    _same_origin_only()
+    app = _app()
+    if not app.config["LIVECHAT_ATTACHMENTS"]:
+        raise ForbiddenError("Attachments are turned off on this site.")
+    # Only the page session token (a custom header, so never sent by a cross-site form) names the uploader.
+    visitor_id = visitor_id_from_session(app, request.headers.get(SESSION_HEADER))
+    if visitor_id is None:
+        raise ForbiddenError("Open the chat first: uploads need the chat's session.")
+    current_livechat.limiter.hit("upload", f"visitor:{visitor_id}", _ip_key())
+    request.max_content_length = app.config["LIVECHAT_ATTACHMENT_MAX_SIZE"] + 64 * 1024
+    file = request.files.get("file")
+    client_id = request.form.get("client_id", "")
+    if file is None:
+        raise InvalidPayload(fields={"file": ["Attach one file in the 'file' field."]})
+    if not (8 <= len(client_id) <= 64 and client_id.replace("-", "").replace("_", "").isalnum()):
+        raise InvalidPayload(fields={"client_id": ["Use 8 to 64 letters, digits, '-' or '_'."]})
+    checked = attachments.check_upload(file.filename, file.mimetype, file.read())
+    key = attachments.new_storage_key()
+    attachments.storage_for(app).save(key, checked.data)
+    state = current_livechat
+    try:
+        stored = state.store.add_visitor_attachment(
+            visitor_id,
+            client_id=client_id,
+            filename=checked.filename,
+            content_type=checked.content_type,
+            size=len(checked.data),
+            storage_key=key,
+        )
+    except LookupError:
+        raise NotFoundError("Your visitor record is gone; reload the page to start again.") from None
+    state.chat.announce(stored)
+    broadcast_stored(state.socketio, state.chat, stored)
+    return jsonify({"ok": True, "message": message_schema.dump(stored.message)}), 201
+
+
+def attachment(attachment_id: str) -> Response:
+    app = _app()
+    conversation_id = attachments.verify_link(app, attachment_id, request.args.get("t"))
+    if conversation_id is None:
+        raise ForbiddenError("This link is not valid or has expired; open the chat again for a fresh one.")
+    state = current_livechat
+    record = state.store.get_attachment(attachment_id)
+    conversation = state.store.get_conversation(conversation_id)
+    if record is None or conversation is None or record.conversation_id != conversation_id:
+        raise NotFoundError("No such file.")
+    visitor_id = visitor_of_request(app, request, token=request.args.get("s"))
+    if visitor_id != conversation.visitor_id and current_agent() is None:
+        raise ForbiddenError("Only the people in this conversation may open its files.")
+    data = attachments.storage_for(app).load(record.storage_key)
+    if data is None:
+        raise NotFoundError("The file is no longer stored.")
+    response = Response(data, mimetype=record.content_type)
+    disposition = "inline" if record.content_type in attachments.INLINE_IMAGES else "attachment"
+    ascii_name = record.filename.encode("ascii", "ignore").decode().replace('"', "") or "file"
+    response.headers["Content-Disposition"] = (
+        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(record.filename)}"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    response.cache_control.private = True
+    response.cache_control.max_age = app.config["LIVECHAT_ATTACHMENT_URL_MAX_AGE"]
+    return response

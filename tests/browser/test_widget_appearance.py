@@ -1,0 +1,61 @@
+"""Point 8: colour, side, greeting, title and avatar from config; English and German, by config or browser."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import AgentSocket, load
+
+
+def test_german_from_accept_language(
+    browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
+) -> None:
+    site = sites()
+    agents(site)
+    context = browser.new_context(locale="de-DE")
+    page, errors = load(context, site + "/")
+    page.get_by_role("button", name="Chat \u00f6ffnen").click()
+    chat = page.get_by_role("dialog", name="Chat")
+    expect(chat.get_by_role("heading", name="Schreiben Sie uns")).to_be_visible()
+    expect(chat.get_by_role("textbox", name="Nachricht")).to_be_visible()
+    expect(chat.get_by_role("button", name="Senden")).to_be_visible()
+    expect(chat.get_by_role("button", name="Chat schlie\u00dfen")).to_be_visible()
+    assert errors == []
+    context.close()
+
+
+APPEARANCE = {
+    "LIVECHAT_LANGUAGE": "de",
+    "LIVECHAT_COLOR": "#0f766e",
+    "LIVECHAT_POSITION": "left",
+    "LIVECHAT_TITLE": {"en": "Acme help", "de": "Acme-Hilfe"},
+    "LIVECHAT_GREETING": {"en": "Hi there!", "de": "Moin! Wie k\u00f6nnen wir helfen?"},
+    "LIVECHAT_AVATAR_URL": "/livechat/static/icon.svg",
+}
+
+
+def test_appearance_and_language_from_config(
+    browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
+) -> None:
+    site = sites(**APPEARANCE)
+    agents(site)
+    context = browser.new_context(locale="en-US")  # config wins over the browser's language
+    page, errors = load(context, site + "/")
+    launcher = page.get_by_role("button", name="Chat \u00f6ffnen")
+    expect(launcher).to_have_css("background-color", "rgb(15, 118, 110)")
+    box = launcher.bounding_box()
+    assert box is not None and box["x"] == 20  # left corner
+    launcher.click()
+    chat = page.get_by_role("dialog", name="Chat")
+    expect(chat.get_by_role("heading", name="Acme-Hilfe")).to_be_visible()
+    expect(chat).to_contain_text("Moin! Wie k\u00f6nnen wir helfen?")
+    avatar = page.locator("livechat-widget .lc-avatar")
+    expect(avatar).to_have_attribute("src", "/livechat/static/icon.svg")
+    expect(chat.get_by_role("button", name="Senden")).to_have_css("background-color", "rgb(15, 118, 110)")
+    panel_box = chat.bounding_box()
+    assert panel_box is not None and panel_box["x"] == 20
+    assert errors == []
+    context.close()

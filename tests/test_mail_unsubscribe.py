@@ -1,0 +1,100 @@
+"""Every mail carries a signed unsubscribe link; transactional and promotional opt-outs are kept apart."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from flask_livechat.services.mail import MailNotConfigured, send_mail
+from flask_livechat.state import LiveChatState
+from tests.conftest import SmtpServer
+
+
+@pytest.fixture
+def mail_app(app: Flask, smtp_server: SmtpServer) -> Flask:
+    app.config.update(
+        LIVECHAT_MAIL_SERVER="127.0.0.1",
+        LIVECHAT_MAIL_PORT=smtp_server.port,
+        LIVECHAT_MAIL_SENDER="support@acme.example",
+    )
+    return app
+
+
+def send(app: Flask, livechat: LiveChatState, to: str, kind: str) -> bool:
+    with app.test_request_context("/"):
+        return send_mail(
+            app,
+            livechat.store,
+            to,
+            f"A {kind} message",
+            "Hello from Acme.",
+            kind=kind,
+            html="<p>Hello from Acme.</p>",
+        )
+
+
+def unsubscribe_link(mail: object) -> str:
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[attr-defined]
+    match = re.search(r"(http://localhost/livechat/unsubscribe/\S+)", text)
+    assert match, text
+    return match.group(1)
+
+
+def test_every_mail_carries_a_working_unsubscribe_link(
+    mail_app: Flask, livechat: LiveChatState, smtp_server: SmtpServer, client: FlaskClient
+) -> None:
+    assert send(mail_app, livechat, "Customer@Example.com", "promotional") is True
+    [mail] = smtp_server.messages
+    assert mail["To"] == "customer@example.com" and "support@acme.example" in mail["From"]
+    link = unsubscribe_link(mail)
+    assert mail["List-Unsubscribe"] == f"<{link}>"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert link in mail.get_body(("html",)).get_content()
+
+    path = link.removeprefix("http://localhost")
+    confirm_page = client.get(path)
+    assert confirm_page.status_code == 200 and b"Unsubscribe" in confirm_page.data
+    assert (
+        livechat.store.is_opted_out("customer@example.com", "promotional") is False
+    )  # a GET changes nothing
+    assert client.post(path).status_code == 200
+    assert livechat.store.is_opted_out("customer@example.com", "promotional") is True
+
+    assert send(mail_app, livechat, "customer@example.com", "promotional") is False
+    assert len(smtp_server.messages) == 1
+    assert send(mail_app, livechat, "customer@example.com", "transactional") is True  # kinds are apart
+    assert len(smtp_server.messages) == 2
+
+
+def test_unsubscribing_twice_is_fine(
+    mail_app: Flask, livechat: LiveChatState, smtp_server: SmtpServer, client: FlaskClient
+) -> None:
+    send(mail_app, livechat, "a@example.com", "transactional")
+    path = unsubscribe_link(smtp_server.messages[0]).removeprefix("http://localhost")
+    assert client.post(path).status_code == 200
+    assert client.post(path).status_code == 200
+    assert livechat.store.is_opted_out("a@example.com", "transactional")
+
+
+@pytest.mark.parametrize("token", ["garbage", "a" * 3000])
+def test_forged_unsubscribe_links_are_refused(
+    client: FlaskClient, livechat: LiveChatState, token: str
+) -> None:
+    assert client.post(f"/livechat/unsubscribe/{token}").status_code == 404
+    assert livechat.store.count_rows()["livechat_mail_opt_outs"] == 0
+
+
+def test_visitor_cookie_is_no_unsubscribe_token(
+    app: Flask, client: FlaskClient, livechat: LiveChatState
+) -> None:
+    client.get("/")
+    token = client.get_cookie("livechat_visitor").value
+    assert client.post(f"/livechat/unsubscribe/{token}").status_code == 404
+
+
+def test_mail_needs_a_sender(app: Flask, livechat: LiveChatState) -> None:
+    with app.test_request_context("/"), pytest.raises(MailNotConfigured):
+        send_mail(app, livechat.store, "a@example.com", "s", "t")

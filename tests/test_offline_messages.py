@@ -1,0 +1,103 @@
+"""Leave-a-message: stored as a conversation for agents, mailed to the host, bad input changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from flask_livechat.state import LiveChatState
+from tests.conftest import SmtpServer, build_app, mail_config
+
+URL = "/livechat/api/offline-messages"
+FORM = {"name": "Ada Lovelace", "email": "ada@example.org", "message": "Do you ship to Vienna?"}
+
+
+@pytest.fixture
+def mail_app(tmp_path: Any, smtp_server: SmtpServer) -> Iterator[Flask]:
+    app = build_app(str(tmp_path / "instance"), **mail_config(smtp_server))
+    yield app
+    app.extensions["livechat"].store.dispose()
+
+
+def test_a_left_message_is_stored_for_agents_and_mailed(mail_app: Flask, smtp_server: SmtpServer) -> None:
+    client = mail_app.test_client()
+    client.get("/")
+    response = client.post(URL, json=FORM)
+    assert response.status_code == 201, response.json
+    assert response.json["ok"] is True and response.json["emailed"] is True
+    message = response.json["message"]
+    assert message["body"] == FORM["message"] and message["sender"] == "visitor"
+    state: LiveChatState = mail_app.extensions["livechat"]
+    [conversation] = state.store.open_conversations()
+    assert conversation.id == message["conversation_id"]
+    assert conversation.visitor is not None
+    assert (conversation.visitor.name, conversation.visitor.email) == ("Ada Lovelace", "ada@example.org")
+    [mail] = smtp_server.messages
+    assert mail["To"] == "support@example.com" and mail["Reply-To"] == "ada@example.org"
+    assert "Ada Lovelace" in mail["Subject"]
+    assert "Do you ship to Vienna?" in mail.get_content()
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({**FORM, "email": "not-an-address"}, "email"),
+        ({**FORM, "name": ""}, "name"),
+        ({**FORM, "name": "Ada\r\nBcc: victim@example.com"}, "name"),
+        ({**FORM, "message": "   "}, "message"),
+        ({**FORM, "message": "x" * 4001}, "message"),
+        ({k: v for k, v in FORM.items() if k != "email"}, "email"),
+        ({**FORM, "extra": "field"}, "extra"),
+    ],
+)
+def test_bad_forms_get_field_errors_and_change_nothing(
+    mail_app: Flask, smtp_server: SmtpServer, payload: dict[str, Any], field: str
+) -> None:
+    state: LiveChatState = mail_app.extensions["livechat"]
+    before = state.store.count_rows()
+    response = mail_app.test_client().post(URL, json=payload)
+    assert response.status_code == 400
+    assert response.json["ok"] is False and response.json["error"]["code"] == "invalid"
+    assert field in response.json["error"]["fields"]
+    assert state.store.count_rows() == before
+    assert smtp_server.messages == []
+
+
+def test_not_json_is_refused(client: FlaskClient) -> None:
+    response = client.post(URL, data=FORM)
+    assert response.status_code == 400 and response.json["error"]["code"] == "invalid"
+    assert client.post(URL, data="[1, 2]", content_type="application/json").status_code == 400
+
+
+def test_cross_site_posts_are_forbidden(client: FlaskClient, livechat: LiveChatState) -> None:
+    response = client.post(URL, json=FORM, headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403 and response.json["error"]["code"] == "forbidden"
+    response = client.post(URL, json=FORM, headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403
+    assert livechat.store.open_conversations() == []
+
+
+def test_without_mail_the_message_is_still_stored(client: FlaskClient, livechat: LiveChatState) -> None:
+    response = client.post(URL, json=FORM)
+    assert response.status_code == 201 and response.json["emailed"] is False
+    assert len(livechat.store.open_conversations()) == 1
+
+
+def test_the_mail_server_being_down_loses_nothing(tmp_path: Any) -> None:
+    from tests.conftest import free_port
+
+    app = build_app(
+        str(tmp_path),
+        LIVECHAT_MAIL_SERVER="127.0.0.1",
+        LIVECHAT_MAIL_PORT=free_port(),
+        LIVECHAT_MAIL_SENDER="chat@example.com",
+        LIVECHAT_MAIL_TO="a@b.example",
+    )
+    response = app.test_client().post(URL, json=FORM)
+    assert response.status_code == 201 and response.json["emailed"] is False
+    assert len(app.extensions["livechat"].store.open_conversations()) == 1
+    app.extensions["livechat"].store.dispose()

@@ -1,0 +1,125 @@
+// The loader: the only script a host page gets up front. It draws the launcher and defines
+// window.LiveChat; the chat itself (widget.js, with socket.io-client) is loaded on first open, or
+// at once when the server marked the tag data-ongoing (the visitor has an open conversation).
+//
+//   <script defer src=".../loader.js" data-livechat data-chat=".../widget.js" data-settings="..."
+//     data-socketio-path="/socket.io" data-label="Open chat" data-color="#1d4ed8" ...>
+import css from "./launcher.css";
+import { h, icon } from "./shared/dom.js";
+import { adoptStyles } from "./shared/styles.js";
+
+const MOUNT = Symbol.for("livechat.mount");
+const CHAT_ICON =
+  "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6a1.25 1.25 0 1 0 0 2.5A1.25 1.25 0 0 0 7 10zm5 0a1.25 1.25 0 1 0 0 2.5 1.25 1.25 0 0 0 0-2.5zm5 0a1.25 1.25 0 1 0 0 2.5 1.25 1.25 0 0 0 0-2.5z";
+
+// document.currentScript is only set while this file first runs, so read it before anything async.
+const script = document.currentScript || document.querySelector("script[data-livechat]");
+
+// Loading the loader twice (a template included twice) must not create two widgets.
+if (!window.LiveChat && script) boot(script);
+
+function boot(script) {
+  const data = script.dataset;
+  const config = {
+    chatUrl: data.chat,
+    settingsUrl: data.settings,
+    socketioPath: data.socketioPath || "/socket.io",
+    language: data.language || "en",
+    // The nonce attribute reads back empty once applied; the property keeps the value.
+    nonce: script.nonce || script.getAttribute("nonce") || "",
+  };
+  const listeners = new Map();
+  let ui = null;
+  let chat = null;
+  let loading = false;
+  let wantOpen = false;
+
+  function emit(name, detail) {
+    for (const callback of listeners.get(name) || []) {
+      try {
+        callback(detail);
+      } catch (error) {
+        // A broken host callback must not break the chat; report it without stopping.
+        setTimeout(() => {
+          throw error;
+        });
+      }
+    }
+    window.dispatchEvent(new CustomEvent("livechat:" + name, { detail }));
+  }
+
+  function load() {
+    if (loading) return;
+    loading = true;
+    const tag = document.createElement("script");
+    tag.src = config.chatUrl;
+    tag.async = true;
+    if (config.nonce) tag.nonce = config.nonce;
+    tag.onerror = () => {
+      loading = false;
+      if (ui) ui.launcher.removeAttribute("aria-busy");
+    };
+    document.head.append(tag);
+  }
+
+  function open() {
+    if (chat) return chat.open();
+    wantOpen = true;
+    if (ui) ui.launcher.setAttribute("aria-busy", "true");
+    load();
+  }
+
+  window.LiveChat = Object.freeze({
+    open,
+    close() {
+      if (chat) chat.close();
+      wantOpen = false;
+    },
+    on(name, callback) {
+      if (typeof callback !== "function") throw new TypeError("LiveChat.on needs a callback");
+      if (!listeners.has(name)) listeners.set(name, new Set());
+      listeners.get(name).add(callback);
+      return () => listeners.get(name).delete(callback);
+    },
+    // The chat bundle announces itself here, once; not part of the documented API.
+    [MOUNT](start) {
+      if (chat || !ui) return;
+      chat = start(Object.assign({ config, emit }, ui));
+      ui.launcher.removeAttribute("aria-busy");
+      if (wantOpen) chat.open();
+    },
+  });
+
+  function draw() {
+    const host = document.createElement("livechat-widget");
+    host.setAttribute("data-position", data.position === "left" ? "left" : "right");
+    const root = host.attachShadow({ mode: "open" });
+    adoptStyles(root, css, config.nonce);
+    const app = h("div", { class: "lc-app", lang: config.language });
+    app.style.setProperty("--lc-accent", data.color || "#1d4ed8");
+    app.style.setProperty("--lc-accent-text", data.textColor || "#ffffff");
+    const badge = h("span", { class: "lc-badge", "aria-hidden": "true", hidden: true });
+    const launcher = h(
+      "button",
+      {
+        type: "button",
+        class: "lc-launcher",
+        "aria-label": data.label || "Open chat",
+        "aria-expanded": "false",
+        "aria-controls": "lc-panel",
+        "aria-describedby": "lc-unread",
+      },
+      [icon(CHAT_ICON, 28), badge],
+    );
+    const unreadText = h("span", { id: "lc-unread", class: "lc-sr-only" });
+    app.append(launcher, unreadText);
+    root.append(app);
+    launcher.addEventListener("click", () => (chat ? chat.toggle() : open()));
+    ui = { host, root, app, launcher, badge, unreadText };
+    document.body.append(host);
+    if ("ongoing" in data) load();
+  }
+
+  if (document.body) draw();
+  else document.addEventListener("DOMContentLoaded", draw, { once: true });
+}

@@ -1,0 +1,110 @@
+import { h, icon } from "../shared/dom.js";
+import { fill } from "./text.js";
+
+const CLOSE_ICON =
+  "M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z";
+const CLIP_ICON =
+  "M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z";
+
+// The chat panel's elements. Every text goes in through textContent (h's "text"), never as HTML.
+export function buildPanel(settings) {
+  const t = settings.strings;
+  const avatar = settings.avatar_url ? h("img", { class: "lc-avatar", src: settings.avatar_url, alt: "" }) : null;
+  const endButton = h("button", { type: "button", class: "lc-end", text: t.end_chat, hidden: true });
+  const closeButton = h("button", { type: "button", class: "lc-close", "aria-label": t.close_chat }, [
+    icon(CLOSE_ICON, 22),
+  ]);
+  const notice = h("p", { class: "lc-notice" });
+  const intro = h("p", { class: "lc-intro", text: settings.greeting });
+  const log = h("div", { class: "lc-log", role: "log", "aria-live": "polite", "aria-label": t.messages, tabindex: "0" });
+  const typing = h("p", { class: "lc-live", "aria-hidden": "true" });
+  const receipt = h("p", { class: "lc-live" });
+  const status = h("p", { class: "lc-status", role: "status" });
+  const error = h("p", { class: "lc-error", role: "alert" });
+  const sheet = h("div", { class: "lc-sheet", hidden: true });
+  const textarea = h("textarea", { class: "lc-input", "aria-label": t.message, rows: "2", placeholder: t.placeholder });
+  const fileInput = h("input", { type: "file", class: "lc-file", tabindex: "-1", "aria-hidden": "true" });
+  const attachButton = settings.attachments.enabled
+    ? h("button", { type: "button", class: "lc-attach", "aria-label": t.attach, title: t.attach }, [icon(CLIP_ICON, 20)])
+    : null;
+  const sendButton = h("button", { type: "submit", class: "lc-send", text: t.send });
+  const composer = h("form", { class: "lc-form", novalidate: true }, [attachButton, fileInput, textarea, sendButton]);
+  const panel = h("div", { id: "lc-panel", class: "lc-panel", role: "dialog", "aria-label": t.chat, hidden: true }, [
+    h("div", { class: "lc-header" }, [
+      h("div", { class: "lc-title-wrap" }, [avatar, h("h2", { class: "lc-title", text: settings.title })]),
+      h("div", { class: "lc-actions" }, [endButton, closeButton]),
+    ]),
+    notice,
+    intro,
+    log,
+    typing,
+    receipt,
+    status,
+    error,
+    sheet,
+    composer,
+  ]);
+  return {
+    panel,
+    endButton,
+    closeButton,
+    notice,
+    intro,
+    log,
+    typing,
+    receipt,
+    status,
+    error,
+    sheet,
+    composer,
+    textarea,
+    fileInput,
+    attachButton,
+  };
+}
+
+let fieldCounter = 0;
+
+// A labelled form field with its own error line (aria-describedby), for the pre-chat and
+// leave-a-message forms. Returns { field, input, showError }.
+export function formField(spec, t) {
+  const id = "lc-field-" + ++fieldCounter;
+  const errorLine = h("p", { class: "lc-field-error", id: id + "-error" });
+  const common = { id, name: spec.name, "aria-describedby": id + "-error" };
+  if (spec.required) common["aria-required"] = "true";
+  let input;
+  if (spec.type === "textarea") {
+    input = h("textarea", Object.assign({ rows: "3" }, common));
+  } else if (spec.type === "select") {
+    input = h("select", common, [h("option", { value: "", text: t.choose })].concat(
+      spec.options.map((option) => h("option", { value: option, text: option })),
+    ));
+  } else {
+    const autocomplete = spec.name === "name" ? "name" : spec.type === "email" ? "email" : null;
+    input = h("input", Object.assign({ type: spec.type, autocomplete }, common));
+  }
+  const field = h("div", { class: "lc-field" }, [h("label", { for: id, text: spec.label }), input, errorLine]);
+  function showError(text) {
+    errorLine.textContent = text || "";
+    if (text) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  }
+  return { field, input, showError };
+}
+
+// The rating form shown once a conversation is closed: five choices and an optional comment.
+export function ratingForm(t) {
+  const choices = [1, 2, 3, 4, 5].map((count) =>
+    h("label", {}, [
+      h("input", { type: "radio", name: "rating", value: String(count), "aria-label": fill(t.rate_star, { count }) }),
+      h("span", { "aria-hidden": "true", text: count + "\u2605" }),
+    ]),
+  );
+  const comment = formField({ name: "comment", label: t.rate_comment, type: "textarea", required: false }, t);
+  const form = h("form", { class: "lc-sheet-form", novalidate: true }, [
+    h("fieldset", { class: "lc-stars" }, [h("legend", { class: "lc-legend", text: t.rate_prompt })].concat(choices)),
+    comment.field,
+    h("button", { type: "submit", class: "lc-primary", text: t.rate_send }),
+  ]);
+  return { form, comment: comment.input };
+}
