@@ -5,9 +5,24 @@ A new concern adds its own ``XxxQueries(Database)`` module here and joins the ba
 
 from __future__ import annotations
 
+from .canned import CannedQueries
 from .conversations import ConversationQueries
+from .moderation import ModerationQueries
+from .presence import PresenceQueries
+from .search import SearchQueries
+from .visitor_list import VisitorListQueries
 from .visitors import VisitorQueries
+from .workflow import WorkflowQueries
 
 
-class Store(VisitorQueries, ConversationQueries):
+class Store(
+    VisitorQueries,
+    ConversationQueries,
+    PresenceQueries,
+    VisitorListQueries,
+    WorkflowQueries,
+    SearchQueries,
+    CannedQueries,
+    ModerationQueries,
+):
     """Safe to share between threads and greenlets: one pooled connection per call."""

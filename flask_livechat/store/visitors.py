@@ -37,10 +37,12 @@ class VisitorQueries(Database):
         client: ClientInfo,
         *,
         visit_timeout: timedelta,
+        department: str | None = None,
     ) -> VisitRecord:
         """Counts a page view, starting a visit after ``visit_timeout`` of silence.
 
         An unknown ``visitor_id`` (erased, purged, or never issued) gets a fresh visitor with a new id.
+        ``department`` (with LIVECHAT_DEPARTMENTS) becomes the visitor's current department.
         """
         now = utcnow()
         with self.writing() as connection:
@@ -85,6 +87,8 @@ class VisitorQueries(Database):
                     .where(Visitor.id == visitor_id)
                     .values(last_seen_at=now, visit_count=Visitor.visit_count + 1)
                 )
+            if department is not None:
+                connection.execute(update(Visitor).where(Visitor.id == visitor_id).values(department=department))
             connection.execute(
                 insert(PageView).values(
                     visit_id=visit_id,
