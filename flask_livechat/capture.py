@@ -9,6 +9,7 @@ from flask import Flask, Response, current_app, request
 from .errors import StoreUnavailable
 from .identity import set_visitor_cookie, visitor_id_from_request
 from .pages import is_host_page
+from .services.departments import department_for_path
 from .services.visitors import describe_client
 from .state import current_livechat
 from .store import PageInfo
@@ -30,7 +31,9 @@ def _record_page_view(response: Response) -> Response:
         request.user_agent.string, request.remote_addr, request.headers.get("Accept-Language")
     )
     try:
-        visit = current_livechat.visitors.record_page_view(known_id, page, client)
+        visit = current_livechat.visitors.record_page_view(
+            known_id, page, client, department_for_path(app.config, request.path)
+        )
     except StoreUnavailable:
         logger.warning("flask-livechat: page view not recorded, the chat store is unavailable")
         return response

@@ -11,12 +11,26 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from . import capture, cli, config, inject
-from .host import BillingLoader, RoleLoader, UserLoader, flask_login_user, no_billing, role_attribute
+from .host import (
+    BillingLoader,
+    DepartmentLoader,
+    RoleLoader,
+    UserLoader,
+    departments_attribute,
+    flask_login_user,
+    no_billing,
+    role_attribute,
+)
 from .realtime.agent import AgentNamespace
 from .realtime.ordering import SendOrder
 from .realtime.visitor import VisitorNamespace
 from .services.chat import ChatService
+from .services.history import HistoryService
+from .services.moderation import ModerationService
+from .services.presence import PresenceService
+from .services.transcripts import TranscriptMailer
 from .services.visitors import VisitorService
+from .services.workflow import WorkflowService
 from .state import LiveChatState, current_livechat
 from .store import Store
 from .views.agent import create_blueprint
@@ -42,7 +56,7 @@ class LiveChat:
 
     ``socketio`` is the host's ``SocketIO`` when it has one; otherwise the app's registered SocketIO is used,
     or one is created from the ``LIVECHAT_*`` socket settings. Host seams are registered with the
-    ``user_loader``, ``role_loader`` and ``billing_loader`` decorators.
+    ``user_loader``, ``role_loader``, ``billing_loader`` and ``department_loader`` decorators.
     """
 
     def __init__(self, app: Flask | None = None, socketio: SocketIO | None = None) -> None:
@@ -50,6 +64,7 @@ class LiveChat:
         self.load_user: UserLoader = flask_login_user
         self.load_role: RoleLoader = role_attribute
         self.load_billing: BillingLoader = no_billing
+        self.load_departments: DepartmentLoader = departments_attribute
         if app is not None:
             self.init_app(app)
 
@@ -68,6 +83,11 @@ class LiveChat:
         self.load_billing = cast(BillingLoader, callback)
         return callback
 
+    def department_loader(self, callback: F) -> F:
+        """Registers the ``DepartmentLoader``: which LIVECHAT_DEPARTMENTS a staff user works in."""
+        self.load_departments = cast(DepartmentLoader, callback)
+        return callback
+
     def init_app(self, app: Flask) -> None:
         if "livechat" in app.extensions:
             raise RuntimeError(
@@ -82,13 +102,21 @@ class LiveChat:
         socketio = self._socketio or app.extensions.get("socketio") or self._create_socketio(app)
         self._register_namespaces(socketio, app)
 
+        chat = ChatService(store)
+        presence = PresenceService(store, socketio, timeout_seconds=app.config["LIVECHAT_PRESENCE_TIMEOUT"])
+        history = HistoryService(store, chat)
         app.extensions["livechat"] = LiveChatState(
             livechat=self,
             store=store,
             socketio=socketio,
             visitors=VisitorService(store, visit_timeout_seconds=app.config["LIVECHAT_VISIT_TIMEOUT"]),
-            chat=ChatService(store),
+            chat=chat,
             send_order=SendOrder(socketio),
+            presence=presence,
+            workflow=WorkflowService(store, chat, presence),
+            history=history,
+            transcripts=TranscriptMailer(store, history),
+            moderation=ModerationService(store, chat, max_block_days=app.config["LIVECHAT_MAX_BLOCK_DAYS"]),
         )
         app.register_blueprint(create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
         capture.init_app(app)

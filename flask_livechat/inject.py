@@ -10,6 +10,8 @@ from flask import Flask, Response, current_app, g, request, url_for
 from markupsafe import Markup
 
 from . import __version__
+from .errors import StoreUnavailable
+from .identity import visitor_id_from_request
 from .pages import is_host_page
 from .state import current_livechat
 
@@ -62,6 +64,8 @@ def _inject(response: Response) -> Response:
     view = app.view_functions.get(request.endpoint or "")
     if getattr(view, "_livechat_no_widget", False) or not is_host_page(app, request, response):
         return response
+    if _blocked(app):
+        return response
     body = response.get_data()
     matches = list(_BODY_END.finditer(body))
     if not matches:
@@ -70,3 +74,11 @@ def _inject(response: Response) -> Response:
     tag = str(_script_tag(csp_nonce(response))).encode()
     response.set_data(body[:at] + tag + body[at:])
     return response
+
+
+def _blocked(app: Flask) -> bool:
+    """A blocked visitor (by cookie or address) gets no widget; a store outage shows it as usual."""
+    try:
+        return current_livechat.store.is_blocked(visitor_id_from_request(app, request), request.remote_addr)
+    except StoreUnavailable:
+        return False

@@ -11,7 +11,12 @@ from werkzeug.local import LocalProxy
 
 from .realtime.ordering import SendOrder
 from .services.chat import ChatService
+from .services.history import HistoryService
+from .services.moderation import ModerationService
+from .services.presence import PresenceService
+from .services.transcripts import TranscriptMailer
 from .services.visitors import VisitorService
+from .services.workflow import WorkflowService
 from .store import Store
 
 if TYPE_CHECKING:
@@ -28,6 +33,11 @@ class LiveChatState:
     visitors: VisitorService
     chat: ChatService
     send_order: SendOrder
+    presence: PresenceService
+    workflow: WorkflowService
+    history: HistoryService
+    transcripts: TranscriptMailer
+    moderation: ModerationService
 
     @property
     def socketio_path(self) -> str:

@@ -1,10 +1,15 @@
-"""The agent namespace ``/livechat-agent``: the console's side of docs/protocol.md."""
+"""The agent namespace ``/livechat-agent``: the console's side of docs/protocol.md.
+
+Connection, presence, the lists, and chatting live here; working a conversation (assignment, notes, tags,
+moderation, history) is in ``agent_work.py``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from flask import current_app
 from flask_socketio import join_room
 
 from ..host import display_name, user_id
@@ -12,19 +17,25 @@ from ..schemas import (
     AgentHelloSchema,
     AgentSendMessageSchema,
     ConversationIdSchema,
+    SetPresenceSchema,
     conversation_schema,
+    live_visitor_schema,
     load,
     message_schema,
+    note_schema,
 )
 from ..services.chat import Agent
+from ..services.departments import agent_rooms, agent_scope, configured
 from ..state import current_livechat
 from ..store import StoredMessage
-from .base import Ack, LiveChatNamespace, client_event
+from .agent_work import AgentWork, presence_payload, viewers_changed
+from .base import Ack, client_event, current_sid
 from .broadcast import broadcast_status
-from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, conversation_room
+from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, agent_room, conversation_room
 
 _hello_schema = AgentHelloSchema()
-_join_schema = ConversationIdSchema()
+_conversation_schema = ConversationIdSchema()
+_presence_schema = SetPresenceSchema()
 
 
 def current_agent() -> Agent | None:
@@ -37,12 +48,22 @@ def current_agent() -> Agent | None:
     identifier = user_id(user)
     if role is None or identifier is None:
         return None
-    return Agent(user_id=identifier, name=display_name(user), role=role)
+    scope = agent_scope(current_app.config, role, livechat.load_departments(user))
+    return Agent(user_id=identifier, name=display_name(user), role=role, departments=scope)
 
 
-class AgentNamespace(LiveChatNamespace):
+class AgentNamespace(AgentWork):
     client_events = frozenset(
-        {"hello", "join_conversation", "send_message", "close_conversation", "reopen_conversation"}
+        {
+            "hello",
+            "join_conversation",
+            "leave_conversation",
+            "send_message",
+            "close_conversation",
+            "reopen_conversation",
+            "set_presence",
+            *AgentWork.work_events,
+        }
     )
 
     def __init__(self) -> None:
@@ -55,36 +76,87 @@ class AgentNamespace(LiveChatNamespace):
                 {"code": "forbidden", "message": "Log in as an agent or admin to use the console."}
             )
         self.connection()["agent"] = agent
-        join_room(AGENTS_ROOM)
+        for room in (AGENTS_ROOM, agent_room(agent.user_id), *agent_rooms(agent.departments)):
+            join_room(room)
+        state = current_livechat
+        state.presence.agent_connected(
+            current_sid(),
+            agent_id=agent.user_id,
+            name=agent.name,
+            role=agent.role,
+            departments=agent.departments,
+        )
+        state.presence.ensure_reaper(current_app._get_current_object())  # type: ignore[attr-defined]
 
     def on_disconnect(self, reason: Any = None) -> None:
-        self.forget_connection()
-
-    def _agent(self) -> Agent:
-        agent: Agent = self.connection()["agent"]
-        return agent
+        state = current_livechat
+        sid = current_sid()
+        try:
+            viewing = state.store.viewing_of(sid)
+            state.presence.agent_disconnected(sid)
+            if viewing is not None:
+                viewers_changed(viewing)
+        finally:
+            self.forget_connection()
 
     @client_event
     def on_hello(self, payload: Any) -> Ack:
         load(_hello_schema, payload)
         agent = self._agent()
-        conversations = current_livechat.chat.open_conversations(agent)
+        state = current_livechat
+        conversations = state.chat.open_conversations(agent)
+        names = sorted(configured(current_app.config))
         return {
             "ok": True,
-            "agent": {"name": agent.name, "role": agent.role},
+            "agent": {
+                "id": agent.user_id,
+                "name": agent.name,
+                "role": agent.role,
+                "status": state.presence.status_of(agent.user_id),
+                "departments": names if agent.departments is None else sorted(agent.departments),
+            },
             "conversations": conversation_schema.dump(conversations, many=True),
+            "agents": presence_payload()["agents"],
+            "visitors": live_visitor_schema.dump(self.live_visitors(agent), many=True),
+            "canned": [{"shortcut": c.shortcut, "body": c.body} for c in state.store.canned_responses()],
         }
 
     @client_event
+    def on_set_presence(self, payload: Any) -> Ack:
+        data = load(_presence_schema, payload)
+        agent = self._agent()
+        current_livechat.presence.set_status(agent.user_id, data["status"])
+        return {"ok": True, "status": data["status"]}
+
+    @client_event
     def on_join_conversation(self, payload: Any) -> Ack:
-        data = load(_join_schema, payload)
-        conversation, messages = current_livechat.chat.join(self._agent(), data["conversation_id"])
+        data = load(_conversation_schema, payload)
+        state = current_livechat
+        agent = self._agent()
+        conversation, messages = state.chat.join(agent, data["conversation_id"])
         join_room(conversation_room(conversation.id))
+        previous = state.store.viewing_of(current_sid())
+        state.store.set_viewing(current_sid(), conversation.id)
+        if previous is not None and previous != conversation.id:
+            viewers_changed(previous)
+        viewers = viewers_changed(conversation.id)
         return {
             "ok": True,
             "conversation": conversation_schema.dump(conversation),
             "messages": message_schema.dump(messages, many=True),
+            "notes": note_schema.dump(state.store.notes_of(conversation.id), many=True),
+            "viewers": viewers,
         }
+
+    @client_event
+    def on_leave_conversation(self, payload: Any) -> Ack:
+        """The console moved away from a conversation: it no longer counts as viewing it."""
+        data = load(_conversation_schema, payload)
+        state = current_livechat
+        if state.store.viewing_of(current_sid()) == data["conversation_id"]:
+            state.store.set_viewing(current_sid(), None)
+            viewers_changed(data["conversation_id"])
+        return {"ok": True}
 
     @client_event
     def on_send_message(self, payload: Any) -> Ack:
@@ -106,7 +178,7 @@ class AgentNamespace(LiveChatNamespace):
         return self._set_status(payload, current_livechat.chat.reopen)
 
     def _set_status(self, payload: Any, change: Callable[[Agent, str], StoredMessage | None]) -> Ack:
-        data = load(_join_schema, payload)
+        data = load(_conversation_schema, payload)
         state = current_livechat
         stored = change(self._agent(), data["conversation_id"])
         broadcast_status(state.socketio, state.chat, stored, "agent")

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..realtime.rooms import AGENT_NAMESPACE, AGENTS_ROOM
+from ..state import current_livechat
 
 
 def agents_available(socketio: Any) -> bool:
-    """True while an agent console is connected to this process."""
-    return any(True for _ in socketio.server.manager.get_participants(AGENT_NAMESPACE, AGENTS_ROOM))
+    """True while at least one agent is online (not away) in a live console tab, in any server process.
+
+    Presence is stored per connection (services/presence.py), so a dead connection stops counting once it is
+    older than ``LIVECHAT_PRESENCE_TIMEOUT``.
+    """
+    return current_livechat.presence.available()

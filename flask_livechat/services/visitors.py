@@ -53,12 +53,15 @@ class VisitorService:
         self._store = store
         self._visit_timeout = timedelta(seconds=visit_timeout_seconds)
 
-    def record_page_view(self, visitor_id: str | None, page: PageInfo, client: ClientInfo) -> VisitRecord:
+    def record_page_view(
+        self, visitor_id: str | None, page: PageInfo, client: ClientInfo, department: str | None = None
+    ) -> VisitRecord:
         return self._store.record_page_view(
             visitor_id,
             PageInfo(url=page.url[:2048], title=_clip(page.title, 512), referrer=_clip(page.referrer, 2048)),
             client,
             visit_timeout=self._visit_timeout,
+            department=department,
         )
 
     def for_connection(self, visitor_id: str | None) -> VisitorRecord:

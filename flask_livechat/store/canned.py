@@ -25,11 +25,15 @@ class CannedQueries(Database):
         return [CannedRecord(row.id, row.shortcut, row.body) for row in rows]
 
     def save_canned(self, canned_id: int | None, shortcut: str, body: str) -> bool:
-        """Creates (``canned_id`` None) or updates one; ``False`` if the shortcut is taken or the id is gone."""
+        """Creates (``canned_id`` None) or updates one.
+
+        ``False`` if the shortcut is taken or the id is gone."""
         try:
             with self.writing() as connection:
                 if canned_id is None:
-                    connection.execute(insert(CannedResponse).values(shortcut=shortcut, body=body, updated_at=utcnow()))
+                    connection.execute(
+                        insert(CannedResponse).values(shortcut=shortcut, body=body, updated_at=utcnow())
+                    )
                     return True
                 result = connection.execute(
                     update(CannedResponse)

@@ -8,8 +8,7 @@ from sqlalchemy import Connection, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from .database import Database
-from .models import Conversation, Message, Visitor, new_public_id, utcnow
-from .models import ConversationTag
+from .models import Conversation, ConversationTag, Message, Visitor, new_public_id, utcnow
 from .records import (
     ConversationRecord,
     Departments,
@@ -48,7 +47,9 @@ class ConversationQueries(Database):
             )
         return found[0] if found else None
 
-    def open_conversations(self, limit: int = 200, *, departments: Departments = None) -> list[ConversationRecord]:
+    def open_conversations(
+        self, limit: int = 200, *, departments: Departments = None
+    ) -> list[ConversationRecord]:
         """Open conversations with their visitor and last message, most recently active first."""
         with self.reading() as connection:
             return self._summaries(

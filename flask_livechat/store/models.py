@@ -155,6 +155,8 @@ class AgentConnection(Base):
     agent_id: Mapped[str] = mapped_column(String(128), index=True)
     agent_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
+    #: The departments this agent works in, space-separated; NULL for all (admins, or none configured).
+    departments: Mapped[str | None] = mapped_column(String(1000))
     #: "online" or "away": what this tab's agent chose; an agent with no fresh row is offline.
     status: Mapped[str] = mapped_column(String(16), default="online")
     #: The conversation this tab has open, for "who else is viewing".
@@ -175,6 +177,8 @@ class VisitorConnection(Base):
     )
     url: Mapped[str | None] = mapped_column(String(2048))
     title: Mapped[str | None] = mapped_column(String(512))
+    #: JSON: the host user and billing summary of a visitor logged in to the host, while connected.
+    customer: Mapped[str | None] = mapped_column(Text)
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 

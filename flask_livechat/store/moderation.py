@@ -100,7 +100,9 @@ class ModerationQueries(Database):
             ).first()
             if row is None:
                 return False
-            connection.execute(update(Block).where(Block.id == block_id).values(lifted_at=now, lifted_by=actor))
+            connection.execute(
+                update(Block).where(Block.id == block_id).values(lifted_at=now, lifted_by=actor)
+            )
             connection.execute(
                 insert(ModerationLog).values(
                     action="unblock",
@@ -165,7 +167,9 @@ class ModerationQueries(Database):
     def moderation_log(self, limit: int = 200) -> list[LogRecord]:
         with self.reading() as connection:
             rows = connection.execute(
-                select(ModerationLog).order_by(ModerationLog.created_at.desc(), ModerationLog.id.desc()).limit(limit)
+                select(ModerationLog)
+                .order_by(ModerationLog.created_at.desc(), ModerationLog.id.desc())
+                .limit(limit)
             ).all()
         return [_record(LogRecord, row) for row in rows]  # type: ignore[misc]
 

@@ -23,10 +23,21 @@ class AgentPresence:
     role: str
     #: "online" when any fresh tab is online, "away" when all fresh tabs are away.
     status: str
+    #: ``None``: every department.
+    departments: frozenset[str] | None = None
 
 
 class PresenceQueries(Database):
-    def agent_connected(self, sid: str, *, agent_id: str, name: str, role: str, cutoff: datetime) -> None:
+    def agent_connected(
+        self,
+        sid: str,
+        *,
+        agent_id: str,
+        name: str,
+        role: str,
+        cutoff: datetime,
+        departments: frozenset[str] | None = None,
+    ) -> None:
         """Records a console tab; it takes the status the agent's other fresh tabs have (online if none)."""
         now = utcnow()
         with self.writing() as connection:
@@ -43,6 +54,7 @@ class PresenceQueries(Database):
                     agent_id=agent_id,
                     agent_name=name,
                     role=role,
+                    departments=None if departments is None else " ".join(sorted(departments)),
                     status=status,
                     connected_at=now,
                     last_seen_at=now,
@@ -108,6 +120,7 @@ class PresenceQueries(Database):
                     AgentConnection.agent_name,
                     AgentConnection.role,
                     AgentConnection.status,
+                    AgentConnection.departments,
                 )
                 .where(AgentConnection.last_seen_at >= cutoff)
                 .order_by(AgentConnection.agent_name, AgentConnection.connected_at)
@@ -116,7 +129,8 @@ class PresenceQueries(Database):
         for row in rows:
             known = agents.get(row.agent_id)
             status = "online" if row.status == "online" or (known and known.status == "online") else "away"
-            agents[row.agent_id] = AgentPresence(row.agent_id, row.agent_name, row.role, status)
+            scope = None if row.departments is None else frozenset(row.departments.split())
+            agents[row.agent_id] = AgentPresence(row.agent_id, row.agent_name, row.role, status, scope)
         return list(agents.values())
 
     def sweep_agent_connections(self, *, cutoff: datetime) -> int:
@@ -127,13 +141,13 @@ class PresenceQueries(Database):
 
     # --- visitors ---------------------------------------------------------------------------
 
-    def visitor_connected(self, sid: str, visitor_id: str) -> None:
+    def visitor_connected(self, sid: str, visitor_id: str, *, customer: str | None = None) -> None:
         now = utcnow()
         with self.writing() as connection:
             connection.execute(delete(VisitorConnection).where(VisitorConnection.sid == sid))
             connection.execute(
                 insert(VisitorConnection).values(
-                    sid=sid, visitor_id=visitor_id, connected_at=now, last_seen_at=now
+                    sid=sid, visitor_id=visitor_id, customer=customer, connected_at=now, last_seen_at=now
                 )
             )
 
@@ -153,3 +167,35 @@ class PresenceQueries(Database):
             ).scalar()
             connection.execute(delete(VisitorConnection).where(VisitorConnection.sid == sid))
         return visitor_id if isinstance(visitor_id, str) else None
+
+    def touch_connections(self, agent_sids: list[str], visitor_sids: list[str]) -> None:
+        """Marks connections this process still holds as alive."""
+        now = utcnow()
+        with self.writing() as connection:
+            if agent_sids:
+                connection.execute(
+                    update(AgentConnection)
+                    .where(AgentConnection.sid.in_(agent_sids))
+                    .values(last_seen_at=now)
+                )
+            if visitor_sids:
+                connection.execute(
+                    update(VisitorConnection)
+                    .where(VisitorConnection.sid.in_(visitor_sids))
+                    .values(last_seen_at=now)
+                )
+
+    def sweep_visitor_connections(self, *, cutoff: datetime) -> list[str]:
+        """Deletes dead widget connections; returns the visitors they belonged to."""
+        with self.writing() as connection:
+            visitors = (
+                connection.execute(
+                    select(VisitorConnection.visitor_id)
+                    .where(VisitorConnection.last_seen_at < cutoff)
+                    .distinct()
+                )
+                .scalars()
+                .all()
+            )
+            connection.execute(delete(VisitorConnection).where(VisitorConnection.last_seen_at < cutoff))
+        return list(visitors)

@@ -12,16 +12,16 @@ from .presence import PresenceQueries
 from .search import SearchQueries
 from .visitor_list import VisitorListQueries
 from .visitors import VisitorQueries
-from .workflow import WorkflowQueries
+from .workflow import InviteQueries
 
 
 class Store(
     VisitorQueries,
+    InviteQueries,
+    SearchQueries,
     ConversationQueries,
     PresenceQueries,
     VisitorListQueries,
-    WorkflowQueries,
-    SearchQueries,
     CannedQueries,
     ModerationQueries,
 ):

@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, exists, select, text
 
-from .conversations import in_departments
-from .database import Database
+from .conversations import ConversationQueries, in_departments
 from .models import Conversation, ConversationTag, Message, PageView, Visit
 from .records import ConversationRecord, Departments
 
@@ -54,7 +53,7 @@ def fts5_query(words: str) -> str:
     return " ".join('"' + word.replace('"', '""') + '"*' for word in words.split())
 
 
-class SearchQueries(Database):
+class SearchQueries(ConversationQueries):
     def create_all(self) -> None:
         super().create_all()
         with self.guard(), self.engine.begin() as connection:
@@ -80,13 +79,11 @@ class SearchQueries(Database):
                 .where(text("livechat_messages_fts MATCH :q").bindparams(q=fts5_query(words)))
             )
         if connection.dialect.name == "postgresql":
-            matching = (
-                select(Message.conversation_id)
-                .where(
-                    Message.deleted_at.is_(None),
-                    text("to_tsvector('simple', livechat_messages.body) @@ websearch_to_tsquery('simple', :q)")
-                    .bindparams(q=words),
-                )
+            matching = select(Message.conversation_id).where(
+                Message.deleted_at.is_(None),
+                text(
+                    "to_tsvector('simple', livechat_messages.body) @@ websearch_to_tsquery('simple', :q)"
+                ).bindparams(q=words),
             )
             return Conversation.id.in_(matching)
         like = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -119,7 +116,7 @@ class SearchQueries(Database):
             condition = conditions[0]
             for extra in conditions[1:]:
                 condition = condition & extra
-            return self._summaries(connection, condition, limit=limit)  # type: ignore[attr-defined,no-any-return]
+            return self._summaries(connection, condition, limit=limit)
 
     def pages_during(
         self, visitor_id: str, start: datetime, end: datetime

@@ -33,11 +33,18 @@ class LiveVisitor:
     #: This visit's pages in order, with times: the navigation path.
     pages: tuple[PageVisit, ...]
     conversations: tuple[ConversationRecord, ...]
+    #: JSON of the host user and billing, while a logged-in visitor is connected.
+    customer: str | None = None
 
 
 class VisitorListQueries(Database):
     def live_visitors(
-        self, *, since: datetime, connection_cutoff: datetime, departments: Departments = None, limit: int = 200
+        self,
+        *,
+        since: datetime,
+        connection_cutoff: datetime,
+        departments: Departments = None,
+        limit: int = 200,
     ) -> list[LiveVisitor]:
         """Visitors with a widget open now or seen since ``since``, most recently seen first."""
         with self.reading() as connection:
@@ -58,15 +65,23 @@ class VisitorListQueries(Database):
                     .limit(limit)
                 )
             ]
-        return [found for found in (self.visitor_details(i, connection_cutoff=connection_cutoff, departments=departments) for i in ids)
-                if found is not None]
+        return [
+            found
+            for found in (
+                self.visitor_details(i, connection_cutoff=connection_cutoff, departments=departments)
+                for i in ids
+            )
+            if found is not None
+        ]
 
     def visitor_details(
         self, visitor_id: str, *, connection_cutoff: datetime, departments: Departments = None
     ) -> LiveVisitor | None:
         with self.reading() as connection:
             row = connection.execute(
-                select(Visitor).where(Visitor.id == visitor_id, in_departments(Visitor.department, departments))
+                select(Visitor).where(
+                    Visitor.id == visitor_id, in_departments(Visitor.department, departments)
+                )
             ).first()
             if row is None:
                 return None
@@ -80,7 +95,10 @@ class VisitorListQueries(Database):
                 .order_by(VisitorConnection.last_seen_at.desc())
             ).all()
             visit = connection.execute(
-                select(Visit).where(Visit.visitor_id == visitor_id).order_by(Visit.last_seen_at.desc()).limit(1)
+                select(Visit)
+                .where(Visit.visitor_id == visitor_id)
+                .order_by(Visit.last_seen_at.desc())
+                .limit(1)
             ).first()
             pages: list[PageVisit] = []
             if visit is not None:
@@ -117,6 +135,7 @@ class VisitorListQueries(Database):
             visit=dict(visit._mapping) if visit is not None else None,
             pages=tuple(pages),
             conversations=tuple(conversations),
+            customer=next((s.customer for s in sockets if s.customer), None),
         )
 
     def update_visitor(self, visitor_id: str, **values: Any) -> None:

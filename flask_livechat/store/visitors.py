@@ -88,7 +88,9 @@ class VisitorQueries(Database):
                     .values(last_seen_at=now, visit_count=Visitor.visit_count + 1)
                 )
             if department is not None:
-                connection.execute(update(Visitor).where(Visitor.id == visitor_id).values(department=department))
+                connection.execute(
+                    update(Visitor).where(Visitor.id == visitor_id).values(department=department)
+                )
             connection.execute(
                 insert(PageView).values(
                     visit_id=visit_id,

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 
-from .database import Database
-from .models import Conversation, ConversationTag, Message, Note, new_public_id, utcnow
+from .conversations import ConversationQueries
+from .models import Conversation, ConversationTag, Message, Note, Visitor, new_public_id, utcnow
+from .records import StoredMessage
 
 
 @dataclass(frozen=True)
@@ -22,14 +23,16 @@ class NoteRecord:
     created_at: datetime
 
 
-class WorkflowQueries(Database):
+class WorkflowQueries(ConversationQueries):
     def assign(
         self, conversation_id: str, agent_id: str | None, agent_name: str | None, *, only_if_unassigned: bool
     ) -> bool:
         """Sets the assignee; ``LookupError`` if there is no such conversation, ``False`` if it was taken."""
         with self.writing() as connection:
             current = connection.execute(
-                select(Conversation.assigned_agent_id).where(Conversation.id == conversation_id).with_for_update()
+                select(Conversation.assigned_agent_id)
+                .where(Conversation.id == conversation_id)
+                .with_for_update()
             ).first()
             if current is None:
                 raise LookupError(conversation_id)
@@ -52,7 +55,9 @@ class WorkflowQueries(Database):
 
     def set_tags(self, conversation_id: str, tags: list[str]) -> None:
         with self.writing() as connection:
-            connection.execute(delete(ConversationTag).where(ConversationTag.conversation_id == conversation_id))
+            connection.execute(
+                delete(ConversationTag).where(ConversationTag.conversation_id == conversation_id)
+            )
             for tag in sorted(set(tags)):
                 connection.execute(insert(ConversationTag).values(conversation_id=conversation_id, tag=tag))
             connection.execute(
@@ -134,3 +139,45 @@ class WorkflowQueries(Database):
 
 def _note(row: object) -> NoteRecord:
     return NoteRecord(**{name: getattr(row, name) for name in NoteRecord.__dataclass_fields__})
+
+
+class InviteQueries(WorkflowQueries):
+    def start_agent_conversation(
+        self, visitor_id: str, *, agent_id: str, author: str, client_id: str, body: str
+    ) -> StoredMessage:
+        """Opens a conversation with an agent's first message (a proactive invitation), assigned to them.
+
+        ``LookupError`` when the visitor does not exist; ``ValueError`` when they already have an open one.
+        """
+        with self.writing() as connection:
+            visitor = connection.execute(
+                select(Visitor.id, Visitor.department).where(Visitor.id == visitor_id).with_for_update()
+            ).first()
+            if visitor is None:
+                raise LookupError(visitor_id)
+            open_one = connection.execute(
+                select(Conversation.id).where(
+                    Conversation.visitor_id == visitor_id, Conversation.status == "open"
+                )
+            ).first()
+            if open_one is not None:
+                raise ValueError("the visitor already has an open conversation")
+            now = utcnow()
+            conversation_id = new_public_id()
+            connection.execute(
+                insert(Conversation).values(
+                    id=conversation_id,
+                    visitor_id=visitor_id,
+                    status="open",
+                    created_at=now,
+                    updated_at=now,
+                    last_seq=0,
+                    department=visitor.department,
+                    assigned_agent_id=agent_id,
+                    assigned_agent_name=author,
+                )
+            )
+            message, conversation, duplicate = self._append(
+                connection, conversation_id, client_id=client_id, sender="agent", author=author, body=body
+            )
+        return StoredMessage(message, conversation, opened_conversation=True, duplicate=duplicate)

@@ -1,0 +1,52 @@
+"""The host user behind a visitor and their billing summary: read from the host's seams, shown to agents."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from typing import Any
+
+from ..host import display_name, user_id
+
+logger = logging.getLogger("flask_livechat")
+
+
+def customer_snapshot(livechat: Any) -> tuple[str | None, dict[str, Any] | None]:
+    """(host user id, customer context) of the visitor making this request, from ``user_loader`` and
+    ``billing_loader``; ``(None, None)`` for anonymous visitors. Never fails the visitor's connection."""
+    try:
+        user = livechat.load_user()
+        if user is None:
+            return None, None
+        identifier = user_id(user)
+        email = getattr(user, "email", None)
+        context: dict[str, Any] = {
+            "user": {
+                "id": identifier,
+                "name": display_name(user) if identifier else None,
+                "email": email if isinstance(email, str) else None,
+            },
+            "billing": None,
+        }
+        billing = livechat.load_billing(user)
+        if billing is not None:
+            summary = dataclasses.asdict(billing)
+            renews = summary.get("renews_on")
+            summary["renews_on"] = renews.isoformat() if renews is not None else None
+            context["billing"] = summary
+        return identifier, context
+    except Exception:
+        logger.exception("flask-livechat: the host's user_loader or billing_loader failed")
+        return None, None
+
+
+def encode(context: dict[str, Any] | None) -> str | None:
+    return None if context is None else json.dumps(context, separators=(",", ":"))
+
+
+def decode(stored: str | None) -> dict[str, Any] | None:
+    if not stored:
+        return None
+    value = json.loads(stored)
+    return value if isinstance(value, dict) else None
