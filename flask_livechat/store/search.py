@@ -123,8 +123,17 @@ class SearchQueries(ConversationQueries):
     ) -> list[tuple[str, str | None, datetime]]:
         """The pages of the visits a conversation overlapped (from ``start`` to ``end``), in order."""
         with self.reading() as connection:
+            # The visit the conversation started in, and any visit that started while it went on.
+            started_in = (
+                select(Visit.id)
+                .where(Visit.visitor_id == visitor_id, Visit.started_at <= start)
+                .order_by(Visit.started_at.desc())
+                .limit(1)
+                .scalar_subquery()
+            )
             visits = select(Visit.id).where(
-                Visit.visitor_id == visitor_id, Visit.started_at <= end, Visit.last_seen_at >= start
+                Visit.visitor_id == visitor_id,
+                (Visit.id == started_in) | ((Visit.started_at > start) & (Visit.started_at <= end)),
             )
             rows = connection.execute(
                 select(PageView.url, PageView.title, PageView.viewed_at)
