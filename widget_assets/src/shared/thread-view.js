@@ -4,9 +4,11 @@ import { formatTime } from "./time.js";
 // Renders MessageStore entries into a role="log" element. Nodes are kept per entry key and only
 // moved or refilled when needed, so screen readers announce new messages, not the whole log.
 export class ThreadView {
-  constructor(log, { ownSender }) {
+  // `decorate(node, entry)`, optional, adds controls to a filled message (the console's "Delete").
+  constructor(log, { ownSender, decorate = null }) {
     this.log = log;
     this.ownSender = ownSender;
+    this.decorate = decorate;
     this.nodes = new Map(); // key -> { node, state }
   }
 
@@ -43,6 +45,7 @@ export class ThreadView {
     }
     if (item.state !== state) {
       fillMessage(item.node, entry, this.ownSender);
+      if (this.decorate) this.decorate(item.node, entry);
       item.state = state;
     }
     return item.node;
