@@ -32,7 +32,7 @@ def _record_page_view(response: Response) -> Response:
     )
     try:
         visit = current_livechat.visitors.record_page_view(
-            known_id, page, client, department_for_path(app.config, request.path)
+            known_id, page, client, department_for_path(app.config, request.path), staff=_is_staff()
         )
     except StoreUnavailable:
         logger.warning("flask-livechat: page view not recorded, the chat store is unavailable")
@@ -41,3 +41,14 @@ def _record_page_view(response: Response) -> Response:
         # New visitors get their cookie; known ones get a fresh max-age once per visit.
         set_visitor_cookie(app, request, response, visit.visitor_id)
     return response
+
+
+def _is_staff() -> bool:
+    """An agent or admin browsing the host's site: their page views are kept out of the visitor list."""
+    try:
+        livechat = current_livechat.livechat
+        user = livechat.load_user()
+        return user is not None and livechat.load_role(user) is not None
+    except Exception:
+        logger.exception("flask-livechat: the host's user_loader or role_loader failed")
+        return False

@@ -227,6 +227,8 @@ class LiveVisitorSchema(Schema):
     first_seen_at = fields.Function(lambda live: live.visitor.first_seen_at.isoformat(), dump_only=True)
     last_seen_at = fields.DateTime(dump_only=True)
     online = fields.Function(lambda live: live.connections > 0, dump_only=True)
+    #: False for staff browsing their own site: the console drops them from its list.
+    listed = fields.Function(lambda live: not live.visitor.staff, dump_only=True)
     current_url = fields.String(dump_only=True, allow_none=True)
     current_title = fields.String(dump_only=True, allow_none=True)
     referrer = _visit("referrer")

@@ -53,6 +53,7 @@ def test_live_list_shows_pages_path_client_and_updates_live(app: Flask, socketio
         "http://localhost/page/features",
     ]
     assert all(page["viewed_at"] for page in live["pages"])
+    assert [page["title"] for page in live["pages"]] == [None, None, "Features"]  # as the widget read it
     assert live["referrer"] == "https://search.example/q"
     assert (live["browser"], live["browser_version"], live["os"]) == ("Chrome", "131.0", "Linux")
     assert live["language"] == "de-CH" and live["timezone"] == "Europe/Zurich"

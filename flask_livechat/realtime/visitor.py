@@ -45,8 +45,10 @@ class VisitorNamespace(LiveChatNamespace):
             if state.store.is_blocked(known_id, request.remote_addr):
                 raise ConnectionRefusedError({"code": Blocked.error_code, "message": Blocked.message})
             visitor = state.visitors.for_connection(known_id)
-            host_user_id, context = customer.customer_snapshot(state.livechat)
-            if host_user_id is not None and context is not None:
+            host_user_id, context, staff = customer.customer_snapshot(state.livechat)
+            if staff:
+                state.store.update_visitor(visitor.id, staff=True)
+            elif host_user_id is not None and context is not None:
                 user = context["user"]
                 state.store.update_visitor(
                     visitor.id,
@@ -80,6 +82,8 @@ class VisitorNamespace(LiveChatNamespace):
         visitor_id = self.connection()["visitor_id"]
         page = data.get("page") or {}
         state.store.visitor_on_page(current_sid(), url=page.get("url"), title=page.get("title"))
+        if page.get("url") and page.get("title"):
+            state.store.title_page_view(visitor_id, page["url"], page["title"])
         if data.get("timezone"):
             state.store.update_visitor(visitor_id, timezone=data["timezone"])
         broadcast_visitor(visitor_id)

@@ -12,14 +12,17 @@ from ..host import display_name, user_id
 logger = logging.getLogger("flask_livechat")
 
 
-def customer_snapshot(livechat: Any) -> tuple[str | None, dict[str, Any] | None]:
-    """(host user id, customer context) of the visitor making this request, from ``user_loader`` and
-    ``billing_loader``; ``(None, None)`` for anonymous visitors. Never fails the visitor's connection."""
+def customer_snapshot(livechat: Any) -> tuple[str | None, dict[str, Any] | None, bool]:
+    """(host user id, customer context, is staff) of the visitor making this request, from ``user_loader``,
+    ``role_loader`` and ``billing_loader``; ``(None, None, False)`` for anonymous visitors. Staff get no
+    customer context. Never fails the visitor's connection."""
     try:
         user = livechat.load_user()
         if user is None:
-            return None, None
+            return None, None, False
         identifier = user_id(user)
+        if livechat.load_role(user) is not None:
+            return identifier, None, True
         email = getattr(user, "email", None)
         context: dict[str, Any] = {
             "user": {
@@ -35,10 +38,10 @@ def customer_snapshot(livechat: Any) -> tuple[str | None, dict[str, Any] | None]
             renews = summary.get("renews_on")
             summary["renews_on"] = renews.isoformat() if renews is not None else None
             context["billing"] = summary
-        return identifier, context
+        return identifier, context, False
     except Exception:
         logger.exception("flask-livechat: the host's user_loader or billing_loader failed")
-        return None, None
+        return None, None, False
 
 
 def encode(context: dict[str, Any] | None) -> str | None:

@@ -54,7 +54,12 @@ class VisitorService:
         self._visit_timeout = timedelta(seconds=visit_timeout_seconds)
 
     def record_page_view(
-        self, visitor_id: str | None, page: PageInfo, client: ClientInfo, department: str | None = None
+        self,
+        visitor_id: str | None,
+        page: PageInfo,
+        client: ClientInfo,
+        department: str | None = None,
+        staff: bool = False,
     ) -> VisitRecord:
         return self._store.record_page_view(
             visitor_id,
@@ -62,6 +67,7 @@ class VisitorService:
             client,
             visit_timeout=self._visit_timeout,
             department=department,
+            staff=staff,
         )
 
     def for_connection(self, visitor_id: str | None) -> VisitorRecord:

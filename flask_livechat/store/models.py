@@ -60,6 +60,8 @@ class Visitor(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     #: With LIVECHAT_DEPARTMENTS: the department of the page the visitor last viewed.
     department: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: The host user is an agent or admin browsing their own site: kept out of the visitor list.
+    staff: Mapped[bool] = mapped_column(default=False)
     #: IANA time zone the widget reported, for the visitor's local time in the console.
     timezone: Mapped[str | None] = mapped_column(String(64))
 

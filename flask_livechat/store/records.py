@@ -31,6 +31,7 @@ class VisitorRecord:
     host_user_id: str | None = None
     department: str | None = None
     timezone: str | None = None
+    staff: bool = False
 
 
 @dataclass(frozen=True)

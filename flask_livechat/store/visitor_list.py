@@ -59,6 +59,7 @@ class VisitorListQueries(Database):
                     select(Visitor.id)
                     .where(
                         or_(Visitor.last_seen_at >= since, Visitor.id.in_(connected)),
+                        Visitor.staff.is_(False),
                         in_departments(Visitor.department, departments),
                     )
                     .order_by(Visitor.last_seen_at.desc())
@@ -144,6 +145,18 @@ class VisitorListQueries(Database):
             return
         with self.writing() as connection:
             connection.execute(update(Visitor).where(Visitor.id == visitor_id).values(**values))
+
+    def title_page_view(self, visitor_id: str, url: str, title: str) -> None:
+        """Gives the visitor's latest view of ``url`` the title the widget read (the server never sees it)."""
+        with self.writing() as connection:
+            latest = connection.execute(
+                select(PageView.id)
+                .where(PageView.visitor_id == visitor_id, PageView.url == url, PageView.title.is_(None))
+                .order_by(PageView.viewed_at.desc(), PageView.id.desc())
+                .limit(1)
+            ).scalar()
+            if latest is not None:
+                connection.execute(update(PageView).where(PageView.id == latest).values(title=title[:512]))
 
     def count_visitors(self) -> int:
         with self.reading() as connection:

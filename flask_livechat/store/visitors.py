@@ -38,11 +38,13 @@ class VisitorQueries(Database):
         *,
         visit_timeout: timedelta,
         department: str | None = None,
+        staff: bool = False,
     ) -> VisitRecord:
         """Counts a page view, starting a visit after ``visit_timeout`` of silence.
 
         An unknown ``visitor_id`` (erased, purged, or never issued) gets a fresh visitor with a new id.
-        ``department`` (with LIVECHAT_DEPARTMENTS) becomes the visitor's current department.
+        ``department`` (with LIVECHAT_DEPARTMENTS) becomes the visitor's current department; ``staff`` marks
+        an agent or admin browsing the site, kept out of the console's visitor list.
         """
         now = utcnow()
         with self.writing() as connection:
@@ -87,10 +89,11 @@ class VisitorQueries(Database):
                     .where(Visitor.id == visitor_id)
                     .values(last_seen_at=now, visit_count=Visitor.visit_count + 1)
                 )
-            if department is not None:
-                connection.execute(
-                    update(Visitor).where(Visitor.id == visitor_id).values(department=department)
-                )
+            marks: dict[str, Any] = {"department": department} if department is not None else {}
+            if staff:
+                marks["staff"] = True
+            if marks:
+                connection.execute(update(Visitor).where(Visitor.id == visitor_id).values(**marks))
             connection.execute(
                 insert(PageView).values(
                     visit_id=visit_id,

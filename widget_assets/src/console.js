@@ -417,7 +417,7 @@ function start(rootEl) {
     request(socket, "visitor_details", { visitor_id: id }).then((ack) => {
       if (ack.ok) {
         visitorList.upsert(ack.visitor);
-        if (panelVisitorId === id) renderPanel();
+        if (panelVisitorId === id) refreshPanel();
       }
     });
   }

@@ -14,7 +14,8 @@ export class VisitorList {
 
   upsert(visitor) {
     if (!visitor || visitor.id == null) return;
-    this.visitors.set(visitor.id, visitor);
+    if (visitor.listed === false) this.visitors.delete(visitor.id);
+    else this.visitors.set(visitor.id, visitor);
   }
 
   replaceAll(visitors) {
