@@ -79,6 +79,7 @@ def _inject(response: Response) -> Response:
 def _blocked(app: Flask) -> bool:
     """A blocked visitor (by cookie or address) gets no widget; a store outage shows it as usual."""
     try:
-        return current_livechat.store.is_blocked(visitor_id_from_request(app, request), request.remote_addr)
+        visitor_id = visitor_id_from_request(app, request)
+        return current_livechat.moderation.is_blocked(visitor_id, request.remote_addr)
     except StoreUnavailable:
         return False

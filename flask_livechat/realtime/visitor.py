@@ -42,7 +42,7 @@ class VisitorNamespace(LiveChatNamespace):
         state = current_livechat
         try:
             known_id = visitor_id_from_request(current_app, request)
-            if state.store.is_blocked(known_id, request.remote_addr):
+            if state.moderation.is_blocked(known_id, request.remote_addr):
                 raise ConnectionRefusedError({"code": Blocked.error_code, "message": Blocked.message})
             visitor = state.visitors.for_connection(known_id)
             host_user_id, context, staff = customer.customer_snapshot(state.livechat)

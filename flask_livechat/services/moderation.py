@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+import time
 from datetime import timedelta
 
 from ..errors import ForbiddenError, InvalidPayload, NotFoundError
 from ..store import Store
 from ..store.models import utcnow
+from ..store.moderation import BlockRecord, blocks_match
 from .chat import Agent, ChatService
 from .departments import in_scope
 
@@ -39,10 +41,30 @@ def parse_network(value: str) -> str:
 
 
 class ModerationService:
+    #: Seconds a process reuses the list of active blocks before reading it again. Blocks made or lifted in
+    #: this process apply at once; those made in another process within this many seconds.
+    cache_seconds = 2.0
+
     def __init__(self, store: Store, chat: ChatService, *, max_block_days: int) -> None:
         self._store = store
         self._chat = chat
         self._max = timedelta(days=max_block_days)
+        self._cached: tuple[float, list[BlockRecord]] | None = None
+
+    def _active(self) -> list[BlockRecord]:
+        # Checked on every page and message: a short cache keeps a table read off that path.
+        cached = self._cached
+        now = time.monotonic()
+        if cached is None or cached[0] <= now:
+            cached = (now + self.cache_seconds, self._store.active_blocks())
+            self._cached = cached
+        return [b for b in cached[1] if b.expires_at > utcnow()]
+
+    def forget_cache(self) -> None:
+        self._cached = None
+
+    def is_blocked(self, visitor_id: str | None, ip: str | None) -> bool:
+        return blocks_match(self._active(), visitor_id, ip)
 
     def delete_message(self, agent: Agent, conversation_id: str, message_id: str) -> None:
         self._chat.conversation_for_agent(agent, conversation_id)
@@ -68,21 +90,24 @@ class ModerationService:
             raise InvalidPayload(
                 fields={"minutes": [f"At most {self._max.days} days (LIVECHAT_MAX_BLOCK_DAYS)."]}
             )
-        return self._store.add_block(
+        block_id = self._store.add_block(
             visitor_id=visitor_id,
             network=parse_network(network) if network is not None else None,
             expires_at=utcnow() + duration,
             reason=reason,
             actor=agent.name,
         )
+        self.forget_cache()
+        return block_id
 
     def lift(self, agent: Agent, block_id: int) -> None:
         if agent.role != "admin":
             raise ForbiddenError("Only admins can lift blocks.")
         if not self._store.lift_block(block_id, actor=agent.name):
             raise NotFoundError("No such active block.")
+        self.forget_cache()
 
     def check(self, visitor_id: str | None, ip: str | None) -> None:
         """Raises ``Blocked`` for a blocked visitor or address."""
-        if self._store.is_blocked(visitor_id, ip):
+        if self.is_blocked(visitor_id, ip):
             raise Blocked()

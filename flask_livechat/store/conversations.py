@@ -131,25 +131,34 @@ class ConversationQueries(Database):
             ).first()
             opened = row is None
             if row is None:
-                now = utcnow()
-                conversation_id = new_public_id()
-                connection.execute(
-                    insert(Conversation).values(
-                        id=conversation_id,
-                        visitor_id=visitor_id,
-                        status="open",
-                        created_at=now,
-                        updated_at=now,
-                        last_seq=0,
-                        department=exists.department,
-                    )
-                )
+                conversation_id = self._insert_conversation(connection, visitor_id, exists.department)
             else:
                 conversation_id = row.id
             message, conversation, duplicate = self._append(
                 connection, conversation_id, client_id=client_id, sender="visitor", author=None, body=body
             )
         return StoredMessage(message, conversation, opened_conversation=opened, duplicate=duplicate)
+
+    @staticmethod
+    def _insert_conversation(
+        connection: Connection, visitor_id: str, department: str | None, **assignment: str
+    ) -> str:
+        """Inserts an open, empty conversation (in the caller's transaction); returns its id."""
+        now = utcnow()
+        conversation_id = new_public_id()
+        connection.execute(
+            insert(Conversation).values(
+                id=conversation_id,
+                visitor_id=visitor_id,
+                status="open",
+                created_at=now,
+                updated_at=now,
+                last_seq=0,
+                department=department,
+                **assignment,
+            )
+        )
+        return conversation_id
 
     def add_message(
         self, conversation_id: str, *, client_id: str, sender: str, author: str | None, body: str

@@ -55,6 +55,24 @@ def _record(cls: type, row: object) -> object:
     return cls(**{name: getattr(row, name) for name in cls.__dataclass_fields__})  # type: ignore[attr-defined]
 
 
+def blocks_match(blocks: list[BlockRecord], visitor_id: str | None, ip: str | None) -> bool:
+    """Whether any of ``blocks`` names this visitor, or a network that holds this IP."""
+    address = None
+    if ip:
+        try:
+            address = ipaddress.ip_address(ip.strip())
+        except ValueError:
+            address = None
+    for block in blocks:
+        if visitor_id is not None and block.visitor_id == visitor_id:
+            return True
+        if address is not None and block.network is not None:
+            network = ipaddress.ip_network(block.network)
+            if address.version == network.version and address in network:
+                return True
+    return False
+
+
 class ModerationQueries(Database):
     def add_block(
         self,
@@ -126,20 +144,7 @@ class ModerationQueries(Database):
 
     def is_blocked(self, visitor_id: str | None, ip: str | None) -> bool:
         """True while an unexpired block names this visitor or a network holding this IP."""
-        address = None
-        if ip:
-            try:
-                address = ipaddress.ip_address(ip.strip())
-            except ValueError:
-                address = None
-        for block in self.active_blocks():
-            if visitor_id is not None and block.visitor_id == visitor_id:
-                return True
-            if address is not None and block.network is not None:
-                network = ipaddress.ip_network(block.network)
-                if address.version == network.version and address in network:
-                    return True
-        return False
+        return blocks_match(self.active_blocks(), visitor_id, ip)
 
     def log_moderation(
         self,
@@ -151,18 +156,20 @@ class ModerationQueries(Database):
         message_id: str | None = None,
         detail: str | None = None,
     ) -> None:
+        self._log(
+            ModerationLog,
+            action=action,
+            actor=actor,
+            visitor_id=visitor_id,
+            conversation_id=conversation_id,
+            message_id=message_id,
+            detail=detail,
+        )
+
+    def _log(self, table: type[ModerationLog] | type[MailLog], **values: object) -> None:
+        """Appends one row to a log table, stamped now."""
         with self.writing() as connection:
-            connection.execute(
-                insert(ModerationLog).values(
-                    action=action,
-                    actor=actor,
-                    visitor_id=visitor_id,
-                    conversation_id=conversation_id,
-                    message_id=message_id,
-                    detail=detail,
-                    created_at=utcnow(),
-                )
-            )
+            connection.execute(insert(table).values(created_at=utcnow(), **values))
 
     def moderation_log(self, limit: int = 200) -> list[LogRecord]:
         with self.reading() as connection:
@@ -186,19 +193,16 @@ class ModerationQueries(Database):
         error: str | None,
         requested_by: str | None,
     ) -> None:
-        with self.writing() as connection:
-            connection.execute(
-                insert(MailLog).values(
-                    kind=kind,
-                    conversation_id=conversation_id,
-                    recipient=recipient,
-                    subject=subject[:300],
-                    status=status,
-                    error=(error or None) and error[:500],
-                    requested_by=requested_by,
-                    created_at=utcnow(),
-                )
-            )
+        self._log(
+            MailLog,
+            kind=kind,
+            conversation_id=conversation_id,
+            recipient=recipient,
+            subject=subject[:300],
+            status=status,
+            error=(error or None) and error[:500],
+            requested_by=requested_by,
+        )
 
     def mail_log(self, conversation_id: str | None = None, limit: int = 200) -> list[MailRecord]:
         with self.reading() as connection:

@@ -162,20 +162,12 @@ class InviteQueries(WorkflowQueries):
             ).first()
             if open_one is not None:
                 raise ValueError("the visitor already has an open conversation")
-            now = utcnow()
-            conversation_id = new_public_id()
-            connection.execute(
-                insert(Conversation).values(
-                    id=conversation_id,
-                    visitor_id=visitor_id,
-                    status="open",
-                    created_at=now,
-                    updated_at=now,
-                    last_seq=0,
-                    department=visitor.department,
-                    assigned_agent_id=agent_id,
-                    assigned_agent_name=author,
-                )
+            conversation_id = self._insert_conversation(
+                connection,
+                visitor_id,
+                visitor.department,
+                assigned_agent_id=agent_id,
+                assigned_agent_name=author,
             )
             message, conversation, duplicate = self._append(
                 connection, conversation_id, client_id=client_id, sender="agent", author=author, body=body

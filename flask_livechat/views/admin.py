@@ -97,6 +97,7 @@ def canned_delete(canned_id: int) -> BaseResponse:
 def block_lift(block_id: int) -> BaseResponse:
     agent = _require_admin(form=True)
     if current_livechat.store.lift_block(block_id, actor=agent.name):
+        current_livechat.moderation.forget_cache()
         flash("Block lifted.", "info")
     else:
         flash("That block is no longer active.", "error")
