@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask_socketio import SocketIO, SocketIOTestClient
-from sqlalchemy import update
+from sqlalchemy import insert, select, update
 
 from flask_livechat.services.availability import agents_available
 from flask_livechat.state import LiveChatState
-from flask_livechat.store.models import AgentConnection, utcnow
-from tests.conftest import agent_client, events
+from flask_livechat.store.models import AgentConnection, VisitorConnection, utcnow
+from tests.conftest import agent_client, events, visitor_client
 
 AGENT_NS = "/livechat-agent"
 VISITOR_NS = "/livechat"
@@ -84,9 +86,7 @@ def test_a_dead_connection_does_not_stay_online(
         )
         assert agents_available(socketio) is True
         with livechat.store.engine.begin() as connection:
-            connection.execute(
-                update(AgentConnection).values(last_seen_at=utcnow() - timedelta(days=1))
-            )
+            connection.execute(update(AgentConnection).values(last_seen_at=utcnow() - timedelta(days=1)))
         assert agents_available(socketio) is False
         livechat.presence.announce()  # what visitors were last told
         visitor.get_received(VISITOR_NS)
@@ -112,3 +112,32 @@ def test_bad_presence_changes_nothing(agent: SocketIOTestClient) -> None:
         ack = agent.emit("set_presence", payload, namespace=AGENT_NS, callback=True)
         assert ack["ok"] is False and ack["error"]["code"] == "invalid", payload
     assert hello(agent)["agent"]["status"] == "online"
+
+
+@pytest.mark.livechat_config(LIVECHAT_PRESENCE_TIMEOUT=1)
+def test_the_background_task_sweeps_dead_visitor_connections(
+    app: Flask, socketio: SocketIO, livechat: LiveChatState
+) -> None:
+    """Each process runs it: it refreshes its own connections and tells agents about dead visitors."""
+    agent = agent_client(app, socketio, "ada")
+    guest = visitor_client(app, socketio, "/")
+    table = VisitorConnection.__table__
+    with livechat.store.engine.begin() as connection:
+        visitor_id = connection.execute(select(table.c.visitor_id)).scalar_one()
+        # A widget connection of a process that died: nobody refreshes it.
+        long_ago = utcnow() - timedelta(days=1)
+        connection.execute(
+            insert(table).values(
+                sid="dead", visitor_id=visitor_id, connected_at=long_ago, last_seen_at=long_ago
+            )
+        )
+    agent.get_received(AGENT_NS)
+    deadline = time.monotonic() + 10
+    while livechat.store.count_rows()["livechat_visitor_connections"] != 1 and time.monotonic() < deadline:
+        socketio.sleep(0.05)
+    assert livechat.store.count_rows()["livechat_visitor_connections"] == 1  # the live one is kept
+    socketio.sleep(1.5)  # longer than the timeout: the live connection is still refreshed
+    assert livechat.store.count_rows()["livechat_visitor_connections"] == 1
+    assert any(e["name"] == "visitor_updated" for e in agent.get_received(AGENT_NS))
+    guest.disconnect(VISITOR_NS)
+    agent.disconnect(AGENT_NS)

@@ -121,7 +121,10 @@ class PresenceService:
                     return
                 try:
                     with app.app_context():
-                        self.sweep()
+                        from ..realtime.agent_work import broadcast_visitor  # realtime builds on services
+
+                        for visitor_id in self.sweep():
+                            broadcast_visitor(visitor_id)
                 except Exception:
                     logger.exception("flask-livechat: presence sweep failed; retrying")
         finally:
