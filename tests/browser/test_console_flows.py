@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import socketio
 from playwright.sync_api import expect
 
 from tests.browser.test_chat_flow import collect_console_errors, log_in
@@ -48,6 +49,20 @@ def send(chat: Any, text: str) -> None:
     chat.get_by_role("textbox", name="Message").fill(text)
     chat.get_by_role("button", name="Send").click()
     expect(chat.get_by_role("log")).to_contain_text(text)
+
+
+def rate_as(context: Any, base_url: str, conversation_id: str | None, rating: int, comment: str) -> None:
+    """The visitor's `rate_conversation`, sent with their browser's cookies (the widget's rating form is the
+    widget work's; this is the same event)."""
+    cookie = "; ".join(f"{c['name']}={c['value']}" for c in context.cookies(base_url))
+    client = socketio.Client(reconnection=False)
+    client.connect(base_url, namespaces=["/livechat"], headers={"Cookie": cookie}, transports=["polling"])
+    try:
+        payload = {"conversation_id": conversation_id, "rating": rating, "comment": comment}
+        ack = client.call("rate_conversation", payload, namespace="/livechat", timeout=10)
+    finally:
+        client.disconnect()
+    assert ack["ok"], ack
 
 
 def test_two_agents_two_visitors(browser: Any, example_site: str) -> None:
@@ -164,9 +179,14 @@ def test_two_agents_two_visitors(browser: Any, example_site: str) -> None:
     agent.get_by_label("Status", exact=True).select_option("away")
     expect(admin.locator("#lc-agents")).to_contain_text("Sam Agent (away)")
 
-    # Close, then find the transcript in the history.
+    # Close; Alice rates the chat; the rating shows in the list, the thread and the transcript.
+    alice_item = conversations.locator("li").filter(has_text="Alice Customer")
+    conversation_id = alice_item.get_attribute("data-conversation-id")
     admin.get_by_role("button", name="Close chat").click()
     expect(admin.locator("#lc-thread-status")).to_contain_text("Closed")
+    rate_as(alice_context, example_site, conversation_id, 5, "Quick help")
+    expect(alice_item).to_contain_text("Rated 5/5 “Quick help”")
+    expect(admin.locator("#lc-thread-status")).to_contain_text("Rated 5/5")
     admin.get_by_role("button", name="History").click()
     admin.get_by_label("Search transcripts").fill("invoice")
     admin.get_by_label("Filter by tag").fill("vip")
@@ -180,6 +200,7 @@ def test_two_agents_two_visitors(browser: Any, example_site: str) -> None:
     expect(transcript).to_contain_text("Ended")
     expect(transcript.get_by_role("list", name="Pages visited")).to_contain_text("Your account")
     expect(transcript.get_by_role("list", name="Transcript messages")).to_contain_text("My invoice is wrong")
+    expect(transcript).to_contain_text("Rated 5/5 “Quick help”")
 
     assert admin_errors == [] and agent_errors == [] and guest_errors == [] and alice_errors == []
     for context in (admin_context, agent_context, guest_context, alice_context):

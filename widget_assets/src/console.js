@@ -162,7 +162,7 @@ function start(rootEl) {
         [parts.name, parts.time, parts.status, parts.preview, parts.unread],
       );
       button.addEventListener("click", () => select(id));
-      item = { li: h("li", {}, [button]), button, parts };
+      item = { li: h("li", { "data-conversation-id": id }, [button]), button, parts };
       items.set(id, item);
     }
     return item;
