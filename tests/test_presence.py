@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from datetime import timedelta
 
@@ -141,3 +142,16 @@ def test_the_background_task_sweeps_dead_visitor_connections(
     assert any(e["name"] == "visitor_updated" for e in agent.get_received(AGENT_NS))
     guest.disconnect(VISITOR_NS)
     agent.disconnect(AGENT_NS)
+
+
+def test_a_store_outage_refuses_the_console_cleanly(
+    app: Flask, socketio: SocketIO, livechat: LiveChatState, caplog: pytest.LogCaptureFixture
+) -> None:
+    agent = agent_client(app, socketio, "ada")
+    livechat.store.dispose()
+    shutil.rmtree(app.instance_path)  # every new database connection fails now
+    agent.disconnect(AGENT_NS)
+    assert "agent disconnect not recorded" in caplog.text
+    refused = agent_client(app, socketio, "ada")
+    assert not refused.is_connected(AGENT_NS)
+    assert "Traceback" not in caplog.text

@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app
 from flask_socketio import join_room
 
+from ..errors import StoreUnavailable
 from ..host import display_name, user_id
 from ..schemas import (
     AgentHelloSchema,
@@ -29,7 +30,7 @@ from ..services.departments import agent_rooms, agent_scope, configured
 from ..state import current_livechat
 from ..store import StoredMessage
 from .agent_work import AgentWork, presence_payload, viewers_changed
-from .base import Ack, client_event, current_sid
+from .base import Ack, client_event, current_sid, logger
 from .broadcast import broadcast_status
 from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, agent_room, conversation_room
 
@@ -79,13 +80,18 @@ class AgentNamespace(AgentWork):
         for room in (AGENTS_ROOM, agent_room(agent.user_id), *agent_rooms(agent.departments)):
             join_room(room)
         state = current_livechat
-        state.presence.agent_connected(
-            current_sid(),
-            agent_id=agent.user_id,
-            name=agent.name,
-            role=agent.role,
-            departments=agent.departments,
-        )
+        try:
+            state.presence.agent_connected(
+                current_sid(),
+                agent_id=agent.user_id,
+                name=agent.name,
+                role=agent.role,
+                departments=agent.departments,
+            )
+        except StoreUnavailable:
+            raise ConnectionRefusedError(
+                {"code": StoreUnavailable.error_code, "message": StoreUnavailable.message}
+            ) from None
         state.presence.ensure_reaper(current_app._get_current_object())  # type: ignore[attr-defined]
 
     def on_disconnect(self, reason: Any = None) -> None:
@@ -96,6 +102,9 @@ class AgentNamespace(AgentWork):
             state.presence.agent_disconnected(sid)
             if viewing is not None:
                 viewers_changed(viewing)
+        except StoreUnavailable:
+            # The row goes stale and is swept after LIVECHAT_PRESENCE_TIMEOUT.
+            logger.warning("flask-livechat: agent disconnect not recorded, the chat store is unavailable")
         finally:
             self.forget_connection()
 
