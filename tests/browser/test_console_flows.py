@@ -10,9 +10,18 @@ from playwright.sync_api import expect
 
 from tests.browser.test_chat_flow import collect_console_errors, log_in
 
-# Records every desktop notification the page creates (the permission is granted in the context).
+# Records every desktop notification the page creates (the permission is granted in the context) and every
+# sound it starts.
 RECORD_NOTIFICATIONS = """
 (() => {
+  window.__beeps = 0;
+  if (window.AudioContext) {
+    const createOscillator = AudioContext.prototype.createOscillator;
+    AudioContext.prototype.createOscillator = function () {
+      window.__beeps += 1;
+      return createOscillator.call(this);
+    };
+  }
   const Original = window.Notification;
   if (!Original) return;
   window.__notifications = [];
@@ -124,6 +133,7 @@ def test_two_agents_two_visitors(browser: Any, example_site: str) -> None:
     # Unread: Alice's conversation and the invited visitor's answer.
     expect(admin).to_have_title("(2) Live chat console")
     admin.wait_for_function("window.__notifications.some(n => n.body.includes('My invoice is wrong'))")
+    admin.wait_for_function("window.__beeps > 0")  # the sound (the admin has clicked on the page before)
 
     # The agent claims Alice's chat from the queue and transfers it to the admin with a note.
     agent.get_by_label("Show").select_option("queue")

@@ -68,7 +68,7 @@ function start(rootEl) {
   const readUpTo = new Map(); // conversation id -> highest seq the visitor has seen
   const items = new Map(); // conversation id -> { li, button, parts } in the list
   let agents = []; // [{id, name, status}] online or away
-  let self = { id: null, name: "", role: "agent" };
+  let me = { id: null, name: "", role: "agent" };
   let selectedId = null;
   let panelVisitorId = null;
   let itemCount = 0; // for unique element ids in the list
@@ -111,7 +111,7 @@ function start(rootEl) {
     return Array.from(conversations.values())
       .filter((c) => c.status !== "closed" || c.id === selectedId)
       .filter((c) => filter !== "queue" || c.assigned_agent_id == null)
-      .filter((c) => filter !== "mine" || c.assigned_agent_id === self.id)
+      .filter((c) => filter !== "mine" || c.assigned_agent_id === me.id)
       .sort(byMostRecent);
   }
 
@@ -176,7 +176,7 @@ function start(rootEl) {
     item.parts.name.textContent = visitorLabel(conversation.visitor);
     item.parts.time.textContent = formatTime(conversation.updated_at);
     item.parts.time.setAttribute("datetime", conversation.updated_at || "");
-    item.parts.status.textContent = statusText(conversation, self.id);
+    item.parts.status.textContent = statusText(conversation, me.id);
     item.parts.preview.textContent = preview(conversation.last_message);
     // Emptied rather than hidden: aria-describedby would still read a hidden element's text.
     item.parts.unread.textContent = isUnread ? "New" : "";
@@ -234,8 +234,8 @@ function start(rootEl) {
     const conversation = conversations.get(selectedId);
     ui.title.textContent = conversation ? visitorLabel(conversation.visitor) : "Conversation";
     ui.details.textContent = conversation ? describe(conversation) : "";
-    ui.status.textContent = conversation ? statusText(conversation, self.id) : "";
-    const others = (viewers.get(selectedId) || []).filter((v) => v.id !== self.id).map((v) => v.name);
+    ui.status.textContent = conversation ? statusText(conversation, me.id) : "";
+    const others = (viewers.get(selectedId) || []).filter((v) => v.id !== me.id).map((v) => v.name);
     ui.viewers.textContent = others.length ? "Also viewing: " + others.join(", ") : "";
     renderTypingAndRead();
     renderActions(conversation);
@@ -326,7 +326,7 @@ function start(rootEl) {
   ui.transfer.addEventListener("click", () => {
     const conversation = conversations.get(selectedId);
     if (!conversation || !ui.transferTo.value) return;
-    const mine = conversation.assigned_agent_id === self.id || self.role === "admin";
+    const mine = conversation.assigned_agent_id === me.id || me.role === "admin";
     const event = conversation.assigned_agent_id != null && mine ? "transfer_conversation" : "assign_conversation";
     const payload = { conversation_id: selectedId, agent_id: ui.transferTo.value, note: ui.transferNote.value.trim() || null };
     act(event, payload, "Could not hand it over.", () => {
@@ -469,8 +469,8 @@ function start(rootEl) {
 
   function applyAgents(list) {
     agents = Array.isArray(list) ? list : [];
-    const me = agents.find((a) => a.id === self.id);
-    if (me && document.activeElement !== ui.presence) ui.presence.value = me.status;
+    const mine = agents.find((a) => a.id === me.id);
+    if (mine && document.activeElement !== ui.presence) ui.presence.value = mine.status;
     ui.agents.textContent = agents.length
       ? "Agents: " + agents.map((a) => a.name + (a.status === "away" ? " (away)" : " (online)")).join(", ")
       : "";
@@ -514,9 +514,9 @@ function start(rootEl) {
         setConnection("error", errorText(ack, "The console could not load conversations."));
         return;
       }
-      self = ack.agent || self;
+      me = ack.agent || me;
       if (!historyReady) {
-        setupHistory(ui, socket, self.id);
+        setupHistory(ui, socket, me.id);
         historyReady = true;
       }
       const listed = new Set();
