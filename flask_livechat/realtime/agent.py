@@ -30,7 +30,7 @@ from ..services.departments import agent_rooms, agent_scope, configured
 from ..state import current_livechat
 from ..store import StoredMessage
 from .agent_work import AgentWork, presence_payload, viewers_changed
-from .base import Ack, client_event, current_sid, logger
+from .base import Ack, client_event, current_sid, outage_logged
 from .broadcast import broadcast_status
 from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, agent_room, conversation_room
 
@@ -98,13 +98,11 @@ class AgentNamespace(AgentWork):
         state = current_livechat
         sid = current_sid()
         try:
-            viewing = state.store.viewing_of(sid)
-            state.presence.agent_disconnected(sid)
-            if viewing is not None:
-                viewers_changed(viewing)
-        except StoreUnavailable:
-            # The row goes stale and is swept after LIVECHAT_PRESENCE_TIMEOUT.
-            logger.warning("flask-livechat: agent disconnect not recorded, the chat store is unavailable")
+            with outage_logged("agent disconnect"):
+                viewing = state.store.viewing_of(sid)
+                state.presence.agent_disconnected(sid)
+                if viewing is not None:
+                    viewers_changed(viewing)
         finally:
             self.forget_connection()
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar, cast
 
 from flask import current_app, request
 from flask_socketio import Namespace
 
-from ..errors import InternalError, InvalidPayload, LiveChatError, UnknownEvent
+from ..errors import InternalError, InvalidPayload, LiveChatError, StoreUnavailable, UnknownEvent
 from ..schemas import SendMessageSchema, load, message_schema, send_schema
 from ..state import current_livechat
 from ..store import StoredMessage
@@ -85,6 +86,16 @@ class LiveChatNamespace(Namespace):  # type: ignore[misc]
                 # Stored is stored: the sender still gets its ack, and others catch up when they resume.
                 logger.exception("flask-livechat: message %s stored but not broadcast", stored.message.id)
         return {"ok": True, "message": message_schema.dump(stored.message)}
+
+
+@contextmanager
+def outage_logged(what: str) -> Iterator[None]:
+    """For disconnect handlers: a store outage is logged, not raised; the stale row is swept after
+    LIVECHAT_PRESENCE_TIMEOUT."""
+    try:
+        yield
+    except StoreUnavailable:
+        logger.warning("flask-livechat: %s not recorded, the chat store is unavailable", what)
 
 
 def current_sid() -> str:

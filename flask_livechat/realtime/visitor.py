@@ -23,7 +23,7 @@ from ..services.availability import agents_available
 from ..services.moderation import Blocked
 from ..state import current_livechat
 from .agent_work import broadcast_visitor
-from .base import Ack, LiveChatNamespace, client_event, current_sid, logger
+from .base import Ack, LiveChatNamespace, client_event, current_sid, outage_logged
 from .broadcast import broadcast_conversation, broadcast_status
 from .rooms import VISITOR_NAMESPACE, VISITORS_ROOM, visitor_room
 
@@ -69,12 +69,10 @@ class VisitorNamespace(LiveChatNamespace):
 
     def on_disconnect(self, reason: Any = None) -> None:
         try:
-            visitor_id = current_livechat.store.visitor_disconnected(current_sid())
-            if visitor_id is not None:
-                broadcast_visitor(visitor_id)
-        except StoreUnavailable:
-            # The row goes stale and is swept after LIVECHAT_PRESENCE_TIMEOUT.
-            logger.warning("flask-livechat: visitor disconnect not recorded, the chat store is unavailable")
+            with outage_logged("visitor disconnect"):
+                visitor_id = current_livechat.store.visitor_disconnected(current_sid())
+                if visitor_id is not None:
+                    broadcast_visitor(visitor_id)
         finally:
             self.forget_connection()
 

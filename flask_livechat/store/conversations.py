@@ -116,28 +116,36 @@ class ConversationQueries(Database):
     def add_visitor_message(self, visitor_id: str, *, client_id: str, body: str) -> StoredMessage:
         """Appends to the visitor's open conversation, opening one if there is none."""
         with self.writing() as connection:
-            # Locks the visitor (PostgreSQL) so two tabs' first messages cannot open two conversations;
-            # SQLite's BEGIN IMMEDIATE already serialises writers.
-            exists = connection.execute(
-                select(Visitor.id, Visitor.department).where(Visitor.id == visitor_id).with_for_update()
-            ).first()
-            if exists is None:
-                raise LookupError(visitor_id)
-            row = connection.execute(
-                select(Conversation.id)
-                .where(Conversation.visitor_id == visitor_id, Conversation.status == "open")
-                .order_by(Conversation.created_at.desc())
-                .limit(1)
-            ).first()
-            opened = row is None
-            if row is None:
-                conversation_id = self._insert_conversation(connection, visitor_id, exists.department)
+            department, open_id = self._lock_visitor(connection, visitor_id)
+            opened = open_id is None
+            if open_id is None:
+                conversation_id = self._insert_conversation(connection, visitor_id, department)
             else:
-                conversation_id = row.id
+                conversation_id = open_id
             message, conversation, duplicate = self._append(
                 connection, conversation_id, client_id=client_id, sender="visitor", author=None, body=body
             )
         return StoredMessage(message, conversation, opened_conversation=opened, duplicate=duplicate)
+
+    @staticmethod
+    def _lock_visitor(connection: Connection, visitor_id: str) -> tuple[str | None, str | None]:
+        """Locks the visitor; returns their department and open conversation id. ``LookupError`` if gone.
+
+        The lock (PostgreSQL) stops two tabs' first messages from opening two conversations; SQLite's BEGIN
+        IMMEDIATE already serialises writers.
+        """
+        visitor = connection.execute(
+            select(Visitor.id, Visitor.department).where(Visitor.id == visitor_id).with_for_update()
+        ).first()
+        if visitor is None:
+            raise LookupError(visitor_id)
+        open_id = connection.execute(
+            select(Conversation.id)
+            .where(Conversation.visitor_id == visitor_id, Conversation.status == "open")
+            .order_by(Conversation.created_at.desc())
+            .limit(1)
+        ).scalar()
+        return visitor.department, open_id
 
     @staticmethod
     def _insert_conversation(

@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from .database import Database
 from .models import Block, MailLog, ModerationLog, utcnow
@@ -98,15 +98,14 @@ class ModerationQueries(Database):
                 )
                 .returning(Block.id)
             ).scalar_one()
-            connection.execute(
-                insert(ModerationLog).values(
-                    action="block",
-                    actor=actor,
-                    visitor_id=visitor_id,
-                    network=network,
-                    detail=f"until {expires_at.isoformat()}" + (f": {reason}" if reason else ""),
-                    created_at=now,
-                )
+            self._log(
+                ModerationLog,
+                connection,
+                action="block",
+                actor=actor,
+                visitor_id=visitor_id,
+                network=network,
+                detail=f"until {expires_at.isoformat()}" + (f": {reason}" if reason else ""),
             )
         return int(block_id)
 
@@ -121,15 +120,14 @@ class ModerationQueries(Database):
             connection.execute(
                 update(Block).where(Block.id == block_id).values(lifted_at=now, lifted_by=actor)
             )
-            connection.execute(
-                insert(ModerationLog).values(
-                    action="unblock",
-                    actor=actor,
-                    visitor_id=row.visitor_id,
-                    network=row.network,
-                    detail=f"block {block_id} lifted",
-                    created_at=now,
-                )
+            self._log(
+                ModerationLog,
+                connection,
+                action="unblock",
+                actor=actor,
+                visitor_id=row.visitor_id,
+                network=row.network,
+                detail=f"block {block_id} lifted",
             )
         return True
 
@@ -158,6 +156,7 @@ class ModerationQueries(Database):
     ) -> None:
         self._log(
             ModerationLog,
+            None,
             action=action,
             actor=actor,
             visitor_id=visitor_id,
@@ -166,9 +165,14 @@ class ModerationQueries(Database):
             detail=detail,
         )
 
-    def _log(self, table: type[ModerationLog] | type[MailLog], **values: object) -> None:
-        """Appends one row to a log table, stamped now."""
-        with self.writing() as connection:
+    def _log(
+        self, table: type[ModerationLog] | type[MailLog], connection: Connection | None, **values: object
+    ) -> None:
+        """Appends one row to a log table, stamped now: in the caller's transaction, or in its own."""
+        if connection is None:
+            with self.writing() as own:
+                own.execute(insert(table).values(created_at=utcnow(), **values))
+        else:
             connection.execute(insert(table).values(created_at=utcnow(), **values))
 
     def moderation_log(self, limit: int = 200) -> list[LogRecord]:
@@ -195,6 +199,7 @@ class ModerationQueries(Database):
     ) -> None:
         self._log(
             MailLog,
+            None,
             kind=kind,
             conversation_id=conversation_id,
             recipient=recipient,

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 
 from .conversations import ConversationQueries
-from .models import Conversation, ConversationTag, Message, Note, Visitor, new_public_id, utcnow
+from .models import Conversation, ConversationTag, Message, Note, new_public_id, utcnow
 from .records import StoredMessage
 
 
@@ -150,22 +150,13 @@ class InviteQueries(WorkflowQueries):
         ``LookupError`` when the visitor does not exist; ``ValueError`` when they already have an open one.
         """
         with self.writing() as connection:
-            visitor = connection.execute(
-                select(Visitor.id, Visitor.department).where(Visitor.id == visitor_id).with_for_update()
-            ).first()
-            if visitor is None:
-                raise LookupError(visitor_id)
-            open_one = connection.execute(
-                select(Conversation.id).where(
-                    Conversation.visitor_id == visitor_id, Conversation.status == "open"
-                )
-            ).first()
-            if open_one is not None:
+            department, open_id = self._lock_visitor(connection, visitor_id)
+            if open_id is not None:
                 raise ValueError("the visitor already has an open conversation")
             conversation_id = self._insert_conversation(
                 connection,
                 visitor_id,
-                visitor.department,
+                department,
                 assigned_agent_id=agent_id,
                 assigned_agent_name=author,
             )
