@@ -124,9 +124,11 @@ def test_the_background_task_sweeps_dead_visitor_connections(
     guest = visitor_client(app, socketio, "/")
     table = VisitorConnection.__table__
     with livechat.store.engine.begin() as connection:
-        visitor_id = connection.execute(select(table.c.visitor_id)).scalar_one()
-        # A widget connection of a process that died: nobody refreshes it.
+        live_sid, visitor_id = connection.execute(select(table.c.sid, table.c.visitor_id)).one()
         long_ago = utcnow() - timedelta(days=1)
+        # The live connection looks stale too: the task must refresh it before it sweeps.
+        connection.execute(update(table).values(last_seen_at=long_ago))
+        # A widget connection of a process that died: nobody refreshes it.
         connection.execute(
             insert(table).values(
                 sid="dead", visitor_id=visitor_id, connected_at=long_ago, last_seen_at=long_ago
@@ -136,9 +138,8 @@ def test_the_background_task_sweeps_dead_visitor_connections(
     deadline = time.monotonic() + 10
     while livechat.store.count_rows()["livechat_visitor_connections"] != 1 and time.monotonic() < deadline:
         socketio.sleep(0.05)
-    assert livechat.store.count_rows()["livechat_visitor_connections"] == 1  # the live one is kept
-    socketio.sleep(1.5)  # longer than the timeout: the live connection is still refreshed
-    assert livechat.store.count_rows()["livechat_visitor_connections"] == 1
+    with livechat.store.engine.begin() as connection:
+        assert connection.execute(select(table.c.sid)).scalars().all() == [live_sid]  # refreshed, kept
     assert any(e["name"] == "visitor_updated" for e in agent.get_received(AGENT_NS))
     guest.disconnect(VISITOR_NS)
     agent.disconnect(AGENT_NS)
