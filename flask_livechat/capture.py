@@ -9,6 +9,7 @@ from flask import Flask, Response, current_app, request
 from .errors import StoreUnavailable
 from .identity import set_visitor_cookie, visitor_id_from_request
 from .pages import is_host_page
+from .realtime.agent_work import visitor_left_department
 from .services.departments import department_for_path
 from .services.visitors import describe_client
 from .state import current_livechat
@@ -37,6 +38,8 @@ def _record_page_view(response: Response) -> Response:
     except StoreUnavailable:
         logger.warning("flask-livechat: page view not recorded, the chat store is unavailable")
         return response
+    if visit.left_department is not None:
+        visitor_left_department(visit.visitor_id, visit.left_department)
     if visit.visitor_id != known_id or visit.new_visit:
         # New visitors get their cookie; known ones get a fresh max-age once per visit.
         set_visitor_cookie(app, request, response, visit.visitor_id)

@@ -96,6 +96,7 @@ def livechat_config(request: pytest.FixtureRequest) -> dict[str, Any]:
 def app(tmp_path: Any, request: pytest.FixtureRequest) -> Iterator[Flask]:
     app = build_app(str(tmp_path / "instance"), **livechat_config(request))
     yield app
+    app.extensions["livechat"].presence.stop()
     app.extensions["livechat"].store.dispose()
 
 

@@ -132,3 +132,19 @@ def test_visitors_get_the_department_of_their_page(app: Flask, socketio: SocketI
     )
     assert events(bob, AGENT_NS, "visitor_updated")[-1]["department"] == "sales"
     guest.disconnect(VISITOR_NS)
+
+
+def test_a_visitor_who_changes_department_leaves_the_other_list(app: Flask, socketio: SocketIO) -> None:
+    dan = agent_client(app, socketio, "dan")  # sales
+    eve = agent_client(app, socketio, "eve")  # support
+    http = app.test_client()
+    guest = visitor_client(app, socketio, "/page/pricing", http=http)
+    (listed,) = emit(dan, "hello", {})["visitors"]
+    dan.get_received(AGENT_NS)
+    eve.get_received(AGENT_NS)
+    http.get("/page/help")  # now on a support page
+    guest.emit("hello", {"page": {"url": "http://localhost/page/help"}}, namespace=VISITOR_NS, callback=True)
+    assert events(dan, AGENT_NS, "visitor_updated") == [{"id": listed["id"], "listed": False}]
+    assert [v["department"] for v in events(eve, AGENT_NS, "visitor_updated")] == ["support"]
+    assert emit(dan, "hello", {})["visitors"] == []
+    guest.disconnect(VISITOR_NS)

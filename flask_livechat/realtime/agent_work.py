@@ -35,7 +35,14 @@ from ..store.search import HistoryFilters
 from ..store.visitor_list import LiveVisitor
 from .base import Ack, LiveChatNamespace, client_event
 from .broadcast import broadcast_conversation, broadcast_stored
-from .rooms import AGENT_NAMESPACE, VISITOR_NAMESPACE, agent_room, conversation_room, visitor_room
+from .rooms import (
+    AGENT_NAMESPACE,
+    VISITOR_NAMESPACE,
+    agent_room,
+    conversation_room,
+    department_room,
+    visitor_room,
+)
 
 _conversation = ConversationIdSchema()
 _visitor = VisitorIdSchema()
@@ -71,6 +78,17 @@ def viewers_changed(conversation_id: str) -> list[dict[str, str]]:
 def live_visitor(visitor_id: str) -> LiveVisitor | None:
     state = current_livechat
     return state.store.visitor_details(visitor_id, connection_cutoff=state.presence.cutoff())
+
+
+def visitor_left_department(visitor_id: str, department: str) -> None:
+    """A visitor moved to another department's pages: that department's agents drop them from their list
+    (sent before the visitor's new state, so an agent of both departments keeps them)."""
+    current_livechat.socketio.emit(
+        "visitor_updated",
+        {"id": visitor_id, "listed": False},
+        to=department_room(department),
+        namespace=AGENT_NAMESPACE,
+    )
 
 
 def broadcast_visitor(visitor_id: str) -> None:

@@ -41,6 +41,7 @@ class PresenceService:
         self.timeout = timedelta(seconds=timeout_seconds)
         self._last_available: bool | None = None
         self._reaper_running = False
+        self._stopped = False
 
     def cutoff(self, now: datetime | None = None) -> datetime:
         return (now or utcnow()) - self.timeout
@@ -94,27 +95,33 @@ class PresenceService:
 
     def sweep(self) -> list[str]:
         """Refreshes this process's connections and deletes dead ones; returns visitors who lost one."""
-        self._store.touch_connections(
+        agents_gone, visitors = self._store.refresh_and_sweep(
             local_sids(self._socketio, AGENT_NAMESPACE, AGENTS_ROOM),
             local_sids(self._socketio, VISITOR_NAMESPACE, VISITORS_ROOM),
+            cutoff=self.cutoff(),
         )
-        cutoff = self.cutoff()
-        if self._store.sweep_agent_connections(cutoff=cutoff):
+        if agents_gone:
             self.announce()
-        return self._store.sweep_visitor_connections(cutoff=cutoff)
+        return visitors
 
     def ensure_reaper(self, app: Flask) -> None:
         """Starts this process's refresh-and-sweep task if it is not running (it stops when idle)."""
-        if self._reaper_running or self._socketio.server is None:
+        if self._reaper_running or self._stopped or self._socketio.server is None:
             return
         self._reaper_running = True
         self._socketio.start_background_task(self._reap, app)
+
+    def stop(self) -> None:
+        """Ends this process's task at its next wake-up (for tests and shutdown hooks)."""
+        self._stopped = True
 
     def _reap(self, app: Flask) -> None:
         interval = max(self.timeout.total_seconds() / 3, 0.05)
         try:
             while True:
                 self._socketio.sleep(interval)
+                if self._stopped:
+                    return
                 if not local_sids(self._socketio, AGENT_NAMESPACE, AGENTS_ROOM) and not local_sids(
                     self._socketio, VISITOR_NAMESPACE, VISITORS_ROOM
                 ):

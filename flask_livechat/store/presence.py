@@ -133,12 +133,6 @@ class PresenceQueries(Database):
             agents[row.agent_id] = AgentPresence(row.agent_id, row.agent_name, row.role, status, scope)
         return list(agents.values())
 
-    def sweep_agent_connections(self, *, cutoff: datetime) -> int:
-        """Deletes dead tabs (no heartbeat since ``cutoff``); returns how many."""
-        with self.writing() as connection:
-            result = connection.execute(delete(AgentConnection).where(AgentConnection.last_seen_at < cutoff))
-        return int(result.rowcount or 0)
-
     # --- visitors ---------------------------------------------------------------------------
 
     def visitor_connected(self, sid: str, visitor_id: str, *, customer: str | None = None) -> None:
@@ -168,8 +162,12 @@ class PresenceQueries(Database):
             connection.execute(delete(VisitorConnection).where(VisitorConnection.sid == sid))
         return visitor_id if isinstance(visitor_id, str) else None
 
-    def touch_connections(self, agent_sids: list[str], visitor_sids: list[str]) -> None:
-        """Marks connections this process still holds as alive."""
+    def refresh_and_sweep(
+        self, agent_sids: list[str], visitor_sids: list[str], *, cutoff: datetime
+    ) -> tuple[int, list[str]]:
+        """Marks the connections this process holds as alive, then deletes the rows nobody refreshed since
+        ``cutoff`` (dead processes' connections), in one transaction. Returns how many agent tabs were
+        deleted and the visitors who lost a connection."""
         now = utcnow()
         with self.writing() as connection:
             if agent_sids:
@@ -184,10 +182,7 @@ class PresenceQueries(Database):
                     .where(VisitorConnection.sid.in_(visitor_sids))
                     .values(last_seen_at=now)
                 )
-
-    def sweep_visitor_connections(self, *, cutoff: datetime) -> list[str]:
-        """Deletes dead widget connections; returns the visitors they belonged to."""
-        with self.writing() as connection:
+            agents = connection.execute(delete(AgentConnection).where(AgentConnection.last_seen_at < cutoff))
             visitors = (
                 connection.execute(
                     select(VisitorConnection.visitor_id)
@@ -198,4 +193,4 @@ class PresenceQueries(Database):
                 .all()
             )
             connection.execute(delete(VisitorConnection).where(VisitorConnection.last_seen_at < cutoff))
-        return list(visitors)
+        return int(agents.rowcount or 0), list(visitors)

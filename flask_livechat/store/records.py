@@ -62,6 +62,8 @@ class VisitRecord:
     new_visitor: bool
     #: True when this page view started a visit.
     new_visit: bool
+    #: The department the visitor was in before this page moved them to another one (else ``None``).
+    left_department: str | None = None
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,12 @@ class VisitorQueries(Database):
                     .where(Visitor.id == visitor_id)
                     .values(last_seen_at=now, visit_count=Visitor.visit_count + 1)
                 )
+            left_department = None
+            if department is not None and not new_visitor:
+                before = connection.execute(
+                    select(Visitor.department).where(Visitor.id == visitor_id)
+                ).scalar()
+                left_department = before if before not in (None, department) else None
             marks: dict[str, Any] = {"department": department} if department is not None else {}
             if staff:
                 marks["staff"] = True
@@ -105,7 +111,11 @@ class VisitorQueries(Database):
                 )
             )
         return VisitRecord(
-            visitor_id=visitor_id, visit_id=visit_id, new_visitor=new_visitor, new_visit=new_visit
+            visitor_id=visitor_id,
+            visit_id=visit_id,
+            new_visitor=new_visitor,
+            new_visit=new_visit,
+            left_department=left_department,
         )
 
     def page_views_of(self, visitor_id: str) -> list[PageInfo]:
