@@ -52,8 +52,12 @@ def _script_tag(nonce: str | None) -> Markup:
 
 
 def livechat_script() -> Markup:
-    """Jinja global: ``{{ livechat_script() }}`` places the loader by hand; automatic injection then skips."""
+    """Jinja global: ``{{ livechat_script() }}`` places the loader by hand; automatic injection then skips.
+
+    A blocked visitor gets nothing here either."""
     g._livechat_script_placed = True
+    if _blocked(current_app._get_current_object()):  # type: ignore[attr-defined]
+        return Markup("")
     return _script_tag(csp_nonce(None))
 
 

@@ -151,3 +151,24 @@ def test_block_an_ip_range(app: Flask, socketio: SocketIO, livechat: LiveChatSta
     with app.app_context():
         assert [e.action for e in livechat.store.moderation_log()] == ["unblock", "block"]
         assert livechat.store.moderation_log()[1].network == "127.0.0.0/24"
+
+
+def test_a_hand_placed_widget_is_left_out_for_blocked_visitors(app: Flask, livechat: LiveChatState) -> None:
+    from flask import render_template_string
+
+    @app.get("/by-hand")
+    def by_hand() -> str:
+        return render_template_string("<html><body>{{ livechat_script() }}</body></html>")
+
+    http = app.test_client()
+    assert b"data-livechat" in http.get("/by-hand").data
+    with app.app_context():
+        livechat.store.add_block(
+            visitor_id=None,
+            network="127.0.0.1/32",
+            expires_at=utcnow() + timedelta(hours=1),
+            reason=None,
+            actor="x",
+        )
+        livechat.moderation.forget_cache()
+    assert b"data-livechat" not in http.get("/by-hand").data
