@@ -66,6 +66,7 @@ function start(rootEl) {
   const viewers = new Map(); // conversation id -> [{id, name}]
   const typing = new Map(); // conversation id -> bool (the visitor is typing)
   const readUpTo = new Map(); // conversation id -> highest seq the visitor has seen
+  const readSent = new Map(); // conversation id -> highest visitor seq we told the server we have seen
   const items = new Map(); // conversation id -> { li, button, parts } in the list
   let agents = []; // [{id, name, status}] online or away
   let me = { id: null, name: "", role: "agent" };
@@ -287,7 +288,9 @@ function start(rootEl) {
   function markRead() {
     if (selectedId == null || !socket.connected || document.visibilityState !== "visible") return;
     const seq = storeFor(selectedId).lastSeqFrom("visitor");
-    if (seq) socket.emit("mark_read", { conversation_id: selectedId, seq }, () => {});
+    if (!seq || seq <= (readSent.get(selectedId) || 0)) return;
+    readSent.set(selectedId, seq);
+    socket.emit("mark_read", { conversation_id: selectedId, seq }, () => {});
   }
 
   function sendTyping(isTyping) {
@@ -546,6 +549,7 @@ function start(rootEl) {
   setConnection("connecting", "Connecting\u2026");
   socket.on("connect", () => {
     setConnection("connected", "Connected");
+    readSent.clear(); // a new connection: say again what we have read
     hello();
     if (selectedId != null) join(selectedId); // re-subscribe and fetch what we missed
     outbox.restart();
