@@ -3,10 +3,12 @@ history and transcripts. Each validates, calls a service (which persists), then 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from flask import current_app
 
+from ..errors import NotFoundError
 from ..schemas import (
     AddNoteSchema,
     AssignSchema,
@@ -31,6 +33,7 @@ from ..services.chat import Agent
 from ..services.departments import audience
 from ..services.presence import local_sids
 from ..state import current_livechat
+from ..store.models import utcnow
 from ..store.search import HistoryFilters
 from ..store.visitor_list import LiveVisitor
 from .base import Ack, LiveChatNamespace, client_event
@@ -130,10 +133,6 @@ class AgentWork(LiveChatNamespace):
     def live_visitors(self, agent: Agent) -> list[LiveVisitor]:
         state = current_livechat
         since_seconds = current_app.config["LIVECHAT_RECENT_VISITOR_SECONDS"]
-        from datetime import timedelta
-
-        from ..store.models import utcnow
-
         return state.store.live_visitors(
             since=utcnow() - timedelta(seconds=since_seconds),
             connection_cutoff=state.presence.cutoff(),
@@ -220,8 +219,6 @@ class AgentWork(LiveChatNamespace):
             departments=self._agent().departments,
         )
         if found is None:
-            from ..errors import NotFoundError
-
             raise NotFoundError("No such visitor, or not in your departments.")
         return {"ok": True, "visitor": live_visitor_schema.dump(found)}
 

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from ..inject import csp_nonce
 from ..services.chat import Agent
 from ..state import current_livechat
+from .access import require_agent
 
 _CSRF_KEY = "_livechat_csrf"
 _SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -39,8 +40,6 @@ def csrf_token() -> str:
 
 
 def _require_admin(*, form: bool = False) -> Agent:
-    from .agent import require_agent  # the console's login handling, shared
-
     agent = require_agent()
     if agent.role != "admin":
         abort(403, "Only admins can manage the live chat.")
