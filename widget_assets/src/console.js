@@ -8,12 +8,13 @@ import { newClientId } from "./shared/ids.js";
 import { MessageStore } from "./shared/messages.js";
 import { Outbox } from "./shared/outbox.js";
 import { ThreadView } from "./shared/thread-view.js";
-import { formatTime } from "./shared/time.js";
 import { Attention } from "./console/attention.js";
 import { CannedPicker } from "./console/canned.js";
-import { byMostRecent, describe, isOlder, preview, statusText, visitorLabel } from "./console/format.js";
+import { ConversationList } from "./console/conversation-list.js";
+import { describe, preview, statusText, visitorLabel } from "./console/format.js";
 import { setupHistory } from "./console/history.js";
-import { VisitorList, renderVisitorDetails } from "./console/visitors.js";
+import { ThreadActions } from "./console/thread-actions.js";
+import { VisitorList, VisitorPanel } from "./console/visitors.js";
 
 const TYPING_EVERY_MS = 2000;
 
@@ -56,23 +57,19 @@ function start(rootEl) {
   const view = new ThreadView(ui.log, { ownSender: "agent", decorate: addDeleteButton });
   const attention = new Attention(ui.notify);
   const canned = new CannedPicker(ui.reply, ui.canned);
-  const visitorList = new VisitorList(ui.visitors, ui.visitorsEmpty, selectVisitor);
+  const visitorList = new VisitorList(ui.visitors, ui.visitorsEmpty, (id) => panel.show(id));
 
-  const conversations = new Map(); // id -> conversation (open and closed ones we have seen)
+  const list = new ConversationList(ui.list, ui.empty, ui.filter, (id) => select(id));
   const stores = new Map(); // conversation id -> MessageStore
   const notes = new Map(); // conversation id -> Map(note id -> note)
   const drafts = new Map(); // conversation id -> unsent reply text
-  const unread = new Set(); // conversation ids with visitor messages the agent has not looked at
   const viewers = new Map(); // conversation id -> [{id, name}]
   const typing = new Map(); // conversation id -> bool (the visitor is typing)
   const readUpTo = new Map(); // conversation id -> highest seq the visitor has seen
   const readSent = new Map(); // conversation id -> highest visitor seq we told the server we have seen
-  const items = new Map(); // conversation id -> { li, button, parts } in the list
   let agents = []; // [{id, name, status}] online or away
   let me = { id: null, name: "", role: "agent" };
   let selectedId = null;
-  let panelVisitorId = null;
-  let itemCount = 0; // for unique element ids in the list
   let helloDone = false; // the first hello's list is the starting point, later ones are news
   let lastTypingSent = 0;
 
@@ -88,99 +85,25 @@ function start(rootEl) {
 
   // --- conversation list -----------------------------------------------------------------
 
-  // Applies a conversation from the server unless it is older than what we already have
-  // (conversation_updated events may overtake each other). `isNews` is off for the first list.
+  // Applies a conversation from the server; a visitor's new message is news (sound, notification,
+  // unread count) unless the agent is looking at it. `isNews` is off for the first list.
   function upsertConversation(conversation, isNews = true) {
-    if (!conversation || conversation.id == null) return;
-    const known = conversations.get(conversation.id);
-    if (known && isOlder(conversation, known)) return;
-    const grew = !known || (conversation.last_seq || 0) > (known.last_seq || 0);
-    const fromVisitor = conversation.last_message && conversation.last_message.sender === "visitor";
-    conversations.set(conversation.id, conversation);
-    if (!isNews || !grew || !fromVisitor) return;
+    const change = list.apply(conversation);
+    if (!change || !isNews || !change.grew || !change.fromVisitor) return;
     const looking = conversation.id === selectedId && document.visibilityState === "visible" && document.hasFocus();
-    if (conversation.id !== selectedId) unread.add(conversation.id);
+    if (conversation.id !== selectedId) list.unread.add(conversation.id);
     if (!looking) {
       const who = visitorLabel(conversation.visitor);
-      attention.alert(known ? "New message from " + who : "New conversation: " + who, preview(conversation.last_message), conversation.id, () => select(conversation.id));
+      attention.alert(change.known ? "New message from " + who : "New conversation: " + who, preview(conversation.last_message), conversation.id, () => select(conversation.id));
     }
-    attention.setUnread(unread.size);
-  }
-
-  function visibleConversations() {
-    const filter = ui.filter.value;
-    return Array.from(conversations.values())
-      .filter((c) => c.status !== "closed" || c.id === selectedId)
-      .filter((c) => filter !== "queue" || c.assigned_agent_id == null)
-      .filter((c) => filter !== "mine" || c.assigned_agent_id === me.id)
-      .sort(byMostRecent);
+    attention.setUnread(list.unread.size);
   }
 
   function renderList() {
-    const shown = visibleConversations();
-    const focused = document.activeElement;
-    let cursor = ui.list.firstChild;
-    for (const conversation of shown) {
-      const item = itemFor(conversation.id);
-      fillItem(item, conversation);
-      if (item.li === cursor) cursor = cursor.nextSibling;
-      else ui.list.insertBefore(item.li, cursor);
-    }
-    const visible = new Set(shown.map((c) => c.id));
-    for (const [id, item] of items) {
-      if (!visible.has(id)) {
-        item.li.remove();
-        items.delete(id);
-      }
-    }
-    // Moving a focused button blurs it in some browsers; keep keyboard users where they were.
-    if (focused && focused.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
-    ui.empty.hidden = shown.length > 0;
-    attention.setUnread(unread.size);
-  }
-
-  function itemFor(id) {
-    let item = items.get(id);
-    if (!item) {
-      // The button is named by the visitor only; the rest is its description. That keeps names
-      // short for screen readers and stops a preview from sounding like another control.
-      const prefix = "lc-conv-" + ++itemCount;
-      const parts = {
-        name: h("span", { id: prefix + "-name", class: "lc-conv-name" }),
-        time: h("time", { id: prefix + "-time", class: "lc-conv-time" }),
-        status: h("span", { id: prefix + "-status", class: "lc-conv-status" }),
-        preview: h("span", { id: prefix + "-preview", class: "lc-conv-preview" }),
-        unread: h("span", { id: prefix + "-unread", class: "lc-conv-unread" }),
-      };
-      const button = h(
-        "button",
-        {
-          type: "button",
-          class: "lc-conv",
-          "aria-labelledby": parts.name.id,
-          "aria-describedby": [parts.unread.id, parts.status.id, parts.preview.id, parts.time.id].join(" "),
-        },
-        [parts.name, parts.time, parts.status, parts.preview, parts.unread],
-      );
-      button.addEventListener("click", () => select(id));
-      item = { li: h("li", { "data-conversation-id": id }, [button]), button, parts };
-      items.set(id, item);
-    }
-    return item;
-  }
-
-  function fillItem(item, conversation) {
-    const isUnread = unread.has(conversation.id);
-    item.button.className = "lc-conv" + (isUnread ? " lc-conv--unread" : "");
-    if (conversation.id === selectedId) item.button.setAttribute("aria-current", "true");
-    else item.button.removeAttribute("aria-current");
-    item.parts.name.textContent = visitorLabel(conversation.visitor);
-    item.parts.time.textContent = formatTime(conversation.updated_at);
-    item.parts.time.setAttribute("datetime", conversation.updated_at || "");
-    item.parts.status.textContent = statusText(conversation, me.id);
-    item.parts.preview.textContent = preview(conversation.last_message);
-    // Emptied rather than hidden: aria-describedby would still read a hidden element's text.
-    item.parts.unread.textContent = isUnread ? "New" : "";
+    list.selectedId = selectedId;
+    list.meId = me.id;
+    list.render();
+    attention.setUnread(list.unread.size);
   }
 
   ui.filter.addEventListener("change", renderList);
@@ -200,7 +123,7 @@ function start(rootEl) {
       showError("");
       view.clear();
     }
-    unread.delete(id);
+    list.unread.delete(id);
     ui.reply.disabled = false;
     ui.send.disabled = false;
     renderList();
@@ -225,14 +148,14 @@ function start(rootEl) {
       renderList();
       if (id === selectedId) {
         renderThread();
-        showConversationVisitor(ack.conversation);
+        panel.showFor(ack.conversation);
       }
     });
   }
 
   function renderThread(options) {
     if (selectedId == null) return;
-    const conversation = conversations.get(selectedId);
+    const conversation = list.conversations.get(selectedId);
     ui.title.textContent = conversation ? visitorLabel(conversation.visitor) : "Conversation";
     ui.details.textContent = conversation ? describe(conversation) : "";
     ui.status.textContent = conversation ? statusText(conversation, me.id) : "";
@@ -254,24 +177,9 @@ function start(rootEl) {
     else ui.typing.textContent = "";
   }
 
-  function renderActions(conversation) {
-    ui.actions.hidden = !conversation;
-    if (!conversation) return;
-    const closed = conversation.status === "closed";
-    ui.claim.hidden = closed || conversation.assigned_agent_id != null;
-    ui.close.hidden = closed;
-    ui.reopen.hidden = !closed;
-    const current = ui.transferTo.value;
-    const targets = agents.filter((a) => a.id !== conversation.assigned_agent_id);
-    ui.transferTo.replaceChildren(...targets.map((a) => h("option", { value: a.id, text: a.name + (a.status === "away" ? " (away)" : "") })));
-    if (targets.some((a) => a.id === current)) ui.transferTo.value = current;
-    ui.transfer.disabled = targets.length === 0;
-    if (document.activeElement !== ui.tags) ui.tags.value = (conversation.tags || []).join(", ");
-  }
-
   function renderNotes() {
-    const list = Array.from(notesFor(selectedId).values()).sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
-    ui.notes.replaceChildren(...list.map((n) => h("li", {}, [h("strong", { text: "Note by " + n.author + ": " }), h("span", { text: n.body })])));
+    const sorted = Array.from(notesFor(selectedId).values()).sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
+    ui.notes.replaceChildren(...sorted.map((n) => h("li", {}, [h("strong", { text: "Note by " + n.author + ": " }), h("span", { text: n.body })])));
   }
 
   function addDeleteButton(node, entry) {
@@ -323,27 +231,17 @@ function start(rootEl) {
     });
   }
 
-  ui.claim.addEventListener("click", () => act("claim_conversation", { conversation_id: selectedId }, "Could not claim it."));
-  ui.close.addEventListener("click", () => act("close_conversation", { conversation_id: selectedId }, "Could not close it."));
-  ui.reopen.addEventListener("click", () => act("reopen_conversation", { conversation_id: selectedId }, "Could not reopen it."));
-  ui.transfer.addEventListener("click", () => {
-    const conversation = conversations.get(selectedId);
-    if (!conversation || !ui.transferTo.value) return;
-    const mine = conversation.assigned_agent_id === me.id || me.role === "admin";
-    const event = conversation.assigned_agent_id != null && mine ? "transfer_conversation" : "assign_conversation";
-    const payload = { conversation_id: selectedId, agent_id: ui.transferTo.value, note: ui.transferNote.value.trim() || null };
-    act(event, payload, "Could not hand it over.", () => {
-      ui.transferNote.value = "";
-      showInfo("Handed over.");
-    });
+  // Claim, transfer, close/reopen, email, tags: the toolbar over the thread.
+  const actions = new ThreadActions(ui, {
+    act,
+    showInfo,
+    selected: () => (selectedId == null ? null : list.conversations.get(selectedId)),
+    me: () => me,
+    agents: () => agents,
   });
-  ui.email.addEventListener("click", () =>
-    act("email_transcript", { conversation_id: selectedId }, "The transcript could not be emailed.", (ack) => showInfo("Transcript sent to " + ack.mail.recipient + ".")),
-  );
-  ui.saveTags.addEventListener("click", () => {
-    const tags = ui.tags.value.split(",").map((t) => t.trim()).filter(Boolean);
-    act("set_tags", { conversation_id: selectedId, tags }, "Those tags could not be saved.", () => showInfo("Tags saved."));
-  });
+  function renderActions(conversation) {
+    actions.render(conversation);
+  }
 
   function submit() {
     const body = ui.reply.value.trim();
@@ -412,66 +310,27 @@ function start(rootEl) {
 
   // --- visitors --------------------------------------------------------------------------
 
-  function selectVisitor(id) {
-    panelVisitorId = id;
-    visitorList.selectedId = id;
-    visitorList.render();
-    renderPanel();
-    request(socket, "visitor_details", { visitor_id: id }).then((ack) => {
-      if (ack.ok) {
-        visitorList.upsert(ack.visitor);
-        if (panelVisitorId === id) refreshPanel();
+  const panel = new VisitorPanel(ui.panel, visitorList, socket, {
+    openConversationOf(visitorId) {
+      for (const c of list.conversations.values()) {
+        if (c.status === "open" && c.visitor && c.visitor.id === visitorId) return c;
       }
-    });
-  }
-
-  function showConversationVisitor(conversation) {
-    if (!conversation || !conversation.visitor) return;
-    if (panelVisitorId !== conversation.visitor.id) selectVisitor(conversation.visitor.id);
-  }
-
-  function openConversationOf(visitorId) {
-    for (const c of conversations.values()) {
-      if (c.status === "open" && c.visitor && c.visitor.id === visitorId) return c;
-    }
-    return null;
-  }
-
-  // Live updates of the panel wait while the agent is typing in it (an invitation, say).
-  function refreshPanel() {
-    if (panelVisitorId != null && !ui.panel.contains(document.activeElement)) renderPanel();
-  }
-
-  function renderPanel() {
-    const visitor = panelVisitorId == null ? null : visitorList.get(panelVisitorId);
-    renderVisitorDetails(ui.panel, visitor, {
-      canInvite: visitor != null && !openConversationOf(visitor.id),
-      onInvite: (text) => {
-        const payload = { visitor_id: visitor.id, client_id: newClientId(), body: text };
-        request(socket, "invite_visitor", payload).then((ack) => {
-          if (!ack.ok) {
-            showError(errorText(ack, "The invitation could not be sent."));
-            return;
-          }
-          upsertConversation(ack.conversation, false);
-          storeFor(ack.conversation.id).add(ack.message);
-          showInfo("Invitation sent.");
-          select(ack.conversation.id);
-        });
-      },
-      onBlock: (minutes) => {
-        request(socket, "block_visitor", { visitor_id: visitor.id, minutes }).then((ack) => {
-          if (ack.ok) showInfo("Visitor blocked.");
-          else showError(errorText(ack, "The visitor could not be blocked."));
-        });
-      },
-    });
-  }
+      return null;
+    },
+    onInvited(ack) {
+      upsertConversation(ack.conversation, false);
+      storeFor(ack.conversation.id).add(ack.message);
+      showInfo("Invitation sent.");
+      select(ack.conversation.id);
+    },
+    showInfo,
+    showError,
+  });
 
   // --- presence --------------------------------------------------------------------------
 
-  function applyAgents(list) {
-    agents = Array.isArray(list) ? list : [];
+  function applyAgents(presence) {
+    agents = Array.isArray(presence) ? presence : [];
     const mine = agents.find((a) => a.id === me.id);
     if (mine && document.activeElement !== ui.presence) ui.presence.value = mine.status;
     ui.agents.textContent = agents.length
@@ -480,7 +339,7 @@ function start(rootEl) {
     const current = ui.searchAgent.value;
     ui.searchAgent.replaceChildren(h("option", { value: "", text: "Anyone" }), ...agents.map((a) => h("option", { value: a.id, text: a.name })));
     ui.searchAgent.value = agents.some((a) => a.id === current) ? current : "";
-    if (selectedId != null) renderActions(conversations.get(selectedId));
+    if (selectedId != null) renderActions(list.conversations.get(selectedId));
   }
 
   ui.presence.addEventListener("change", () => {
@@ -511,7 +370,7 @@ function start(rootEl) {
   let historyReady = false;
 
   function hello() {
-    const knownBefore = new Set(conversations.keys());
+    const knownBefore = new Set(list.conversations.keys());
     request(socket, "hello", {}).then((ack) => {
       if (!ack.ok) {
         setConnection("error", errorText(ack, "The console could not load conversations."));
@@ -530,9 +389,9 @@ function start(rootEl) {
       // hello lists every open conversation, so one we knew that is missing was closed while we
       // were disconnected. Ones first seen after hello was sent came from conversation_updated.
       for (const id of knownBefore) {
-        const conversation = conversations.get(id);
+        const conversation = list.conversations.get(id);
         if (!listed.has(id) && conversation.status !== "closed") {
-          conversations.set(id, Object.assign({}, conversation, { status: "closed" }));
+          list.conversations.set(id, Object.assign({}, conversation, { status: "closed" }));
         }
       }
       helloDone = true;
@@ -542,7 +401,7 @@ function start(rootEl) {
       applyAgents(ack.agents);
       renderList();
       renderThread();
-      renderPanel();
+      panel.render();
     });
   }
 
@@ -566,7 +425,7 @@ function start(rootEl) {
     upsertConversation(conversation);
     renderList();
     if (conversation && conversation.id === selectedId) renderThread();
-    if (conversation && conversation.visitor && conversation.visitor.id === panelVisitorId) renderPanel();
+    if (conversation && conversation.visitor && conversation.visitor.id === panel.visitorId) panel.render();
   });
   socket.on("new_message", (message) => {
     if (!message || message.conversation_id == null) return;
@@ -601,7 +460,7 @@ function start(rootEl) {
   socket.on("visitor_updated", (visitor) => {
     visitorList.upsert(visitor);
     visitorList.render();
-    if (visitor && visitor.id === panelVisitorId) refreshPanel();
+    if (visitor && visitor.id === panel.visitorId) panel.refresh();
   });
   socket.on("conversation_assigned", (event) => {
     if (!event || !event.conversation) return;
@@ -614,5 +473,5 @@ function start(rootEl) {
   });
   document.addEventListener("visibilitychange", markRead);
   // Keep "Seen …" and local times fresh without reloading.
-  setInterval(refreshPanel, 60000);
+  setInterval(() => panel.refresh(), 60000);
 }

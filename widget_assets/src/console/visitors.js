@@ -1,5 +1,7 @@
 // The live list of visitors on the site and the details panel of one visitor (their context).
+import { errorText, request } from "../shared/ack.js";
 import { h } from "../shared/dom.js";
+import { newClientId } from "../shared/ids.js";
 import { formatTime } from "../shared/time.js";
 import { byMostRecent, dateTime, localTime, ratingText, visitorLabel } from "./format.js";
 
@@ -46,13 +48,68 @@ export class VisitorList {
   }
 }
 
+// The side panel: one visitor's details, kept up to date, with invitation and block actions.
+// deps = { openConversationOf(visitorId), onInvited(ack), showInfo(text), showError(text) }.
+export class VisitorPanel {
+  constructor(container, visitorList, socket, deps) {
+    this.container = container;
+    this.visitorList = visitorList;
+    this.socket = socket;
+    this.deps = deps;
+    this.visitorId = null;
+  }
+
+  show(id) {
+    this.visitorId = id;
+    this.visitorList.selectedId = id;
+    this.visitorList.render();
+    this.render();
+    request(this.socket, "visitor_details", { visitor_id: id }).then((ack) => {
+      if (ack.ok) {
+        this.visitorList.upsert(ack.visitor);
+        if (this.visitorId === id) this.refresh();
+      }
+    });
+  }
+
+  showFor(conversation) {
+    if (conversation && conversation.visitor && this.visitorId !== conversation.visitor.id) this.show(conversation.visitor.id);
+  }
+
+  // Live updates wait while the agent is typing in the panel (an invitation, say).
+  refresh() {
+    if (this.visitorId != null && !this.container.contains(document.activeElement)) this.render();
+  }
+
+  render() {
+    const visitor = this.visitorId == null ? null : this.visitorList.get(this.visitorId);
+    const deps = this.deps;
+    renderVisitorDetails(this.container, visitor, {
+      canInvite: visitor != null && !deps.openConversationOf(visitor.id),
+      onInvite: (text) => {
+        const payload = { visitor_id: visitor.id, client_id: newClientId(), body: text };
+        request(this.socket, "invite_visitor", payload).then((ack) => {
+          if (ack.ok) deps.onInvited(ack);
+          else deps.showError(errorText(ack, "The invitation could not be sent."));
+        });
+      },
+      onBlock: (minutes) => {
+        request(this.socket, "block_visitor", { visitor_id: visitor.id, minutes }).then((ack) => {
+          if (ack.ok) deps.showInfo("Visitor blocked.");
+          else deps.showError(errorText(ack, "The visitor could not be blocked."));
+        });
+      },
+    });
+  }
+}
+
 function row(label, value) {
   if (value == null || value === "") return [];
   return [h("dt", { text: label }), h("dd", { text: String(value) })];
 }
 
 // Fills the side panel. `actions` = { onInvite(text), onBlock(minutes), canInvite }.
-export function renderVisitorDetails(container, visitor, actions) {
+function renderVisitorDetails(container, visitor, actions) {
   if (!visitor) {
     container.replaceChildren(h("p", { class: "lc-empty", text: "Select a visitor or a conversation." }));
     return;
