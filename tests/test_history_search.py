@@ -83,7 +83,7 @@ def test_full_text_search(store: Store) -> None:
 def test_filters(store: Store) -> None:
     early = conversation(store, "early question")
     late = conversation(store, "late question")
-    store.assign(late, "7", "Ada", only_if_unassigned=True)
+    store.assign(late, "7", "Ada", expected=(None,))
     store.set_tags(early, ["billing"])
     store.set_status(early, "closed", notice="closed", notice_id="status-closed-1")
     assert found(store, agent_id="7") == [late]

@@ -107,3 +107,16 @@ def test_bad_workflow_payloads_change_nothing(app: Flask, socketio: SocketIO) ->
     (listed,) = emit(ada, "hello", {})["conversations"]
     assert listed["assigned_agent_id"] is None and listed["tags"] == []
     guest.disconnect(VISITOR_NS)
+
+
+def test_assignment_is_checked_under_the_lock(app: Flask, socketio: SocketIO) -> None:
+    """Two agents acting at once: the second one's view is stale and it changes nothing."""
+    livechat = app.extensions["livechat"]
+    guest = visitor_client(app, socketio, "/")
+    conversation = say(guest, "hi", "c-race-0001")["conversation_id"]
+    with app.app_context():
+        assert livechat.store.assign(conversation, "1", "Ada", expected=(None,))
+        assert not livechat.store.assign(conversation, "2", "Bob", expected=(None,))  # claimed meanwhile
+        assert not livechat.store.assign(conversation, "2", "Bob", expected=("3",))  # transferred meanwhile
+        assert livechat.store.get_conversation(conversation).assigned_agent_id == "1"  # type: ignore[union-attr]
+    guest.disconnect(VISITOR_NS)

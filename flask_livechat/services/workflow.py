@@ -27,7 +27,7 @@ class WorkflowService:
     def claim(self, agent: Agent, conversation_id: str) -> ConversationRecord:
         """Takes an unassigned conversation from the queue."""
         self._chat.conversation_for_agent(agent, conversation_id)
-        if not self._store.assign(conversation_id, agent.user_id, agent.name, only_if_unassigned=True):
+        if not self._store.assign(conversation_id, agent.user_id, agent.name, expected=(None, agent.user_id)):
             raise ConflictError("Another agent has already claimed this conversation.")
         return self._chat.conversation_for_agent(agent, conversation_id)
 
@@ -53,7 +53,10 @@ class WorkflowService:
             raise NotFoundError("That agent is offline; pick someone who is online or away.")
         if not in_scope(target.departments, conversation.department):
             raise ConflictError(f"{target.name} does not work in this conversation's department.")
-        self._store.assign(conversation_id, target.agent_id, target.name, only_if_unassigned=False)
+        if not self._store.assign(
+            conversation_id, target.agent_id, target.name, expected=(conversation.assigned_agent_id,)
+        ):
+            raise ConflictError("Someone else has just reassigned this conversation; look again.")
         saved_note = None
         if note:
             verb = "Transferred" if transfer else "Assigned"

@@ -25,9 +25,16 @@ class NoteRecord:
 
 class WorkflowQueries(ConversationQueries):
     def assign(
-        self, conversation_id: str, agent_id: str | None, agent_name: str | None, *, only_if_unassigned: bool
+        self,
+        conversation_id: str,
+        agent_id: str | None,
+        agent_name: str | None,
+        *,
+        expected: tuple[str | None, ...] | None = None,
     ) -> bool:
-        """Sets the assignee; ``LookupError`` if there is no such conversation, ``False`` if it was taken."""
+        """Sets the assignee if the current one is in ``expected`` (``None``: whoever it is), checked under
+        the row lock so two agents cannot both win. ``LookupError`` if there is no such conversation,
+        ``False`` if someone else changed it first."""
         with self.writing() as connection:
             current = connection.execute(
                 select(Conversation.assigned_agent_id)
@@ -36,7 +43,7 @@ class WorkflowQueries(ConversationQueries):
             ).first()
             if current is None:
                 raise LookupError(conversation_id)
-            if only_if_unassigned and current.assigned_agent_id not in (None, agent_id):
+            if expected is not None and current.assigned_agent_id not in expected:
                 return False
             connection.execute(
                 update(Conversation)
