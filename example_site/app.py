@@ -31,6 +31,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=os.environ.get("SECRET_KEY", "example-site-only-not-secret"),
         SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(app.instance_path, "example.sqlite3"),
+        # Pricing questions go to sales, everything else to support; admins see both.
+        LIVECHAT_DEPARTMENTS={"sales": ["/pricing"], "support": ["/"]},
     )
     app.config.update(config or {})
     os.makedirs(app.instance_path, exist_ok=True)
@@ -48,6 +50,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     @livechat.role_loader
     def chat_role(user: User) -> str | None:
         return user.staff_role
+
+    @livechat.department_loader
+    def chat_departments(user: User) -> list[str]:
+        return (user.chat_departments or "").split()
 
     @livechat.billing_loader
     def chat_billing(user: User) -> BillingSummary | None:

@@ -27,6 +27,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     password_hash: Mapped[str] = mapped_column(String(256))
     #: "agent", "admin" or None: what the site's own staff system says, handed to the chat's role_loader.
     staff_role: Mapped[str | None] = mapped_column(String(16))
+    #: The chat departments a staff member works in, space-separated (see LIVECHAT_DEPARTMENTS in app.py).
+    chat_departments: Mapped[str | None] = mapped_column(String(200))
     subscription: Mapped[Subscription | None] = relationship(back_populates="user")
 
     def set_password(self, password: str) -> None:
@@ -72,7 +74,8 @@ def seed_demo_data() -> None:
     for email, password, name, role in DEMO_USERS:
         if db.session.scalar(db.select(User).filter_by(email=email)) is not None:
             continue
-        user = User(email=email, name=name, staff_role=role)
+        departments = "sales support" if role else None
+        user = User(email=email, name=name, staff_role=role, chat_departments=departments)
         user.set_password(password)
         db.session.add(user)
         if email == "alice@example.com":

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 
 from flask import Flask, Response, current_app, request
 
 from .errors import StoreUnavailable
-from .host import current_host_user_id
 from .identity import clear_visitor_cookie, set_visitor_cookie, visitor_id_from_request
 from .pages import is_host_page
+from .realtime.agent_work import broadcast_visitor, visitor_left_department
+from .services import customer
 from .services.consent import consent_state
+from .services.departments import department_for_path
 from .services.visitors import describe_client
 from .state import current_livechat
 from .store import PageInfo
@@ -31,21 +35,50 @@ def _record_page_view(response: Response) -> Response:
             clear_visitor_cookie(app, request, response)  # consent withdrawn: recognition stops now
         return response
     known_id = visitor_id_from_request(app, request)
-    page = PageInfo(url=request.url, title=None, referrer=request.referrer)
+    page = PageInfo(url=request.url, title=_title_of(response), referrer=request.referrer)
     client = describe_client(
         request.user_agent.string,
         request.remote_addr,
         request.headers.get("Accept-Language"),
         keep_network_data=app.config["LIVECHAT_STORE_NETWORK_DATA"],
     )
+    state = current_livechat
+    host_user_id, context, staff = customer.customer_snapshot(state.livechat)
     try:
-        visit = current_livechat.visitors.record_page_view(
-            known_id, page, client, host_user_id=current_host_user_id()
+        visit = state.visitors.record_page_view(
+            known_id,
+            page,
+            client,
+            department_for_path(app.config, request.path),
+            staff=staff,
+            host_user_id=host_user_id,
         )
+        if context is not None:  # a logged-in customer: agents see who they are
+            visitor = state.store.get_visitor(visit.visitor_id)
+            if visitor is not None and visitor.name is None:
+                customer.remember_customer(state.store, visitor, host_user_id, context, staff)
     except StoreUnavailable:
         logger.warning("flask-livechat: page view not recorded, the chat store is unavailable")
         return response
+    if visit.left_department is not None:
+        visitor_left_department(visit.visitor_id, visit.left_department)
+    try:
+        broadcast_visitor(visit.visitor_id)  # the console's live list follows page views, JS or not
+    except StoreUnavailable:
+        pass
     if visit.visitor_id != known_id or visit.new_visit:
         # New visitors get their cookie; known ones get a fresh max-age once per visit.
         set_visitor_cookie(app, request, response, visit.visitor_id)
     return response
+
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _title_of(response: Response) -> str | None:
+    """The page's <title>, read from the HTML we are sending anyway, so the navigation path has names."""
+    match = _TITLE.search(response.get_data()[:65536])
+    if match is None:
+        return None
+    title = " ".join(html.unescape(match.group(1).decode("utf-8", "replace")).split())
+    return title[:512] or None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask
@@ -79,6 +80,11 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_RATE_LIMIT_STORAGE": "memory://",
     "LIVECHAT_AGENT_RECHECK_INTERVAL": 0.5,
     # Mail (docs/configuration.md#mail)
+    # The agent console (docs/console.md)
+    "LIVECHAT_DEPARTMENTS": {},
+    "LIVECHAT_PRESENCE_TIMEOUT": 60,
+    "LIVECHAT_RECENT_VISITOR_SECONDS": 5 * 60,
+    "LIVECHAT_MAX_BLOCK_DAYS": 365,
     "LIVECHAT_MAIL_SERVER": None,
     "LIVECHAT_MAIL_PORT": 25,
     "LIVECHAT_MAIL_USE_TLS": False,
@@ -100,6 +106,9 @@ _POSITIVE_INTS = (
     "LIVECHAT_MAX_HTTP_BUFFER_SIZE",
     "LIVECHAT_VISITOR_COOKIE_MAX_AGE",
     "LIVECHAT_VISIT_TIMEOUT",
+    "LIVECHAT_PRESENCE_TIMEOUT",
+    "LIVECHAT_RECENT_VISITOR_SECONDS",
+    "LIVECHAT_MAX_BLOCK_DAYS",
 )
 
 
@@ -172,13 +181,36 @@ def validate(app: Flask) -> None:
     recheck = config["LIVECHAT_AGENT_RECHECK_INTERVAL"]
     if isinstance(recheck, bool) or not isinstance(recheck, int | float) or recheck <= 0:
         raise ConfigError("LIVECHAT_AGENT_RECHECK_INTERVAL must be a positive number of seconds.")
+    _validate_departments(config["LIVECHAT_DEPARTMENTS"])
+    _validate_mail(config)
+    if not app.config.get("SECRET_KEY"):
+        raise ConfigError(
+            "flask-livechat signs its visitor cookie with SECRET_KEY: set app.config['SECRET_KEY']."
+        )
+
+
+def _validate_departments(departments: Any) -> None:
+    example = "{'sales': ['/pricing'], 'support': ['/']}"
+    if not isinstance(departments, dict):
+        raise ConfigError(f"LIVECHAT_DEPARTMENTS must map department names to path prefixes, e.g. {example}.")
+    for name, prefixes in departments.items():
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name):
+            raise ConfigError(
+                "LIVECHAT_DEPARTMENTS: department names use 1 to 64 letters, digits, '-' or '_', "
+                f"got {name!r}."
+            )
+        if isinstance(prefixes, str) or not all(isinstance(p, str) and p.startswith("/") for p in prefixes):
+            raise ConfigError(
+                f"LIVECHAT_DEPARTMENTS[{name!r}] must be a list of path prefixes starting with '/', "
+                f"e.g. {example}."
+            )
+
+
+def _validate_mail(config: Any) -> None:
     if config["LIVECHAT_MAIL_USE_TLS"] and config["LIVECHAT_MAIL_USE_SSL"]:
         raise ConfigError("Set LIVECHAT_MAIL_USE_TLS (STARTTLS) or LIVECHAT_MAIL_USE_SSL, not both.")
     if config["LIVECHAT_MAIL_SERVER"] and not config["LIVECHAT_MAIL_SENDER"]:
         raise ConfigError(
-            "LIVECHAT_MAIL_SERVER is set but LIVECHAT_MAIL_SENDER is not: say who mail comes from."
-        )
-    if not app.config.get("SECRET_KEY"):
-        raise ConfigError(
-            "flask-livechat signs its visitor cookie with SECRET_KEY: set app.config['SECRET_KEY']."
+            "LIVECHAT_MAIL_SERVER is set but LIVECHAT_MAIL_SENDER is not: "
+            "set the From address of chat emails."
         )

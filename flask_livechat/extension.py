@@ -13,10 +13,12 @@ from flask_socketio import SocketIO
 from . import capture, cli, config, inject, widget_config
 from .host import (
     BillingLoader,
+    DepartmentLoader,
     EraseHook,
     ExportHook,
     RoleLoader,
     UserLoader,
+    departments_attribute,
     flask_login_user,
     no_billing,
     role_attribute,
@@ -28,9 +30,14 @@ from .realtime.revocation import AgentRecheck
 from .realtime.visitor import VisitorNamespace
 from .services import retention
 from .services.chat import ChatService
+from .services.history import HistoryService
+from .services.moderation import ModerationService
+from .services.presence import PresenceService
 from .services.privacy import PrivacyService, Subject
 from .services.ratelimit import RateLimiter
+from .services.transcripts import TranscriptMailer
 from .services.visitors import VisitorService
+from .services.workflow import WorkflowService
 from .signals import account_deleted
 from .state import LiveChatState, current_livechat
 from .store import Store
@@ -60,7 +67,7 @@ class LiveChat:
 
     ``socketio`` is the host's ``SocketIO`` when it has one; otherwise the app's registered SocketIO is used,
     or one is created from the ``LIVECHAT_*`` socket settings. Host seams are registered with the
-    ``user_loader``, ``role_loader`` and ``billing_loader`` decorators.
+    ``user_loader``, ``role_loader``, ``billing_loader`` and ``department_loader`` decorators.
     """
 
     def __init__(self, app: Flask | None = None, socketio: SocketIO | None = None) -> None:
@@ -70,6 +77,7 @@ class LiveChat:
         self.load_billing: BillingLoader = no_billing
         self.export_host_user: ExportHook | None = None
         self.erase_host_user: EraseHook | None = None
+        self.load_departments: DepartmentLoader = departments_attribute
         if app is not None:
             self.init_app(app)
 
@@ -86,6 +94,11 @@ class LiveChat:
     def billing_loader(self, callback: F) -> F:
         """Registers the ``BillingLoader``: a customer's plan and card summary, shown to agents."""
         self.load_billing = cast(BillingLoader, callback)
+        return callback
+
+    def department_loader(self, callback: F) -> F:
+        """Registers the ``DepartmentLoader``: which LIVECHAT_DEPARTMENTS a staff user works in."""
+        self.load_departments = cast(DepartmentLoader, callback)
         return callback
 
     def export_hook(self, callback: F) -> F:
@@ -128,13 +141,21 @@ class LiveChat:
         socketio = self._socketio or app.extensions.get("socketio") or self._create_socketio(app)
         self._register_namespaces(socketio, app)
 
+        chat = ChatService(store, mask_card_numbers=app.config["LIVECHAT_MASK_CARD_NUMBERS"])
+        presence = PresenceService(store, socketio, timeout_seconds=app.config["LIVECHAT_PRESENCE_TIMEOUT"])
+        history = HistoryService(store, chat)
         app.extensions["livechat"] = LiveChatState(
             livechat=self,
             store=store,
             socketio=socketio,
             visitors=VisitorService(store, visit_timeout_seconds=app.config["LIVECHAT_VISIT_TIMEOUT"]),
-            chat=ChatService(store, mask_card_numbers=app.config["LIVECHAT_MASK_CARD_NUMBERS"]),
+            chat=chat,
             send_order=SendOrder(socketio),
+            presence=presence,
+            workflow=WorkflowService(store, chat, presence),
+            history=history,
+            transcripts=TranscriptMailer(store, history),
+            moderation=ModerationService(store, chat, max_block_days=app.config["LIVECHAT_MAX_BLOCK_DAYS"]),
             privacy=PrivacyService(app, store),
             limiter=RateLimiter(
                 app.config["LIVECHAT_RATE_LIMITS"],

@@ -7,6 +7,7 @@ ordinary miss.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, Protocol
@@ -62,6 +63,12 @@ class EraseHook(Protocol):
     def __call__(self, host_user_id: str) -> None: ...
 
 
+class DepartmentLoader(Protocol):
+    """Returns the names of the LIVECHAT_DEPARTMENTS a staff user works in (none: an empty iterable)."""
+
+    def __call__(self, user: Any) -> Iterable[str] | None: ...
+
+
 def flask_login_user() -> Any | None:
     """Default ``UserLoader``: Flask-Login's ``current_user`` when installed and authenticated."""
     if not hasattr(current_app, "login_manager"):
@@ -83,6 +90,12 @@ def role_attribute(user: Any) -> Role | None:
 def no_billing(user: Any) -> BillingSummary | None:
     """Default ``BillingLoader``: the host has not told us about billing."""
     return None
+
+
+def departments_attribute(user: Any) -> Iterable[str] | None:
+    """Default ``DepartmentLoader``: the user's ``livechat_departments`` attribute, when it has one."""
+    value = getattr(user, "livechat_departments", None)
+    return None if isinstance(value, str) else value
 
 
 def user_id(user: Any) -> str | None:

@@ -83,8 +83,12 @@ def _script_tag(nonce: str | None) -> Markup:
 
 
 def livechat_script() -> Markup:
-    """Jinja global: ``{{ livechat_script() }}`` places the loader by hand; automatic injection then skips."""
+    """Jinja global: ``{{ livechat_script() }}`` places the loader by hand; automatic injection then skips.
+
+    A blocked visitor gets nothing here either."""
     g._livechat_script_placed = True
+    if _blocked(current_app._get_current_object()):  # type: ignore[attr-defined]
+        return Markup("")
     return _script_tag(csp_nonce(None))
 
 
@@ -95,6 +99,8 @@ def _inject(response: Response) -> Response:
     view = app.view_functions.get(request.endpoint or "")
     if getattr(view, "_livechat_no_widget", False) or not is_host_page(app, request, response):
         return response
+    if _blocked(app):
+        return response
     body = response.get_data()
     matches = list(_BODY_END.finditer(body))
     if not matches:
@@ -103,3 +109,12 @@ def _inject(response: Response) -> Response:
     tag = str(_script_tag(csp_nonce(response))).encode()
     response.set_data(body[:at] + tag + body[at:])
     return response
+
+
+def _blocked(app: Flask) -> bool:
+    """A blocked visitor (by cookie or address) gets no widget; a store outage shows it as usual."""
+    try:
+        visitor_id = visitor_id_from_request(app, request)
+        return current_livechat.moderation.is_blocked(visitor_id, request.remote_addr)
+    except StoreUnavailable:
+        return False

@@ -6,11 +6,13 @@ Inbound schemas raise on unknown fields, so a typo in a client is an error ack i
 from __future__ import annotations
 
 import functools
+from datetime import UTC
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .errors import InvalidPayload
+from .services.customer import decode as decode_customer
 
 _PUBLIC_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$", error="Not a valid id.")
 _CLIENT_ID = validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$", error="Use 8 to 64 letters, digits, '-' or '_'.")
@@ -29,6 +31,8 @@ class PageSchema(InboundSchema):
 
 class VisitorHelloSchema(InboundSchema):
     page = fields.Nested(PageSchema, allow_none=True)
+    #: The browser's IANA time zone (``Intl.DateTimeFormat().resolvedOptions().timeZone``), for agents.
+    timezone = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_+/-]{1,64}$"), allow_none=True)
 
 
 class EmptySchema(InboundSchema):
@@ -144,6 +148,13 @@ class ConversationSchema(Schema):
     last_seq = fields.Integer(dump_only=True)
     visitor = fields.Nested(VisitorSummarySchema, dump_only=True, allow_none=True)
     last_message = fields.Nested(MessageSchema, dump_only=True, allow_none=True)
+    closed_at = fields.DateTime(dump_only=True, allow_none=True)
+    department = fields.String(dump_only=True, allow_none=True)
+    assigned_agent_id = fields.String(dump_only=True, allow_none=True)
+    assigned_agent_name = fields.String(dump_only=True, allow_none=True)
+    tags = fields.List(fields.String(), dump_only=True)
+    rating = fields.Integer(dump_only=True, allow_none=True)
+    rating_comment = fields.String(dump_only=True, allow_none=True)
 
 
 class ConversationStateSchema(Schema):
@@ -159,6 +170,157 @@ def send_schema(schema_class: type[SendMessageSchema], max_body_length: int) -> 
     """One schema instance per message-length limit, instead of one per message."""
     return schema_class(max_body_length=max_body_length)
 
+
+# --- agent console (issue 4) ----------------------------------------------------------------------------
+
+_AGENT_ID = validate.Length(min=1, max=128)
+
+
+class SetPresenceSchema(InboundSchema):
+    status = fields.String(required=True, validate=validate.OneOf(["online", "away"]))
+
+
+class VisitorIdSchema(InboundSchema):
+    visitor_id = fields.String(required=True, validate=_PUBLIC_ID)
+
+
+class InviteVisitorSchema(SendMessageSchema):
+    visitor_id = fields.String(required=True, validate=_PUBLIC_ID)
+
+
+class AddNoteSchema(SendMessageSchema):
+    conversation_id = fields.String(required=True, validate=_PUBLIC_ID)
+
+
+class AssignSchema(ConversationIdSchema):
+    agent_id = fields.String(required=True, validate=_AGENT_ID)
+    note = fields.String(validate=validate.Length(max=1000), allow_none=True, load_default=None)
+
+
+class TagsSchema(ConversationIdSchema):
+    tags = fields.List(
+        fields.String(validate=validate.Length(min=1, max=32)),
+        required=True,
+        validate=validate.Length(max=10),
+    )
+
+
+class DeleteMessageSchema(ConversationIdSchema):
+    message_id = fields.String(required=True, validate=_PUBLIC_ID)
+
+
+class BlockSchema(InboundSchema):
+    visitor_id = fields.String(validate=_PUBLIC_ID, allow_none=True, load_default=None)
+    network = fields.String(validate=validate.Length(min=1, max=64), allow_none=True, load_default=None)
+    minutes = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=10 * 366 * 24 * 60)
+    )
+    reason = fields.String(validate=validate.Length(max=500), allow_none=True, load_default=None)
+
+
+class LiftBlockSchema(InboundSchema):
+    block_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class HistorySearchSchema(InboundSchema):
+    query = fields.String(validate=validate.Length(max=200), allow_none=True, load_default=None)
+    since = fields.AwareDateTime(default_timezone=UTC, allow_none=True, load_default=None)
+    until = fields.AwareDateTime(default_timezone=UTC, allow_none=True, load_default=None)
+    agent_id = fields.String(validate=_AGENT_ID, allow_none=True, load_default=None)
+    tag = fields.String(validate=validate.Length(min=1, max=32), allow_none=True, load_default=None)
+    status = fields.String(validate=validate.OneOf(["open", "closed"]), allow_none=True, load_default=None)
+
+
+class RateConversationSchema(InboundSchema):
+    conversation_id = fields.String(required=True, validate=_PUBLIC_ID)
+    rating = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    comment = fields.String(validate=validate.Length(max=1000), allow_none=True, load_default=None)
+
+
+class NoteSchema(Schema):
+    id = fields.String(dump_only=True)
+    conversation_id = fields.String(dump_only=True)
+    client_id = fields.String(dump_only=True)
+    author = fields.String(dump_only=True)
+    body = fields.String(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class PageVisitSchema(Schema):
+    url = fields.String(dump_only=True)
+    title = fields.String(dump_only=True, allow_none=True)
+    viewed_at = fields.DateTime(dump_only=True)
+
+
+class VisitorConversationSchema(Schema):
+    id = fields.String(dump_only=True)
+    status = fields.String(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    rating = fields.Integer(dump_only=True, allow_none=True)
+
+
+def _visit(key: str) -> fields.Function:
+    return fields.Function(lambda live: (live.visit or {}).get(key), dump_only=True)
+
+
+class LiveVisitorSchema(Schema):
+    """A visitor in the console's live list, with the context agents see (never sent to visitors)."""
+
+    id = fields.Function(lambda live: live.visitor.id, dump_only=True)
+    name = fields.Function(lambda live: live.visitor.name, dump_only=True)
+    email = fields.Function(lambda live: live.visitor.email, dump_only=True)
+    department = fields.Function(lambda live: live.visitor.department, dump_only=True)
+    timezone = fields.Function(lambda live: live.visitor.timezone, dump_only=True)
+    visit_count = fields.Function(lambda live: live.visitor.visit_count, dump_only=True)
+    returning = fields.Function(lambda live: live.visitor.visit_count > 1, dump_only=True)
+    first_seen_at = fields.Function(lambda live: live.visitor.first_seen_at.isoformat(), dump_only=True)
+    last_seen_at = fields.DateTime(dump_only=True)
+    online = fields.Function(lambda live: live.connections > 0, dump_only=True)
+    #: False for staff browsing their own site: the console drops them from its list.
+    listed = fields.Function(lambda live: not live.visitor.staff, dump_only=True)
+    current_url = fields.String(dump_only=True, allow_none=True)
+    current_title = fields.String(dump_only=True, allow_none=True)
+    referrer = _visit("referrer")
+    browser = _visit("browser")
+    browser_version = _visit("browser_version")
+    os = _visit("os")
+    os_version = _visit("os_version")
+    device = _visit("device")
+    language = _visit("language")
+    ip = _visit("ip")
+    pages = fields.List(fields.Nested(PageVisitSchema), dump_only=True)
+    conversations = fields.List(fields.Nested(VisitorConversationSchema), dump_only=True)
+    customer = fields.Function(lambda live: decode_customer(live.customer), dump_only=True)
+
+
+class MailLogSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    recipient = fields.String(dump_only=True)
+    subject = fields.String(dump_only=True)
+    status = fields.String(dump_only=True)
+    error = fields.String(dump_only=True, allow_none=True)
+    requested_by = fields.String(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class TranscriptSchema(Schema):
+    conversation = fields.Nested(ConversationSchema, dump_only=True)
+    messages = fields.List(fields.Nested(MessageSchema), dump_only=True)
+    notes = fields.List(fields.Nested(NoteSchema), dump_only=True)
+    started_at = fields.DateTime(dump_only=True)
+    ended_at = fields.DateTime(dump_only=True, allow_none=True)
+    duration_seconds = fields.Integer(dump_only=True)
+    pages = fields.Function(
+        lambda t: [{"url": u, "title": title, "viewed_at": at.isoformat()} for u, title, at in t.pages],
+        dump_only=True,
+    )
+    mail = fields.List(fields.Nested(MailLogSchema), dump_only=True)
+
+
+note_schema = NoteSchema()
+live_visitor_schema = LiveVisitorSchema()
+transcript_schema = TranscriptSchema()
+mail_log_schema = MailLogSchema()
 
 message_schema = MessageSchema()
 conversation_schema = ConversationSchema()

@@ -12,9 +12,14 @@ from werkzeug.local import LocalProxy
 from .realtime.ordering import SendOrder
 from .realtime.revocation import AgentRecheck
 from .services.chat import ChatService
+from .services.history import HistoryService
+from .services.moderation import ModerationService
+from .services.presence import PresenceService
 from .services.privacy import PrivacyService
 from .services.ratelimit import RateLimiter
+from .services.transcripts import TranscriptMailer
 from .services.visitors import VisitorService
+from .services.workflow import WorkflowService
 from .store import Store
 
 if TYPE_CHECKING:
@@ -34,6 +39,11 @@ class LiveChatState:
     privacy: PrivacyService
     limiter: RateLimiter
     agent_recheck: AgentRecheck
+    presence: PresenceService
+    workflow: WorkflowService
+    history: HistoryService
+    transcripts: TranscriptMailer
+    moderation: ModerationService
 
     @property
     def socketio_path(self) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask, session
+from flask import Flask, Response, session
 from flask.testing import FlaskClient
 from flask_socketio import SocketIO, SocketIOTestClient
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -43,16 +43,24 @@ class StaffUser:
     id: str
     name: str
     role: str | None
+    email: str | None = None
+    departments: tuple[str, ...] = ()
 
     @property
     def livechat_role(self) -> str | None:
         return self.role
 
+    @property
+    def livechat_departments(self) -> tuple[str, ...]:
+        return self.departments
+
 
 USERS = {
     "ada": StaffUser("1", "Ada Agent", "agent"),
     "bob": StaffUser("2", "Bob Admin", "admin"),
-    "carol": StaffUser("3", "Carol Customer", None),
+    "carol": StaffUser("3", "Carol Customer", None, email="carol@example.com"),
+    "dan": StaffUser("4", "Dan Sales", "agent", departments=("sales",)),
+    "eve": StaffUser("5", "Eve Support", "agent", departments=("support",)),
 }
 
 
@@ -72,10 +80,14 @@ def build_app(instance_path: str, **config: Any) -> Flask:
     def home() -> str:
         return HTML_PAGE
 
+    @app.get("/page/<path:name>")
+    def page(name: str) -> str:
+        return HTML_PAGE.replace("Home", name)
+
     @app.get("/login-as/<name>")
-    def login_as(name: str) -> str:
+    def login_as(name: str) -> Response:
         session["user"] = name
-        return "ok"
+        return Response("ok", mimetype="text/plain")  # not a host page: no visitor for staff logins
 
     return app
 
@@ -91,6 +103,7 @@ def app(tmp_path: Any, request: pytest.FixtureRequest) -> Iterator[Flask]:
     yield app
     # Stop the background loops the test may have started (they read these before each round).
     app.config.update(LIVECHAT_PURGE_INTERVAL=0, LIVECHAT_AGENT_RECHECK_INTERVAL=0)
+    app.extensions["livechat"].presence.stop()
     app.extensions["livechat"].store.dispose()
 
 
@@ -119,6 +132,29 @@ def visitor(app: Flask, socketio: SocketIO, client: FlaskClient) -> Iterator[Soc
     yield connection
     if connection.is_connected("/livechat"):
         connection.disconnect("/livechat")
+
+
+def visitor_client(
+    app: Flask, socketio: SocketIO, path: str = "/", http: FlaskClient | None = None, **headers: str
+) -> SocketIOTestClient:
+    """A visitor who loaded ``path`` (so has the cookie and a page view) and opened the widget's socket."""
+    http = http or app.test_client()
+    http.get(path, headers=headers)
+    return socketio.test_client(app, namespace="/livechat", flask_test_client=http)
+
+
+def say(visitor: SocketIOTestClient, body: str, client_id: str) -> dict[str, Any]:
+    """A visitor's message, asserted stored."""
+    ack = visitor.emit(
+        "send_message", {"client_id": client_id, "body": body}, namespace="/livechat", callback=True
+    )
+    assert ack["ok"], ack
+    return dict(ack["message"])
+
+
+def events(connection: SocketIOTestClient, namespace: str, name: str) -> list[Any]:
+    """The payloads of one event received since the last call (which empties the queue)."""
+    return [e["args"][0] for e in connection.get_received(namespace) if e["name"] == name]
 
 
 def agent_client(app: Flask, socketio: SocketIO, name: str = "ada") -> SocketIOTestClient:

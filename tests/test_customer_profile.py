@@ -43,7 +43,10 @@ def test_customer_sees_and_corrects_their_profile_and_only_their_conversations(
     visitor_says(app, socketio, stranger, "Someone else's question", "c-other-01")
 
     profile = carol.get("/livechat/api/profile").json
-    assert profile["profile"] == {"name": None, "email": None}
+    assert profile["profile"] == {
+        "name": "Carol Customer",
+        "email": "carol@example.com",
+    }  # from the host user
     assert [c["messages"][0]["body"] for c in profile["conversations"]] == ["Carol's question"]
 
     updated = carol.post("/livechat/api/profile", json={"name": "Carol C.", "email": "Carol@Example.com"})
@@ -72,6 +75,7 @@ def test_logging_out_replaces_the_visitor_cookie(
 ) -> None:
     browser = app.test_client()
     browser.get("/login-as/carol")
+    browser.get("/")
     visitor_says(app, socketio, browser, "about my invoice", "c-invoice1")
     carols_visitor = visitor_id_from_token(app, browser.get_cookie("livechat_visitor").value)
     assert [m["body"] for m in hello(app, socketio, browser)["messages"]] == ["about my invoice"]
@@ -96,6 +100,7 @@ def test_another_users_cookie_is_not_reused_on_a_shared_computer(
 ) -> None:
     browser = app.test_client()
     browser.get("/login-as/carol")
+    browser.get("/")
     visitor_says(app, socketio, browser, "carol only", "c-shared-1")
     browser.get("/login-as/ada")  # someone else logs in on the same browser, cookie still Carol's
     assert hello(app, socketio, browser)["messages"] == []

@@ -17,7 +17,7 @@ from tests.conftest import agent_client
 from tests.test_attachments import PNG, session_of, upload
 
 
-def fill_as(app: Flask, socketio: SocketIO, user: str, ip: str, secret: str) -> Any:
+def fill_as(app: Flask, socketio: SocketIO, user: str, ip: str, secret: str, block: bool = False) -> Any:
     """One subject's full footprint: consent, visits, page views, a conversation both ways, an opt-out."""
     http = app.test_client()
     http.environ_base["REMOTE_ADDR"] = ip
@@ -45,6 +45,39 @@ def fill_as(app: Flask, socketio: SocketIO, user: str, ip: str, secret: str) -> 
     agent.emit(
         "join_conversation", {"conversation_id": conversation_id}, namespace="/livechat-agent", callback=True
     )
+    for event, payload in (
+        ("set_tags", {"conversation_id": conversation_id, "tags": [f"tag-{secret}"]}),
+        (
+            "add_note",
+            {"conversation_id": conversation_id, "client_id": f"n-{secret}-0001", "body": f"note {secret}"},
+        ),
+        ("email_transcript", {"conversation_id": conversation_id}),  # no SMTP configured: logged as failed
+    ):
+        agent.emit(event, payload, namespace="/livechat-agent", callback=True)
+    spam_ack = visitor.emit(
+        "send_message",
+        {"client_id": f"c-{secret}-spam", "body": f"spam {secret}"},
+        namespace="/livechat",
+        callback=True,
+    )
+    assert spam_ack["ok"], spam_ack
+    spam = spam_ack["message"]
+    admin = agent_client(app, socketio, "bob")
+    moderation = [("delete_message", {"conversation_id": conversation_id, "message_id": spam["id"]})]
+    if block:  # (a blocked visitor is disconnected, so only one subject is, and the other stays connected)
+        moderation.append(
+            (
+                "block_visitor",
+                {
+                    "visitor_id": visitor_id_from_token(app, http.get_cookie("livechat_visitor").value),
+                    "minutes": 5,
+                    "reason": f"abuse by {secret}",
+                },
+            )
+        )
+    for event, payload in moderation:
+        done = admin.emit(event, payload, namespace="/livechat-agent", callback=True)
+        assert done["ok"], done
     agent.emit(
         "send_message",
         {"conversation_id": conversation_id, "client_id": f"a-{secret}-0001", "body": f"noted {secret}"},
@@ -77,9 +110,11 @@ def every_value(app: Flask) -> dict[str, list[str]]:
 
 
 def test_account_deletion_leaves_no_trace_and_spares_others(app: Flask, socketio: SocketIO) -> None:
-    gone = fill_as(app, socketio, "carol", "198.51.100.77", "zebra")
+    gone = fill_as(app, socketio, "carol", "198.51.100.77", "zebra", block=True)
     kept = fill_as(app, socketio, "ada", "203.0.113.9", "otter")
-    app.extensions["livechat"].store.audit("tester", "view", "digest")  # the audit log has a row too
+    store = app.extensions["livechat"].store
+    store.audit("tester", "view", "digest")  # the audit log has a row too
+    store.save_canned(None, "hello", "Hello! How can I help?")  # not personal data, but a table all the same
     before = every_value(app)
     empty = [name for name, values in before.items() if not values]
     assert empty == [], f"the test must fill every table, these are empty: {empty}"

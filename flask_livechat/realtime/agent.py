@@ -1,13 +1,18 @@
-"""The agent namespace ``/livechat-agent``: the console's side of docs/protocol.md."""
+"""The agent namespace ``/livechat-agent``: the console's side of docs/protocol.md.
+
+Connection, presence, the lists, and chatting live here; working a conversation (assignment, notes, tags,
+moderation, history) is in ``agent_work.py``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from flask import current_app
 from flask_socketio import join_room
 
-from ..errors import ForbiddenError
+from ..errors import ForbiddenError, StoreUnavailable
 from ..host import display_name, user_id
 from ..schemas import (
     AgentHelloSchema,
@@ -15,21 +20,27 @@ from ..schemas import (
     AgentSendMessageSchema,
     AgentTypingSchema,
     ConversationIdSchema,
+    SetPresenceSchema,
     conversation_schema,
+    live_visitor_schema,
     load,
     message_schema,
+    note_schema,
 )
 from ..services.chat import Agent
+from ..services.departments import agent_rooms, agent_scope, configured
 from ..services.privacy import Subject
 from ..state import current_livechat
 from ..store import StoredMessage
-from .base import Ack, LiveChatNamespace, client_event, refusal
+from .agent_work import AgentWork, presence_payload, viewers_changed
+from .base import Ack, client_event, current_sid, outage_logged, refusal
 from .broadcast import broadcast_status
 from .liveness import announce_read, liveness, relay_agent_typing, should_relay_typing
-from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, conversation_room
+from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, agent_room, conversation_room
 
 _hello_schema = AgentHelloSchema()
-_join_schema = ConversationIdSchema()
+_conversation_schema = ConversationIdSchema()
+_presence_schema = SetPresenceSchema()
 _typing_schema = AgentTypingSchema()
 _read_schema = AgentMarkReadSchema()
 
@@ -44,13 +55,24 @@ def current_agent() -> Agent | None:
     identifier = user_id(user)
     if role is None or identifier is None:
         return None
-    return Agent(user_id=identifier, name=display_name(user), role=role)
+    scope = agent_scope(current_app.config, role, livechat.load_departments(user))
+    return Agent(user_id=identifier, name=display_name(user), role=role, departments=scope)
 
 
-class AgentNamespace(LiveChatNamespace):
+class AgentNamespace(AgentWork):
     client_events = frozenset(
-        {"hello", "join_conversation", "send_message", "close_conversation", "reopen_conversation"}
-        | {"typing", "mark_read"}
+        {
+            "hello",
+            "join_conversation",
+            "leave_conversation",
+            "send_message",
+            "close_conversation",
+            "reopen_conversation",
+            "set_presence",
+            "typing",
+            "mark_read",
+            *AgentWork.work_events,
+        }
     )
 
     def __init__(self) -> None:
@@ -61,43 +83,97 @@ class AgentNamespace(LiveChatNamespace):
         if agent is None:
             raise refusal(ForbiddenError("Log in as an agent or admin to use the console."))
         self.connection()["agent"] = agent
-        join_room(AGENTS_ROOM)
-        current_livechat.agent_recheck.ensure_running()
+        for room in (AGENTS_ROOM, agent_room(agent.user_id), *agent_rooms(agent.departments)):
+            join_room(room)
+        state = current_livechat
+        try:
+            state.presence.agent_connected(
+                current_sid(),
+                agent_id=agent.user_id,
+                name=agent.name,
+                role=agent.role,
+                departments=agent.departments,
+            )
+        except StoreUnavailable as error:
+            raise refusal(error) from None
+        state.presence.ensure_reaper(current_app._get_current_object())  # type: ignore[attr-defined]
+        state.agent_recheck.ensure_running()
 
     def on_disconnect(self, reason: Any = None) -> None:
-        self.forget_connection()
-
-    def _agent(self) -> Agent:
-        agent: Agent = self.connection()["agent"]
-        return agent
+        state = current_livechat
+        sid = current_sid()
+        try:
+            with outage_logged("agent disconnect"):
+                viewing = state.store.viewing_of(sid)
+                state.presence.agent_disconnected(sid)
+                if viewing is not None:
+                    viewers_changed(viewing)
+        finally:
+            self.forget_connection()
 
     @client_event
     def on_hello(self, payload: Any) -> Ack:
         load(_hello_schema, payload)
         agent = self._agent()
-        conversations = current_livechat.chat.open_conversations(agent)
+        state = current_livechat
+        conversations = state.chat.open_conversations(agent)
+        names = sorted(configured(current_app.config))
         return {
             "ok": True,
-            "agent": {"name": agent.name, "role": agent.role},
+            "agent": {
+                "id": agent.user_id,
+                "name": agent.name,
+                "role": agent.role,
+                "status": state.presence.status_of(agent.user_id),
+                "departments": names if agent.departments is None else sorted(agent.departments),
+            },
             "conversations": conversation_schema.dump(conversations, many=True),
+            "agents": presence_payload()["agents"],
+            "visitors": live_visitor_schema.dump(self.live_visitors(agent), many=True),
+            "canned": [{"shortcut": c.shortcut, "body": c.body} for c in state.store.canned_responses()],
         }
 
     @client_event
-    def on_join_conversation(self, payload: Any) -> Ack:
-        data = load(_join_schema, payload)
+    def on_set_presence(self, payload: Any) -> Ack:
+        data = load(_presence_schema, payload)
         agent = self._agent()
-        conversation, messages = current_livechat.chat.join(agent, data["conversation_id"])
-        current_livechat.privacy.record_view(
+        current_livechat.presence.set_status(agent.user_id, data["status"])
+        return {"ok": True, "status": data["status"]}
+
+    @client_event
+    def on_join_conversation(self, payload: Any) -> Ack:
+        data = load(_conversation_schema, payload)
+        state = current_livechat
+        agent = self._agent()
+        conversation, messages = state.chat.join(agent, data["conversation_id"])
+        state.privacy.record_view(
             Subject(visitor_id=conversation.visitor_id),
             actor=agent.label,
             what="transcript viewed in the console",
         )
         join_room(conversation_room(conversation.id))
+        previous = state.store.viewing_of(current_sid())
+        state.store.set_viewing(current_sid(), conversation.id)
+        if previous is not None and previous != conversation.id:
+            viewers_changed(previous)
+        viewers = viewers_changed(conversation.id)
         return {
             "ok": True,
             "conversation": conversation_schema.dump(conversation),
             "messages": message_schema.dump(messages, many=True),
+            "notes": note_schema.dump(state.store.notes_of(conversation.id), many=True),
+            "viewers": viewers,
         }
+
+    @client_event
+    def on_leave_conversation(self, payload: Any) -> Ack:
+        """The console moved away from a conversation: it no longer counts as viewing it."""
+        data = load(_conversation_schema, payload)
+        state = current_livechat
+        if state.store.viewing_of(current_sid()) == data["conversation_id"]:
+            state.store.set_viewing(current_sid(), None)
+            viewers_changed(data["conversation_id"])
+        return {"ok": True}
 
     @client_event
     def on_send_message(self, payload: Any) -> Ack:
@@ -120,7 +196,7 @@ class AgentNamespace(LiveChatNamespace):
         return self._set_status(payload, current_livechat.chat.reopen)
 
     def _set_status(self, payload: Any, change: Callable[[Agent, str], StoredMessage | None]) -> Ack:
-        data = load(_join_schema, payload)
+        data = load(_conversation_schema, payload)
         state = current_livechat
         stored = change(self._agent(), data["conversation_id"])
         broadcast_status(state.socketio, state.chat, stored, "agent")

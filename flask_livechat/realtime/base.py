@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar, cast
 
 from flask import current_app, request
 from flask_socketio import Namespace
 from socketio import exceptions as socketio_exceptions
 
-from ..errors import InternalError, InvalidPayload, LiveChatError, UnknownEvent
+from ..errors import InternalError, InvalidPayload, LiveChatError, StoreUnavailable, UnknownEvent
 from ..schemas import SendMessageSchema, load, message_schema, send_schema
 from ..state import current_livechat
 from ..store import StoredMessage
@@ -105,6 +106,16 @@ def refusal(error: LiveChatError) -> socketio_exceptions.ConnectionRefusedError:
 def client_ip_key() -> str | None:
     """The rate limiter's key for this connection's IP (behind a proxy, use werkzeug's ProxyFix)."""
     return current_livechat.limiter.ip_key(request.remote_addr)
+
+
+@contextmanager
+def outage_logged(what: str) -> Iterator[None]:
+    """For disconnect handlers: a store outage is logged, not raised; the stale row is swept after
+    LIVECHAT_PRESENCE_TIMEOUT."""
+    try:
+        yield
+    except StoreUnavailable:
+        logger.warning("flask-livechat: %s not recorded, the chat store is unavailable", what)
 
 
 def current_sid() -> str:

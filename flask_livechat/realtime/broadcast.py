@@ -6,8 +6,9 @@ from flask_socketio import SocketIO
 
 from ..schemas import conversation_schema, message_schema
 from ..services.chat import ChatService
+from ..services.departments import audience
 from ..store import StoredMessage
-from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, VISITOR_NAMESPACE, conversation_room, visitor_room
+from .rooms import AGENT_NAMESPACE, VISITOR_NAMESPACE, conversation_room, visitor_room
 
 
 def broadcast_stored(socketio: SocketIO, chat: ChatService, stored: StoredMessage) -> None:
@@ -19,12 +20,17 @@ def broadcast_stored(socketio: SocketIO, chat: ChatService, stored: StoredMessag
         "new_message", payload, to=visitor_room(conversation.visitor_id), namespace=VISITOR_NAMESPACE
     )
     socketio.emit("new_message", payload, to=conversation_room(conversation.id), namespace=AGENT_NAMESPACE)
-    summary = chat.summary(conversation.id)
+    broadcast_conversation(socketio, chat, conversation.id)
+
+
+def broadcast_conversation(socketio: SocketIO, chat: ChatService, conversation_id: str) -> None:
+    """``conversation_updated`` to the agents who may see the conversation (its department's, and admins)."""
+    summary = chat.summary(conversation_id)
     if summary is not None:
         socketio.emit(
             "conversation_updated",
             conversation_schema.dump(summary),
-            to=AGENTS_ROOM,
+            to=audience(summary.department),
             namespace=AGENT_NAMESPACE,
         )
 

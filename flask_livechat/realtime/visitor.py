@@ -9,12 +9,12 @@ from flask_socketio import join_room
 
 from .. import i18n
 from ..errors import RateLimited, StoreUnavailable
-from ..host import current_host_user_id
 from ..identity import visitor_id_from_request
 from ..schemas import (
     EmptySchema,
     MarkReadSchema,
     PrechatSchema,
+    RateConversationSchema,
     SendMessageSchema,
     TypingSchema,
     VisitorHelloSchema,
@@ -22,27 +22,40 @@ from ..schemas import (
     load,
     message_schema,
 )
+from ..services import customer
 from ..services.availability import agents_available, within_business_hours
 from ..services.consent import consent_state
+from ..services.departments import department_for_path
+from ..services.moderation import Blocked
 from ..services.prechat import check_answers, save_answers
 from ..state import current_livechat
 from ..visitor_session import session_token, visitor_id_from_session
+from .agent_work import broadcast_visitor
 from .availability import watch_business_hours
-from .base import Ack, LiveChatNamespace, client_event, client_ip_key, refusal
-from .broadcast import broadcast_status
+from .base import Ack, LiveChatNamespace, client_event, client_ip_key, current_sid, outage_logged, refusal
+from .broadcast import broadcast_conversation, broadcast_status
 from .liveness import announce_read, liveness, relay_visitor_typing, should_relay_typing
-from .rooms import VISITOR_NAMESPACE, visitor_room
+from .rooms import VISITOR_NAMESPACE, VISITORS_ROOM, visitor_room
 
 _hello_schema = VisitorHelloSchema()
 _end_schema = EmptySchema()
 _typing_schema = TypingSchema()
 _read_schema = MarkReadSchema()
 _prechat_schema = PrechatSchema()
+_rate_schema = RateConversationSchema()
 
 
 class VisitorNamespace(LiveChatNamespace):
     client_events = frozenset(
-        {"hello", "send_message", "end_conversation", "typing", "mark_read", "submit_prechat"}
+        {
+            "hello",
+            "send_message",
+            "end_conversation",
+            "typing",
+            "mark_read",
+            "submit_prechat",
+            "rate_conversation",
+        }
     )
 
     def __init__(self) -> None:
@@ -62,11 +75,15 @@ class VisitorNamespace(LiveChatNamespace):
         # conversation of this page.
         cookie_visitor = visitor_id_from_request(app, request) if consent.recognition_allowed else None
         known = cookie_visitor or visitor_id_from_session(app, auth.get("session"))
-        host_user = current_host_user_id()
         try:
+            if state.moderation.is_blocked(known, request.remote_addr):
+                raise refusal(Blocked())
+            host_user_id, context, staff = customer.customer_snapshot(state.livechat)
             visitor = state.visitors.for_connection(
-                known, host_user_id=host_user
-            ) or state.visitors.for_this_connection_only(host_user_id=host_user)
+                known, host_user_id=host_user_id
+            ) or state.visitors.for_this_connection_only(host_user_id=host_user_id)
+            customer.remember_customer(state.store, visitor, host_user_id, context, staff)
+            state.store.visitor_connected(current_sid(), visitor.id, customer=customer.encode(context))
         except StoreUnavailable as error:
             raise refusal(error) from None
         connection = self.connection()
@@ -80,16 +97,39 @@ class VisitorNamespace(LiveChatNamespace):
             else i18n.language_for(app, request)
         )
         join_room(visitor_room(visitor.id))
+        join_room(VISITORS_ROOM)
         watch_business_hours(state.socketio, app)
+        state.presence.ensure_reaper(app)
+        broadcast_visitor(visitor.id)
 
     def on_disconnect(self, reason: Any = None) -> None:
-        self.forget_connection()
+        try:
+            with outage_logged("visitor disconnect"):
+                visitor_id = current_livechat.store.visitor_disconnected(current_sid())
+                if visitor_id is not None:
+                    broadcast_visitor(visitor_id)
+        finally:
+            self.forget_connection()
 
     @client_event
     def on_hello(self, payload: Any) -> Ack:
-        load(_hello_schema, payload)
+        data = load(_hello_schema, payload)
         state = current_livechat
         visitor_id = self.connection()["visitor_id"]
+        page = data.get("page") or {}
+        state.store.visitor_on_page(current_sid(), url=page.get("url"), title=page.get("title"))
+        if page.get("url") and page.get("title"):
+            state.store.title_page_view(visitor_id, page["url"], page["title"])
+        learned: dict[str, Any] = {}
+        if data.get("timezone"):
+            learned["timezone"] = data["timezone"]
+        if not self.connection()["persistent"] and page.get("url"):
+            # A visitor we do not recognise has no page views: their page tells us their department.
+            department = department_for_path(current_app.config, page["url"])
+            if department is not None:
+                learned["department"] = department
+        state.store.update_visitor(visitor_id, **learned)
+        broadcast_visitor(visitor_id)
         conversation, messages = state.chat.visitor_state(visitor_id)
         persistent = self.connection()["persistent"]
         history = state.store.closed_messages_of(visitor_id) if persistent else []
@@ -111,11 +151,14 @@ class VisitorNamespace(LiveChatNamespace):
 
     @client_event
     def on_send_message(self, payload: Any) -> Ack:
+        visitor_id = self.connection()["visitor_id"]
+        state = current_livechat
+        state.moderation.check(visitor_id, request.remote_addr)
         return self.send_in_order(
             payload,
             SendMessageSchema,
-            lambda data: current_livechat.chat.send_visitor_message(
-                self.connection()["visitor_id"], client_id=data["client_id"], body=data["body"]
+            lambda data: state.chat.send_visitor_message(
+                visitor_id, client_id=data["client_id"], body=data["body"]
             ),
             self._limit_message,
         )
@@ -160,3 +203,15 @@ class VisitorNamespace(LiveChatNamespace):
         answers = check_answers(data["answers"], self.connection()["language"])
         save_answers(current_livechat.store, self.connection()["visitor_id"], answers)
         return {"ok": True}
+
+    @client_event
+    def on_rate_conversation(self, payload: Any) -> Ack:
+        """The visitor rates their closed conversation, once: 1 to 5 and an optional comment."""
+        data = load(_rate_schema, payload)
+        state = current_livechat
+        comment = (data["comment"] or "").strip() or None
+        conversation = state.workflow.rate(
+            self.connection()["visitor_id"], data["conversation_id"], data["rating"], comment
+        )
+        broadcast_conversation(state.socketio, state.chat, conversation.id)
+        return {"ok": True, "rating": conversation.rating, "comment": conversation.rating_comment}

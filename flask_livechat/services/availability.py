@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 
-from ..realtime.rooms import AGENT_NAMESPACE, AGENTS_ROOM
+from ..state import current_livechat
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -69,7 +69,12 @@ def within_business_hours(now: datetime | None = None) -> bool:
 
 
 def agents_available(socketio: Any) -> bool:
-    """True within business hours while an agent console is connected to this process."""
+    """True within business hours while at least one agent is online (not away) in a live console tab, in
+    any server process.
+
+    Presence is stored per connection (services/presence.py), so a dead connection stops counting once it is
+    older than ``LIVECHAT_PRESENCE_TIMEOUT``.
+    """
     if not within_business_hours():
         return False
-    return any(True for _ in socketio.server.manager.get_participants(AGENT_NAMESPACE, AGENTS_ROOM))
+    return current_livechat.presence.available()

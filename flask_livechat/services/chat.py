@@ -11,6 +11,7 @@ from ..errors import ConflictError, NotFoundError
 from ..host import Role
 from ..signals import conversation_closed, conversation_reopened, conversation_started, message_stored
 from ..store import ConversationRecord, MessageRecord, Store, StoredMessage
+from ..store.records import Departments
 from .redact import mask_card_numbers
 
 
@@ -21,6 +22,8 @@ class Agent:
     user_id: str
     name: str
     role: Role
+    #: The departments whose conversations and visitors this agent sees; ``None``: all of them.
+    departments: Departments = None
 
     @property
     def label(self) -> str:
@@ -52,10 +55,10 @@ class ChatService:
         return stored
 
     def open_conversations(self, agent: Agent) -> list[ConversationRecord]:
-        return self._store.open_conversations()
+        return self._store.open_conversations(departments=agent.departments)
 
     def conversation_for_agent(self, agent: Agent, conversation_id: str) -> ConversationRecord:
-        conversation = self._store.get_conversation(conversation_id)
+        conversation = self._store.get_conversation(conversation_id, departments=agent.departments)
         if conversation is None:
             raise NotFoundError()
         return conversation

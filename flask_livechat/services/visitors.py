@@ -60,13 +60,22 @@ class VisitorService:
         self._visit_timeout = timedelta(seconds=visit_timeout_seconds)
 
     def record_page_view(
-        self, visitor_id: str | None, page: PageInfo, client: ClientInfo, *, host_user_id: str | None
+        self,
+        visitor_id: str | None,
+        page: PageInfo,
+        client: ClientInfo,
+        department: str | None = None,
+        staff: bool = False,
+        *,
+        host_user_id: str | None = None,
     ) -> VisitRecord:
         return self._store.record_page_view(
             visitor_id,
             PageInfo(url=page.url[:2048], title=_clip(page.title, 512), referrer=_clip(page.referrer, 2048)),
             client,
             visit_timeout=self._visit_timeout,
+            department=department,
+            staff=staff,
             host_user_id=host_user_id,
         )
 

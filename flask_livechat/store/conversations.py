@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from .database import Database
-from .models import Conversation, Message, Visitor, new_public_id, utcnow
-from .records import ConversationRecord, MessageRecord, StoredMessage, VisitorRecord, to_record
+from .models import Conversation, ConversationTag, Message, Visitor, new_public_id, utcnow
+from .records import (
+    ConversationRecord,
+    Departments,
+    MessageRecord,
+    StoredMessage,
+    VisitorRecord,
+    to_record,
+)
+
+
+def in_departments(column: Any, departments: Departments) -> Any:
+    """The SQL condition of a department scope: everything for ``None``, else only those departments."""
+    return true() if departments is None else column.in_(sorted(departments))
 
 
 class ConversationQueries(Database):
@@ -23,15 +35,28 @@ class ConversationQueries(Database):
             ).first()
         return to_record(ConversationRecord, row) if row else None
 
-    def get_conversation(self, conversation_id: str) -> ConversationRecord | None:
+    def get_conversation(
+        self, conversation_id: str, *, departments: Departments = None
+    ) -> ConversationRecord | None:
+        """One conversation, if it exists and is in ``departments`` (``None``: any)."""
         with self.reading() as connection:
-            found = self._summaries(connection, Conversation.id == conversation_id, limit=1)
+            found = self._summaries(
+                connection,
+                (Conversation.id == conversation_id) & in_departments(Conversation.department, departments),
+                limit=1,
+            )
         return found[0] if found else None
 
-    def open_conversations(self, limit: int = 200) -> list[ConversationRecord]:
+    def open_conversations(
+        self, limit: int = 200, *, departments: Departments = None
+    ) -> list[ConversationRecord]:
         """Open conversations with their visitor and last message, most recently active first."""
         with self.reading() as connection:
-            return self._summaries(connection, Conversation.status == "open", limit=limit)
+            return self._summaries(
+                connection,
+                (Conversation.status == "open") & in_departments(Conversation.department, departments),
+                limit=limit,
+            )
 
     def _summaries(self, connection: Connection, condition: Any, *, limit: int) -> list[ConversationRecord]:
         # An ORM session here only to split the three entities of the joined row; records leave, not objects.
@@ -42,7 +67,9 @@ class ConversationQueries(Database):
                 .join(Visitor, Visitor.id == Conversation.visitor_id)
                 .outerjoin(
                     Message,
-                    (Message.conversation_id == Conversation.id) & (Message.seq == Conversation.last_seq),
+                    (Message.conversation_id == Conversation.id)
+                    & (Message.seq == Conversation.last_seq)
+                    & Message.deleted_at.is_(None),
                 )
                 .where(condition)
                 .order_by(Conversation.updated_at.desc())
@@ -50,12 +77,22 @@ class ConversationQueries(Database):
             )
             .all()
         )
+        ids = [row.Conversation.id for row in rows]
+        tags: dict[str, list[str]] = {}
+        if ids:
+            for tag_row in connection.execute(
+                select(ConversationTag.conversation_id, ConversationTag.tag)
+                .where(ConversationTag.conversation_id.in_(ids))
+                .order_by(ConversationTag.tag)
+            ):
+                tags.setdefault(tag_row.conversation_id, []).append(tag_row.tag)
         return [
             to_record(
                 ConversationRecord,
                 row.Conversation,
                 visitor=to_record(VisitorRecord, row.Visitor),
                 last_message=to_record(MessageRecord, row.Message) if row.Message is not None else None,
+                tags=tuple(tags.get(row.Conversation.id, ())),
             )
             for row in rows
         ]
@@ -66,7 +103,11 @@ class ConversationQueries(Database):
         with self.reading() as connection:
             rows = connection.execute(
                 select(Message)
-                .where(Message.conversation_id == conversation_id, Message.seq > after_seq)
+                .where(
+                    Message.conversation_id == conversation_id,
+                    Message.seq > after_seq,
+                    Message.deleted_at.is_(None),
+                )
                 .order_by(Message.seq)
                 .limit(limit)
             ).all()
@@ -82,22 +123,38 @@ class ConversationQueries(Database):
         return StoredMessage(message, conversation, opened_conversation=opened, duplicate=duplicate)
 
     def _visitor_conversation(self, connection: Connection, visitor_id: str) -> tuple[str, bool]:
-        """The visitor's open conversation inside a write transaction, opened now if there is none."""
-        # Locks the visitor (PostgreSQL) so two tabs' first messages cannot open two conversations;
-        # SQLite's BEGIN IMMEDIATE already serialises writers.
-        exists = connection.execute(
-            select(Visitor.id).where(Visitor.id == visitor_id).with_for_update()
+        """The visitor's open conversation inside a write transaction, opened now (in their current
+        department) if there is none; ``LookupError`` when the visitor is gone."""
+        department, open_id = self._lock_visitor(connection, visitor_id)
+        if open_id is not None:
+            return open_id, False
+        return self._insert_conversation(connection, visitor_id, department), True
+
+    @staticmethod
+    def _lock_visitor(connection: Connection, visitor_id: str) -> tuple[str | None, str | None]:
+        """Locks the visitor; returns their department and open conversation id. ``LookupError`` if gone.
+
+        The lock (PostgreSQL) stops two tabs' first messages from opening two conversations; SQLite's BEGIN
+        IMMEDIATE already serialises writers.
+        """
+        visitor = connection.execute(
+            select(Visitor.id, Visitor.department).where(Visitor.id == visitor_id).with_for_update()
         ).first()
-        if exists is None:
+        if visitor is None:
             raise LookupError(visitor_id)
-        row = connection.execute(
+        open_id = connection.execute(
             select(Conversation.id)
             .where(Conversation.visitor_id == visitor_id, Conversation.status == "open")
             .order_by(Conversation.created_at.desc())
             .limit(1)
-        ).first()
-        if row is not None:
-            return str(row.id), False
+        ).scalar()
+        return visitor.department, open_id
+
+    @staticmethod
+    def _insert_conversation(
+        connection: Connection, visitor_id: str, department: str | None, **assignment: str
+    ) -> str:
+        """Inserts an open, empty conversation (in the caller's transaction); returns its id."""
         now = utcnow()
         conversation_id = new_public_id()
         connection.execute(
@@ -108,9 +165,11 @@ class ConversationQueries(Database):
                 created_at=now,
                 updated_at=now,
                 last_seq=0,
+                department=department,
+                **assignment,
             )
         )
-        return conversation_id, True
+        return conversation_id
 
     def add_message(
         self, conversation_id: str, *, client_id: str, sender: str, author: str | None, body: str

@@ -58,6 +58,12 @@ class Visitor(Base):
     host_user_id: Mapped[str | None] = mapped_column(String(128), index=True)
     name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
+    #: With LIVECHAT_DEPARTMENTS: the department of the page the visitor last viewed.
+    department: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: The host user is an agent or admin browsing their own site: kept out of the visitor list.
+    staff: Mapped[bool] = mapped_column(default=False)
+    #: IANA time zone the widget reported, for the visitor's local time in the console.
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
 
 class Visit(Base):
@@ -109,6 +115,13 @@ class Conversation(Base):
     closed_at: Mapped[datetime | None] = mapped_column()
     #: The highest ``seq`` handed out; bumped in the same transaction as the insert, so seqs never repeat.
     last_seq: Mapped[int] = mapped_column(default=0)
+    #: With LIVECHAT_DEPARTMENTS: who may see it (agents of this department, and admins).
+    department: Mapped[str | None] = mapped_column(String(64), index=True)
+    assigned_agent_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    assigned_agent_name: Mapped[str | None] = mapped_column(String(200))
+    rating: Mapped[int | None] = mapped_column()
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None] = mapped_column()
 
 
 class Message(Base):
@@ -130,3 +143,129 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: A file sent with the message (store/attachments.py); the body then holds its file name.
     attachment_id: Mapped[str | None] = mapped_column(String(32))
+    #: Set when moderation removed the message: it is no longer shown or searched.
+    deleted_at: Mapped[datetime | None] = mapped_column()
+
+
+# --- agent console (issue 4): presence, assignment, notes, tags, canned responses, mail, moderation ---------
+
+
+class AgentConnection(Base):
+    """One open console tab of an agent: presence is the union of an agent's fresh rows, in every process."""
+
+    __tablename__ = "livechat_agent_connections"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(128), index=True)
+    agent_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    #: The departments this agent works in, space-separated; NULL for all (admins, or none configured).
+    departments: Mapped[str | None] = mapped_column(String(1000))
+    #: "online" or "away": what this tab's agent chose; an agent with no fresh row is offline.
+    status: Mapped[str] = mapped_column(String(16), default="online")
+    #: The conversation this tab has open, for "who else is viewing".
+    viewing_conversation_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Refreshed by the console's heartbeat; a row older than LIVECHAT_PRESENCE_TIMEOUT is a dead connection.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class VisitorConnection(Base):
+    """One open widget connection of a visitor, for the live list of who is on the site."""
+
+    __tablename__ = "livechat_visitor_connections"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    visitor_id: Mapped[str] = mapped_column(
+        ForeignKey("livechat_visitors.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str | None] = mapped_column(String(2048))
+    title: Mapped[str | None] = mapped_column(String(512))
+    #: JSON: the host user and billing summary of a visitor logged in to the host, while connected.
+    customer: Mapped[str | None] = mapped_column(Text)
+    connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ConversationTag(Base):
+    __tablename__ = "livechat_conversation_tags"
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("livechat_conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class Note(Base):
+    """An internal note on a conversation: agents only, never sent to the visitor."""
+
+    __tablename__ = "livechat_notes"
+    __table_args__ = (UniqueConstraint("conversation_id", "client_id", name="uq_livechat_notes_client_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_public_id)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("livechat_conversations.id", ondelete="CASCADE"), index=True
+    )
+    client_id: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[str] = mapped_column(String(128))
+    author: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CannedResponse(Base):
+    __tablename__ = "livechat_canned_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Typed after "/" in the reply box.
+    shortcut: Mapped[str] = mapped_column(String(32), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MailLog(Base):
+    """Every email the chat tried to send, and how it went."""
+
+    __tablename__ = "livechat_mail_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    conversation_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(String(500))
+    requested_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Block(Base):
+    """A visitor id and/or an IP network that gets no widget and cannot chat until ``expires_at``."""
+
+    __tablename__ = "livechat_blocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visitor_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    network: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    lifted_at: Mapped[datetime | None] = mapped_column()
+    lifted_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class ModerationLog(Base):
+    """Every moderation action (block, unblock, message deletion), for review."""
+
+    __tablename__ = "livechat_moderation_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    visitor_id: Mapped[str | None] = mapped_column(String(32))
+    network: Mapped[str | None] = mapped_column(String(64))
+    conversation_id: Mapped[str | None] = mapped_column(String(32))
+    message_id: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -10,7 +10,21 @@ from sqlalchemy.exc import IntegrityError
 
 from .attachments import Attachment
 from .database import Database
-from .models import Conversation, Message, PageView, Visit, Visitor, utcnow
+from .models import (
+    AgentConnection,
+    Block,
+    Conversation,
+    ConversationTag,
+    MailLog,
+    Message,
+    ModerationLog,
+    Note,
+    PageView,
+    Visit,
+    Visitor,
+    VisitorConnection,
+    utcnow,
+)
 from .privacy_models import AuditEntry, Consent, MailOptOut
 from .profiles import VisitorProfile
 from .reads import ReadMark
@@ -137,6 +151,36 @@ class PrivacyQueries(Database):
             )
             connection.execute(delete(Attachment).where(Attachment.conversation_id.in_(conversation_ids)))
             connection.execute(delete(ReadMark).where(ReadMark.conversation_id.in_(conversation_ids)))
+            connection.execute(delete(Note).where(Note.conversation_id.in_(conversation_ids)))
+            connection.execute(
+                delete(ConversationTag).where(ConversationTag.conversation_id.in_(conversation_ids))
+            )
+            connection.execute(
+                delete(MailLog).where(
+                    or_(MailLog.conversation_id.in_(conversation_ids), MailLog.recipient.in_(emails or [""]))
+                )
+            )
+            # The moderation log keeps what happened, but not to whom: its references to them go.
+            connection.execute(
+                update(ModerationLog)
+                .where(
+                    or_(
+                        ModerationLog.visitor_id.in_(visitor_ids),
+                        ModerationLog.conversation_id.in_(conversation_ids),
+                    )
+                )
+                .values(visitor_id=None, conversation_id=None, message_id=None, detail=None)
+            )
+            connection.execute(
+                delete(Block).where(Block.visitor_id.in_(visitor_ids), Block.network.is_(None))
+            )
+            connection.execute(update(Block).where(Block.visitor_id.in_(visitor_ids)).values(visitor_id=None))
+            connection.execute(delete(VisitorConnection).where(VisitorConnection.visitor_id.in_(visitor_ids)))
+            connection.execute(
+                update(AgentConnection)
+                .where(AgentConnection.viewing_conversation_id.in_(conversation_ids))
+                .values(viewing_conversation_id=None)
+            )
             connection.execute(delete(VisitorProfile).where(VisitorProfile.visitor_id.in_(visitor_ids)))
             # Explicit deletes, not ON DELETE CASCADE: SQLite honours that only with foreign_keys on.
             connection.execute(delete(Message).where(Message.conversation_id.in_(conversation_ids)))
@@ -168,6 +212,15 @@ class PrivacyQueries(Database):
                 "read_marks": connection.execute(
                     delete(ReadMark).where(ReadMark.conversation_id.in_(stale))
                 ).rowcount,
+                "notes": connection.execute(delete(Note).where(Note.conversation_id.in_(stale))).rowcount,
+                "tags": connection.execute(
+                    delete(ConversationTag).where(ConversationTag.conversation_id.in_(stale))
+                ).rowcount,
+                "mail_log": connection.execute(delete(MailLog).where(MailLog.created_at < cutoff)).rowcount,
+                "moderation_log": connection.execute(
+                    delete(ModerationLog).where(ModerationLog.created_at < cutoff)
+                ).rowcount,
+                "blocks": connection.execute(delete(Block).where(Block.expires_at < cutoff)).rowcount,
                 "messages": connection.execute(
                     delete(Message).where(Message.conversation_id.in_(stale))
                 ).rowcount,

@@ -29,7 +29,10 @@ class VisitorRecord:
     persistent: bool
     name: str | None
     email: str | None
-    host_user_id: str | None
+    host_user_id: str | None = None
+    department: str | None = None
+    timezone: str | None = None
+    staff: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,16 @@ class ConversationRecord:
     created_at: datetime
     updated_at: datetime
     last_seq: int
+    closed_at: datetime | None = None
+    department: str | None = None
+    assigned_agent_id: str | None = None
+    assigned_agent_name: str | None = None
+    rating: int | None = None
+    rating_comment: str | None = None
+    rated_at: datetime | None = None
     visitor: VisitorRecord | None = None
     last_message: MessageRecord | None = None
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,8 @@ class VisitRecord:
     new_visitor: bool
     #: True when this page view started a visit.
     new_visit: bool
+    #: The department the visitor was in before this page moved them to another one (else ``None``).
+    left_department: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +99,20 @@ class ClientInfo:
 Record = TypeVar("Record", MessageRecord, VisitorRecord, ConversationRecord)
 
 
+#: The departments an agent may see; ``None`` means all of them (admins, or no departments configured).
+Departments = frozenset[str] | None
+
+_RELATED = frozenset({"visitor", "last_message", "tags"})
+
+
 def to_record(record_class: type[Record], row: Any, **related: Any) -> Record:
-    """Copies a row's (or ORM object's) columns into a frozen record; ``related`` fills the rest."""
-    columns = {f.name: getattr(row, f.name) for f in fields(record_class) if f.default is MISSING}
+    """Copies a row's (or ORM object's) columns into a frozen record; ``related`` fills the rest.
+
+    Optional columns a row does not carry (a narrower select) keep their defaults.
+    """
+    columns = {
+        f.name: getattr(row, f.name)
+        for f in fields(record_class)
+        if f.name not in _RELATED and (f.default is MISSING or hasattr(row, f.name))
+    }
     return record_class(**columns, **related)

@@ -6,18 +6,30 @@ A new concern adds its own ``XxxQueries(Database)`` module here and joins the ba
 from __future__ import annotations
 
 from .attachments import AttachmentQueries
+from .canned import CannedQueries
 from .conversations import ConversationQueries
 from .history import HistoryQueries
+from .moderation import ModerationQueries
+from .presence import PresenceQueries
 from .privacy import PrivacyQueries
 from .profiles import ProfileQueries
 from .reads import ReadQueries
+from .search import SearchQueries
+from .visitor_list import VisitorListQueries
 from .visitors import VisitorQueries
+from .workflow import InviteQueries
 
 
 class Store(
     VisitorQueries,
     AttachmentQueries,
+    InviteQueries,
+    SearchQueries,
     ConversationQueries,
+    PresenceQueries,
+    VisitorListQueries,
+    CannedQueries,
+    ModerationQueries,
     ReadQueries,
     ProfileQueries,
     HistoryQueries,

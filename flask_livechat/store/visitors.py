@@ -43,13 +43,16 @@ class VisitorQueries(Database):
         *,
         visit_timeout: timedelta,
         host_user_id: str | None = None,
+        department: str | None = None,
+        staff: bool = False,
     ) -> VisitRecord:
         """Counts a page view, starting a visit after ``visit_timeout`` of silence.
 
         An unknown ``visitor_id`` (erased, purged, or never issued) gets a fresh visitor with a new id, and so
         does a visitor that belongs to another host user than ``host_user_id`` (someone logged out, or a
         shared computer): their conversation must not follow the browser. A logged-in user's visitor record
-        is linked to them.
+        is linked to them. ``department`` (with LIVECHAT_DEPARTMENTS) becomes the visitor's current
+        department; ``staff`` marks an agent or admin browsing the site, kept out of the visitor list.
         """
         now = utcnow()
         with self.writing() as connection:
@@ -105,6 +108,17 @@ class VisitorQueries(Database):
                     .where(Visitor.id == visitor_id)
                     .values(last_seen_at=now, visit_count=Visitor.visit_count + 1)
                 )
+            left_department = None
+            if department is not None and not new_visitor:
+                before = connection.execute(
+                    select(Visitor.department).where(Visitor.id == visitor_id)
+                ).scalar()
+                left_department = before if before not in (None, department) else None
+            marks: dict[str, Any] = {"department": department} if department is not None else {}
+            if staff:
+                marks["staff"] = True
+            if marks:
+                connection.execute(update(Visitor).where(Visitor.id == visitor_id).values(**marks))
             connection.execute(
                 insert(PageView).values(
                     visit_id=visit_id,
@@ -116,7 +130,11 @@ class VisitorQueries(Database):
                 )
             )
         return VisitRecord(
-            visitor_id=visitor_id, visit_id=visit_id, new_visitor=new_visitor, new_visit=new_visit
+            visitor_id=visitor_id,
+            visit_id=visit_id,
+            new_visitor=new_visitor,
+            new_visit=new_visit,
+            left_department=left_department,
         )
 
     def page_views_of(self, visitor_id: str) -> list[PageInfo]:

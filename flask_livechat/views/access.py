@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, current_app, redirect, request, url_for
-from werkzeug.wrappers import Response as BaseResponse
 
 from ..host import Role
 from ..realtime.agent import current_agent
@@ -19,13 +18,13 @@ def _login_url() -> str | None:
     return url_for(view, next=request.full_path.rstrip("?")) if view else None
 
 
-def staff_or_response(role: Role = "agent") -> Agent | BaseResponse:
-    """The agent, or what to answer instead: the login page for nobody, 403 for the wrong role."""
+def require_agent(role: Role = "agent") -> Agent:
+    """The staff member making this request: anonymous users go to the login, the wrong role gets 403."""
     if current_livechat.livechat.load_user() is None:
         login_url = _login_url()
         if login_url is None:
             abort(401)
-        return redirect(login_url)
+        abort(redirect(login_url))
     agent = current_agent()
     if agent is None or (role == "admin" and agent.role != "admin"):
         abort(403, f"This page is for {'admins' if role == 'admin' else 'agents and admins'}.")

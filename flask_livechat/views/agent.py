@@ -9,7 +9,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ..inject import csp_nonce
 from ..state import current_livechat
-from .access import staff_or_response
+from . import admin
+from .access import require_agent
 
 _PACKAGE = os.path.dirname(os.path.dirname(__file__))
 
@@ -24,16 +25,17 @@ def create_blueprint(url_prefix: str) -> Blueprint:
         template_folder=os.path.join(_PACKAGE, "templates"),
     )
     blueprint.add_url_rule("/agent/", "console", console)
+    admin.register(blueprint)
     return blueprint
 
 
 def console() -> str | BaseResponse:
-    agent = staff_or_response("agent")
-    if isinstance(agent, BaseResponse):
-        return agent
+    agent = require_agent()
     return render_template(
         "livechat/agent/console.html",
         agent_name=agent.name,
+        is_admin=agent.role == "admin",
+        admin_url=url_for("livechat.admin"),
         socketio_path=current_livechat.socketio_path,
         script_url=url_for("livechat.static", filename="console.js"),
         csp_nonce=csp_nonce(None),

@@ -13,13 +13,13 @@ from ..schemas import SubjectQuerySchema, load
 from ..services.chat import Agent
 from ..services.privacy import Subject
 from ..state import current_livechat
-from .access import staff_or_response
+from .access import require_agent
 
 _query_schema = SubjectQuerySchema()
 
 
-def _admin() -> Agent | BaseResponse:
-    return staff_or_response("admin")
+def _admin() -> Agent:
+    return require_agent("admin")
 
 
 def _subject(values: Any) -> Subject | None:
@@ -32,8 +32,6 @@ def _subject(values: Any) -> Subject | None:
 
 def privacy_admin() -> str | BaseResponse:
     admin = _admin()
-    if isinstance(admin, BaseResponse):
-        return admin
     subject = _subject(request.args)
     found: list[dict[str, Any]] = []
     if subject is not None:
@@ -52,8 +50,6 @@ def privacy_admin() -> str | BaseResponse:
 
 def privacy_export() -> BaseResponse:
     admin = _admin()
-    if isinstance(admin, BaseResponse):
-        return admin
     subject = _subject(request.args)
     if subject is None:
         abort(400, "Name the subject by visitor_id, email or user_id.")
@@ -68,8 +64,6 @@ def privacy_export() -> BaseResponse:
 
 def privacy_erase() -> str | BaseResponse:
     admin = _admin()
-    if isinstance(admin, BaseResponse):
-        return admin
     check_csrf(f"admin:{admin.user_id}")
     subject = _subject(request.form)
     if subject is None or request.form.get("confirm") != "yes":

@@ -36,6 +36,20 @@ export class MessageStore {
     return this.pending.delete(clientId);
   }
 
+  // Moderation deleted a message: drop it from view. Returns true if it was shown.
+  remove(id) {
+    return this.confirmed.delete(id);
+  }
+
+  // The highest seq of a confirmed message from `sender` (0 if none), e.g. for read receipts.
+  lastSeqFrom(sender) {
+    let last = 0;
+    for (const entry of this.confirmed.values()) {
+      if (entry.message.sender === sender && entry.message.seq > last) last = entry.message.seq;
+    }
+    return last;
+  }
+
   // Display order: by seq, never by arrival (protocol: Ordering). seq restarts in every conversation,
   // so a visitor's newer conversation sorts after the older one it may still have on screen.
   entries() {

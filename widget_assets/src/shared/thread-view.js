@@ -4,11 +4,13 @@ import { formatTime } from "./time.js";
 // Renders MessageStore entries into a role="log" element. Nodes are kept per entry key and only
 // moved or refilled when needed, so screen readers announce new messages, not the whole log.
 export class ThreadView {
-  // renderBody(message) may return the element for a message's body (e.g. an attachment).
-  constructor(log, { ownSender, renderBody = null }) {
+  // renderBody(message) may return the element for a message's body (e.g. an attachment);
+  // decorate(node, entry) may add controls to a filled message (the console's "Delete").
+  constructor(log, { ownSender, renderBody = null, decorate = null }) {
     this.log = log;
     this.ownSender = ownSender;
     this.renderBody = renderBody;
+    this.decorate = decorate;
     this.nodes = new Map(); // key -> { node, state }
   }
 
@@ -45,6 +47,7 @@ export class ThreadView {
     }
     if (item.state !== state) {
       fillMessage(item.node, entry, this.ownSender, this.renderBody);
+      if (this.decorate) this.decorate(item.node, entry);
       item.state = state;
     }
     return item.node;

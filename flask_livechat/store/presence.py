@@ -1,0 +1,196 @@
+"""Who is connected: agents' console tabs and visitors' widgets, one row per Socket.IO connection.
+
+Rows live in the database, not in one process's memory, so every server process sees the same presence. A
+connection that dies without a disconnect (a crashed process, a lost network) stops refreshing
+``last_seen_at`` and counts as gone once it is older than the presence timeout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+
+from .database import Database
+from .models import AgentConnection, VisitorConnection, utcnow
+
+
+@dataclass(frozen=True)
+class AgentPresence:
+    agent_id: str
+    name: str
+    role: str
+    #: "online" when any fresh tab is online, "away" when all fresh tabs are away.
+    status: str
+    #: ``None``: every department.
+    departments: frozenset[str] | None = None
+
+
+class PresenceQueries(Database):
+    def agent_connected(
+        self,
+        sid: str,
+        *,
+        agent_id: str,
+        name: str,
+        role: str,
+        cutoff: datetime,
+        departments: frozenset[str] | None = None,
+    ) -> None:
+        """Records a console tab; it takes the status the agent's other fresh tabs have (online if none)."""
+        now = utcnow()
+        with self.writing() as connection:
+            others = connection.execute(
+                select(AgentConnection.status).where(
+                    AgentConnection.agent_id == agent_id, AgentConnection.last_seen_at >= cutoff
+                )
+            ).all()
+            status = "away" if others and all(row.status == "away" for row in others) else "online"
+            connection.execute(delete(AgentConnection).where(AgentConnection.sid == sid))
+            connection.execute(
+                insert(AgentConnection).values(
+                    sid=sid,
+                    agent_id=agent_id,
+                    agent_name=name,
+                    role=role,
+                    departments=None if departments is None else " ".join(sorted(departments)),
+                    status=status,
+                    connected_at=now,
+                    last_seen_at=now,
+                )
+            )
+
+    def agent_heartbeat(self, sid: str) -> bool:
+        """Refreshes a tab; ``False`` when its row is gone (swept as dead), so the caller can re-register."""
+        with self.writing() as connection:
+            result = connection.execute(
+                update(AgentConnection).where(AgentConnection.sid == sid).values(last_seen_at=utcnow())
+            )
+        return bool(result.rowcount)
+
+    def agent_disconnected(self, sid: str) -> None:
+        with self.writing() as connection:
+            connection.execute(delete(AgentConnection).where(AgentConnection.sid == sid))
+
+    def set_agent_status(self, agent_id: str, status: str) -> None:
+        """Online/away is per agent: every tab of theirs takes it."""
+        with self.writing() as connection:
+            connection.execute(
+                update(AgentConnection)
+                .where(AgentConnection.agent_id == agent_id)
+                .values(status=status, last_seen_at=utcnow())
+            )
+
+    def set_viewing(self, sid: str, conversation_id: str | None) -> None:
+        with self.writing() as connection:
+            connection.execute(
+                update(AgentConnection)
+                .where(AgentConnection.sid == sid)
+                .values(viewing_conversation_id=conversation_id)
+            )
+
+    def viewing_of(self, sid: str) -> str | None:
+        with self.reading() as connection:
+            value = connection.execute(
+                select(AgentConnection.viewing_conversation_id).where(AgentConnection.sid == sid)
+            ).scalar()
+        return value if isinstance(value, str) else None
+
+    def viewers_of(self, conversation_id: str, *, cutoff: datetime) -> list[tuple[str, str]]:
+        """(agent id, name) of every agent with a fresh tab on this conversation, by name."""
+        with self.reading() as connection:
+            rows = connection.execute(
+                select(AgentConnection.agent_id, AgentConnection.agent_name)
+                .where(
+                    AgentConnection.viewing_conversation_id == conversation_id,
+                    AgentConnection.last_seen_at >= cutoff,
+                )
+                .distinct()
+                .order_by(AgentConnection.agent_name)
+            ).all()
+        return [(row.agent_id, row.agent_name) for row in rows]
+
+    def agents_presence(self, *, cutoff: datetime) -> list[AgentPresence]:
+        """Every agent with at least one fresh tab; agents without one are offline and not listed."""
+        with self.reading() as connection:
+            rows = connection.execute(
+                select(
+                    AgentConnection.agent_id,
+                    AgentConnection.agent_name,
+                    AgentConnection.role,
+                    AgentConnection.status,
+                    AgentConnection.departments,
+                )
+                .where(AgentConnection.last_seen_at >= cutoff)
+                .order_by(AgentConnection.agent_name, AgentConnection.connected_at)
+            ).all()
+        agents: dict[str, AgentPresence] = {}
+        for row in rows:
+            known = agents.get(row.agent_id)
+            status = "online" if row.status == "online" or (known and known.status == "online") else "away"
+            scope = None if row.departments is None else frozenset(row.departments.split())
+            agents[row.agent_id] = AgentPresence(row.agent_id, row.agent_name, row.role, status, scope)
+        return list(agents.values())
+
+    # --- visitors ---------------------------------------------------------------------------
+
+    def visitor_connected(self, sid: str, visitor_id: str, *, customer: str | None = None) -> None:
+        now = utcnow()
+        with self.writing() as connection:
+            connection.execute(delete(VisitorConnection).where(VisitorConnection.sid == sid))
+            connection.execute(
+                insert(VisitorConnection).values(
+                    sid=sid, visitor_id=visitor_id, customer=customer, connected_at=now, last_seen_at=now
+                )
+            )
+
+    def visitor_on_page(self, sid: str, *, url: str | None, title: str | None) -> None:
+        with self.writing() as connection:
+            connection.execute(
+                update(VisitorConnection)
+                .where(VisitorConnection.sid == sid)
+                .values(url=url, title=title, last_seen_at=utcnow())
+            )
+
+    def visitor_disconnected(self, sid: str) -> str | None:
+        """Drops a widget connection; returns its visitor id (``None`` if it was not recorded)."""
+        with self.writing() as connection:
+            visitor_id = connection.execute(
+                select(VisitorConnection.visitor_id).where(VisitorConnection.sid == sid)
+            ).scalar()
+            connection.execute(delete(VisitorConnection).where(VisitorConnection.sid == sid))
+        return visitor_id if isinstance(visitor_id, str) else None
+
+    def refresh_and_sweep(
+        self, agent_sids: list[str], visitor_sids: list[str], *, cutoff: datetime
+    ) -> tuple[int, list[str]]:
+        """Marks the connections this process holds as alive, then deletes the rows nobody refreshed since
+        ``cutoff`` (dead processes' connections), in one transaction. Returns how many agent tabs were
+        deleted and the visitors who lost a connection."""
+        now = utcnow()
+        with self.writing() as connection:
+            if agent_sids:
+                connection.execute(
+                    update(AgentConnection)
+                    .where(AgentConnection.sid.in_(agent_sids))
+                    .values(last_seen_at=now)
+                )
+            if visitor_sids:
+                connection.execute(
+                    update(VisitorConnection)
+                    .where(VisitorConnection.sid.in_(visitor_sids))
+                    .values(last_seen_at=now)
+                )
+            agents = connection.execute(delete(AgentConnection).where(AgentConnection.last_seen_at < cutoff))
+            visitors = (
+                connection.execute(
+                    select(VisitorConnection.visitor_id)
+                    .where(VisitorConnection.last_seen_at < cutoff)
+                    .distinct()
+                )
+                .scalars()
+                .all()
+            )
+            connection.execute(delete(VisitorConnection).where(VisitorConnection.last_seen_at < cutoff))
+        return int(agents.rowcount or 0), list(visitors)

@@ -1,0 +1,103 @@
+"""Admin pages: canned responses (create, edit, delete), active blocks, the moderation and mail logs.
+
+Plain HTML forms behind the host's login and the ``admin`` role, each protected by a per-session CSRF token
+(a random value in the host's signed session, compared in constant time).
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from ..inject import csp_nonce
+from ..services.chat import Agent
+from ..state import current_livechat
+from .access import require_agent
+
+_CSRF_KEY = "_livechat_csrf"
+_SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+def register(blueprint: Blueprint) -> None:
+    blueprint.add_url_rule("/admin/", "admin", admin_index)
+    blueprint.add_url_rule("/admin/canned", "canned_save", canned_save, methods=["POST"])
+    blueprint.add_url_rule(
+        "/admin/canned/<int:canned_id>/delete", "canned_delete", canned_delete, methods=["POST"]
+    )
+    blueprint.add_url_rule("/admin/blocks/<int:block_id>/lift", "block_lift", block_lift, methods=["POST"])
+
+
+def csrf_token() -> str:
+    token = session.get(_CSRF_KEY)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session[_CSRF_KEY] = token
+    return token
+
+
+def _require_admin(*, form: bool = False) -> Agent:
+    agent = require_agent()
+    if agent.role != "admin":
+        abort(403, "Only admins can manage the live chat.")
+    if form:
+        expected = session.get(_CSRF_KEY)
+        given = request.form.get("csrf_token", "")
+        if not isinstance(expected, str) or not hmac.compare_digest(expected, given):
+            abort(400, "The form expired or did not come from this site; reload the page and try again.")
+    return agent
+
+
+def admin_index() -> str:
+    _require_admin()
+    store = current_livechat.store
+    return render_template(
+        "livechat/admin/index.html",
+        canned=store.canned_responses(),
+        blocks=store.active_blocks(),
+        log=store.moderation_log(limit=100),
+        mail=store.mail_log(limit=100),
+        csrf_token=csrf_token(),
+        csp_nonce=csp_nonce(None),
+    )
+
+
+def canned_save() -> BaseResponse:
+    _require_admin(form=True)
+    raw_id = request.form.get("id", "").strip()
+    shortcut = request.form.get("shortcut", "").strip().lstrip("/").lower()
+    body = request.form.get("body", "").strip()
+    canned_id = int(raw_id) if raw_id.isdigit() else None
+    if raw_id and canned_id is None:
+        abort(400, "Not a canned response id.")
+    if not _SHORTCUT.match(shortcut):
+        flash("A shortcut is 1 to 32 lower-case letters, digits, '-' or '_'.", "error")
+    elif not body or len(body) > 4000:
+        flash("The reply must have 1 to 4000 characters.", "error")
+    elif not current_livechat.store.save_canned(canned_id, shortcut, body):
+        flash(f"/{shortcut} is already taken (or that response was deleted).", "error")
+    else:
+        flash(f"Saved /{shortcut}.", "info")
+    return redirect(url_for("livechat.admin"))
+
+
+def canned_delete(canned_id: int) -> BaseResponse:
+    _require_admin(form=True)
+    if current_livechat.store.delete_canned(canned_id):
+        flash("Deleted.", "info")
+    else:
+        flash("That canned response no longer exists.", "error")
+    return redirect(url_for("livechat.admin"))
+
+
+def block_lift(block_id: int) -> BaseResponse:
+    agent = _require_admin(form=True)
+    if current_livechat.store.lift_block(block_id, actor=agent.name):
+        current_livechat.moderation.forget_cache()
+        flash("Block lifted.", "info")
+    else:
+        flash("That block is no longer active.", "error")
+    return redirect(url_for("livechat.admin"))

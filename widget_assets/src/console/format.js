@@ -1,0 +1,85 @@
+// Text helpers of the console. Everything here returns plain strings; callers put them in with textContent.
+import { parseTime } from "../shared/time.js";
+
+const PREVIEW_LENGTH = 80;
+
+export function visitorLabel(visitor) {
+  if (!visitor) return "Visitor";
+  if (visitor.name) return visitor.name;
+  const id = String(visitor.id || "");
+  return id ? "Visitor " + id.slice(-4) : "Visitor";
+}
+
+export function describe(conversation) {
+  const visitor = conversation.visitor || {};
+  const parts = [];
+  if (visitor.email) parts.push(visitor.email);
+  if (visitor.returning) parts.push("Returning visitor" + (visitor.visit_count ? ", " + visitor.visit_count + " visits" : ""));
+  else parts.push("New visitor");
+  return parts.join(" \u00b7 ");
+}
+
+// "Open · Assigned to Ada · Tags: vip · Rated 5/5"
+export function statusText(conversation, selfId) {
+  const parts = [conversation.status === "closed" ? "Closed" : "Open"];
+  if (conversation.assigned_agent_id == null) parts.push("Unassigned");
+  else if (conversation.assigned_agent_id === selfId) parts.push("Assigned to you");
+  else parts.push("Assigned to " + (conversation.assigned_agent_name || "another agent"));
+  if (conversation.tags && conversation.tags.length) parts.push("Tags: " + conversation.tags.join(", "));
+  if (conversation.rating != null) parts.push(ratingText(conversation));
+  return parts.join(" \u00b7 ");
+}
+
+export function ratingText(conversation) {
+  if (conversation.rating == null) return "";
+  const comment = conversation.rating_comment ? " \u201c" + conversation.rating_comment + "\u201d" : "";
+  return "Rated " + conversation.rating + "/5" + comment;
+}
+
+export function preview(message) {
+  if (!message) return "No messages yet";
+  const prefix = message.sender === "agent" ? (message.author || "Agent") + ": " : "";
+  const text = prefix + String(message.body || "").replace(/\s+/g, " ").trim();
+  return text.length > PREVIEW_LENGTH ? text.slice(0, PREVIEW_LENGTH - 1) + "\u2026" : text;
+}
+
+export function duration(seconds) {
+  const s = Math.max(0, Math.round(Number(seconds) || 0));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = s % 60;
+  if (h) return h + " h " + m + " min";
+  if (m) return m + " min " + rest + " s";
+  return rest + " s";
+}
+
+export function dateTime(iso) {
+  const date = parseTime(iso);
+  return date ? date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" }) : "";
+}
+
+// The visitor's wall-clock time now, from the IANA zone their browser reported.
+export function localTime(timezone, now = new Date()) {
+  if (!timezone) return "";
+  try {
+    return now.toLocaleTimeString([], { timeZone: timezone, hour: "2-digit", minute: "2-digit" }) + " (" + timezone + ")";
+  } catch (error) {
+    return "";
+  }
+}
+
+// Most recently updated first. The server's ISO timestamps share one format and offset, so plain
+// string comparison orders them (and keeps the microseconds Date would drop).
+export function byMostRecent(a, b) {
+  const ua = a.updated_at || a.last_seen_at || "";
+  const ub = b.updated_at || b.last_seen_at || "";
+  if (ua !== ub) return ua < ub ? 1 : -1;
+  return String(a.id) < String(b.id) ? -1 : 1;
+}
+
+export function isOlder(incoming, known) {
+  const seqIn = incoming.last_seq || 0;
+  const seqKnown = known.last_seq || 0;
+  if (seqIn !== seqKnown) return seqIn < seqKnown;
+  return (incoming.updated_at || "") < (known.updated_at || "");
+}

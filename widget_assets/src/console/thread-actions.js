@@ -1,0 +1,63 @@
+// The toolbar over a conversation: claim, transfer (with a note), close, reopen, email the transcript,
+// tags. `deps.act(event, payload, failure, onOk)` sends one action and refreshes the views.
+import { h } from "../shared/dom.js";
+
+export class ThreadActions {
+  constructor(ui, deps) {
+    this.ui = ui;
+    this.deps = deps;
+    const onSelected = (handler) => () => {
+      const conversation = deps.selected();
+      if (conversation) handler(conversation);
+    };
+    ui.claim.addEventListener("click", onSelected((c) => deps.act("claim_conversation", { conversation_id: c.id }, "Could not claim it.")));
+    ui.close.addEventListener("click", onSelected((c) => deps.act("close_conversation", { conversation_id: c.id }, "Could not close it.")));
+    ui.reopen.addEventListener("click", onSelected((c) => deps.act("reopen_conversation", { conversation_id: c.id }, "Could not reopen it.")));
+    ui.transfer.addEventListener("click", onSelected((c) => this.transfer(c)));
+    ui.email.addEventListener(
+      "click",
+      onSelected((c) =>
+        deps.act("email_transcript", { conversation_id: c.id }, "The transcript could not be emailed.", (ack) =>
+          deps.showInfo("Transcript sent to " + ack.mail.recipient + "."),
+        ),
+      ),
+    );
+    ui.saveTags.addEventListener(
+      "click",
+      onSelected((c) => {
+        const tags = ui.tags.value.split(",").map((t) => t.trim()).filter(Boolean);
+        deps.act("set_tags", { conversation_id: c.id, tags }, "Those tags could not be saved.", () => deps.showInfo("Tags saved."));
+      }),
+    );
+  }
+
+  // A conversation someone holds is transferred (by its holder or an admin); otherwise it is assigned.
+  transfer(conversation) {
+    const ui = this.ui;
+    if (!ui.transferTo.value) return;
+    const me = this.deps.me();
+    const mine = conversation.assigned_agent_id === me.id || me.role === "admin";
+    const event = conversation.assigned_agent_id != null && mine ? "transfer_conversation" : "assign_conversation";
+    const payload = { conversation_id: conversation.id, agent_id: ui.transferTo.value, note: ui.transferNote.value.trim() || null };
+    this.deps.act(event, payload, "Could not hand it over.", () => {
+      ui.transferNote.value = "";
+      this.deps.showInfo("Handed over.");
+    });
+  }
+
+  render(conversation) {
+    const ui = this.ui;
+    ui.actions.hidden = !conversation;
+    if (!conversation) return;
+    const closed = conversation.status === "closed";
+    ui.claim.hidden = closed || conversation.assigned_agent_id != null;
+    ui.close.hidden = closed;
+    ui.reopen.hidden = !closed;
+    const current = ui.transferTo.value;
+    const targets = this.deps.agents().filter((a) => a.id !== conversation.assigned_agent_id);
+    ui.transferTo.replaceChildren(...targets.map((a) => h("option", { value: a.id, text: a.name + (a.status === "away" ? " (away)" : "") })));
+    if (targets.some((a) => a.id === current)) ui.transferTo.value = current;
+    ui.transfer.disabled = targets.length === 0;
+    if (document.activeElement !== ui.tags) ui.tags.value = (conversation.tags || []).join(", ");
+  }
+}

@@ -1,0 +1,195 @@
+// The live list of visitors on the site and the details panel of one visitor (their context).
+import { errorText, request } from "../shared/ack.js";
+import { h } from "../shared/dom.js";
+import { newClientId } from "../shared/ids.js";
+import { formatTime } from "../shared/time.js";
+import { byMostRecent, dateTime, localTime, ratingText, visitorLabel } from "./format.js";
+
+export class VisitorList {
+  constructor(list, empty, onSelect) {
+    this.list = list;
+    this.empty = empty;
+    this.onSelect = onSelect;
+    this.visitors = new Map(); // id -> live visitor
+    this.selectedId = null;
+  }
+
+  upsert(visitor) {
+    if (!visitor || visitor.id == null) return;
+    if (visitor.listed === false) this.visitors.delete(visitor.id);
+    else this.visitors.set(visitor.id, visitor);
+  }
+
+  replaceAll(visitors) {
+    this.visitors.clear();
+    for (const visitor of visitors || []) this.upsert(visitor);
+  }
+
+  get(id) {
+    return this.visitors.get(id);
+  }
+
+  render() {
+    const sorted = Array.from(this.visitors.values()).sort((a, b) => Number(b.online) - Number(a.online) || byMostRecent(a, b));
+    this.list.replaceChildren(
+      ...sorted.map((visitor) => {
+        const state = visitor.online ? h("span", { class: "lc-online", text: "Online" }) : h("span", { text: "Seen " + formatTime(visitor.last_seen_at) });
+        const button = h("button", { type: "button", class: "lc-visitor", "aria-current": visitor.id === this.selectedId ? "true" : null }, [
+          h("strong", { text: visitorLabel(visitor) }),
+          " ",
+          state,
+          h("span", { class: "lc-visitor-page", text: visitor.current_title || visitor.current_url || "" }),
+        ]);
+        button.addEventListener("click", () => this.onSelect(visitor.id));
+        return h("li", {}, [button]);
+      }),
+    );
+    this.empty.hidden = sorted.length > 0;
+  }
+}
+
+// The side panel: one visitor's details, kept up to date, with invitation and block actions.
+// deps = { openConversationOf(visitorId), onInvited(ack), showInfo(text), showError(text) }.
+export class VisitorPanel {
+  constructor(container, visitorList, socket, deps) {
+    this.container = container;
+    this.visitorList = visitorList;
+    this.socket = socket;
+    this.deps = deps;
+    this.visitorId = null;
+  }
+
+  show(id) {
+    this.visitorId = id;
+    this.visitorList.selectedId = id;
+    this.visitorList.render();
+    this.render();
+    request(this.socket, "visitor_details", { visitor_id: id }).then((ack) => {
+      if (ack.ok) {
+        this.visitorList.upsert(ack.visitor);
+        if (this.visitorId === id) this.refresh();
+      }
+    });
+  }
+
+  showFor(conversation) {
+    if (conversation && conversation.visitor && this.visitorId !== conversation.visitor.id) this.show(conversation.visitor.id);
+  }
+
+  // Live updates wait while the agent is typing in the panel (an invitation, say).
+  refresh() {
+    if (this.visitorId != null && !this.container.contains(document.activeElement)) this.render();
+  }
+
+  render() {
+    const visitor = this.visitorId == null ? null : this.visitorList.get(this.visitorId);
+    const deps = this.deps;
+    renderVisitorDetails(this.container, visitor, {
+      canInvite: visitor != null && !deps.openConversationOf(visitor.id),
+      onInvite: (text) => {
+        const payload = { visitor_id: visitor.id, client_id: newClientId(), body: text };
+        request(this.socket, "invite_visitor", payload).then((ack) => {
+          if (ack.ok) deps.onInvited(ack);
+          else deps.showError(errorText(ack, "The invitation could not be sent."));
+        });
+      },
+      onBlock: (minutes) => {
+        request(this.socket, "block_visitor", { visitor_id: visitor.id, minutes }).then((ack) => {
+          if (ack.ok) deps.showInfo("Visitor blocked.");
+          else deps.showError(errorText(ack, "The visitor could not be blocked."));
+        });
+      },
+    });
+  }
+}
+
+function row(label, value) {
+  if (value == null || value === "") return [];
+  return [h("dt", { text: label }), h("dd", { text: String(value) })];
+}
+
+// Fills the side panel. `actions` = { onInvite(text), onBlock(minutes), canInvite }.
+function renderVisitorDetails(container, visitor, actions) {
+  if (!visitor) {
+    container.replaceChildren(h("p", { class: "lc-empty", text: "Select a visitor or a conversation." }));
+    return;
+  }
+  const browser = [visitor.browser, visitor.browser_version].filter(Boolean).join(" ");
+  const system = [visitor.os, visitor.os_version].filter(Boolean).join(" ");
+  const parts = [
+    h("p", {}, [h("strong", { text: visitorLabel(visitor) }), " ", visitor.online ? h("span", { class: "lc-online", text: "Online now" }) : h("span", { text: "Offline" })]),
+    h("dl", {}, [
+      ...row("Current page", visitor.current_title ? visitor.current_title + " \u2014 " + (visitor.current_url || "") : visitor.current_url),
+      ...row("Referrer", visitor.referrer),
+      ...row("Browser", browser),
+      ...row("System", [system, visitor.device && visitor.device !== "Other" ? visitor.device : ""].filter(Boolean).join(", ")),
+      ...row("Language", visitor.language),
+      ...row("Local time", localTime(visitor.timezone)),
+      ...row("Visits", (visitor.visit_count || 0) + (visitor.returning ? " (returning visitor)" : " (first visit)")),
+      ...row("First seen", dateTime(visitor.first_seen_at)),
+      ...row("Department", visitor.department),
+      ...row("Email", visitor.email),
+      ...row("Network", visitor.ip),
+    ]),
+  ];
+  const customer = visitor.customer;
+  if (customer && customer.user) {
+    const billing = customer.billing || {};
+    parts.push(
+      h("h3", { text: "Customer" }),
+      h("dl", { "aria-label": "Customer" }, [
+        ...row("Name", customer.user.name),
+        ...row("Email", customer.user.email),
+        ...row("User id", customer.user.id),
+        ...row("Plan", billing.plan),
+        ...row("Status", billing.status),
+        ...row("Renews", billing.renews_on),
+        ...row("Card", billing.card_brand || billing.card_last4 ? (billing.card_brand || "Card") + " \u2022\u2022\u2022\u2022 " + (billing.card_last4 || "") : ""),
+      ]),
+    );
+  }
+  const pages = visitor.pages || [];
+  if (pages.length) {
+    parts.push(
+      h("h3", { text: "Pages this visit" }),
+      h(
+        "ol",
+        { "aria-label": "Pages this visit" },
+        pages.map((page) => h("li", {}, [h("time", { datetime: page.viewed_at, text: formatTime(page.viewed_at) }), " ", h("span", { text: page.title || page.url })])),
+      ),
+    );
+  }
+  const earlier = visitor.conversations || [];
+  if (earlier.length) {
+    parts.push(
+      h("h3", { text: "Conversations" }),
+      h(
+        "ul",
+        { "aria-label": "Earlier conversations" },
+        earlier.map((c) => h("li", { text: dateTime(c.created_at) + " \u00b7 " + (c.status === "closed" ? "closed" : "open") + (c.rating != null ? " \u00b7 " + ratingText(c) : "") })),
+      ),
+    );
+  }
+  if (actions.canInvite && visitor.online) {
+    const input = h("input", { type: "text", "aria-label": "Invitation message", value: "Hi! Can I help you with anything?", maxlength: "500" });
+    const invite = h("button", { type: "submit", text: "Invite to chat" });
+    const form = h("form", { class: "lc-toolbar" }, [input, invite]);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (input.value.trim()) actions.onInvite(input.value.trim());
+    });
+    parts.push(h("h3", { text: "Proactive chat" }), form);
+  }
+  const minutes = h("select", { "aria-label": "Block for" }, [
+    h("option", { value: "60", text: "1 hour" }),
+    h("option", { value: "1440", text: "1 day" }),
+    h("option", { value: "10080", text: "7 days" }),
+    h("option", { value: "43200", text: "30 days" }),
+  ]);
+  const block = h("button", { type: "button", text: "Block visitor" });
+  block.addEventListener("click", () => {
+    if (window.confirm("Block this visitor? They lose the chat widget until the block ends.")) actions.onBlock(Number(minutes.value));
+  });
+  parts.push(h("h3", { text: "Moderation" }), h("div", { class: "lc-toolbar" }, [minutes, block]));
+  container.replaceChildren(...parts);
+}
