@@ -168,3 +168,26 @@ def test_consent_form_needs_json_not_a_cross_site_form(client: FlaskClient, live
     response = client.post("/livechat/api/consent", data={"choice": "accepted"})
     assert response.status_code == 415
     assert consents(livechat) == []
+
+
+@pytest.mark.livechat_config(LIVECHAT_CONSENT_MODE="opt-in")
+def test_accepting_in_the_widget_keeps_the_page_conversation(
+    app: Flask, socketio: SocketIO, client: FlaskClient, livechat: LiveChatState
+) -> None:
+    tab = socketio.test_client(app, namespace="/livechat", flask_test_client=client)
+    session = tab.emit("hello", {}, namespace="/livechat", callback=True)["session"]
+    sent = tab.emit(
+        "send_message",
+        {"client_id": "c-before-yes", "body": "asked first"},
+        namespace="/livechat",
+        callback=True,
+    )
+    assert sent["ok"] is True
+    tab.disconnect(namespace="/livechat")
+    assert stored_rows(livechat)["livechat_visitors"] == 0
+
+    accepted = choose(client, "accepted", **{"X-LiveChat-Session": session})
+    assert accepted.json["privacy"]["recognition"] is True
+    ack = hello(app, socketio, client)  # the cookie alone, as after a reload
+    assert [m["body"] for m in ack["messages"]] == ["asked first"] and ack["remembered"] is True
+    assert stored_rows(livechat)["livechat_visitors"] == 1

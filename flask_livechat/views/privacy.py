@@ -29,6 +29,7 @@ from ..services.consent import CONSENT_COOKIE, consent_state, record_choice
 from ..services.mail import MAIL_KINDS
 from ..services.privacy import Subject
 from ..state import current_livechat
+from ..visitor_session import visitor_of_request
 from . import privacy_admin
 from .responses import error_response
 
@@ -166,13 +167,14 @@ def consent_api() -> Response:
     _limit()
     data = load(_consent_schema, request.get_json(silent=True))
     response = jsonify({"ok": True})
+    # The widget sends its page session token: accepting keeps the conversation this page already has.
     state = record_choice(
         current_app,
         current_livechat.store,
         request,
         response,
         data["choice"],
-        visitor_id_from_request(current_app, request),
+        visitor_of_request(current_app, request),
     )
     response.set_data(json.dumps({"ok": True, "privacy": state.to_wire()}))
     return response
