@@ -75,6 +75,7 @@ export function createPrivacy(t, urls, actions) {
   }
 
   function update(privacy) {
+    if (privacy && typeof privacy.privacy_url === "string") link.setAttribute("href", privacy.privacy_url);
     const kind = consentPrompt(privacy);
     consent.hidden = !kind;
     consent.replaceChildren();
