@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import AgentSocket, load, open_chat, send, visit
@@ -31,6 +33,34 @@ def wait_for_cookie(context: Any, present: bool) -> None:
         time.sleep(0.05)
 
 
+Visitor = tuple[Any, Any, Any, list[str]]
+
+
+@pytest.fixture
+def visitor_on(
+    browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
+) -> Iterator[Callable[..., Visitor]]:
+    """A new browser context on a site of ``config`` with an agent online, its chat open: (context, page,
+    chat, console errors). The contexts close at the end of the test."""
+    contexts: list[Any] = []
+
+    def start(config: dict[str, str], **context_options: Any) -> Visitor:
+        site = sites(**config)
+        agents(site)
+        context = browser.new_context(**context_options)
+        contexts.append(context)
+        page, chat, errors = visit(context, site + "/")
+        return context, page, chat, errors
+
+    yield start
+    for context in contexts:
+        context.close()
+
+
+def privacy_choice(chat: Any) -> Any:
+    return privacy_choice(chat)
+
+
 def reopen(page: Any) -> Any:
     page.reload()
     chat = open_chat(page)
@@ -38,14 +68,9 @@ def reopen(page: Any) -> Any:
     return chat
 
 
-def test_opt_in_asks_first_and_accepting_keeps_the_conversation(
-    browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
-) -> None:
-    site = sites(**OPT_IN)
-    agents(site)
-    context = browser.new_context()
-    page, chat, errors = visit(context, site + "/")
-    prompt = chat.get_by_role("region", name="Privacy choice")
+def test_opt_in_asks_first_and_accepting_keeps_the_conversation(visitor_on: Callable[..., Visitor]) -> None:
+    context, page, chat, errors = visitor_on(OPT_IN)
+    prompt = privacy_choice(chat)
     expect(prompt).to_contain_text("remember this browser")
     assert not has_visitor_cookie(context)
 
@@ -57,19 +82,13 @@ def test_opt_in_asks_first_and_accepting_keeps_the_conversation(
 
     chat = reopen(page)
     expect(chat.get_by_role("log")).to_contain_text("Asked before choosing")
-    expect(chat.get_by_role("region", name="Privacy choice")).to_be_hidden()
+    expect(privacy_choice(chat)).to_be_hidden()
     assert errors == []
-    context.close()
 
 
-def test_opt_in_decline_keeps_chat_for_the_page_only(
-    browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
-) -> None:
-    site = sites(**OPT_IN)
-    agents(site)
-    context = browser.new_context()
-    page, chat, errors = visit(context, site + "/")
-    prompt = chat.get_by_role("region", name="Privacy choice")
+def test_opt_in_decline_keeps_chat_for_the_page_only(visitor_on: Callable[..., Visitor]) -> None:
+    context, page, chat, errors = visitor_on(OPT_IN)
+    prompt = privacy_choice(chat)
     prompt.get_by_role("button", name="Decline").click()
     expect(prompt).to_be_hidden()
     send(chat, "Declined but chatting")
@@ -77,21 +96,17 @@ def test_opt_in_decline_keeps_chat_for_the_page_only(
 
     chat = reopen(page)
     expect(chat.get_by_role("log")).not_to_contain_text("Declined but chatting")
-    expect(chat.get_by_role("region", name="Privacy choice")).to_be_hidden()  # the choice is remembered
+    expect(privacy_choice(chat)).to_be_hidden()  # the choice is remembered
     assert not has_visitor_cookie(context)
     assert errors == []
-    context.close()
 
 
 def test_notice_mode_shows_a_notice_and_decline_removes_the_cookie(
-    browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
+    visitor_on: Callable[..., Visitor],
 ) -> None:
-    site = sites(**NOTICE)
-    agents(site)
-    context = browser.new_context()
-    _page, chat, errors = visit(context, site + "/")
+    context, _page, chat, errors = visitor_on(NOTICE)
     assert has_visitor_cookie(context)
-    notice = chat.get_by_role("region", name="Privacy choice")
+    notice = privacy_choice(chat)
     expect(notice).to_contain_text("We remember this browser to keep your conversation.")
     expect(notice.get_by_role("button", name="OK")).to_be_visible()
     notice.get_by_role("button", name="Decline").click()
@@ -105,23 +120,16 @@ def test_notice_mode_shows_a_notice_and_decline_removes_the_cookie(
     wait_for_cookie(context, True)
     expect(chat.get_by_role("button", name="Stop remembering me")).to_be_visible()
     assert errors == []
-    context.close()
 
 
-def test_global_privacy_control_means_not_remembered(
-    browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
-) -> None:
-    site = sites(**NOTICE)
-    agents(site)
-    context = browser.new_context(extra_http_headers={"Sec-GPC": "1"})
-    _page, chat, errors = visit(context, site + "/")
-    region = chat.get_by_role("region", name="Privacy choice")
+def test_global_privacy_control_means_not_remembered(visitor_on: Callable[..., Visitor]) -> None:
+    context, _page, chat, errors = visitor_on(NOTICE, extra_http_headers={"Sec-GPC": "1"})
+    region = privacy_choice(chat)
     expect(region).to_contain_text("won\u2019t remember you")
     expect(region.get_by_role("button")).to_have_count(0)
     send(chat, "Private question")
     assert not has_visitor_cookie(context)
     assert errors == []
-    context.close()
 
 
 def test_privacy_link_opens_the_privacy_page_in_a_new_tab(browser: Any, sites: Callable[..., str]) -> None:
@@ -139,13 +147,8 @@ def test_privacy_link_opens_the_privacy_page_in_a_new_tab(browser: Any, sites: C
     context.close()
 
 
-def test_download_and_delete_my_data(
-    browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
-) -> None:
-    site = sites(**NOTICE)
-    agents(site)
-    context = browser.new_context(accept_downloads=True)
-    page, chat, errors = visit(context, site + "/")
+def test_download_and_delete_my_data(visitor_on: Callable[..., Visitor]) -> None:
+    _context, page, chat, errors = visitor_on(NOTICE, accept_downloads=True)
     send(chat, "Please keep this safe")
     chat.get_by_role("button", name="Your data").click()
 
@@ -165,9 +168,8 @@ def test_download_and_delete_my_data(
 
     chat = reopen(page)
     expect(chat.get_by_role("log")).not_to_contain_text("Please keep this safe")
-    assert "Please keep this safe" not in page.request.get(site + "/livechat/api/my-data").text()
+    assert "Please keep this safe" not in page.request.get(urljoin(page.url, "/livechat/api/my-data")).text()
     assert errors == []
-    context.close()
 
 
 def test_privacy_controls_speak_german(browser: Any, sites: Callable[..., str]) -> None:
