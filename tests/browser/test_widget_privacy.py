@@ -58,7 +58,7 @@ def visitor_on(
 
 
 def privacy_choice(chat: Any) -> Any:
-    return privacy_choice(chat)
+    return chat.get_by_role("region", name="Privacy choice")
 
 
 def reopen(page: Any) -> Any:
