@@ -72,6 +72,25 @@ CATALOG: dict[str, dict[str, str]] = {
         "one_minute": "a minute",
         "one_hour": "an hour",
         "one_day": "a day",
+        "privacy": "Privacy",
+        "privacy_choice": "Privacy choice",
+        "consent_ask": "May we remember this browser? Then your conversation is kept across visits.",
+        "consent_notice": "We remember this browser to keep your conversation.",
+        "consent_browser_declined": "Your browser asks not to be tracked: this chat won\u2019t remember you.",
+        "accept": "Accept",
+        "decline": "Decline",
+        "ok": "OK",
+        "choice_failed": "Your choice could not be saved. Please try again.",
+        "your_data": "Your data",
+        "download_data": "Download my data",
+        "delete_data": "Delete my data",
+        "delete_confirm": "Delete your conversations and visit history now? This cannot be undone.",
+        "delete_yes": "Yes, delete",
+        "cancel": "Cancel",
+        "data_deleted": "Your data has been deleted.",
+        "delete_failed": "Your data could not be deleted. Please try again.",
+        "stop_remembering": "Stop remembering me",
+        "remember_me": "Remember me",
     },
     "de": {
         "open_chat": "Chat \u00f6ffnen",
@@ -130,6 +149,33 @@ CATALOG: dict[str, dict[str, str]] = {
         "one_minute": "einer Minute",
         "one_hour": "einer Stunde",
         "one_day": "einem Tag",
+        "privacy": "Datenschutz",
+        "privacy_choice": "Datenschutz-Auswahl",
+        "consent_ask": (
+            "D\u00fcrfen wir uns diesen Browser merken? Dann bleibt Ihr Gespr\u00e4ch \u00fcber Besuche "
+            "hinweg erhalten."
+        ),
+        "consent_notice": "Wir merken uns diesen Browser, damit Ihr Gespr\u00e4ch erhalten bleibt.",
+        "consent_browser_declined": (
+            "Ihr Browser bittet, nicht verfolgt zu werden: dieser Chat merkt sich Sie nicht."
+        ),
+        "accept": "Akzeptieren",
+        "decline": "Ablehnen",
+        "ok": "OK",
+        "choice_failed": "Ihre Auswahl konnte nicht gespeichert werden. Bitte versuchen Sie es erneut.",
+        "your_data": "Ihre Daten",
+        "download_data": "Meine Daten herunterladen",
+        "delete_data": "Meine Daten l\u00f6schen",
+        "delete_confirm": (
+            "Ihre Gespr\u00e4che und Ihren Besuchsverlauf jetzt l\u00f6schen? Das kann nicht "
+            "r\u00fcckg\u00e4ngig gemacht werden."
+        ),
+        "delete_yes": "Ja, l\u00f6schen",
+        "cancel": "Abbrechen",
+        "data_deleted": "Ihre Daten wurden gel\u00f6scht.",
+        "delete_failed": "Ihre Daten konnten nicht gel\u00f6scht werden. Bitte versuchen Sie es erneut.",
+        "stop_remembering": "Nicht mehr merken",
+        "remember_me": "Mich merken",
     },
 }
 

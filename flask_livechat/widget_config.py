@@ -175,6 +175,10 @@ def settings(app: Flask, language: str) -> dict[str, Any]:
         "urls": {
             "offline": url_for("livechat_widget.offline_message"),
             "upload": url_for("livechat_widget.upload"),
+            "privacy": url_for("livechat_privacy.page"),
+            "consent": url_for("livechat_privacy.consent_api"),
+            "my_data": url_for("livechat_privacy.my_data"),
+            "delete_data": url_for("livechat_privacy.delete_api"),
         },
         "attachments": {
             "enabled": config["LIVECHAT_ATTACHMENTS"],

@@ -47,6 +47,12 @@ def hello(app: Flask, socketio: SocketIO, client: FlaskClient) -> dict[str, Any]
     return ack
 
 
+def say(tab: Any, client_id: str, body: str) -> Any:
+    return tab.emit(
+        "send_message", {"client_id": client_id, "body": body}, namespace="/livechat", callback=True
+    )
+
+
 @pytest.mark.livechat_config(LIVECHAT_CONSENT_MODE="opt-in")
 def test_opt_in_stores_nothing_until_accepted(
     app: Flask, socketio: SocketIO, client: FlaskClient, livechat: LiveChatState
@@ -75,13 +81,7 @@ def test_declining_keeps_chat_working_for_the_page_only(
     assert client.get_cookie(VISITOR) is None
     assert consents(livechat) == [(None, "declined", "1")]
     tab = socketio.test_client(app, namespace="/livechat", flask_test_client=client)
-    sent = tab.emit(
-        "send_message",
-        {"client_id": "c-declined", "body": "still here?"},
-        namespace="/livechat",
-        callback=True,
-    )
-    assert sent["ok"] is True
+    assert say(tab, "c-declined", "still here?")["ok"] is True
     other_tab = socketio.test_client(app, namespace="/livechat", flask_test_client=client)
     assert other_tab.emit("hello", {}, namespace="/livechat", callback=True)["messages"] == []
     assert livechat.store.count_rows()["livechat_page_views"] == 0
@@ -168,3 +168,20 @@ def test_consent_form_needs_json_not_a_cross_site_form(client: FlaskClient, live
     response = client.post("/livechat/api/consent", data={"choice": "accepted"})
     assert response.status_code == 415
     assert consents(livechat) == []
+
+
+@pytest.mark.livechat_config(LIVECHAT_CONSENT_MODE="opt-in")
+def test_accepting_in_the_widget_keeps_the_page_conversation(
+    app: Flask, socketio: SocketIO, client: FlaskClient, livechat: LiveChatState
+) -> None:
+    tab = socketio.test_client(app, namespace="/livechat", flask_test_client=client)
+    session = tab.emit("hello", {}, namespace="/livechat", callback=True)["session"]
+    assert say(tab, "c-before-yes", "asked first")["ok"] is True
+    tab.disconnect(namespace="/livechat")
+    assert stored_rows(livechat)["livechat_visitors"] == 0
+
+    accepted = choose(client, "accepted", **{"X-LiveChat-Session": session})
+    assert accepted.json["privacy"]["recognition"] is True
+    ack = hello(app, socketio, client)  # the cookie alone, as after a reload
+    assert [m["body"] for m in ack["messages"]] == ["asked first"] and ack["remembered"] is True
+    assert stored_rows(livechat)["livechat_visitors"] == 1

@@ -56,6 +56,21 @@ def test_delete_my_data_is_confirmed_and_immediate(
     assert client.get_cookie("livechat_visitor") is None
 
 
+@pytest.mark.livechat_config(LIVECHAT_CONSENT_MODE="opt-in")
+def test_delete_from_the_widget_covers_a_chat_without_the_cookie(
+    client: FlaskClient, visitor: SocketIOTestClient, livechat: LiveChatState
+) -> None:
+    session = visitor.emit("hello", {}, namespace="/livechat", callback=True)["session"]
+    chat(visitor, "no cookie, still mine", "c-page-only")
+    assert client.get_cookie("livechat_visitor") is None
+    deleted = client.post(
+        "/livechat/api/my-data/delete", json={"confirm": True}, headers={"X-LiveChat-Session": session}
+    )
+    assert deleted.status_code == 200
+    counts = livechat.store.count_rows()
+    assert counts["livechat_messages"] == counts["livechat_visitors"] == 0
+
+
 def test_deletion_spares_other_visitors(
     client: FlaskClient, visitor: SocketIOTestClient, livechat: LiveChatState, app: object
 ) -> None:

@@ -82,6 +82,8 @@ def record_choice(
     if choice == "accepted" and not state.browser_declined:
         if visitor_id is None or store.get_visitor(visitor_id) is None:
             visitor_id = store.create_visitor(persistent=True).id
+        else:
+            store.keep_visitor(visitor_id)
         store.record_consent(visitor_id, "accepted", state.policy_version, state.mode)
         set_visitor_cookie(app, request, response, visitor_id)
     else:

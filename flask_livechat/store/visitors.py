@@ -35,6 +35,11 @@ class VisitorQueries(Database):
             row = connection.execute(select(Visitor).where(Visitor.id == visitor_id)).one()
         return to_record(VisitorRecord, row)
 
+    def keep_visitor(self, visitor_id: str) -> None:
+        """A visitor known for one page session becomes one we recognise (they accepted recognition)."""
+        with self.writing() as connection:
+            connection.execute(update(Visitor).where(Visitor.id == visitor_id).values(persistent=True))
+
     def record_page_view(
         self,
         visitor_id: str | None,

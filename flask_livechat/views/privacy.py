@@ -29,6 +29,8 @@ from ..services.consent import CONSENT_COOKIE, consent_state, record_choice
 from ..services.mail import MAIL_KINDS
 from ..services.privacy import Subject
 from ..state import current_livechat
+from ..visitor_session import HEADER as SESSION_HEADER
+from ..visitor_session import visitor_id_from_session, visitor_of_request
 from . import privacy_admin
 from .responses import error_response
 
@@ -166,13 +168,14 @@ def consent_api() -> Response:
     _limit()
     data = load(_consent_schema, request.get_json(silent=True))
     response = jsonify({"ok": True})
+    # The widget sends its page session token: accepting keeps the conversation this page already has.
     state = record_choice(
         current_app,
         current_livechat.store,
         request,
         response,
         data["choice"],
-        visitor_id_from_request(current_app, request),
+        visitor_of_request(current_app, request),
     )
     response.set_data(json.dumps({"ok": True, "privacy": state.to_wire()}))
     return response
@@ -197,9 +200,24 @@ def delete_api() -> Response:
     check_same_origin_json()
     _limit()
     load(_erase_schema, request.get_json(silent=True))
+    page_visitor = _page_visitor()
     response = jsonify({"ok": True})
     _erase_mine(response)
+    if page_visitor is not None and current_livechat.store.get_visitor(page_visitor) is not None:
+        current_livechat.privacy.erase(
+            Subject(visitor_id=page_visitor), actor=SELF_SERVICE, include_host=False
+        )
     return response
+
+
+def _page_visitor() -> str | None:
+    """The visitor of the widget's page session (``X-LiveChat-Session``): someone who chats without the
+    cookie (opt-in before a choice, declined, cookies blocked) has their conversation there."""
+    visitor_id = visitor_id_from_session(current_app, request.headers.get(SESSION_HEADER))
+    visitor = current_livechat.store.get_visitor(visitor_id) if visitor_id else None
+    if visitor is None or visitor.host_user_id not in (None, current_host_user_id()):
+        return None
+    return visitor.id
 
 
 def profile_api() -> Response:

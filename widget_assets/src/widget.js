@@ -13,6 +13,7 @@ import { ThreadView } from "./shared/thread-view.js";
 import { fileProblem } from "./widget/files.js";
 import { formProblems } from "./widget/forms.js";
 import { buildPanel, formField, ratingForm } from "./widget/panel.js";
+import { createPrivacy } from "./widget/privacy.js";
 import { chime, unlockSound } from "./widget/sound.js";
 import { fill } from "./widget/text.js";
 import { TypingSignal } from "./widget/typing.js";
@@ -100,6 +101,13 @@ function panelToggle(ctx, ui, focusTarget, onOpen = () => {}, onClose = () => {}
 function createChat(ctx, settings) {
   const t = settings.strings;
   const ui = buildPanel(settings);
+  const privacy = createPrivacy(t, settings.urls, {
+    choose: (choice) => postJson(settings.urls.consent, { choice }).then((ack) => ack.ok && reconnect()),
+    erase: () => postJson(settings.urls.delete_data, { confirm: true }).then((ack) => ack.ok && forgetThread()),
+    focusChat: () => focusTarget().focus(),
+  });
+  ui.notice.after(privacy.consent);
+  ui.panel.append(privacy.footer);
   ctx.app.append(ui.panel);
 
   const store = new MessageStore("visitor");
@@ -444,6 +452,28 @@ function createChat(ctx, settings) {
 
   // --- connection ------------------------------------------------------------------------
 
+  // After a consent choice or an erasure: the server decides who we are from the new cookies.
+  function reconnect() {
+    socket.disconnect();
+    socket.connect();
+    ui.status.textContent = t.connecting;
+    return true;
+  }
+
+  // Our data is gone from the server: the thread goes too, and we come back as a new visitor.
+  function forgetThread() {
+    session = null;
+    remembered = true;
+    conversationId = null;
+    closedConversation = null;
+    readSeq = 0;
+    agentReadSeq = 0;
+    prechatDone = !settings.prechat.length;
+    store.clear();
+    render();
+    return reconnect();
+  }
+
   function hideTyping() {
     clearTimeout(typingTimer);
     ui.typing.textContent = "";
@@ -470,6 +500,7 @@ function createChat(ctx, settings) {
       agentsOnline = ack.agents_online !== false;
       businessHours = ack.business_hours !== false;
       prechatDone = prechatDone || ack.prechat_done === true;
+      privacy.update(ack.privacy);
       ui.status.textContent = "";
       render();
       markRead();

@@ -27,6 +27,12 @@ export class MessageStore {
     return true;
   }
 
+  clear() {
+    this.confirmed.clear();
+    this.pending.clear();
+    this.conversationRank.clear();
+  }
+
   addPending(clientId, body) {
     const message = { client_id: clientId, sender: this.ownSender, author: null, body };
     this.pending.set(clientId, { key: "p:" + clientId, message, pending: true });
