@@ -18,6 +18,10 @@ from playwright.sync_api import expect
 
 from tests.conftest import SmtpServer, free_port, need, running_smtp
 
+# Browser assertions wait for the page to settle; on a loaded 2-core machine 5 s (Playwright's default) is
+# sometimes too short for a render, so give every expect() 15 s. Failures still fail, only later.
+expect.set_options(timeout=15_000)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 CHROMIUM_ARGS = [
