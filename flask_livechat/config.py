@@ -85,6 +85,7 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_PRESENCE_TIMEOUT": 60,
     "LIVECHAT_RECENT_VISITOR_SECONDS": 5 * 60,
     "LIVECHAT_MAX_BLOCK_DAYS": 365,
+    "LIVECHAT_INVITATION_CHECK_SECONDS": 20,
     "LIVECHAT_MAIL_SERVER": None,
     "LIVECHAT_MAIL_PORT": 25,
     "LIVECHAT_MAIL_USE_TLS": False,
@@ -160,6 +161,9 @@ def validate(app: Flask) -> None:
         )
     if config["LIVECHAT_CONSENT_MODE"] not in CONSENT_MODES:
         raise ConfigError(f"LIVECHAT_CONSENT_MODE must be one of {', '.join(CONSENT_MODES)}.")
+    check = config["LIVECHAT_INVITATION_CHECK_SECONDS"]
+    if isinstance(check, bool) or not isinstance(check, int) or check < 0:
+        raise ConfigError("LIVECHAT_INVITATION_CHECK_SECONDS must be seconds between checks, or 0 for none.")
     interval = config["LIVECHAT_PURGE_INTERVAL"]
     if isinstance(interval, bool) or not isinstance(interval, int) or interval < 0:
         raise ConfigError(

@@ -73,6 +73,10 @@ def _script_tag(nonce: str | None) -> Markup:
     }
     if _ongoing_conversation():
         attributes["data-ongoing"] = ""
+    elif app.config["LIVECHAT_INVITATION_CHECK_SECONDS"]:
+        # Without an open chat there is no socket: the loader asks now and then whether an agent invited them.
+        attributes["data-pending"] = url_for("livechat_widget.pending")
+        attributes["data-pending-every"] = str(app.config["LIVECHAT_INVITATION_CHECK_SECONDS"])
     if nonce:
         attributes["nonce"] = nonce
     rendered = Markup("").join(

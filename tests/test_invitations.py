@@ -46,3 +46,19 @@ def test_invite_a_visitor_on_the_site(app: Flask, socketio: SocketIO) -> None:
         assert ack["ok"] is False and ack["error"]["code"] in {"invalid", "not_found"}
     guest.disconnect(VISITOR_NS)
     other_tab.disconnect(VISITOR_NS)
+
+
+def test_the_loader_can_ask_whether_it_was_invited(app: Flask, socketio: SocketIO) -> None:
+    guest = visitor_client(app, socketio, "/page/pricing")
+    http = guest.flask_test_client
+    assert http.get("/livechat/widget/pending").json == {"ok": True, "invited": False}
+    assert app.test_client().get("/livechat/widget/pending").json["invited"] is False  # a stranger
+    ada = agent_client(app, socketio, "ada")
+    (listed,) = ada.emit("hello", {}, namespace=AGENT_NS, callback=True)["visitors"]
+    payload = {"visitor_id": listed["id"], "client_id": "invite-0002", "body": "Hello there"}
+    assert ada.emit("invite_visitor", payload, namespace=AGENT_NS, callback=True)["ok"]
+    answer = http.get("/livechat/widget/pending")
+    assert answer.json["invited"] is True and answer.headers["Cache-Control"] == "no-store"
+    assert app.test_client().get("/livechat/widget/pending").json["invited"] is False  # still only theirs
+    say(guest, "Hi!", "c-pending-1")
+    assert http.get("/livechat/widget/pending").json["invited"] is False  # they are chatting now

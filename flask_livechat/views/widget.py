@@ -14,10 +14,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import i18n, widget_config
 from ..errors import ForbiddenError, InvalidPayload, LiveChatError, NotFoundError
+from ..identity import visitor_id_from_request
 from ..realtime.agent import current_agent
 from ..realtime.broadcast import broadcast_stored
 from ..schemas import OfflineMessageSchema, load, message_schema
 from ..services import attachments
+from ..services.consent import consent_state
 from ..services.offline import leave_message
 from ..state import current_livechat
 from ..visitor_session import HEADER as SESSION_HEADER
@@ -28,6 +30,7 @@ from .responses import error_response
 def create_blueprint(url_prefix: str) -> Blueprint:
     blueprint = Blueprint("livechat_widget", __name__, url_prefix=url_prefix)
     blueprint.add_url_rule("/widget/settings.json", "settings", settings)
+    blueprint.add_url_rule("/widget/pending", "pending", pending)
     blueprint.add_url_rule("/api/offline-messages", "offline_message", offline_message, methods=["POST"])
     blueprint.add_url_rule("/api/attachments", "upload", upload, methods=["POST"])
     blueprint.add_url_rule("/attachments/<attachment_id>", "attachment", attachment)
@@ -88,6 +91,24 @@ def offline_message() -> tuple[Response, int]:
     return jsonify(
         {"ok": True, "message": message_schema.dump(left.stored.message), "emailed": left.emailed}
     ), 201
+
+
+def pending() -> Response:
+    """Whether an agent invited this visitor (an open conversation only agents wrote in), for the loader of a
+    page whose chat is not loaded yet. Cheap, cacheable by nobody, and the same for a stranger: no."""
+    app = _app()
+    visitor_id = (
+        visitor_id_from_request(app, request) if consent_state(app, request).recognition_allowed else None
+    )
+    invited = False
+    if visitor_id is not None:
+        conversation = current_livechat.store.open_conversation_of(visitor_id)
+        if conversation is not None:
+            messages = current_livechat.store.messages_of(conversation.id, limit=50)
+            invited = bool(messages) and all(message.sender != "visitor" for message in messages)
+    response = jsonify({"ok": True, "invited": invited})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _ip_key() -> str | None:

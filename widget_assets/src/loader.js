@@ -118,6 +118,22 @@ function boot(script) {
     ui = { host, root, app, launcher, badge, unreadText };
     document.body.append(host);
     if ("ongoing" in data) load();
+    else if (data.pending) watchForInvitation(data.pending, Number(data.pendingEvery) || 20);
+  }
+
+  // An agent may invite a visitor whose chat is not loaded (so there is no socket yet): ask now and then,
+  // only while the page is visible, and open the chat when invited.
+  function watchForInvitation(url, seconds) {
+    const check = () => {
+      if (chat || loading) return;
+      if (document.visibilityState === "visible") {
+        fetch(url, { credentials: "same-origin" })
+          .then((response) => (response.ok ? response.json() : null))
+          .then((answer) => answer && answer.invited && open(), () => {});
+      }
+      setTimeout(check, seconds * 1000);
+    };
+    setTimeout(check, seconds * 1000);
   }
 
   if (document.body) draw();
