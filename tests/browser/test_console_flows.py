@@ -93,7 +93,7 @@ def test_two_agents_two_visitors(browser: Any, example_site: str) -> None:
     guest = guest_context.new_page()
     guest_errors = collect_console_errors(guest)
     guest.goto(example_site + "/pricing")
-    alice_context = browser.new_context()
+    alice_context = browser.new_context(timezone_id="Asia/Tokyo")
     alice = alice_context.new_page()
     alice_errors = collect_console_errors(alice)
     log_in(alice, example_site, "alice@example.com", "alice")
@@ -115,6 +115,7 @@ def test_two_agents_two_visitors(browser: Any, example_site: str) -> None:
     # (The middle page is titled only if its widget said hello before Alice moved on.)
     expect(path).to_have_text([re.compile("Log in"), re.compile("."), re.compile("Your account")])
     expect(panel).to_contain_text("Chrome")
+    expect(panel).to_contain_text("(Asia/Tokyo)")  # her local time, from the widget's hello
 
     # Proactive chat: the agent invites the anonymous visitor, whose chat is loaded (they opened it once and
     # closed it again); the invitation opens their widget.

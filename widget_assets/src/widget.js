@@ -479,9 +479,19 @@ function createChat(ctx, settings) {
     ui.typing.textContent = "";
   }
 
+  // The visitor's IANA time zone, so agents can see their local time (null when the browser will not say).
+  function localTimeZone() {
+    try {
+      const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      return /^[A-Za-z0-9_+/-]{1,64}$/.test(zone || "") ? zone : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
   function hello() {
     const page = { url: location.href, title: pageTitle, referrer: document.referrer };
-    request(socket, "hello", { page }).then((ack) => {
+    request(socket, "hello", { page, timezone: localTimeZone() }).then((ack) => {
       if (!ack.ok) {
         ui.status.textContent = errorText(ack, t.unavailable);
         return;
