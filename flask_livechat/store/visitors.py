@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from .database import Database
 from .models import PageView, Visit, Visitor, new_public_id, utcnow
@@ -18,20 +18,26 @@ class VisitorQueries(Database):
             row = connection.execute(select(Visitor).where(Visitor.id == visitor_id)).first()
         return to_record(VisitorRecord, row) if row else None
 
-    def create_visitor(self, *, persistent: bool, host_user_id: str | None = None) -> VisitorRecord:
+    @staticmethod
+    def _insert_visitor(connection: Connection, *, persistent: bool, host_user_id: str | None) -> str:
+        """A new visitor with a fresh random id, in the caller's transaction; returns the id."""
         now = utcnow()
         visitor_id = new_public_id()
-        with self.writing() as connection:
-            connection.execute(
-                insert(Visitor).values(
-                    id=visitor_id,
-                    first_seen_at=now,
-                    last_seen_at=now,
-                    visit_count=0,
-                    persistent=persistent,
-                    host_user_id=host_user_id,
-                )
+        connection.execute(
+            insert(Visitor).values(
+                id=visitor_id,
+                first_seen_at=now,
+                last_seen_at=now,
+                visit_count=0,
+                persistent=persistent,
+                host_user_id=host_user_id,
             )
+        )
+        return visitor_id
+
+    def create_visitor(self, *, persistent: bool, host_user_id: str | None = None) -> VisitorRecord:
+        with self.writing() as connection:
+            visitor_id = self._insert_visitor(connection, persistent=persistent, host_user_id=host_user_id)
             row = connection.execute(select(Visitor).where(Visitor.id == visitor_id)).one()
         return to_record(VisitorRecord, row)
 
@@ -68,17 +74,7 @@ class VisitorQueries(Database):
             )
             new_visitor = owner is None or owner.host_user_id not in (None, host_user_id)
             if new_visitor:
-                visitor_id = new_public_id()
-                connection.execute(
-                    insert(Visitor).values(
-                        id=visitor_id,
-                        first_seen_at=now,
-                        last_seen_at=now,
-                        visit_count=0,
-                        persistent=True,
-                        host_user_id=host_user_id,
-                    )
-                )
+                visitor_id = self._insert_visitor(connection, persistent=True, host_user_id=host_user_id)
             elif host_user_id is not None and owner is not None and owner.host_user_id is None:
                 connection.execute(
                     update(Visitor).where(Visitor.id == visitor_id).values(host_user_id=host_user_id)
