@@ -32,17 +32,23 @@ def violations(page: Any) -> list[str]:
     return found
 
 
-def test_widget_and_console_work_under_a_strict_policy_with_trusted_types(
-    browser: Any, sites: Callable[..., str]
-) -> None:
-    site = sites(EXAMPLE_STRICT_CSP=True)
-    agent_context, agent, agent_errors = recording_page(browser)
-    log_in(agent, site, "agent@example.com", "agent")
-    response = agent.goto(site + "/livechat/agent/")
+def staff_page(browser: Any, site: str, email: str, path: str) -> tuple[Any, Any, list[str]]:
+    """A logged-in staff member's page at ``path``, after checking it came with the strict policy."""
+    context, page, errors = recording_page(browser)
+    log_in(page, site, email, email.split("@")[0])
+    response = page.goto(site + path)
     policy = response.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in policy and "trusted-types livechat" in policy
     assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
     assert response.headers["x-frame-options"] == "DENY"
+    return context, page, errors
+
+
+def test_widget_and_console_work_under_a_strict_policy_with_trusted_types(
+    browser: Any, sites: Callable[..., str]
+) -> None:
+    site = sites(EXAMPLE_STRICT_CSP=True)
+    agent_context, agent, agent_errors = staff_page(browser, site, "agent@example.com", "/livechat/agent/")
     expect(agent.get_by_role("status").filter(has_text="Connected")).to_be_visible()
 
     visitor_context, visitor, visitor_errors = recording_page(browser)
@@ -76,11 +82,7 @@ def test_admin_page_sends_the_strict_policy_without_violations(
     browser: Any, sites: Callable[..., str]
 ) -> None:
     site = sites(EXAMPLE_STRICT_CSP=True)
-    context, page, errors = recording_page(browser)
-    log_in(page, site, "admin@example.com", "admin")
-    response = page.goto(site + "/livechat/admin/")
-    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
-    assert response.headers["x-frame-options"] == "DENY"
+    context, page, errors = staff_page(browser, site, "admin@example.com", "/livechat/admin/")
     expect(page.get_by_role("button", name="Add canned response")).to_be_visible()
     assert violations(page) == [] and errors == []
     context.close()
