@@ -129,6 +129,7 @@ def test_xss_payloads_show_as_text_everywhere(
     expect(panel).to_contain_text(NAME)
     expect(panel).to_contain_text("<img src=x onerror=window.__xss=1>")  # user agent or page URL
     expect(panel).to_contain_text(TITLE)
+    expect(panel).to_contain_text("referrer.test")
     reply = agent.page.get_by_role("textbox", name="Reply")
     reply.fill("/xs")
     expect(agent.page.get_by_role("listbox", name="Canned responses")).to_contain_text("/xss")
