@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import secrets
 from typing import Any
 
-from flask import Flask, flash, redirect, render_template, request, url_for
+from flask import Flask, Response, flash, g, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_socketio import SocketIO
 
@@ -72,7 +73,30 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # ---------------------------------------------------------------------------------------------
 
     register_views(app)
+    if app.config.get("EXAMPLE_STRICT_CSP"):
+        strict_csp(app)
     return app
+
+
+def strict_csp(app: Flask) -> None:
+    """A host with a strict policy and Trusted Types (the browser tests check the widget works under it).
+
+    The nonce goes in ``g.csp_nonce``, where the loader tag and our templates find it."""
+
+    @app.before_request
+    def make_nonce() -> None:
+        g.csp_nonce = secrets.token_urlsafe(18)
+
+    @app.after_request
+    def send_policy(response: Response) -> Response:
+        # setdefault: the chat's own pages (console, admin, privacy) send their own, stricter policy.
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            f"default-src 'self'; script-src 'self' 'nonce-{g.csp_nonce}'; "
+            f"style-src 'self' 'nonce-{g.csp_nonce}'; connect-src 'self'; img-src 'self' data: blob:; "
+            "require-trusted-types-for 'script'; trusted-types livechat",
+        )
+        return response
 
 
 def register_views(app: Flask) -> None:

@@ -13,7 +13,6 @@ import secrets
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..inject import csp_nonce
 from ..services.chat import Agent
 from ..state import current_livechat
 from .access import require_agent
@@ -61,7 +60,6 @@ def admin_index() -> str:
         log=store.moderation_log(limit=100),
         mail=store.mail_log(limit=100),
         csrf_token=csrf_token(),
-        csp_nonce=csp_nonce(None),
     )
 
 

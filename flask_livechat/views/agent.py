@@ -7,7 +7,7 @@ import os
 from flask import Blueprint, render_template, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..inject import csp_nonce
+from ..csp import protect
 from ..state import current_livechat
 from . import admin
 from .access import require_agent
@@ -26,6 +26,8 @@ def create_blueprint(url_prefix: str) -> Blueprint:
     )
     blueprint.add_url_rule("/agent/", "console", console)
     admin.register(blueprint)
+    # Staff pages show personal data and take actions: strict CSP, never framed (static files get it too).
+    protect(blueprint)
     return blueprint
 
 
@@ -38,5 +40,4 @@ def console() -> str | BaseResponse:
         admin_url=url_for("livechat.admin"),
         socketio_path=current_livechat.socketio_path,
         script_url=url_for("livechat.static", filename="console.js"),
-        csp_nonce=csp_nonce(None),
     )
