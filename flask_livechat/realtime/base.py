@@ -79,14 +79,14 @@ class LiveChatNamespace(Namespace):  # type: ignore[misc]
         payload: Any,
         schema_class: type[SendMessageSchema],
         store: Callable[[dict[str, Any]], StoredMessage],
-        rate_limit: Callable[[], None],
+        may_send: Callable[[], None],
     ) -> Ack:
         """Validates, checks the rate limit, stores (persist first), broadcasts, then acks: all in this
         connection's send order."""
         state = current_livechat
         with state.send_order.turn(current_sid(), peek_client_seq(payload)):
             data = load(send_schema(schema_class, current_app.config["LIVECHAT_MAX_MESSAGE_LENGTH"]), payload)
-            rate_limit()
+            may_send()
             stored = store(data)
             try:
                 broadcast_stored(state.socketio, state.chat, stored)

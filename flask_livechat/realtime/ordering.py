@@ -2,8 +2,10 @@
 
 Socket.IO servers may run each event in its own thread or greenlet, and then rapid messages from one client
 are handled out of order (113 of 300 in our measurement). Clients number their sends per connection
-(``client_seq``); a handler whose predecessor has not finished waits for it, briefly, so a lost predecessor
-cannot stall the connection for long.
+(``client_seq``); a handler whose predecessor has not finished waits for it. The wait is bounded (10 s): long
+enough for a thread that a loaded machine started late, short enough that a client which skipped a number
+cannot stall its own connection for long. Invalid, refused and rate-limited sends still take their turn, and a
+disconnect releases everything waiting.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ class _Event(Protocol):
 
 
 class SendOrder:
-    def __init__(self, socketio: SocketIO, *, wait_seconds: float = 2.0) -> None:
+    def __init__(self, socketio: SocketIO, *, wait_seconds: float = 10.0) -> None:
         self._socketio = socketio
         self._wait_seconds = wait_seconds
         # Held only for dict updates, never across a wait, so it is safe under green threads too.

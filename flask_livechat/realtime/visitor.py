@@ -153,18 +153,19 @@ class VisitorNamespace(LiveChatNamespace):
     def on_send_message(self, payload: Any) -> Ack:
         visitor_id = self.connection()["visitor_id"]
         state = current_livechat
-        state.moderation.check(visitor_id, request.remote_addr)
         return self.send_in_order(
             payload,
             SendMessageSchema,
             lambda data: state.chat.send_visitor_message(
                 visitor_id, client_id=data["client_id"], body=data["body"]
             ),
-            self._limit_message,
+            self._may_send,
         )
 
-    def _limit_message(self) -> None:
-        """Per visitor, and looser per IP (many visitors can share one office or mobile network)."""
+    def _may_send(self) -> None:
+        """Blocked visitors may not; the rest within their limits: per visitor, and looser per IP (many
+        visitors share an office or mobile network). Checked in the send's turn, so a refusal keeps order."""
+        current_livechat.moderation.check(self.connection()["visitor_id"], request.remote_addr)
         limiter = current_livechat.limiter
         limiter.hit("message", f"visitor:{self.connection()['visitor_id']}")
         limiter.hit("message_per_ip", client_ip_key())
