@@ -39,6 +39,7 @@ class TcpProxy:
         self._pairs: list[tuple[socket.socket, socket.socket]] = []
         self._lock = threading.Lock()
         self._stalled = threading.Event()
+        self._down = threading.Event()
         self._closed = False
         self.cuts = 0
         self._thread = threading.Thread(target=self._accept, daemon=True)
@@ -54,6 +55,9 @@ class TcpProxy:
                 downstream, _ = self._listener.accept()
             except OSError:
                 return
+            if self._down.is_set():
+                _close(downstream)  # as if nothing listened: the service is down
+                continue
             try:
                 upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=5)
             except OSError:
@@ -87,6 +91,14 @@ class TcpProxy:
         for pair in pairs:
             for end in pair:
                 _close(end)
+
+    def down(self) -> None:
+        """The service behind goes away: open connections drop and new ones are closed at once."""
+        self._down.set()
+        self.cut()
+
+    def up(self) -> None:
+        self._down.clear()
 
     def stall(self) -> None:
         self._stalled.set()

@@ -4,6 +4,7 @@ messages each way through a connection that is cut again and again."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 import socketio
 
 from flask_livechat.state import LiveChatState
+from flask_livechat.store import Store
 from tests.conftest import LiveServer
 from tests.faults import ResumingPeer, TcpProxy
 from tests.test_live_server import AGENT_NS, VISITOR_NS, agent_cookie, visitor_cookie
@@ -86,20 +88,28 @@ def test_hello_with_last_seq_returns_only_later_messages(live_server: LiveServer
 
 
 def converse(
-    urls: list[str], live_server: LiveServer, count: int, cut: Any
+    visitor_urls: list[str],
+    agent_urls: list[str],
+    cookies: tuple[str, str],
+    count: int,
+    cut: Any,
+    pace: float = 0.0,
 ) -> tuple[ResumingPeer, ResumingPeer]:
-    """A visitor and an agent each send ``count`` messages at once while ``cut(acked)`` breaks things."""
-    visitor = ResumingPeer(urls, VISITOR_NS, visitor_cookie(live_server))
+    """A visitor and an agent each send ``count`` messages at once (one every ``pace`` seconds) while
+    ``cut(acked)`` breaks things."""
+    visitor = ResumingPeer(visitor_urls, VISITOR_NS, cookies[0])
     agent: ResumingPeer | None = None
     try:
         visitor.send("v-00000000", "v0")
         assert visitor.wait(lambda: "v-00000000" in visitor.acked, 10), visitor.errors
         conversation_id = visitor.acked["v-00000000"]["conversation_id"]
-        agent = ResumingPeer(urls, AGENT_NS, agent_cookie(live_server), conversation_id=conversation_id)
+        agent = ResumingPeer(agent_urls, AGENT_NS, cookies[1], conversation_id=conversation_id)
 
         def sender(peer: ResumingPeer, prefix: str, first: int) -> None:
             for n in range(first, count):
                 peer.send(f"{prefix}-{n:08d}", f"{prefix}{n}")
+                if pace:
+                    time.sleep(pace)
 
         threads = [
             threading.Thread(target=sender, args=(visitor, "v", 1)),
@@ -108,16 +118,19 @@ def converse(
         for thread in threads:
             thread.start()
         peers = (visitor, agent)
+        deadline = time.monotonic() + 120
         while any(thread.is_alive() for thread in threads) or any(p.outbox for p in peers):
             cut(len(visitor.acked) + len(agent.acked))
-            if not visitor.wait(lambda: False, 0.01) and len(visitor.errors) + len(agent.errors) > 20:
+            time.sleep(0.01)
+            if time.monotonic() > deadline:
                 break
         for thread in threads:
             thread.join(timeout=60)
         for peer in peers:
             assert peer.wait(lambda p=peer: len(p.delivered) >= 2 * count, 60), (
                 len(peer.delivered),
-                peer.errors,
+                len(peer.outbox),
+                peer.errors[:3],
             )
         return visitor, agent
     finally:
@@ -127,11 +140,11 @@ def converse(
 
 
 def assert_exactly_once_in_order(
-    livechat: LiveChatState, visitor: ResumingPeer, agent: ResumingPeer, count: int
+    store: Store, visitor: ResumingPeer, agent: ResumingPeer, count: int
 ) -> None:
     conversation_id = visitor.conversation_id
     assert conversation_id is not None
-    stored = livechat.store.messages_of(conversation_id, limit=10 * count)
+    stored = store.messages_of(conversation_id, limit=10 * count)
     assert [m.seq for m in stored] == list(range(1, 2 * count + 1))  # one row per client_id: no duplicates
     bodies = [m.body for m in stored]
     assert [b for b in bodies if b.startswith("v")] == [f"v{n}" for n in range(count)]  # order sent
@@ -159,8 +172,9 @@ def test_thousand_messages_each_way_survive_repeated_cuts(
             next_cut[0] += 150
             proxy.cut()
 
-    visitor, agent = converse([proxy.url], live_server, count, cut)
+    cookies = (visitor_cookie(live_server), agent_cookie(live_server))
+    visitor, agent = converse([proxy.url], [proxy.url], cookies, count, cut)
     assert proxy.cuts >= 10
     assert visitor.resumes > 5 and agent.resumes > 5
     assert not visitor.errors and not agent.errors
-    assert_exactly_once_in_order(livechat, visitor, agent, count)
+    assert_exactly_once_in_order(livechat.store, visitor, agent, count)
