@@ -105,6 +105,9 @@ function createChat(ctx, settings) {
   const store = new MessageStore("visitor");
   const view = new ThreadView(ui.log, { ownSender: "visitor", renderBody: attachmentBody });
   let session = null; // page session token from hello: our identity on reconnects and HTTP calls
+  let sessionKnown;
+  // Uploads name the uploader by the session token: one chosen before the first hello answered waits for it.
+  const sessionReady = new Promise((resolve) => (sessionKnown = resolve));
   let remembered = true; // false when the server knows us without a cookie (session token only)
   const socket = io(location.origin + "/livechat", {
     path: ctx.config.socketioPath,
@@ -438,7 +441,10 @@ function createChat(ctx, settings) {
     const form = new FormData();
     form.append("client_id", clientId);
     form.append("file", file, file.name);
-    fetch(settings.urls.upload, { method: "POST", credentials: "same-origin", headers: headers({}), body: form })
+    sessionReady
+      .then(() =>
+        fetch(settings.urls.upload, { method: "POST", credentials: "same-origin", headers: headers({}), body: form }),
+      )
       .then(readAck, () => normalizeAck(null))
       .then((ack) => {
         store.removePending(clientId);
@@ -500,6 +506,7 @@ function createChat(ctx, settings) {
         return;
       }
       session = typeof ack.session === "string" ? ack.session : session;
+      sessionKnown();
       remembered = ack.remembered !== false;
       outbox.persist(remembered); // local storage only for a visitor who allowed being recognised
       // Merge, don't replace: after a reconnect this fills in whatever was missed meanwhile.
