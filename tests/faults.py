@@ -18,12 +18,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 import socketio
 
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+
+#: Rate limits out of the way of load and fault tests.
+UNLIMITED = {
+    "connect": "100000/minute",
+    "message": "100000/minute",
+    "message_per_ip": "100000/minute",
+    "agent_message": "100000/minute",
+}
+
+#: For modules that cut connections: websocket-client leaves such sockets to the garbage collector.
+CUTS_CONNECTIONS = [
+    pytest.mark.usefixtures("release_sockets"),
+    pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 
 
 class TcpProxy:

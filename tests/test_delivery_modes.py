@@ -3,7 +3,6 @@ send, and 300 messages sent as fast as possible stored and shown in the order se
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,15 +12,10 @@ import pytest
 import requests
 import socketio
 
-from tests.faults import ServerProcess
-from tests.test_live_server import VISITOR_NS
+from tests.faults import CUTS_CONNECTIONS, UNLIMITED, ServerProcess
+from tests.test_live_server import VISITOR_NS, send_rapidly
 
-UNLIMITED = {
-    "connect": "100000/minute",
-    "message": "100000/minute",
-    "message_per_ip": "100000/minute",
-    "agent_message": "100000/minute",
-}
+pytestmark = CUTS_CONNECTIONS
 
 
 @pytest.fixture(params=["threading", "eventlet"])
@@ -65,26 +59,8 @@ def test_rapid_messages_are_stored_and_shown_in_order(server: ServerProcess) -> 
     shown: list[dict[str, Any]] = []
     client.on("new_message", shown.append, namespace=VISITOR_NS)
     count = 300
-    acks: dict[int, dict[str, Any]] = {}
-    done = threading.Event()
-
-    def on_ack(number: int) -> Any:
-        def record(ack: dict[str, Any]) -> None:
-            acks[number] = ack
-            if len(acks) == count:
-                done.set()
-
-        return record
-
     try:
-        for number in range(1, count + 1):
-            client.emit(
-                "send_message",
-                {"client_id": f"c-fast-{number:04d}", "body": f"#{number}", "client_seq": number},
-                namespace=VISITOR_NS,
-                callback=on_ack(number),
-            )
-        assert done.wait(60), f"only {len(acks)} of {count} acked"
+        acks = send_rapidly(client, count, "c-fast")
         assert all(ack["ok"] for ack in acks.values())
         assert [acks[n]["message"]["seq"] for n in range(1, count + 1)] == list(range(1, count + 1))
         stored: list[dict[str, Any]] = []

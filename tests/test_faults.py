@@ -13,13 +13,13 @@ import socketio
 from sqlalchemy.engine import make_url
 
 from flask_livechat.store import Store
-from tests.faults import RedisProcess, ServerProcess, TcpProxy
-from tests.test_delivery_modes import UNLIMITED
+from tests.faults import UNLIMITED, RedisProcess, ResumingPeer, ServerProcess, TcpProxy
 from tests.test_live_server import VISITOR_NS
 from tests.test_processes import database, redis  # noqa: F401  (fixtures)
 from tests.test_resume import assert_exactly_once_in_order, converse
 
 pytestmark = [
+    pytest.mark.usefixtures("release_sockets"),
     pytest.mark.postgres,
     # websocket-client leaves the socket of a connection cut under it to the garbage collector
     pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning"),
@@ -49,6 +49,14 @@ def cluster(tmp_path: Path, database: str, redis: RedisProcess) -> Iterator[list
             server.stop()
 
 
+def assert_stored_exactly_once(url: str, visitor: ResumingPeer, agent: ResumingPeer, count: int) -> None:
+    store = Store(url)
+    try:
+        assert_exactly_once_in_order(store, visitor, agent, count)
+    finally:
+        store.dispose()
+
+
 def cookies(url: str) -> tuple[str, str]:
     visitor = requests.get(url + "/", timeout=5).cookies["livechat_visitor"]
     agent = requests.get(url + "/login-as/ada", timeout=5).cookies["session"]
@@ -73,11 +81,7 @@ def test_kill_9_one_process_and_its_clients_fail_over_without_losing_acked_messa
         [first.url, second.url], [first.url, second.url], cookies(first.url), count, kill, 0.005
     )
     assert killed[0] and visitor.resumes >= 2 and agent.resumes >= 2
-    store = Store(database)
-    try:
-        assert_exactly_once_in_order(store, visitor, agent, count)
-    finally:
-        store.dispose()
+    assert_stored_exactly_once(database, visitor, agent, count)
 
 
 def test_redis_restart_during_traffic_loses_nothing_that_was_acked(
@@ -98,11 +102,7 @@ def test_redis_restart_during_traffic_loses_nothing_that_was_acked(
 
     visitor, agent = converse([first.url], [second.url], cookies(first.url), count, restart, 0.01)
     assert restarted[0]
-    store = Store(database)
-    try:
-        assert_exactly_once_in_order(store, visitor, agent, count)
-    finally:
-        store.dispose()
+    assert_stored_exactly_once(database, visitor, agent, count)
 
 
 def test_database_outage_gives_prompt_error_acks_and_acks_only_what_was_stored(

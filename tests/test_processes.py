@@ -17,12 +17,16 @@ from sqlalchemy.engine import make_url
 
 from flask_livechat.store import Store
 from tests.conftest import need
-from tests.faults import RedisProcess, ServerProcess
-from tests.test_delivery_modes import UNLIMITED
+from tests.faults import UNLIMITED, RedisProcess, ServerProcess
 from tests.test_live_server import AGENT_NS, VISITOR_NS
 from tests.test_store import POSTGRES_URL, postgres_reachable
 
-pytestmark = pytest.mark.postgres
+# websocket-client leaves the socket of a connection cut under it to the garbage collector
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("release_sockets"),
+    pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 
 
 @pytest.fixture

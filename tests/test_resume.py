@@ -14,15 +14,10 @@ import socketio
 from flask_livechat.state import LiveChatState
 from flask_livechat.store import Store
 from tests.conftest import LiveServer
-from tests.faults import ResumingPeer, TcpProxy
+from tests.faults import CUTS_CONNECTIONS, UNLIMITED, ResumingPeer, TcpProxy
 from tests.test_live_server import AGENT_NS, VISITOR_NS, agent_cookie, visitor_cookie
 
-UNLIMITED = {
-    "connect": "100000/minute",
-    "message": "100000/minute",
-    "message_per_ip": "100000/minute",
-    "agent_message": "100000/minute",
-}
+pytestmark = CUTS_CONNECTIONS
 
 
 @pytest.fixture
@@ -158,8 +153,6 @@ def assert_exactly_once_in_order(
         }
 
 
-# websocket-client leaves the socket of a connection cut under it to the garbage collector
-@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.livechat_config(LIVECHAT_RATE_LIMITS=UNLIMITED)
 def test_thousand_messages_each_way_survive_repeated_cuts(
     live_server: LiveServer, proxy: TcpProxy, livechat: LiveChatState
@@ -178,3 +171,32 @@ def test_thousand_messages_each_way_survive_repeated_cuts(
     assert visitor.resumes > 5 and agent.resumes > 5
     assert not visitor.errors and not agent.errors
     assert_exactly_once_in_order(livechat.store, visitor, agent, count)
+
+
+PING = {"LIVECHAT_PING_INTERVAL": 1, "LIVECHAT_PING_TIMEOUT": 1}
+
+
+@pytest.mark.livechat_config(**PING)
+def test_a_silently_dead_connection_shows_the_visitor_gone_within_ping_interval_plus_timeout(
+    live_server: LiveServer, proxy: TcpProxy
+) -> None:
+    agent = plain_client(live_server.url, AGENT_NS, agent_cookie(live_server))
+    visitor = plain_client(proxy.url, VISITOR_NS, visitor_cookie(live_server))
+    updates: list[dict[str, Any]] = []
+    agent.on("visitor_updated", updates.append, namespace=AGENT_NS)
+    try:
+        listed = agent.call("hello", {}, namespace=AGENT_NS)["visitors"]
+        (online,) = [v for v in listed if v["online"]]
+        proxy.stall()  # no FIN, no RST: the visitor's packets just stop
+        started = time.monotonic()
+        while time.monotonic() - started < 6:
+            if any(u["id"] == online["id"] and not u["online"] for u in updates):
+                break
+            time.sleep(0.05)
+        gone_after = time.monotonic() - started
+        assert any(u["id"] == online["id"] and not u["online"] for u in updates)
+        assert gone_after <= 2 + 1.0, f"gone after {gone_after:.1f} s"  # interval + timeout, and a margin
+        assert not [v for v in agent.call("hello", {}, namespace=AGENT_NS)["visitors"] if v["online"]]
+    finally:
+        proxy.close()
+        close_all(agent, visitor)
