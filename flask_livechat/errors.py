@@ -58,6 +58,13 @@ class StoreUnavailable(LiveChatError, ServiceUnavailable):
     message = "The chat store cannot be reached right now; nothing was stored, please retry."
 
 
+class ConnectionClosed(LiveChatError):
+    """An event of a connection that has closed since it arrived; the client resends it after reconnecting."""
+
+    error_code = "unavailable"
+    message = "This connection has closed; reconnect and send again."
+
+
 class InternalError(LiveChatError):
     error_code = "internal"
     message = "Something went wrong on the server; nothing was stored."

@@ -211,6 +211,8 @@ class LiveChat:
             "message_queue": app.config["LIVECHAT_MESSAGE_QUEUE"],
             "cors_allowed_origins": app.config["LIVECHAT_ALLOWED_ORIGINS"],
             "max_http_buffer_size": app.config["LIVECHAT_MAX_HTTP_BUFFER_SIZE"],
+            "ping_interval": app.config["LIVECHAT_PING_INTERVAL"],
+            "ping_timeout": app.config["LIVECHAT_PING_TIMEOUT"],
         }
         return SocketIO(app, **{key: value for key, value in options.items() if value is not None})
 

@@ -33,6 +33,20 @@ class VisitorHelloSchema(InboundSchema):
     page = fields.Nested(PageSchema, allow_none=True)
     #: The browser's IANA time zone (``Intl.DateTimeFormat().resolvedOptions().timeZone``), for agents.
     timezone = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_+/-]{1,64}$"), allow_none=True)
+    #: Resume: the highest seq the widget has of ``conversation_id``; ``hello`` then returns only later ones.
+    last_seq = fields.Integer(strict=True, validate=validate.Range(min=0, max=2**53), allow_none=True)
+    conversation_id = fields.String(validate=_PUBLIC_ID, allow_none=True)
+
+
+class FetchMessagesSchema(InboundSchema):
+    """Resume and gap filling: the messages of a conversation after ``after_seq``, oldest first."""
+
+    conversation_id = fields.String(validate=_PUBLIC_ID, allow_none=True)
+    after_seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=2**53))
+
+
+class AgentFetchMessagesSchema(FetchMessagesSchema):
+    conversation_id = fields.String(required=True, validate=_PUBLIC_ID)
 
 
 class EmptySchema(InboundSchema):

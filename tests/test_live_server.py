@@ -106,12 +106,8 @@ def test_non_agent_is_refused_at_connect(live_server: LiveServer) -> None:
 UNLIMITED = {"connect": "1000/minute", "message": "10000/minute", "agent_message": "10000/minute"}
 
 
-@pytest.mark.livechat_config(LIVECHAT_RATE_LIMITS=UNLIMITED)
-def test_rapid_messages_are_stored_in_the_order_sent(
-    live_server: LiveServer, connect: Any, livechat: LiveChatState
-) -> None:
-    visitor = connect(VISITOR_NS, visitor_cookie(live_server))
-    count = 300
+def send_rapidly(client: socketio.Client, count: int, prefix: str) -> dict[int, dict[str, Any]]:
+    """``count`` messages (bodies ``#1``…) sent without waiting for acks; the acks by number."""
     acks: dict[int, dict[str, Any]] = {}
     done = threading.Event()
 
@@ -124,13 +120,23 @@ def test_rapid_messages_are_stored_in_the_order_sent(
         return record
 
     for number in range(1, count + 1):
-        visitor.emit(
+        client.emit(
             "send_message",
-            {"client_id": f"c-order-{number:04d}", "body": f"#{number}", "client_seq": number},
+            {"client_id": f"{prefix}-{number:04d}", "body": f"#{number}", "client_seq": number},
             namespace=VISITOR_NS,
             callback=on_ack(number),
         )
     assert done.wait(60), f"only {len(acks)} of {count} acked"
+    return acks
+
+
+@pytest.mark.livechat_config(LIVECHAT_RATE_LIMITS=UNLIMITED)
+def test_rapid_messages_are_stored_in_the_order_sent(
+    live_server: LiveServer, connect: Any, livechat: LiveChatState
+) -> None:
+    visitor = connect(VISITOR_NS, visitor_cookie(live_server))
+    count = 300
+    acks = send_rapidly(visitor, count, "c-order")
     assert all(ack["ok"] for ack in acks.values())
     conversation_id = acks[1]["message"]["conversation_id"]
     stored = livechat.store.messages_of(conversation_id, limit=1000)

@@ -40,6 +40,7 @@ def test_hello_without_a_conversation(visitor: SocketIOTestClient) -> None:
         "ok": True,
         "conversation": None,
         "messages": [],
+        "more": False,
         "agents_online": False,
         "business_hours": True,
         "history": [],

@@ -15,6 +15,7 @@ from flask_socketio import join_room
 from ..errors import ForbiddenError, StoreUnavailable
 from ..host import display_name, user_id
 from ..schemas import (
+    AgentFetchMessagesSchema,
     AgentHelloSchema,
     AgentMarkReadSchema,
     AgentSendMessageSchema,
@@ -36,6 +37,7 @@ from .agent_work import AgentWork, presence_payload, viewers_changed
 from .base import Ack, client_event, current_sid, outage_logged, refusal
 from .broadcast import broadcast_status
 from .liveness import announce_read, liveness, relay_agent_typing, should_relay_typing
+from .resume import fetch_ack
 from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, agent_room, conversation_room
 
 _hello_schema = AgentHelloSchema()
@@ -43,6 +45,7 @@ _conversation_schema = ConversationIdSchema()
 _presence_schema = SetPresenceSchema()
 _typing_schema = AgentTypingSchema()
 _read_schema = AgentMarkReadSchema()
+_fetch_schema = AgentFetchMessagesSchema()
 
 
 def current_agent() -> Agent | None:
@@ -71,6 +74,7 @@ class AgentNamespace(AgentWork):
             "set_presence",
             "typing",
             "mark_read",
+            "fetch_messages",
             *AgentWork.work_events,
         }
     )
@@ -82,7 +86,7 @@ class AgentNamespace(AgentWork):
         agent = current_agent()
         if agent is None:
             raise refusal(ForbiddenError("Log in as an agent or admin to use the console."))
-        self.connection()["agent"] = agent
+        self.open_connection()["agent"] = agent
         for room in (AGENTS_ROOM, agent_room(agent.user_id), *agent_rooms(agent.departments)):
             join_room(room)
         state = current_livechat
@@ -223,3 +227,10 @@ class AgentNamespace(AgentWork):
             "ok": True,
             "seq": move.seq if move.seq is not None else service.read_marks(conversation.id)["agent"],
         }
+
+    @client_event
+    def on_fetch_messages(self, payload: Any) -> Ack:
+        """The messages after ``after_seq`` of a conversation the agent may see (resume, gap filling)."""
+        data = load(_fetch_schema, payload)
+        conversation = current_livechat.chat.conversation_for_agent(self._agent(), data["conversation_id"])
+        return fetch_ack(conversation, data["after_seq"])

@@ -12,7 +12,14 @@ from flask import current_app, request
 from flask_socketio import Namespace
 from socketio import exceptions as socketio_exceptions
 
-from ..errors import InternalError, InvalidPayload, LiveChatError, StoreUnavailable, UnknownEvent
+from ..errors import (
+    ConnectionClosed,
+    InternalError,
+    InvalidPayload,
+    LiveChatError,
+    StoreUnavailable,
+    UnknownEvent,
+)
 from ..schemas import SendMessageSchema, load, message_schema, send_schema
 from ..state import current_livechat
 from ..store import StoredMessage
@@ -62,9 +69,22 @@ class LiveChatNamespace(Namespace):  # type: ignore[misc]
         # shared with HTTP (server-side sessions) and must not carry chat identities.
         self._connections: dict[str, dict[str, Any]] = {}
 
+    def open_connection(self) -> dict[str, Any]:
+        """For the connect handler: a fresh record of what it learns about this connection."""
+        connection: dict[str, Any] = {}
+        self._connections[current_sid()] = connection
+        return connection
+
     def connection(self) -> dict[str, Any]:
-        """What the connect handler learned about the current connection."""
-        return self._connections.setdefault(current_sid(), {})
+        """What the connect handler learned about the current connection.
+
+        An event the connection delivered just before it closed may still be handled after the disconnect
+        handler forgot it: that event is refused (never acked, so the client sends it again once reconnected).
+        """
+        connection = self._connections.get(current_sid())
+        if connection is None:
+            raise ConnectionClosed()
+        return connection
 
     def connections_items(self) -> list[tuple[str, dict[str, Any]]]:
         """A snapshot of every connection this process holds in this namespace."""
@@ -85,6 +105,8 @@ class LiveChatNamespace(Namespace):  # type: ignore[misc]
         connection's send order."""
         state = current_livechat
         with state.send_order.turn(current_sid(), peek_client_seq(payload)):
+            # Once one send of a closed connection is refused, every later one is too: none may overtake it.
+            self.connection()
             data = load(send_schema(schema_class, current_app.config["LIVECHAT_MAX_MESSAGE_LENGTH"]), payload)
             may_send()
             stored = store(data)

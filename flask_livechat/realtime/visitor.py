@@ -12,6 +12,7 @@ from ..errors import RateLimited, StoreUnavailable
 from ..identity import visitor_id_from_request
 from ..schemas import (
     EmptySchema,
+    FetchMessagesSchema,
     MarkReadSchema,
     PrechatSchema,
     RateConversationSchema,
@@ -35,6 +36,7 @@ from .availability import watch_business_hours
 from .base import Ack, LiveChatNamespace, client_event, client_ip_key, current_sid, outage_logged, refusal
 from .broadcast import broadcast_conversation, broadcast_status
 from .liveness import announce_read, liveness, relay_visitor_typing, should_relay_typing
+from .resume import fetch_ack, messages_after, visitor_conversation
 from .rooms import VISITOR_NAMESPACE, VISITORS_ROOM, visitor_room
 
 _hello_schema = VisitorHelloSchema()
@@ -43,6 +45,7 @@ _typing_schema = TypingSchema()
 _read_schema = MarkReadSchema()
 _prechat_schema = PrechatSchema()
 _rate_schema = RateConversationSchema()
+_fetch_schema = FetchMessagesSchema()
 
 
 class VisitorNamespace(LiveChatNamespace):
@@ -55,6 +58,7 @@ class VisitorNamespace(LiveChatNamespace):
             "mark_read",
             "submit_prechat",
             "rate_conversation",
+            "fetch_messages",
         }
     )
 
@@ -86,7 +90,7 @@ class VisitorNamespace(LiveChatNamespace):
             state.store.visitor_connected(current_sid(), visitor.id, customer=customer.encode(context))
         except StoreUnavailable as error:
             raise refusal(error) from None
-        connection = self.connection()
+        connection = self.open_connection()
         connection["visitor_id"] = visitor.id
         connection["persistent"] = visitor.persistent
         connection["privacy"] = consent.to_wire()
@@ -130,7 +134,7 @@ class VisitorNamespace(LiveChatNamespace):
                 learned["department"] = department
         state.store.update_visitor(visitor_id, **learned)
         broadcast_visitor(visitor_id)
-        conversation, messages = state.chat.visitor_state(visitor_id)
+        conversation, messages, more = self._resume(visitor_id, data)
         persistent = self.connection()["persistent"]
         history = state.store.closed_messages_of(visitor_id) if persistent else []
         app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -138,6 +142,7 @@ class VisitorNamespace(LiveChatNamespace):
             "ok": True,
             "conversation": conversation_state_schema.dump(conversation) if conversation else None,
             "messages": message_schema.dump(messages, many=True),
+            "more": more,
             "agents_online": agents_available(self.socketio),
             "privacy": {**self.connection()["privacy"], "privacy_url": url_for("livechat_privacy.page")},
             "business_hours": within_business_hours(),
@@ -148,6 +153,26 @@ class VisitorNamespace(LiveChatNamespace):
             # False without the visitor cookie: the widget then proves who it is with the session token.
             "remembered": persistent,
         }
+
+    @staticmethod
+    def _resume(visitor_id: str, data: dict[str, Any]) -> tuple[Any, list[Any], bool]:
+        """The open conversation and its messages: all of them, or only those after ``last_seq`` when the
+        widget says which seq of this same conversation it already has."""
+        conversation = current_livechat.store.open_conversation_of(visitor_id)
+        if conversation is None:
+            return None, [], False
+        last_seq = data.get("last_seq")
+        known = data.get("conversation_id")
+        after = last_seq if last_seq is not None and known in (None, conversation.id) else 0
+        messages, more = messages_after(conversation.id, after)
+        return conversation, messages, more
+
+    @client_event
+    def on_fetch_messages(self, payload: Any) -> Ack:
+        """The messages of the visitor's own conversation after ``after_seq`` (a gap, or after a resume)."""
+        data = load(_fetch_schema, payload)
+        conversation = visitor_conversation(self.connection()["visitor_id"], data.get("conversation_id"))
+        return fetch_ack(conversation, data["after_seq"])
 
     @client_event
     def on_send_message(self, payload: Any) -> Ack:

@@ -40,12 +40,6 @@ class ChatService:
         """What may be stored and broadcast: card numbers masked first, so they never reach the database."""
         return mask_card_numbers(body) if self._mask else body
 
-    def visitor_state(self, visitor_id: str) -> tuple[ConversationRecord | None, list[MessageRecord]]:
-        conversation = self._store.open_conversation_of(visitor_id)
-        if conversation is None:
-            return None, []
-        return conversation, self._store.messages_of(conversation.id)
-
     def send_visitor_message(self, visitor_id: str, *, client_id: str, body: str) -> StoredMessage:
         try:
             stored = self._store.add_visitor_message(visitor_id, client_id=client_id, body=self._clean(body))

@@ -113,12 +113,22 @@ function createChat(ctx, settings) {
   const store = new MessageStore("visitor");
   const view = new ThreadView(ui.log, { ownSender: "visitor", renderBody: attachmentBody });
   let session = null; // page session token from hello: our identity on reconnects and HTTP calls
+  let sessionKnown;
+  // Uploads name the uploader by the session token: one chosen before the first hello answered waits for it.
+  const sessionReady = new Promise((resolve) => (sessionKnown = resolve));
   let remembered = true; // false when the server knows us without a cookie (session token only)
   const socket = io(location.origin + "/livechat", {
     path: ctx.config.socketioPath,
     auth: (send) => send({ session, language: settings.language }),
+    // Jittered exponential backoff: after a server restart a thousand widgets do not all come back at once.
+    reconnectionDelay: 1000,
+    reconnectionDelayMax: 10000,
+    randomizationFactor: 0.5,
   });
-  const outbox = new Outbox(socket, onSendAck);
+  const outbox = new Outbox(socket, onSendAck, { key: "livechat:outbox" });
+  for (const payload of outbox.pending()) store.addPending(payload.client_id, payload.body); // from a reload
+  // Resume: the highest seq of `conversation` we have without a gap, and the seqs we have beyond it.
+  let resume = { conversation: null, seq: 0, ahead: new Set(), fetching: false };
   const typingSignal = new TypingSignal((typing) => {
     if (conversationId) socket.emit("typing", { typing }, () => {});
   });
@@ -340,6 +350,7 @@ function createChat(ctx, settings) {
         closedConversation = null;
       }
     }
+    noteSeq(message);
     if (historyLoaded) {
       ctx.emit("message", Object.assign({}, message));
       if (message.sender === "agent") {
@@ -348,6 +359,39 @@ function createChat(ctx, settings) {
       }
     }
     return true;
+  }
+
+  function noteSeq(message) {
+    if (!Number.isInteger(message.seq)) return;
+    if (message.conversation_id !== resume.conversation) {
+      if (message.conversation_id !== conversationId) return;
+      resume = { conversation: conversationId, seq: 0, ahead: new Set(), fetching: false };
+    }
+    if (message.seq > resume.seq) resume.ahead.add(message.seq);
+    while (resume.ahead.delete(resume.seq + 1)) resume.seq += 1;
+    if (resume.ahead.size) fillGap();
+  }
+
+  // Everything up to `seq` is here, except messages deleted meanwhile (which never come back).
+  function covered(seq) {
+    resume.seq = Math.max(resume.seq, seq);
+    for (const s of resume.ahead) if (s <= resume.seq) resume.ahead.delete(s);
+  }
+
+  // A new_message skipped a seq (a lost broadcast): ask for what lies between.
+  function fillGap() {
+    if (resume.fetching || !socket.connected || !resume.conversation) return;
+    const asked = resume;
+    asked.fetching = true;
+    request(socket, "fetch_messages", { conversation_id: asked.conversation, after_seq: asked.seq }).then((ack) => {
+      asked.fetching = false;
+      if (!ack.ok || asked !== resume) return;
+      for (const message of ack.messages || []) receive(message);
+      if (!ack.more && Number.isInteger(ack.last_seq)) covered(ack.last_seq);
+      if (ack.more || resume.ahead.size) fillGap();
+      render();
+      markRead();
+    });
   }
 
   function markRead() {
@@ -405,7 +449,10 @@ function createChat(ctx, settings) {
     const form = new FormData();
     form.append("client_id", clientId);
     form.append("file", file, file.name);
-    fetch(settings.urls.upload, { method: "POST", credentials: "same-origin", headers: headers({}), body: form })
+    sessionReady
+      .then(() =>
+        fetch(settings.urls.upload, { method: "POST", credentials: "same-origin", headers: headers({}), body: form }),
+      )
       .then(readAck, () => normalizeAck(null))
       .then((ack) => {
         store.removePending(clientId);
@@ -491,18 +538,26 @@ function createChat(ctx, settings) {
 
   function hello() {
     const page = { url: location.href, title: pageTitle, referrer: document.referrer };
-    request(socket, "hello", { page, timezone: localTimeZone() }).then((ack) => {
+    resume.fetching = false; // a request of the last connection never resolves
+    const since = resume.conversation ? { conversation_id: resume.conversation, last_seq: resume.seq } : {};
+    request(socket, "hello", Object.assign({ page, timezone: localTimeZone() }, since)).then((ack) => {
       if (!ack.ok) {
         ui.status.textContent = errorText(ack, t.unavailable);
         return;
       }
       session = typeof ack.session === "string" ? ack.session : session;
+      sessionKnown();
       remembered = ack.remembered !== false;
+      outbox.persist(remembered); // local storage only for a visitor who allowed being recognised
       // Merge, don't replace: after a reconnect this fills in whatever was missed meanwhile.
       for (const message of ack.history || []) store.add(message);
       conversationId = ack.conversation ? ack.conversation.id : null;
       if (conversationId) closedConversation = null;
       for (const message of ack.messages || []) receive(message);
+      if (ack.conversation && resume.conversation === ack.conversation.id) {
+        if (ack.more) fillGap();
+        else covered(ack.conversation.last_seq);
+      }
       historyLoaded = true;
       const read = ack.read || {};
       readSeq = Math.max(readSeq, read.visitor || 0);

@@ -1,15 +1,73 @@
 import { normalizeAck } from "./ack.js";
 
-// Sends our own messages and re-sends the unacknowledged ones after a reconnect.
+// Sends our own messages and re-sends the unacknowledged ones after a reconnect or a page load.
 //
 // client_seq starts at 1 on every connection and grows by one per send_message (protocol: Ordering).
 // Re-sending is safe: the server acks a repeated client_id with the message it already stored.
+// With a storage `key`, unacknowledged messages are kept in localStorage while `persist(true)` says that is
+// allowed, so a reload sends them too; otherwise (and without a key) only in memory.
+export const RETRY_MS = 3000; // an "unavailable" ack (store outage): try the same message again after this
+
+function localStore(key) {
+  if (!key) return null;
+  try {
+    const storage = window.localStorage;
+    const probe = key + ":probe";
+    storage.setItem(probe, "1");
+    storage.removeItem(probe);
+    return storage;
+  } catch (error) {
+    return null; // blocked (privacy settings, sandboxed frame) or absent: memory only
+  }
+}
+
 export class Outbox {
-  constructor(socket, onAck) {
+  constructor(socket, onAck, { key = null, storage = localStore(key), retryMs = RETRY_MS } = {}) {
     this.socket = socket;
+    this.key = key;
+    this.retryMs = retryMs;
     this.onAck = onAck; // (payload, ack) for each message, exactly once
     this.items = new Map(); // client_id -> payload without client_seq, in send order
     this.nextSeq = 1;
+    this.storage = storage;
+    this.allowed = false;
+    for (const payload of this.load()) this.items.set(payload.client_id, payload);
+  }
+
+  // The messages a previous page left unacknowledged (already in `items`): show them as pending.
+  pending() {
+    return Array.from(this.items.values());
+  }
+
+  // Whether we may keep messages in local storage (the visitor allowed recognition); forgets them if not.
+  persist(allowed) {
+    this.allowed = allowed;
+    this.save();
+  }
+
+  load() {
+    if (!this.storage) return [];
+    try {
+      const saved = JSON.parse(this.storage.getItem(this.key) || "[]");
+      return Array.isArray(saved)
+        ? saved.filter((p) => p && typeof p.client_id === "string" && typeof p.body === "string")
+        : [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  save() {
+    if (!this.storage) return;
+    try {
+      if (this.allowed && this.items.size) {
+        this.storage.setItem(this.key, JSON.stringify(Array.from(this.items.values())));
+      } else {
+        this.storage.removeItem(this.key);
+      }
+    } catch (error) {
+      // quota or a storage revoked meanwhile: memory still has them
+    }
   }
 
   // Call from the "connect" handler: a new connection numbers from 1 again.
@@ -20,6 +78,7 @@ export class Outbox {
 
   send(payload) {
     this.items.set(payload.client_id, payload);
+    this.save();
     // While disconnected we keep the message here rather than in Socket.IO's buffer: that buffer is
     // flushed before our "connect" handler runs, so it would carry the old connection's client_seq.
     if (this.socket.connected) this.emit(payload);
@@ -30,8 +89,17 @@ export class Outbox {
     const packet = Object.assign({}, payload, { client_seq: this.nextSeq++ });
     this.socket.emit("send_message", packet, (ack) => {
       if (!this.items.has(clientId)) return; // settled by an earlier ack (message sent twice)
+      const normalized = normalizeAck(ack);
+      // "unavailable": nothing was stored, for now (store outage); keep it and try again.
+      if (!normalized.ok && normalized.error && normalized.error.code === "unavailable") {
+        setTimeout(() => {
+          if (this.items.has(clientId) && this.socket.connected) this.emit(payload);
+        }, this.retryMs);
+        return;
+      }
       this.items.delete(clientId);
-      this.onAck(payload, normalizeAck(ack));
+      this.save();
+      this.onAck(payload, normalized);
     });
   }
 }

@@ -1,0 +1,65 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { Outbox } from "../src/shared/outbox.js";
+
+function fakeSocket() {
+  return {
+    connected: true,
+    sent: [],
+    emit(event, packet, callback) {
+      this.sent.push({ event, packet, callback });
+    },
+  };
+}
+
+function memoryStorage() {
+  const data = new Map();
+  return {
+    data,
+    getItem: (key) => (data.has(key) ? data.get(key) : null),
+    setItem: (key, value) => data.set(key, String(value)),
+    removeItem: (key) => data.delete(key),
+  };
+}
+
+test("unacknowledged messages survive a reload when storage is allowed, and are resent numbered from 1", () => {
+  const storage = memoryStorage();
+  const first = new Outbox(fakeSocket(), () => {}, { key: "livechat:outbox", storage });
+  first.persist(true);
+  first.send({ client_id: "c-00000001", body: "one" });
+  first.send({ client_id: "c-00000002", body: "two" });
+  first.socket.sent[0].callback({ ok: true, message: { id: "m1", seq: 1 } });
+
+  const socket = fakeSocket();
+  const reloaded = new Outbox(socket, () => {}, { key: "livechat:outbox", storage });
+  assert.equal(reloaded.pending().map((p) => p.client_id), ["c-00000002"]);
+  reloaded.restart();
+  assert.equal(socket.sent.map((s) => [s.packet.client_id, s.packet.client_seq]), [["c-00000002", 1]]);
+});
+
+test("without permission nothing is written, and what was written is forgotten", () => {
+  const storage = memoryStorage();
+  const outbox = new Outbox(fakeSocket(), () => {}, { key: "livechat:outbox", storage });
+  outbox.send({ client_id: "c-00000003", body: "three" });
+  assert.is(storage.data.size, 0);
+  outbox.persist(true);
+  assert.is(storage.data.size, 1);
+  outbox.persist(false);
+  assert.is(storage.data.size, 0);
+});
+
+test("an unavailable ack keeps the message and tries again; other errors settle it", async () => {
+  const socket = fakeSocket();
+  const settled = [];
+  const outbox = new Outbox(socket, (p, ack) => settled.push([p.client_id, ack.ok]), { retryMs: 1 });
+  outbox.send({ client_id: "c-00000004", body: "four" });
+  socket.sent[0].callback({ ok: false, error: { code: "unavailable", message: "down" } });
+  assert.is(settled.length, 0);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.is(socket.sent.length, 2);
+  socket.sent[1].callback({ ok: false, error: { code: "invalid", message: "bad" } });
+  assert.equal(settled, [["c-00000004", false]]);
+  assert.is(outbox.pending().length, 0);
+});
+
+test.run();
