@@ -101,3 +101,40 @@ def test_the_mail_server_being_down_loses_nothing(tmp_path: Any) -> None:
     assert response.status_code == 201 and response.json["emailed"] is False
     assert len(app.extensions["livechat"].store.open_conversations()) == 1
     app.extensions["livechat"].store.dispose()
+
+
+def test_an_agents_answer_to_a_left_message_is_mailed_to_the_visitor(
+    mail_app: Flask, smtp_server: SmtpServer
+) -> None:
+    from tests.conftest import agent_client
+
+    client = mail_app.test_client()
+    client.get("/")
+    conversation_id = client.post(URL, json=FORM).json["message"]["conversation_id"]
+    agent = agent_client(mail_app, mail_app.extensions["socketio"])
+    reply = {"conversation_id": conversation_id, "client_id": "a-offline-01", "body": "Yes, within 3 days."}
+    ack = agent.emit("send_message", reply, namespace="/livechat-agent", callback=True)
+    assert ack["ok"], ack
+    to_visitor = [mail for mail in smtp_server.messages if mail["To"] == "ada@example.org"]
+    assert len(to_visitor) == 1
+    text = to_visitor[0].get_content()
+    assert "Ada Agent replied" in text and "Yes, within 3 days." in text
+    assert "/livechat/unsubscribe/" in text and to_visitor[0]["List-Unsubscribe"]
+    # Sending the same message again (a resend) mails nothing more.
+    agent.emit("send_message", reply, namespace="/livechat-agent", callback=True)
+    assert len([mail for mail in smtp_server.messages if mail["To"] == "ada@example.org"]) == 1
+
+
+def test_answers_in_a_live_chat_are_not_mailed(mail_app: Flask, smtp_server: SmtpServer) -> None:
+    from tests.conftest import agent_client, say, visitor_client
+
+    socketio = mail_app.extensions["socketio"]
+    guest = visitor_client(mail_app, socketio, "/")
+    conversation_id = say(guest, "Hello, live", "c-live-0001")["conversation_id"]
+    state: LiveChatState = mail_app.extensions["livechat"]
+    [visitor_id] = [c.visitor_id for c in state.store.open_conversations()]
+    state.store.save_profile(visitor_id, {"name": "Ada", "email": "ada@example.org"})
+    agent = agent_client(mail_app, socketio)
+    reply = {"conversation_id": conversation_id, "client_id": "a-live-0001", "body": "Hi!"}
+    assert agent.emit("send_message", reply, namespace="/livechat-agent", callback=True)["ok"]
+    assert smtp_server.messages == []

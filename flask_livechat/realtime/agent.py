@@ -30,6 +30,7 @@ from ..schemas import (
 )
 from ..services.chat import Agent
 from ..services.departments import agent_rooms, agent_scope, configured
+from ..services.offline import mail_reply
 from ..services.privacy import Subject
 from ..state import current_livechat
 from ..store import StoredMessage
@@ -185,11 +186,18 @@ class AgentNamespace(AgentWork):
         return self.send_in_order(
             payload,
             AgentSendMessageSchema,
-            lambda data: current_livechat.chat.send_agent_message(
-                agent, data["conversation_id"], client_id=data["client_id"], body=data["body"]
-            ),
+            lambda data: self._store_reply(agent, data),
             lambda: current_livechat.limiter.hit("agent_message", f"agent:{agent.user_id}"),
         )
+
+    @staticmethod
+    def _store_reply(agent: Agent, data: dict[str, Any]) -> StoredMessage:
+        state = current_livechat
+        stored = state.chat.send_agent_message(
+            agent, data["conversation_id"], client_id=data["client_id"], body=data["body"]
+        )
+        mail_reply(state.store, stored)  # answers to left messages also go by email
+        return stored
 
     @client_event
     def on_close_conversation(self, payload: Any) -> Ack:

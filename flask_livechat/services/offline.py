@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import smtplib
 import uuid
 from dataclasses import dataclass
 
@@ -9,8 +11,10 @@ from flask import current_app, url_for
 
 from ..store import Store, StoredMessage
 from .chat import ChatService
-from .mail import notify_host
+from .mail import mail_configured, notify_host, send_mail
 from .prechat import save_answers
+
+logger = logging.getLogger("flask_livechat")
 
 
 @dataclass(frozen=True)
@@ -37,3 +41,26 @@ def leave_message(
     )
     emailed = notify_host(app, store, f"Live chat: message from {name}", body, reply_to=email)
     return LeftMessage(stored=stored, emailed=emailed)
+
+
+def mail_reply(store: Store, stored: StoredMessage) -> bool:
+    """An agent's answer in a conversation that began as a left message is mailed to the visitor (a
+    transactional mail, with its unsubscribe link): they left because no one was there, so they are not on the
+    page to read it. Best effort: ``False`` when there is nothing to send or the mail server fails."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if stored.duplicate or stored.message.sender != "agent" or not mail_configured(app):
+        return False
+    first = store.messages_of(stored.conversation.id, limit=1)
+    if not first or not first[0].client_id.startswith("offline-"):
+        return False
+    visitor = store.get_visitor(stored.conversation.visitor_id)
+    if visitor is None or not visitor.email:
+        return False
+    author = stored.message.author or "We"
+    site = app.config["LIVECHAT_COMPANY_NAME"] or app.name
+    text = f"{author} replied to the message you left on {site}:\n\n{stored.message.body}\n"
+    try:
+        return send_mail(app, store, visitor.email, f"Re: your message to {site}", text, kind="transactional")
+    except (OSError, smtplib.SMTPException):
+        logger.exception("flask-livechat: could not mail the reply to a left message")
+        return False
