@@ -430,8 +430,28 @@ function start(rootEl) {
   socket.on("new_message", (message) => {
     if (!message || message.conversation_id == null) return;
     if (message.sender === "visitor") typing.set(message.conversation_id, false);
-    if (storeFor(message.conversation_id).add(message) && message.conversation_id === selectedId) renderThread();
+    const store = storeFor(message.conversation_id);
+    const last = highestSeq(store);
+    if (store.add(message) && message.conversation_id === selectedId) renderThread();
+    // A skipped seq means a broadcast was lost (a queue outage, say): the store has it, so ask for the gap.
+    if (last > 0 && message.seq > last + 1) fillGap(message.conversation_id, last);
   });
+
+  function highestSeq(store) {
+    let last = 0;
+    for (const entry of store.confirmed.values()) last = Math.max(last, entry.message.seq);
+    return last;
+  }
+
+  function fillGap(id, afterSeq) {
+    request(socket, "fetch_messages", { conversation_id: id, after_seq: afterSeq }).then((ack) => {
+      if (!ack.ok) return;
+      const store = storeFor(id);
+      for (const message of ack.messages || []) store.add(message);
+      if (ack.more) fillGap(id, highestSeq(store));
+      if (id === selectedId) renderThread();
+    });
+  }
   socket.on("message_deleted", (event) => {
     if (!event || event.conversation_id == null) return;
     if (storeFor(event.conversation_id).remove(event.message_id) && event.conversation_id === selectedId) renderThread();
