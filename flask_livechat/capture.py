@@ -11,7 +11,6 @@ from flask import Flask, Response, current_app, request
 from .errors import StoreUnavailable
 from .identity import clear_visitor_cookie, set_visitor_cookie, visitor_id_from_request
 from .pages import is_host_page
-from .realtime.agent_work import broadcast_visitor, visitor_left_department
 from .services import customer
 from .services.consent import consent_state
 from .services.departments import department_for_path
@@ -43,29 +42,17 @@ def _record_page_view(response: Response) -> Response:
         keep_network_data=app.config["LIVECHAT_STORE_NETWORK_DATA"],
     )
     state = current_livechat
-    host_user_id, context, staff = customer.customer_snapshot(state.livechat)
     try:
-        visit = state.visitors.record_page_view(
+        visit = state.visitors.page_viewed(
             known_id,
             page,
             client,
             department_for_path(app.config, request.path),
-            staff=staff,
-            host_user_id=host_user_id,
+            customer.customer_snapshot(state.livechat),
         )
-        if context is not None:  # a logged-in customer: agents see who they are
-            visitor = state.store.get_visitor(visit.visitor_id)
-            if visitor is not None and visitor.name is None:
-                customer.remember_customer(state.store, visitor, host_user_id, context, staff)
     except StoreUnavailable:
         logger.warning("flask-livechat: page view not recorded, the chat store is unavailable")
         return response
-    if visit.left_department is not None:
-        visitor_left_department(visit.visitor_id, visit.left_department)
-    try:
-        broadcast_visitor(visit.visitor_id)  # the console's live list follows page views, JS or not
-    except StoreUnavailable:
-        pass
     if visit.visitor_id != known_id or visit.new_visit:
         # New visitors get their cookie; known ones get a fresh max-age once per visit.
         set_visitor_cookie(app, request, response, visit.visitor_id)

@@ -21,8 +21,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 @livechat_group.command("init-db")
 def init_db() -> None:
     """Create the chat tables (safe to run again: existing tables are kept)."""
-    current_livechat.store.create_all()
-    counts = current_livechat.store.count_rows()
+    counts = current_livechat.maintenance.create_tables()
     click.echo(f"flask-livechat tables ready: {', '.join(sorted(counts))}")
 
 

@@ -7,7 +7,10 @@ from typing import Any
 
 from flask import Flask
 
+from .errors import ConfigError
 from .services.ratelimit import parse_limits
+
+__all__ = ["ConfigError", "apply_defaults", "validate"]
 
 DAY = 24 * 60 * 60
 
@@ -113,10 +116,6 @@ _POSITIVE_INTS = (
     "LIVECHAT_RECENT_VISITOR_SECONDS",
     "LIVECHAT_MAX_BLOCK_DAYS",
 )
-
-
-class ConfigError(ValueError):
-    """A ``LIVECHAT_*`` value that cannot work; raised by ``init_app`` so the host sees it at start-up."""
 
 
 def check_origins(cors_allowed_origins: object) -> None:

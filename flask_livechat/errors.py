@@ -7,6 +7,10 @@ from typing import Any
 from werkzeug.exceptions import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, TooManyRequests
 
 
+class ConfigError(ValueError):
+    """A ``LIVECHAT_*`` value that cannot work; raised by ``init_app`` so the host sees it at start-up."""
+
+
 class LiveChatError(Exception):
     """Base of every error the extension raises on purpose; ``error_code`` is the stable wire code.
 

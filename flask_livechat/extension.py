@@ -23,15 +23,21 @@ from .host import (
     no_billing,
     role_attribute,
 )
-from .realtime import revocation
+from .realtime import push, revocation
 from .realtime.agent import AgentNamespace
 from .realtime.ordering import SendOrder
 from .realtime.revocation import AgentRecheck
+from .realtime.sweeper import PresenceSweeper
 from .realtime.visitor import VisitorNamespace
 from .services import retention
+from .services.availability import AvailabilityService
+from .services.canned import CannedService
 from .services.chat import ChatService
 from .services.history import HistoryService
+from .services.liveness import LivenessService
+from .services.maintenance import MaintenanceService
 from .services.moderation import ModerationService
+from .services.offline import OfflineService
 from .services.presence import PresenceService
 from .services.privacy import PrivacyService, Subject
 from .services.ratelimit import RateLimiter
@@ -124,7 +130,7 @@ class LiveChat:
 
     def is_opted_out(self, email: str, kind: str = "promotional") -> bool:
         """Whether ``email`` unsubscribed from ``kind`` ("promotional" or "transactional") mail."""
-        return current_livechat.store.is_opted_out(email.strip().lower(), kind)
+        return current_livechat.privacy.is_opted_out(email.strip().lower(), kind)
 
     def init_app(self, app: Flask) -> None:
         if "livechat" in app.extensions:
@@ -142,13 +148,18 @@ class LiveChat:
         self._register_namespaces(socketio, app)
 
         chat = ChatService(store, mask_card_numbers=app.config["LIVECHAT_MASK_CARD_NUMBERS"])
-        presence = PresenceService(store, socketio, timeout_seconds=app.config["LIVECHAT_PRESENCE_TIMEOUT"])
+        presence_timeout = app.config["LIVECHAT_PRESENCE_TIMEOUT"]
+        presence = PresenceService(store, timeout_seconds=presence_timeout)
         history = HistoryService(store, chat)
         app.extensions["livechat"] = LiveChatState(
             livechat=self,
             store=store,
             socketio=socketio,
-            visitors=VisitorService(store, visit_timeout_seconds=app.config["LIVECHAT_VISIT_TIMEOUT"]),
+            visitors=VisitorService(
+                store,
+                visit_timeout_seconds=app.config["LIVECHAT_VISIT_TIMEOUT"],
+                connection_cutoff=presence.cutoff,
+            ),
             chat=chat,
             send_order=SendOrder(socketio),
             presence=presence,
@@ -163,6 +174,13 @@ class LiveChat:
                 str(app.config["SECRET_KEY"]),
             ),
             agent_recheck=AgentRecheck(app, socketio),
+            availability=AvailabilityService(presence, app.config["LIVECHAT_BUSINESS_HOURS"]),
+            liveness=LivenessService(store, chat),
+            canned=CannedService(store),
+            offline=OfflineService(store, chat),
+            maintenance=MaintenanceService(store),
+            pusher=push.connect(app, socketio),
+            sweeper=PresenceSweeper(socketio, interval=presence_timeout / 3),
         )
         revocation.init_app(app, socketio)
         self._guard_polling(app, socketio)

@@ -9,11 +9,12 @@ from typing import Any, TypeVar
 from flask import Flask, Response, current_app, g, request, url_for
 from markupsafe import Markup
 
-from . import __version__, i18n, widget_config
+from . import i18n, widget_config
 from .errors import StoreUnavailable
 from .identity import visitor_id_from_request
 from .pages import is_host_page
 from .state import current_livechat
+from .version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,7 +50,7 @@ def _ongoing_conversation() -> bool:
     if visitor_id is None:
         return False
     try:
-        return current_livechat.store.open_conversation_of(visitor_id) is not None
+        return current_livechat.chat.open_conversation_of(visitor_id) is not None
     except StoreUnavailable:
         return False
 

@@ -9,10 +9,13 @@ import functools
 from datetime import UTC
 from typing import Any
 
+from flask import current_app, url_for
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .errors import InvalidPayload
+from .services import attachments
 from .services.customer import decode as decode_customer
+from .state import current_livechat
 
 _PUBLIC_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$", error="Not a valid id.")
 _CLIENT_ID = validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$", error="Use 8 to 64 letters, digits, '-' or '_'.")
@@ -141,9 +144,24 @@ class MessageSchema(Schema):
     attachment = fields.Method("dump_attachment", dump_only=True)
 
     def dump_attachment(self, message: Any) -> dict[str, Any] | None:
-        from .services.attachments import describe  # needs the app; imported when a message is dumped
-
-        return describe(getattr(message, "attachment_id", None))
+        attachment_id = getattr(message, "attachment_id", None)
+        if attachment_id is None:
+            return None
+        record = current_livechat.chat.attachment(attachment_id)
+        if record is None:
+            return None
+        return {
+            "id": record.id,
+            "name": record.filename,
+            "content_type": record.content_type,
+            "size": record.size,
+            "image": record.content_type in attachments.INLINE_IMAGES,
+            "url": url_for(
+                "livechat_widget.attachment",
+                attachment_id=record.id,
+                t=attachments.link_token(current_app, record.id, record.conversation_id),
+            ),
+        }
 
 
 class VisitorSummarySchema(Schema):

@@ -6,24 +6,31 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from flask import current_app
-from flask_socketio import SocketIO
 from werkzeug.local import LocalProxy
 
-from .realtime.ordering import SendOrder
-from .realtime.revocation import AgentRecheck
-from .services.chat import ChatService
-from .services.history import HistoryService
-from .services.moderation import ModerationService
-from .services.presence import PresenceService
-from .services.privacy import PrivacyService
-from .services.ratelimit import RateLimiter
-from .services.transcripts import TranscriptMailer
-from .services.visitors import VisitorService
-from .services.workflow import WorkflowService
-from .store import Store
+if TYPE_CHECKING:  # for the annotations only: this module sits below everything it names
+    from flask_socketio import SocketIO
 
-if TYPE_CHECKING:
     from .extension import LiveChat
+    from .realtime.ordering import SendOrder
+    from .realtime.push import Pusher
+    from .realtime.revocation import AgentRecheck
+    from .realtime.sweeper import PresenceSweeper
+    from .services.availability import AvailabilityService
+    from .services.canned import CannedService
+    from .services.chat import ChatService
+    from .services.history import HistoryService
+    from .services.liveness import LivenessService
+    from .services.maintenance import MaintenanceService
+    from .services.moderation import ModerationService
+    from .services.offline import OfflineService
+    from .services.presence import PresenceService
+    from .services.privacy import PrivacyService
+    from .services.ratelimit import RateLimiter
+    from .services.transcripts import TranscriptMailer
+    from .services.visitors import VisitorService
+    from .services.workflow import WorkflowService
+    from .store import Store
 
 
 @dataclass
@@ -44,6 +51,15 @@ class LiveChatState:
     history: HistoryService
     transcripts: TranscriptMailer
     moderation: ModerationService
+    availability: AvailabilityService
+    liveness: LivenessService
+    canned: CannedService
+    offline: OfflineService
+    maintenance: MaintenanceService
+    #: The one push path: turns the services' published changes into emits.
+    pusher: Pusher
+    #: This process's presence refresh-and-sweep task.
+    sweeper: PresenceSweeper
 
     @property
     def socketio_path(self) -> str:

@@ -12,8 +12,8 @@ from typing import Any
 from flask import Flask, url_for
 
 from . import i18n
-from .config import ConfigError
-from .services.availability import parse_business_hours
+from .errors import ConfigError
+from .hours import parse_business_hours
 
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 _FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")

@@ -104,7 +104,7 @@ def app(tmp_path: Any, request: pytest.FixtureRequest) -> Iterator[Flask]:
     yield app
     # Stop the background loops the test may have started (they read these before each round).
     app.config.update(LIVECHAT_PURGE_INTERVAL=0, LIVECHAT_AGENT_RECHECK_INTERVAL=0)
-    app.extensions["livechat"].presence.stop()
+    app.extensions["livechat"].sweeper.stop()
     app.extensions["livechat"].store.dispose()
 
 

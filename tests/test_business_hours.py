@@ -11,7 +11,7 @@ from flask_socketio import SocketIO, SocketIOTestClient
 
 from flask_livechat import LiveChat
 from flask_livechat.config import ConfigError
-from flask_livechat.services.availability import agents_available, parse_business_hours
+from flask_livechat.hours import parse_business_hours
 from tests.conftest import agent_client
 
 HOURS = {
@@ -65,7 +65,22 @@ def test_outside_hours_nobody_is_available_even_with_an_agent_online(
     hello = visitor.emit("hello", {}, namespace="/livechat", callback=True)
     assert hello["agents_online"] is False and hello["business_hours"] is False
     with app.app_context():
-        assert agents_available(socketio) is False
+        assert app.extensions["livechat"].availability.available() is False
+    agent.disconnect("/livechat-agent")
+
+
+@pytest.mark.livechat_config(LIVECHAT_BUSINESS_HOURS={"timezone": "UTC"})  # always closed
+def test_an_agent_connecting_outside_hours_does_not_tell_widgets_someone_is_online(
+    app: Flask, socketio: SocketIO, visitor: SocketIOTestClient
+) -> None:
+    """hello, the presence push and the hours watcher share one decision (it used to push ``true`` here)."""
+    hello = visitor.emit("hello", {}, namespace="/livechat", callback=True)
+    assert hello["agents_online"] is False
+    visitor.get_received("/livechat")
+    agent = agent_client(app, socketio)
+    pushed = [e["args"][0] for e in visitor.get_received("/livechat") if e["name"] == "availability"]
+    assert {"agents_online": True} not in pushed
+    assert visitor.emit("hello", {}, namespace="/livechat", callback=True)["agents_online"] is False
     agent.disconnect("/livechat-agent")
 
 
@@ -90,7 +105,7 @@ def test_open_widgets_hear_when_hours_begin_or_end(
     from flask_livechat.realtime import availability
 
     states = iter([True, True, False])
-    monkeypatch.setattr(availability, "agents_available", lambda server: next(states))
+    monkeypatch.setattr(app.extensions["livechat"].availability, "available", lambda: next(states))
 
     class Stop(Exception):
         pass
@@ -107,5 +122,6 @@ def test_open_widgets_hear_when_hours_begin_or_end(
     with pytest.raises(Stop):
         availability._watch(socketio, app)
     pushed = [e["args"][0] for e in visitor.get_received("/livechat") if e["name"] == "availability"]
-    assert pushed == [{"agents_online": False}]  # only the change is announced
+    # The first check tells widgets where things stand; after that only a change is announced.
+    assert pushed == [{"agents_online": True}, {"agents_online": False}]
     assert checks == [availability.CHECK_SECONDS] * 3

@@ -12,7 +12,6 @@ from flask import Flask
 from flask_socketio import SocketIO, SocketIOTestClient
 from sqlalchemy import insert, select, update
 
-from flask_livechat.services.availability import agents_available
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import AgentConnection, VisitorConnection, utcnow
 from tests.conftest import agent_client, events, visitor_client
@@ -86,13 +85,13 @@ def test_a_dead_connection_does_not_stay_online(
             role="agent",
             cutoff=livechat.presence.cutoff(),
         )
-        assert agents_available(socketio) is True
+        assert livechat.availability.available() is True
         with livechat.store.engine.begin() as connection:
             connection.execute(update(AgentConnection).values(last_seen_at=utcnow() - timedelta(days=1)))
-        assert agents_available(socketio) is False
-        livechat.presence.announce()  # what visitors were last told
+        assert livechat.availability.available() is False
+        livechat.pusher.availability_check()  # what visitors were last told
         visitor.get_received(VISITOR_NS)
-        livechat.presence.sweep()
+        livechat.sweeper.sweep_once()
         assert livechat.store.count_rows()["livechat_agent_connections"] == 0
 
 
@@ -104,7 +103,7 @@ def test_the_sweep_keeps_this_process_connections_alive(
         with livechat.store.engine.begin() as connection:
             connection.execute(update(AgentConnection).values(last_seen_at=utcnow() - timedelta(hours=1)))
         assert livechat.presence.status_of("1") == "offline"
-        livechat.presence.sweep()  # what the background task does every third of the timeout
+        livechat.sweeper.sweep_once()  # what the background task does every third of the timeout
         assert livechat.presence.status_of("1") == "online"
     agent.disconnect(AGENT_NS)
 

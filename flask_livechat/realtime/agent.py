@@ -12,8 +12,8 @@ from typing import Any
 from flask import current_app
 from flask_socketio import join_room
 
+from ..caller import current_agent
 from ..errors import ForbiddenError, StoreUnavailable
-from ..host import display_name, user_id
 from ..schemas import (
     AgentFetchMessagesSchema,
     AgentHelloSchema,
@@ -29,17 +29,15 @@ from ..schemas import (
     note_schema,
 )
 from ..services.chat import Agent
-from ..services.departments import agent_rooms, agent_scope, configured
-from ..services.offline import mail_reply
+from ..services.departments import configured
 from ..services.privacy import Subject
 from ..state import current_livechat
 from ..store import StoredMessage
-from .agent_work import AgentWork, presence_payload, viewers_changed
+from .agent_work import AgentWork
 from .base import Ack, client_event, current_sid, outage_logged, refusal
-from .broadcast import broadcast_status
-from .liveness import announce_read, liveness, relay_agent_typing, should_relay_typing
+from .liveness import liveness, should_relay_typing
 from .resume import fetch_ack
-from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, agent_room, conversation_room
+from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, agent_room, agent_rooms, conversation_room
 
 _hello_schema = AgentHelloSchema()
 _conversation_schema = ConversationIdSchema()
@@ -47,20 +45,6 @@ _presence_schema = SetPresenceSchema()
 _typing_schema = AgentTypingSchema()
 _read_schema = AgentMarkReadSchema()
 _fetch_schema = AgentFetchMessagesSchema()
-
-
-def current_agent() -> Agent | None:
-    """The logged-in host user as an ``Agent``, or ``None`` when they are not staff."""
-    livechat = current_livechat.livechat
-    user = livechat.load_user()
-    if user is None:
-        return None
-    role = livechat.load_role(user)
-    identifier = user_id(user)
-    if role is None or identifier is None:
-        return None
-    scope = agent_scope(current_app.config, role, livechat.load_departments(user))
-    return Agent(user_id=identifier, name=display_name(user), role=role, departments=scope)
 
 
 class AgentNamespace(AgentWork):
@@ -101,7 +85,7 @@ class AgentNamespace(AgentWork):
             )
         except StoreUnavailable as error:
             raise refusal(error) from None
-        state.presence.ensure_reaper(current_app._get_current_object())  # type: ignore[attr-defined]
+        state.sweeper.ensure_running(current_app._get_current_object())  # type: ignore[attr-defined]
         state.agent_recheck.ensure_running()
 
     def on_disconnect(self, reason: Any = None) -> None:
@@ -109,10 +93,7 @@ class AgentNamespace(AgentWork):
         sid = current_sid()
         try:
             with outage_logged("agent disconnect"):
-                viewing = state.store.viewing_of(sid)
                 state.presence.agent_disconnected(sid)
-                if viewing is not None:
-                    viewers_changed(viewing)
         finally:
             self.forget_connection()
 
@@ -133,9 +114,9 @@ class AgentNamespace(AgentWork):
                 "departments": names if agent.departments is None else sorted(agent.departments),
             },
             "conversations": conversation_schema.dump(conversations, many=True),
-            "agents": presence_payload()["agents"],
+            "agents": state.presence.agents_payload(),
             "visitors": live_visitor_schema.dump(self.live_visitors(agent), many=True),
-            "canned": [{"shortcut": c.shortcut, "body": c.body} for c in state.store.canned_responses()],
+            "canned": [{"shortcut": c.shortcut, "body": c.body} for c in state.canned.responses()],
         }
 
     @client_event
@@ -157,27 +138,20 @@ class AgentNamespace(AgentWork):
             what="transcript viewed in the console",
         )
         join_room(conversation_room(conversation.id))
-        previous = state.store.viewing_of(current_sid())
-        state.store.set_viewing(current_sid(), conversation.id)
-        if previous is not None and previous != conversation.id:
-            viewers_changed(previous)
-        viewers = viewers_changed(conversation.id)
+        state.presence.view(current_sid(), conversation.id)
         return {
             "ok": True,
             "conversation": conversation_schema.dump(conversation),
             "messages": message_schema.dump(messages, many=True),
-            "notes": note_schema.dump(state.store.notes_of(conversation.id), many=True),
-            "viewers": viewers,
+            "notes": note_schema.dump(state.workflow.notes(agent, conversation.id), many=True),
+            "viewers": state.presence.viewers(conversation.id),
         }
 
     @client_event
     def on_leave_conversation(self, payload: Any) -> Ack:
         """The console moved away from a conversation: it no longer counts as viewing it."""
         data = load(_conversation_schema, payload)
-        state = current_livechat
-        if state.store.viewing_of(current_sid()) == data["conversation_id"]:
-            state.store.set_viewing(current_sid(), None)
-            viewers_changed(data["conversation_id"])
+        current_livechat.presence.leave(current_sid(), data["conversation_id"])
         return {"ok": True}
 
     @client_event
@@ -196,7 +170,7 @@ class AgentNamespace(AgentWork):
         stored = state.chat.send_agent_message(
             agent, data["conversation_id"], client_id=data["client_id"], body=data["body"]
         )
-        mail_reply(state.store, stored)  # answers to left messages also go by email
+        state.offline.mail_reply(stored)  # answers to left messages also go by email
         return stored
 
     @client_event
@@ -210,8 +184,7 @@ class AgentNamespace(AgentWork):
     def _set_status(self, payload: Any, change: Callable[[Agent, str], StoredMessage | None]) -> Ack:
         data = load(_conversation_schema, payload)
         state = current_livechat
-        stored = change(self._agent(), data["conversation_id"])
-        broadcast_status(state.socketio, state.chat, stored, "agent")
+        change(self._agent(), data["conversation_id"])
         conversation = state.chat.conversation_for_agent(self._agent(), data["conversation_id"])
         return {"ok": True, "conversation": conversation_schema.dump(conversation)}
 
@@ -221,7 +194,7 @@ class AgentNamespace(AgentWork):
         agent = self._agent()
         conversation = liveness().agent_conversation(agent, data["conversation_id"])
         if should_relay_typing(self.connection(), conversation.id, data["typing"]):
-            relay_agent_typing(current_livechat.socketio, conversation, agent.name, data["typing"])
+            current_livechat.pusher.agent_typing(conversation, agent.name, data["typing"])
         return {"ok": True}
 
     @client_event
@@ -230,7 +203,6 @@ class AgentNamespace(AgentWork):
         service = liveness()
         conversation = service.agent_conversation(self._agent(), data["conversation_id"])
         move = service.mark_read(conversation, "agent", data["seq"])
-        announce_read(current_livechat.socketio, move, "agent")
         return {
             "ok": True,
             "seq": move.seq if move.seq is not None else service.read_marks(conversation.id)["agent"],

@@ -1,5 +1,6 @@
 """Agent events for working conversations: queue and assignment, notes, tags, invitations, moderation,
-history and transcripts. Each validates, calls a service (which persists), then emits."""
+history and transcripts. Each validates and calls a service, which persists and publishes what changed
+(pushed by ``push.py``); the handler only acks."""
 
 from __future__ import annotations
 
@@ -30,22 +31,11 @@ from ..schemas import (
     transcript_schema,
 )
 from ..services.chat import Agent
-from ..services.departments import audience
-from ..services.presence import local_sids
 from ..state import current_livechat
 from ..store.models import utcnow
 from ..store.search import HistoryFilters
 from ..store.visitor_list import LiveVisitor
 from .base import Ack, LiveChatNamespace, client_event
-from .broadcast import broadcast_conversation, broadcast_stored
-from .rooms import (
-    AGENT_NAMESPACE,
-    VISITOR_NAMESPACE,
-    agent_room,
-    conversation_room,
-    department_room,
-    visitor_room,
-)
 
 _conversation = ConversationIdSchema()
 _visitor = VisitorIdSchema()
@@ -55,56 +45,6 @@ _delete = DeleteMessageSchema()
 _block = BlockSchema()
 _lift = LiftBlockSchema()
 _search = HistorySearchSchema()
-
-
-def presence_payload() -> dict[str, Any]:
-    agents = current_livechat.presence.agents()
-    return {"agents": [{"id": a.agent_id, "name": a.name, "status": a.status} for a in agents]}
-
-
-def viewers_changed(conversation_id: str) -> list[dict[str, str]]:
-    """Tells the agents in a conversation who is looking at it now; returns that list."""
-    state = current_livechat
-    viewers = [
-        {"id": agent_id, "name": name}
-        for agent_id, name in state.store.viewers_of(conversation_id, cutoff=state.presence.cutoff())
-    ]
-    state.socketio.emit(
-        "viewers",
-        {"conversation_id": conversation_id, "viewers": viewers},
-        to=conversation_room(conversation_id),
-        namespace=AGENT_NAMESPACE,
-    )
-    return viewers
-
-
-def live_visitor(visitor_id: str) -> LiveVisitor | None:
-    state = current_livechat
-    return state.store.visitor_details(visitor_id, connection_cutoff=state.presence.cutoff())
-
-
-def visitor_left_department(visitor_id: str, department: str) -> None:
-    """A visitor moved to another department's pages: that department's agents drop them from their list
-    (sent before the visitor's new state, so an agent of both departments keeps them)."""
-    current_livechat.socketio.emit(
-        "visitor_updated",
-        {"id": visitor_id, "listed": False},
-        to=department_room(department),
-        namespace=AGENT_NAMESPACE,
-    )
-
-
-def broadcast_visitor(visitor_id: str) -> None:
-    """``visitor_updated`` to the agents who may see this visitor (their department's, and admins)."""
-    found = live_visitor(visitor_id)
-    if found is None:
-        return
-    current_livechat.socketio.emit(
-        "visitor_updated",
-        live_visitor_schema.dump(found),
-        to=audience(found.visitor.department),
-        namespace=AGENT_NAMESPACE,
-    )
 
 
 class AgentWork(LiveChatNamespace):
@@ -131,18 +71,13 @@ class AgentWork(LiveChatNamespace):
         return agent
 
     def live_visitors(self, agent: Agent) -> list[LiveVisitor]:
-        state = current_livechat
         since_seconds = current_app.config["LIVECHAT_RECENT_VISITOR_SECONDS"]
-        return state.store.live_visitors(
-            since=utcnow() - timedelta(seconds=since_seconds),
-            connection_cutoff=state.presence.cutoff(),
-            departments=agent.departments,
+        return current_livechat.visitors.live_visitors(
+            since=utcnow() - timedelta(seconds=since_seconds), departments=agent.departments
         )
 
     def _changed(self, conversation_id: str) -> Ack:
-        state = current_livechat
-        broadcast_conversation(state.socketio, state.chat, conversation_id)
-        conversation = state.chat.conversation_for_agent(self._agent(), conversation_id)
+        conversation = current_livechat.chat.conversation_for_agent(self._agent(), conversation_id)
         return {"ok": True, "conversation": conversation_schema.dump(conversation)}
 
     # --- queue and assignment -----------------------------------------------------------------
@@ -163,28 +98,8 @@ class AgentWork(LiveChatNamespace):
 
     def _assign(self, payload: Any, *, transfer: bool) -> Ack:
         data = load(_assign, payload)
-        state = current_livechat
-        agent = self._agent()
-        conversation, note = state.workflow.assign(
-            agent, data["conversation_id"], data["agent_id"], data["note"], transfer=transfer
-        )
-        if note is not None:
-            state.socketio.emit(
-                "note_added",
-                note_schema.dump(note),
-                to=conversation_room(note.conversation_id),
-                namespace=AGENT_NAMESPACE,
-            )
-        state.socketio.emit(
-            "conversation_assigned",
-            {
-                "conversation": conversation_schema.dump(conversation),
-                "by": agent.name,
-                "note": data["note"],
-                "transfer": transfer,
-            },
-            to=agent_room(data["agent_id"]),
-            namespace=AGENT_NAMESPACE,
+        current_livechat.workflow.assign(
+            self._agent(), data["conversation_id"], data["agent_id"], data["note"], transfer=transfer
         )
         return self._changed(data["conversation_id"])
 
@@ -197,27 +112,17 @@ class AgentWork(LiveChatNamespace):
     @client_event
     def on_add_note(self, payload: Any) -> Ack:
         data = load(send_schema(AddNoteSchema, current_app.config["LIVECHAT_MAX_MESSAGE_LENGTH"]), payload)
-        state = current_livechat
-        note = state.workflow.add_note(
+        note = current_livechat.workflow.add_note(
             self._agent(), data["conversation_id"], client_id=data["client_id"], body=data["body"]
         )
-        dumped = note_schema.dump(note)
-        state.socketio.emit(
-            "note_added", dumped, to=conversation_room(note.conversation_id), namespace=AGENT_NAMESPACE
-        )
-        return {"ok": True, "note": dumped}
+        return {"ok": True, "note": note_schema.dump(note)}
 
     # --- visitors -----------------------------------------------------------------------------
 
     @client_event
     def on_visitor_details(self, payload: Any) -> Ack:
         data = load(_visitor, payload)
-        state = current_livechat
-        found = state.store.visitor_details(
-            data["visitor_id"],
-            connection_cutoff=state.presence.cutoff(),
-            departments=self._agent().departments,
-        )
+        found = current_livechat.visitors.live_visitor(data["visitor_id"], self._agent().departments)
         if found is None:
             raise NotFoundError("No such visitor, or not in your departments.")
         return {"ok": True, "visitor": live_visitor_schema.dump(found)}
@@ -231,17 +136,9 @@ class AgentWork(LiveChatNamespace):
         stored = state.workflow.invite(
             self._agent(), data["visitor_id"], client_id=data["client_id"], body=data["body"]
         )
-        message = message_schema.dump(stored.message)
-        state.socketio.emit(
-            "invitation",
-            {"conversation_id": stored.conversation.id, "message": message},
-            to=visitor_room(data["visitor_id"]),
-            namespace=VISITOR_NAMESPACE,
-        )
-        broadcast_stored(state.socketio, state.chat, stored)
         return {
             "ok": True,
-            "message": message,
+            "message": message_schema.dump(stored.message),
             "conversation": conversation_schema.dump(state.chat.summary(stored.conversation.id)),
         }
 
@@ -250,37 +147,19 @@ class AgentWork(LiveChatNamespace):
     @client_event
     def on_delete_message(self, payload: Any) -> Ack:
         data = load(_delete, payload)
-        state = current_livechat
-        state.moderation.delete_message(self._agent(), data["conversation_id"], data["message_id"])
-        conversation = state.chat.summary(data["conversation_id"])
-        event = {"conversation_id": data["conversation_id"], "message_id": data["message_id"]}
-        if conversation is not None:
-            state.socketio.emit(
-                "message_deleted",
-                event,
-                to=visitor_room(conversation.visitor_id),
-                namespace=VISITOR_NAMESPACE,
-            )
-        state.socketio.emit(
-            "message_deleted", event, to=conversation_room(data["conversation_id"]), namespace=AGENT_NAMESPACE
-        )
+        current_livechat.moderation.delete_message(self._agent(), data["conversation_id"], data["message_id"])
         return self._changed(data["conversation_id"])
 
     @client_event
     def on_block_visitor(self, payload: Any) -> Ack:
         data = load(_block, payload)
-        state = current_livechat
-        block_id = state.moderation.block(
+        block_id = current_livechat.moderation.block(
             self._agent(),
             visitor_id=data["visitor_id"],
             network=data["network"],
             minutes=data["minutes"],
             reason=data["reason"],
         )
-        # Open widgets of a blocked visitor are cut off now (in this process; others refuse the reconnect).
-        if data["visitor_id"]:
-            for sid in local_sids(state.socketio, VISITOR_NAMESPACE, visitor_room(data["visitor_id"])):
-                state.socketio.server.disconnect(sid, namespace=VISITOR_NAMESPACE)
         return {"ok": True, "block_id": block_id}
 
     @client_event

@@ -23,7 +23,6 @@ from ..errors import (
 from ..schemas import SendMessageSchema, load, message_schema, send_schema
 from ..state import current_livechat
 from ..store import StoredMessage
-from .broadcast import broadcast_stored
 
 logger = logging.getLogger("flask_livechat")
 
@@ -101,8 +100,8 @@ class LiveChatNamespace(Namespace):  # type: ignore[misc]
         store: Callable[[dict[str, Any]], StoredMessage],
         may_send: Callable[[], None],
     ) -> Ack:
-        """Validates, checks the rate limit, stores (persist first), broadcasts, then acks: all in this
-        connection's send order."""
+        """Validates, checks the rate limit, stores (persist first; the service's change is pushed to both
+        rooms), then acks: all in this connection's send order."""
         state = current_livechat
         with state.send_order.turn(current_sid(), peek_client_seq(payload)):
             # Once one send of a closed connection is refused, every later one is too: none may overtake it.
@@ -110,11 +109,6 @@ class LiveChatNamespace(Namespace):  # type: ignore[misc]
             data = load(send_schema(schema_class, current_app.config["LIVECHAT_MAX_MESSAGE_LENGTH"]), payload)
             may_send()
             stored = store(data)
-            try:
-                broadcast_stored(state.socketio, state.chat, stored)
-            except Exception:
-                # Stored is stored: the sender still gets its ack, and others catch up when they resume.
-                logger.exception("flask-livechat: message %s stored but not broadcast", stored.message.id)
         return {"ok": True, "message": message_schema.dump(stored.message)}
 
 
@@ -123,11 +117,6 @@ def refusal(error: LiveChatError) -> socketio_exceptions.ConnectionRefusedError:
     return socketio_exceptions.ConnectionRefusedError(
         error.message, {"code": error.error_code, "fields": error.fields}
     )
-
-
-def client_ip_key() -> str | None:
-    """The rate limiter's key for this connection's IP (behind a proxy, use werkzeug's ProxyFix)."""
-    return current_livechat.limiter.ip_key(request.remote_addr)
 
 
 @contextmanager

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import NotFoundError
 from ..schemas import message_schema
 from ..state import current_livechat
 from ..store import ConversationRecord, MessageRecord
@@ -19,8 +18,7 @@ PAGE_SIZE = 500
 
 def messages_after(conversation_id: str, after_seq: int) -> tuple[list[MessageRecord], bool]:
     """One page of the messages after ``after_seq``, and whether there are more."""
-    messages = current_livechat.store.messages_of(conversation_id, after_seq=after_seq, limit=PAGE_SIZE + 1)
-    return messages[:PAGE_SIZE], len(messages) > PAGE_SIZE
+    return current_livechat.chat.messages_page(conversation_id, after_seq, PAGE_SIZE)
 
 
 def fetch_ack(conversation: ConversationRecord, after_seq: int) -> dict[str, Any]:
@@ -32,16 +30,3 @@ def fetch_ack(conversation: ConversationRecord, after_seq: int) -> dict[str, Any
         "messages": message_schema.dump(messages, many=True),
         "more": more,
     }
-
-
-def visitor_conversation(visitor_id: str, conversation_id: str | None) -> ConversationRecord:
-    """The visitor's own conversation ``conversation_id``, or their open one; ``not_found`` otherwise
-    (another visitor's conversation is indistinguishable from none)."""
-    store = current_livechat.store
-    if conversation_id is None:
-        conversation = store.open_conversation_of(visitor_id)
-    else:
-        conversation = store.get_conversation(conversation_id)
-    if conversation is None or conversation.visitor_id != visitor_id:
-        raise NotFoundError("You have no such conversation.")
-    return conversation

@@ -77,7 +77,7 @@ class AgentRecheck:
                 logger.exception("flask-livechat: agent re-check failed; it will run again")
 
     def check_once(self) -> None:
-        from .agent import current_agent
+        from ..caller import current_agent
 
         namespace = _namespace(self._socketio)
         if namespace is None:

@@ -8,6 +8,7 @@ from flask import current_app, request, url_for
 from flask_socketio import join_room
 
 from .. import i18n
+from ..caller import client_ip_key
 from ..errors import RateLimited, StoreUnavailable
 from ..identity import visitor_id_from_request
 from ..schemas import (
@@ -24,19 +25,16 @@ from ..schemas import (
     message_schema,
 )
 from ..services import customer
-from ..services.availability import agents_available, within_business_hours
 from ..services.consent import consent_state
 from ..services.departments import department_for_path
 from ..services.moderation import Blocked
-from ..services.prechat import check_answers, save_answers
+from ..services.prechat import check_answers
 from ..state import current_livechat
 from ..visitor_session import session_token, visitor_id_from_session
-from .agent_work import broadcast_visitor
 from .availability import watch_business_hours
-from .base import Ack, LiveChatNamespace, client_event, client_ip_key, current_sid, outage_logged, refusal
-from .broadcast import broadcast_conversation, broadcast_status
-from .liveness import announce_read, liveness, relay_visitor_typing, should_relay_typing
-from .resume import fetch_ack, messages_after, visitor_conversation
+from .base import Ack, LiveChatNamespace, client_event, current_sid, outage_logged, refusal
+from .liveness import liveness, should_relay_typing
+from .resume import fetch_ack, messages_after
 from .rooms import VISITOR_NAMESPACE, VISITORS_ROOM, visitor_room
 
 _hello_schema = VisitorHelloSchema()
@@ -82,12 +80,8 @@ class VisitorNamespace(LiveChatNamespace):
         try:
             if state.moderation.is_blocked(known, request.remote_addr):
                 raise refusal(Blocked())
-            host_user_id, context, staff = customer.customer_snapshot(state.livechat)
-            visitor = state.visitors.for_connection(
-                known, host_user_id=host_user_id
-            ) or state.visitors.for_this_connection_only(host_user_id=host_user_id)
-            customer.remember_customer(state.store, visitor, host_user_id, context, staff)
-            state.store.visitor_connected(current_sid(), visitor.id, customer=customer.encode(context))
+            snapshot = customer.customer_snapshot(state.livechat)
+            visitor = state.visitors.connected(current_sid(), known, snapshot)
         except StoreUnavailable as error:
             raise refusal(error) from None
         connection = self.open_connection()
@@ -103,15 +97,12 @@ class VisitorNamespace(LiveChatNamespace):
         join_room(visitor_room(visitor.id))
         join_room(VISITORS_ROOM)
         watch_business_hours(state.socketio, app)
-        state.presence.ensure_reaper(app)
-        broadcast_visitor(visitor.id)
+        state.sweeper.ensure_running(app)
 
     def on_disconnect(self, reason: Any = None) -> None:
         try:
             with outage_logged("visitor disconnect"):
-                visitor_id = current_livechat.store.visitor_disconnected(current_sid())
-                if visitor_id is not None:
-                    broadcast_visitor(visitor_id)
+                current_livechat.visitors.disconnected(current_sid())
         finally:
             self.forget_connection()
 
@@ -121,9 +112,6 @@ class VisitorNamespace(LiveChatNamespace):
         state = current_livechat
         visitor_id = self.connection()["visitor_id"]
         page = data.get("page") or {}
-        state.store.visitor_on_page(current_sid(), url=page.get("url"), title=page.get("title"))
-        if page.get("url") and page.get("title"):
-            state.store.title_page_view(visitor_id, page["url"], page["title"])
         learned: dict[str, Any] = {}
         if data.get("timezone"):
             learned["timezone"] = data["timezone"]
@@ -132,23 +120,24 @@ class VisitorNamespace(LiveChatNamespace):
             department = department_for_path(current_app.config, page["url"])
             if department is not None:
                 learned["department"] = department
-        state.store.update_visitor(visitor_id, **learned)
-        broadcast_visitor(visitor_id)
+        state.visitors.on_page(
+            current_sid(), visitor_id, url=page.get("url"), title=page.get("title"), learned=learned
+        )
         conversation, messages, more = self._resume(visitor_id, data)
         persistent = self.connection()["persistent"]
-        history = state.store.closed_messages_of(visitor_id) if persistent else []
+        history = state.chat.earlier_messages(visitor_id) if persistent else []
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         return {
             "ok": True,
             "conversation": conversation_state_schema.dump(conversation) if conversation else None,
             "messages": message_schema.dump(messages, many=True),
             "more": more,
-            "agents_online": agents_available(self.socketio),
+            "agents_online": state.availability.available(),
             "privacy": {**self.connection()["privacy"], "privacy_url": url_for("livechat_privacy.page")},
-            "business_hours": within_business_hours(),
+            "business_hours": state.availability.within_business_hours(),
             "history": message_schema.dump(history, many=True),
-            "read": state.store.read_marks(conversation.id) if conversation else {"visitor": 0, "agent": 0},
-            "prechat_done": state.store.profile_of(visitor_id) is not None,
+            "read": state.chat.read_marks(conversation.id) if conversation else {"visitor": 0, "agent": 0},
+            "prechat_done": state.visitors.prechat_done(visitor_id),
             "session": session_token(app, visitor_id),
             # False without the visitor cookie: the widget then proves who it is with the session token.
             "remembered": persistent,
@@ -158,7 +147,7 @@ class VisitorNamespace(LiveChatNamespace):
     def _resume(visitor_id: str, data: dict[str, Any]) -> tuple[Any, list[Any], bool]:
         """The open conversation and its messages: all of them, or only those after ``last_seq`` when the
         widget says which seq of this same conversation it already has."""
-        conversation = current_livechat.store.open_conversation_of(visitor_id)
+        conversation = current_livechat.chat.open_conversation_of(visitor_id)
         if conversation is None:
             return None, [], False
         last_seq = data.get("last_seq")
@@ -171,7 +160,9 @@ class VisitorNamespace(LiveChatNamespace):
     def on_fetch_messages(self, payload: Any) -> Ack:
         """The messages of the visitor's own conversation after ``after_seq`` (a gap, or after a resume)."""
         data = load(_fetch_schema, payload)
-        conversation = visitor_conversation(self.connection()["visitor_id"], data.get("conversation_id"))
+        conversation = current_livechat.chat.visitor_conversation(
+            self.connection()["visitor_id"], data.get("conversation_id")
+        )
         return fetch_ack(conversation, data["after_seq"])
 
     @client_event
@@ -198,9 +189,7 @@ class VisitorNamespace(LiveChatNamespace):
     @client_event
     def on_end_conversation(self, payload: Any) -> Ack:
         load(_end_schema, payload)
-        state = current_livechat
-        stored = state.chat.end_for_visitor(self.connection()["visitor_id"])
-        broadcast_status(state.socketio, state.chat, stored, "visitor")
+        current_livechat.chat.end_for_visitor(self.connection()["visitor_id"])
         return {"ok": True}
 
     @client_event
@@ -208,7 +197,7 @@ class VisitorNamespace(LiveChatNamespace):
         data = load(_typing_schema, payload)
         conversation = liveness().visitor_conversation(self.connection()["visitor_id"])
         if should_relay_typing(self.connection(), conversation.id, data["typing"]):
-            relay_visitor_typing(current_livechat.socketio, conversation, data["typing"])
+            current_livechat.pusher.visitor_typing(conversation, data["typing"])
         return {"ok": True}
 
     @client_event
@@ -217,7 +206,6 @@ class VisitorNamespace(LiveChatNamespace):
         service = liveness()
         conversation = service.visitor_conversation(self.connection()["visitor_id"])
         move = service.mark_read(conversation, "visitor", data["seq"])
-        announce_read(current_livechat.socketio, move, "visitor")
         return {
             "ok": True,
             "seq": move.seq if move.seq is not None else service.read_marks(conversation.id)["visitor"],
@@ -227,17 +215,15 @@ class VisitorNamespace(LiveChatNamespace):
     def on_submit_prechat(self, payload: Any) -> Ack:
         data = load(_prechat_schema, payload)
         answers = check_answers(data["answers"], self.connection()["language"])
-        save_answers(current_livechat.store, self.connection()["visitor_id"], answers)
+        current_livechat.visitors.save_answers(self.connection()["visitor_id"], answers)
         return {"ok": True}
 
     @client_event
     def on_rate_conversation(self, payload: Any) -> Ack:
         """The visitor rates their closed conversation, once: 1 to 5 and an optional comment."""
         data = load(_rate_schema, payload)
-        state = current_livechat
         comment = (data["comment"] or "").strip() or None
-        conversation = state.workflow.rate(
+        conversation = current_livechat.workflow.rate(
             self.connection()["visitor_id"], data["conversation_id"], data["rating"], comment
         )
-        broadcast_conversation(state.socketio, state.chat, conversation.id)
         return {"ok": True, "rating": conversation.rating, "comment": conversation.rating_comment}

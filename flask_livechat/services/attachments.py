@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 from itsdangerous import BadSignature
 
 from ..errors import InvalidPayload
@@ -169,27 +169,3 @@ def verify_link(app: Flask, attachment_id: str, token: str | None) -> str | None
     ):
         return None
     return str(claims["c"])
-
-
-def describe(attachment_id: str | None) -> dict[str, Any] | None:
-    """The ``attachment`` of a message on the wire: name, type, size, and a fresh signed link."""
-    if attachment_id is None:
-        return None
-    from ..state import current_livechat  # the state module imports services: import late
-
-    record = current_livechat.store.get_attachment(attachment_id)
-    if record is None:
-        return None
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    return {
-        "id": record.id,
-        "name": record.filename,
-        "content_type": record.content_type,
-        "size": record.size,
-        "image": record.content_type in INLINE_IMAGES,
-        "url": url_for(
-            "livechat_widget.attachment",
-            attachment_id=record.id,
-            t=link_token(app, record.id, record.conversation_id),
-        ),
-    }

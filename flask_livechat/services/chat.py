@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from ..changes import ConversationChanged, MessageStored, StatusChanged, publish
 from ..errors import ConflictError, NotFoundError
 from ..host import Role
 from ..signals import conversation_closed, conversation_reopened, conversation_started, message_stored
 from ..store import ConversationRecord, MessageRecord, Store, StoredMessage
+from ..store.attachments import AttachmentRecord
 from ..store.records import Departments
 from .redact import mask_card_numbers
 
@@ -45,7 +47,7 @@ class ChatService:
             stored = self._store.add_visitor_message(visitor_id, client_id=client_id, body=self._clean(body))
         except LookupError:
             raise NotFoundError("Your visitor record is gone; reload the page to start again.") from None
-        self._announce(stored)
+        self.announce(stored)
         return stored
 
     def open_conversations(self, agent: Agent) -> list[ConversationRecord]:
@@ -75,7 +77,7 @@ class ChatService:
             )
         except LookupError:
             raise NotFoundError() from None
-        self._announce(stored)
+        self.announce(stored)
         return stored
 
     def end_for_visitor(self, visitor_id: str) -> StoredMessage | None:
@@ -110,19 +112,92 @@ class ChatService:
             signal = conversation_closed if status == "closed" else conversation_reopened
             signal.send(app, conversation=stored.conversation, by=by)
             message_stored.send(app, message=stored.message)
+            publish(StatusChanged(stored, by))
         return stored
+
+    # --- reading, for both sides ---------------------------------------------------------------
+
+    def open_conversation_of(self, visitor_id: str) -> ConversationRecord | None:
+        return self._store.open_conversation_of(visitor_id)
+
+    def visitor_conversation(self, visitor_id: str, conversation_id: str | None) -> ConversationRecord:
+        """The visitor's own conversation ``conversation_id``, or their open one; ``not_found`` otherwise
+        (another visitor's conversation is indistinguishable from none)."""
+        if conversation_id is None:
+            conversation = self._store.open_conversation_of(visitor_id)
+        else:
+            conversation = self._store.get_conversation(conversation_id)
+        if conversation is None or conversation.visitor_id != visitor_id:
+            raise NotFoundError("You have no such conversation.")
+        return conversation
+
+    def messages_page(
+        self, conversation_id: str, after_seq: int, size: int
+    ) -> tuple[list[MessageRecord], bool]:
+        """At most ``size`` messages after ``after_seq``, and whether there are more."""
+        messages = self._store.messages_of(conversation_id, after_seq=after_seq, limit=size + 1)
+        return messages[:size], len(messages) > size
+
+    def recent_messages(self, conversation_id: str, limit: int) -> list[MessageRecord]:
+        return self._store.messages_of(conversation_id, limit=limit)
+
+    def earlier_messages(self, visitor_id: str) -> list[MessageRecord]:
+        """A returning visitor's messages from closed conversations (their history in the widget)."""
+        return self._store.closed_messages_of(visitor_id)
+
+    def read_marks(self, conversation_id: str) -> dict[str, int]:
+        return self._store.read_marks(conversation_id)
+
+    def invited(self, visitor_id: str) -> bool:
+        """Whether an agent invited this visitor: an open conversation in which only agents wrote."""
+        conversation = self._store.open_conversation_of(visitor_id)
+        if conversation is None:
+            return False
+        messages = self._store.messages_of(conversation.id, limit=50)
+        return bool(messages) and all(message.sender != "visitor" for message in messages)
+
+    def attachment(self, attachment_id: str) -> AttachmentRecord | None:
+        return self._store.get_attachment(attachment_id)
 
     def summary(self, conversation_id: str) -> ConversationRecord | None:
         return self._store.get_conversation(conversation_id)
 
-    def announce(self, stored: StoredMessage) -> None:
-        """Signals for a message stored outside this service (an attachment upload)."""
-        self._announce(stored)
+    def add_visitor_attachment(
+        self,
+        visitor_id: str,
+        *,
+        client_id: str,
+        filename: str,
+        content_type: str,
+        size: int,
+        storage_key: str,
+    ) -> StoredMessage:
+        """Stores an uploaded file's message (the bytes are already saved under ``storage_key``)."""
+        try:
+            stored = self._store.add_visitor_attachment(
+                visitor_id,
+                client_id=client_id,
+                filename=filename,
+                content_type=content_type,
+                size=size,
+                storage_key=storage_key,
+            )
+        except LookupError:
+            raise NotFoundError("Your visitor record is gone; reload the page to start again.") from None
+        self.announce(stored)
+        return stored
 
-    def _announce(self, stored: StoredMessage) -> None:
+    def announce(self, stored: StoredMessage) -> None:
+        """After any new message is committed: the host's signals, then the push to both rooms. Every route
+        that stores a message (here, uploads, the offline form, invitations) ends here."""
         if stored.duplicate:
-            return
+            return  # already announced when it was first stored
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         if stored.opened_conversation:
             conversation_started.send(app, conversation=stored.conversation)
         message_stored.send(app, message=stored.message)
+        publish(MessageStored(stored))
+
+    def changed(self, conversation_id: str) -> None:
+        """A conversation's summary changed (tags, assignment, rating): its agents hear of it."""
+        publish(ConversationChanged(conversation_id))

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..realtime.rooms import ALL_DEPARTMENTS_ROOM, department_room
 from ..store.records import Departments
 
 
@@ -42,21 +41,6 @@ def agent_scope(config: Mapping[str, Any], role: str, named: Iterable[str] | Non
     if not departments or role == "admin":
         return None
     return frozenset(name for name in (named or ()) if name in departments)
-
-
-def agent_rooms(scope: Departments) -> list[str]:
-    """The rooms an agent's connection joins to hear about conversations and visitors in its scope."""
-    if scope is None:
-        return [ALL_DEPARTMENTS_ROOM]
-    return [department_room(name) for name in sorted(scope)]
-
-
-def audience(department: str | None) -> list[str]:
-    """The rooms that may hear about something in ``department``: admins (and everyone without departments)
-    plus that department's agents."""
-    return (
-        [ALL_DEPARTMENTS_ROOM] if department is None else [ALL_DEPARTMENTS_ROOM, department_room(department)]
-    )
 
 
 def in_scope(scope: Departments, department: str | None) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..changes import ReadMoved, publish
 from ..errors import NotFoundError
 from ..store import ConversationRecord, Store
 from .chat import Agent, ChatService
@@ -35,6 +36,8 @@ class LivenessService:
             moved = self._store.mark_read(conversation.id, reader, seq)
         except LookupError:
             raise NotFoundError() from None
+        if moved is not None:
+            publish(ReadMoved(conversation, reader, moved))
         return ReadMove(conversation=conversation, seq=moved)
 
     def read_marks(self, conversation_id: str) -> dict[str, int]:

@@ -6,10 +6,11 @@ import ipaddress
 import time
 from datetime import timedelta
 
+from ..changes import MessageDeleted, VisitorBlocked, publish
 from ..errors import ForbiddenError, InvalidPayload, NotFoundError
 from ..store import Store
 from ..store.models import utcnow
-from ..store.moderation import BlockRecord, blocks_match
+from ..store.moderation import BlockRecord, LogRecord, MailRecord, blocks_match
 from .chat import Agent, ChatService
 from .departments import in_scope
 
@@ -73,6 +74,9 @@ class ModerationService:
         self._store.log_moderation(
             "delete_message", actor=agent.name, conversation_id=conversation_id, message_id=message_id
         )
+        conversation = self._store.get_conversation(conversation_id)
+        visitor_id = conversation.visitor_id if conversation else None
+        publish(MessageDeleted(conversation_id, message_id, visitor_id))
 
     def block(
         self, agent: Agent, *, visitor_id: str | None, network: str | None, minutes: int, reason: str | None
@@ -98,6 +102,8 @@ class ModerationService:
             actor=agent.name,
         )
         self.forget_cache()
+        if visitor_id is not None:
+            publish(VisitorBlocked(visitor_id))
         return block_id
 
     def lift(self, agent: Agent, block_id: int) -> None:
@@ -106,6 +112,21 @@ class ModerationService:
         if not self._store.lift_block(block_id, actor=agent.name):
             raise NotFoundError("No such active block.")
         self.forget_cache()
+
+    def lift_from_admin(self, block_id: int, actor: str) -> bool:
+        """The admin page's "lift" (the page checked the role): ``False`` when the block is not active."""
+        lifted = self._store.lift_block(block_id, actor=actor)
+        self.forget_cache()
+        return lifted
+
+    def active_blocks(self) -> list[BlockRecord]:
+        return self._store.active_blocks()
+
+    def log(self, limit: int) -> list[LogRecord]:
+        return self._store.moderation_log(limit=limit)
+
+    def mail_log(self, limit: int) -> list[MailRecord]:
+        return self._store.mail_log(limit=limit)
 
     def check(self, visitor_id: str | None, ip: str | None) -> None:
         """Raises ``Blocked`` for a blocked visitor or address."""

@@ -64,3 +64,17 @@ def mail_reply(store: Store, stored: StoredMessage) -> bool:
     except (OSError, smtplib.SMTPException):
         logger.exception("flask-livechat: could not mail the reply to a left message")
         return False
+
+
+class OfflineService:
+    """Leave-a-message and the mailed answers to it, bound to one app's store and chat."""
+
+    def __init__(self, store: Store, chat: ChatService) -> None:
+        self._store = store
+        self._chat = chat
+
+    def leave(self, visitor_id: str | None, *, name: str, email: str, message: str) -> LeftMessage:
+        return leave_message(self._store, self._chat, visitor_id, name=name, email=email, message=message)
+
+    def mail_reply(self, stored: StoredMessage) -> bool:
+        return mail_reply(self._store, stored)

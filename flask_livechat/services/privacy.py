@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request
+from werkzeug.wrappers import Response
 
 from ..signals import subject_erased
-from ..store import Store
+from ..store import Store, VisitorRecord
+from . import consent
 from .attachments import storage_for
+from .consent import ConsentState
 from .redact import mask_card_numbers
 
 
@@ -92,6 +95,32 @@ class PrivacyService:
         self._store.audit(actor, "erase", self.digest(subject), f"{erased} visitor record(s)")
         subject_erased.send(self._app, visitors=erased)
         return erased
+
+    def visitor(self, visitor_id: str) -> VisitorRecord | None:
+        return self._store.get_visitor(visitor_id)
+
+    def exported_visitors(self, subject: Subject) -> list[dict[str, Any]]:
+        """The subject's visitor records with their conversations, as the export holds them (no audit entry:
+        for the person's own page and the admin's search, which log their own)."""
+        return self._store.export_visitors(self.visitor_ids(subject))
+
+    def correct_profile(self, subject: Subject, *, name: str | None, email: str | None) -> None:
+        self._store.set_profile(self.visitor_ids(subject), name=name, email=email)
+
+    def opt_out(self, email: str, kind: str) -> None:
+        self._store.opt_out(email, kind)
+
+    def is_opted_out(self, email: str, kind: str) -> bool:
+        return self._store.is_opted_out(email, kind)
+
+    def audit_entries(self, limit: int) -> list[dict[str, Any]]:
+        return self._store.audit_entries(limit)
+
+    def record_choice(
+        self, request: Request, response: Response, choice: str, visitor_id: str | None
+    ) -> ConsentState:
+        """A visitor's consent choice (see ``consent.record_choice``)."""
+        return consent.record_choice(self._app, self._store, request, response, choice, visitor_id)
 
     def record_view(self, subject: Subject, *, actor: str, what: str) -> None:
         self._store.audit(actor, "view", self.digest(subject), what[:500])

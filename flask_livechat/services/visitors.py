@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
 
 from ua_parser import parse as parse_user_agent
 
+from ..changes import VisitorChanged, VisitorLeftDepartment, publish
 from ..store import ClientInfo, PageInfo, Store, VisitorRecord, VisitRecord
+from ..store.records import Departments
+from ..store.visitor_list import LiveVisitor
+from . import customer
+from .prechat import save_answers
+
+#: (host user id, customer context, is staff), as ``customer.customer_snapshot`` reads them.
+CustomerSnapshot = tuple[str | None, dict[str, Any] | None, bool]
 
 
 def truncate_ip(address: str | None) -> str | None:
@@ -55,9 +65,83 @@ def describe_client(
 
 
 class VisitorService:
-    def __init__(self, store: Store, *, visit_timeout_seconds: int) -> None:
+    def __init__(
+        self, store: Store, *, visit_timeout_seconds: int, connection_cutoff: Callable[[], datetime]
+    ) -> None:
         self._store = store
         self._visit_timeout = timedelta(seconds=visit_timeout_seconds)
+        #: Connections older than this no longer count as live (the presence timeout).
+        self._connection_cutoff = connection_cutoff
+
+    def page_viewed(
+        self,
+        visitor_id: str | None,
+        page: PageInfo,
+        client: ClientInfo,
+        department: str | None,
+        snapshot: CustomerSnapshot,
+    ) -> VisitRecord:
+        """A host page was served: records the view, links a logged-in customer, and tells the console."""
+        host_user_id, context, staff = snapshot
+        visit = self.record_page_view(
+            visitor_id, page, client, department, staff=staff, host_user_id=host_user_id
+        )
+        if context is not None:  # a logged-in customer: agents see who they are
+            visitor = self._store.get_visitor(visit.visitor_id)
+            if visitor is not None and visitor.name is None:
+                customer.remember_customer(self._store, visitor, host_user_id, context, staff)
+        if visit.left_department is not None:
+            publish(VisitorLeftDepartment(visit.visitor_id, visit.left_department))
+        publish(VisitorChanged(visit.visitor_id))  # the live list follows page views, JS or not
+        return visit
+
+    def connected(self, sid: str, known_id: str | None, snapshot: CustomerSnapshot) -> VisitorRecord:
+        """A widget connected: its recognised visitor (or one for this connection only), now live."""
+        host_user_id, context, staff = snapshot
+        visitor = self.for_connection(known_id, host_user_id=host_user_id) or self.for_this_connection_only(
+            host_user_id=host_user_id
+        )
+        customer.remember_customer(self._store, visitor, host_user_id, context, staff)
+        self._store.visitor_connected(sid, visitor.id, customer=customer.encode(context))
+        publish(VisitorChanged(visitor.id))
+        return visitor
+
+    def disconnected(self, sid: str) -> None:
+        visitor_id = self._store.visitor_disconnected(sid)
+        if visitor_id is not None:
+            publish(VisitorChanged(visitor_id))
+
+    def on_page(
+        self, sid: str, visitor_id: str, *, url: str | None, title: str | None, learned: dict[str, Any]
+    ) -> None:
+        """The widget said where it is (``hello``): the connection's page, the view's title, and what the
+        widget told us about the visitor (time zone, department)."""
+        self._store.visitor_on_page(sid, url=url, title=title)
+        if url and title:
+            self._store.title_page_view(visitor_id, url, title)
+        self._store.update_visitor(visitor_id, **learned)
+        publish(VisitorChanged(visitor_id))
+
+    def live_visitor(self, visitor_id: str, departments: Departments = None) -> LiveVisitor | None:
+        """One visitor as the console lists them, or ``None`` (gone, or outside ``departments``)."""
+        return self._store.visitor_details(
+            visitor_id, connection_cutoff=self._connection_cutoff(), departments=departments
+        )
+
+    def live_visitors(self, *, since: datetime, departments: Departments) -> list[LiveVisitor]:
+        return self._store.live_visitors(
+            since=since, connection_cutoff=self._connection_cutoff(), departments=departments
+        )
+
+    def get(self, visitor_id: str) -> VisitorRecord | None:
+        return self._store.get_visitor(visitor_id)
+
+    def prechat_done(self, visitor_id: str) -> bool:
+        return self._store.profile_of(visitor_id) is not None
+
+    def save_answers(self, visitor_id: str, answers: dict[str, str]) -> None:
+        """Pre-chat answers (already checked by ``prechat.check_answers``)."""
+        save_answers(self._store, visitor_id, answers)
 
     def record_page_view(
         self,

@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import current_app
-
+from ..changes import ConversationAssigned, NoteAdded, VisitorInvited, publish
 from ..errors import ConflictError, ForbiddenError, InvalidPayload, NotFoundError
-from ..signals import conversation_started, message_stored
 from ..store import ConversationRecord, Store, StoredMessage
 from ..store.workflow import NoteRecord
 from .chat import Agent, ChatService
@@ -29,6 +27,7 @@ class WorkflowService:
         self._chat.conversation_for_agent(agent, conversation_id)
         if not self._store.assign(conversation_id, agent.user_id, agent.name, expected=(None, agent.user_id)):
             raise ConflictError("Another agent has already claimed this conversation.")
+        self._chat.changed(conversation_id)
         return self._chat.conversation_for_agent(agent, conversation_id)
 
     def assign(
@@ -66,7 +65,13 @@ class WorkflowService:
                 client_id=f"assign-{uuid.uuid4().hex}",
                 body=f"{verb} to {target.name}: {note}",
             )
-        return self._chat.conversation_for_agent(agent, conversation_id), saved_note
+        assigned = self._chat.conversation_for_agent(agent, conversation_id)
+        publish(
+            ConversationAssigned(
+                assigned, agent_id=target.agent_id, by=agent.name, note=note, transfer=transfer
+            )
+        )
+        return assigned, saved_note
 
     def set_tags(self, agent: Agent, conversation_id: str, tags: list[str]) -> ConversationRecord:
         cleaned = [tag.strip().lower() for tag in tags]
@@ -77,6 +82,7 @@ class WorkflowService:
             )
         self._chat.conversation_for_agent(agent, conversation_id)
         self._store.set_tags(conversation_id, cleaned)
+        self._chat.changed(conversation_id)
         return self._chat.conversation_for_agent(agent, conversation_id)
 
     def add_note(self, agent: Agent, conversation_id: str, *, client_id: str, body: str) -> NoteRecord:
@@ -84,6 +90,7 @@ class WorkflowService:
         note, _ = self._store.add_note(
             conversation_id, client_id=client_id, author_id=agent.user_id, author=agent.name, body=body
         )
+        publish(NoteAdded(note))  # again on a retry too: the first push may be what the retrier missed
         return note
 
     def notes(self, agent: Agent, conversation_id: str) -> list[NoteRecord]:
@@ -105,9 +112,9 @@ class WorkflowService:
             raise ConflictError(
                 "This visitor is already chatting: open their conversation instead."
             ) from None
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        conversation_started.send(app, conversation=stored.conversation)
-        message_stored.send(app, message=stored.message)
+        if not stored.duplicate:
+            publish(VisitorInvited(visitor_id, stored))
+        self._chat.announce(stored)
         return stored
 
     def rate(
@@ -122,4 +129,5 @@ class WorkflowService:
             raise ConflictError("You have already rated this chat. Thank you!")
         conversation = self._store.get_conversation(conversation_id)
         assert conversation is not None
+        self._chat.changed(conversation_id)
         return conversation

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import abort, current_app, redirect, request, url_for
 
+from ..caller import current_agent
 from ..host import Role
-from ..realtime.agent import current_agent
 from ..services.chat import Agent
 from ..state import current_livechat
 

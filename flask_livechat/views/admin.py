@@ -52,13 +52,13 @@ def _require_admin(*, form: bool = False) -> Agent:
 
 def admin_index() -> str:
     _require_admin()
-    store = current_livechat.store
+    state = current_livechat
     return render_template(
         "livechat/admin/index.html",
-        canned=store.canned_responses(),
-        blocks=store.active_blocks(),
-        log=store.moderation_log(limit=100),
-        mail=store.mail_log(limit=100),
+        canned=state.canned.responses(),
+        blocks=state.moderation.active_blocks(),
+        log=state.moderation.log(limit=100),
+        mail=state.moderation.mail_log(limit=100),
         csrf_token=csrf_token(),
     )
 
@@ -75,7 +75,7 @@ def canned_save() -> BaseResponse:
         flash("A shortcut is 1 to 32 lower-case letters, digits, '-' or '_'.", "error")
     elif not body or len(body) > 4000:
         flash("The reply must have 1 to 4000 characters.", "error")
-    elif not current_livechat.store.save_canned(canned_id, shortcut, body):
+    elif not current_livechat.canned.save(canned_id, shortcut, body):
         flash(f"/{shortcut} is already taken (or that response was deleted).", "error")
     else:
         flash(f"Saved /{shortcut}.", "info")
@@ -84,7 +84,7 @@ def canned_save() -> BaseResponse:
 
 def canned_delete(canned_id: int) -> BaseResponse:
     _require_admin(form=True)
-    if current_livechat.store.delete_canned(canned_id):
+    if current_livechat.canned.delete(canned_id):
         flash("Deleted.", "info")
     else:
         flash("That canned response no longer exists.", "error")
@@ -93,8 +93,7 @@ def canned_delete(canned_id: int) -> BaseResponse:
 
 def block_lift(block_id: int) -> BaseResponse:
     agent = _require_admin(form=True)
-    if current_livechat.store.lift_block(block_id, actor=agent.name):
-        current_livechat.moderation.forget_cache()
+    if current_livechat.moderation.lift_from_admin(block_id, agent.name):
         flash("Block lifted.", "info")
     else:
         flash("That block is no longer active.", "error")

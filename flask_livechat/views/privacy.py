@@ -19,13 +19,14 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
+from ..caller import client_ip_key
 from ..csp import protect
 from ..csrf import check_csrf, check_same_origin_json, csrf_token
 from ..errors import LiveChatError
 from ..host import current_host_user_id
 from ..identity import clear_visitor_cookie, unsign, visitor_id_from_request
 from ..schemas import ConsentChoiceSchema, EraseConfirmSchema, ProfileSchema, load
-from ..services.consent import CONSENT_COOKIE, consent_state, record_choice
+from ..services.consent import CONSENT_COOKIE, consent_state
 from ..services.mail import MAIL_KINDS
 from ..services.privacy import Subject
 from ..state import current_livechat
@@ -79,7 +80,7 @@ def my_subject() -> Subject | None:
     host_user = current_host_user_id()
     visitor_id = visitor_id_from_request(current_app, request)
     if visitor_id is not None:
-        visitor = current_livechat.store.get_visitor(visitor_id)
+        visitor = current_livechat.privacy.visitor(visitor_id)
         if visitor is None or (visitor.host_user_id is not None and visitor.host_user_id != host_user):
             visitor_id = None
     if visitor_id is None and host_user is None:
@@ -129,9 +130,7 @@ def consent_form() -> BaseResponse:
     if choice not in ("accepted", "declined"):
         abort(400, "Choose accepted or declined.")
     response = redirect(url_for(".page", done="consent"))
-    record_choice(
-        current_app,
-        current_livechat.store,
+    current_livechat.privacy.record_choice(
         request,
         response,
         choice,
@@ -160,7 +159,7 @@ def profile_form() -> BaseResponse:
 
 
 def _limit() -> None:
-    current_livechat.limiter.hit("privacy", current_livechat.limiter.ip_key(request.remote_addr))
+    current_livechat.limiter.hit("privacy", client_ip_key())
 
 
 def consent_api() -> Response:
@@ -169,9 +168,7 @@ def consent_api() -> Response:
     data = load(_consent_schema, request.get_json(silent=True))
     response = jsonify({"ok": True})
     # The widget sends its page session token: accepting keeps the conversation this page already has.
-    state = record_choice(
-        current_app,
-        current_livechat.store,
+    state = current_livechat.privacy.record_choice(
         request,
         response,
         data["choice"],
@@ -203,7 +200,7 @@ def delete_api() -> Response:
     page_visitor = _page_visitor()
     response = jsonify({"ok": True})
     _erase_mine(response)
-    if page_visitor is not None and current_livechat.store.get_visitor(page_visitor) is not None:
+    if page_visitor is not None and current_livechat.privacy.visitor(page_visitor) is not None:
         current_livechat.privacy.erase(
             Subject(visitor_id=page_visitor), actor=SELF_SERVICE, include_host=False
         )
@@ -214,7 +211,7 @@ def _page_visitor() -> str | None:
     """The visitor of the widget's page session (``X-LiveChat-Session``): someone who chats without the
     cookie (opt-in before a choice, declined, cookies blocked) has their conversation there."""
     visitor_id = visitor_id_from_session(current_app, request.headers.get(SESSION_HEADER))
-    visitor = current_livechat.store.get_visitor(visitor_id) if visitor_id else None
+    visitor = current_livechat.privacy.visitor(visitor_id) if visitor_id else None
     if visitor is None or visitor.host_user_id not in (None, current_host_user_id()):
         return None
     return visitor.id
@@ -244,7 +241,7 @@ def _erase_mine(response: BaseResponse) -> None:
 
 def _profile_of(subject: Subject) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Name, email and the conversations of a logged-in customer: theirs only, never anyone else's."""
-    exported = current_livechat.store.export_visitors(current_livechat.privacy.visitor_ids(subject))
+    exported = current_livechat.privacy.exported_visitors(subject)
     names = [entry["visitor"]["name"] for entry in exported if entry["visitor"]["name"]]
     emails = [entry["visitor"]["email"] for entry in exported if entry["visitor"]["email"]]
     conversations = [
@@ -260,8 +257,8 @@ def _update_profile(data: dict[str, Any]) -> None:
     if subject is None or subject.host_user_id is None:
         abort(401, "Log in to correct your chat profile.")
     email = data.get("email")
-    current_livechat.store.set_profile(
-        current_livechat.privacy.visitor_ids(subject),
+    current_livechat.privacy.correct_profile(
+        subject,
         name=(data.get("name") or "").strip() or None,
         email=email.strip().lower() if email else None,
     )
@@ -278,5 +275,5 @@ def unsubscribe(token: str) -> BaseResponse | str:
     kind, email = value["k"], value["e"]
     done = request.method == "POST"
     if done:
-        current_livechat.store.opt_out(email, kind)
+        current_livechat.privacy.opt_out(email, kind)
     return render_template("livechat/unsubscribe.html", kind=kind, done=done, token=token)

@@ -35,14 +35,14 @@ def privacy_admin() -> str | BaseResponse:
     subject = _subject(request.args)
     found: list[dict[str, Any]] = []
     if subject is not None:
-        found = current_livechat.store.export_visitors(current_livechat.privacy.visitor_ids(subject))
+        found = current_livechat.privacy.exported_visitors(subject)
         current_livechat.privacy.record_view(subject, actor=admin.label, what="privacy search")
     return render_template(
         "livechat/admin/privacy.html",
         subject=subject,
         query=request.args,
         found=found,
-        audit=current_livechat.store.audit_entries(50),
+        audit=current_livechat.privacy.audit_entries(50),
         csrf_token=csrf_token(f"admin:{admin.user_id}"),
         erased=request.args.get("erased"),
     )
@@ -74,7 +74,7 @@ def privacy_erase() -> str | BaseResponse:
         subject=None,
         query={},
         found=[],
-        audit=current_livechat.store.audit_entries(50),
+        audit=current_livechat.privacy.audit_entries(50),
         csrf_token=csrf_token(f"admin:{admin.user_id}"),
         erased=erased,
     )

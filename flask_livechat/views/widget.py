@@ -13,14 +13,12 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import i18n, widget_config
+from ..caller import client_ip_key, current_agent
 from ..errors import ForbiddenError, InvalidPayload, LiveChatError, NotFoundError
 from ..identity import visitor_id_from_request
-from ..realtime.agent import current_agent
-from ..realtime.broadcast import broadcast_stored
 from ..schemas import OfflineMessageSchema, load, message_schema
 from ..services import attachments
 from ..services.consent import consent_state
-from ..services.offline import leave_message
 from ..state import current_livechat
 from ..visitor_session import HEADER as SESSION_HEADER
 from ..visitor_session import visitor_id_from_session, visitor_of_request
@@ -78,16 +76,13 @@ def offline_message() -> tuple[Response, int]:
     data = load(schema, payload)
     state = current_livechat
     visitor_id = visitor_of_request(_app(), request)
-    state.limiter.hit("offline_form", f"visitor:{visitor_id}" if visitor_id else None, _ip_key())
-    left = leave_message(
-        state.store,
-        state.chat,
+    state.limiter.hit("offline_form", f"visitor:{visitor_id}" if visitor_id else None, client_ip_key())
+    left = state.offline.leave(
         visitor_id,
         name=data["name"].strip(),
         email=data["email"],
         message=data["message"],
     )
-    broadcast_stored(state.socketio, state.chat, left.stored)
     return jsonify(
         {"ok": True, "message": message_schema.dump(left.stored.message), "emailed": left.emailed}
     ), 201
@@ -100,19 +95,10 @@ def pending() -> Response:
     visitor_id = (
         visitor_id_from_request(app, request) if consent_state(app, request).recognition_allowed else None
     )
-    invited = False
-    if visitor_id is not None:
-        conversation = current_livechat.store.open_conversation_of(visitor_id)
-        if conversation is not None:
-            messages = current_livechat.store.messages_of(conversation.id, limit=50)
-            invited = bool(messages) and all(message.sender != "visitor" for message in messages)
+    invited = visitor_id is not None and current_livechat.chat.invited(visitor_id)
     response = jsonify({"ok": True, "invited": invited})
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _ip_key() -> str | None:
-    return current_livechat.limiter.ip_key(request.remote_addr)
 
 
 def upload() -> tuple[Response, int]:
@@ -124,7 +110,7 @@ def upload() -> tuple[Response, int]:
     visitor_id = visitor_id_from_session(app, request.headers.get(SESSION_HEADER))
     if visitor_id is None:
         raise ForbiddenError("Open the chat first: uploads need the chat's session.")
-    current_livechat.limiter.hit("upload", f"visitor:{visitor_id}", _ip_key())
+    current_livechat.limiter.hit("upload", f"visitor:{visitor_id}", client_ip_key())
     request.max_content_length = app.config["LIVECHAT_ATTACHMENT_MAX_SIZE"] + 64 * 1024
     file = request.files.get("file")
     client_id = request.form.get("client_id", "")
@@ -135,20 +121,14 @@ def upload() -> tuple[Response, int]:
     checked = attachments.check_upload(file.filename, file.mimetype, file.read())
     key = attachments.new_storage_key()
     attachments.storage_for(app).save(key, checked.data)
-    state = current_livechat
-    try:
-        stored = state.store.add_visitor_attachment(
-            visitor_id,
-            client_id=client_id,
-            filename=checked.filename,
-            content_type=checked.content_type,
-            size=len(checked.data),
-            storage_key=key,
-        )
-    except LookupError:
-        raise NotFoundError("Your visitor record is gone; reload the page to start again.") from None
-    state.chat.announce(stored)
-    broadcast_stored(state.socketio, state.chat, stored)
+    stored = current_livechat.chat.add_visitor_attachment(
+        visitor_id,
+        client_id=client_id,
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=len(checked.data),
+        storage_key=key,
+    )
     return jsonify({"ok": True, "message": message_schema.dump(stored.message)}), 201
 
 
