@@ -27,6 +27,7 @@ test: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check flask_livechat example_site tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports  # the layer contracts in pyproject.toml (docs/development.md)
 
 widget:
 	cd widget_assets && npm ci && npm run build

@@ -138,8 +138,8 @@ def attachment(attachment_id: str) -> Response:
     if conversation_id is None:
         raise ForbiddenError("This link is not valid or has expired; open the chat again for a fresh one.")
     state = current_livechat
-    record = state.store.get_attachment(attachment_id)
-    conversation = state.store.get_conversation(conversation_id)
+    record = state.chat.attachment(attachment_id)
+    conversation = state.chat.summary(conversation_id)
     if record is None or conversation is None or record.conversation_id != conversation_id:
         raise NotFoundError("No such file.")
     visitor_id = visitor_of_request(app, request, token=request.args.get("s"))

@@ -1,0 +1,51 @@
+"""The architecture rules that import-linter cannot see (it checks imports, not attribute access)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "flask_livechat"
+ADAPTERS = ["views", "realtime", "cli.py", "capture.py", "inject.py", "caller.py", "schemas.py"]
+
+
+def modules(*names: str) -> list[Path]:
+    found: list[Path] = []
+    for name in names:
+        path = PACKAGE / name
+        found.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
+    return found
+
+
+def attribute_uses(path: Path, attribute: str) -> list[int]:
+    tree = ast.parse(path.read_text(), str(path))
+    return [
+        node.lineno for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr == attribute
+    ]
+
+
+@pytest.mark.parametrize("path", modules(*ADAPTERS), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_adapters_reach_the_store_only_through_services(path: Path) -> None:
+    assert attribute_uses(path, "store") == [], f"{path.name} uses .store: call a service instead"
+
+
+def test_only_the_push_module_emits() -> None:
+    emitting = {
+        str(path.relative_to(PACKAGE))
+        for path in modules(".")
+        if attribute_uses(path, "emit") and path.name != "push.py"
+    }
+    assert emitting == set(), "emit domain events from realtime/push.py (services publish changes)"
+
+
+def test_no_service_imports_realtime_or_state() -> None:
+    for path in modules("services"):
+        tree = ast.parse(path.read_text())
+        imported = [
+            node.module or ""
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level >= 2
+        ]
+        assert not [m for m in imported if m.split(".")[0] in ("realtime", "state", "views")], path.name
