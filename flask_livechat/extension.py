@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import weakref
-from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import TypeVar
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_socketio import SocketIO
 
 from . import capture, cli, config, inject, widget_config
@@ -29,7 +28,7 @@ from .realtime.ordering import SendOrder
 from .realtime.revocation import AgentRecheck
 from .realtime.sweeper import PresenceSweeper
 from .realtime.visitor import VisitorNamespace
-from .services import retention
+from .services import mail, retention
 from .services.availability import AvailabilityService
 from .services.canned import CannedService
 from .services.chat import ChatService
@@ -54,7 +53,13 @@ from .views.agent import create_blueprint
 
 __all__ = ["LiveChat", "current_livechat"]
 
-F = TypeVar("F", bound=Callable[..., Any])
+# Each seam decorator is typed against its Protocol (host.py), so a callback of the wrong shape fails mypy.
+UserLoaderT = TypeVar("UserLoaderT", bound=UserLoader)
+RoleLoaderT = TypeVar("RoleLoaderT", bound=RoleLoader)
+BillingLoaderT = TypeVar("BillingLoaderT", bound=BillingLoader)
+DepartmentLoaderT = TypeVar("DepartmentLoaderT", bound=DepartmentLoader)
+ExportHookT = TypeVar("ExportHookT", bound=ExportHook)
+EraseHookT = TypeVar("EraseHookT", bound=EraseHook)
 
 #: SocketIO servers that already carry our namespaces (several apps may share one server).
 _servers_with_namespaces: weakref.WeakSet[SocketIO] = weakref.WeakSet()
@@ -87,34 +92,34 @@ class LiveChat:
         if app is not None:
             self.init_app(app)
 
-    def user_loader(self, callback: F) -> F:
+    def user_loader(self, callback: UserLoaderT) -> UserLoaderT:
         """Registers the ``UserLoader``: who is logged in to the host right now."""
-        self.load_user = cast(UserLoader, callback)
+        self.load_user = callback
         return callback
 
-    def role_loader(self, callback: F) -> F:
+    def role_loader(self, callback: RoleLoaderT) -> RoleLoaderT:
         """Registers the ``RoleLoader``: which host users are agents or admins."""
-        self.load_role = cast(RoleLoader, callback)
+        self.load_role = callback
         return callback
 
-    def billing_loader(self, callback: F) -> F:
+    def billing_loader(self, callback: BillingLoaderT) -> BillingLoaderT:
         """Registers the ``BillingLoader``: a customer's plan and card summary, shown to agents."""
-        self.load_billing = cast(BillingLoader, callback)
+        self.load_billing = callback
         return callback
 
-    def department_loader(self, callback: F) -> F:
+    def department_loader(self, callback: DepartmentLoaderT) -> DepartmentLoaderT:
         """Registers the ``DepartmentLoader``: which LIVECHAT_DEPARTMENTS a staff user works in."""
-        self.load_departments = cast(DepartmentLoader, callback)
+        self.load_departments = callback
         return callback
 
-    def export_hook(self, callback: F) -> F:
+    def export_hook(self, callback: ExportHookT) -> ExportHookT:
         """Registers the ``ExportHook``: the host's own rows about a user, added to their data export."""
-        self.export_host_user = cast(ExportHook, callback)
+        self.export_host_user = callback
         return callback
 
-    def erase_hook(self, callback: F) -> F:
+    def erase_hook(self, callback: EraseHookT) -> EraseHookT:
         """Registers the ``EraseHook``: deletes the host's own rows when an admin erases a subject."""
-        self.erase_host_user = cast(EraseHook, callback)
+        self.erase_host_user = callback
         return callback
 
     def erase_account(self, host_user_id: str) -> int:
@@ -122,6 +127,13 @@ class LiveChat:
         return current_livechat.privacy.erase(
             Subject(host_user_id=str(host_user_id)), actor="account deletion", include_host=False
         )
+
+    def send_mail(self, to: str, subject: str, text: str, *, kind: str = "promotional") -> bool:
+        """Sends one email through the chat's mail settings, with the unsubscribe link and the opt-out check
+        every mailing needs (``kind``: "promotional" or "transactional"). ``False`` when ``to`` opted out;
+        SMTP failures raise. Call it inside a request or with ``SERVER_NAME`` set."""
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        return mail.send_mail(app, current_livechat.store, to, subject, text, kind=kind)
 
     def revoke_agent(self, host_user_id: str) -> int:
         """Disconnects a staff member's console sockets now (call it when you disable them or change roles;
