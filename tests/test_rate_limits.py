@@ -16,6 +16,7 @@ from flask_socketio import SocketIO, SocketIOTestClient
 
 from flask_livechat.state import LiveChatState
 from tests.conftest import LiveServer
+from tests.helpers import eventually
 
 NS = "/livechat"
 
@@ -140,7 +141,7 @@ def test_a_flooding_client_does_not_slow_others_down(live_server: LiveServer) ->
     flooding = threading.Thread(target=flood)
     flooding.start()
     try:
-        time.sleep(0.2)
+        eventually(lambda: any(refused), message="the flood is under way and being refused")
         under_flood = statistics.median(round_trips(calm, 10, "c-busy"))
     finally:
         stop.set()

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import socketio
 
-from tests.faults import UNLIMITED, ServerProcess
-from tests.test_live_server import VISITOR_NS
+from tests.faults import ServerProcess
+from tests.helpers import UNLIMITED, VISITOR_NS
 
 pytestmark = [
     pytest.mark.usefixtures("release_sockets"),
