@@ -131,6 +131,16 @@ def agent_cookie(server: HasUrl, name: str = "ada") -> str:
     return f"session={response.cookies['session']}"
 
 
+def disconnect_all(*clients: socketio.Client) -> None:
+    """Disconnects in parallel (websocket-client waits up to 3 s for a close reply the dev server never
+    sends) and waits for all: a disconnect left running logs into whichever test runs next."""
+    threads = [threading.Thread(target=client.disconnect) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+
 def send_rapidly(client: socketio.Client, count: int, prefix: str) -> dict[int, dict[str, Any]]:
     """``count`` messages (bodies ``#1``…) sent without waiting for acks; the acks by number."""
     acks: dict[int, dict[str, Any]] = {}
