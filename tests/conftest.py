@@ -5,9 +5,9 @@ from __future__ import annotations
 import gc
 import os
 import shutil
-import socket
 import subprocess
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,10 +18,15 @@ import pytest
 from flask import Flask, Response, session
 from flask.testing import FlaskClient
 from flask_socketio import SocketIO, SocketIOTestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from flask_livechat import LiveChat
 from flask_livechat.state import LiveChatState
+from flask_livechat.store import Store
+from tests.faults import RedisProcess
+from tests.helpers import POSTGRES_URL, free_port, postgres_reachable
 
 ON_CI = os.environ.get("CI") == "true"
 
@@ -172,12 +177,6 @@ def agent(app: Flask, socketio: SocketIO) -> Iterator[SocketIOTestClient]:
         connection.disconnect("/livechat-agent")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def release_sockets() -> Iterator[None]:
     """For tests that cut connections under websocket-client, which leaves such sockets to the garbage
@@ -276,3 +275,33 @@ def widget_node_modules() -> Path:
             ["npm", "ci", "--no-audit", "--no-fund"], cwd=ASSETS, check=True, capture_output=True, timeout=600
         )
     return ASSETS / "node_modules"
+
+
+@pytest.fixture
+def database() -> Iterator[str]:
+    """A PostgreSQL database of this test's own, created with the tables and dropped afterwards."""
+    need(postgres_reachable(), f"PostgreSQL at {POSTGRES_URL} (apt-get install postgresql)")
+    name = f"livechat_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        store = Store(url)
+        store.create_all()
+        store.dispose()
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def redis(tmp_path: Path) -> Iterator[RedisProcess]:
+    """A redis-server of this test's own (never the machine's shared one), so the test may stop it."""
+    process = RedisProcess(tmp_path / "redis")
+    try:
+        yield process.start()
+    finally:
+        process.stop()

@@ -19,20 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import socketio
 
-from tests.conftest import free_port
+from flask_livechat.store import Store
+from tests.helpers import AGENT_NS, VISITOR_NS, ServerDidNotStart, eventually, free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
-
-#: Rate limits out of the way of load and fault tests.
-UNLIMITED = {
-    "connect": "100000/minute",
-    "message": "100000/minute",
-    "message_per_ip": "100000/minute",
-    "agent_message": "100000/minute",
-}
 
 #: For modules that cut connections: websocket-client leaves such sockets to the garbage collector.
 CUTS_CONNECTIONS = [
@@ -317,14 +309,6 @@ class ResumingPeer:
         except (socketio.exceptions.BadNamespaceError, OSError):
             pass  # resent after the reconnect
 
-    def wait(self, condition: Callable[[], bool], seconds: float) -> bool:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if condition():
-                return True
-            time.sleep(0.02)
-        return condition()
-
     def close(self) -> None:
         self._stopping = True
         self._wake.set()
@@ -368,16 +352,12 @@ class ServerProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(self.url + "/", timeout=1)
-                return self
-            except requests.ConnectionError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("server did not start:\n" + self.log_path.read_text()) from None
-                time.sleep(0.1)
+        try:
+            wait_until_serving(self.url + "/", f"the test server ({self.mode})", self.process.poll, self.log)
+        except BaseException:
+            self.stop()
+            raise
+        return self
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -405,6 +385,7 @@ class RedisProcess:
         self.directory = directory
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = directory / f"redis-{self.port}.log"
 
     @property
     def url(self) -> str:
@@ -412,29 +393,131 @@ class RedisProcess:
 
     def start(self) -> RedisProcess:
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            [
-                *("redis-server", "--bind", "127.0.0.1", "--port", str(self.port)),
-                *("--save", "", "--appendonly", "no", "--dir", str(self.directory)),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while True:
+        with open(self.log_path, "a") as log:
+            self.process = subprocess.Popen(
+                [
+                    *("redis-server", "--bind", "127.0.0.1", "--port", str(self.port)),
+                    *("--save", "", "--appendonly", "no", "--dir", str(self.directory)),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        process = self.process
+
+        def pongs() -> bool:
+            """Any socket error, or a reply that is not PONG yet (LOADING), means "not ready"."""
+            if process.poll() is not None:
+                raise ServerDidNotStart(f"redis-server exited with code {process.returncode}\n{self.log()}")
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as probe:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=2) as probe:
                     probe.sendall(b"PING\r\n")
-                    if probe.recv(16).startswith(b"+PONG"):
-                        return self
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.05)
+                    reply = probe.recv(64)
+            except OSError as error:
+                raise AssertionError(f"redis-server on {self.port}: {error!r}") from error
+            assert reply.startswith(b"+PONG"), f"redis-server answered {reply!r}"
+            return True
+
+        try:
+            eventually(pongs, timeout=30, interval=0.05)
+        except AssertionError as error:
+            self.stop()
+            raise ServerDidNotStart(f"redis-server did not come up: {error}\n{self.log()}") from error
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
+
+
+def converse(
+    visitor_urls: list[str],
+    agent_urls: list[str],
+    cookies: tuple[str, str],
+    count: int,
+    cut: Callable[[int], None],
+    pace: float = 0.0,
+) -> tuple[ResumingPeer, ResumingPeer]:
+    """A visitor and an agent each send ``count`` messages at once (one every ``pace`` seconds) while
+    ``cut(acked)`` breaks things; returns when both have seen all ``2 * count``."""
+    visitor = ResumingPeer(visitor_urls, VISITOR_NS, cookies[0])
+    agent: ResumingPeer | None = None
+    try:
+        visitor.send("v-00000000", "v0")
+        eventually(
+            lambda: "v-00000000" in visitor.acked,
+            timeout=30,
+            message=lambda: f"the visitor's first message was not acked (errors: {visitor.errors[:3]})",
+        )
+        conversation_id = visitor.acked["v-00000000"]["conversation_id"]
+        agent = ResumingPeer(agent_urls, AGENT_NS, cookies[1], conversation_id=conversation_id)
+
+        def sender(peer: ResumingPeer, prefix: str, first: int) -> None:
+            for n in range(first, count):
+                peer.send(f"{prefix}-{n:08d}", f"{prefix}{n}")
+                if pace:
+                    time.sleep(pace)
+
+        # daemons: a sender blocked on a full outbox must not keep the test run alive after a failure
+        threads = [
+            threading.Thread(target=sender, args=(visitor, "v", 1), daemon=True),
+            threading.Thread(target=sender, args=(agent, "a", 0), daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
+        peers = (visitor, agent)
+
+        def all_sent_and_acked() -> bool:
+            assert agent is not None
+            cut(len(visitor.acked) + len(agent.acked))
+            return not any(thread.is_alive() for thread in threads) and not any(p.outbox for p in peers)
+
+        eventually(
+            all_sent_and_acked,
+            timeout=180,
+            interval=0.01,
+            message=lambda: f"still unacked: {[len(p.outbox) for p in peers]} (errors: {visitor.errors[:3]})",
+        )
+
+        def delivers_everything(peer: ResumingPeer) -> None:
+            eventually(
+                lambda: len(peer.delivered) >= 2 * count,
+                timeout=90,
+                message=lambda: (
+                    f"{len(peer.delivered)} of {2 * count} delivered, {len(peer.outbox)} unacked, "
+                    f"errors: {peer.errors[:3]}"
+                ),
+            )
+
+        for peer in peers:
+            delivers_everything(peer)
+        return visitor, agent
+    finally:
+        visitor.close()
+        if agent is not None:
+            agent.close()
+
+
+def assert_exactly_once_in_order(
+    store: Store, visitor: ResumingPeer, agent: ResumingPeer, count: int
+) -> None:
+    conversation_id = visitor.conversation_id
+    assert conversation_id is not None
+    stored = store.messages_of(conversation_id, limit=10 * count)
+    assert [m.seq for m in stored] == list(range(1, 2 * count + 1))  # one row per client_id: no duplicates
+    bodies = [m.body for m in stored]
+    assert [b for b in bodies if b.startswith("v")] == [f"v{n}" for n in range(count)]  # order sent
+    assert [b for b in bodies if b.startswith("a")] == [f"a{n}" for n in range(count)]
+    ids = [m.id for m in stored]
+    for peer in (visitor, agent):
+        assert [m["id"] for m in peer.delivered] == ids  # no loss, no duplicate, no reordering
+        assert not peer.outbox and len(peer.acked) == count
+        assert {peer.acked[m["client_id"]]["id"] for m in peer.delivered if m["client_id"] in peer.acked} == {
+            m["id"] for m in peer.delivered if m["client_id"] in peer.acked
+        }

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import time
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -14,26 +12,9 @@ from flask_socketio import SocketIO, SocketIOTestClient
 from flask_livechat.services import attachments
 from flask_livechat.state import LiveChatState
 from tests.conftest import agent_client
+from tests.helpers import PNG, session_of, upload
 
-UPLOAD = "/livechat/api/attachments"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%fake but starts right\n"
-
-
-def session_of(visitor: SocketIOTestClient) -> str:
-    token: str = visitor.emit("hello", {}, namespace="/livechat", callback=True)["session"]
-    return token
-
-
-def upload(client: FlaskClient, session: str | None, data: bytes, name: str, **extra: Any) -> Any:
-    headers = {"X-LiveChat-Session": session} if session else {}
-    return client.post(
-        UPLOAD,
-        data={"client_id": extra.pop("client_id", "upload-0001"), "file": (io.BytesIO(data), name)},
-        headers=headers,
-        content_type="multipart/form-data",
-        **extra,
-    )
 
 
 def test_an_image_becomes_a_message_with_a_preview_link(

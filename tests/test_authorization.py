@@ -17,14 +17,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_socketio import SocketIO, SocketIOTestClient
-from sqlalchemy import select
 
 from flask_livechat.realtime.agent import AgentNamespace
 from flask_livechat.realtime.visitor import VisitorNamespace
 from flask_livechat.state import LiveChatState
-from flask_livechat.store.models import Base, utcnow
+from flask_livechat.store.models import utcnow
 from tests.conftest import say
-from tests.test_fuzz import UNLIMITED
+from tests.helpers import UNLIMITED, every_row, is_staff_path
 
 ORIGIN = {"Origin": "http://localhost"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -84,15 +83,6 @@ class Victim:
         return (self.conversation_id, self.message_id, self.attachment_id, self.visitor_id)
 
 
-def database(livechat: LiveChatState) -> dict[str, list[str]]:
-    """Every row of every table, as text (small test databases only)."""
-    with livechat.store.engine.connect() as connection:
-        return {
-            table.name: sorted(json.dumps([str(v) for v in row]) for row in connection.execute(select(table)))
-            for table in Base.metadata.sorted_tables
-        }
-
-
 def rows_about(snapshot: dict[str, list[str]], victim: Victim) -> dict[str, list[str]]:
     """The rows that name the victim's visitor, conversation, message or attachment."""
     return {
@@ -130,7 +120,7 @@ def test_no_visitor_event_reaches_another_visitors_data(
     livechat: LiveChatState, victim: Victim, attacker: tuple[FlaskClient, SocketIOTestClient, str]
 ) -> None:
     _, socket, _ = attacker
-    before = rows_about(database(livechat), victim)
+    before = rows_about(every_row(livechat), victim)
     assert before["livechat_messages"] and before["livechat_attachments"] and before["livechat_conversations"]
     for event, payload in sorted(VISITOR_EVENTS.items()):
         variants = [payload, {**payload, **victim.ids()}] + [
@@ -148,7 +138,7 @@ def test_no_visitor_event_reaches_another_visitors_data(
     for event in sorted(AgentNamespace.client_events - VisitorNamespace.client_events):
         ack = socket.emit(event, victim.ids(), namespace="/livechat", callback=True)
         assert ack["ok"] is False and ack["error"]["code"] == "unknown_event", (event, ack)
-    assert rows_about(database(livechat), victim) == before
+    assert rows_about(every_row(livechat), victim) == before
     pushed = json.dumps(victim.socket.get_received("/livechat"), default=str)
     assert "attacker" not in pushed, pushed
 
@@ -165,10 +155,6 @@ def visitor_routes(app: Flask) -> list[tuple[str, str, list[str]]]:
     return routes
 
 
-def is_staff_path(path: str) -> bool:
-    return path.startswith(("/livechat/agent", "/livechat/admin"))
-
-
 @pytest.mark.livechat_config(LIVECHAT_RATE_LIMITS=UNLIMITED)
 def test_no_visitor_route_reaches_another_visitors_data(
     app: Flask,
@@ -179,7 +165,7 @@ def test_no_visitor_route_reaches_another_visitors_data(
     http, _, session = attacker
     routes = visitor_routes(app)
     assert len(routes) >= 10
-    before = rows_about(database(livechat), victim)
+    before = rows_about(every_row(livechat), victim)
     headers = {"X-LiveChat-Session": session, **ORIGIN}
     # Deleting the attacker's own data last, so the other routes still see a known visitor.
     for method, rule, arguments in sorted(routes, key=lambda route: "delete" in route[1]):
@@ -202,7 +188,7 @@ def test_no_visitor_route_reaches_another_visitors_data(
     stolen = http.get(victim.attachment_url, headers=ORIGIN)
     assert stolen.status_code in (403, 404) and stolen.data != PNG
     assert victim.http.get(victim.attachment_url).data == PNG
-    assert rows_about(database(livechat), victim) == before
+    assert rows_about(every_row(livechat), victim) == before
 
 
 def staff_routes(app: Flask) -> list[tuple[str, str]]:
@@ -232,7 +218,7 @@ def test_staff_routes_refuse_customers_and_anonymous_users(
     anonymous = app.test_client()
     routes = staff_routes(app)
     assert {path for _, path in routes} >= {"/livechat/agent/", "/livechat/admin/", "/livechat/admin/privacy"}
-    before = database(livechat)
+    before = every_row(livechat)
     for method, rule in routes:
         path = rule.replace("<int:canned_id>", str(canned_id)).replace("<int:block_id>", str(block_id))
         form = {
@@ -250,7 +236,7 @@ def test_staff_routes_refuse_customers_and_anonymous_users(
                 answer = client.post(path, data=form, headers=ORIGIN)
             assert answer.status_code == expected, (who, method, path, answer.status_code)
             assert_reveals_nothing(answer.get_data(as_text=True), victim)
-    assert database(livechat) == before
+    assert every_row(livechat) == before
 
 
 def test_the_agent_namespace_refuses_visitors_and_customers(app: Flask, socketio: SocketIO) -> None:

@@ -17,7 +17,7 @@ from flask_socketio import SocketIO
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import utcnow
 from tests.conftest import say, visitor_client
-from tests.test_authorization import database, is_staff_path
+from tests.helpers import every_row, is_staff_path
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -74,12 +74,12 @@ def test_staff_forms_refuse_missing_forged_and_foreign_tokens(
     foreign = page_token(guest, "/livechat/privacy")
 
     for endpoint, (path, form, page) in sorted(forms.items()):
-        before = database(livechat)
+        before = every_row(livechat)
         for token in (None, "", "forged", foreign):
             data = dict(form) if token is None else {**form, "csrf_token": token}
             answer = admin.post(path, data=data)
             assert answer.status_code == 400, (endpoint, token, answer.status_code)
-        assert database(livechat) == before, endpoint
+        assert every_row(livechat) == before, endpoint
         answer = admin.post(path, data={**form, "csrf_token": page_token(admin, page)})
         assert answer.status_code in (200, 302), (endpoint, answer.status_code)
-        assert database(livechat) != before, endpoint
+        assert every_row(livechat) != before, endpoint

@@ -3,7 +3,6 @@ send, and 300 messages sent as fast as possible stored and shown in the order se
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,8 @@ import pytest
 import requests
 import socketio
 
-from tests.faults import CUTS_CONNECTIONS, UNLIMITED, ServerProcess
-from tests.test_live_server import VISITOR_NS, send_rapidly
+from tests.faults import CUTS_CONNECTIONS, ServerProcess
+from tests.helpers import UNLIMITED, VISITOR_NS, eventually, send_rapidly
 
 pytestmark = CUTS_CONNECTIONS
 
@@ -71,9 +70,10 @@ def test_rapid_messages_are_stored_and_shown_in_order(server: ServerProcess) -> 
                 break
         assert [m["body"] for m in stored] == [f"#{n}" for n in range(1, count + 1)]
         # shown: what the widget displays, ordered by seq, de-duplicated by id
-        deadline = time.monotonic() + 10
-        while len({m["seq"] for m in shown}) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
+        eventually(
+            lambda: len({m["seq"] for m in shown}) >= count,
+            message=lambda: f"{len({m['seq'] for m in shown})} of {count} messages pushed",
+        )
         by_seq = {m["seq"]: m["body"] for m in shown}
         assert [by_seq[s] for s in sorted(by_seq)] == [f"#{n}" for n in range(1, count + 1)]
     finally:

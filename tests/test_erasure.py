@@ -14,7 +14,7 @@ from flask_livechat.signals import account_deleted, subject_erased
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import Base
 from tests.conftest import agent_client
-from tests.test_attachments import PNG, session_of, upload
+from tests.helpers import PNG, session_of, upload
 
 
 def fill_as(app: Flask, socketio: SocketIO, user: str, ip: str, secret: str, block: bool = False) -> Any:

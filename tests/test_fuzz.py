@@ -18,10 +18,8 @@ from hypothesis import strategies as st
 from flask_livechat.realtime.agent import AgentNamespace
 from flask_livechat.realtime.visitor import VisitorNamespace
 from tests.conftest import LiveServer, agent_client
+from tests.helpers import UNLIMITED, eventually
 
-UNLIMITED = {
-    name: "1000000/minute" for name in ("connect", "message", "message_per_ip", "agent_message", "privacy")
-}
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 json_values = st.recursive(
@@ -189,10 +187,12 @@ def test_raw_long_polling_with_malformed_packets(live_server: LiveServer) -> Non
     unknown_sid = requests.post(f"{url}&sid=not-a-session", data="40", timeout=5)
     assert unknown_sid.status_code == 400
     assert requests.get(url, timeout=5).status_code == 200  # still accepting new connections
-    deadline = time.monotonic() + 30
-    while threading.active_count() > baseline_threads + 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert threading.active_count() <= baseline_threads + 2, [t.name for t in threading.enumerate()]
+    eventually(
+        lambda: threading.active_count() <= baseline_threads + 2,
+        timeout=60,
+        interval=0.1,
+        message=lambda: f"threads left running: {[t.name for t in threading.enumerate()]}",
+    )
 
 
 def test_guard_is_installed_when_the_host_initialises_socketio_later(tmp_path: Any) -> None:

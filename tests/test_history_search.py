@@ -17,7 +17,7 @@ from flask_livechat.store import Store
 from flask_livechat.store.models import utcnow
 from flask_livechat.store.search import HistoryFilters, fts5_query
 from tests.conftest import agent_client, say, visitor_client
-from tests.test_store import POSTGRES_URL, postgres_reachable
+from tests.helpers import POSTGRES_URL, postgres_reachable
 
 AGENT_NS = "/livechat-agent"
 VISITOR_NS = "/livechat"

@@ -7,29 +7,15 @@ production, so ordering and concurrency are real.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 import socketio
 
 from flask_livechat.state import LiveChatState
 from tests.conftest import LiveServer
-
-VISITOR_NS = "/livechat"
-AGENT_NS = "/livechat-agent"
-
-
-def visitor_cookie(server: LiveServer) -> str:
-    response = requests.get(server.url + "/", timeout=5)
-    return f"livechat_visitor={response.cookies['livechat_visitor']}"
-
-
-def agent_cookie(server: LiveServer, name: str = "ada") -> str:
-    response = requests.get(f"{server.url}/login-as/{name}", timeout=5)
-    return f"session={response.cookies['session']}"
+from tests.helpers import AGENT_NS, VISITOR_NS, agent_cookie, eventually, send_rapidly, visitor_cookie
 
 
 @pytest.fixture
@@ -85,9 +71,7 @@ def test_visitor_and_agent_talk_over_a_real_server(
         timeout=5,
     )
     assert reply["ok"]
-    deadline = time.monotonic() + 5
-    while not any(m["body"] == "Hello!" for m in to_visitor) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    eventually(lambda: any(m["body"] == "Hello!" for m in to_visitor), message=lambda: f"got {to_visitor}")
     assert [m["body"] for m in sorted(to_visitor, key=lambda m: m["seq"])] == ["Hi!", "Hello!"]
 
 
@@ -104,30 +88,6 @@ def test_non_agent_is_refused_at_connect(live_server: LiveServer) -> None:
 
 
 UNLIMITED = {"connect": "1000/minute", "message": "10000/minute", "agent_message": "10000/minute"}
-
-
-def send_rapidly(client: socketio.Client, count: int, prefix: str) -> dict[int, dict[str, Any]]:
-    """``count`` messages (bodies ``#1``…) sent without waiting for acks; the acks by number."""
-    acks: dict[int, dict[str, Any]] = {}
-    done = threading.Event()
-
-    def on_ack(number: int) -> Any:
-        def record(ack: dict[str, Any]) -> None:
-            acks[number] = ack
-            if len(acks) == count:
-                done.set()
-
-        return record
-
-    for number in range(1, count + 1):
-        client.emit(
-            "send_message",
-            {"client_id": f"{prefix}-{number:04d}", "body": f"#{number}", "client_seq": number},
-            namespace=VISITOR_NS,
-            callback=on_ack(number),
-        )
-    assert done.wait(60), f"only {len(acks)} of {count} acked"
-    return acks
 
 
 @pytest.mark.livechat_config(LIVECHAT_RATE_LIMITS=UNLIMITED)

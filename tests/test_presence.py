@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +14,7 @@ from sqlalchemy import insert, select, update
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import AgentConnection, VisitorConnection, utcnow
 from tests.conftest import agent_client, events, visitor_client
+from tests.helpers import eventually
 
 AGENT_NS = "/livechat-agent"
 VISITOR_NS = "/livechat"
@@ -135,17 +135,21 @@ def test_the_background_task_sweeps_dead_visitor_connections(
             )
         )
     agent.get_received(AGENT_NS)
-    deadline = time.monotonic() + 10
-    while livechat.store.count_rows()["livechat_visitor_connections"] != 1 and time.monotonic() < deadline:
-        socketio.sleep(0.05)
+    eventually(
+        lambda: livechat.store.count_rows()["livechat_visitor_connections"] == 1,
+        sleep=socketio.sleep,
+        message="the sweep did not delete the dead process's connection",
+    )
     with livechat.store.engine.begin() as connection:
         assert connection.execute(select(table.c.sid)).scalars().all() == [live_sid]  # refreshed, kept
     # The sweep tells agents right after it deleted the row: wait for the push rather than race it.
     pushed: list[dict[str, Any]] = []
-    while not any(e["name"] == "visitor_updated" for e in pushed) and time.monotonic() < deadline:
-        pushed += agent.get_received(AGENT_NS)
-        socketio.sleep(0.05)
-    assert any(e["name"] == "visitor_updated" for e in pushed)
+
+    def agents_told() -> bool:
+        pushed.extend(agent.get_received(AGENT_NS))
+        return any(e["name"] == "visitor_updated" for e in pushed)
+
+    eventually(agents_told, sleep=socketio.sleep, message=lambda: f"agents got {[e['name'] for e in pushed]}")
     guest.disconnect(VISITOR_NS)
     agent.disconnect(AGENT_NS)
 

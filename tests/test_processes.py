@@ -3,8 +3,6 @@ queue act as one chat."""
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,14 +10,9 @@ from typing import Any
 import pytest
 import requests
 import socketio
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from flask_livechat.store import Store
-from tests.conftest import need
-from tests.faults import UNLIMITED, RedisProcess, ServerProcess
-from tests.test_live_server import AGENT_NS, VISITOR_NS
-from tests.test_store import POSTGRES_URL, postgres_reachable
+from tests.faults import RedisProcess, ServerProcess
+from tests.helpers import AGENT_NS, UNLIMITED, VISITOR_NS, eventually
 
 # websocket-client leaves the socket of a connection cut under it to the garbage collector
 pytestmark = [
@@ -27,35 +20,6 @@ pytestmark = [
     pytest.mark.usefixtures("release_sockets"),
     pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
-
-
-@pytest.fixture
-def database() -> Iterator[str]:
-    """A PostgreSQL database of this test's own, created with the tables and dropped afterwards."""
-    need(postgres_reachable(), f"PostgreSQL at {POSTGRES_URL} (apt-get install postgresql)")
-    name = f"livechat_issue6_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    store = Store(url)
-    store.create_all()
-    store.dispose()
-    try:
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture
-def redis(tmp_path: Path) -> Iterator[RedisProcess]:
-    process = RedisProcess(tmp_path / "redis")
-    try:
-        yield process.start()
-    finally:
-        process.stop()
 
 
 @pytest.fixture
@@ -80,15 +44,6 @@ def connect(url: str, namespace: str, cookie: str) -> socketio.Client:
     client = socketio.Client(reconnection=False)
     client.connect(url, namespaces=[namespace], headers={"Cookie": cookie}, transports=["websocket"])
     return client
-
-
-def eventually(condition: Any, seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return bool(condition())
 
 
 def test_two_processes_act_as_one(cluster: list[ServerProcess]) -> None:
@@ -123,7 +78,10 @@ def test_two_processes_act_as_one(cluster: list[ServerProcess]) -> None:
             namespace=VISITOR_NS,
         )
         conversation_id = sent["message"]["conversation_id"]
-        assert eventually(lambda: any(v["id"] == online[0]["id"] for v in visitor_updates))
+        eventually(
+            lambda: any(v["id"] == online[0]["id"] for v in visitor_updates),
+            message=lambda: f"the agent's process was not told about the visitor: {visitor_updates}",
+        )
         joined = agent.call("join_conversation", {"conversation_id": conversation_id}, namespace=AGENT_NS)
         assert [m["body"] for m in joined["messages"]] == ["from A"]
         for n in range(1, 21):
@@ -143,12 +101,19 @@ def test_two_processes_act_as_one(cluster: list[ServerProcess]) -> None:
                 namespace=AGENT_NS,
             )["ok"]
         expected = [f"v{n}" for n in range(1, 21)] + [f"a{n}" for n in range(1, 21)]
-        assert eventually(lambda: sorted(m["body"] for m in to_agent) == sorted(expected))
-        assert eventually(lambda: {m["body"] for m in to_visitor} >= {f"a{n}" for n in range(1, 21)})
+        eventually(
+            lambda: sorted(m["body"] for m in to_agent) == sorted(expected),
+            message=lambda: f"the agent got {sorted(m['body'] for m in to_agent)}",
+        )
+        eventually(
+            lambda: {m["body"] for m in to_visitor} >= {f"a{n}" for n in range(1, 21)},
+            message=lambda: f"the visitor got {sorted(m['body'] for m in to_visitor)}",
+        )
         # leaving on one process shows the visitor offline on the other
         visitor.disconnect()
-        assert eventually(
-            lambda: any(v["id"] == online[0]["id"] and not v["online"] for v in visitor_updates)
+        eventually(
+            lambda: any(v["id"] == online[0]["id"] and not v["online"] for v in visitor_updates),
+            message="the agent's process did not show the visitor offline",
         )
         assert not [v for v in agent.call("hello", {}, namespace=AGENT_NS)["visitors"] if v["online"]]
     finally:

@@ -12,10 +12,9 @@ import pytest
 import socketio
 
 from flask_livechat.state import LiveChatState
-from flask_livechat.store import Store
 from tests.conftest import LiveServer
-from tests.faults import CUTS_CONNECTIONS, UNLIMITED, ResumingPeer, TcpProxy
-from tests.test_live_server import AGENT_NS, VISITOR_NS, agent_cookie, visitor_cookie
+from tests.faults import CUTS_CONNECTIONS, TcpProxy, assert_exactly_once_in_order, converse
+from tests.helpers import AGENT_NS, UNLIMITED, VISITOR_NS, agent_cookie, eventually, visitor_cookie
 
 pytestmark = CUTS_CONNECTIONS
 
@@ -82,77 +81,6 @@ def test_hello_with_last_seq_returns_only_later_messages(live_server: LiveServer
         close_all(visitor, stranger, agent)
 
 
-def converse(
-    visitor_urls: list[str],
-    agent_urls: list[str],
-    cookies: tuple[str, str],
-    count: int,
-    cut: Any,
-    pace: float = 0.0,
-) -> tuple[ResumingPeer, ResumingPeer]:
-    """A visitor and an agent each send ``count`` messages at once (one every ``pace`` seconds) while
-    ``cut(acked)`` breaks things."""
-    visitor = ResumingPeer(visitor_urls, VISITOR_NS, cookies[0])
-    agent: ResumingPeer | None = None
-    try:
-        visitor.send("v-00000000", "v0")
-        assert visitor.wait(lambda: "v-00000000" in visitor.acked, 10), visitor.errors
-        conversation_id = visitor.acked["v-00000000"]["conversation_id"]
-        agent = ResumingPeer(agent_urls, AGENT_NS, cookies[1], conversation_id=conversation_id)
-
-        def sender(peer: ResumingPeer, prefix: str, first: int) -> None:
-            for n in range(first, count):
-                peer.send(f"{prefix}-{n:08d}", f"{prefix}{n}")
-                if pace:
-                    time.sleep(pace)
-
-        threads = [
-            threading.Thread(target=sender, args=(visitor, "v", 1)),
-            threading.Thread(target=sender, args=(agent, "a", 0)),
-        ]
-        for thread in threads:
-            thread.start()
-        peers = (visitor, agent)
-        deadline = time.monotonic() + 120
-        while any(thread.is_alive() for thread in threads) or any(p.outbox for p in peers):
-            cut(len(visitor.acked) + len(agent.acked))
-            time.sleep(0.01)
-            if time.monotonic() > deadline:
-                break
-        for thread in threads:
-            thread.join(timeout=60)
-        for peer in peers:
-            assert peer.wait(lambda p=peer: len(p.delivered) >= 2 * count, 60), (
-                len(peer.delivered),
-                len(peer.outbox),
-                peer.errors[:3],
-            )
-        return visitor, agent
-    finally:
-        visitor.close()
-        if agent is not None:
-            agent.close()
-
-
-def assert_exactly_once_in_order(
-    store: Store, visitor: ResumingPeer, agent: ResumingPeer, count: int
-) -> None:
-    conversation_id = visitor.conversation_id
-    assert conversation_id is not None
-    stored = store.messages_of(conversation_id, limit=10 * count)
-    assert [m.seq for m in stored] == list(range(1, 2 * count + 1))  # one row per client_id: no duplicates
-    bodies = [m.body for m in stored]
-    assert [b for b in bodies if b.startswith("v")] == [f"v{n}" for n in range(count)]  # order sent
-    assert [b for b in bodies if b.startswith("a")] == [f"a{n}" for n in range(count)]
-    ids = [m.id for m in stored]
-    for peer in (visitor, agent):
-        assert [m["id"] for m in peer.delivered] == ids  # no loss, no duplicate, no reordering
-        assert not peer.outbox and len(peer.acked) == count
-        assert {peer.acked[m["client_id"]]["id"] for m in peer.delivered if m["client_id"] in peer.acked} == {
-            m["id"] for m in peer.delivered if m["client_id"] in peer.acked
-        }
-
-
 @pytest.mark.livechat_config(LIVECHAT_RATE_LIMITS=UNLIMITED)
 def test_thousand_messages_each_way_survive_repeated_cuts(
     live_server: LiveServer, proxy: TcpProxy, livechat: LiveChatState
@@ -189,12 +117,13 @@ def test_a_silently_dead_connection_shows_the_visitor_gone_within_ping_interval_
         (online,) = [v for v in listed if v["online"]]
         proxy.stall()  # no FIN, no RST: the visitor's packets just stop
         started = time.monotonic()
-        while time.monotonic() - started < 6:
-            if any(u["id"] == online["id"] and not u["online"] for u in updates):
-                break
-            time.sleep(0.05)
+        eventually(
+            lambda: any(u["id"] == online["id"] and not u["online"] for u in updates),
+            timeout=30,
+            interval=0.02,
+            message="the agent was not told the silently dead visitor went offline",
+        )
         gone_after = time.monotonic() - started
-        assert any(u["id"] == online["id"] and not u["online"] for u in updates)
         assert gone_after <= 2 + 1.0, f"gone after {gone_after:.1f} s"  # interval + timeout, and a margin
         assert not [v for v in agent.call("hello", {}, namespace=AGENT_NS)["visitors"] if v["online"]]
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from sqlalchemy import update
 
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import Conversation, PageView, Visit, Visitor
+from tests.helpers import eventually
 
 
 def age_everything(livechat: LiveChatState, days: int) -> None:
@@ -65,10 +65,10 @@ def test_the_running_server_purges_by_itself(
     chat(visitor, "c-daily-001")
     age_everything(livechat, 31)
     client.get("/")  # the first request starts the daily purge
-    deadline = time.monotonic() + 10
-    while livechat.store.count_rows()["livechat_messages"] and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert livechat.store.count_rows()["livechat_messages"] == 0
+    eventually(
+        lambda: livechat.store.count_rows()["livechat_messages"] == 0,
+        message="the background purge did not delete the expired messages",
+    )
 
 
 @pytest.mark.livechat_config(LIVECHAT_RETENTION_DAYS=30)
@@ -77,7 +77,7 @@ def test_purge_deletes_attachment_bytes_too(
 ) -> None:
     from pathlib import Path
 
-    from tests.test_attachments import PNG, session_of, upload
+    from tests.helpers import PNG, session_of, upload
 
     assert upload(client, session_of(visitor), PNG, "old.png").status_code == 201
     folder = Path(app.instance_path, "livechat-attachments")

@@ -122,7 +122,7 @@ def test_privacy_page_consent_form_records_the_choice(client: FlaskClient) -> No
 
 
 def test_download_lists_attachments(client: FlaskClient, visitor: SocketIOTestClient) -> None:
-    from tests.test_attachments import PNG, session_of, upload
+    from tests.helpers import PNG, session_of, upload
 
     upload(client, session_of(visitor), PNG, "receipt.png")
     [mine] = json.loads(client.get("/livechat/api/my-data").data)["visitors"]

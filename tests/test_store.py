@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
 from flask_livechat.errors import StoreUnavailable
 from flask_livechat.store import Store
 from flask_livechat.store.models import Base
 from tests.conftest import need
-
-POSTGRES_URL = os.environ.get(
-    "LIVECHAT_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-)
-
-
-def postgres_reachable() -> bool:
-    try:
-        engine = create_engine(POSTGRES_URL)
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-        return True
-    except (OperationalError, ImportError):
-        return False
+from tests.helpers import POSTGRES_URL, postgres_reachable
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

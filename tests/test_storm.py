@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import socketio
 
-from tests.faults import UNLIMITED, ServerProcess
-from tests.test_live_server import VISITOR_NS
+from tests.faults import ServerProcess
+from tests.helpers import UNLIMITED, VISITOR_NS
 
 pytestmark = [
     pytest.mark.usefixtures("release_sockets"),
@@ -53,26 +53,47 @@ async def probe_round_trip(url: str) -> float:
     return time.monotonic() - started
 
 
-async def storm(server: ServerProcess) -> tuple[float, float, int]:
-    connects = [0]
+async def storm(server: ServerProcess) -> tuple[float, float, int, int]:
+    """Connects every client, restarts the server, and waits until every one of them is back.
 
-    def counted(client: socketio.AsyncClient) -> socketio.AsyncClient:
+    Clients are counted by identity, not by connect events: a client that connects, drops and connects
+    again during the storm is one client back, and must not stand in for one that never returned."""
+    first: set[int] = set()
+    gone: set[int] = set()
+    back: set[int] = set()
+    restarted = [False]
+    all_gone, all_back = asyncio.Event(), asyncio.Event()
+
+    def tracked(number: int, client: socketio.AsyncClient) -> socketio.AsyncClient:
         async def on_connect() -> None:
-            connects[0] += 1
+            if not restarted[0]:
+                first.add(number)
+                return
+            back.add(number)
+            if len(back) == CLIENTS:
+                all_back.set()
+
+        async def on_disconnect(*reason: object) -> None:
+            if restarted[0]:
+                gone.add(number)
+                if len(gone) == CLIENTS:
+                    all_gone.set()
 
         client.on("connect", on_connect, namespace=VISITOR_NS)
+        client.on("disconnect", on_disconnect, namespace=VISITOR_NS)
         return client
 
     clients = [
-        counted(
+        tracked(
+            number,
             socketio.AsyncClient(
                 reconnection=True,
                 reconnection_delay=DELAY,
                 reconnection_delay_max=DELAY_MAX,
                 randomization_factor=JITTER,
-            )
+            ),
         )
-        for _ in range(CLIENTS)
+        for number in range(CLIENTS)
     ]
     gate = asyncio.Semaphore(100)
 
@@ -84,18 +105,25 @@ async def storm(server: ServerProcess) -> tuple[float, float, int]:
 
     try:
         await asyncio.gather(*(connect(c) for c in clients))
-        assert connects[0] == CLIENTS
+        assert len(first) == CLIENTS, f"{len(first)} of {CLIENTS} connected"
+        restarted[0] = True  # from here on, a connect is a reconnect
         await asyncio.to_thread(server.stop)
-        await asyncio.sleep(1.0)  # every client has noticed and is backing off
+        try:  # every client has noticed and is backing off
+            await asyncio.wait_for(all_gone.wait(), timeout=60)
+        except TimeoutError:
+            raise AssertionError(f"{len(gone)} of {CLIENTS} clients noticed the server stop") from None
         await asyncio.to_thread(server.start)
-        back = time.monotonic()
+        back_up = time.monotonic()
         probe = asyncio.create_task(probe_round_trip(server.url))  # during the storm, not after it
-        while connects[0] < 2 * CLIENTS and time.monotonic() - back < 2 * DELAY_MAX + 5:
-            await asyncio.sleep(0.1)
-        reconnected_after = time.monotonic() - back
-        reconnected = connects[0] - CLIENTS
+        try:
+            # longer than the bound asserted below, so a slow storm is measured rather than cut off
+            await asyncio.wait_for(all_back.wait(), timeout=2 * DELAY_MAX + 30)
+        except TimeoutError:
+            pass
+        reconnected_after = time.monotonic() - back_up
         round_trip = await probe
-        return reconnected_after, round_trip, reconnected
+        still_connected = sum(1 for c in clients if VISITOR_NS in c.namespaces)
+        return reconnected_after, round_trip, len(back), still_connected
     finally:
         await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
 
@@ -105,8 +133,11 @@ def test_a_thousand_widgets_reconnect_after_a_restart_and_the_server_stays_respo
 ) -> None:
     # a loop of our own in a thread: Playwright's sync API may have left one running in this thread
     with ThreadPoolExecutor(1) as pool:
-        reconnected_after, round_trip, reconnected = pool.submit(asyncio.run, storm(server)).result()
-    assert reconnected == CLIENTS, f"{reconnected} of {CLIENTS} reconnected"
+        reconnected_after, round_trip, reconnected, connected = pool.submit(
+            asyncio.run, storm(server)
+        ).result()
+    assert reconnected == CLIENTS, f"{reconnected} of {CLIENTS} distinct clients reconnected"
+    assert connected == CLIENTS, f"{connected} of {CLIENTS} still connected at the end"
     assert reconnected_after <= 2 * DELAY_MAX, f"all back after {reconnected_after:.1f} s"
     assert round_trip < 5.0, f"probe took {round_trip:.2f} s"
     print(f"reconnected after {reconnected_after:.1f} s; probe round trip {round_trip:.2f} s")

@@ -1,4 +1,7 @@
-"""Real Chromium through Playwright, against the example site run as `make run` runs it (eventlet)."""
+"""Real Chromium through Playwright, against the example site run as `make run` runs it (eventlet).
+
+Every test collected under tests/browser/ gets the ``browser`` marker, so ``pytest -m "not browser"`` leaves
+them all out (and never starts Chromium or an example site)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,13 +18,24 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.conftest import SmtpServer, free_port, need, running_smtp
+from tests.conftest import SmtpServer, need, running_smtp
+from tests.helpers import eventually, free_port, wait_until_serving
 
 # Browser assertions wait for the page to settle; on a loaded 2-core machine 5 s (Playwright's default) is
 # sometimes too short for a render, so give every expect() 15 s. Failures still fail, only later.
 expect.set_options(timeout=15_000)
 
 ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects: the marker must be there when it looks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks every test of this directory ``browser``, so no module can forget it."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.browser)
+
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -43,7 +56,8 @@ def chromium_path() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def chromium() -> Iterator[Any]:
+    """One Chromium process for the session; tests use ``browser``, which closes what they open."""
     executable = chromium_path()
     need(executable is not None, "Chromium (apt-get install chromium)")
     try:
@@ -53,8 +67,53 @@ def browser() -> Iterator[Any]:
         raise
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+class ClosingBrowser:
+    """The session's Chromium as one test sees it: ``new_context`` and ``new_page`` as Playwright's, and
+    everything they opened is closed when the test ends, pass or fail.
+
+    A context left open by a failing test keeps its visitor's socket connected to a shared site, and the
+    next test then sees a visitor (or an agent) that should have gone."""
+
+    def __init__(self, chromium: Any) -> None:
+        self._chromium = chromium
+        self._opened: list[Any] = []
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._chromium.new_context(**options)
+        self._opened.append(context)
+        return context
+
+    def new_page(self, **options: Any) -> Any:
+        """A page in a context of its own (closing the page closes that context too)."""
+        page = self._chromium.new_page(**options)
+        self._opened.append(page)
+        return page
+
+    def close_all(self) -> None:
+        """Closes the newest first; tries every one before it reports the first failure."""
+        failures: list[Exception] = []
+        while self._opened:
+            try:
+                self._opened.pop().close()
+            except Exception as error:  # one broken context must not leave the others open
+                failures.append(error)
+        if failures:
+            raise failures[0]
+
+
+@pytest.fixture
+def browser(chromium: Any) -> Iterator[ClosingBrowser]:
+    opener = ClosingBrowser(chromium)
+    try:
+        yield opener
+    finally:
+        opener.close_all()
 
 
 def start_example_site(
@@ -81,16 +140,12 @@ def start_example_site(
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(url + "/", timeout=1)
-            break
-        except requests.ConnectionError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("example site did not start:\n" + log_path.read_text())
-            time.sleep(0.1)
+    try:
+        wait_until_serving(url + "/", "the example site", process.poll, log_path.read_text)
+    except BaseException:
+        process.kill()
+        process.wait(timeout=10)
+        raise
     return process, url, log_path
 
 
@@ -107,8 +162,10 @@ def stop_example_site(process: subprocess.Popen[bytes], log_path: Path) -> None:
 @pytest.fixture
 def example_site(tmp_path: Path) -> Iterator[str]:
     process, url, log_path = start_example_site(tmp_path / "instance")
-    yield url
-    stop_example_site(process, log_path)
+    try:
+        yield url
+    finally:
+        stop_example_site(process, log_path)
 
 
 @pytest.fixture(scope="session")
@@ -125,9 +182,22 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., st
             running[key] = start_example_site(tmp_path_factory.mktemp("site"), config)
         return running[key][1]
 
-    yield site
-    for process, _, log_path in running.values():
-        stop_example_site(process, log_path)
+    try:
+        yield site
+    finally:
+        stop_all(running.values())
+
+
+def stop_all(sites: Any) -> None:
+    """Stops every site, then reports the first that logged a traceback."""
+    failures: list[AssertionError] = []
+    for process, _, log_path in sites:
+        try:
+            stop_example_site(process, log_path)
+        except AssertionError as error:
+            failures.append(error)
+    if failures:
+        raise failures[0]
 
 
 @pytest.fixture(scope="session")
@@ -148,6 +218,15 @@ def collect_console_errors(page: Any) -> list[str]:
         ),
     )
     return errors
+
+
+def log_in(page: Any, base_url: str, email: str, password: str) -> None:
+    """Logs in through the example site's form, as a member of staff would."""
+    page.goto(base_url + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(base_url + "/")
 
 
 def open_chat(page: Any) -> Any:
@@ -206,14 +285,17 @@ class AgentSocket:
         return self.client.call(event, payload, namespace=self.NS, timeout=10)
 
     def wait_for(self, event: str, predicate: Callable[[Any], bool] = lambda _: True) -> Any:
-        """Waits (up to 10 s, so a bug fails instead of hanging) for an event the server pushed."""
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            for name, data in list(self.events):
-                if name == event and predicate(data):
-                    return data
-            time.sleep(0.05)
-        raise AssertionError(f"no {event} arrived; got {[name for name, _ in self.events]}")
+        """Waits (with a deadline, so a bug fails instead of hanging) for an event the server pushed."""
+
+        def arrived() -> tuple[Any] | None:  # in a tuple: a payload may itself be falsy
+            return next(
+                ((data,) for name, data in list(self.events) if name == event and predicate(data)), None
+            )
+
+        (data,) = eventually(
+            arrived, message=lambda: f"no matching {event} arrived; got {[name for name, _ in self.events]}"
+        )
+        return data
 
     def conversation_with(self, text: str) -> str:
         update = self.wait_for(
@@ -247,6 +329,8 @@ def agents() -> Iterator[Callable[[str], AgentSocket]]:
         connected.append(agent)
         return agent
 
-    yield connect
-    for agent in connected:
-        agent.close()
+    try:
+        yield connect
+    finally:
+        for agent in connected:
+            agent.close()

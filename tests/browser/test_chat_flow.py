@@ -6,15 +6,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import collect_console_errors
-
-
-def log_in(page: Any, base_url: str, email: str, password: str) -> None:
-    page.goto(base_url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(base_url + "/")
+from tests.browser.conftest import collect_console_errors, log_in
 
 
 def test_visitor_and_agent_chat_end_to_end(browser: Any, example_site: str) -> None:

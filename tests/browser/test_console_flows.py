@@ -8,7 +8,7 @@ from typing import Any
 import socketio
 from playwright.sync_api import expect
 
-from tests.browser.test_chat_flow import collect_console_errors, log_in
+from tests.browser.conftest import collect_console_errors, log_in
 
 # Records every desktop notification the page creates (the permission is granted in the context) and every
 # sound it starts.

@@ -6,7 +6,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.test_chat_flow import log_in
+from tests.browser.conftest import log_in
 
 OFFLINE = "No one is online right now"
 

@@ -8,8 +8,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import collect_console_errors
-from tests.browser.test_chat_flow import log_in
+from tests.browser.conftest import collect_console_errors, log_in
 
 #: Every CSP violation the page (or any shadow root in it) reports, kept where the test can read it.
 RECORD_VIOLATIONS = """

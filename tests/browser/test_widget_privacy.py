@@ -4,8 +4,7 @@ link, and the visitor's own download and deletion, in real Chromium."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -13,7 +12,8 @@ from urllib.parse import urljoin
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AgentSocket, load, open_chat, send, visit
+from tests.browser.conftest import AgentSocket, ClosingBrowser, load, open_chat, send, visit
+from tests.helpers import eventually
 
 VISITOR = "livechat_visitor"
 # Sites of their own: these tests reconnect often, and the shared default site's per-IP connect limit is
@@ -27,10 +27,10 @@ def has_visitor_cookie(context: Any) -> bool:
 
 
 def wait_for_cookie(context: Any, present: bool) -> None:
-    deadline = time.monotonic() + 10
-    while has_visitor_cookie(context) != present:
-        assert time.monotonic() < deadline, f"the visitor cookie is still {'missing' if present else 'there'}"
-        time.sleep(0.05)
+    eventually(
+        lambda: has_visitor_cookie(context) == present,
+        message=f"the visitor cookie is still {'missing' if present else 'there'}",
+    )
 
 
 Visitor = tuple[Any, Any, Any, list[str]]
@@ -38,23 +38,19 @@ Visitor = tuple[Any, Any, Any, list[str]]
 
 @pytest.fixture
 def visitor_on(
-    browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
-) -> Iterator[Callable[..., Visitor]]:
+    browser: ClosingBrowser, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
+) -> Callable[..., Visitor]:
     """A new browser context on a site of ``config`` with an agent online, its chat open: (context, page,
-    chat, console errors). The contexts close at the end of the test."""
-    contexts: list[Any] = []
+    chat, console errors). The contexts close at the end of the test (``browser`` closes them)."""
 
     def start(config: dict[str, str], **context_options: Any) -> Visitor:
         site = sites(**config)
         agents(site)
         context = browser.new_context(**context_options)
-        contexts.append(context)
         page, chat, errors = visit(context, site + "/")
         return context, page, chat, errors
 
-    yield start
-    for context in contexts:
-        context.close()
+    return start
 
 
 def privacy_choice(chat: Any) -> Any:

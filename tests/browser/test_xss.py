@@ -15,8 +15,7 @@ from urllib.parse import quote
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import collect_console_errors
-from tests.browser.test_chat_flow import log_in
+from tests.browser.conftest import collect_console_errors, log_in
 from tests.conftest import SmtpServer, mail_config
 
 PAYLOADS = [

@@ -1,0 +1,217 @@
+"""Helpers several test modules share (fixtures live in conftest.py).
+
+Nothing here imports a test module or a conftest, so any of them may import from here without a cycle.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+import requests
+import socketio
+from flask.testing import FlaskClient
+from flask_socketio import SocketIOTestClient
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import OperationalError
+
+from flask_livechat.state import LiveChatState
+from flask_livechat.store.models import Base
+
+T = TypeVar("T")
+
+VISITOR_NS = "/livechat"
+AGENT_NS = "/livechat-agent"
+
+#: Rate limits out of the way of load, fault and fuzz tests.
+UNLIMITED = {
+    name: "1000000/minute" for name in ("connect", "message", "message_per_ip", "agent_message", "privacy")
+}
+
+#: How long ``eventually`` waits by default. A condition that holds returns at once, so a long deadline
+#: only costs time when a test is failing anyway; a short one fails good code on a loaded 2-core machine.
+EVENTUALLY_TIMEOUT = 20.0
+
+
+def eventually(
+    check: Callable[[], T],
+    *,
+    timeout: float = EVENTUALLY_TIMEOUT,
+    interval: float = 0.05,
+    message: str | Callable[[], str] = "",
+    sleep: Callable[[float], object] = time.sleep,
+) -> T:
+    """Calls ``check`` until it returns something truthy (which is returned) or stops raising
+    ``AssertionError``; at the deadline raises an ``AssertionError`` naming the last failure.
+
+    The one way tests wait for something another thread, process or browser does: a hand-written loop
+    tends to forget the final check, or to give up silently and let a later assertion fail obscurely.
+    ``message`` (or a callable producing it, for state read at the deadline) says what was awaited;
+    ``sleep`` lets a test wait cooperatively (``socketio.sleep``)."""
+    deadline = time.monotonic() + timeout
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            result = check()
+        except AssertionError as error:
+            last: str = str(error) or repr(error)
+            cause: AssertionError | None = error
+        else:
+            if result:
+                return result
+            last, cause = f"the check returned {result!r}", None
+        if time.monotonic() >= deadline:
+            said = message() if callable(message) else message
+            summary = f"{said + ': ' if said else ''}not true after {timeout:g} s ({attempts} attempts)"
+            raise AssertionError(f"{summary}; last: {last}") from cause
+        sleep(interval)
+
+
+def wait_until_serving(
+    url: str,
+    what: str,
+    exited: Callable[[], int | None],
+    output: Callable[[], str],
+    timeout: float = 60.0,
+) -> None:
+    """Waits until ``url`` answers HTTP at all (any status).
+
+    Every request error counts as "not yet": a server that is still importing or is starved of CPU may
+    refuse the connection, reset it, or accept it and not answer within the request timeout (a
+    ``ReadTimeout``), and all of those only mean it is not ready. It fails at once if the process exited,
+    else at the deadline, naming what did not come up and showing its output."""
+
+    def answers() -> bool:
+        code = exited()
+        if code is not None:
+            raise ServerDidNotStart(f"{what} exited with code {code} before serving {url}\n{output()}")
+        try:
+            requests.get(url, timeout=2)
+        except (requests.RequestException, OSError) as error:
+            raise AssertionError(f"{url} did not answer: {error!r}") from error
+        return True
+
+    try:
+        eventually(answers, timeout=timeout, interval=0.1)
+    except AssertionError as error:
+        raise ServerDidNotStart(f"{what} did not come up: {error}\n{output()}") from error
+
+
+class ServerDidNotStart(RuntimeError):
+    """A server process a test needs never answered: the test cannot run (the output says why)."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class HasUrl(Protocol):
+    @property
+    def url(self) -> str: ...
+
+
+def visitor_cookie(server: HasUrl) -> str:
+    """The ``Cookie`` header of a new visitor who loaded the home page of ``server``."""
+    response = requests.get(server.url + "/", timeout=10)
+    return f"livechat_visitor={response.cookies['livechat_visitor']}"
+
+
+def agent_cookie(server: HasUrl, name: str = "ada") -> str:
+    """The ``Cookie`` header of a staff user of the tests' host app logged in on ``server``."""
+    response = requests.get(f"{server.url}/login-as/{name}", timeout=10)
+    return f"session={response.cookies['session']}"
+
+
+def disconnect_all(*clients: socketio.Client) -> None:
+    """Disconnects in parallel (websocket-client waits up to 3 s for a close reply the dev server never
+    sends) and waits for all: a disconnect left running logs into whichever test runs next."""
+    threads = [threading.Thread(target=client.disconnect) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+
+def send_rapidly(client: socketio.Client, count: int, prefix: str) -> dict[int, dict[str, Any]]:
+    """``count`` messages (bodies ``#1``…) sent without waiting for acks; the acks by number."""
+    acks: dict[int, dict[str, Any]] = {}
+    done = threading.Event()
+
+    def on_ack(number: int) -> Any:
+        def record(ack: dict[str, Any]) -> None:
+            acks[number] = ack
+            if len(acks) == count:
+                done.set()
+
+        return record
+
+    for number in range(1, count + 1):
+        client.emit(
+            "send_message",
+            {"client_id": f"{prefix}-{number:04d}", "body": f"#{number}", "client_seq": number},
+            namespace=VISITOR_NS,
+            callback=on_ack(number),
+        )
+    assert done.wait(60), f"only {len(acks)} of {count} acked"
+    return acks
+
+
+# attachments
+UPLOAD = "/livechat/api/attachments"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def session_of(visitor: SocketIOTestClient) -> str:
+    """The visitor's page session token, which uploads carry."""
+    token: str = visitor.emit("hello", {}, namespace=VISITOR_NS, callback=True)["session"]
+    return token
+
+
+def upload(client: FlaskClient, session: str | None, data: bytes, name: str, **extra: Any) -> Any:
+    headers = {"X-LiveChat-Session": session} if session else {}
+    return client.post(
+        UPLOAD,
+        data={"client_id": extra.pop("client_id", "upload-0001"), "file": (io.BytesIO(data), name)},
+        headers=headers,
+        content_type="multipart/form-data",
+        **extra,
+    )
+
+
+# databases
+POSTGRES_URL = os.environ.get(
+    "LIVECHAT_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
+
+
+def postgres_reachable() -> bool:
+    try:
+        engine = create_engine(POSTGRES_URL)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except (OperationalError, ImportError):
+        return False
+
+
+def every_row(livechat: LiveChatState) -> dict[str, list[str]]:
+    """Every row of every table, as text (small test databases only)."""
+    with livechat.store.engine.connect() as connection:
+        return {
+            table.name: sorted(json.dumps([str(v) for v in row]) for row in connection.execute(select(table)))
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def is_staff_path(path: str) -> bool:
+    return path.startswith(("/livechat/agent", "/livechat/admin"))
