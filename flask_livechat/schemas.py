@@ -12,6 +12,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .errors import InvalidPayload
+from .inbound import check_payload
 from .services.customer import decode as decode_customer
 
 _PUBLIC_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$", error="Not a valid id.")
@@ -343,6 +344,7 @@ conversation_state_schema = ConversationStateSchema()
 
 def load(schema: Schema, payload: Any) -> dict[str, Any]:
     """Validates an inbound payload; ``None`` counts as an empty object for events with optional fields."""
+    check_payload(payload)
     try:
         loaded: dict[str, Any] = schema.load({} if payload is None else payload)
     except ValidationError as error:

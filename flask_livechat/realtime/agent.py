@@ -35,7 +35,16 @@ from ..services.privacy import Subject
 from ..state import current_livechat
 from ..store import StoredMessage
 from .agent_work import AgentWork, presence_payload, viewers_changed
-from .base import Ack, client_event, current_sid, outage_logged, refusal
+from .base import (
+    HELLO_LIMIT,
+    HELLO_WINDOW_SECONDS,
+    Ack,
+    client_event,
+    current_sid,
+    outage_logged,
+    refusal,
+    throttle,
+)
 from .broadcast import broadcast_status
 from .liveness import announce_read, liveness, relay_agent_typing, should_relay_typing
 from .resume import fetch_ack
@@ -118,6 +127,7 @@ class AgentNamespace(AgentWork):
 
     @client_event
     def on_hello(self, payload: Any) -> Ack:
+        throttle(self.connection(), "hello", HELLO_LIMIT, HELLO_WINDOW_SECONDS)
         load(_hello_schema, payload)
         agent = self._agent()
         state = current_livechat

@@ -33,7 +33,18 @@ from ..state import current_livechat
 from ..visitor_session import session_token, visitor_id_from_session
 from .agent_work import broadcast_visitor
 from .availability import watch_business_hours
-from .base import Ack, LiveChatNamespace, client_event, client_ip_key, current_sid, outage_logged, refusal
+from .base import (
+    HELLO_LIMIT,
+    HELLO_WINDOW_SECONDS,
+    Ack,
+    LiveChatNamespace,
+    client_event,
+    client_ip_key,
+    current_sid,
+    outage_logged,
+    refusal,
+    throttle,
+)
 from .broadcast import broadcast_conversation, broadcast_status
 from .liveness import announce_read, liveness, relay_visitor_typing, should_relay_typing
 from .resume import fetch_ack, messages_after, visitor_conversation
@@ -117,6 +128,7 @@ class VisitorNamespace(LiveChatNamespace):
 
     @client_event
     def on_hello(self, payload: Any) -> Ack:
+        throttle(self.connection(), "hello", HELLO_LIMIT, HELLO_WINDOW_SECONDS)
         data = load(_hello_schema, payload)
         state = current_livechat
         visitor_id = self.connection()["visitor_id"]

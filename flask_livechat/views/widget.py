@@ -15,6 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .. import i18n, widget_config
 from ..errors import ForbiddenError, InvalidPayload, LiveChatError, NotFoundError
 from ..identity import visitor_id_from_request
+from ..inbound import json_body
 from ..realtime.agent import current_agent
 from ..realtime.broadcast import broadcast_stored
 from ..schemas import OfflineMessageSchema, load, message_schema
@@ -69,9 +70,7 @@ def settings() -> Response:
 
 def offline_message() -> tuple[Response, int]:
     _same_origin_only()
-    if not request.is_json:
-        raise InvalidPayload("Send the form as JSON (Content-Type: application/json).")
-    payload = request.get_json(silent=True)
+    payload = json_body()
     if not isinstance(payload, dict):
         raise InvalidPayload(fields={"_schema": ["Send one JSON object."]})
     schema = OfflineMessageSchema(max_body_length=current_app.config["LIVECHAT_MAX_MESSAGE_LENGTH"])
