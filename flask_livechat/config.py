@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from .services.contact import check_address
 from .services.ratelimit import parse_limits
 
 DAY = 24 * 60 * 60
@@ -213,6 +214,13 @@ def _validate_departments(departments: Any) -> None:
 
 
 def _validate_mail(config: Any) -> None:
+    for key in ("LIVECHAT_MAIL_SENDER", "LIVECHAT_MAIL_TO"):
+        if config[key] is not None:
+            try:
+                check_address(config[key])
+            except ValueError:
+                message = f"{key} must be one plain email address such as chat@example.com."
+                raise ConfigError(message) from None
     if config["LIVECHAT_MAIL_USE_TLS"] and config["LIVECHAT_MAIL_USE_SSL"]:
         raise ConfigError("Set LIVECHAT_MAIL_USE_TLS (STARTTLS) or LIVECHAT_MAIL_USE_SSL, not both.")
     if config["LIVECHAT_MAIL_SERVER"] and not config["LIVECHAT_MAIL_SENDER"]:

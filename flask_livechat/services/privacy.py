@@ -13,6 +13,7 @@ from flask import Flask
 from ..signals import subject_erased
 from ..store import Store
 from .attachments import storage_for
+from .contact import normalize_address
 from .redact import mask_card_numbers
 
 
@@ -83,7 +84,10 @@ class PrivacyService:
         """Erases the subject now. ``include_host`` also calls the host's erase hook for their account."""
         visitor_ids = self.visitor_ids(subject)
         exported = self._store.export_visitors(visitor_ids) if include_host else []
-        erased, keys = self._store.erase_visitors(visitor_ids, self._store.emails_of(visitor_ids))
+        stored = self._store.emails_of(visitor_ids)
+        # Opt-outs are kept under the normalised address; older rows may hold it as typed.
+        emails = sorted({*stored, *(normalize_address(email) for email in stored)})
+        erased, keys = self._store.erase_visitors(visitor_ids, emails)
         self._delete_files(keys)
         hook = self._app.extensions["livechat"].livechat.erase_host_user
         if include_host and hook is not None:

@@ -27,6 +27,7 @@ from ..identity import clear_visitor_cookie, unsign, visitor_id_from_request
 from ..inbound import json_body
 from ..schemas import ConsentChoiceSchema, EraseConfirmSchema, ProfileSchema, load
 from ..services.consent import CONSENT_COOKIE, consent_state, record_choice
+from ..services.contact import normalize_address
 from ..services.mail import MAIL_KINDS
 from ..services.privacy import Subject
 from ..state import current_livechat
@@ -279,5 +280,5 @@ def unsubscribe(token: str) -> BaseResponse | str:
     kind, email = value["k"], value["e"]
     done = request.method == "POST"
     if done:
-        current_livechat.store.opt_out(email, kind)
+        current_livechat.store.opt_out(normalize_address(email), kind)
     return render_template("livechat/unsubscribe.html", kind=kind, done=done, token=token)
