@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from .services.attachments import check_extensions
 from .services.contact import check_address
 from .services.ratelimit import parse_limits
 
@@ -54,7 +55,10 @@ DEFAULTS: dict[str, Any] = {
         "image/webp",
         "application/pdf",
         "text/plain",
+        "text/csv",
     ),
+    #: File name extensions accepted (services/attachments.py KNOWN_EXTENSIONS; never an active type).
+    "LIVECHAT_ATTACHMENT_EXTENSIONS": ("png", "jpg", "jpeg", "gif", "webp", "pdf", "txt", "csv"),
     "LIVECHAT_ATTACHMENT_FOLDER": None,
     "LIVECHAT_ATTACHMENT_STORAGE": None,
     "LIVECHAT_ATTACHMENT_URL_MAX_AGE": 60 * 60,
@@ -188,6 +192,10 @@ def validate(app: Flask) -> None:
     recheck = config["LIVECHAT_AGENT_RECHECK_INTERVAL"]
     if isinstance(recheck, bool) or not isinstance(recheck, int | float) or recheck <= 0:
         raise ConfigError("LIVECHAT_AGENT_RECHECK_INTERVAL must be a positive number of seconds.")
+    try:
+        check_extensions(config["LIVECHAT_ATTACHMENT_EXTENSIONS"])
+    except ValueError as error:
+        raise ConfigError(f"LIVECHAT_ATTACHMENT_EXTENSIONS: {error}.") from None
     _validate_departments(config["LIVECHAT_DEPARTMENTS"])
     _validate_mail(config)
     if not app.config.get("SECRET_KEY"):

@@ -133,7 +133,8 @@ def upload() -> tuple[Response, int]:
         raise InvalidPayload(fields={"client_id": ["Use 8 to 64 letters, digits, '-' or '_'."]})
     checked = attachments.check_upload(file.filename, file.mimetype, file.read())
     key = attachments.new_storage_key()
-    attachments.storage_for(app).save(key, checked.data)
+    storage = attachments.storage_for(app)
+    storage.save(key, checked.data)
     state = current_livechat
     try:
         stored = state.store.add_visitor_attachment(
@@ -145,7 +146,13 @@ def upload() -> tuple[Response, int]:
             storage_key=key,
         )
     except LookupError:
+        storage.delete(key)
         raise NotFoundError("Your visitor record is gone; reload the page to start again.") from None
+    except BaseException:
+        storage.delete(key)  # nothing refers to these bytes: leave no file behind
+        raise
+    if stored.duplicate:
+        storage.delete(key)  # a retry of a stored upload: the first copy is the one its message names
     state.chat.announce(stored)
     broadcast_stored(state.socketio, state.chat, stored)
     return jsonify({"ok": True, "message": message_schema.dump(stored.message)}), 201
@@ -169,9 +176,10 @@ def attachment(attachment_id: str) -> Response:
         raise NotFoundError("The file is no longer stored.")
     response = Response(data, mimetype=record.content_type)
     disposition = "inline" if record.content_type in attachments.INLINE_IMAGES else "attachment"
-    ascii_name = record.filename.encode("ascii", "ignore").decode().replace('"', "") or "file"
+    name = attachments.download_name(record.filename, record.content_type)
+    ascii_name = name.encode("ascii", "ignore").decode().replace('"', "") or "file"
     response.headers["Content-Disposition"] = (
-        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(record.filename)}"
+        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
