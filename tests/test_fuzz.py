@@ -259,20 +259,71 @@ def test_every_handler_is_a_declared_client_event() -> None:
     assert handler_events(AgentNamespace) == AgentNamespace.client_events
 
 
-@pytest.mark.livechat_config(LIVECHAT_RATE_LIMITS=UNLIMITED)
+def valid_payloads(conversation_id: str, visitor_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Payloads each event would accept, so a poison in one field is the only thing wrong with them."""
+    message = {"client_id": "c-hostile-0001", "body": "hello", "client_seq": 1}
+    return {
+        "hello": [{"page": {"url": "http://localhost/", "title": "Home", "referrer": None}}],
+        "send_message": [message, {**message, "conversation_id": conversation_id}],
+        "submit_prechat": [{"fields": {"name": "Ada", "email": "ada@example.org"}}],
+        "rate_conversation": [{"conversation_id": conversation_id, "rating": 5, "comment": "fine"}],
+        "search_history": [{"query": "hello", "tag": "billing"}],
+        "add_note": [{**message, "conversation_id": conversation_id}],
+        "invite_visitor": [{**message, "visitor_id": visitor_id}],
+        "assign_conversation": [{"conversation_id": conversation_id, "agent_id": "1", "note": "over to you"}],
+        "set_tags": [{"conversation_id": conversation_id, "tags": ["billing"]}],
+        "block_visitor": [{"visitor_id": visitor_id, "minutes": 5, "reason": "spam"}],
+    }
+
+
+def poisoned(template: dict[str, Any], path: tuple[str, ...], poison: Any) -> dict[str, Any]:
+    """``template`` with the value at ``path`` (keys into nested dicts) replaced by ``poison``."""
+    if len(path) == 1:
+        return {**template, path[0]: poison}
+    return {**template, path[0]: poisoned(template[path[0]], path[1:], poison)}
+
+
+def string_paths(template: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths: list[tuple[str, ...]] = []
+    for key, value in template.items():
+        if isinstance(value, dict):
+            paths.extend(string_paths(value, (*prefix, key)))
+        elif isinstance(value, str | list):
+            paths.append((*prefix, key))
+    return paths
+
+
+@pytest.mark.livechat_config(
+    LIVECHAT_RATE_LIMITS=UNLIMITED, LIVECHAT_PRECHAT_FIELDS=["name", {"name": "email", "required": False}]
+)
 @pytest.mark.parametrize("namespace_class", [VisitorNamespace, AgentNamespace])
 def test_hostile_socket_payloads_are_invalid_and_store_nothing(
     app: Flask, socketio: SocketIO, livechat: Any, caplog: pytest.LogCaptureFixture, namespace_class: type
 ) -> None:
     events = sorted(handler_events(namespace_class))
-    if namespace_class is VisitorNamespace:
-        http = app.test_client()
-        http.get("/")
-        namespace = "/livechat"
-        client = socketio.test_client(app, namespace=namespace, flask_test_client=http)
-    else:
-        namespace = "/livechat-agent"
-        client = agent_client(app, socketio)
+    http = app.test_client()
+    http.get("/")
+    visitor = socketio.test_client(app, namespace="/livechat", flask_test_client=http)
+    opened = visitor.emit(
+        "send_message", {"client_id": "c-open-00001", "body": "hi"}, namespace="/livechat", callback=True
+    )
+    conversation_id = opened["message"]["conversation_id"]
+    agent = agent_client(app, socketio)
+    joined = agent.emit(
+        "join_conversation", {"conversation_id": conversation_id}, namespace="/livechat-agent", callback=True
+    )
+    visitor_id = joined["conversation"]["visitor"]["id"]
+    client, namespace = (
+        (visitor, "/livechat") if namespace_class is VisitorNamespace else (agent, "/livechat-agent")
+    )
+    templates = valid_payloads(conversation_id, visitor_id)
+    targeted = [
+        (event, template, path)
+        for event in events
+        for template in templates.get(event, [])
+        for path in string_paths(template)
+    ]
+    assert targeted  # every namespace has events whose fields are poisoned one by one
     before = livechat.store.count_rows()
 
     @FUZZ
@@ -282,8 +333,17 @@ def test_hostile_socket_payloads_are_invalid_and_store_nothing(
         assert_structured(ack)
         assert ack["ok"] is False and ack["error"]["code"] in {"invalid", "rate_limited"}, (event, ack)
 
+    @FUZZ
+    @given(target=st.sampled_from(targeted), poison=poisons)
+    def fire_targeted(target: tuple[str, dict[str, Any], tuple[str, ...]], poison: Any) -> None:
+        event, template, path = target
+        ack = client.emit(event, poisoned(template, path, poison), namespace=namespace, callback=True)
+        assert_structured(ack)
+        assert ack["ok"] is False and ack["error"]["code"] in {"invalid", "rate_limited"}, (event, path, ack)
+
     with caplog.at_level(logging.WARNING):
         fire()
+        fire_targeted()
         for event in events:
             for huge in HUGE:
                 ack = client.emit(event, huge, namespace=namespace, callback=True)
