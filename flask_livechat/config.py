@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask
 
 from .errors import ConfigError
+from .services.attachments import check_extensions
+from .services.contact import check_address
 from .services.ratelimit import parse_limits
 
 __all__ = ["ConfigError", "apply_defaults", "validate"]
@@ -56,7 +58,10 @@ DEFAULTS: dict[str, Any] = {
         "image/webp",
         "application/pdf",
         "text/plain",
+        "text/csv",
     ),
+    #: File name extensions accepted (services/attachments.py KNOWN_EXTENSIONS; never an active type).
+    "LIVECHAT_ATTACHMENT_EXTENSIONS": ("png", "jpg", "jpeg", "gif", "webp", "pdf", "txt", "csv"),
     "LIVECHAT_ATTACHMENT_FOLDER": None,
     "LIVECHAT_ATTACHMENT_STORAGE": None,
     "LIVECHAT_ATTACHMENT_URL_MAX_AGE": 60 * 60,
@@ -186,6 +191,10 @@ def validate(app: Flask) -> None:
     recheck = config["LIVECHAT_AGENT_RECHECK_INTERVAL"]
     if isinstance(recheck, bool) or not isinstance(recheck, int | float) or recheck <= 0:
         raise ConfigError("LIVECHAT_AGENT_RECHECK_INTERVAL must be a positive number of seconds.")
+    try:
+        check_extensions(config["LIVECHAT_ATTACHMENT_EXTENSIONS"])
+    except ValueError as error:
+        raise ConfigError(f"LIVECHAT_ATTACHMENT_EXTENSIONS: {error}.") from None
     _validate_departments(config["LIVECHAT_DEPARTMENTS"])
     _validate_mail(config)
     if not app.config.get("SECRET_KEY"):
@@ -212,6 +221,13 @@ def _validate_departments(departments: Any) -> None:
 
 
 def _validate_mail(config: Any) -> None:
+    for key in ("LIVECHAT_MAIL_SENDER", "LIVECHAT_MAIL_TO"):
+        if config[key] is not None:
+            try:
+                check_address(config[key])
+            except ValueError:
+                message = f"{key} must be one plain email address such as chat@example.com."
+                raise ConfigError(message) from None
     if config["LIVECHAT_MAIL_USE_TLS"] and config["LIVECHAT_MAIL_USE_SSL"]:
         raise ConfigError("Set LIVECHAT_MAIL_USE_TLS (STARTTLS) or LIVECHAT_MAIL_USE_SSL, not both.")
     if config["LIVECHAT_MAIL_SERVER"] and not config["LIVECHAT_MAIL_SENDER"]:

@@ -46,7 +46,7 @@ from .services.workflow import WorkflowService
 from .signals import account_deleted
 from .state import LiveChatState, current_livechat
 from .store import Store
-from .transport_guard import PollingGuard
+from .transport_guard import PollingGuard, guard_socketio_server
 from .views import privacy as privacy_views
 from .views import widget as widget_views
 from .views.agent import create_blueprint
@@ -215,6 +215,7 @@ class LiveChat:
 
         def install() -> None:
             state = app.extensions["livechat"]
+            guard_socketio_server(socketio.server)
             app.wsgi_app = PollingGuard(  # type: ignore[method-assign]
                 app.wsgi_app, state.socketio_path, app.config["LIVECHAT_MAX_HTTP_BUFFER_SIZE"]
             )

@@ -13,7 +13,9 @@ from flask import current_app, url_for
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .errors import InvalidPayload
+from .inbound import check_payload
 from .services import attachments
+from .services.contact import check_address, line_problem
 from .services.customer import decode as decode_customer
 from .state import current_livechat
 
@@ -108,11 +110,21 @@ class PrechatSchema(InboundSchema):
     )
 
 
+class EmailAddress(fields.String):
+    """One plain email address (services/contact.py says which), loaded in its normalised form."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        try:
+            return check_address(value)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
 class OfflineMessageSchema(InboundSchema):
     """The leave-a-message form (HTTP), sent while no agent is available."""
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    email = fields.Email(required=True, validate=validate.Length(max=320))
+    email = EmailAddress(required=True)
     message = fields.String(required=True)
 
     def __init__(self, *, max_body_length: int, **kwargs: Any) -> None:
@@ -122,8 +134,19 @@ class OfflineMessageSchema(InboundSchema):
 
 
 def _one_line(value: str) -> None:
-    if not value.strip() or any(c in value for c in "\r\n"):
-        raise ValidationError("Give a name on one line.")
+    """Names go into mail subjects and headers: a control or line-separator character is refused, not
+    dropped, so the form says so before anything is stored."""
+    if not value.strip():
+        raise ValidationError("Give a name.")
+    problem = line_problem(value)
+    if problem:
+        raise ValidationError(f"Give a name on one line, without control characters. {problem}")
+
+
+def _optional_line(value: str) -> None:
+    problem = line_problem(value)
+    if problem:
+        raise ValidationError(problem)
 
 
 def _not_blank(value: str) -> None:
@@ -361,6 +384,7 @@ conversation_state_schema = ConversationStateSchema()
 
 def load(schema: Schema, payload: Any) -> dict[str, Any]:
     """Validates an inbound payload; ``None`` counts as an empty object for events with optional fields."""
+    check_payload(payload)
     try:
         loaded: dict[str, Any] = schema.load({} if payload is None else payload)
     except ValidationError as error:
@@ -381,12 +405,16 @@ class EraseConfirmSchema(InboundSchema):
 
 class ProfileSchema(InboundSchema):
     name = fields.String(validate=validate.Length(max=200), allow_none=True, load_default=None)
-    email = fields.Email(validate=validate.Length(max=320), allow_none=True, load_default=None)
+    email = EmailAddress(allow_none=True, load_default=None)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fields["name"].validators = [*self.fields["name"].validators, _optional_line]
 
 
 class SubjectQuerySchema(InboundSchema):
     """Who an admin looks for: at least one key."""
 
     visitor_id = fields.String(validate=validate.Length(max=32), load_default=None)
-    email = fields.Email(load_default=None)
+    email = EmailAddress(load_default=None)
     user_id = fields.String(validate=validate.Length(max=128), load_default=None)

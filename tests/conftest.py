@@ -10,7 +10,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +212,33 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
         yield server
 
 
+def server_cookie(server: LiveServer, path: str = "/") -> str:
+    """The Cookie header a browser would send after GET ``path`` (``/`` gives a visitor cookie,
+    ``/login-as/<name>`` a host login session)."""
+    import requests
+
+    response = requests.get(server.url + path, timeout=5)
+    return "; ".join(f"{name}={value}" for name, value in response.cookies.items())
+
+
+@contextmanager
+def real_socket(
+    server: LiveServer, namespace: str, cookie: str | None = None, transport: str = "polling"
+) -> Iterator[Any]:
+    """A real python-socketio client connected to ``server`` (polling by default: it closes at once)."""
+    import socketio as socketio_client
+
+    client = socketio_client.Client(reconnection=False)
+    headers = {"Cookie": cookie} if cookie else {}
+    client.connect(
+        server.url, namespaces=[namespace], headers=headers, transports=[transport], wait_timeout=5
+    )
+    try:
+        yield client
+    finally:
+        client.disconnect()
+
+
 @dataclass
 class SmtpServer:
     """A real SMTP server on loopback (aiosmtpd) and the mails it received, parsed."""
@@ -219,16 +246,19 @@ class SmtpServer:
     host: str
     port: int
     messages: list[Any]
+    #: The SMTP envelope's recipients (RCPT TO) of each message, in the order of ``messages``.
+    recipients: list[list[str]] = field(default_factory=list)
 
 
 class _Collect:
-    def __init__(self, messages: list[Any]) -> None:
-        self.messages = messages
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         from email import message_from_bytes, policy
 
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        self.server.recipients.append(list(envelope.rcpt_tos))
+        self.server.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
 
 
@@ -236,12 +266,12 @@ class _Collect:
 def running_smtp() -> Iterator[SmtpServer]:
     from aiosmtpd.controller import Controller
 
-    messages: list[Any] = []
     port = free_port()
-    controller = Controller(_Collect(messages), hostname="127.0.0.1", port=port)
+    smtp = SmtpServer(host="127.0.0.1", port=port, messages=[])
+    controller = Controller(_Collect(smtp), hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        yield SmtpServer(host="127.0.0.1", port=port, messages=messages)
+        yield smtp
     finally:
         controller.stop()
 

@@ -4,6 +4,7 @@ never an unhandled exception, always a structured error, and the server still ac
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from typing import Any
@@ -15,6 +16,7 @@ from flask_socketio import SocketIO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from flask_livechat.inbound import MAX_DEPTH
 from flask_livechat.realtime.agent import AgentNamespace
 from flask_livechat.realtime.visitor import VisitorNamespace
 from tests.conftest import LiveServer, agent_client
@@ -77,9 +79,10 @@ def test_socket_events_survive_any_payload(
         extra=st.lists(json_values, max_size=2),
     )
     def fire(event: str, payload: Any, extra: list[Any]) -> None:
+        ack = client.emit(event, payload, *extra, namespace=namespace, callback=True)
+        assert_structured(ack)
         if event in ("connect", "disconnect"):
-            return  # reserved by Socket.IO itself; clients cannot send them as events
-        assert_structured(client.emit(event, payload, *extra, namespace=namespace, callback=True))
+            assert ack["error"]["code"] == "unknown_event", ack  # reserved: never runs the handler
 
     with caplog.at_level(logging.WARNING, logger="flask_livechat"):
         fire()
@@ -92,9 +95,8 @@ def http_routes(app: Flask) -> list[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/livechat") or rule.endpoint.endswith("static"):
             continue
-        path = rule.rule
-        for argument in rule.arguments:
-            path = path.replace(f"<{argument}>", "fuzz").replace(f"<string:{argument}>", "fuzz")
+        path = re.sub(r"<int:[^>]+>", "1", rule.rule)
+        path = re.sub(r"<[^>]+>", "fuzz", path)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             routes.append((method, path))
     return routes
@@ -210,3 +212,179 @@ def test_guard_is_installed_when_the_host_initialises_socketio_later(tmp_path: A
     sid = handshake.split('"sid":"')[1].split('"')[0]
     response = client.post(f"{POLLING}&sid={sid}", data="2probe")
     assert response.status_code == 400
+
+
+# -- hostile input: too deep, unstorable or huge; refused everywhere, and nothing is stored -------------
+
+
+def deep(depth: int) -> Any:
+    """A list nested ``depth`` levels, built without recursion."""
+    value: Any = "bottom"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+#: Each of these makes any payload that holds it invalid, whatever event or field it is in.
+poisons = st.one_of(
+    st.integers(min_value=MAX_DEPTH + 1, max_value=800).map(deep),
+    st.builds(lambda text: text + "\x00", st.text(max_size=5)),
+    st.builds(lambda text: "\ud800" + text, st.text(max_size=5)),
+    st.just({"a": {"b": {"c": deep(MAX_DEPTH)}}}),
+)
+hostile_payloads = st.one_of(
+    poisons,
+    st.builds(
+        lambda base, key, poison: {**base, key: poison},
+        plausible_payloads,
+        st.sampled_from(
+            ["client_id", "body", "conversation_id", "page", "typing", "seq", "fields", "query", "status"]
+        ),
+        poisons,
+    ),
+    st.builds(lambda poison: {"page": {"url": poison}}, poisons),
+    st.builds(lambda poison: {"fields": {"name": poison, "email": poison}}, poisons),
+)
+#: (An integer past 100 digits never reaches a handler: engine.io's parser refuses it, see test_input_limits.)
+HUGE = [10**98, -(10**98), 1e308, "x" * 100_000, [0] * 20_000, {str(n): n for n in range(5_000)}]
+
+
+def handler_events(namespace_class: type) -> set[str]:
+    """The events a namespace answers, read from its ``on_*`` handlers (not from a list kept by hand)."""
+    return {name[3:] for name in dir(namespace_class) if name.startswith("on_")} - {"connect", "disconnect"}
+
+
+def test_every_handler_is_a_declared_client_event() -> None:
+    assert handler_events(VisitorNamespace) == VisitorNamespace.client_events
+    assert handler_events(AgentNamespace) == AgentNamespace.client_events
+
+
+def valid_payloads(conversation_id: str, visitor_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Payloads each event would accept, so a poison in one field is the only thing wrong with them."""
+    message = {"client_id": "c-hostile-0001", "body": "hello", "client_seq": 1}
+    return {
+        "hello": [{"page": {"url": "http://localhost/", "title": "Home", "referrer": None}}],
+        "send_message": [message, {**message, "conversation_id": conversation_id}],
+        "submit_prechat": [{"fields": {"name": "Ada", "email": "ada@example.org"}}],
+        "rate_conversation": [{"conversation_id": conversation_id, "rating": 5, "comment": "fine"}],
+        "search_history": [{"query": "hello", "tag": "billing"}],
+        "add_note": [{**message, "conversation_id": conversation_id}],
+        "invite_visitor": [{**message, "visitor_id": visitor_id}],
+        "assign_conversation": [{"conversation_id": conversation_id, "agent_id": "1", "note": "over to you"}],
+        "set_tags": [{"conversation_id": conversation_id, "tags": ["billing"]}],
+        "block_visitor": [{"visitor_id": visitor_id, "minutes": 5, "reason": "spam"}],
+    }
+
+
+def poisoned(template: dict[str, Any], path: tuple[str, ...], poison: Any) -> dict[str, Any]:
+    """``template`` with the value at ``path`` (keys into nested dicts) replaced by ``poison``."""
+    if len(path) == 1:
+        return {**template, path[0]: poison}
+    return {**template, path[0]: poisoned(template[path[0]], path[1:], poison)}
+
+
+def string_paths(template: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths: list[tuple[str, ...]] = []
+    for key, value in template.items():
+        if isinstance(value, dict):
+            paths.extend(string_paths(value, (*prefix, key)))
+        elif isinstance(value, str | list):
+            paths.append((*prefix, key))
+    return paths
+
+
+@pytest.mark.livechat_config(
+    LIVECHAT_RATE_LIMITS=UNLIMITED, LIVECHAT_PRECHAT_FIELDS=["name", {"name": "email", "required": False}]
+)
+@pytest.mark.parametrize("namespace_class", [VisitorNamespace, AgentNamespace])
+def test_hostile_socket_payloads_are_invalid_and_store_nothing(
+    app: Flask, socketio: SocketIO, livechat: Any, caplog: pytest.LogCaptureFixture, namespace_class: type
+) -> None:
+    events = sorted(handler_events(namespace_class))
+    http = app.test_client()
+    http.get("/")
+    visitor = socketio.test_client(app, namespace="/livechat", flask_test_client=http)
+    opened = visitor.emit(
+        "send_message", {"client_id": "c-open-00001", "body": "hi"}, namespace="/livechat", callback=True
+    )
+    conversation_id = opened["message"]["conversation_id"]
+    agent = agent_client(app, socketio)
+    joined = agent.emit(
+        "join_conversation", {"conversation_id": conversation_id}, namespace="/livechat-agent", callback=True
+    )
+    visitor_id = joined["conversation"]["visitor"]["id"]
+    client, namespace = (
+        (visitor, "/livechat") if namespace_class is VisitorNamespace else (agent, "/livechat-agent")
+    )
+    templates = valid_payloads(conversation_id, visitor_id)
+    targeted = [
+        (event, template, path)
+        for event in events
+        for template in templates.get(event, [])
+        for path in string_paths(template)
+    ]
+    assert targeted  # every namespace has events whose fields are poisoned one by one
+    before = livechat.store.count_rows()
+
+    @FUZZ
+    @given(event=st.sampled_from(events), payload=hostile_payloads)
+    def fire(event: str, payload: Any) -> None:
+        ack = client.emit(event, payload, namespace=namespace, callback=True)
+        assert_structured(ack)
+        assert ack["ok"] is False and ack["error"]["code"] in {"invalid", "rate_limited"}, (event, ack)
+
+    @FUZZ
+    @given(target=st.sampled_from(targeted), poison=poisons)
+    def fire_targeted(target: tuple[str, dict[str, Any], tuple[str, ...]], poison: Any) -> None:
+        event, template, path = target
+        ack = client.emit(event, poisoned(template, path, poison), namespace=namespace, callback=True)
+        assert_structured(ack)
+        assert ack["ok"] is False and ack["error"]["code"] in {"invalid", "rate_limited"}, (event, path, ack)
+
+    with caplog.at_level(logging.WARNING):
+        fire()
+        fire_targeted()
+        for event in events:
+            for huge in HUGE:
+                ack = client.emit(event, huge, namespace=namespace, callback=True)
+                assert_structured(ack)
+                assert ack["ok"] is False, (event, ack)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    assert livechat.store.count_rows() == before
+    assert client.is_connected(namespace)
+
+
+HOSTILE_BODIES = [
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"a":' * 20_000 + b"1" + b"}" * 20_000,
+    b'{"choice": "accepted", "x": ' + b"[" * 40 + b"]" * 40 + b"}",
+    b'{"name": "Ada\\u0000", "email": "a@b.example", "message": "hi", "choice": "accepted", "confirm": true}',
+    b'{"name": "\\ud800", "email": "a@b.example", "message": "hi", "choice": "accepted", "confirm": true}',
+    b'{"choice": "accepted", "n": ' + b"9" * 5_000 + b"}",
+    b'{"message": "' + b"x" * 200_000 + b'"}',
+    b"\xff\xfe\x00",
+    b'{"confirm": true',
+]
+
+
+@pytest.mark.livechat_config(LIVECHAT_RATE_LIMITS=UNLIMITED)
+def test_hostile_bodies_on_every_route_are_refused_and_store_nothing(
+    app: Flask, livechat: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    clients = {"visitor": app.test_client(), "admin": app.test_client(), "customer": app.test_client()}
+    clients["visitor"].get("/")
+    clients["admin"].get("/login-as/bob")
+    clients["customer"].get("/login-as/carol")
+    routes = [(method, path) for method, path in http_routes(app) if method != "GET"]
+    before = livechat.store.count_rows()
+    with caplog.at_level(logging.WARNING):
+        for method, path in routes:
+            for who, client in clients.items():
+                for body in HOSTILE_BODIES:
+                    response = client.open(path, method=method, data=body, content_type="application/json")
+                    assert response.status_code < 500, (method, path, who, body[:20], response.status_code)
+                    if path.startswith("/livechat/api/") and response.status_code not in (401, 403):
+                        assert response.status_code == 400 and response.json["error"]["code"] == "invalid"
+                    response.close()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    assert livechat.store.count_rows() == before

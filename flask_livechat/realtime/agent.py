@@ -34,7 +34,16 @@ from ..services.privacy import Subject
 from ..state import current_livechat
 from ..store import StoredMessage
 from .agent_work import AgentWork
-from .base import Ack, client_event, current_sid, outage_logged, refusal
+from .base import (
+    HELLO_LIMIT,
+    HELLO_WINDOW_SECONDS,
+    Ack,
+    client_event,
+    current_sid,
+    outage_logged,
+    refusal,
+    throttle,
+)
 from .liveness import liveness, should_relay_typing
 from .resume import fetch_ack
 from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, agent_room, agent_rooms, conversation_room
@@ -99,6 +108,7 @@ class AgentNamespace(AgentWork):
 
     @client_event
     def on_hello(self, payload: Any) -> Ack:
+        throttle(self.connection(), "hello", HELLO_LIMIT, HELLO_WINDOW_SECONDS)
         load(_hello_schema, payload)
         agent = self._agent()
         state = current_livechat

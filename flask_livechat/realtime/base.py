@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import collections
 import functools
 import logging
+import math
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar, TypeVar, cast
@@ -17,6 +20,7 @@ from ..errors import (
     InternalError,
     InvalidPayload,
     LiveChatError,
+    RateLimited,
     StoreUnavailable,
     UnknownEvent,
 )
@@ -25,6 +29,9 @@ from ..state import current_livechat
 from ..store import StoredMessage
 
 logger = logging.getLogger("flask_livechat")
+
+#: Event names Socket.IO uses for itself; a client emitting one gets an ``unknown_event`` ack.
+RESERVED_EVENTS = frozenset({"connect", "disconnect", "connect_error"})
 
 Handler = TypeVar("Handler", bound=Callable[..., dict[str, Any]])
 Ack = dict[str, Any]
@@ -58,9 +65,32 @@ class LiveChatNamespace(Namespace):  # type: ignore[misc]
     client_events: ClassVar[frozenset[str]] = frozenset()
 
     def trigger_event(self, event: Any, *args: Any) -> Any:
-        if event in ("connect", "disconnect") or event in self.client_events:
+        if event in RESERVED_EVENTS:
+            if self._from_socketio(event, args):
+                return super().trigger_event(event, *args)
+            # A client sent "connect" or "disconnect" as an ordinary event: running the handler would open a
+            # second record for this connection, or forget it while it stays connected.
+            reserved = f"{event!r} is reserved by Socket.IO; it cannot be sent as an event."
+            return UnknownEvent(reserved).to_ack()
+        if event in self.client_events:
             return super().trigger_event(event, *args)
         return UnknownEvent(f"This namespace has no event named {str(event)[:64]!r}.").to_ack()
+
+    def _from_socketio(self, event: str, args: tuple[Any, ...]) -> bool:
+        """Whether python-socketio itself is connecting or disconnecting ``args[0]`` (the sid).
+
+        It calls the connect handler with the connection's own WSGI environ (an event's arguments are fresh
+        JSON, never that object), and the disconnect handler while the sid is pending disconnection (an event
+        is only dispatched for a connected sid)."""
+        if not args or not isinstance(args[0], str):
+            return False
+        sid = args[0]
+        if event == "connect":
+            environ = self.server.get_environ(sid, namespace=self.namespace)
+            return environ is not None and len(args) > 1 and args[1] is environ
+        if event == "disconnect":
+            return sid in self.server.manager.pending_disconnect.get(self.namespace, ())
+        return False
 
     def __init__(self, namespace: str) -> None:
         super().__init__(namespace)
@@ -110,6 +140,24 @@ class LiveChatNamespace(Namespace):  # type: ignore[misc]
             may_send()
             stored = store(data)
         return {"ok": True, "message": message_schema.dump(stored.message)}
+
+
+#: ``hello`` rebuilds a client's whole state (and tells agents); a connection needs it once, a few times at
+#: most: more than ``HELLO_LIMIT`` in ``HELLO_WINDOW_SECONDS`` are answered ``rate_limited``.
+HELLO_LIMIT = 5
+HELLO_WINDOW_SECONDS = 10.0
+
+
+def throttle(connection: dict[str, Any], event: str, limit: int, window: float) -> None:
+    """Per-connection limit on an event (kept in the connection's record, so it goes with it):
+    ``RateLimited`` when ``limit`` were already accepted in the last ``window`` seconds."""
+    now = time.monotonic()
+    recent: collections.deque[float] = connection.setdefault(f"throttle:{event}", collections.deque())
+    while recent and now - recent[0] >= window:
+        recent.popleft()
+    if len(recent) >= limit:
+        raise RateLimited(retry_after=max(1, math.ceil(window - (now - recent[0]))))
+    recent.append(now)
 
 
 def refusal(error: LiveChatError) -> socketio_exceptions.ConnectionRefusedError:

@@ -32,7 +32,17 @@ from ..services.prechat import check_answers
 from ..state import current_livechat
 from ..visitor_session import session_token, visitor_id_from_session
 from .availability import watch_business_hours
-from .base import Ack, LiveChatNamespace, client_event, current_sid, outage_logged, refusal
+from .base import (
+    HELLO_LIMIT,
+    HELLO_WINDOW_SECONDS,
+    Ack,
+    LiveChatNamespace,
+    client_event,
+    current_sid,
+    outage_logged,
+    refusal,
+    throttle,
+)
 from .liveness import liveness, should_relay_typing
 from .resume import fetch_ack, messages_after
 from .rooms import VISITOR_NAMESPACE, VISITORS_ROOM, visitor_room
@@ -108,6 +118,7 @@ class VisitorNamespace(LiveChatNamespace):
 
     @client_event
     def on_hello(self, payload: Any) -> Ack:
+        throttle(self.connection(), "hello", HELLO_LIMIT, HELLO_WINDOW_SECONDS)
         data = load(_hello_schema, payload)
         state = current_livechat
         visitor_id = self.connection()["visitor_id"]

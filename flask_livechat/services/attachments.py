@@ -31,12 +31,47 @@ _MAGIC: tuple[tuple[str, bytes, int], ...] = (
     ("image/webp", b"WEBP", 8),
     ("application/pdf", b"%PDF-", 0),
 )
-_EXTENSIONS = {
-    ".txt": "text/plain",
-    ".csv": "text/csv",
-    ".zip": "application/zip",
-    ".json": "application/json",
+#: The type each extension we can check stands for; ``LIVECHAT_ATTACHMENT_EXTENSIONS`` picks among these.
+KNOWN_EXTENSIONS: dict[str, str] = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "pdf": "application/pdf",
+    "txt": "text/plain",
+    "csv": "text/csv",
 }
+_TEXT_TYPES = frozenset({"text/plain", "text/csv"})
+
+#: Extensions that run code or render active content when opened, anywhere in a name ("invoice.pdf.bat",
+#: "statement.html.pdf"): never accepted, whatever the configuration says.
+ACTIVE_EXTENSIONS = frozenset(
+    {
+        "htm", "html", "xhtml", "shtml", "mht", "mhtml", "svg", "svgz", "xml", "xsl", "xslt",
+        "js", "mjs", "cjs", "jse", "hta", "bat", "cmd", "com", "exe", "msi", "msp", "scr", "pif", "cpl",
+        "dll", "sys", "ps1", "psm1", "psd1", "vb", "vbs", "vbe", "wsf", "wsh", "wsc", "jar", "class",
+        "sh", "bash", "zsh", "csh", "ksh", "command", "app", "apk", "dmg", "pkg", "deb", "rpm", "iso",
+        "img", "lnk", "url", "scf", "reg", "inf", "chm", "hlp", "gadget", "application", "appref-ms",
+        "php", "phtml", "asp", "aspx", "jsp", "cgi", "pl", "py", "pyw", "rb", "swf", "docm", "xlsm",
+        "pptm", "dotm", "xlam", "ppam", "ics", "desktop",
+    }
+)  # fmt: skip
+
+
+def check_extensions(extensions: object) -> tuple[str, ...]:
+    """``LIVECHAT_ATTACHMENT_EXTENSIONS`` as lower-case extensions; ``ValueError`` for one we cannot check
+    against the file's content, or an active one."""
+    if isinstance(extensions, str) or not isinstance(extensions, list | tuple | set | frozenset):
+        raise ValueError("list extensions such as ['png', 'pdf', 'txt']")
+    cleaned = tuple(str(extension).lower().lstrip(".") for extension in extensions)
+    for extension in cleaned:
+        if extension in ACTIVE_EXTENSIONS:
+            raise ValueError(f"{extension!r} files can run code when opened and are never accepted")
+        if extension not in KNOWN_EXTENSIONS:
+            known = ", ".join(sorted(KNOWN_EXTENSIONS))
+            raise ValueError(f"{extension!r} cannot be checked against the file's content (known: {known})")
+    return cleaned
 
 
 class AttachmentStorage(Protocol):
@@ -117,29 +152,64 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+def _refuse(message: str) -> InvalidPayload:
+    return InvalidPayload(message, fields={"file": [message]})
+
+
+def type_for_name(name: str, allowed: tuple[str, ...]) -> str | None:
+    """The type a file name promises, or ``None`` when no part of it is active and its extension is allowed.
+
+    Every dotted part after the first counts, so a double extension cannot hide an active one."""
+    parts = [part.strip().lower() for part in name.split(".")[1:]]
+    if not parts or any(part in ACTIVE_EXTENSIONS for part in parts):
+        return None
+    extension = parts[-1]
+    return KNOWN_EXTENSIONS[extension] if extension in allowed and extension in KNOWN_EXTENSIONS else None
+
+
+def _is_text(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def check_upload(filename: str | None, declared_type: str | None, data: bytes) -> Upload:
-    """The type comes from the bytes for images and PDFs, from the name for the rest: never just believed."""
+    """The type comes from the name's extension (allow-listed, no active part anywhere) and must match the
+    bytes: a PNG signature for ``.png``, valid UTF-8 without NUL for ``.txt``. The declared type is never
+    believed (browsers derive it from the name anyway)."""
     config = current_app.config
     name = clean_filename(filename)
     if not data:
-        raise InvalidPayload("The file is empty.", fields={"file": ["The file is empty."]})
+        raise _refuse("The file is empty.")
     if len(data) > config["LIVECHAT_ATTACHMENT_MAX_SIZE"]:
-        message = f"The file is too big: at most {config['LIVECHAT_ATTACHMENT_MAX_SIZE']} bytes."
-        raise InvalidPayload(message, fields={"file": [message]})
+        raise _refuse(f"The file is too big: at most {config['LIVECHAT_ATTACHMENT_MAX_SIZE']} bytes.")
+    allowed = check_extensions(config["LIVECHAT_ATTACHMENT_EXTENSIONS"])
+    content_type = type_for_name(name, allowed)
+    if content_type is None or content_type not in config["LIVECHAT_ATTACHMENT_TYPES"]:
+        types = config["LIVECHAT_ATTACHMENT_TYPES"]
+        listed = ", ".join(extension for extension in allowed if KNOWN_EXTENSIONS[extension] in types)
+        raise _refuse(f"Files like {name} cannot be sent here; send {listed} files.")
     sniffed = sniff(data)
-    declared = (declared_type or "").split(";")[0].strip().lower()
-    by_name = _EXTENSIONS.get(os.path.splitext(name)[1].lower())
-    if sniffed is not None:
-        content_type = sniffed
-    elif declared in INLINE_IMAGES or declared == "application/pdf" or (by_name or declared) in INLINE_IMAGES:
-        message = "The file's content does not match its type."
-        raise InvalidPayload(message, fields={"file": [message]})
-    else:
-        content_type = by_name or declared or "application/octet-stream"
-    if content_type not in config["LIVECHAT_ATTACHMENT_TYPES"]:
-        message = f"Files of type {content_type} cannot be sent here."
-        raise InvalidPayload(message, fields={"file": [message]})
+    matches = _is_text(data) and sniffed is None if content_type in _TEXT_TYPES else sniffed == content_type
+    if not matches:
+        raise _refuse("The file's content does not match its type.")
     return Upload(filename=name, content_type=content_type, data=data)
+
+
+def download_name(filename: str, content_type: str) -> str:
+    """The name a file is served under: its own when it passes today's name rules for its type, otherwise
+    (a file stored before them, such as ``statement.html`` kept as text) the stem with an extension of its
+    type, so a download never lands on disk as something that runs."""
+    name = clean_filename(filename)
+    if type_for_name(name, tuple(KNOWN_EXTENSIONS)) == content_type:
+        return name
+    extension = next((ext for ext, known in KNOWN_EXTENSIONS.items() if known == content_type), "bin")
+    stem = name.replace(".", "_")
+    return f"{stem}.{extension}"
 
 
 def new_storage_key() -> str:

@@ -18,6 +18,7 @@ from flask import Flask, url_for
 
 from ..identity import sign
 from ..store import Store
+from .contact import check_address
 
 logger = logging.getLogger("flask_livechat")
 
@@ -50,8 +51,10 @@ def send_mail(
 ) -> bool:
     """Sends one message; ``False`` (and nothing sent) when the recipient opted out of this kind.
 
-    SMTP failures raise (``OSError``, ``smtplib.SMTPException``). Must run inside a request, or with
-    ``SERVER_NAME`` set, so the unsubscribe link is absolute. ``html`` must already be escaped.
+    SMTP failures raise (``OSError``, ``smtplib.SMTPException``); a recipient or ``reply_to`` that is not one
+    plain address (services/contact.py) raises ``ValueError`` before anything is sent. Must run inside a
+    request, or with ``SERVER_NAME`` set, so the unsubscribe link is absolute. ``html`` must already be
+    escaped.
     """
     if kind not in MAIL_KINDS:
         raise ValueError(f"kind must be one of {MAIL_KINDS}")
@@ -59,7 +62,10 @@ def send_mail(
         raise MailNotConfigured("Set LIVECHAT_MAIL_SERVER and LIVECHAT_MAIL_SENDER to send mail.")
     config = app.config
     sender = config["LIVECHAT_MAIL_SENDER"]
-    address = to.strip().lower()
+    # Whatever was stored before addresses were checked this strictly: one plain recipient or none (a
+    # ValueError), compared with opt-outs in its normalised form.
+    address = check_address(to)
+    reply_to = check_address(reply_to) if reply_to else None
     if store.is_opted_out(address, kind):
         return False
     link = unsubscribe_url(app, address, kind)
@@ -99,6 +105,9 @@ def notify_host(app: Flask, store: Store, subject: str, text: str, *, reply_to: 
         return False
     try:
         return send_mail(app, store, app.config["LIVECHAT_MAIL_TO"], subject, text, reply_to=reply_to)
+    except ValueError as error:
+        logger.warning("flask-livechat: mail to the host not sent: %s", error)
+        return False
     except (OSError, smtplib.SMTPException):
         logger.exception(
             "flask-livechat: could not send mail through %s:%s",

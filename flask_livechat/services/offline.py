@@ -61,6 +61,9 @@ def mail_reply(store: Store, stored: StoredMessage) -> bool:
     text = f"{author} replied to the message you left on {site}:\n\n{stored.message.body}\n"
     try:
         return send_mail(app, store, visitor.email, f"Re: your message to {site}", text, kind="transactional")
+    except ValueError:
+        logger.warning("flask-livechat: the reply to a left message not mailed: the address is not valid")
+        return False
     except (OSError, smtplib.SMTPException):
         logger.exception("flask-livechat: could not mail the reply to a left message")
         return False

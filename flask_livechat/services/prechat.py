@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import current_app
@@ -11,8 +10,7 @@ from ..errors import InvalidPayload, NotFoundError
 from ..i18n import strings
 from ..store import Store
 from ..widget_config import prechat_fields
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+from .contact import check_address, line_problem
 
 
 def check_answers(answers: dict[str, Any], language: str) -> dict[str, str]:
@@ -24,14 +22,19 @@ def check_answers(answers: dict[str, Any], language: str) -> dict[str, str]:
     errors: dict[str, list[str]] = {name: ["Unknown field."] for name in answers if name not in known}
     cleaned: dict[str, str] = {}
     for field in fields:
-        value = str(answers.get(field["name"]) or "").strip()
+        raw = str(answers.get(field["name"]) or "")
+        value = raw.strip()
+        problem = None
         if field["type"] != "textarea":
-            value = " ".join(value.split())  # one line: no line breaks smuggled into names or headers
-        problem = field_problem(field, value, words)
+            # One line: a control or line-separator character is refused (never silently dropped), so nothing
+            # is smuggled into names or headers; runs of spaces are collapsed.
+            problem = words["line_invalid"].format(field=field["label"]) if line_problem(raw) else None
+            value = " ".join(part for part in value.split(" ") if part)
+        problem = problem or field_problem(field, value, words)
         if problem:
             errors[field["name"]] = [problem]
         elif value:
-            cleaned[field["name"]] = value
+            cleaned[field["name"]] = check_address(value) if field["type"] == "email" else value
     if errors:
         raise InvalidPayload(fields=errors)
     return cleaned
@@ -43,11 +46,19 @@ def field_problem(field: dict[str, Any], value: str, words: dict[str, str]) -> s
         return words["required"].format(field=field["label"]) if field["required"] else None
     if len(value) > field["max_length"]:
         return words["too_long"].format(field=field["label"], max=field["max_length"])
-    if field["type"] == "email" and not _EMAIL.match(value):
+    if field["type"] == "email" and not _is_address(value):
         return words["email_invalid"]
     if field["type"] == "select" and value not in field["options"]:
         return words["required"].format(field=field["label"])
     return None
+
+
+def _is_address(value: str) -> bool:
+    try:
+        check_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def save_answers(store: Store, visitor_id: str, answers: dict[str, str]) -> None:

@@ -16,6 +16,7 @@ from ..store import Store, VisitorRecord
 from . import consent
 from .attachments import storage_for
 from .consent import ConsentState
+from .contact import normalize_address
 from .redact import mask_card_numbers
 
 
@@ -86,7 +87,10 @@ class PrivacyService:
         """Erases the subject now. ``include_host`` also calls the host's erase hook for their account."""
         visitor_ids = self.visitor_ids(subject)
         exported = self._store.export_visitors(visitor_ids) if include_host else []
-        erased, keys = self._store.erase_visitors(visitor_ids, self._store.emails_of(visitor_ids))
+        stored = self._store.emails_of(visitor_ids)
+        # Opt-outs are kept under the normalised address; older rows may hold it as typed.
+        emails = sorted({*stored, *(normalize_address(email) for email in stored)})
+        erased, keys = self._store.erase_visitors(visitor_ids, emails)
         self._delete_files(keys)
         hook = self._app.extensions["livechat"].livechat.erase_host_user
         if include_host and hook is not None:

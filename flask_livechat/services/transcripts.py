@@ -69,6 +69,8 @@ class TranscriptMailer:
             sent = send_mail(app, self._store, recipient, subject, text, html=html)
         except MailNotConfigured as exc:
             error = str(exc)
+        except ValueError as exc:  # an address stored before addresses were checked this strictly
+            error = f"The visitor's email address cannot be used: {exc}"
         except (smtplib.SMTPException, OSError) as exc:
             logger.warning("flask-livechat: transcript email failed: %s", exc)
             error = f"{type(exc).__name__}: {exc}"

@@ -25,8 +25,10 @@ from ..csrf import check_csrf, check_same_origin_json, csrf_token
 from ..errors import LiveChatError
 from ..host import current_host_user_id
 from ..identity import clear_visitor_cookie, unsign, visitor_id_from_request
+from ..inbound import json_body
 from ..schemas import ConsentChoiceSchema, EraseConfirmSchema, ProfileSchema, load
 from ..services.consent import CONSENT_COOKIE, consent_state
+from ..services.contact import normalize_address
 from ..services.mail import MAIL_KINDS
 from ..services.privacy import Subject
 from ..state import current_livechat
@@ -165,7 +167,7 @@ def _limit() -> None:
 def consent_api() -> Response:
     check_same_origin_json()
     _limit()
-    data = load(_consent_schema, request.get_json(silent=True))
+    data = load(_consent_schema, json_body())
     response = jsonify({"ok": True})
     # The widget sends its page session token: accepting keeps the conversation this page already has.
     state = current_livechat.privacy.record_choice(
@@ -196,7 +198,7 @@ def my_data() -> Response:
 def delete_api() -> Response:
     check_same_origin_json()
     _limit()
-    load(_erase_schema, request.get_json(silent=True))
+    load(_erase_schema, json_body())
     page_visitor = _page_visitor()
     response = jsonify({"ok": True})
     _erase_mine(response)
@@ -224,7 +226,7 @@ def profile_api() -> Response:
     if request.method == "POST":
         check_same_origin_json()
         _limit()
-        _update_profile(load(_profile_schema, request.get_json(silent=True)))
+        _update_profile(load(_profile_schema, json_body()))
     profile, conversations = _profile_of(subject)
     return jsonify({"ok": True, "profile": profile, "conversations": conversations})
 
@@ -275,5 +277,5 @@ def unsubscribe(token: str) -> BaseResponse | str:
     kind, email = value["k"], value["e"]
     done = request.method == "POST"
     if done:
-        current_livechat.privacy.opt_out(email, kind)
+        current_livechat.privacy.opt_out(normalize_address(email), kind)
     return render_template("livechat/unsubscribe.html", kind=kind, done=done, token=token)

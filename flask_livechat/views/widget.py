@@ -16,6 +16,7 @@ from .. import i18n, widget_config
 from ..caller import client_ip_key, current_agent
 from ..errors import ForbiddenError, InvalidPayload, LiveChatError, NotFoundError
 from ..identity import visitor_id_from_request
+from ..inbound import json_body
 from ..schemas import OfflineMessageSchema, load, message_schema
 from ..services import attachments
 from ..services.consent import consent_state
@@ -67,9 +68,7 @@ def settings() -> Response:
 
 def offline_message() -> tuple[Response, int]:
     _same_origin_only()
-    if not request.is_json:
-        raise InvalidPayload("Send the form as JSON (Content-Type: application/json).")
-    payload = request.get_json(silent=True)
+    payload = json_body()
     if not isinstance(payload, dict):
         raise InvalidPayload(fields={"_schema": ["Send one JSON object."]})
     schema = OfflineMessageSchema(max_body_length=current_app.config["LIVECHAT_MAX_MESSAGE_LENGTH"])
@@ -120,15 +119,22 @@ def upload() -> tuple[Response, int]:
         raise InvalidPayload(fields={"client_id": ["Use 8 to 64 letters, digits, '-' or '_'."]})
     checked = attachments.check_upload(file.filename, file.mimetype, file.read())
     key = attachments.new_storage_key()
-    attachments.storage_for(app).save(key, checked.data)
-    stored = current_livechat.chat.add_visitor_attachment(
-        visitor_id,
-        client_id=client_id,
-        filename=checked.filename,
-        content_type=checked.content_type,
-        size=len(checked.data),
-        storage_key=key,
-    )
+    storage = attachments.storage_for(app)
+    storage.save(key, checked.data)
+    try:
+        stored = current_livechat.chat.add_visitor_attachment(
+            visitor_id,
+            client_id=client_id,
+            filename=checked.filename,
+            content_type=checked.content_type,
+            size=len(checked.data),
+            storage_key=key,
+        )
+    except BaseException:
+        storage.delete(key)  # nothing refers to these bytes (visitor gone, store down): leave no file behind
+        raise
+    if stored.duplicate:
+        storage.delete(key)  # a retry of a stored upload: the first copy is the one its message names
     return jsonify({"ok": True, "message": message_schema.dump(stored.message)}), 201
 
 
@@ -150,9 +156,10 @@ def attachment(attachment_id: str) -> Response:
         raise NotFoundError("The file is no longer stored.")
     response = Response(data, mimetype=record.content_type)
     disposition = "inline" if record.content_type in attachments.INLINE_IMAGES else "attachment"
-    ascii_name = record.filename.encode("ascii", "ignore").decode().replace('"', "") or "file"
+    name = attachments.download_name(record.filename, record.content_type)
+    ascii_name = name.encode("ascii", "ignore").decode().replace('"', "") or "file"
     response.headers["Content-Disposition"] = (
-        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(record.filename)}"
+        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
