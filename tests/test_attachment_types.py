@@ -11,7 +11,8 @@ import pytest
 import requests
 
 from flask_livechat.config import ConfigError
-from flask_livechat.services.attachments import FolderStorage, describe
+from flask_livechat.schemas import message_schema
+from flask_livechat.services.attachments import FolderStorage
 from flask_livechat.state import LiveChatState
 from flask_livechat.visitor_session import visitor_id_from_session
 from tests.conftest import LiveServer, build_app, real_socket, serve, server_cookie
@@ -30,7 +31,7 @@ def server(tmp_path: Any) -> Iterator[LiveServer]:
     app = build_app(str(tmp_path / "instance"), LIVECHAT_RATE_LIMITS=LIMITS)
     with serve(app) as live:
         yield live
-    app.extensions["livechat"].presence.stop()
+    app.extensions["livechat"].sweeper.stop()
     app.extensions["livechat"].store.dispose()
 
 
@@ -152,7 +153,7 @@ def test_a_file_stored_under_an_active_name_is_downloaded_under_a_safe_one(
         "legacy-key-000000000001", HTML
     )
     with server.app.test_request_context():
-        link = describe(stored.message.attachment_id)
+        link = message_schema.dump(stored.message)["attachment"]
     assert link is not None
     served = requests.get(server.url + link["url"] + f"&s={session}", timeout=5)
     assert served.status_code == 200

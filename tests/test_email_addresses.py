@@ -55,7 +55,7 @@ def mail_server(tmp_path: Any, smtp_server: SmtpServer) -> Iterator[LiveServer]:
     )
     with serve(app) as server:
         yield server
-    app.extensions["livechat"].presence.stop()
+    app.extensions["livechat"].sweeper.stop()
     app.extensions["livechat"].store.dispose()
 
 

@@ -141,7 +141,7 @@ def search_server(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Liv
     app = build_app(str(tmp_path / "instance"), **config)
     with serve(app) as server:
         yield server
-    app.extensions["livechat"].presence.stop()
+    app.extensions["livechat"].sweeper.stop()
     app.extensions["livechat"].store.dispose()
     if schema is not None:
         engine = create_engine(POSTGRES_URL)
