@@ -29,7 +29,9 @@ function boot(script) {
     nonce: script.nonce || script.getAttribute("nonce") || "",
   };
   const listeners = new Map();
+  /** @type {LiveChatLauncher | null} */
   let ui = null;
+  /** @type {LiveChatChat | null} */
   let chat = null;
   let loading = false;
   let wantOpen = false;
@@ -64,6 +66,7 @@ function boot(script) {
 
   // Under `require-trusted-types-for 'script'` a plain string in tag.src is refused: a policy named
   // "livechat" lets through our own same-origin chat bundle and nothing else.
+  /** @type {ReturnType<LiveChatTrustedTypes["createPolicy"]> | null} */
   let policy = null;
   function scriptUrl(url) {
     const types = window.trustedTypes;
@@ -103,9 +106,10 @@ function boot(script) {
     // The chat bundle announces itself here, once; not part of the documented API.
     [MOUNT](start) {
       if (chat || !ui) return;
-      chat = start(Object.assign({ config, emit }, ui));
+      const started = start(Object.assign({ config, emit }, ui));
+      chat = started;
       ui.launcher.removeAttribute("aria-busy");
-      if (wantOpen) chat.open();
+      if (wantOpen) started.open();
     },
   });
 

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { TypingSignal } from "../src/widget/typing.js";
+import { TypingSignal } from "../src/shared/typing.js";
 
 // A fake clock: no real time passes in these tests.
 function setup() {

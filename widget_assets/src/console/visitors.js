@@ -5,36 +5,35 @@ import { newClientId } from "../shared/ids.js";
 import { formatTime } from "../shared/time.js";
 import { byMostRecent, dateTime, localTime, ratingText, visitorLabel } from "./format.js";
 
+/**
+ * Applies a visitor from the server: one that is no longer listed (left, or erased) goes.
+ * @param {Map<string, any>} visitors
+ * @param {any} visitor
+ */
+export function upsertVisitor(visitors, visitor) {
+  if (!visitor || visitor.id == null) return;
+  if (visitor.listed === false) visitors.delete(visitor.id);
+  else visitors.set(visitor.id, visitor);
+}
+
+// The list's elements; the console's state says what goes in them.
 export class VisitorList {
   constructor(list, empty, onSelect) {
     this.list = list;
     this.empty = empty;
     this.onSelect = onSelect;
-    this.visitors = new Map(); // id -> live visitor
-    this.selectedId = null;
   }
 
-  upsert(visitor) {
-    if (!visitor || visitor.id == null) return;
-    if (visitor.listed === false) this.visitors.delete(visitor.id);
-    else this.visitors.set(visitor.id, visitor);
-  }
-
-  replaceAll(visitors) {
-    this.visitors.clear();
-    for (const visitor of visitors || []) this.upsert(visitor);
-  }
-
-  get(id) {
-    return this.visitors.get(id);
-  }
-
-  render() {
-    const sorted = Array.from(this.visitors.values()).sort((a, b) => Number(b.online) - Number(a.online) || byMostRecent(a, b));
+  /**
+   * @param {Map<string, any>} visitors
+   * @param {string | null} selectedId
+   */
+  render(visitors, selectedId) {
+    const sorted = Array.from(visitors.values()).sort((a, b) => Number(b.online) - Number(a.online) || byMostRecent(a, b));
     this.list.replaceChildren(
       ...sorted.map((visitor) => {
         const state = visitor.online ? h("span", { class: "lc-online", text: "Online" }) : h("span", { text: "Seen " + formatTime(visitor.last_seen_at) });
-        const button = h("button", { type: "button", class: "lc-visitor", "aria-current": visitor.id === this.selectedId ? "true" : null }, [
+        const button = h("button", { type: "button", class: "lc-visitor", "aria-current": visitor.id === selectedId ? "true" : null }, [
           h("strong", { text: visitorLabel(visitor) }),
           " ",
           state,
@@ -48,44 +47,26 @@ export class VisitorList {
   }
 }
 
-// The side panel: one visitor's details, kept up to date, with invitation and block actions.
-// deps = { openConversationOf(visitorId), onInvited(ack), showInfo(text), showError(text) }.
+// The side panel: one visitor's details, with invitation and block actions.
+// deps = { onInvited(ack), showInfo(text), showError(text) }.
 export class VisitorPanel {
-  constructor(container, visitorList, socket, deps) {
+  constructor(container, socket, deps) {
     this.container = container;
-    this.visitorList = visitorList;
     this.socket = socket;
     this.deps = deps;
-    this.visitorId = null;
   }
 
-  show(id) {
-    this.visitorId = id;
-    this.visitorList.selectedId = id;
-    this.visitorList.render();
-    this.render();
-    request(this.socket, "visitor_details", { visitor_id: id }).then((ack) => {
-      if (ack.ok) {
-        this.visitorList.upsert(ack.visitor);
-        if (this.visitorId === id) this.refresh();
-      }
-    });
-  }
-
-  showFor(conversation) {
-    if (conversation && conversation.visitor && this.visitorId !== conversation.visitor.id) this.show(conversation.visitor.id);
-  }
-
-  // Live updates wait while the agent is typing in the panel (an invitation, say).
-  refresh() {
-    if (this.visitorId != null && !this.container.contains(document.activeElement)) this.render();
-  }
-
-  render() {
-    const visitor = this.visitorId == null ? null : this.visitorList.get(this.visitorId);
+  /**
+   * Draws `visitor` (null: nobody chosen). Live updates (`force` false) wait while the agent is in the
+   * panel (typing an invitation, say).
+   * @param {any} visitor
+   * @param {{ canInvite: boolean, force: boolean }} options
+   */
+  render(visitor, { canInvite, force }) {
+    if (!force && this.container.contains(document.activeElement)) return;
     const deps = this.deps;
     renderVisitorDetails(this.container, visitor, {
-      canInvite: visitor != null && !deps.openConversationOf(visitor.id),
+      canInvite: visitor != null && canInvite,
       onInvite: (text) => {
         const payload = { visitor_id: visitor.id, client_id: newClientId(), body: text };
         request(this.socket, "invite_visitor", payload).then((ack) => {

@@ -56,6 +56,13 @@ export class MessageStore {
     return last;
   }
 
+  // The highest seq of any confirmed message (0 if none).
+  lastSeq() {
+    let last = 0;
+    for (const entry of this.confirmed.values()) last = Math.max(last, entry.message.seq);
+    return last;
+  }
+
   // Display order: by seq, never by arrival (protocol: Ordering). seq restarts in every conversation,
   // so a visitor's newer conversation sorts after the older one it may still have on screen.
   entries() {

@@ -22,6 +22,11 @@ function localStore(key) {
 }
 
 export class Outbox {
+  /**
+   * @param {{ connected: boolean, emit: (event: string, payload: object, ack: (ack: unknown) => void) => void }} socket
+   * @param {(payload: any, ack: any) => void} onAck
+   * @param {{ key?: string | null, storage?: Pick<Storage, "getItem" | "setItem" | "removeItem"> | null, retryMs?: number }} [options]
+   */
   constructor(socket, onAck, { key = null, storage = localStore(key), retryMs = RETRY_MS } = {}) {
     this.socket = socket;
     this.key = key;
@@ -46,7 +51,7 @@ export class Outbox {
   }
 
   load() {
-    if (!this.storage) return [];
+    if (!this.storage || !this.key) return [];
     try {
       const saved = JSON.parse(this.storage.getItem(this.key) || "[]");
       return Array.isArray(saved)
@@ -58,7 +63,7 @@ export class Outbox {
   }
 
   save() {
-    if (!this.storage) return;
+    if (!this.storage || !this.key) return;
     try {
       if (this.allowed && this.items.size) {
         this.storage.setItem(this.key, JSON.stringify(Array.from(this.items.values())));

@@ -16,7 +16,7 @@ const BY_EXTENSION = {
 };
 
 export function guessType(file) {
-  const extension = String(file.name || "").split(".").pop().toLowerCase();
+  const extension = (String(file.name || "").split(".").pop() || "").toLowerCase();
   return file.type || BY_EXTENSION[extension] || "application/octet-stream";
 }
 

@@ -49,6 +49,7 @@ export function createPrivacy(t, urls, actions) {
     menu,
     h("div", { class: "lc-privacy-bar" }, [link, menuButton]),
   ]);
+  /** @type {"stop" | "remember" | null} */
   let toggle = null;
 
   function showMenu(shown) {
