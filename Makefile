@@ -27,6 +27,7 @@ test: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check flask_livechat example_site tests bench
 	$(BIN)/mypy
+	cd widget_assets && (test -d node_modules || npm ci) && npm run check
 
 widget:
 	cd widget_assets && npm ci && npm run build

@@ -5,6 +5,7 @@ import { Outbox } from "../src/shared/outbox.js";
 function fakeSocket() {
   return {
     connected: true,
+    /** @type {{ event: string, packet: any, callback: (ack: unknown) => void }[]} */
     sent: [],
     emit(event, packet, callback) {
       this.sent.push({ event, packet, callback });
@@ -24,11 +25,12 @@ function memoryStorage() {
 
 test("unacknowledged messages survive a reload when storage is allowed, and are resent numbered from 1", () => {
   const storage = memoryStorage();
-  const first = new Outbox(fakeSocket(), () => {}, { key: "livechat:outbox", storage });
+  const firstSocket = fakeSocket();
+  const first = new Outbox(firstSocket, () => {}, { key: "livechat:outbox", storage });
   first.persist(true);
   first.send({ client_id: "c-00000001", body: "one" });
   first.send({ client_id: "c-00000002", body: "two" });
-  first.socket.sent[0].callback({ ok: true, message: { id: "m1", seq: 1 } });
+  firstSocket.sent[0].callback({ ok: true, message: { id: "m1", seq: 1 } });
 
   const socket = fakeSocket();
   const reloaded = new Outbox(socket, () => {}, { key: "livechat:outbox", storage });

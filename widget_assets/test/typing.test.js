@@ -1,5 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+// The one typing throttle: the widget and the console both send through it.
 import { TypingSignal } from "../src/shared/typing.js";
 
 // A fake clock: no real time passes in these tests.
@@ -59,6 +60,17 @@ test("stop() ends typing at once and is quiet when not typing", () => {
   signal.stop();
   signal.input();
   assert.equal(sent, [true, false, true]);
+});
+
+test("every key pushes the idle stop back: typing: false comes 3 s after the last key", () => {
+  const { signal, sent, advance } = setup();
+  signal.input();
+  advance(2500);
+  signal.input();
+  advance(2500);
+  assert.equal(sent, [true, true]); // still typing at 5 s: the first key's timer was cancelled
+  advance(500);
+  assert.equal(sent, [true, true, false]);
 });
 
 test.run();

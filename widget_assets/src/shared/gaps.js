@@ -16,7 +16,7 @@
  * @property {() => boolean} [ready] false while a fetch could not be sent (disconnected)
  */
 
-/** @typedef {{ seq: number, ahead: Set<number>, fetching: boolean }} Track */
+/** @typedef {{ seq: number, ahead: Set<number>, fetching: boolean, asked: number }} Track */
 
 export class GapFiller {
   /** @param {GapOptions} options */
@@ -34,7 +34,7 @@ export class GapFiller {
    * @param {number} [seq]
    */
   watch(conversationId, seq = 0) {
-    if (!this.tracks.has(conversationId)) this.tracks.set(conversationId, { seq: 0, ahead: new Set(), fetching: false });
+    if (!this.tracks.has(conversationId)) this.tracks.set(conversationId, { seq: 0, ahead: new Set(), fetching: false, asked: 0 });
     this.covered(conversationId, seq);
   }
 
@@ -91,7 +91,10 @@ export class GapFiller {
 
   // A new connection: requests of the last one never resolve, so none is in flight any more.
   restart() {
-    for (const track of this.tracks.values()) track.fetching = false;
+    for (const track of this.tracks.values()) {
+      track.fetching = false;
+      track.asked += 1;
+    }
   }
 
   /**
@@ -102,13 +105,19 @@ export class GapFiller {
     const track = this.tracks.get(conversationId);
     if (!track || track.fetching || !this.ready()) return;
     track.fetching = true;
+    const asked = ++track.asked;
     this.fetch(conversationId, track.seq).then((ack) => {
-      if (this.tracks.get(conversationId) !== track || !track.fetching) return; // forgotten or restarted
-      track.fetching = false;
-      if (!ack.ok) return;
+      // Forgotten meanwhile, or asked again on a new connection: this answer is stale.
+      if (this.tracks.get(conversationId) !== track || track.asked !== asked) return;
+      if (!ack.ok) {
+        track.fetching = false;
+        return;
+      }
       const messages = Array.isArray(ack.messages) ? ack.messages : [];
+      // Noted while still fetching, so a gap that only looks open halfway through the answer asks nothing.
       this.receive(messages, conversationId);
       for (const message of messages) this.note(message);
+      track.fetching = false;
       if (!ack.more && typeof ack.last_seq === "number" && Number.isInteger(ack.last_seq)) this.covered(conversationId, ack.last_seq);
       if (ack.more || track.ahead.size) this.fill(conversationId);
     });
