@@ -203,7 +203,7 @@ function createChat(ctx, settings) {
   );
 
   function focusTarget() {
-    const field = ui.sheet.hidden ? null : ui.sheet.querySelector("input, textarea, select, button");
+    const field = ui.sheet.hidden ? null : /** @type {HTMLElement | null} */ (ui.sheet.querySelector("input, textarea, select, button"));
     return field || (ui.composer.hidden ? ui.closeButton : ui.textarea);
   }
 
@@ -232,7 +232,7 @@ function createChat(ctx, settings) {
     const sheetChanged = showSheet(sheet, s);
     ui.composer.hidden = sheet === "offline" || sheet === "prechat";
     // A form that replaced the one in use takes the focus, so keyboard users are never left nowhere.
-    const active = ctx.root.activeElement;
+    const active = /** @type {HTMLElement | null} */ (ctx.root.activeElement);
     if (hints.focusComposer && !ui.composer.hidden) ui.textarea.focus();
     else if (sheetChanged && s.open && (!active || !active.offsetParent)) focusTarget().focus();
     const last = lastOwnSeq(s);
@@ -377,9 +377,9 @@ function createChat(ctx, settings) {
     const rating = ratingForm(t);
     rating.form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const chosen = rating.form.querySelector("input[name=rating]:checked");
+      const chosen = /** @type {HTMLInputElement | null} */ (rating.form.querySelector("input[name=rating]:checked"));
       if (!chosen) {
-        rating.form.querySelector("input[name=rating]").focus();
+        /** @type {HTMLInputElement} */ (rating.form.querySelector("input[name=rating]")).focus();
         return;
       }
       const payload = { conversation_id: conversation, rating: Number(chosen.value) };

@@ -7,8 +7,8 @@ import { byMostRecent, isOlder, preview, statusText, visitorLabel } from "./form
 /**
  * Stores a conversation from the server in `conversations` unless it is older than the one there
  * (conversation_updated events may overtake each other). Returns null when ignored, else what changed.
- * @param {Map<string, any>} conversations
- * @param {any} conversation
+ * @param {Map<string, LiveChatConversation>} conversations
+ * @param {LiveChatConversation} conversation
  * @returns {{ known: boolean, grew: boolean, fromVisitor: boolean } | null}
  */
 export function applyConversation(conversations, conversation) {
@@ -25,7 +25,7 @@ export function applyConversation(conversations, conversation) {
 
 /**
  * What the list shows: open conversations (and the selected one, even closed), filtered, newest first.
- * @param {Map<string, any>} conversations
+ * @param {Map<string, LiveChatConversation>} conversations
  * @param {{ filter: string, selectedId: string | null, meId: string | null }} view
  */
 export function visibleConversations(conversations, { filter, selectedId, meId }) {
@@ -36,18 +36,28 @@ export function visibleConversations(conversations, { filter, selectedId, meId }
     .sort(byMostRecent);
 }
 
+/**
+ * @typedef {{ li: HTMLElement, button: HTMLElement, parts: Record<"name" | "time" | "status" | "preview" | "unread", HTMLElement> }} ListItem
+ */
+
 // The list's elements; the console's state says what goes in them.
 export class ConversationList {
+  /**
+   * @param {HTMLElement} list
+   * @param {HTMLElement} empty shown when the list is
+   * @param {(id: string) => void} onSelect
+   */
   constructor(list, empty, onSelect) {
     this.list = list;
     this.empty = empty;
     this.onSelect = onSelect;
-    this.items = new Map(); // id -> { li, button, parts }
+    /** @type {Map<string, ListItem>} id -> its elements */
+    this.items = new Map();
     this.itemCount = 0; // for unique element ids
   }
 
   /**
-   * @param {Map<string, any>} conversations
+   * @param {Map<string, LiveChatConversation>} conversations
    * @param {Set<string>} unread ids with visitor messages the agent has not looked at
    * @param {{ filter: string, selectedId: string | null, meId: string | null }} view
    */
@@ -73,6 +83,7 @@ export class ConversationList {
     this.empty.hidden = shown.length > 0;
   }
 
+  /** @param {string} id */
   itemFor(id) {
     let item = this.items.get(id);
     if (!item) {
@@ -103,6 +114,12 @@ export class ConversationList {
     return item;
   }
 
+  /**
+   * @param {ListItem} item
+   * @param {LiveChatConversation} conversation
+   * @param {boolean} isUnread
+   * @param {{ selectedId: string | null, meId: string | null }} view
+   */
   fill(item, conversation, isUnread, { selectedId, meId }) {
     item.button.className = "lc-conv" + (isUnread ? " lc-conv--unread" : "");
     if (conversation.id === selectedId) item.button.setAttribute("aria-current", "true");

@@ -7,8 +7,8 @@ import { byMostRecent, dateTime, localTime, ratingText, visitorLabel } from "./f
 
 /**
  * Applies a visitor from the server: one that is no longer listed (left, or erased) goes.
- * @param {Map<string, any>} visitors
- * @param {any} visitor
+ * @param {Map<string, LiveChatVisitor>} visitors
+ * @param {LiveChatVisitor | null | undefined} visitor
  */
 export function upsertVisitor(visitors, visitor) {
   if (!visitor || visitor.id == null) return;
@@ -18,6 +18,11 @@ export function upsertVisitor(visitors, visitor) {
 
 // The list's elements; the console's state says what goes in them.
 export class VisitorList {
+  /**
+   * @param {HTMLElement} list
+   * @param {HTMLElement} empty shown when the list is
+   * @param {(id: string) => void} onSelect
+   */
   constructor(list, empty, onSelect) {
     this.list = list;
     this.empty = empty;
@@ -25,7 +30,7 @@ export class VisitorList {
   }
 
   /**
-   * @param {Map<string, any>} visitors
+   * @param {Map<string, LiveChatVisitor>} visitors
    * @param {string | null} selectedId
    */
   render(visitors, selectedId) {
@@ -50,6 +55,11 @@ export class VisitorList {
 // The side panel: one visitor's details, with invitation and block actions.
 // deps = { onInvited(ack), showInfo(text), showError(text) }.
 export class VisitorPanel {
+  /**
+   * @param {HTMLElement} container
+   * @param {import("../shared/ack.js").AckSocket} socket
+   * @param {{ onInvited: (ack: import("../shared/ack.js").Ack) => void, showInfo: (text: string) => void, showError: (text: string) => void }} deps
+   */
   constructor(container, socket, deps) {
     this.container = container;
     this.socket = socket;
@@ -59,14 +69,18 @@ export class VisitorPanel {
   /**
    * Draws `visitor` (null: nobody chosen). Live updates (`force` false) wait while the agent is in the
    * panel (typing an invitation, say).
-   * @param {any} visitor
+   * @param {LiveChatVisitor | null} visitor
    * @param {{ canInvite: boolean, force: boolean }} options
    */
   render(visitor, { canInvite, force }) {
     if (!force && this.container.contains(document.activeElement)) return;
     const deps = this.deps;
+    if (!visitor) {
+      renderVisitorDetails(this.container, null, { canInvite: false, onInvite: () => {}, onBlock: () => {} });
+      return;
+    }
     renderVisitorDetails(this.container, visitor, {
-      canInvite: visitor != null && canInvite,
+      canInvite,
       onInvite: (text) => {
         const payload = { visitor_id: visitor.id, client_id: newClientId(), body: text };
         request(this.socket, "invite_visitor", payload).then((ack) => {
@@ -84,12 +98,21 @@ export class VisitorPanel {
   }
 }
 
+/**
+ * @param {string} label
+ * @param {unknown} value
+ */
 function row(label, value) {
   if (value == null || value === "") return [];
   return [h("dt", { text: label }), h("dd", { text: String(value) })];
 }
 
 // Fills the side panel. `actions` = { onInvite(text), onBlock(minutes), canInvite }.
+/**
+ * @param {HTMLElement} container
+ * @param {LiveChatVisitor | null} visitor
+ * @param {{ canInvite: boolean, onInvite: (text: string) => void, onBlock: (minutes: number) => void }} actions
+ */
 function renderVisitorDetails(container, visitor, actions) {
   if (!visitor) {
     container.replaceChildren(h("p", { class: "lc-empty", text: "Select a visitor or a conversation." }));
@@ -136,7 +159,7 @@ function renderVisitorDetails(container, visitor, actions) {
       h(
         "ol",
         { "aria-label": "Pages this visit" },
-        pages.map((page) => h("li", {}, [h("time", { datetime: page.viewed_at, text: formatTime(page.viewed_at) }), " ", h("span", { text: page.title || page.url })])),
+        pages.map((/** @type {{ viewed_at: string, title?: string, url: string }} */ page) => h("li", {}, [h("time", { datetime: page.viewed_at, text: formatTime(page.viewed_at) }), " ", h("span", { text: page.title || page.url })])),
       ),
     );
   }
@@ -147,7 +170,7 @@ function renderVisitorDetails(container, visitor, actions) {
       h(
         "ul",
         { "aria-label": "Earlier conversations" },
-        earlier.map((c) => h("li", { text: dateTime(c.created_at) + " \u00b7 " + (c.status === "closed" ? "closed" : "open") + (c.rating != null ? " \u00b7 " + ratingText(c) : "") })),
+        earlier.map((/** @type {LiveChatConversation} */ c) => h("li", { text: dateTime(c.created_at) + " \u00b7 " + (c.status === "closed" ? "closed" : "open") + (c.rating != null ? " \u00b7 " + ratingText(c) : "") })),
       ),
     );
   }

@@ -8,6 +8,7 @@ import { normalizeAck } from "./ack.js";
 // allowed, so a reload sends them too; otherwise (and without a key) only in memory.
 export const RETRY_MS = 3000; // an "unavailable" ack (store outage): try the same message again after this
 
+/** @param {string | null} key */
 function localStore(key) {
   if (!key) return null;
   try {
@@ -21,10 +22,15 @@ function localStore(key) {
   }
 }
 
+/**
+ * A send_message payload without its client_seq (the console adds conversation_id).
+ * @typedef {{ client_id: string, body: string, conversation_id?: string }} OutboxPayload
+ */
+
 export class Outbox {
   /**
    * @param {{ connected: boolean, emit: (event: string, payload: object, ack: (ack: unknown) => void) => void }} socket
-   * @param {(payload: any, ack: any) => void} onAck
+   * @param {(payload: OutboxPayload, ack: import("./ack.js").Ack) => void} onAck
    * @param {{ key?: string | null, storage?: Pick<Storage, "getItem" | "setItem" | "removeItem"> | null, retryMs?: number }} [options]
    */
   constructor(socket, onAck, { key = null, storage = localStore(key), retryMs = RETRY_MS } = {}) {
@@ -45,6 +51,7 @@ export class Outbox {
   }
 
   // Whether we may keep messages in local storage (the visitor allowed recognition); forgets them if not.
+  /** @param {boolean} allowed */
   persist(allowed) {
     this.allowed = allowed;
     this.save();
@@ -81,6 +88,7 @@ export class Outbox {
     for (const payload of this.items.values()) this.emit(payload);
   }
 
+  /** @param {OutboxPayload} payload */
   send(payload) {
     this.items.set(payload.client_id, payload);
     this.save();
@@ -89,6 +97,7 @@ export class Outbox {
     if (this.socket.connected) this.emit(payload);
   }
 
+  /** @param {OutboxPayload} payload */
   emit(payload) {
     const clientId = payload.client_id;
     const packet = Object.assign({}, payload, { client_seq: this.nextSeq++ });

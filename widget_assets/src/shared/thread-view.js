@@ -1,6 +1,9 @@
 import { h } from "./dom.js";
 import { formatTime } from "./time.js";
 
+/** @typedef {import("./messages.js").Entry} Entry */
+/** @typedef {import("./messages.js").Message} Message */
+
 // Renders MessageStore entries into a role="log" element. Nodes are kept per entry key and only
 // moved or refilled when needed, so screen readers announce new messages, not the whole log.
 export class ThreadView {
@@ -12,8 +15,8 @@ export class ThreadView {
    * @param {object} options
    * @param {string} options.ownSender
    * @param {{ agent: string, sending: string }} options.strings
-   * @param {((message: any) => HTMLElement | null) | null} [options.renderBody]
-   * @param {((node: HTMLElement, entry: any) => void) | null} [options.decorate]
+   * @param {((message: Message) => HTMLElement | null) | null} [options.renderBody]
+   * @param {((node: HTMLElement, entry: Entry) => void) | null} [options.decorate]
    */
   constructor(log, { ownSender, strings, renderBody = null, decorate = null }) {
     this.log = log;
@@ -29,6 +32,10 @@ export class ThreadView {
     this.log.replaceChildren();
   }
 
+  /**
+   * @param {Entry[]} entries
+   * @param {{ scrollToEnd?: boolean }} [options]
+   */
   render(entries, { scrollToEnd = false } = {}) {
     const stick = scrollToEnd || this.isNearEnd();
     const seen = new Set();
@@ -48,6 +55,7 @@ export class ThreadView {
     if (stick) this.scrollToEnd();
   }
 
+  /** @param {Entry} entry */
   nodeFor(entry) {
     const state = entry.pending ? "pending" : "sent:" + entry.message.id;
     let item = this.nodes.get(entry.key);
@@ -73,6 +81,13 @@ export class ThreadView {
   }
 }
 
+/**
+ * @param {HTMLElement} node
+ * @param {Entry} entry
+ * @param {string} ownSender
+ * @param {{ agent: string, sending: string }} strings
+ * @param {((message: Message) => HTMLElement | null) | null} renderBody
+ */
 function fillMessage(node, entry, ownSender, strings, renderBody) {
   const m = entry.message;
   const sender = m.sender === "agent" || m.sender === "visitor" ? m.sender : "system";
@@ -88,5 +103,5 @@ function fillMessage(node, entry, ownSender, strings, renderBody) {
     ? h("span", { class: "lc-msg-meta", text: strings.sending })
     : h("span", { class: "lc-msg-meta" }, [h("time", { datetime: m.created_at, text: formatTime(m.created_at) })]);
   const body = (renderBody && renderBody(m)) || h("p", { class: "lc-msg-body", text: m.body });
-  node.replaceChildren(...[author, body, meta].filter(Boolean));
+  node.replaceChildren(...(author ? [author] : []), body, meta);
 }
