@@ -26,8 +26,10 @@ const root = document.getElementById("livechat-console");
 if (root) start(root);
 
 // The page markup lives in templates/livechat/agent/console.html; these ids are the contract.
+// The elements are of several kinds (inputs, selects, buttons), so they are typed `any` by name.
+/** @returns {Record<string, any>} */
 function findUi() {
-  const byId = (id) => {
+  const byId = (/** @type {string} */ id) => {
     const el = document.getElementById(id);
     if (!el) throw new Error("livechat console: missing #" + id);
     return el;
@@ -48,6 +50,7 @@ function findUi() {
     searchAgent: "lc-search-agent", searchTag: "lc-search-tag", searchStatus: "lc-search-status",
     results: "lc-results", transcript: "lc-transcript",
   };
+  /** @type {Record<string, any>} */
   const ui = {};
   for (const [key, id] of Object.entries(ids)) ui[key] = byId(id);
   return ui;
@@ -79,6 +82,7 @@ function findUi() {
  * @property {number} now the clock for "Seen …" and local times (moved on every minute)
  */
 
+/** @param {HTMLElement} rootEl */
 function start(rootEl) {
   const ui = findUi();
   const path = rootEl.getAttribute("data-socketio-path") || "/socket.io";
@@ -134,12 +138,14 @@ function start(rootEl) {
     socket.emit("typing", { conversation_id: state.selectedId, typing: isTyping }, () => {});
   });
 
+  /** @param {string} id */
   function threadFor(id) {
     let thread = threads.get(id);
     if (!thread) threads.set(id, (thread = new MessageStore("agent")));
     return thread;
   }
 
+  /** @param {string} id */
   function notesFor(id) {
     let map = notes.get(id);
     if (!map) notes.set(id, (map = new Map()));
@@ -147,6 +153,7 @@ function start(rootEl) {
   }
 
   // Adds a message of ours or the server's to its thread (and to gap filling); true if it was new.
+  /** @param {any} message from the server (the store refuses one that is not a message) */
   function addMessage(message) {
     if (!message || message.conversation_id == null) return false;
     const added = threadFor(message.conversation_id).add(message);
@@ -156,8 +163,10 @@ function start(rootEl) {
 
   // --- rendering: the one place that writes state to the page ---------------------------------
 
+  /** @type {string | null} */
   let shownThread = null; // the conversation whose messages are in the log
 
+  /** @type {import("./shared/store.js").Render<ConsoleState>} */
   function render(s, changed, hints) {
     const selected = s.selectedId == null ? null : s.conversations.get(s.selectedId);
     ui.connection.setAttribute("data-state", s.connection.state);
@@ -196,17 +205,19 @@ function start(rootEl) {
     else if (lastOwn && seen >= lastOwn) ui.typing.textContent = "Seen by the visitor";
     else ui.typing.textContent = "";
     actions.render(selected);
-    if (changed.has("notes") || changed.has("selectedId")) renderNotes(s);
+    if (changed.has("notes") || changed.has("selectedId")) renderNotes(s.selectedId);
     view.render(thread.entries(), { scrollToEnd: hints.scrollToEnd });
     if (hints.focusComposer) ui.reply.focus();
     syncReadMark(s);
   }
 
-  function renderNotes(s) {
-    const sorted = Array.from(notesFor(s.selectedId).values()).sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
+  /** @param {string} id the conversation on screen */
+  function renderNotes(id) {
+    const sorted = Array.from(notesFor(id).values()).sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
     ui.notes.replaceChildren(...sorted.map((n) => h("li", {}, [h("strong", { text: "Note by " + n.author + ": " }), h("span", { text: n.body })])));
   }
 
+  /** @param {ConsoleState} s */
   function renderAgents(s) {
     const mine = s.agents.find((a) => a.id === s.me.id);
     if (mine && document.activeElement !== ui.presence) ui.presence.value = mine.status;
@@ -219,6 +230,7 @@ function start(rootEl) {
   }
 
   // While the agent looks at a thread, the visitor's messages in it are read: tell the server once.
+  /** @param {ConsoleState} s */
   function syncReadMark(s) {
     if (s.selectedId == null || !socket.connected || document.visibilityState !== "visible") return;
     const seq = threadFor(s.selectedId).lastSeqFrom("visitor");
@@ -228,6 +240,10 @@ function start(rootEl) {
     socket.emit("mark_read", { conversation_id: s.selectedId, seq }, () => {});
   }
 
+  /**
+   * @param {HTMLElement} node
+   * @param {import("./shared/messages.js").Entry} entry
+   */
   function addDeleteButton(node, entry) {
     const m = entry.message;
     if (entry.pending || (m.sender !== "visitor" && m.sender !== "agent")) return;
@@ -243,6 +259,10 @@ function start(rootEl) {
 
   // Applies a conversation from the server; a visitor's new message is news (sound, notification,
   // unread count) unless the agent is looking at it. `isNews` is off for the first list.
+  /**
+   * @param {LiveChatConversation} conversation
+   * @param {boolean} [isNews]
+   */
   function upsertConversation(conversation, isNews = true) {
     const change = applyConversation(conversations, conversation);
     store.update({ conversations });
@@ -258,6 +278,7 @@ function start(rootEl) {
     }
   }
 
+  /** @param {string} visitorId */
   function openConversationOf(visitorId) {
     for (const c of conversations.values()) {
       if (c.status === "open" && c.visitor && c.visitor.id === visitorId) return c;
@@ -269,6 +290,7 @@ function start(rootEl) {
 
   // --- thread ----------------------------------------------------------------------------
 
+  /** @param {string} id */
   function select(id) {
     if (id !== state.selectedId) {
       if (state.selectedId != null) {
@@ -285,6 +307,7 @@ function start(rootEl) {
   }
 
   // Joining returns the full history and notes, and subscribes this connection to the thread.
+  /** @param {string} id */
   function join(id) {
     request(socket, "join_conversation", { conversation_id: id }).then((ack) => {
       if (!ack.ok) {
@@ -306,6 +329,12 @@ function start(rootEl) {
   }
 
   // Sends one conversation action; the server's conversation_updated refreshes the views.
+  /**
+   * @param {string} event
+   * @param {object} payload
+   * @param {string} failure what to say when the server gives no reason
+   * @param {(ack: import("./shared/ack.js").Ack) => void} [onOk]
+   */
   function act(event, payload, failure, onOk) {
     store.update({ error: "" });
     return request(socket, event, payload).then((ack) => {
@@ -319,8 +348,8 @@ function start(rootEl) {
     });
   }
 
-  const showInfo = (text) => store.update({ info: text });
-  const showError = (text) => store.update({ error: text });
+  const showInfo = (/** @type {string} */ text) => store.update({ info: text });
+  const showError = (/** @type {string} */ text) => store.update({ error: text });
 
   // Claim, transfer, close/reopen, email, tags: the toolbar over the thread.
   const actions = new ThreadActions(ui, {
@@ -357,8 +386,12 @@ function start(rootEl) {
     store.update({ threads, error: "" }, { scrollToEnd: true });
   }
 
+  /**
+   * @param {import("./shared/outbox.js").OutboxPayload} payload
+   * @param {import("./shared/ack.js").Ack} ack
+   */
   function onSendAck(payload, ack) {
-    const id = payload.conversation_id;
+    const id = /** @type {string} */ (payload.conversation_id); // the console always sends one
     if (ack.ok) addMessage(ack.message);
     threadFor(id).removePending(payload.client_id);
     if (!ack.ok) {
@@ -369,6 +402,10 @@ function start(rootEl) {
   }
 
   // Nothing was stored on an error ack: put the text back into that conversation's reply box.
+  /**
+   * @param {string} id
+   * @param {string} body
+   */
   function restoreDraft(id, body) {
     const current = id === state.selectedId ? ui.reply.value : drafts.get(id) || "";
     const text = current.trim() ? body + "\n" + current : body;
@@ -376,12 +413,12 @@ function start(rootEl) {
     else store.update({ drafts: drafts.set(id, text) });
   }
 
-  ui.form.addEventListener("submit", (event) => {
+  ui.form.addEventListener("submit", (/** @type {SubmitEvent} */ event) => {
     event.preventDefault();
     submit();
     ui.reply.focus();
   });
-  ui.reply.addEventListener("keydown", (event) => {
+  ui.reply.addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       submit();
@@ -408,6 +445,7 @@ function start(rootEl) {
   });
 
   // Shows a visitor in the side panel, and asks for their full details (pages, earlier conversations).
+  /** @param {string} id */
   function showVisitor(id) {
     store.update({ panelVisitorId: id });
     request(socket, "visitor_details", { visitor_id: id }).then((ack) => {

@@ -26,7 +26,18 @@ const FALLBACK = { strings: { chat: "Chat", close_chat: "Close chat", unavailabl
 
 if (window.LiveChat && typeof window.LiveChat[MOUNT] === "function") window.LiveChat[MOUNT](start);
 
+/**
+ * settings.json (docs/widget.md), as far as the chat reads it.
+ * @typedef {import("./widget/panel.js").PanelSettings & {
+ *   language: string, prechat: import("./widget/forms.js").FieldSpec[], reply_time: string, sound: boolean,
+ *   max_message_length: number, attachments: import("./widget/files.js").Limits,
+ *   urls: { consent: string, delete_data: string, offline: string, upload: string, privacy: string, my_data: string } }} WidgetSettings
+ */
+
+/** @typedef {ReturnType<typeof buildPanel>} PanelUi */
+
 // ctx: { host, root, app, launcher, badge, unreadText, config, emit } from the loader.
+/** @param {LiveChatContext} ctx */
 function start(ctx) {
   adoptStyles(ctx.root, styles, ctx.config.nonce);
   /** @type {LiveChatChat | null} */
@@ -58,6 +69,7 @@ function start(ctx) {
 }
 
 // Without its settings the chat cannot speak the visitor's language or follow the site's rules.
+/** @param {LiveChatContext} ctx */
 function unavailable(ctx) {
   const ui = buildPanel(Object.assign({ title: "Chat", greeting: "", attachments: {} }, FALLBACK));
   ui.composer.hidden = true;
@@ -66,6 +78,13 @@ function unavailable(ctx) {
   return panelToggle(ctx, ui, () => ui.closeButton);
 }
 
+/**
+ * @param {LiveChatContext} ctx
+ * @param {PanelUi} ui
+ * @param {() => HTMLElement} focusTarget
+ * @param {() => void} [onOpen]
+ * @param {() => void} [onClose]
+ */
 function panelToggle(ctx, ui, focusTarget, onOpen = () => {}, onClose = () => {}) {
   function isOpen() {
     return !ui.panel.hidden;
@@ -92,7 +111,7 @@ function panelToggle(ctx, ui, focusTarget, onOpen = () => {}, onClose = () => {}
     ctx.emit("close", null);
   }
   ui.closeButton.addEventListener("click", close);
-  ui.panel.addEventListener("keydown", (event) => {
+  ui.panel.addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
     if (event.key === "Escape") {
       event.preventDefault();
       close();
@@ -121,9 +140,13 @@ function panelToggle(ctx, ui, focusTarget, onOpen = () => {}, onClose = () => {}
  * @property {string} status the status line (connection, thanks, chat ended)
  * @property {string} error the error line
  * @property {string | null} typingName who is typing on the agents' side, if anyone
- * @property {unknown} privacy the hello ack's `privacy`
+ * @property {import("./widget/privacy.js").Privacy | null} privacy the hello ack's `privacy`
  */
 
+/**
+ * @param {LiveChatContext} ctx
+ * @param {WidgetSettings} settings
+ */
 function createChat(ctx, settings) {
   const t = settings.strings;
   const ui = buildPanel(settings);
@@ -136,7 +159,7 @@ function createChat(ctx, settings) {
   ui.panel.append(privacy.footer);
   ctx.app.append(ui.panel);
 
-  const view = new ThreadView(ui.log, { ownSender: "visitor", renderBody: attachmentBody, strings: t });
+  const view = new ThreadView(ui.log, { ownSender: "visitor", renderBody: attachmentBody, strings: { agent: t.agent, sending: t.sending } });
   /** @type {Store<WidgetState>} */
   const store = new Store(
     /** @type {WidgetState} */ ({
@@ -213,6 +236,7 @@ function createChat(ctx, settings) {
   let sheetKind = null; // the sheet on screen
   let pageTitle = document.title; // the host page's own title, without our "(n) "
 
+  /** @type {import("./shared/store.js").Render<WidgetState>} */
   function render(s, changed, hints) {
     syncReadMark(s);
     ui.intro.hidden = !s.messages.isEmpty;
@@ -249,6 +273,7 @@ function createChat(ctx, settings) {
   }
 
   // While the visitor can see the open conversation, everything in it is read: tell the server once.
+  /** @param {WidgetState} s */
   function syncReadMark(s) {
     if (!s.conversationId || !s.open || !s.pageVisible) return;
     let last = 0;
@@ -263,6 +288,7 @@ function createChat(ctx, settings) {
     return Array.from(messages.confirmed.values(), (entry) => entry.message);
   }
 
+  /** @param {WidgetState} s */
   function lastOwnSeq(s) {
     let last = 0;
     for (const m of confirmedMessages()) {
@@ -271,6 +297,7 @@ function createChat(ctx, settings) {
     return last;
   }
 
+  /** @param {import("./shared/messages.js").Message} message */
   function attachmentBody(message) {
     const file = message.attachment;
     if (!file || typeof file.url !== "string") return null;
@@ -286,6 +313,10 @@ function createChat(ctx, settings) {
 
   // --- the sheet: pre-chat, leave-a-message, or rating --------------------------------------
 
+  /**
+   * @param {string | null} kind
+   * @param {WidgetState} s
+   */
   function showSheet(kind, s) {
     if (kind === sheetKind) return false;
     sheetKind = kind;
@@ -306,11 +337,19 @@ function createChat(ctx, settings) {
   }
 
   // A form's own field errors are drawn by the form (they belong to its inputs, not to the chat's state).
+  /**
+   * @typedef {(problems: Record<string, string>) => void} ShowProblems
+   * @param {string} introText
+   * @param {import("./widget/forms.js").FieldSpec[]} specs
+   * @param {string} submitText
+   * @param {(values: Record<string, string>, showProblems: ShowProblems) => void} onSubmit
+   */
   function fieldsForm(introText, specs, submitText, onSubmit) {
     const fields = specs.map((spec) => Object.assign({ spec }, formField(spec, t)));
     const form = h("form", { novalidate: true }, [h("p", { text: introText })].concat(fields.map((f) => f.field), [
       h("button", { type: "submit", class: "lc-primary", text: submitText }),
     ]));
+    /** @type {ShowProblems} */
     function showProblems(problems) {
       for (const f of fields) f.showError(problems[f.spec.name] && String(problems[f.spec.name]));
       const first = fields.find((f) => problems[f.spec.name]);
@@ -318,6 +357,7 @@ function createChat(ctx, settings) {
     }
     form.addEventListener("submit", (event) => {
       event.preventDefault();
+      /** @type {Record<string, string>} */
       const values = {};
       for (const f of fields) values[f.spec.name] = f.input.value.trim();
       const problems = formProblems(specs, values, t);
@@ -328,11 +368,16 @@ function createChat(ctx, settings) {
   }
 
   // A form's ack: true when it went through; otherwise the server's words go next to each field.
+  /**
+   * @param {import("./shared/ack.js").Ack} ack
+   * @param {ShowProblems} showProblems
+   */
   function accepted(ack, showProblems) {
     if (ack.ok) {
       store.update({ error: "" });
       return true;
     }
+    /** @type {Record<string, string>} */
     const problems = {};
     for (const [name, list] of Object.entries(ack.error.fields || {})) {
       problems[name] = Array.isArray(list) ? list[0] : String(list);
@@ -342,12 +387,20 @@ function createChat(ctx, settings) {
     return false;
   }
 
+  /**
+   * @param {Record<string, string>} values
+   * @param {ShowProblems} showProblems
+   */
   function submitPrechat(values, showProblems) {
     request(socket, "submit_prechat", { fields: values }).then((ack) => {
       if (accepted(ack, showProblems)) store.update({ prechatDone: true }, { focusComposer: true });
     });
   }
 
+  /**
+   * @param {Record<string, string>} values
+   * @param {ShowProblems} showProblems
+   */
   function submitOffline(values, showProblems) {
     postJson(settings.urls.offline, values).then((ack) => {
       if (!accepted(ack, showProblems)) return;
@@ -356,10 +409,15 @@ function createChat(ctx, settings) {
     });
   }
 
+  /** @param {Record<string, string>} extra */
   function headers(extra) {
     return Object.assign(state.session ? { "X-LiveChat-Session": state.session } : {}, extra);
   }
 
+  /**
+   * @param {string} url
+   * @param {object} body
+   */
   function postJson(url, body) {
     return fetch(url, {
       method: "POST",
@@ -369,10 +427,12 @@ function createChat(ctx, settings) {
     }).then(readAck, () => normalizeAck(null));
   }
 
+  /** @param {Response} response */
   function readAck(response) {
     return response.json().then(normalizeAck, () => normalizeAck(null));
   }
 
+  /** @param {string | null} conversation */
   function ratingSheet(conversation) {
     const rating = ratingForm(t);
     rating.form.addEventListener("submit", (event) => {
@@ -382,6 +442,7 @@ function createChat(ctx, settings) {
         /** @type {HTMLInputElement} */ (rating.form.querySelector("input[name=rating]")).focus();
         return;
       }
+      /** @type {{ conversation_id: string | null, rating: number, comment?: string }} */
       const payload = { conversation_id: conversation, rating: Number(chosen.value) };
       if (rating.comment.value.trim()) payload.comment = rating.comment.value.trim();
       request(socket, "rate_conversation", payload).then((ack) => {
@@ -400,6 +461,7 @@ function createChat(ctx, settings) {
 
   // Adds a server message; tells the host page about it if it is new (not history, not a duplicate).
   // The caller names `messages` in its next update.
+  /** @param {any} message a message from the server (the store refuses one that is not) */
   function receive(message) {
     if (!messages.add(message)) return false;
     if (message.conversation_id && message.sender !== "system" && message.conversation_id !== state.closedConversation) {
@@ -434,6 +496,10 @@ function createChat(ctx, settings) {
     store.update({ messages, error: "", status: "" }, { scrollToEnd: true });
   }
 
+  /**
+   * @param {import("./shared/outbox.js").OutboxPayload} payload
+   * @param {import("./shared/ack.js").Ack} ack
+   */
   function onSendAck(payload, ack) {
     messages.removePending(payload.client_id);
     if (ack.ok) {
@@ -447,6 +513,7 @@ function createChat(ctx, settings) {
     store.update({ messages });
   }
 
+  /** @param {File} file */
   function upload(file) {
     const problem = fileProblem(file, settings.attachments, t);
     if (problem) {

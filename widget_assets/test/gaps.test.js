@@ -2,12 +2,14 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { GapFiller } from "../src/shared/gaps.js";
 
-const message = (seq, conversation = "c1") => ({ id: conversation + ":" + seq, conversation_id: conversation, seq, body: "m" + seq });
+const message = (/** @type {number} */ seq, conversation = "c1") => ({ id: conversation + ":" + seq, conversation_id: conversation, seq, body: "m" + seq });
 
 // A server whose fetch_messages answers are given by the test, one request at a time.
 /** @param {{ ready?: () => boolean }} [options] */
 function setup({ ready = () => true } = {}) {
+  /** @type {{ conversationId: string, afterSeq: number, answer: (ack: import("../src/shared/gaps.js").FetchAck) => void }[]} */
   const asked = [];
+  /** @type {{ conversationId: string, seqs: number[] }[]} */
   const received = [];
   const gaps = new GapFiller({
     fetch: (conversationId, afterSeq) =>

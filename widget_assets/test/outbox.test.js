@@ -7,6 +7,11 @@ function fakeSocket() {
     connected: true,
     /** @type {{ event: string, packet: any, callback: (ack: unknown) => void }[]} */
     sent: [],
+    /**
+     * @param {string} event
+     * @param {any} packet
+     * @param {(ack: unknown) => void} callback
+     */
     emit(event, packet, callback) {
       this.sent.push({ event, packet, callback });
     },
@@ -14,12 +19,13 @@ function fakeSocket() {
 }
 
 function memoryStorage() {
+  /** @type {Map<string, string>} */
   const data = new Map();
   return {
     data,
-    getItem: (key) => (data.has(key) ? data.get(key) : null),
-    setItem: (key, value) => data.set(key, String(value)),
-    removeItem: (key) => data.delete(key),
+    getItem: (/** @type {string} */ key) => (data.has(key) ? data.get(key) || null : null),
+    setItem: (/** @type {string} */ key, /** @type {string} */ value) => void data.set(key, String(value)),
+    removeItem: (/** @type {string} */ key) => void data.delete(key),
   };
 }
 
@@ -52,6 +58,7 @@ test("without permission nothing is written, and what was written is forgotten",
 
 test("an unavailable ack keeps the message and tries again; other errors settle it", async () => {
   const socket = fakeSocket();
+  /** @type {[string, boolean][]} */
   const settled = [];
   const outbox = new Outbox(socket, (p, ack) => settled.push([p.client_id, ack.ok]), { retryMs: 1 });
   outbox.send({ client_id: "c-00000004", body: "four" });

@@ -3,8 +3,11 @@ import * as assert from "uvu/assert";
 import { Store } from "../src/shared/store.js";
 
 // A store whose renders are recorded and whose scheduled task runs only when the test says so.
+/** @param {Record<string, number>} initial */
 function setup(initial) {
+  /** @type {{ state: Record<string, number>, changed: string[], hints: import("../src/shared/store.js").RenderHints }[]} */
   const renders = [];
+  /** @type {(() => void)[]} */
   const queue = [];
   const store = new Store(initial, (state, changed, hints) => renders.push({ state: { ...state }, changed: [...changed].sort(), hints }), {
     schedule: (run) => queue.push(run),
@@ -40,14 +43,16 @@ test("hints are merged over the updates since the last render, then reset", () =
 });
 
 test("an update made by the render schedules the next render", () => {
+  /** @type {(() => void)[]} */
   const queue = [];
+  /** @type {number[]} */
   const seen = [];
   const store = new Store({ n: 0 }, (state) => {
     seen.push(state.n);
     if (state.n < 2) store.update({ n: state.n + 1 });
   }, { schedule: (run) => queue.push(run) });
   store.update({ n: 0 });
-  while (queue.length) queue.shift()();
+  for (let run = queue.shift(); run; run = queue.shift()) run();
   assert.equal(seen, [0, 1, 2]);
 });
 

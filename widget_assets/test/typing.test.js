@@ -8,6 +8,7 @@ function setup() {
   let now = 0;
   const timers = new Map();
   let nextId = 1;
+  /** @type {boolean[]} */
   const sent = [];
   const signal = new TypingSignal((typing) => sent.push(typing), {
     every: 2000,
@@ -19,6 +20,7 @@ function setup() {
     },
     clearTimer: (id) => timers.delete(id),
   });
+  /** @param {number} ms */
   function advance(ms) {
     now += ms;
     for (const [id, timer] of Array.from(timers)) {

@@ -36,3 +36,18 @@ interface LiveChatLauncher {
   badge: HTMLElement;
   unreadText: HTMLElement;
 }
+
+/** The loader's reading of its script tag's data attributes. */
+interface LiveChatConfig {
+  chatUrl: string;
+  settingsUrl: string;
+  socketioPath: string;
+  language: string;
+  nonce: string;
+}
+
+/** What the loader hands the chat bundle's start function. */
+interface LiveChatContext extends LiveChatLauncher {
+  config: LiveChatConfig;
+  emit(name: string, detail: unknown): void;
+}
