@@ -28,6 +28,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check flask_livechat example_site tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports  # the layer contracts in pyproject.toml (docs/development.md)
+	cd widget_assets && (test -d node_modules || npm ci) && npm run check
 
 widget:
 	cd widget_assets && npm ci && npm run build

@@ -59,3 +59,36 @@ def test_appearance_and_language_from_config(
     assert panel_box is not None and panel_box["x"] == 20
     assert errors == []
     context.close()
+
+
+def test_the_thread_speaks_the_visitors_language(
+    browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
+) -> None:
+    """The message bubbles' own words (a pending message's "Sending…") come from the widget's translations."""
+    site = sites()
+    agent = agents(site)
+    context = browser.new_context(locale="de-DE")
+    held: list[Any] = []
+    # Hold the upload, so its bubble stays pending long enough to be read.
+    context.route("**/livechat/api/attachments", lambda route: held.append(route))
+    page, errors = load(context, site + "/")
+    page.get_by_role("button", name="Chat \u00f6ffnen").click()
+    chat = page.get_by_role("dialog", name="Chat")
+    chat.get_by_role("textbox", name="Nachricht").fill("Hallo")
+    chat.get_by_role("button", name="Senden", exact=True).click()
+    log = chat.get_by_role("log")
+    expect(log).to_contain_text("Hallo")
+    conversation_id = agent.conversation_with("Hallo")
+    page.locator("livechat-widget input[type=file]").set_input_files(
+        {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"}
+    )
+    pending = log.locator(".lc-msg--pending")
+    expect(pending).to_contain_text("notes.txt wird hochgeladen\u2026")
+    expect(pending).to_contain_text("Wird gesendet\u2026")
+    assert "Sending" not in log.inner_text()
+    held[0].continue_()
+    expect(log.locator(".lc-msg--pending")).to_have_count(0)
+    agent.say(conversation_id, "Guten Tag")
+    expect(log).to_contain_text("Guten Tag")
+    assert errors == []
+    context.close()

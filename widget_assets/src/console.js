@@ -5,25 +5,31 @@ import { io } from "socket.io-client";
 import { errorText, request } from "./shared/ack.js";
 import { h } from "./shared/dom.js";
 import { newClientId } from "./shared/ids.js";
+import { GapFiller } from "./shared/gaps.js";
 import { MessageStore } from "./shared/messages.js";
 import { Outbox } from "./shared/outbox.js";
+import { Store } from "./shared/store.js";
 import { ThreadView } from "./shared/thread-view.js";
+import { TypingSignal } from "./shared/typing.js";
 import { Attention } from "./console/attention.js";
 import { CannedPicker } from "./console/canned.js";
-import { ConversationList } from "./console/conversation-list.js";
+import { ConversationList, applyConversation } from "./console/conversation-list.js";
 import { describe, preview, statusText, visitorLabel } from "./console/format.js";
 import { setupHistory } from "./console/history.js";
 import { ThreadActions } from "./console/thread-actions.js";
-import { VisitorList, VisitorPanel } from "./console/visitors.js";
+import { VisitorList, VisitorPanel, upsertVisitor } from "./console/visitors.js";
 
-const TYPING_EVERY_MS = 2000;
+// The console speaks English; the thread view takes its words from here (the widget passes its translations).
+const THREAD_STRINGS = { agent: "Agent", sending: "Sending\u2026" };
 
 const root = document.getElementById("livechat-console");
 if (root) start(root);
 
 // The page markup lives in templates/livechat/agent/console.html; these ids are the contract.
+// The elements are of several kinds (inputs, selects, buttons), so they are typed `any` by name.
+/** @returns {Record<string, any>} */
 function findUi() {
-  const byId = (id) => {
+  const byId = (/** @type {string} */ id) => {
     const el = document.getElementById(id);
     if (!el) throw new Error("livechat console: missing #" + id);
     return el;
@@ -44,144 +50,200 @@ function findUi() {
     searchAgent: "lc-search-agent", searchTag: "lc-search-tag", searchStatus: "lc-search-status",
     results: "lc-results", transcript: "lc-transcript",
   };
+  /** @type {Record<string, any>} */
   const ui = {};
   for (const [key, id] of Object.entries(ids)) ui[key] = byId(id);
   return ui;
 }
 
+/**
+ * Everything the console knows, in one object; render() draws it. Changed only through store.update();
+ * Maps and Sets are changed in place and then named in the patch.
+ * @typedef {object} ConsoleState
+ * @property {Map<string, any>} conversations id -> conversation (open and closed ones we have seen)
+ * @property {Set<string>} unread ids with visitor messages the agent has not looked at
+ * @property {Map<string, MessageStore>} threads conversation id -> its messages
+ * @property {Map<string, Map<string, any>>} notes conversation id -> (note id -> note)
+ * @property {Map<string, string>} drafts conversation id -> unsent reply text
+ * @property {Map<string, { id: string, name: string }[]>} viewers conversation id -> other agents looking
+ * @property {Map<string, boolean>} typing conversation id -> the visitor is typing
+ * @property {Map<string, number>} readUpTo conversation id -> highest seq the visitor has seen
+ * @property {Map<string, number>} readSent conversation id -> highest visitor seq we told the server we saw
+ * @property {Map<string, any>} visitors id -> live visitor
+ * @property {{ id: string | null, name: string, role: string }} me
+ * @property {{ id: string, name: string, status: string }[]} agents online or away
+ * @property {string | null} selectedId the conversation on screen
+ * @property {string | null} panelVisitorId the visitor in the side panel
+ * @property {"chats" | "history"} view
+ * @property {string} filter the list's filter: "all", "queue" or "mine"
+ * @property {{ state: string, text: string }} connection
+ * @property {string} error
+ * @property {string} info
+ * @property {number} now the clock for "Seen …" and local times (moved on every minute)
+ */
+
+/** @param {HTMLElement} rootEl */
 function start(rootEl) {
   const ui = findUi();
   const path = rootEl.getAttribute("data-socketio-path") || "/socket.io";
   const socket = io(location.origin + "/livechat-agent", { path });
   const outbox = new Outbox(socket, onSendAck);
-  const view = new ThreadView(ui.log, { ownSender: "agent", decorate: addDeleteButton });
+  const view = new ThreadView(ui.log, { ownSender: "agent", decorate: addDeleteButton, strings: THREAD_STRINGS });
   const attention = new Attention(ui.notify);
   const canned = new CannedPicker(ui.reply, ui.canned);
-  const visitorList = new VisitorList(ui.visitors, ui.visitorsEmpty, (id) => panel.show(id));
+  const visitorList = new VisitorList(ui.visitors, ui.visitorsEmpty, (id) => showVisitor(id));
+  const list = new ConversationList(ui.list, ui.empty, (id) => select(id));
 
-  const list = new ConversationList(ui.list, ui.empty, ui.filter, (id) => select(id));
-  const stores = new Map(); // conversation id -> MessageStore
-  const notes = new Map(); // conversation id -> Map(note id -> note)
-  const drafts = new Map(); // conversation id -> unsent reply text
-  const viewers = new Map(); // conversation id -> [{id, name}]
-  const typing = new Map(); // conversation id -> bool (the visitor is typing)
-  const readUpTo = new Map(); // conversation id -> highest seq the visitor has seen
-  const readSent = new Map(); // conversation id -> highest visitor seq we told the server we have seen
-  let agents = []; // [{id, name, status}] online or away
-  let me = { id: null, name: "", role: "agent" };
-  let selectedId = null;
+  /** @type {Store<ConsoleState>} */
+  const store = new Store(
+    /** @type {ConsoleState} */ ({
+      conversations: new Map(),
+      unread: new Set(),
+      threads: new Map(),
+      notes: new Map(),
+      drafts: new Map(),
+      viewers: new Map(),
+      typing: new Map(),
+      readUpTo: new Map(),
+      readSent: new Map(),
+      visitors: new Map(),
+      me: { id: null, name: "", role: "agent" },
+      agents: [],
+      selectedId: null,
+      panelVisitorId: null,
+      view: "chats",
+      filter: ui.filter.value,
+      connection: { state: "connecting", text: "Connecting\u2026" },
+      error: "",
+      info: "",
+      now: Date.now(),
+    }),
+    render,
+  );
+  const state = store.state;
+  const { conversations, unread, threads, notes, drafts, viewers, typing, readUpTo, readSent, visitors } = state;
   let helloDone = false; // the first hello's list is the starting point, later ones are news
-  let lastTypingSent = 0;
+  let historyReady = false;
 
-  function storeFor(id) {
-    if (!stores.has(id)) stores.set(id, new MessageStore("agent"));
-    return stores.get(id);
+  const gaps = new GapFiller({
+    fetch: (id, afterSeq) => request(socket, "fetch_messages", { conversation_id: id, after_seq: afterSeq }),
+    receive: (fetched, id) => {
+      for (const message of fetched) threadFor(id).add(message);
+      store.update({ threads });
+    },
+    ready: () => socket.connected,
+  });
+  const typingSignal = new TypingSignal((isTyping) => {
+    if (state.selectedId == null || !socket.connected) return;
+    socket.emit("typing", { conversation_id: state.selectedId, typing: isTyping }, () => {});
+  });
+
+  /** @param {string} id */
+  function threadFor(id) {
+    let thread = threads.get(id);
+    if (!thread) threads.set(id, (thread = new MessageStore("agent")));
+    return thread;
   }
 
+  /** @param {string} id */
   function notesFor(id) {
-    if (!notes.has(id)) notes.set(id, new Map());
-    return notes.get(id);
+    let map = notes.get(id);
+    if (!map) notes.set(id, (map = new Map()));
+    return map;
   }
 
-  // --- conversation list -----------------------------------------------------------------
+  // Adds a message of ours or the server's to its thread (and to gap filling); true if it was new.
+  /** @param {any} message from the server (the store refuses one that is not a message) */
+  function addMessage(message) {
+    if (!message || message.conversation_id == null) return false;
+    const added = threadFor(message.conversation_id).add(message);
+    gaps.note(message);
+    return added;
+  }
 
-  // Applies a conversation from the server; a visitor's new message is news (sound, notification,
-  // unread count) unless the agent is looking at it. `isNews` is off for the first list.
-  function upsertConversation(conversation, isNews = true) {
-    const change = list.apply(conversation);
-    if (!change || !isNews || !change.grew || !change.fromVisitor) return;
-    const looking = conversation.id === selectedId && document.visibilityState === "visible" && document.hasFocus();
-    if (conversation.id !== selectedId) list.unread.add(conversation.id);
-    if (!looking) {
-      const who = visitorLabel(conversation.visitor);
-      attention.alert(change.known ? "New message from " + who : "New conversation: " + who, preview(conversation.last_message), conversation.id, () => select(conversation.id));
+  // --- rendering: the one place that writes state to the page ---------------------------------
+
+  /** @type {string | null} */
+  let shownThread = null; // the conversation whose messages are in the log
+
+  /** @type {import("./shared/store.js").Render<ConsoleState>} */
+  function render(s, changed, hints) {
+    const selected = s.selectedId == null ? null : s.conversations.get(s.selectedId);
+    ui.connection.setAttribute("data-state", s.connection.state);
+    ui.connection.textContent = s.connection.text;
+    ui.error.textContent = s.error;
+    ui.info.textContent = s.info;
+    const history = s.view === "history";
+    ui.chatView.hidden = history;
+    ui.historyView.hidden = !history;
+    ui.viewChats.setAttribute("aria-pressed", history ? "false" : "true");
+    ui.viewHistory.setAttribute("aria-pressed", history ? "true" : "false");
+    list.render(s.conversations, s.unread, { filter: s.filter, selectedId: s.selectedId, meId: s.me.id });
+    attention.setUnread(s.unread.size);
+    if (changed.has("agents") || changed.has("me")) renderAgents(s);
+    if (changed.has("visitors") || changed.has("panelVisitorId")) visitorList.render(s.visitors, s.panelVisitorId);
+    if (["visitors", "panelVisitorId", "conversations", "now"].some((key) => changed.has(key))) {
+      const visitor = s.panelVisitorId == null ? null : s.visitors.get(s.panelVisitorId) || null;
+      panel.render(visitor, { canInvite: visitor != null && !openConversationOf(visitor.id), force: changed.has("panelVisitorId") });
     }
-    attention.setUnread(list.unread.size);
-  }
-
-  function renderList() {
-    list.selectedId = selectedId;
-    list.meId = me.id;
-    list.render();
-    attention.setUnread(list.unread.size);
-  }
-
-  ui.filter.addEventListener("change", renderList);
-
-  // --- thread ----------------------------------------------------------------------------
-
-  function select(id) {
-    showView("chats");
-    if (id !== selectedId) {
-      if (selectedId != null) {
-        drafts.set(selectedId, ui.reply.value);
-        sendTyping(false);
-      }
-      selectedId = id;
-      ui.reply.value = drafts.get(id) || "";
-      canned.update();
-      showError("");
+    ui.reply.disabled = s.selectedId == null;
+    ui.send.disabled = s.selectedId == null;
+    if (s.selectedId == null) return;
+    if (shownThread !== s.selectedId) {
       view.clear();
+      shownThread = s.selectedId;
     }
-    list.unread.delete(id);
-    ui.reply.disabled = false;
-    ui.send.disabled = false;
-    renderList();
-    renderThread({ scrollToEnd: true });
-    ui.reply.focus();
-    if (socket.connected) join(id);
-  }
-
-  // Joining returns the full history and notes, and subscribes this connection to the thread.
-  function join(id) {
-    request(socket, "join_conversation", { conversation_id: id }).then((ack) => {
-      if (!ack.ok) {
-        if (id === selectedId) showError(errorText(ack, "This conversation could not be opened."));
-        return;
-      }
-      upsertConversation(ack.conversation, false);
-      const store = storeFor(id);
-      for (const message of ack.messages || []) store.add(message);
-      const noteMap = notesFor(id);
-      for (const note of ack.notes || []) noteMap.set(note.id, note);
-      viewers.set(id, ack.viewers || []);
-      renderList();
-      if (id === selectedId) {
-        renderThread();
-        panel.showFor(ack.conversation);
-      }
-    });
-  }
-
-  function renderThread(options) {
-    if (selectedId == null) return;
-    const conversation = list.conversations.get(selectedId);
-    ui.title.textContent = conversation ? visitorLabel(conversation.visitor) : "Conversation";
-    ui.details.textContent = conversation ? describe(conversation) : "";
-    ui.status.textContent = conversation ? statusText(conversation, me.id) : "";
-    const others = (viewers.get(selectedId) || []).filter((v) => v.id !== me.id).map((v) => v.name);
+    ui.title.textContent = selected ? visitorLabel(selected.visitor) : "Conversation";
+    ui.details.textContent = selected ? describe(selected) : "";
+    ui.status.textContent = selected ? statusText(selected, s.me.id) : "";
+    const others = (s.viewers.get(s.selectedId) || []).filter((v) => v.id !== s.me.id).map((v) => v.name);
     ui.viewers.textContent = others.length ? "Also viewing: " + others.join(", ") : "";
-    renderTypingAndRead();
-    renderActions(conversation);
-    renderNotes();
-    view.render(storeFor(selectedId).entries(), options);
-    markRead();
-  }
-
-  function renderTypingAndRead() {
-    const store = storeFor(selectedId);
-    const seen = readUpTo.get(selectedId) || 0;
-    const lastOwn = store.lastSeqFrom("agent");
-    if (typing.get(selectedId)) ui.typing.textContent = "The visitor is typing\u2026";
+    const thread = threadFor(s.selectedId);
+    const seen = s.readUpTo.get(s.selectedId) || 0;
+    const lastOwn = thread.lastSeqFrom("agent");
+    if (s.typing.get(s.selectedId)) ui.typing.textContent = "The visitor is typing\u2026";
     else if (lastOwn && seen >= lastOwn) ui.typing.textContent = "Seen by the visitor";
     else ui.typing.textContent = "";
+    actions.render(selected);
+    if (changed.has("notes") || changed.has("selectedId")) renderNotes(s.selectedId);
+    view.render(thread.entries(), { scrollToEnd: hints.scrollToEnd });
+    if (hints.focusComposer) ui.reply.focus();
+    syncReadMark(s);
   }
 
-  function renderNotes() {
-    const sorted = Array.from(notesFor(selectedId).values()).sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
+  /** @param {string} id the conversation on screen */
+  function renderNotes(id) {
+    const sorted = Array.from(notesFor(id).values()).sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
     ui.notes.replaceChildren(...sorted.map((n) => h("li", {}, [h("strong", { text: "Note by " + n.author + ": " }), h("span", { text: n.body })])));
   }
 
+  /** @param {ConsoleState} s */
+  function renderAgents(s) {
+    const mine = s.agents.find((a) => a.id === s.me.id);
+    if (mine && document.activeElement !== ui.presence) ui.presence.value = mine.status;
+    ui.agents.textContent = s.agents.length
+      ? "Agents: " + s.agents.map((a) => a.name + (a.status === "away" ? " (away)" : " (online)")).join(", ")
+      : "";
+    const current = ui.searchAgent.value;
+    ui.searchAgent.replaceChildren(h("option", { value: "", text: "Anyone" }), ...s.agents.map((a) => h("option", { value: a.id, text: a.name })));
+    ui.searchAgent.value = s.agents.some((a) => a.id === current) ? current : "";
+  }
+
+  // While the agent looks at a thread, the visitor's messages in it are read: tell the server once.
+  /** @param {ConsoleState} s */
+  function syncReadMark(s) {
+    if (s.selectedId == null || !socket.connected || document.visibilityState !== "visible") return;
+    const seq = threadFor(s.selectedId).lastSeqFrom("visitor");
+    if (!seq || seq <= (s.readSent.get(s.selectedId) || 0)) return;
+    readSent.set(s.selectedId, seq);
+    store.update({ readSent });
+    socket.emit("mark_read", { conversation_id: s.selectedId, seq }, () => {});
+  }
+
+  /**
+   * @param {HTMLElement} node
+   * @param {import("./shared/messages.js").Entry} entry
+   */
   function addDeleteButton(node, entry) {
     const m = entry.message;
     if (entry.pending || (m.sender !== "visitor" && m.sender !== "agent")) return;
@@ -193,133 +255,188 @@ function start(rootEl) {
     node.append(button);
   }
 
-  function markRead() {
-    if (selectedId == null || !socket.connected || document.visibilityState !== "visible") return;
-    const seq = storeFor(selectedId).lastSeqFrom("visitor");
-    if (!seq || seq <= (readSent.get(selectedId) || 0)) return;
-    readSent.set(selectedId, seq);
-    socket.emit("mark_read", { conversation_id: selectedId, seq }, () => {});
+  // --- conversation list -----------------------------------------------------------------
+
+  // Applies a conversation from the server; a visitor's new message is news (sound, notification,
+  // unread count) unless the agent is looking at it. `isNews` is off for the first list.
+  /**
+   * @param {LiveChatConversation} conversation
+   * @param {boolean} [isNews]
+   */
+  function upsertConversation(conversation, isNews = true) {
+    const change = applyConversation(conversations, conversation);
+    store.update({ conversations });
+    if (!change || !isNews || !change.grew || !change.fromVisitor) return;
+    const looking = conversation.id === state.selectedId && document.visibilityState === "visible" && document.hasFocus();
+    if (conversation.id !== state.selectedId) {
+      unread.add(conversation.id);
+      store.update({ unread });
+    }
+    if (!looking) {
+      const who = visitorLabel(conversation.visitor);
+      attention.alert(change.known ? "New message from " + who : "New conversation: " + who, preview(conversation.last_message), conversation.id, () => select(conversation.id));
+    }
   }
 
-  function sendTyping(isTyping) {
-    if (selectedId == null || !socket.connected) return;
-    socket.emit("typing", { conversation_id: selectedId, typing: isTyping }, () => {});
-    lastTypingSent = isTyping ? Date.now() : 0;
+  /** @param {string} visitorId */
+  function openConversationOf(visitorId) {
+    for (const c of conversations.values()) {
+      if (c.status === "open" && c.visitor && c.visitor.id === visitorId) return c;
+    }
+    return null;
   }
 
-  function showError(text) {
-    ui.error.textContent = text;
+  ui.filter.addEventListener("change", () => store.update({ filter: ui.filter.value }));
+
+  // --- thread ----------------------------------------------------------------------------
+
+  /** @param {string} id */
+  function select(id) {
+    if (id !== state.selectedId) {
+      if (state.selectedId != null) {
+        drafts.set(state.selectedId, ui.reply.value);
+        typingSignal.stop();
+      }
+      ui.reply.value = drafts.get(id) || "";
+      canned.update();
+      store.update({ selectedId: id, drafts, error: "" });
+    }
+    unread.delete(id);
+    store.update({ view: "chats", unread }, { scrollToEnd: true, focusComposer: true });
+    if (socket.connected) join(id);
   }
 
-  function showInfo(text) {
-    ui.info.textContent = text;
+  // Joining returns the full history and notes, and subscribes this connection to the thread.
+  /** @param {string} id */
+  function join(id) {
+    request(socket, "join_conversation", { conversation_id: id }).then((ack) => {
+      if (!ack.ok) {
+        if (id === state.selectedId) store.update({ error: errorText(ack, "This conversation could not be opened.") });
+        return;
+      }
+      upsertConversation(ack.conversation, false);
+      const thread = threadFor(id);
+      for (const message of ack.messages || []) thread.add(message);
+      // The full history is here: from now on a skipped seq is a lost broadcast.
+      gaps.watch(id, thread.lastSeq());
+      const noteMap = notesFor(id);
+      for (const note of ack.notes || []) noteMap.set(note.id, note);
+      viewers.set(id, ack.viewers || []);
+      store.update({ threads, notes, viewers });
+      const visitor = ack.conversation && ack.conversation.visitor;
+      if (id === state.selectedId && visitor && visitor.id !== state.panelVisitorId) showVisitor(visitor.id);
+    });
   }
 
   // Sends one conversation action; the server's conversation_updated refreshes the views.
+  /**
+   * @param {string} event
+   * @param {object} payload
+   * @param {string} failure what to say when the server gives no reason
+   * @param {(ack: import("./shared/ack.js").Ack) => void} [onOk]
+   */
   function act(event, payload, failure, onOk) {
-    showError("");
+    store.update({ error: "" });
     return request(socket, event, payload).then((ack) => {
       if (!ack.ok) {
-        showError(errorText(ack, failure));
+        store.update({ error: errorText(ack, failure) });
         return ack;
       }
       if (ack.conversation) upsertConversation(ack.conversation, false);
-      renderList();
-      renderThread();
       if (onOk) onOk(ack);
       return ack;
     });
   }
 
+  const showInfo = (/** @type {string} */ text) => store.update({ info: text });
+  const showError = (/** @type {string} */ text) => store.update({ error: text });
+
   // Claim, transfer, close/reopen, email, tags: the toolbar over the thread.
   const actions = new ThreadActions(ui, {
     act,
     showInfo,
-    selected: () => (selectedId == null ? null : list.conversations.get(selectedId)),
-    me: () => me,
-    agents: () => agents,
+    selected: () => (state.selectedId == null ? null : conversations.get(state.selectedId)),
+    me: () => state.me,
+    agents: () => state.agents,
   });
-  function renderActions(conversation) {
-    actions.render(conversation);
-  }
 
   function submit() {
     const body = ui.reply.value.trim();
-    if (!body || selectedId == null) return;
-    showError("");
+    const id = state.selectedId;
+    if (!body || id == null) return;
     const clientId = newClientId();
     if (ui.asNote.checked) {
-      const id = selectedId;
       ui.reply.value = "";
+      store.update({ error: "" });
       request(socket, "add_note", { conversation_id: id, client_id: clientId, body }).then((ack) => {
         if (!ack.ok) {
-          showError(errorText(ack, "Your note could not be saved."));
+          store.update({ error: errorText(ack, "Your note could not be saved.") });
           restoreDraft(id, body);
           return;
         }
         notesFor(id).set(ack.note.id, ack.note);
-        if (id === selectedId) renderNotes();
+        store.update({ notes });
       });
       return;
     }
-    sendTyping(false);
-    storeFor(selectedId).addPending(clientId, body);
-    outbox.send({ conversation_id: selectedId, client_id: clientId, body });
+    typingSignal.stop();
+    threadFor(id).addPending(clientId, body);
+    outbox.send({ conversation_id: id, client_id: clientId, body });
     ui.reply.value = "";
-    renderThread({ scrollToEnd: true });
+    store.update({ threads, error: "" }, { scrollToEnd: true });
   }
 
+  /**
+   * @param {import("./shared/outbox.js").OutboxPayload} payload
+   * @param {import("./shared/ack.js").Ack} ack
+   */
   function onSendAck(payload, ack) {
-    const id = payload.conversation_id;
-    const store = storeFor(id);
-    if (ack.ok) store.add(ack.message);
-    store.removePending(payload.client_id);
+    const id = /** @type {string} */ (payload.conversation_id); // the console always sends one
+    if (ack.ok) addMessage(ack.message);
+    threadFor(id).removePending(payload.client_id);
     if (!ack.ok) {
-      showError(errorText(ack, "Your reply could not be sent."));
+      store.update({ error: errorText(ack, "Your reply could not be sent.") });
       restoreDraft(id, payload.body);
     }
-    if (id === selectedId) renderThread();
+    store.update({ threads });
   }
 
   // Nothing was stored on an error ack: put the text back into that conversation's reply box.
+  /**
+   * @param {string} id
+   * @param {string} body
+   */
   function restoreDraft(id, body) {
-    const current = id === selectedId ? ui.reply.value : drafts.get(id) || "";
+    const current = id === state.selectedId ? ui.reply.value : drafts.get(id) || "";
     const text = current.trim() ? body + "\n" + current : body;
-    if (id === selectedId) ui.reply.value = text;
-    else drafts.set(id, text);
+    if (id === state.selectedId) ui.reply.value = text;
+    else store.update({ drafts: drafts.set(id, text) });
   }
 
-  ui.form.addEventListener("submit", (event) => {
+  ui.form.addEventListener("submit", (/** @type {SubmitEvent} */ event) => {
     event.preventDefault();
     submit();
     ui.reply.focus();
   });
-  ui.reply.addEventListener("keydown", (event) => {
+  ui.reply.addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       submit();
     }
   });
   ui.reply.addEventListener("input", () => {
-    if (ui.asNote.checked || !ui.reply.value.trim()) return;
-    if (Date.now() - lastTypingSent > TYPING_EVERY_MS) sendTyping(true);
+    if (ui.asNote.checked) return;
+    if (ui.reply.value.trim()) typingSignal.input();
+    else typingSignal.stop();
   });
-  ui.reply.addEventListener("blur", () => {
-    if (lastTypingSent) sendTyping(false);
-  });
+  ui.reply.addEventListener("blur", () => typingSignal.stop());
 
   // --- visitors --------------------------------------------------------------------------
 
-  const panel = new VisitorPanel(ui.panel, visitorList, socket, {
-    openConversationOf(visitorId) {
-      for (const c of list.conversations.values()) {
-        if (c.status === "open" && c.visitor && c.visitor.id === visitorId) return c;
-      }
-      return null;
-    },
+  const panel = new VisitorPanel(ui.panel, socket, {
     onInvited(ack) {
       upsertConversation(ack.conversation, false);
-      storeFor(ack.conversation.id).add(ack.message);
+      addMessage(ack.message);
       showInfo("Invitation sent.");
       select(ack.conversation.id);
     },
@@ -327,56 +444,41 @@ function start(rootEl) {
     showError,
   });
 
-  // --- presence --------------------------------------------------------------------------
-
-  function applyAgents(presence) {
-    agents = Array.isArray(presence) ? presence : [];
-    const mine = agents.find((a) => a.id === me.id);
-    if (mine && document.activeElement !== ui.presence) ui.presence.value = mine.status;
-    ui.agents.textContent = agents.length
-      ? "Agents: " + agents.map((a) => a.name + (a.status === "away" ? " (away)" : " (online)")).join(", ")
-      : "";
-    const current = ui.searchAgent.value;
-    ui.searchAgent.replaceChildren(h("option", { value: "", text: "Anyone" }), ...agents.map((a) => h("option", { value: a.id, text: a.name })));
-    ui.searchAgent.value = agents.some((a) => a.id === current) ? current : "";
-    if (selectedId != null) renderActions(list.conversations.get(selectedId));
+  // Shows a visitor in the side panel, and asks for their full details (pages, earlier conversations).
+  /** @param {string} id */
+  function showVisitor(id) {
+    store.update({ panelVisitorId: id });
+    request(socket, "visitor_details", { visitor_id: id }).then((ack) => {
+      if (!ack.ok) return;
+      upsertVisitor(visitors, ack.visitor);
+      store.update({ visitors });
+    });
   }
+
+  // --- presence --------------------------------------------------------------------------
 
   ui.presence.addEventListener("change", () => {
     request(socket, "set_presence", { status: ui.presence.value }).then((ack) => {
-      if (!ack.ok) showError(errorText(ack, "Your status could not be changed."));
+      if (!ack.ok) store.update({ error: errorText(ack, "Your status could not be changed.") });
     });
   });
 
   // --- views -----------------------------------------------------------------------------
 
-  function showView(which) {
-    const history = which === "history";
-    ui.chatView.hidden = history;
-    ui.historyView.hidden = !history;
-    ui.viewChats.setAttribute("aria-pressed", history ? "false" : "true");
-    ui.viewHistory.setAttribute("aria-pressed", history ? "true" : "false");
-  }
-  ui.viewChats.addEventListener("click", () => showView("chats"));
-  ui.viewHistory.addEventListener("click", () => showView("history"));
+  ui.viewChats.addEventListener("click", () => store.update({ view: "chats" }));
+  ui.viewHistory.addEventListener("click", () => store.update({ view: "history" }));
 
   // --- connection ------------------------------------------------------------------------
 
-  function setConnection(state, text) {
-    ui.connection.setAttribute("data-state", state);
-    ui.connection.textContent = text;
-  }
-
-  let historyReady = false;
-
   function hello() {
-    const knownBefore = new Set(list.conversations.keys());
+    const knownBefore = new Set(conversations.keys());
     request(socket, "hello", {}).then((ack) => {
       if (!ack.ok) {
-        setConnection("error", errorText(ack, "The console could not load conversations."));
+        store.update({ connection: { state: "error", text: errorText(ack, "The console could not load conversations.") } });
         return;
       }
-      me = ack.agent || me;
+      const me = ack.agent || state.me;
+      store.update({ me });
       if (!historyReady) {
         setupHistory(ui, socket, me.id);
         historyReady = true;
@@ -389,109 +491,86 @@ function start(rootEl) {
       // hello lists every open conversation, so one we knew that is missing was closed while we
       // were disconnected. Ones first seen after hello was sent came from conversation_updated.
       for (const id of knownBefore) {
-        const conversation = list.conversations.get(id);
+        const conversation = conversations.get(id);
         if (!listed.has(id) && conversation.status !== "closed") {
-          list.conversations.set(id, Object.assign({}, conversation, { status: "closed" }));
+          conversations.set(id, Object.assign({}, conversation, { status: "closed" }));
         }
       }
       helloDone = true;
       canned.setItems(ack.canned || []);
-      visitorList.replaceAll(ack.visitors || []);
-      visitorList.render();
-      applyAgents(ack.agents);
-      renderList();
-      renderThread();
-      panel.render();
+      visitors.clear();
+      for (const visitor of ack.visitors || []) upsertVisitor(visitors, visitor);
+      store.update({ conversations, visitors, agents: Array.isArray(ack.agents) ? ack.agents : [] });
     });
   }
 
-  setConnection("connecting", "Connecting\u2026");
   socket.on("connect", () => {
-    setConnection("connected", "Connected");
     readSent.clear(); // a new connection: say again what we have read
+    gaps.restart(); // requests of the last connection never resolve
+    store.update({ connection: { state: "connected", text: "Connected" }, readSent });
     hello();
-    if (selectedId != null) join(selectedId); // re-subscribe and fetch what we missed
+    if (state.selectedId != null) join(state.selectedId); // re-subscribe and fetch what we missed
     outbox.restart();
   });
   socket.on("disconnect", () => {
-    setConnection(socket.active ? "reconnecting" : "disconnected", socket.active ? "Reconnecting\u2026" : "Disconnected");
+    store.update({
+      connection: socket.active ? { state: "reconnecting", text: "Reconnecting\u2026" } : { state: "disconnected", text: "Disconnected" },
+    });
   });
   socket.on("connect_error", (error) => {
     // Refused at connect (not an agent, logged out): Socket.IO gives up, so say why.
-    if (socket.active) setConnection("reconnecting", "Reconnecting\u2026");
-    else setConnection("disconnected", "Not connected: " + ((error && error.message) || "refused"));
+    store.update({
+      connection: socket.active
+        ? { state: "reconnecting", text: "Reconnecting\u2026" }
+        : { state: "disconnected", text: "Not connected: " + ((error && error.message) || "refused") },
+    });
   });
-  socket.on("conversation_updated", (conversation) => {
-    upsertConversation(conversation);
-    renderList();
-    if (conversation && conversation.id === selectedId) renderThread();
-    if (conversation && conversation.visitor && conversation.visitor.id === panel.visitorId) panel.render();
-  });
+  socket.on("conversation_updated", (conversation) => upsertConversation(conversation));
   socket.on("new_message", (message) => {
     if (!message || message.conversation_id == null) return;
     if (message.sender === "visitor") typing.set(message.conversation_id, false);
-    const store = storeFor(message.conversation_id);
-    const last = highestSeq(store);
-    if (store.add(message) && message.conversation_id === selectedId) renderThread();
-    // A skipped seq means a broadcast was lost (a queue outage, say): the store has it, so ask for the gap.
-    if (last > 0 && message.seq > last + 1) fillGap(message.conversation_id, last);
+    // A skipped seq means a broadcast was lost (a queue outage, say): gap filling asks for what is missing.
+    if (addMessage(message)) store.update({ threads, typing });
   });
-
-  function highestSeq(store) {
-    let last = 0;
-    for (const entry of store.confirmed.values()) last = Math.max(last, entry.message.seq);
-    return last;
-  }
-
-  function fillGap(id, afterSeq) {
-    request(socket, "fetch_messages", { conversation_id: id, after_seq: afterSeq }).then((ack) => {
-      if (!ack.ok) return;
-      const store = storeFor(id);
-      for (const message of ack.messages || []) store.add(message);
-      if (ack.more) fillGap(id, highestSeq(store));
-      if (id === selectedId) renderThread();
-    });
-  }
   socket.on("message_deleted", (event) => {
     if (!event || event.conversation_id == null) return;
-    if (storeFor(event.conversation_id).remove(event.message_id) && event.conversation_id === selectedId) renderThread();
+    if (threadFor(event.conversation_id).remove(event.message_id)) store.update({ threads });
   });
   socket.on("note_added", (note) => {
     if (!note || note.conversation_id == null) return;
     notesFor(note.conversation_id).set(note.id, note);
-    if (note.conversation_id === selectedId) renderNotes();
+    store.update({ notes });
   });
   socket.on("viewers", (event) => {
     if (!event || event.conversation_id == null) return;
     viewers.set(event.conversation_id, Array.isArray(event.viewers) ? event.viewers : []);
-    if (event.conversation_id === selectedId) renderThread();
+    store.update({ viewers });
   });
   socket.on("typing", (event) => {
     if (!event || event.conversation_id == null) return;
     typing.set(event.conversation_id, Boolean(event.typing));
-    if (event.conversation_id === selectedId) renderTypingAndRead();
+    store.update({ typing });
   });
   socket.on("read", (event) => {
     if (!event || event.conversation_id == null || event.reader !== "visitor" || !Number.isInteger(event.seq)) return;
     readUpTo.set(event.conversation_id, Math.max(readUpTo.get(event.conversation_id) || 0, event.seq));
-    if (event.conversation_id === selectedId) renderTypingAndRead();
+    store.update({ readUpTo });
   });
-  socket.on("agent_presence", (event) => applyAgents(event && event.agents));
+  socket.on("agent_presence", (event) => store.update({ agents: event && Array.isArray(event.agents) ? event.agents : [] }));
   socket.on("visitor_updated", (visitor) => {
-    visitorList.upsert(visitor);
-    visitorList.render();
-    if (visitor && visitor.id === panel.visitorId) panel.refresh();
+    upsertVisitor(visitors, visitor);
+    store.update({ visitors });
   });
   socket.on("conversation_assigned", (event) => {
     if (!event || !event.conversation) return;
     upsertConversation(event.conversation, false);
-    renderList();
     const who = visitorLabel(event.conversation.visitor);
     const text = (event.by || "Someone") + " gave you the conversation with " + who + (event.note ? ": " + event.note : ".");
     showInfo(text);
     attention.alert("Conversation assigned to you", text, "assigned-" + event.conversation.id, () => select(event.conversation.id));
   });
-  document.addEventListener("visibilitychange", markRead);
+  document.addEventListener("visibilitychange", () => store.update({}));
   // Keep "Seen …" and local times fresh without reloading.
-  setInterval(() => panel.refresh(), 60000);
+  setInterval(() => store.update({ now: Date.now() }), 60000);
+  store.update({}); // the first render: "Connecting…"
 }

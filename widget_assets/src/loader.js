@@ -18,22 +18,31 @@ const script = document.currentScript || document.querySelector("script[data-liv
 // Loading the loader twice (a template included twice) must not create two widgets.
 if (!window.LiveChat && script) boot(script);
 
+/** @param {HTMLScriptElement | HTMLOrSVGScriptElement} script */
 function boot(script) {
   const data = script.dataset;
+  /** @type {LiveChatConfig} */
   const config = {
-    chatUrl: data.chat,
-    settingsUrl: data.settings,
+    chatUrl: /** @type {string} */ (data.chat),
+    settingsUrl: /** @type {string} */ (data.settings),
     socketioPath: data.socketioPath || "/socket.io",
     language: data.language || "en",
     // The nonce attribute reads back empty once applied; the property keeps the value.
     nonce: script.nonce || script.getAttribute("nonce") || "",
   };
+  /** @type {Map<string, Set<(detail: unknown) => void>>} */
   const listeners = new Map();
+  /** @type {LiveChatLauncher | null} */
   let ui = null;
+  /** @type {LiveChatChat | null} */
   let chat = null;
   let loading = false;
   let wantOpen = false;
 
+  /**
+   * @param {string} name
+   * @param {unknown} detail
+   */
   function emit(name, detail) {
     for (const callback of listeners.get(name) || []) {
       try {
@@ -64,7 +73,9 @@ function boot(script) {
 
   // Under `require-trusted-types-for 'script'` a plain string in tag.src is refused: a policy named
   // "livechat" lets through our own same-origin chat bundle and nothing else.
+  /** @type {ReturnType<LiveChatTrustedTypes["createPolicy"]> | null} */
   let policy = null;
+  /** @param {string} url */
   function scriptUrl(url) {
     const types = window.trustedTypes;
     if (!types) return url;
@@ -94,18 +105,25 @@ function boot(script) {
       if (chat) chat.close();
       wantOpen = false;
     },
+    /**
+     * @param {string} name
+     * @param {(detail: unknown) => void} callback
+     */
     on(name, callback) {
       if (typeof callback !== "function") throw new TypeError("LiveChat.on needs a callback");
       if (!listeners.has(name)) listeners.set(name, new Set());
-      listeners.get(name).add(callback);
-      return () => listeners.get(name).delete(callback);
+      const callbacks = /** @type {Set<(detail: unknown) => void>} */ (listeners.get(name));
+      callbacks.add(callback);
+      return () => callbacks.delete(callback);
     },
     // The chat bundle announces itself here, once; not part of the documented API.
+    /** @param {(ctx: LiveChatContext) => LiveChatChat} start */
     [MOUNT](start) {
       if (chat || !ui) return;
-      chat = start(Object.assign({ config, emit }, ui));
+      const started = start(Object.assign({ config, emit }, ui));
+      chat = started;
       ui.launcher.removeAttribute("aria-busy");
-      if (wantOpen) chat.open();
+      if (wantOpen) started.open();
     },
   });
 
@@ -142,6 +160,10 @@ function boot(script) {
 
   // An agent may invite a visitor whose chat is not loaded (so there is no socket yet): ask now and then,
   // only while the page is visible, and open the chat when invited.
+  /**
+   * @param {string} url
+   * @param {number} seconds
+   */
   function watchForInvitation(url, seconds) {
     const check = () => {
       if (chat || loading) return;

@@ -6,17 +6,19 @@ import styles from "./widget.css";
 import { errorText, normalizeAck, request } from "./shared/ack.js";
 import { h } from "./shared/dom.js";
 import { newClientId } from "./shared/ids.js";
+import { GapFiller } from "./shared/gaps.js";
 import { MessageStore } from "./shared/messages.js";
 import { Outbox } from "./shared/outbox.js";
+import { Store } from "./shared/store.js";
 import { adoptStyles } from "./shared/styles.js";
 import { ThreadView } from "./shared/thread-view.js";
+import { TypingSignal } from "./shared/typing.js";
 import { fileProblem } from "./widget/files.js";
 import { formProblems } from "./widget/forms.js";
 import { buildPanel, formField, ratingForm } from "./widget/panel.js";
 import { createPrivacy } from "./widget/privacy.js";
 import { chime, unlockSound } from "./widget/sound.js";
 import { fill } from "./widget/text.js";
-import { TypingSignal } from "./widget/typing.js";
 import { titleWithCount, unreadCount } from "./widget/unread.js";
 
 const MOUNT = Symbol.for("livechat.mount");
@@ -24,9 +26,21 @@ const FALLBACK = { strings: { chat: "Chat", close_chat: "Close chat", unavailabl
 
 if (window.LiveChat && typeof window.LiveChat[MOUNT] === "function") window.LiveChat[MOUNT](start);
 
+/**
+ * settings.json (docs/widget.md), as far as the chat reads it.
+ * @typedef {import("./widget/panel.js").PanelSettings & {
+ *   language: string, prechat: import("./widget/forms.js").FieldSpec[], reply_time: string, sound: boolean,
+ *   max_message_length: number, attachments: import("./widget/files.js").Limits,
+ *   urls: { consent: string, delete_data: string, offline: string, upload: string, privacy: string, my_data: string } }} WidgetSettings
+ */
+
+/** @typedef {ReturnType<typeof buildPanel>} PanelUi */
+
 // ctx: { host, root, app, launcher, badge, unreadText, config, emit } from the loader.
+/** @param {LiveChatContext} ctx */
 function start(ctx) {
   adoptStyles(ctx.root, styles, ctx.config.nonce);
+  /** @type {LiveChatChat | null} */
   let chat = null;
   let wantOpen = false;
   const waiting = {
@@ -55,6 +69,7 @@ function start(ctx) {
 }
 
 // Without its settings the chat cannot speak the visitor's language or follow the site's rules.
+/** @param {LiveChatContext} ctx */
 function unavailable(ctx) {
   const ui = buildPanel(Object.assign({ title: "Chat", greeting: "", attachments: {} }, FALLBACK));
   ui.composer.hidden = true;
@@ -63,6 +78,13 @@ function unavailable(ctx) {
   return panelToggle(ctx, ui, () => ui.closeButton);
 }
 
+/**
+ * @param {LiveChatContext} ctx
+ * @param {PanelUi} ui
+ * @param {() => HTMLElement} focusTarget
+ * @param {() => void} [onOpen]
+ * @param {() => void} [onClose]
+ */
 function panelToggle(ctx, ui, focusTarget, onOpen = () => {}, onClose = () => {}) {
   function isOpen() {
     return !ui.panel.hidden;
@@ -89,7 +111,7 @@ function panelToggle(ctx, ui, focusTarget, onOpen = () => {}, onClose = () => {}
     ctx.emit("close", null);
   }
   ui.closeButton.addEventListener("click", close);
-  ui.panel.addEventListener("keydown", (event) => {
+  ui.panel.addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
     if (event.key === "Escape") {
       event.preventDefault();
       close();
@@ -98,6 +120,33 @@ function panelToggle(ctx, ui, focusTarget, onOpen = () => {}, onClose = () => {}
   return { open, close, toggle: () => (isOpen() ? close() : open()), isOpen };
 }
 
+/**
+ * Everything the chat knows, in one object; render() draws it. Changed only through store.update().
+ * @typedef {object} WidgetState
+ * @property {MessageStore} messages the thread (changed in place: name it in the patch after a change)
+ * @property {string | null} session page session token from hello: our identity on reconnects and HTTP calls
+ * @property {boolean} remembered false when the server knows us without a cookie (session token only)
+ * @property {boolean} historyLoaded the first hello answered: later messages are news for the host page
+ * @property {string | null} conversationId the open conversation, if any
+ * @property {string | null} closedConversation the conversation just closed (rating form), if any
+ * @property {number} readSeq our read mark in the open conversation
+ * @property {number} agentReadSeq the agent's read mark
+ * @property {boolean} agentsOnline
+ * @property {boolean} businessHours
+ * @property {boolean} prechatDone
+ * @property {boolean} offlineSent
+ * @property {boolean} open the panel is open
+ * @property {boolean} pageVisible the host page's tab is visible
+ * @property {string} status the status line (connection, thanks, chat ended)
+ * @property {string} error the error line
+ * @property {string | null} typingName who is typing on the agents' side, if anyone
+ * @property {import("./widget/privacy.js").Privacy | null} privacy the hello ack's `privacy`
+ */
+
+/**
+ * @param {LiveChatContext} ctx
+ * @param {WidgetSettings} settings
+ */
 function createChat(ctx, settings) {
   const t = settings.strings;
   const ui = buildPanel(settings);
@@ -110,76 +159,110 @@ function createChat(ctx, settings) {
   ui.panel.append(privacy.footer);
   ctx.app.append(ui.panel);
 
-  const store = new MessageStore("visitor");
-  const view = new ThreadView(ui.log, { ownSender: "visitor", renderBody: attachmentBody });
-  let session = null; // page session token from hello: our identity on reconnects and HTTP calls
-  let sessionKnown;
+  const view = new ThreadView(ui.log, { ownSender: "visitor", renderBody: attachmentBody, strings: { agent: t.agent, sending: t.sending } });
+  /** @type {Store<WidgetState>} */
+  const store = new Store(
+    /** @type {WidgetState} */ ({
+      messages: new MessageStore("visitor"),
+      session: null,
+      remembered: true,
+      historyLoaded: false,
+      conversationId: null,
+      closedConversation: null,
+      readSeq: 0,
+      agentReadSeq: 0,
+      agentsOnline: true,
+      businessHours: true,
+      prechatDone: !settings.prechat.length,
+      offlineSent: false,
+      open: false,
+      pageVisible: !document.hidden,
+      status: t.connecting,
+      error: "",
+      typingName: null,
+      privacy: null,
+    }),
+    render,
+  );
+  const state = store.state;
+  const messages = state.messages;
+  let sessionKnown = () => {};
   // Uploads name the uploader by the session token: one chosen before the first hello answered waits for it.
-  const sessionReady = new Promise((resolve) => (sessionKnown = resolve));
-  let remembered = true; // false when the server knows us without a cookie (session token only)
+  const sessionReady = new Promise((resolve) => (sessionKnown = () => resolve(undefined)));
   const socket = io(location.origin + "/livechat", {
     path: ctx.config.socketioPath,
-    auth: (send) => send({ session, language: settings.language }),
+    auth: (send) => send({ session: state.session, language: settings.language }),
     // Jittered exponential backoff: after a server restart a thousand widgets do not all come back at once.
     reconnectionDelay: 1000,
     reconnectionDelayMax: 10000,
     randomizationFactor: 0.5,
   });
   const outbox = new Outbox(socket, onSendAck, { key: "livechat:outbox" });
-  for (const payload of outbox.pending()) store.addPending(payload.client_id, payload.body); // from a reload
-  // Resume: the highest seq of `conversation` we have without a gap, and the seqs we have beyond it.
-  let resume = { conversation: null, seq: 0, ahead: new Set(), fetching: false };
+  for (const payload of outbox.pending()) messages.addPending(payload.client_id, payload.body); // from a reload
+  // Resume: the highest seq of the open conversation we have without a gap (sent in hello), and gap filling.
+  const gaps = new GapFiller({
+    fetch: (conversationId, afterSeq) => request(socket, "fetch_messages", { conversation_id: conversationId, after_seq: afterSeq }),
+    receive: (fetched) => {
+      for (const message of fetched) receive(message);
+      store.update({ messages });
+    },
+    ready: () => socket.connected,
+  });
   const typingSignal = new TypingSignal((typing) => {
-    if (conversationId) socket.emit("typing", { typing }, () => {});
+    if (state.conversationId) socket.emit("typing", { typing }, () => {});
   });
-  let historyLoaded = false;
-  let conversationId = null; // the open conversation, if any
-  let closedConversation = null; // the conversation just closed (rating form), if any
-  let readSeq = 0; // our read mark in the open conversation
-  let agentReadSeq = 0; // the agent's read mark
-  let agentsOnline = true;
-  let businessHours = true;
-  let prechatDone = !settings.prechat.length;
-  let offlineSent = false;
-  let typingTimer = null;
-  let pageTitle = document.title;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let typingTimer;
 
-  const toggle = panelToggle(ctx, ui, focusTarget, () => {
-    unlockSound();
-    view.scrollToEnd();
-    markRead();
-  });
+  const toggle = panelToggle(
+    ctx,
+    ui,
+    focusTarget,
+    () => {
+      unlockSound();
+      store.update({ open: true }, { scrollToEnd: true });
+    },
+    () => store.update({ open: false }),
+  );
 
   function focusTarget() {
-    const field = ui.sheet.hidden ? null : ui.sheet.querySelector("input, textarea, select, button");
+    const field = ui.sheet.hidden ? null : /** @type {HTMLElement | null} */ (ui.sheet.querySelector("input, textarea, select, button"));
     return field || (ui.composer.hidden ? ui.closeButton : ui.textarea);
   }
 
-  // --- rendering -------------------------------------------------------------------------
+  // --- rendering: the one place that writes state to the page ---------------------------------
 
-  function render(options) {
-    ui.intro.hidden = !store.isEmpty;
-    view.render(store.entries(), options);
-    renderState();
-  }
+  /** @type {string | null} */
+  let sheetKind = null; // the sheet on screen
+  let pageTitle = document.title; // the host page's own title, without our "(n) "
 
-  function renderState() {
-    const offline = !agentsOnline && !conversationId;
-    ui.notice.textContent = !agentsOnline ? (businessHours ? t.offline : t.closed_hours) + " " + settings.reply_time : "";
-    ui.endButton.hidden = !conversationId;
+  /** @type {import("./shared/store.js").Render<WidgetState>} */
+  function render(s, changed, hints) {
+    syncReadMark(s);
+    ui.intro.hidden = !s.messages.isEmpty;
+    view.render(s.messages.entries(), { scrollToEnd: hints.scrollToEnd });
+    if (changed.has("privacy")) privacy.update(s.privacy);
+    ui.status.textContent = s.status;
+    ui.error.textContent = s.error;
+    ui.typing.textContent = s.typingName ? fill(t.typing, { name: s.typingName }) : "";
+    const offline = !s.agentsOnline && !s.conversationId;
+    ui.notice.textContent = !s.agentsOnline ? (s.businessHours ? t.offline : t.closed_hours) + " " + settings.reply_time : "";
+    ui.endButton.hidden = !s.conversationId;
+    /** @type {string | null} */
     let sheet = null;
-    if (offline && !offlineSent) sheet = "offline";
-    else if (closedConversation) sheet = "rating";
-    else if (!prechatDone && !conversationId && !offline) sheet = "prechat";
-    const changed = showSheet(sheet);
+    if (offline && !s.offlineSent) sheet = "offline";
+    else if (s.closedConversation) sheet = "rating";
+    else if (!s.prechatDone && !s.conversationId && !offline) sheet = "prechat";
+    const sheetChanged = showSheet(sheet, s);
     ui.composer.hidden = sheet === "offline" || sheet === "prechat";
     // A form that replaced the one in use takes the focus, so keyboard users are never left nowhere.
-    const active = ctx.root.activeElement;
-    if (changed && toggle.isOpen() && (!active || !active.offsetParent)) focusTarget().focus();
-    const last = lastOwnSeq();
-    ui.receipt.textContent = last && agentReadSeq >= last ? t.seen : "";
-    const count = unreadCount(messages(), conversationId, readSeq);
-    const shown = toggle.isOpen() && !document.hidden ? 0 : count;
+    const active = /** @type {HTMLElement | null} */ (ctx.root.activeElement);
+    if (hints.focusComposer && !ui.composer.hidden) ui.textarea.focus();
+    else if (sheetChanged && s.open && (!active || !active.offsetParent)) focusTarget().focus();
+    const last = lastOwnSeq(s);
+    ui.receipt.textContent = last && s.agentReadSeq >= last ? t.seen : "";
+    const count = unreadCount(confirmedMessages(), s.conversationId, s.readSeq);
+    const shown = s.open && s.pageVisible ? 0 : count;
     ctx.badge.hidden = shown === 0;
     ctx.badge.textContent = shown > 99 ? "99+" : String(shown);
     ctx.unreadText.textContent = shown === 0 ? "" : shown === 1 ? t.unread_one : fill(t.unread_many, { count: shown });
@@ -189,23 +272,37 @@ function createChat(ctx, settings) {
     }
   }
 
-  function messages() {
-    return Array.from(store.confirmed.values(), (entry) => entry.message);
+  // While the visitor can see the open conversation, everything in it is read: tell the server once.
+  /** @param {WidgetState} s */
+  function syncReadMark(s) {
+    if (!s.conversationId || !s.open || !s.pageVisible) return;
+    let last = 0;
+    for (const m of confirmedMessages()) if (m.conversation_id === s.conversationId && m.seq > last) last = m.seq;
+    if (last > s.readSeq) {
+      store.update({ readSeq: last }); // applied at once, so this render already draws it
+      socket.emit("mark_read", { seq: last }, () => {});
+    }
   }
 
-  function lastOwnSeq() {
+  function confirmedMessages() {
+    return Array.from(messages.confirmed.values(), (entry) => entry.message);
+  }
+
+  /** @param {WidgetState} s */
+  function lastOwnSeq(s) {
     let last = 0;
-    for (const m of messages()) {
-      if (m.conversation_id === conversationId && m.sender === "visitor" && m.seq > last) last = m.seq;
+    for (const m of confirmedMessages()) {
+      if (m.conversation_id === s.conversationId && m.sender === "visitor" && m.seq > last) last = m.seq;
     }
     return last;
   }
 
+  /** @param {import("./shared/messages.js").Message} message */
   function attachmentBody(message) {
     const file = message.attachment;
     if (!file || typeof file.url !== "string") return null;
     // Without a cookie the link must carry the page session token to prove we are in the conversation.
-    const url = file.url + (session && !remembered ? "&s=" + encodeURIComponent(session) : "");
+    const url = file.url + (state.session && !state.remembered ? "&s=" + encodeURIComponent(state.session) : "");
     if (file.image) {
       return h("p", { class: "lc-msg-body" }, [
         h("a", { href: url, target: "_blank", rel: "noopener" }, [h("img", { class: "lc-msg-image", src: url, alt: file.name })]),
@@ -216,15 +313,18 @@ function createChat(ctx, settings) {
 
   // --- the sheet: pre-chat, leave-a-message, or rating --------------------------------------
 
-  let sheetKind = null;
-  function showSheet(kind) {
+  /**
+   * @param {string | null} kind
+   * @param {WidgetState} s
+   */
+  function showSheet(kind, s) {
     if (kind === sheetKind) return false;
     sheetKind = kind;
     ui.sheet.replaceChildren();
     ui.sheet.hidden = !kind;
     if (kind === "prechat") ui.sheet.append(fieldsForm(t.prechat_intro, settings.prechat, t.start_chat, submitPrechat));
     if (kind === "offline") ui.sheet.append(fieldsForm(t.offline_intro, offlineFields(), t.leave_message, submitOffline));
-    if (kind === "rating") ui.sheet.append(ratingSheet());
+    if (kind === "rating") ui.sheet.append(ratingSheet(s.closedConversation));
     return true;
   }
 
@@ -236,11 +336,20 @@ function createChat(ctx, settings) {
     ];
   }
 
+  // A form's own field errors are drawn by the form (they belong to its inputs, not to the chat's state).
+  /**
+   * @typedef {(problems: Record<string, string>) => void} ShowProblems
+   * @param {string} introText
+   * @param {import("./widget/forms.js").FieldSpec[]} specs
+   * @param {string} submitText
+   * @param {(values: Record<string, string>, showProblems: ShowProblems) => void} onSubmit
+   */
   function fieldsForm(introText, specs, submitText, onSubmit) {
     const fields = specs.map((spec) => Object.assign({ spec }, formField(spec, t)));
     const form = h("form", { novalidate: true }, [h("p", { text: introText })].concat(fields.map((f) => f.field), [
       h("button", { type: "submit", class: "lc-primary", text: submitText }),
     ]));
+    /** @type {ShowProblems} */
     function showProblems(problems) {
       for (const f of fields) f.showError(problems[f.spec.name] && String(problems[f.spec.name]));
       const first = fields.find((f) => problems[f.spec.name]);
@@ -248,6 +357,7 @@ function createChat(ctx, settings) {
     }
     form.addEventListener("submit", (event) => {
       event.preventDefault();
+      /** @type {Record<string, string>} */
       const values = {};
       for (const f of fields) values[f.spec.name] = f.input.value.trim();
       const problems = formProblems(specs, values, t);
@@ -258,44 +368,56 @@ function createChat(ctx, settings) {
   }
 
   // A form's ack: true when it went through; otherwise the server's words go next to each field.
+  /**
+   * @param {import("./shared/ack.js").Ack} ack
+   * @param {ShowProblems} showProblems
+   */
   function accepted(ack, showProblems) {
     if (ack.ok) {
-      showError("");
+      store.update({ error: "" });
       return true;
     }
+    /** @type {Record<string, string>} */
     const problems = {};
     for (const [name, list] of Object.entries(ack.error.fields || {})) {
       problems[name] = Array.isArray(list) ? list[0] : String(list);
     }
     showProblems(problems);
-    showError(errorText(ack, t.send_failed));
+    store.update({ error: errorText(ack, t.send_failed) });
     return false;
   }
 
+  /**
+   * @param {Record<string, string>} values
+   * @param {ShowProblems} showProblems
+   */
   function submitPrechat(values, showProblems) {
     request(socket, "submit_prechat", { fields: values }).then((ack) => {
-      if (!accepted(ack, showProblems)) return;
-      prechatDone = true;
-      render();
-      ui.textarea.focus();
+      if (accepted(ack, showProblems)) store.update({ prechatDone: true }, { focusComposer: true });
     });
   }
 
+  /**
+   * @param {Record<string, string>} values
+   * @param {ShowProblems} showProblems
+   */
   function submitOffline(values, showProblems) {
     postJson(settings.urls.offline, values).then((ack) => {
       if (!accepted(ack, showProblems)) return;
-      offlineSent = true;
       receive(ack.message);
-      render({ scrollToEnd: true });
-      ui.status.textContent = t.offline_sent;
-      ui.textarea.focus();
+      store.update({ offlineSent: true, messages, status: t.offline_sent }, { scrollToEnd: true, focusComposer: true });
     });
   }
 
+  /** @param {Record<string, string>} extra */
   function headers(extra) {
-    return Object.assign(session ? { "X-LiveChat-Session": session } : {}, extra);
+    return Object.assign(state.session ? { "X-LiveChat-Session": state.session } : {}, extra);
   }
 
+  /**
+   * @param {string} url
+   * @param {object} body
+   */
   function postJson(url, body) {
     return fetch(url, {
       method: "POST",
@@ -305,33 +427,31 @@ function createChat(ctx, settings) {
     }).then(readAck, () => normalizeAck(null));
   }
 
+  /** @param {Response} response */
   function readAck(response) {
     return response.json().then(normalizeAck, () => normalizeAck(null));
   }
 
-  function ratingSheet() {
+  /** @param {string | null} conversation */
+  function ratingSheet(conversation) {
     const rating = ratingForm(t);
-    const conversation = closedConversation;
     rating.form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const chosen = rating.form.querySelector("input[name=rating]:checked");
+      const chosen = /** @type {HTMLInputElement | null} */ (rating.form.querySelector("input[name=rating]:checked"));
       if (!chosen) {
-        rating.form.querySelector("input[name=rating]").focus();
+        /** @type {HTMLInputElement} */ (rating.form.querySelector("input[name=rating]")).focus();
         return;
       }
+      /** @type {{ conversation_id: string | null, rating: number, comment?: string }} */
       const payload = { conversation_id: conversation, rating: Number(chosen.value) };
       if (rating.comment.value.trim()) payload.comment = rating.comment.value.trim();
       request(socket, "rate_conversation", payload).then((ack) => {
         if (!ack.ok && ack.error.code !== "unknown_event") {
-          showError(errorText(ack, t.send_failed));
+          store.update({ error: errorText(ack, t.send_failed) });
           return;
         }
-        showError("");
-        closedConversation = null;
         // A server without ratings answers unknown_event: then there is nothing to thank for.
-        ui.status.textContent = ack.ok ? t.rate_thanks : "";
-        render();
-        ui.textarea.focus();
+        store.update({ error: "", closedConversation: null, status: ack.ok ? t.rate_thanks : "" }, { focusComposer: true });
       });
     });
     return rating.form;
@@ -340,18 +460,22 @@ function createChat(ctx, settings) {
   // --- messages --------------------------------------------------------------------------
 
   // Adds a server message; tells the host page about it if it is new (not history, not a duplicate).
+  // The caller names `messages` in its next update.
+  /** @param {any} message a message from the server (the store refuses one that is not) */
   function receive(message) {
-    if (!store.add(message)) return false;
-    if (message.conversation_id && message.sender !== "system" && message.conversation_id !== closedConversation) {
-      if (!conversationId || message.conversation_id !== conversationId) {
-        conversationId = message.conversation_id;
-        readSeq = 0;
-        agentReadSeq = 0;
-        closedConversation = null;
+    if (!messages.add(message)) return false;
+    if (message.conversation_id && message.sender !== "system" && message.conversation_id !== state.closedConversation) {
+      if (!state.conversationId || message.conversation_id !== state.conversationId) {
+        store.update({ conversationId: message.conversation_id, readSeq: 0, agentReadSeq: 0, closedConversation: null });
       }
     }
-    noteSeq(message);
-    if (historyLoaded) {
+    // Only the open conversation is resumed; a new one starts its count over.
+    if (message.conversation_id === state.conversationId && !gaps.isWatching(message.conversation_id)) {
+      gaps.clear();
+      gaps.watch(message.conversation_id);
+    }
+    gaps.note(message);
+    if (state.historyLoaded) {
       ctx.emit("message", Object.assign({}, message));
       if (message.sender === "agent") {
         hideTyping();
@@ -361,91 +485,44 @@ function createChat(ctx, settings) {
     return true;
   }
 
-  function noteSeq(message) {
-    if (!Number.isInteger(message.seq)) return;
-    if (message.conversation_id !== resume.conversation) {
-      if (message.conversation_id !== conversationId) return;
-      resume = { conversation: conversationId, seq: 0, ahead: new Set(), fetching: false };
-    }
-    if (message.seq > resume.seq) resume.ahead.add(message.seq);
-    while (resume.ahead.delete(resume.seq + 1)) resume.seq += 1;
-    if (resume.ahead.size) fillGap();
-  }
-
-  // Everything up to `seq` is here, except messages deleted meanwhile (which never come back).
-  function covered(seq) {
-    resume.seq = Math.max(resume.seq, seq);
-    for (const s of resume.ahead) if (s <= resume.seq) resume.ahead.delete(s);
-  }
-
-  // A new_message skipped a seq (a lost broadcast): ask for what lies between.
-  function fillGap() {
-    if (resume.fetching || !socket.connected || !resume.conversation) return;
-    const asked = resume;
-    asked.fetching = true;
-    request(socket, "fetch_messages", { conversation_id: asked.conversation, after_seq: asked.seq }).then((ack) => {
-      asked.fetching = false;
-      if (!ack.ok || asked !== resume) return;
-      for (const message of ack.messages || []) receive(message);
-      if (!ack.more && Number.isInteger(ack.last_seq)) covered(ack.last_seq);
-      if (ack.more || resume.ahead.size) fillGap();
-      render();
-      markRead();
-    });
-  }
-
-  function markRead() {
-    if (!conversationId || !toggle.isOpen() || document.hidden) return;
-    let last = 0;
-    for (const m of messages()) if (m.conversation_id === conversationId && m.seq > last) last = m.seq;
-    if (last > readSeq) {
-      readSeq = last;
-      socket.emit("mark_read", { seq: last }, () => {});
-    }
-    renderState();
-  }
-
-  function showError(text) {
-    ui.error.textContent = text;
-  }
-
   function submit() {
     const body = ui.textarea.value.trim();
     if (!body) return;
-    showError("");
-    ui.status.textContent = "";
     typingSignal.stop();
     const clientId = newClientId();
-    store.addPending(clientId, body);
+    messages.addPending(clientId, body);
     outbox.send({ client_id: clientId, body });
     ui.textarea.value = "";
-    render({ scrollToEnd: true });
+    store.update({ messages, error: "", status: "" }, { scrollToEnd: true });
   }
 
+  /**
+   * @param {import("./shared/outbox.js").OutboxPayload} payload
+   * @param {import("./shared/ack.js").Ack} ack
+   */
   function onSendAck(payload, ack) {
-    store.removePending(payload.client_id);
+    messages.removePending(payload.client_id);
     if (ack.ok) {
       receive(ack.message);
     } else {
-      showError(errorText(ack, t.send_failed));
+      store.update({ error: errorText(ack, t.send_failed) });
       // Nothing was stored on an error ack: give the text back so the visitor can retry or edit it.
       const current = ui.textarea.value;
       ui.textarea.value = current.trim() ? payload.body + "\n" + current : payload.body;
     }
-    render();
-    markRead();
+    store.update({ messages });
   }
 
+  /** @param {File} file */
   function upload(file) {
     const problem = fileProblem(file, settings.attachments, t);
     if (problem) {
-      showError(problem);
+      store.update({ error: problem });
       return;
     }
-    showError("");
     const clientId = newClientId();
-    store.addPending(clientId, fill(t.uploading, { name: file.name }));
-    render({ scrollToEnd: true });
+    messages.addPending(clientId, fill(t.uploading, { name: file.name }));
+    store.update({ messages, error: "" }, { scrollToEnd: true });
     const form = new FormData();
     form.append("client_id", clientId);
     form.append("file", file, file.name);
@@ -455,11 +532,10 @@ function createChat(ctx, settings) {
       )
       .then(readAck, () => normalizeAck(null))
       .then((ack) => {
-        store.removePending(clientId);
+        messages.removePending(clientId);
         if (ack.ok) receive(ack.message);
-        else showError(errorText(ack, t.upload_failed));
-        render({ scrollToEnd: true });
-        markRead();
+        else store.update({ error: errorText(ack, t.upload_failed) });
+        store.update({ messages }, { scrollToEnd: true });
       });
   }
 
@@ -488,14 +564,11 @@ function createChat(ctx, settings) {
   }
   ui.endButton.addEventListener("click", () => {
     request(socket, "end_conversation", {}).then((ack) => {
-      if (!ack.ok) showError(errorText(ack, t.send_failed));
+      if (!ack.ok) store.update({ error: errorText(ack, t.send_failed) });
       ui.textarea.focus();
     });
   });
-  document.addEventListener("visibilitychange", () => {
-    markRead();
-    renderState();
-  });
+  document.addEventListener("visibilitychange", () => store.update({ pageVisible: !document.hidden }));
 
   // --- connection ------------------------------------------------------------------------
 
@@ -503,27 +576,30 @@ function createChat(ctx, settings) {
   function reconnect() {
     socket.disconnect();
     socket.connect();
-    ui.status.textContent = t.connecting;
+    store.update({ status: t.connecting });
     return true;
   }
 
   // Our data is gone from the server: the thread goes too, and we come back as a new visitor.
   function forgetThread() {
-    session = null;
-    remembered = true;
-    conversationId = null;
-    closedConversation = null;
-    readSeq = 0;
-    agentReadSeq = 0;
-    prechatDone = !settings.prechat.length;
-    store.clear();
-    render();
+    messages.clear();
+    gaps.clear();
+    store.update({
+      messages,
+      session: null,
+      remembered: true,
+      conversationId: null,
+      closedConversation: null,
+      readSeq: 0,
+      agentReadSeq: 0,
+      prechatDone: !settings.prechat.length,
+    });
     return reconnect();
   }
 
   function hideTyping() {
     clearTimeout(typingTimer);
-    ui.typing.textContent = "";
+    store.update({ typingName: null });
   }
 
   // The visitor's IANA time zone, so agents can see their local time (null when the browser will not say).
@@ -531,107 +607,99 @@ function createChat(ctx, settings) {
     try {
       const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
       return /^[A-Za-z0-9_+/-]{1,64}$/.test(zone || "") ? zone : null;
-    } catch (error) {
+    } catch {
       return null;
     }
   }
 
   function hello() {
     const page = { url: location.href, title: pageTitle, referrer: document.referrer };
-    resume.fetching = false; // a request of the last connection never resolves
-    const since = resume.conversation ? { conversation_id: resume.conversation, last_seq: resume.seq } : {};
+    gaps.restart(); // a request of the last connection never resolves
+    const [resumed] = gaps.watched();
+    const since = resumed ? { conversation_id: resumed, last_seq: gaps.lastSeq(resumed) } : {};
     request(socket, "hello", Object.assign({ page, timezone: localTimeZone() }, since)).then((ack) => {
       if (!ack.ok) {
-        ui.status.textContent = errorText(ack, t.unavailable);
+        store.update({ status: errorText(ack, t.unavailable) });
         return;
       }
-      session = typeof ack.session === "string" ? ack.session : session;
+      const remembered = ack.remembered !== false;
+      store.update({ session: typeof ack.session === "string" ? ack.session : state.session, remembered });
       sessionKnown();
-      remembered = ack.remembered !== false;
       outbox.persist(remembered); // local storage only for a visitor who allowed being recognised
       // Merge, don't replace: after a reconnect this fills in whatever was missed meanwhile.
-      for (const message of ack.history || []) store.add(message);
-      conversationId = ack.conversation ? ack.conversation.id : null;
-      if (conversationId) closedConversation = null;
+      for (const message of ack.history || []) messages.add(message);
+      const conversationId = ack.conversation ? ack.conversation.id : null;
+      store.update(conversationId ? { conversationId, closedConversation: null } : { conversationId });
       for (const message of ack.messages || []) receive(message);
-      if (ack.conversation && resume.conversation === ack.conversation.id) {
-        if (ack.more) fillGap();
-        else covered(ack.conversation.last_seq);
+      if (ack.conversation && gaps.isWatching(ack.conversation.id)) {
+        if (ack.more) gaps.fill(ack.conversation.id);
+        else gaps.covered(ack.conversation.id, ack.conversation.last_seq);
       }
-      historyLoaded = true;
       const read = ack.read || {};
-      readSeq = Math.max(readSeq, read.visitor || 0);
-      agentReadSeq = Math.max(agentReadSeq, read.agent || 0);
-      agentsOnline = ack.agents_online !== false;
-      businessHours = ack.business_hours !== false;
-      prechatDone = prechatDone || ack.prechat_done === true;
-      privacy.update(ack.privacy);
-      ui.status.textContent = "";
-      render();
-      markRead();
+      store.update({
+        messages,
+        historyLoaded: true,
+        readSeq: Math.max(state.readSeq, read.visitor || 0),
+        agentReadSeq: Math.max(state.agentReadSeq, read.agent || 0),
+        agentsOnline: ack.agents_online !== false,
+        businessHours: ack.business_hours !== false,
+        prechatDone: state.prechatDone || ack.prechat_done === true,
+        privacy: ack.privacy,
+        status: "",
+      });
     });
   }
 
-  ui.status.textContent = t.connecting;
   socket.on("connect", () => {
     hello(); // every (re)connect: the server may have restarted or we may have missed messages
     outbox.restart();
   });
-  socket.on("disconnect", () => {
-    ui.status.textContent = socket.active ? t.reconnecting : t.unavailable;
-  });
-  socket.on("connect_error", () => {
-    ui.status.textContent = socket.active ? t.reconnecting : t.unavailable;
-  });
+  socket.on("disconnect", () => store.update({ status: socket.active ? t.reconnecting : t.unavailable }));
+  socket.on("connect_error", () => store.update({ status: socket.active ? t.reconnecting : t.unavailable }));
   socket.on("new_message", (message) => {
-    if (receive(message)) {
-      render();
-      markRead();
-    }
+    if (receive(message)) store.update({ messages });
   });
   socket.on("conversation_status", (event) => {
     if (!event || typeof event !== "object") return;
-    if (event.status === "closed" && event.conversation_id === conversationId) {
-      conversationId = null;
-      closedConversation = event.conversation_id;
+    if (event.status === "closed" && event.conversation_id === state.conversationId) {
       typingSignal.stop();
       hideTyping();
-      ui.status.textContent = (event.by === "visitor" ? t.ended_by_visitor : t.ended_by_agent) + " " + t.new_chat;
+      store.update({
+        conversationId: null,
+        closedConversation: event.conversation_id,
+        status: (event.by === "visitor" ? t.ended_by_visitor : t.ended_by_agent) + " " + t.new_chat,
+      });
     } else if (event.status === "open") {
-      conversationId = event.conversation_id;
-      closedConversation = null;
-      ui.status.textContent = "";
+      store.update({ conversationId: event.conversation_id, closedConversation: null, status: "" });
     }
-    render();
   });
   socket.on("typing", (event) => {
-    if (!event || event.conversation_id !== conversationId) return;
+    if (!event || event.conversation_id !== state.conversationId) return;
     hideTyping();
     if (event.typing) {
-      ui.typing.textContent = fill(t.typing, { name: typeof event.author === "string" ? event.author : t.agent });
+      store.update({ typingName: typeof event.author === "string" ? event.author : t.agent });
       typingTimer = setTimeout(hideTyping, 8000); // a lost "typing: false" must not linger
     }
   });
   socket.on("read", (event) => {
-    if (!event || event.conversation_id !== conversationId || !Number.isInteger(event.seq)) return;
-    if (event.reader === "agent") agentReadSeq = Math.max(agentReadSeq, event.seq);
-    if (event.reader === "visitor") readSeq = Math.max(readSeq, event.seq); // another tab read them
-    renderState();
+    if (!event || event.conversation_id !== state.conversationId || !Number.isInteger(event.seq)) return;
+    if (event.reader === "agent") store.update({ agentReadSeq: Math.max(state.agentReadSeq, event.seq) });
+    if (event.reader === "visitor") store.update({ readSeq: Math.max(state.readSeq, event.seq) }); // another tab read them
   });
   socket.on("availability", (event) => {
     if (!event || typeof event.agents_online !== "boolean") return;
-    agentsOnline = event.agents_online;
-    render();
+    store.update({ agentsOnline: event.agents_online });
   });
   socket.on("invitation", (event) => {
     if (!event || !event.message) return;
-    if (receive(event.message)) render({ scrollToEnd: true });
+    if (receive(event.message)) store.update({ messages }, { scrollToEnd: true });
     toggle.open();
   });
   socket.on("message_deleted", (event) => {
-    if (!event || !store.confirmed.delete(event.message_id)) return;
-    render();
+    if (!event || !messages.remove(event.message_id)) return;
+    store.update({ messages });
   });
 
+  store.update({}); // the first render: "Connecting…" and the sheet the settings call for
   return { open: toggle.open, close: toggle.close, toggle: toggle.toggle };
 }

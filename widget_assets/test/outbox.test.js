@@ -5,7 +5,13 @@ import { Outbox } from "../src/shared/outbox.js";
 function fakeSocket() {
   return {
     connected: true,
+    /** @type {{ event: string, packet: any, callback: (ack: unknown) => void }[]} */
     sent: [],
+    /**
+     * @param {string} event
+     * @param {any} packet
+     * @param {(ack: unknown) => void} callback
+     */
     emit(event, packet, callback) {
       this.sent.push({ event, packet, callback });
     },
@@ -13,22 +19,24 @@ function fakeSocket() {
 }
 
 function memoryStorage() {
+  /** @type {Map<string, string>} */
   const data = new Map();
   return {
     data,
-    getItem: (key) => (data.has(key) ? data.get(key) : null),
-    setItem: (key, value) => data.set(key, String(value)),
-    removeItem: (key) => data.delete(key),
+    getItem: (/** @type {string} */ key) => (data.has(key) ? data.get(key) || null : null),
+    setItem: (/** @type {string} */ key, /** @type {string} */ value) => void data.set(key, String(value)),
+    removeItem: (/** @type {string} */ key) => void data.delete(key),
   };
 }
 
 test("unacknowledged messages survive a reload when storage is allowed, and are resent numbered from 1", () => {
   const storage = memoryStorage();
-  const first = new Outbox(fakeSocket(), () => {}, { key: "livechat:outbox", storage });
+  const firstSocket = fakeSocket();
+  const first = new Outbox(firstSocket, () => {}, { key: "livechat:outbox", storage });
   first.persist(true);
   first.send({ client_id: "c-00000001", body: "one" });
   first.send({ client_id: "c-00000002", body: "two" });
-  first.socket.sent[0].callback({ ok: true, message: { id: "m1", seq: 1 } });
+  firstSocket.sent[0].callback({ ok: true, message: { id: "m1", seq: 1 } });
 
   const socket = fakeSocket();
   const reloaded = new Outbox(socket, () => {}, { key: "livechat:outbox", storage });
@@ -50,6 +58,7 @@ test("without permission nothing is written, and what was written is forgotten",
 
 test("an unavailable ack keeps the message and tries again; other errors settle it", async () => {
   const socket = fakeSocket();
+  /** @type {[string, boolean][]} */
   const settled = [];
   const outbox = new Outbox(socket, (p, ack) => settled.push([p.client_id, ack.ok]), { retryMs: 1 });
   outbox.send({ client_id: "c-00000004", body: "four" });

@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { consentPrompt, consentToggle } from "../src/widget/privacy.js";
 
-const state = (overrides) =>
+const state = (/** @type {Record<string, unknown>} */ overrides) =>
   Object.assign({ consent_mode: "notice", choice: null, browser_declined: false, needs_choice: false, recognition: true }, overrides);
 
 test("asks in opt-in, shows the notice in notice mode, only until a choice is made", () => {

@@ -1,12 +1,14 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { TypingSignal } from "../src/widget/typing.js";
+// The one typing throttle: the widget and the console both send through it.
+import { TypingSignal } from "../src/shared/typing.js";
 
 // A fake clock: no real time passes in these tests.
 function setup() {
   let now = 0;
   const timers = new Map();
   let nextId = 1;
+  /** @type {boolean[]} */
   const sent = [];
   const signal = new TypingSignal((typing) => sent.push(typing), {
     every: 2000,
@@ -18,6 +20,7 @@ function setup() {
     },
     clearTimer: (id) => timers.delete(id),
   });
+  /** @param {number} ms */
   function advance(ms) {
     now += ms;
     for (const [id, timer] of Array.from(timers)) {
@@ -59,6 +62,17 @@ test("stop() ends typing at once and is quiet when not typing", () => {
   signal.stop();
   signal.input();
   assert.equal(sent, [true, false, true]);
+});
+
+test("every key pushes the idle stop back: typing: false comes 3 s after the last key", () => {
+  const { signal, sent, advance } = setup();
+  signal.input();
+  advance(2500);
+  signal.input();
+  advance(2500);
+  assert.equal(sent, [true, true]); // still typing at 5 s: the first key's timer was cancelled
+  advance(500);
+  assert.equal(sent, [true, true, false]);
 });
 
 test.run();

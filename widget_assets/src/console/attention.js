@@ -1,9 +1,14 @@
 // Getting an agent's attention: the unread count in the tab title, a short sound, and desktop
 // notifications (Notification API) once the agent allowed them.
 export class Attention {
+  /**
+   * @param {HTMLElement} button "Enable desktop notifications"
+   * @param {string} [baseTitle]
+   */
   constructor(button, baseTitle = document.title) {
     this.button = button;
     this.baseTitle = baseTitle;
+    /** @type {AudioContext | null} */
     this.audio = null;
     const supported = typeof window.Notification === "function";
     this.button.hidden = !supported || Notification.permission !== "default";
@@ -18,6 +23,7 @@ export class Attention {
     document.addEventListener("keydown", () => this.unlockSound(), { once: true });
   }
 
+  /** @param {number} count */
   setUnread(count) {
     document.title = count > 0 ? "(" + count + ") " + this.baseTitle : this.baseTitle;
   }
@@ -45,6 +51,12 @@ export class Attention {
   }
 
   // Sound always; a desktop notification when permitted. `onClick` brings the conversation up.
+  /**
+   * @param {string} title
+   * @param {string} body
+   * @param {string} tag
+   * @param {() => void} [onClick]
+   */
   alert(title, body, tag, onClick) {
     this.beep();
     if (typeof window.Notification !== "function" || Notification.permission !== "granted") return;

@@ -3,10 +3,16 @@
 import { h } from "../shared/dom.js";
 
 export class CannedPicker {
+  /**
+   * @param {HTMLTextAreaElement} textarea
+   * @param {HTMLElement} list
+   */
   constructor(textarea, list) {
     this.textarea = textarea;
     this.list = list;
+    /** @type {{ shortcut: string, body: string }[]} */
     this.items = [];
+    /** @type {{ shortcut: string, body: string }[]} */
     this.matches = [];
     this.active = 0;
     textarea.addEventListener("input", () => this.update());
@@ -14,6 +20,7 @@ export class CannedPicker {
     textarea.addEventListener("keydown", (event) => this.onKey(event), true);
   }
 
+  /** @param {unknown} items */
   setItems(items) {
     this.items = Array.isArray(items) ? items.filter((i) => i && typeof i.shortcut === "string") : [];
     this.update();
@@ -52,6 +59,7 @@ export class CannedPicker {
     else this.textarea.removeAttribute("aria-activedescendant");
   }
 
+  /** @param {KeyboardEvent} event */
   onKey(event) {
     if (!this.isOpen) return;
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
@@ -70,6 +78,7 @@ export class CannedPicker {
     }
   }
 
+  /** @param {number} index */
   choose(index) {
     const item = this.matches[index];
     if (!item) return;

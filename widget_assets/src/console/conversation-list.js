@@ -4,50 +4,70 @@ import { h } from "../shared/dom.js";
 import { formatTime } from "../shared/time.js";
 import { byMostRecent, isOlder, preview, statusText, visitorLabel } from "./format.js";
 
+/**
+ * Stores a conversation from the server in `conversations` unless it is older than the one there
+ * (conversation_updated events may overtake each other). Returns null when ignored, else what changed.
+ * @param {Map<string, LiveChatConversation>} conversations
+ * @param {LiveChatConversation} conversation
+ * @returns {{ known: boolean, grew: boolean, fromVisitor: boolean } | null}
+ */
+export function applyConversation(conversations, conversation) {
+  if (!conversation || conversation.id == null) return null;
+  const known = conversations.get(conversation.id);
+  if (known && isOlder(conversation, known)) return null;
+  conversations.set(conversation.id, conversation);
+  return {
+    known: Boolean(known),
+    grew: !known || (conversation.last_seq || 0) > (known.last_seq || 0),
+    fromVisitor: Boolean(conversation.last_message && conversation.last_message.sender === "visitor"),
+  };
+}
+
+/**
+ * What the list shows: open conversations (and the selected one, even closed), filtered, newest first.
+ * @param {Map<string, LiveChatConversation>} conversations
+ * @param {{ filter: string, selectedId: string | null, meId: string | null }} view
+ */
+export function visibleConversations(conversations, { filter, selectedId, meId }) {
+  return Array.from(conversations.values())
+    .filter((c) => c.status !== "closed" || c.id === selectedId)
+    .filter((c) => filter !== "queue" || c.assigned_agent_id == null)
+    .filter((c) => filter !== "mine" || c.assigned_agent_id === meId)
+    .sort(byMostRecent);
+}
+
+/**
+ * @typedef {{ li: HTMLElement, button: HTMLElement, parts: Record<"name" | "time" | "status" | "preview" | "unread", HTMLElement> }} ListItem
+ */
+
+// The list's elements; the console's state says what goes in them.
 export class ConversationList {
-  constructor(list, empty, filter, onSelect) {
+  /**
+   * @param {HTMLElement} list
+   * @param {HTMLElement} empty shown when the list is
+   * @param {(id: string) => void} onSelect
+   */
+  constructor(list, empty, onSelect) {
     this.list = list;
     this.empty = empty;
-    this.filter = filter;
     this.onSelect = onSelect;
-    this.conversations = new Map(); // id -> conversation (open and closed ones we have seen)
-    this.unread = new Set(); // ids with visitor messages the agent has not looked at
-    this.items = new Map(); // id -> { li, button, parts }
+    /** @type {Map<string, ListItem>} id -> its elements */
+    this.items = new Map();
     this.itemCount = 0; // for unique element ids
-    this.selectedId = null;
-    this.meId = null;
   }
 
-  // Stores a conversation from the server unless it is older than the one we have (conversation_updated
-  // events may overtake each other). Returns null when ignored, else what changed.
-  apply(conversation) {
-    if (!conversation || conversation.id == null) return null;
-    const known = this.conversations.get(conversation.id);
-    if (known && isOlder(conversation, known)) return null;
-    this.conversations.set(conversation.id, conversation);
-    return {
-      known: Boolean(known),
-      grew: !known || (conversation.last_seq || 0) > (known.last_seq || 0),
-      fromVisitor: Boolean(conversation.last_message && conversation.last_message.sender === "visitor"),
-    };
-  }
-
-  visible() {
-    const filter = this.filter.value;
-    return Array.from(this.conversations.values())
-      .filter((c) => c.status !== "closed" || c.id === this.selectedId)
-      .filter((c) => filter !== "queue" || c.assigned_agent_id == null)
-      .filter((c) => filter !== "mine" || c.assigned_agent_id === this.meId)
-      .sort(byMostRecent);
-  }
-
-  render() {
-    const shown = this.visible();
-    const focused = document.activeElement;
+  /**
+   * @param {Map<string, LiveChatConversation>} conversations
+   * @param {Set<string>} unread ids with visitor messages the agent has not looked at
+   * @param {{ filter: string, selectedId: string | null, meId: string | null }} view
+   */
+  render(conversations, unread, view) {
+    const shown = visibleConversations(conversations, view);
+    const focused = /** @type {HTMLElement | null} */ (document.activeElement);
     let cursor = this.list.firstChild;
     for (const conversation of shown) {
       const item = this.itemFor(conversation.id);
-      this.fill(item, conversation);
+      this.fill(item, conversation, unread.has(conversation.id), view);
       if (item.li === cursor) cursor = cursor.nextSibling;
       else this.list.insertBefore(item.li, cursor);
     }
@@ -63,6 +83,7 @@ export class ConversationList {
     this.empty.hidden = shown.length > 0;
   }
 
+  /** @param {string} id */
   itemFor(id) {
     let item = this.items.get(id);
     if (!item) {
@@ -93,15 +114,20 @@ export class ConversationList {
     return item;
   }
 
-  fill(item, conversation) {
-    const isUnread = this.unread.has(conversation.id);
+  /**
+   * @param {ListItem} item
+   * @param {LiveChatConversation} conversation
+   * @param {boolean} isUnread
+   * @param {{ selectedId: string | null, meId: string | null }} view
+   */
+  fill(item, conversation, isUnread, { selectedId, meId }) {
     item.button.className = "lc-conv" + (isUnread ? " lc-conv--unread" : "");
-    if (conversation.id === this.selectedId) item.button.setAttribute("aria-current", "true");
+    if (conversation.id === selectedId) item.button.setAttribute("aria-current", "true");
     else item.button.removeAttribute("aria-current");
     item.parts.name.textContent = visitorLabel(conversation.visitor);
     item.parts.time.textContent = formatTime(conversation.updated_at);
     item.parts.time.setAttribute("datetime", conversation.updated_at || "");
-    item.parts.status.textContent = statusText(conversation, this.meId);
+    item.parts.status.textContent = statusText(conversation, meId);
     item.parts.preview.textContent = preview(conversation.last_message);
     // Emptied rather than hidden: aria-describedby would still read a hidden element's text.
     item.parts.unread.textContent = isUnread ? "New" : "";

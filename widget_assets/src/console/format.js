@@ -3,6 +3,7 @@ import { parseTime } from "../shared/time.js";
 
 const PREVIEW_LENGTH = 80;
 
+/** @param {LiveChatVisitor | null | undefined} visitor */
 export function visitorLabel(visitor) {
   if (!visitor) return "Visitor";
   if (visitor.name) return visitor.name;
@@ -10,8 +11,9 @@ export function visitorLabel(visitor) {
   return id ? "Visitor " + id.slice(-4) : "Visitor";
 }
 
+/** @param {LiveChatConversation} conversation */
 export function describe(conversation) {
-  const visitor = conversation.visitor || {};
+  const visitor = conversation.visitor || /** @type {Partial<LiveChatVisitor>} */ ({});
   const parts = [];
   if (visitor.email) parts.push(visitor.email);
   if (visitor.returning) parts.push("Returning visitor" + (visitor.visit_count ? ", " + visitor.visit_count + " visits" : ""));
@@ -20,6 +22,10 @@ export function describe(conversation) {
 }
 
 // "Open · Assigned to Ada · Tags: vip · Rated 5/5"
+/**
+ * @param {LiveChatConversation} conversation
+ * @param {string | null} selfId
+ */
 export function statusText(conversation, selfId) {
   const parts = [conversation.status === "closed" ? "Closed" : "Open"];
   if (conversation.assigned_agent_id == null) parts.push("Unassigned");
@@ -30,12 +36,14 @@ export function statusText(conversation, selfId) {
   return parts.join(" \u00b7 ");
 }
 
+/** @param {{ rating?: number | null, rating_comment?: string | null }} conversation */
 export function ratingText(conversation) {
   if (conversation.rating == null) return "";
   const comment = conversation.rating_comment ? " \u201c" + conversation.rating_comment + "\u201d" : "";
   return "Rated " + conversation.rating + "/5" + comment;
 }
 
+/** @param {{ sender: string, author?: string | null, body: string } | null | undefined} message */
 export function preview(message) {
   if (!message) return "No messages yet";
   const prefix = message.sender === "agent" ? (message.author || "Agent") + ": " : "";
@@ -43,6 +51,7 @@ export function preview(message) {
   return text.length > PREVIEW_LENGTH ? text.slice(0, PREVIEW_LENGTH - 1) + "\u2026" : text;
 }
 
+/** @param {unknown} seconds */
 export function duration(seconds) {
   const s = Math.max(0, Math.round(Number(seconds) || 0));
   const h = Math.floor(s / 3600);
@@ -53,12 +62,17 @@ export function duration(seconds) {
   return rest + " s";
 }
 
+/** @param {unknown} iso */
 export function dateTime(iso) {
   const date = parseTime(iso);
   return date ? date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" }) : "";
 }
 
 // The visitor's wall-clock time now, from the IANA zone their browser reported.
+/**
+ * @param {string | null | undefined} timezone
+ * @param {Date} [now]
+ */
 export function localTime(timezone, now = new Date()) {
   if (!timezone) return "";
   try {
@@ -70,6 +84,10 @@ export function localTime(timezone, now = new Date()) {
 
 // Most recently updated first. The server's ISO timestamps share one format and offset, so plain
 // string comparison orders them (and keeps the microseconds Date would drop).
+/**
+ * @param {{ id: string, updated_at?: string, last_seen_at?: string }} a
+ * @param {{ id: string, updated_at?: string, last_seen_at?: string }} b
+ */
 export function byMostRecent(a, b) {
   const ua = a.updated_at || a.last_seen_at || "";
   const ub = b.updated_at || b.last_seen_at || "";
@@ -77,6 +95,10 @@ export function byMostRecent(a, b) {
   return String(a.id) < String(b.id) ? -1 : 1;
 }
 
+/**
+ * @param {LiveChatConversation} incoming
+ * @param {LiveChatConversation} known
+ */
 export function isOlder(incoming, known) {
   const seqIn = incoming.last_seq || 0;
   const seqKnown = known.last_seq || 0;

@@ -4,7 +4,16 @@ import { h } from "../shared/dom.js";
 import { formatTime } from "../shared/time.js";
 import { dateTime, duration, ratingText, statusText, visitorLabel } from "./format.js";
 
+/**
+ * @param {Record<string, any>} ui the console's elements by name (console.js findUi)
+ * @param {import("../shared/ack.js").AckSocket} socket
+ * @param {string | null} selfId
+ */
 export function setupHistory(ui, socket, selfId) {
+  /**
+   * @param {string} value a date input's value
+   * @param {number} [offsetDays]
+   */
   function dayStart(value, offsetDays = 0) {
     if (!value) return null;
     const date = new Date(value + "T00:00:00");
@@ -13,7 +22,7 @@ export function setupHistory(ui, socket, selfId) {
     return date.toISOString();
   }
 
-  ui.searchForm.addEventListener("submit", (event) => {
+  ui.searchForm.addEventListener("submit", (/** @type {Event} */ event) => {
     event.preventDefault();
     const payload = {
       query: ui.searchQuery.value.trim() || null,
@@ -31,7 +40,7 @@ export function setupHistory(ui, socket, selfId) {
       const found = ack.conversations || [];
       ui.results.replaceChildren(
         ...(found.length
-          ? found.map((conversation) => {
+          ? found.map((/** @type {LiveChatConversation} */ conversation) => {
               const button = h("button", { type: "button" }, [
                 h("strong", { text: visitorLabel(conversation.visitor) }),
                 " ",
@@ -45,6 +54,7 @@ export function setupHistory(ui, socket, selfId) {
     });
   });
 
+  /** @param {string} conversationId */
   function open(conversationId) {
     request(socket, "transcript", { conversation_id: conversationId }).then((ack) => {
       if (!ack.ok) {
@@ -56,10 +66,17 @@ export function setupHistory(ui, socket, selfId) {
   }
 }
 
+/**
+ * @param {HTMLElement} container
+ * @param {Record<string, any>} transcript the transcript ack's `transcript` (docs/protocol.md)
+ * @param {string | null} selfId
+ */
 function renderTranscript(container, transcript, selfId) {
   const c = transcript.conversation || {};
   const rating = ratingText(c);
-  container.replaceChildren(
+  // Parts a transcript lacks are null: left out, since replaceChildren would write them as the text "null".
+  /** @type {(HTMLElement | null)[]} */
+  const parts = [
     h("h3", { text: "Transcript: " + visitorLabel(c.visitor) }),
     h("p", { text: "Started " + dateTime(transcript.started_at) }),
     h("p", { text: transcript.ended_at ? "Ended " + dateTime(transcript.ended_at) : "Still open" }),
@@ -70,19 +87,21 @@ function renderTranscript(container, transcript, selfId) {
     h(
       "ol",
       { "aria-label": "Pages visited" },
-      (transcript.pages || []).map((page) => h("li", { text: formatTime(page.viewed_at) + " " + (page.title || page.url) })),
+      (transcript.pages || []).map((/** @type {{ viewed_at: string, title?: string, url: string }} */ page) => h("li", { text: formatTime(page.viewed_at) + " " + (page.title || page.url) })),
     ),
     h("h4", { text: "Messages" }),
     h(
       "ol",
       { "aria-label": "Transcript messages" },
-      (transcript.messages || []).map((m) =>
+      (transcript.messages || []).map((/** @type {import("../shared/messages.js").Message} */ m) =>
         h("li", { text: formatTime(m.created_at) + " " + (m.sender === "agent" ? m.author || "Agent" : m.sender === "visitor" ? "Visitor" : "\u2014") + ": " + m.body }),
       ),
     ),
     (transcript.notes || []).length ? h("h4", { text: "Internal notes" }) : null,
-    h("ul", {}, (transcript.notes || []).map((n) => h("li", { text: n.author + ": " + n.body }))),
+    h("ul", {}, (transcript.notes || []).map((/** @type {{ author: string, body: string }} */ n) => h("li", { text: n.author + ": " + n.body }))),
     (transcript.mail || []).length ? h("h4", { text: "Emails" }) : null,
-    h("ul", {}, (transcript.mail || []).map((m) => h("li", { text: dateTime(m.created_at) + " to " + m.recipient + ": " + m.status }))),
-  );
+    h("ul", {}, (transcript.mail || []).map((/** @type {{ created_at: string, recipient: string, status: string }} */ m) => h("li", { text: dateTime(m.created_at) + " to " + m.recipient + ": " + m.status }))),
+  ];
+  container.replaceChildren();
+  for (const part of parts) if (part) container.append(part);
 }

@@ -2,10 +2,24 @@
 // tags. `deps.act(event, payload, failure, onOk)` sends one action and refreshes the views.
 import { h } from "../shared/dom.js";
 
+/**
+ * @typedef {object} ThreadActionDeps
+ * @property {(event: string, payload: object, failure: string, onOk?: (ack: import("../shared/ack.js").Ack) => void) => Promise<unknown>} act
+ * @property {(text: string) => void} showInfo
+ * @property {() => LiveChatConversation | null | undefined} selected
+ * @property {() => { id: string | null, role: string }} me
+ * @property {() => LiveChatAgent[]} agents
+ */
+
 export class ThreadActions {
+  /**
+   * @param {Record<string, any>} ui the console's elements by name (console.js findUi)
+   * @param {ThreadActionDeps} deps
+   */
   constructor(ui, deps) {
     this.ui = ui;
     this.deps = deps;
+    /** @param {(conversation: LiveChatConversation) => void} handler */
     const onSelected = (handler) => () => {
       const conversation = deps.selected();
       if (conversation) handler(conversation);
@@ -25,13 +39,14 @@ export class ThreadActions {
     ui.saveTags.addEventListener(
       "click",
       onSelected((c) => {
-        const tags = ui.tags.value.split(",").map((t) => t.trim()).filter(Boolean);
+        const tags = ui.tags.value.split(",").map((/** @type {string} */ t) => t.trim()).filter(Boolean);
         deps.act("set_tags", { conversation_id: c.id, tags }, "Those tags could not be saved.", () => deps.showInfo("Tags saved."));
       }),
     );
   }
 
   // A conversation someone holds is transferred (by its holder or an admin); otherwise it is assigned.
+  /** @param {LiveChatConversation} conversation */
   transfer(conversation) {
     const ui = this.ui;
     if (!ui.transferTo.value) return;
@@ -45,6 +60,7 @@ export class ThreadActions {
     });
   }
 
+  /** @param {LiveChatConversation | null | undefined} conversation */
   render(conversation) {
     const ui = this.ui;
     ui.actions.hidden = !conversation;

@@ -5,36 +5,40 @@ import { newClientId } from "../shared/ids.js";
 import { formatTime } from "../shared/time.js";
 import { byMostRecent, dateTime, localTime, ratingText, visitorLabel } from "./format.js";
 
+/**
+ * Applies a visitor from the server: one that is no longer listed (left, or erased) goes.
+ * @param {Map<string, LiveChatVisitor>} visitors
+ * @param {LiveChatVisitor | null | undefined} visitor
+ */
+export function upsertVisitor(visitors, visitor) {
+  if (!visitor || visitor.id == null) return;
+  if (visitor.listed === false) visitors.delete(visitor.id);
+  else visitors.set(visitor.id, visitor);
+}
+
+// The list's elements; the console's state says what goes in them.
 export class VisitorList {
+  /**
+   * @param {HTMLElement} list
+   * @param {HTMLElement} empty shown when the list is
+   * @param {(id: string) => void} onSelect
+   */
   constructor(list, empty, onSelect) {
     this.list = list;
     this.empty = empty;
     this.onSelect = onSelect;
-    this.visitors = new Map(); // id -> live visitor
-    this.selectedId = null;
   }
 
-  upsert(visitor) {
-    if (!visitor || visitor.id == null) return;
-    if (visitor.listed === false) this.visitors.delete(visitor.id);
-    else this.visitors.set(visitor.id, visitor);
-  }
-
-  replaceAll(visitors) {
-    this.visitors.clear();
-    for (const visitor of visitors || []) this.upsert(visitor);
-  }
-
-  get(id) {
-    return this.visitors.get(id);
-  }
-
-  render() {
-    const sorted = Array.from(this.visitors.values()).sort((a, b) => Number(b.online) - Number(a.online) || byMostRecent(a, b));
+  /**
+   * @param {Map<string, LiveChatVisitor>} visitors
+   * @param {string | null} selectedId
+   */
+  render(visitors, selectedId) {
+    const sorted = Array.from(visitors.values()).sort((a, b) => Number(b.online) - Number(a.online) || byMostRecent(a, b));
     this.list.replaceChildren(
       ...sorted.map((visitor) => {
         const state = visitor.online ? h("span", { class: "lc-online", text: "Online" }) : h("span", { text: "Seen " + formatTime(visitor.last_seen_at) });
-        const button = h("button", { type: "button", class: "lc-visitor", "aria-current": visitor.id === this.selectedId ? "true" : null }, [
+        const button = h("button", { type: "button", class: "lc-visitor", "aria-current": visitor.id === selectedId ? "true" : null }, [
           h("strong", { text: visitorLabel(visitor) }),
           " ",
           state,
@@ -48,44 +52,35 @@ export class VisitorList {
   }
 }
 
-// The side panel: one visitor's details, kept up to date, with invitation and block actions.
-// deps = { openConversationOf(visitorId), onInvited(ack), showInfo(text), showError(text) }.
+// The side panel: one visitor's details, with invitation and block actions.
+// deps = { onInvited(ack), showInfo(text), showError(text) }.
 export class VisitorPanel {
-  constructor(container, visitorList, socket, deps) {
+  /**
+   * @param {HTMLElement} container
+   * @param {import("../shared/ack.js").AckSocket} socket
+   * @param {{ onInvited: (ack: import("../shared/ack.js").Ack) => void, showInfo: (text: string) => void, showError: (text: string) => void }} deps
+   */
+  constructor(container, socket, deps) {
     this.container = container;
-    this.visitorList = visitorList;
     this.socket = socket;
     this.deps = deps;
-    this.visitorId = null;
   }
 
-  show(id) {
-    this.visitorId = id;
-    this.visitorList.selectedId = id;
-    this.visitorList.render();
-    this.render();
-    request(this.socket, "visitor_details", { visitor_id: id }).then((ack) => {
-      if (ack.ok) {
-        this.visitorList.upsert(ack.visitor);
-        if (this.visitorId === id) this.refresh();
-      }
-    });
-  }
-
-  showFor(conversation) {
-    if (conversation && conversation.visitor && this.visitorId !== conversation.visitor.id) this.show(conversation.visitor.id);
-  }
-
-  // Live updates wait while the agent is typing in the panel (an invitation, say).
-  refresh() {
-    if (this.visitorId != null && !this.container.contains(document.activeElement)) this.render();
-  }
-
-  render() {
-    const visitor = this.visitorId == null ? null : this.visitorList.get(this.visitorId);
+  /**
+   * Draws `visitor` (null: nobody chosen). Live updates (`force` false) wait while the agent is in the
+   * panel (typing an invitation, say).
+   * @param {LiveChatVisitor | null} visitor
+   * @param {{ canInvite: boolean, force: boolean }} options
+   */
+  render(visitor, { canInvite, force }) {
+    if (!force && this.container.contains(document.activeElement)) return;
     const deps = this.deps;
+    if (!visitor) {
+      renderVisitorDetails(this.container, null, { canInvite: false, onInvite: () => {}, onBlock: () => {} });
+      return;
+    }
     renderVisitorDetails(this.container, visitor, {
-      canInvite: visitor != null && !deps.openConversationOf(visitor.id),
+      canInvite,
       onInvite: (text) => {
         const payload = { visitor_id: visitor.id, client_id: newClientId(), body: text };
         request(this.socket, "invite_visitor", payload).then((ack) => {
@@ -103,12 +98,21 @@ export class VisitorPanel {
   }
 }
 
+/**
+ * @param {string} label
+ * @param {unknown} value
+ */
 function row(label, value) {
   if (value == null || value === "") return [];
   return [h("dt", { text: label }), h("dd", { text: String(value) })];
 }
 
 // Fills the side panel. `actions` = { onInvite(text), onBlock(minutes), canInvite }.
+/**
+ * @param {HTMLElement} container
+ * @param {LiveChatVisitor | null} visitor
+ * @param {{ canInvite: boolean, onInvite: (text: string) => void, onBlock: (minutes: number) => void }} actions
+ */
 function renderVisitorDetails(container, visitor, actions) {
   if (!visitor) {
     container.replaceChildren(h("p", { class: "lc-empty", text: "Select a visitor or a conversation." }));
@@ -155,7 +159,7 @@ function renderVisitorDetails(container, visitor, actions) {
       h(
         "ol",
         { "aria-label": "Pages this visit" },
-        pages.map((page) => h("li", {}, [h("time", { datetime: page.viewed_at, text: formatTime(page.viewed_at) }), " ", h("span", { text: page.title || page.url })])),
+        pages.map((/** @type {{ viewed_at: string, title?: string, url: string }} */ page) => h("li", {}, [h("time", { datetime: page.viewed_at, text: formatTime(page.viewed_at) }), " ", h("span", { text: page.title || page.url })])),
       ),
     );
   }
@@ -166,7 +170,7 @@ function renderVisitorDetails(container, visitor, actions) {
       h(
         "ul",
         { "aria-label": "Earlier conversations" },
-        earlier.map((c) => h("li", { text: dateTime(c.created_at) + " \u00b7 " + (c.status === "closed" ? "closed" : "open") + (c.rating != null ? " \u00b7 " + ratingText(c) : "") })),
+        earlier.map((/** @type {LiveChatConversation} */ c) => h("li", { text: dateTime(c.created_at) + " \u00b7 " + (c.status === "closed" ? "closed" : "open") + (c.rating != null ? " \u00b7 " + ratingText(c) : "") })),
       ),
     );
   }

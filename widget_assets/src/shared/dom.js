@@ -1,5 +1,11 @@
 // Tiny element builder. Text only ever goes in through textContent / text nodes, never as HTML,
 // so nothing that came over the wire can inject markup.
+/**
+ * @param {string} tag
+ * @param {Record<string, unknown>} [props] attributes; `text` is the text content; null and false are left out
+ * @param {(Node | string | null | undefined | false)[]} [children]
+ * @returns {HTMLElement & { [property: string]: any }} an element whose kind only `tag` says (an input, a form…)
+ */
 export function h(tag, props = {}, children = []) {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(props)) {
@@ -16,6 +22,10 @@ export function h(tag, props = {}, children = []) {
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 // Decorative inline icon: hidden from assistive technology, the button carries the name.
+/**
+ * @param {string} pathData
+ * @param {number} [size]
+ */
 export function icon(pathData, size = 24) {
   const svg = document.createElementNS(SVG_NS, "svg");
   svg.setAttribute("viewBox", "0 0 24 24");

@@ -3,23 +3,52 @@
 //
 // Every entry has a stable `key` for the view. A confirmed message inherits the key of the pending
 // entry it settles, so the view updates that bubble in place instead of replacing it.
+/**
+ * A message as the server sends it (protocol: "Messages"), or one of ours still waiting for its ack.
+ * @typedef {object} Message
+ * @property {string | number} [id]
+ * @property {string} [conversation_id]
+ * @property {number} [seq]
+ * @property {string} [client_id]
+ * @property {string} sender "visitor", "agent" or "system"
+ * @property {string | null} [author]
+ * @property {string} body
+ * @property {string} [created_at]
+ * @property {any} [attachment]
+ */
+
+/**
+ * A confirmed message has an id, a conversation and a seq.
+ * @typedef {Message & { id: string | number, conversation_id: string, seq: number }} StoredMessage
+ */
+
+/** @typedef {{ key: string, message: Message, pending: boolean }} Entry */
+
 export class MessageStore {
+  /** @param {string} ownSender "visitor" in the widget, "agent" in the console */
   constructor(ownSender) {
-    this.ownSender = ownSender; // "visitor" in the widget, "agent" in the console
-    this.confirmed = new Map(); // id -> entry
-    this.pending = new Map(); // client_id -> entry
-    this.conversationRank = new Map(); // conversation_id -> order of first appearance
+    this.ownSender = ownSender;
+    /** @type {Map<string | number, Entry & { message: StoredMessage }>} id -> entry */
+    this.confirmed = new Map();
+    /** @type {Map<string, Entry>} client_id -> entry */
+    this.pending = new Map();
+    /** @type {Map<string, number>} conversation_id -> order of first appearance */
+    this.conversationRank = new Map();
   }
 
   get isEmpty() {
     return this.confirmed.size === 0 && this.pending.size === 0;
   }
 
-  // Adds a server message. Returns true if it was not known before.
+  /**
+   * Adds a server message. Returns true if it was not known before.
+   * @param {unknown} message
+   */
   add(message) {
     if (!isMessage(message) || this.confirmed.has(message.id)) return false;
-    const own = message.sender === this.ownSender ? this.pending.get(message.client_id) : undefined;
-    if (own) this.pending.delete(message.client_id);
+    const clientId = message.client_id || "";
+    const own = message.sender === this.ownSender ? this.pending.get(clientId) : undefined;
+    if (own) this.pending.delete(clientId);
     if (!this.conversationRank.has(message.conversation_id)) {
       this.conversationRank.set(message.conversation_id, this.conversationRank.size);
     }
@@ -33,21 +62,28 @@ export class MessageStore {
     this.conversationRank.clear();
   }
 
+  /**
+   * @param {string} clientId
+   * @param {string} body
+   */
   addPending(clientId, body) {
     const message = { client_id: clientId, sender: this.ownSender, author: null, body };
     this.pending.set(clientId, { key: "p:" + clientId, message, pending: true });
   }
 
+  /** @param {string} clientId */
   removePending(clientId) {
     return this.pending.delete(clientId);
   }
 
   // Moderation deleted a message: drop it from view. Returns true if it was shown.
+  /** @param {string | number} id */
   remove(id) {
     return this.confirmed.delete(id);
   }
 
   // The highest seq of a confirmed message from `sender` (0 if none), e.g. for read receipts.
+  /** @param {string} sender */
   lastSeqFrom(sender) {
     let last = 0;
     for (const entry of this.confirmed.values()) {
@@ -56,10 +92,19 @@ export class MessageStore {
     return last;
   }
 
+  // The highest seq of any confirmed message (0 if none).
+  lastSeq() {
+    let last = 0;
+    for (const entry of this.confirmed.values()) last = Math.max(last, entry.message.seq);
+    return last;
+  }
+
   // Display order: by seq, never by arrival (protocol: Ordering). seq restarts in every conversation,
   // so a visitor's newer conversation sorts after the older one it may still have on screen.
   entries() {
-    const rank = (entry) => this.conversationRank.get(entry.message.conversation_id);
+    /** @param {Entry & { message: StoredMessage }} entry */
+    const rank = (entry) => this.conversationRank.get(entry.message.conversation_id) || 0;
+    /** @type {Entry[]} */
     const confirmed = Array.from(this.confirmed.values()).sort(
       (a, b) => rank(a) - rank(b) || a.message.seq - b.message.seq,
     );
@@ -67,6 +112,10 @@ export class MessageStore {
   }
 }
 
+/**
+ * @param {any} value
+ * @returns {value is StoredMessage}
+ */
 function isMessage(value) {
   return (
     value != null &&

@@ -8,6 +8,7 @@ import { normalizeAck } from "./ack.js";
 // allowed, so a reload sends them too; otherwise (and without a key) only in memory.
 export const RETRY_MS = 3000; // an "unavailable" ack (store outage): try the same message again after this
 
+/** @param {string | null} key */
 function localStore(key) {
   if (!key) return null;
   try {
@@ -21,7 +22,17 @@ function localStore(key) {
   }
 }
 
+/**
+ * A send_message payload without its client_seq (the console adds conversation_id).
+ * @typedef {{ client_id: string, body: string, conversation_id?: string }} OutboxPayload
+ */
+
 export class Outbox {
+  /**
+   * @param {{ connected: boolean, emit: (event: string, payload: object, ack: (ack: unknown) => void) => void }} socket
+   * @param {(payload: OutboxPayload, ack: import("./ack.js").Ack) => void} onAck
+   * @param {{ key?: string | null, storage?: Pick<Storage, "getItem" | "setItem" | "removeItem"> | null, retryMs?: number }} [options]
+   */
   constructor(socket, onAck, { key = null, storage = localStore(key), retryMs = RETRY_MS } = {}) {
     this.socket = socket;
     this.key = key;
@@ -40,13 +51,14 @@ export class Outbox {
   }
 
   // Whether we may keep messages in local storage (the visitor allowed recognition); forgets them if not.
+  /** @param {boolean} allowed */
   persist(allowed) {
     this.allowed = allowed;
     this.save();
   }
 
   load() {
-    if (!this.storage) return [];
+    if (!this.storage || !this.key) return [];
     try {
       const saved = JSON.parse(this.storage.getItem(this.key) || "[]");
       return Array.isArray(saved)
@@ -58,7 +70,7 @@ export class Outbox {
   }
 
   save() {
-    if (!this.storage) return;
+    if (!this.storage || !this.key) return;
     try {
       if (this.allowed && this.items.size) {
         this.storage.setItem(this.key, JSON.stringify(Array.from(this.items.values())));
@@ -76,6 +88,7 @@ export class Outbox {
     for (const payload of this.items.values()) this.emit(payload);
   }
 
+  /** @param {OutboxPayload} payload */
   send(payload) {
     this.items.set(payload.client_id, payload);
     this.save();
@@ -84,6 +97,7 @@ export class Outbox {
     if (this.socket.connected) this.emit(payload);
   }
 
+  /** @param {OutboxPayload} payload */
   emit(payload) {
     const clientId = payload.client_id;
     const packet = Object.assign({}, payload, { client_seq: this.nextSeq++ });

@@ -1,6 +1,11 @@
 // Puts CSS into a shadow root. Constructable stylesheets are not inline styles, so a strict
 // Content-Security-Policy (no 'unsafe-inline') does not block them; older engines get a <style>
 // carrying the page's nonce.
+/**
+ * @param {ShadowRoot} root
+ * @param {string} css
+ * @param {string} [nonce]
+ */
 export function adoptStyles(root, css, nonce) {
   try {
     const sheet = new CSSStyleSheet();

@@ -1,14 +1,27 @@
 import { h } from "./dom.js";
 import { formatTime } from "./time.js";
 
+/** @typedef {import("./messages.js").Entry} Entry */
+/** @typedef {import("./messages.js").Message} Message */
+
 // Renders MessageStore entries into a role="log" element. Nodes are kept per entry key and only
 // moved or refilled when needed, so screen readers announce new messages, not the whole log.
 export class ThreadView {
   // renderBody(message) may return the element for a message's body (e.g. an attachment);
   // decorate(node, entry) may add controls to a filled message (the console's "Delete").
-  constructor(log, { ownSender, renderBody = null, decorate = null }) {
+  // strings: the words it shows, { agent, sending }: the widget passes the visitor's translations.
+  /**
+   * @param {HTMLElement} log
+   * @param {object} options
+   * @param {string} options.ownSender
+   * @param {{ agent: string, sending: string }} options.strings
+   * @param {((message: Message) => HTMLElement | null) | null} [options.renderBody]
+   * @param {((node: HTMLElement, entry: Entry) => void) | null} [options.decorate]
+   */
+  constructor(log, { ownSender, strings, renderBody = null, decorate = null }) {
     this.log = log;
     this.ownSender = ownSender;
+    this.strings = strings;
     this.renderBody = renderBody;
     this.decorate = decorate;
     this.nodes = new Map(); // key -> { node, state }
@@ -19,6 +32,10 @@ export class ThreadView {
     this.log.replaceChildren();
   }
 
+  /**
+   * @param {Entry[]} entries
+   * @param {{ scrollToEnd?: boolean }} [options]
+   */
   render(entries, { scrollToEnd = false } = {}) {
     const stick = scrollToEnd || this.isNearEnd();
     const seen = new Set();
@@ -26,7 +43,7 @@ export class ThreadView {
     for (const entry of entries) {
       const node = this.nodeFor(entry);
       seen.add(entry.key);
-      if (node === cursor) cursor = cursor.nextSibling;
+      if (cursor && node === cursor) cursor = cursor.nextSibling;
       else this.log.insertBefore(node, cursor);
     }
     for (const [key, item] of this.nodes) {
@@ -38,6 +55,7 @@ export class ThreadView {
     if (stick) this.scrollToEnd();
   }
 
+  /** @param {Entry} entry */
   nodeFor(entry) {
     const state = entry.pending ? "pending" : "sent:" + entry.message.id;
     let item = this.nodes.get(entry.key);
@@ -46,7 +64,7 @@ export class ThreadView {
       this.nodes.set(entry.key, item);
     }
     if (item.state !== state) {
-      fillMessage(item.node, entry, this.ownSender, this.renderBody);
+      fillMessage(item.node, entry, this.ownSender, this.strings, this.renderBody);
       if (this.decorate) this.decorate(item.node, entry);
       item.state = state;
     }
@@ -63,7 +81,14 @@ export class ThreadView {
   }
 }
 
-function fillMessage(node, entry, ownSender, renderBody) {
+/**
+ * @param {HTMLElement} node
+ * @param {Entry} entry
+ * @param {string} ownSender
+ * @param {{ agent: string, sending: string }} strings
+ * @param {((message: Message) => HTMLElement | null) | null} renderBody
+ */
+function fillMessage(node, entry, ownSender, strings, renderBody) {
   const m = entry.message;
   const sender = m.sender === "agent" || m.sender === "visitor" ? m.sender : "system";
   const classes = ["lc-msg", "lc-msg--" + sender];
@@ -73,10 +98,10 @@ function fillMessage(node, entry, ownSender, renderBody) {
   if (entry.pending) node.setAttribute("aria-busy", "true");
   else node.removeAttribute("aria-busy");
 
-  const author = sender === "agent" ? h("span", { class: "lc-msg-author", text: m.author || "Agent" }) : null;
+  const author = sender === "agent" ? h("span", { class: "lc-msg-author", text: m.author || strings.agent }) : null;
   const meta = entry.pending
-    ? h("span", { class: "lc-msg-meta", text: "Sending\u2026" })
+    ? h("span", { class: "lc-msg-meta", text: strings.sending })
     : h("span", { class: "lc-msg-meta" }, [h("time", { datetime: m.created_at, text: formatTime(m.created_at) })]);
   const body = (renderBody && renderBody(m)) || h("p", { class: "lc-msg-body", text: m.body });
-  node.replaceChildren(...[author, body, meta].filter(Boolean));
+  node.replaceChildren(...(author ? [author] : []), body, meta);
 }

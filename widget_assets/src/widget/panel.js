@@ -7,6 +7,13 @@ const CLIP_ICON =
   "M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z";
 
 // The chat panel's elements. Every text goes in through textContent (h's "text"), never as HTML.
+/**
+ * The part of settings.json (docs/widget.md) the panel is built from.
+ * @typedef {{ strings: import("./text.js").Strings, title: string, greeting: string, avatar_url?: string | null,
+ *   attachments: { enabled?: boolean } }} PanelSettings
+ */
+
+/** @param {PanelSettings} settings */
 export function buildPanel(settings) {
   const t = settings.strings;
   const avatar = settings.avatar_url ? h("img", { class: "lc-avatar", src: settings.avatar_url, alt: "" }) : null;
@@ -67,23 +74,30 @@ let fieldCounter = 0;
 
 // A labelled form field with its own error line (aria-describedby), for the pre-chat and
 // leave-a-message forms. Returns { field, input, showError }.
+/**
+ * @param {import("./forms.js").FieldSpec} spec
+ * @param {import("./text.js").Strings} t
+ */
 export function formField(spec, t) {
   const id = "lc-field-" + ++fieldCounter;
   const errorLine = h("p", { class: "lc-field-error", id: id + "-error" });
+  /** @type {Record<string, string>} */
   const common = { id, name: spec.name, "aria-describedby": id + "-error" };
   if (spec.required) common["aria-required"] = "true";
+  /** @type {ReturnType<typeof h>} */
   let input;
   if (spec.type === "textarea") {
     input = h("textarea", Object.assign({ rows: "3" }, common));
   } else if (spec.type === "select") {
     input = h("select", common, [h("option", { value: "", text: t.choose })].concat(
-      spec.options.map((option) => h("option", { value: option, text: option })),
+      (spec.options || []).map((option) => h("option", { value: option, text: option })),
     ));
   } else {
     const autocomplete = spec.name === "name" ? "name" : spec.type === "email" ? "email" : null;
     input = h("input", Object.assign({ type: spec.type, autocomplete }, common));
   }
   const field = h("div", { class: "lc-field" }, [h("label", { for: id, text: spec.label }), input, errorLine]);
+  /** @param {string | null | undefined | false} text */
   function showError(text) {
     errorLine.textContent = text || "";
     if (text) input.setAttribute("aria-invalid", "true");
@@ -93,6 +107,7 @@ export function formField(spec, t) {
 }
 
 // The rating form shown once a conversation is closed: five choices and an optional comment.
+/** @param {import("./text.js").Strings} t */
 export function ratingForm(t) {
   const choices = [1, 2, 3, 4, 5].map((count) =>
     h("label", {}, [

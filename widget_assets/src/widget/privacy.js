@@ -3,6 +3,13 @@ import { h } from "../shared/dom.js";
 // What the panel says about consent, from the hello ack's `privacy` (docs/protocol.md): "ask" (opt-in,
 // no choice yet), "notice" (notice mode, no choice yet), "browser" (Global Privacy Control or Do Not
 // Track: nothing to choose) or null.
+/**
+ * The hello ack's `privacy` (docs/protocol.md).
+ * @typedef {{ consent_mode?: string, choice?: string | null, browser_declined?: boolean, needs_choice?: boolean,
+ *   recognition?: boolean, privacy_url?: string }} Privacy
+ */
+
+/** @param {Privacy | null | undefined} privacy */
 export function consentPrompt(privacy) {
   if (!privacy || privacy.consent_mode === "off") return null;
   if (privacy.browser_declined) return "browser";
@@ -11,6 +18,7 @@ export function consentPrompt(privacy) {
 }
 
 // The change of mind the "Your data" menu offers once a choice is made: "stop", "remember" or null.
+/** @param {Privacy | null | undefined} privacy */
 export function consentToggle(privacy) {
   if (!privacy || privacy.consent_mode === "off" || privacy.browser_declined || privacy.needs_choice) return null;
   return privacy.recognition ? "stop" : "remember";
@@ -22,6 +30,11 @@ let menuCounter = 0;
 // a "Your data" menu with download, delete (confirmed inline) and the change of mind.
 // actions.choose(choice) and actions.erase() return promises of true when the server agreed;
 // actions.focusChat() puts the focus back in the chat.
+/**
+ * @param {import("./text.js").Strings} t
+ * @param {{ privacy: string, my_data: string }} urls
+ * @param {{ choose: (choice: string) => Promise<boolean>, erase: () => Promise<boolean>, focusChat: () => void }} actions
+ */
 export function createPrivacy(t, urls, actions) {
   const menuId = "lc-privacy-menu-" + ++menuCounter;
   const consent = h("div", { class: "lc-consent", role: "region", "aria-label": t.privacy_choice, hidden: true });
@@ -49,22 +62,26 @@ export function createPrivacy(t, urls, actions) {
     menu,
     h("div", { class: "lc-privacy-bar" }, [link, menuButton]),
   ]);
+  /** @type {"stop" | "remember" | null} */
   let toggle = null;
 
+  /** @param {boolean} shown */
   function showMenu(shown) {
     menu.hidden = !shown;
     menuButton.setAttribute("aria-expanded", String(shown));
     if (!shown) showConfirm(false);
   }
 
+  /** @param {boolean} shown */
   function showConfirm(shown) {
     confirm.hidden = !shown;
     deleteButton.hidden = shown;
     if (shown) confirmNo.focus();
   }
 
+  /** @param {string} choice */
   function choose(choice) {
-    const root = consent.getRootNode();
+    const root = /** @type {Document | ShadowRoot} */ (consent.getRootNode());
     // The prompt's buttons vanish with it: keyboard users must not be left on nothing.
     const fromPrompt = consent.contains(root.activeElement);
     status.textContent = "";
@@ -74,6 +91,7 @@ export function createPrivacy(t, urls, actions) {
     });
   }
 
+  /** @param {Privacy | null | undefined} privacy */
   function update(privacy) {
     if (privacy && typeof privacy.privacy_url === "string") link.setAttribute("href", privacy.privacy_url);
     const kind = consentPrompt(privacy);
@@ -94,7 +112,7 @@ export function createPrivacy(t, urls, actions) {
     toggleButton.textContent = toggle === "stop" ? t.stop_remembering : toggle === "remember" ? t.remember_me : "";
   }
 
-  menuButton.addEventListener("click", () => showMenu(menu.hidden));
+  menuButton.addEventListener("click", () => showMenu(Boolean(menu.hidden)));
   deleteButton.addEventListener("click", () => showConfirm(true));
   confirmNo.addEventListener("click", () => {
     showConfirm(false);

@@ -1,5 +1,6 @@
 // A short two-tone chime made with Web Audio: no audio file to download. Browsers only allow
 // sound after the visitor interacted with the page, so the context is created on first open.
+/** @type {AudioContext | null} */
 let context = null;
 
 export function unlockSound() {
@@ -15,16 +16,17 @@ export function unlockSound() {
 }
 
 export function chime() {
-  if (!context || context.state !== "running") return false;
-  const start = context.currentTime;
+  const audio = context;
+  if (!audio || audio.state !== "running") return false;
+  const start = audio.currentTime;
   [880, 1320].forEach((frequency, index) => {
-    const oscillator = context.createOscillator();
-    const gain = context.createGain();
+    const oscillator = audio.createOscillator();
+    const gain = audio.createGain();
     oscillator.frequency.value = frequency;
     gain.gain.setValueAtTime(0.0001, start + index * 0.12);
     gain.gain.exponentialRampToValueAtTime(0.08, start + index * 0.12 + 0.02);
     gain.gain.exponentialRampToValueAtTime(0.0001, start + index * 0.12 + 0.2);
-    oscillator.connect(gain).connect(context.destination);
+    oscillator.connect(gain).connect(audio.destination);
     oscillator.start(start + index * 0.12);
     oscillator.stop(start + index * 0.12 + 0.22);
   });

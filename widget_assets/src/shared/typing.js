@@ -1,6 +1,15 @@
 // Typing indicator for our side, throttled: "typing: true" at most once per `every` ms while
 // keys are pressed, and "typing: false" once after `idle` ms without a key or when stopped.
 export class TypingSignal {
+  /**
+   * @param {(typing: boolean) => void} send
+   * @param {object} [options]
+   * @param {number} [options.every] ms between two "typing: true"
+   * @param {number} [options.idle] ms without a key before "typing: false"
+   * @param {() => number} [options.now]
+   * @param {(fn: () => void, ms: number) => unknown} [options.setTimer]
+   * @param {(id: any) => void} [options.clearTimer]
+   */
   constructor(send, options = {}) {
     const {
       every = 2000,
@@ -18,6 +27,7 @@ export class TypingSignal {
     this.clearTimer = clearTimer;
     this.lastSent = -Infinity;
     this.typing = false;
+    /** @type {unknown} the idle timer, if one runs */
     this.timer = null;
   }
 
