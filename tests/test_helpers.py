@@ -14,7 +14,7 @@ from tests.helpers import ServerDidNotStart, eventually, free_port, wait_until_s
 
 
 def test_eventually_returns_the_first_truthy_result() -> None:
-    calls = iter([None, 0, [], "ready"])
+    calls: Iterator[object] = iter([None, 0, [], "ready"])
     assert eventually(lambda: next(calls), timeout=5, interval=0) == "ready"
 
 
@@ -54,8 +54,9 @@ def test_eventually_names_a_falsy_result_and_reads_a_message_at_the_deadline() -
 
 def test_eventually_lets_other_errors_through_at_once() -> None:
     started = time.monotonic()
+    empty: dict[str, int] = {}
     with pytest.raises(KeyError):
-        eventually(lambda: {}["missing"], timeout=30)
+        eventually(lambda: empty["missing"], timeout=30)
     assert time.monotonic() - started < 5
 
 
