@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -183,6 +184,18 @@ def ask(chat: Any, agent: AgentSocket, text: str) -> str:
     return agent.conversation_with(text)
 
 
+def log_in(base_url: str, email: str, password: str) -> requests.Session:
+    """A session logged in through the example site's form, CSRF token included."""
+    http = requests.Session()
+    form = http.get(base_url + "/login", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token, form
+    data = {"email": email, "password": password, "csrf_token": token.group(1)}
+    answer = http.post(base_url + "/login", data=data, timeout=10)
+    assert answer.history and answer.history[0].status_code == 302, answer.text  # to the home page
+    return http
+
+
 class AgentSocket:
     """An agent on a real python-socketio connection, logged in through the example site's form."""
 
@@ -191,8 +204,7 @@ class AgentSocket:
     def __init__(self, base_url: str, email: str = "agent@example.com", password: str = "agent") -> None:
         import socketio
 
-        http = requests.Session()
-        http.post(base_url + "/login", data={"email": email, "password": password}, timeout=10)
+        http = log_in(base_url, email, password)
         cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
         self.events: list[tuple[str, Any]] = []
         self.client = socketio.Client()
