@@ -1,5 +1,6 @@
-"""The transport's size limit holds whoever created the SocketIO server, and oversized or malformed long-polling
-bodies are answered at once, unread, so a flood of them cannot wedge the server (real servers, raw HTTP)."""
+"""The transport's size limit holds whoever created the SocketIO server, and oversized or malformed
+long-polling bodies are answered at once, unread, so a flood of them cannot wedge the server (real servers,
+raw HTTP)."""
 
 from __future__ import annotations
 
@@ -97,7 +98,8 @@ def test_bodies_over_the_limit_are_refused_unread(server: LiveServer, caplog: An
         malformed = requests.post(f"{server.url}{POLLING}&sid={sid}", data=MALFORMED_BODY, timeout=5)
         assert malformed.status_code == 400 and "packet type '9'" in malformed.text
         # A small chunked body that a client could send still gets through.
-        _, answer = raw_request(server.url, target + "Transfer-Encoding: chunked\r\n\r\n", b"2\r\n40\r\n0\r\n\r\n")
+        chunked = target + "Transfer-Encoding: chunked\r\n\r\n"
+        _, answer = raw_request(server.url, chunked, b"2\r\n40\r\n0\r\n\r\n")
         assert answer.startswith(b"HTTP/1.1 200"), answer
     assert not [record for record in caplog.records if record.exc_info or record.levelno >= logging.ERROR]
 
