@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import socketio
 
-from tests.faults import UNLIMITED, ServerProcess
+from tests.faults import UNLIMITED, UNLIMITED_TRANSPORT, ServerProcess
 from tests.test_live_server import VISITOR_NS
 
 pytestmark = [
@@ -32,7 +32,8 @@ DELAY, DELAY_MAX, JITTER = 1.0, 10.0, 0.5
 def server(tmp_path: Path) -> Iterator[ServerProcess]:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
-    process = ServerProcess(tmp_path / "instance", "eventlet", {"LIVECHAT_RATE_LIMITS": UNLIMITED})
+    config = {"LIVECHAT_RATE_LIMITS": UNLIMITED, **UNLIMITED_TRANSPORT}
+    process = ServerProcess(tmp_path / "instance", "eventlet", config)
     try:
         yield process.start()
     finally:
