@@ -113,7 +113,9 @@ class TransportGuard:
         self._address_fix = None if inner is None else ProxyFix(_nothing, x_for=inner.x_for)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO", "").rstrip("/") != self._path:
+        path = environ.get("PATH_INFO") or ""
+        # engine.io answers every path under its own, so the guard must too.
+        if path.rstrip("/") != self._path and not path.startswith(self._path + "/"):
             return self.wsgi_app(environ, start_response)
         address = self.client_address(environ)
         query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
@@ -136,7 +138,7 @@ class TransportGuard:
                 5,
             )
         try:
-            if method == "POST" and query.get("transport") == ["polling"]:
+            if method == "POST":  # engine.io reads a POST as polling whatever its transport says
                 refusal = self._check_body(environ, start_response)
                 if refusal is not None:
                     return refusal

@@ -97,6 +97,14 @@ def test_bodies_over_the_limit_are_refused_unread(server: LiveServer, caplog: An
             assert answer.startswith(b"HTTP/1.1 400"), answer
         malformed = requests.post(f"{server.url}{POLLING}&sid={sid}", data=MALFORMED_BODY, timeout=5)
         assert malformed.status_code == 400 and "packet type '9'" in malformed.text
+        # engine.io answers under any path below its own and reads any POST as polling: so does the guard.
+        for query in (
+            f"/socket.io/any/thing?EIO=4&sid={sid}",
+            f"/socket.io/?EIO=4&transport=websocket&sid={sid}",
+        ):
+            elsewhere = requests.post(server.url + query, data=MALFORMED_BODY, timeout=5)
+            assert elsewhere.status_code == 400 and "packet type '9'" in elsewhere.text
+            assert requests.post(server.url + query, data=FLOOD_BODY, timeout=5).status_code == 413
         # A small chunked body that a client could send still gets through.
         chunked = target + "Transfer-Encoding: chunked\r\n\r\n"
         _, answer = raw_request(server.url, chunked, b"2\r\n40\r\n0\r\n\r\n")
