@@ -23,10 +23,11 @@ socketio = SocketIO()
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """``user_id`` is ``User.get_id()``: the id and the session nonce, which logout replaces."""
-    number, _, nonce = user_id.partition(":")
-    user = db.session.get(User, int(number)) if number.isdigit() else None
-    if user is None or not nonce or not hmac.compare_digest(nonce, user.session_nonce or ""):
+    """The session counts only with the user's current session nonce, which logout replaces. (The nonce is
+    kept beside the id, not in it: ``get_id()`` is the stable id the chat knows the user by.)"""
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    nonce = session.get("session_nonce")
+    if user is None or not isinstance(nonce, str) or not hmac.compare_digest(nonce, user.session_nonce or ""):
         return None
     return user
 
@@ -166,6 +167,7 @@ def register_views(app: Flask) -> None:
             user = db.session.scalar(db.select(User).filter_by(email=request.form.get("email", "")))
             if user is not None and user.check_password(request.form.get("password", "")):
                 login_user(user)
+                session["session_nonce"] = user.session_nonce
                 next_url = request.args.get("next", "")
                 # Only local paths: an open redirect on a login form is a phishing aid.
                 if not next_url.startswith("/") or next_url.startswith("//"):
@@ -182,4 +184,5 @@ def register_views(app: Flask) -> None:
             current_user.session_nonce = secrets.token_hex(16)
             db.session.commit()
         logout_user()
+        session.pop("session_nonce", None)
         return redirect(url_for("home"))

@@ -30,12 +30,9 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     staff_role: Mapped[str | None] = mapped_column(String(16))
     #: The chat departments a staff member works in, space-separated (see LIVECHAT_DEPARTMENTS in app.py).
     chat_departments: Mapped[str | None] = mapped_column(String(200))
-    #: Part of the id in the session cookie; logout replaces it, so an old copy of the cookie stops working.
+    #: Kept in the session cookie at login; logout replaces it, so an old copy of the cookie stops working.
     session_nonce: Mapped[str | None] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     subscription: Mapped[Subscription | None] = relationship(back_populates="user")
-
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_nonce}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

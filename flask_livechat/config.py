@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from .services.ratelimit import parse_limits
+from .transport_guard import same_origin
 
 DAY = 24 * 60 * 60
 
@@ -141,8 +142,6 @@ def socket_origins(app: Flask, host_value: object) -> object:
     named by ``X-Forwarded-Host``, a header any client can send. A host that lets a proxy rewrite the host
     does it with werkzeug's ``ProxyFix``, which changes what the WSGI server sees.
     """
-    from .transport_guard import same_origin
-
     check_origins(host_value)
     if isinstance(host_value, list | tuple) and not host_value:
         raise ConfigError(

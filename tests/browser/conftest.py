@@ -87,7 +87,7 @@ def start_example_site(
         try:
             requests.get(url + "/", timeout=1)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a first answer can take over 1 s under load
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 pytest.fail("example site did not start:\n" + log_path.read_text())
