@@ -171,3 +171,19 @@ def test_a_flood_of_oversized_and_malformed_polls_leaves_the_site_working(exampl
     assert requests.get(example_site + "/pricing", timeout=10).status_code == 200
     chat_works(example_site)
     assert time.monotonic() - flood_over < 10
+
+
+def test_a_hosts_own_buffer_size_gives_way_to_ours_with_a_warning(tmp_path: Path, caplog: Any) -> None:
+    from flask import Flask
+    from flask_socketio import SocketIO
+
+    from flask_livechat import LiveChat
+
+    app = Flask("host", instance_path=str(tmp_path))
+    app.config.update(SECRET_KEY="k", LIVECHAT_PURGE_INTERVAL=0)
+    socketio = SocketIO(app, async_mode="threading", max_http_buffer_size=1_000_000)
+    with caplog.at_level(logging.WARNING, logger="flask_livechat"):
+        LiveChat(app, socketio=socketio)
+    assert socketio.server.eio.max_http_buffer_size == LIMIT
+    assert "set that one to change the limit" in caplog.text
+    stop_app(app)
