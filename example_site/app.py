@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 import secrets
+import stat
 from typing import Any
 
-from flask import Flask, Response, flash, g, redirect, render_template, request, url_for
+from flask import Flask, Response, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_socketio import SocketIO
 
@@ -21,7 +23,50 @@ socketio = SocketIO()
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+    """The session counts only with the user's current session nonce, which logout replaces. (The nonce is
+    kept beside the id, not in it: ``get_id()`` is the stable id the chat knows the user by.)"""
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    nonce = session.get("session_nonce")
+    if user is None or not isinstance(nonce, str) or not hmac.compare_digest(nonce, user.session_nonce or ""):
+        return None
+    return user
+
+
+def secret_key(instance_path: str) -> str:
+    """``SECRET_KEY`` from the environment, else a random key made on first run and kept in the instance
+    folder (mode 0600), so that a copy of this site never signs its cookies with a key published here."""
+    configured = os.environ.get("SECRET_KEY")
+    if configured:
+        return configured
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if stat.S_IMODE(os.stat(path).st_mode) & 0o077:
+            os.chmod(path, 0o600)
+        with open(path, encoding="ascii") as handle:
+            key = handle.read().strip()
+        if len(key) < 32:
+            raise RuntimeError(f"{path} holds no usable key: delete it and start again.") from None
+        return key
+    key = secrets.token_hex(32)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def csrf_token() -> str:
+    """The login and logout forms' token, bound to the browser's session."""
+    if "csrf_token" not in session:
+        session["csrf_token"] = secrets.token_urlsafe(32)
+    return str(session["csrf_token"])
+
+
+def check_csrf() -> None:
+    sent = request.form.get("csrf_token", "")
+    expected = session.get("csrf_token", "")
+    if not expected or not hmac.compare_digest(str(expected), sent):
+        abort(400, "The form expired or did not come from this site: reload the page and try again.")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -29,14 +74,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         os.path.dirname(os.path.abspath(__file__)), "instance"
     )
     app = Flask(__name__, instance_path=instance_path)
+    os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(
-        SECRET_KEY=os.environ.get("SECRET_KEY", "example-site-only-not-secret"),
+        SECRET_KEY=secret_key(app.instance_path),
         SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(app.instance_path, "example.sqlite3"),
         # Pricing questions go to sales, everything else to support; admins see both.
         LIVECHAT_DEPARTMENTS={"sales": ["/pricing"], "support": ["/"]},
     )
     app.config.update(config or {})
-    os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
     login_manager.init_app(app)
@@ -100,6 +145,8 @@ def strict_csp(app: Flask) -> None:
 
 
 def register_views(app: Flask) -> None:
+    app.jinja_env.globals["csrf_token"] = csrf_token
+
     @app.get("/")
     def home() -> str:
         return render_template("home.html")
@@ -116,9 +163,11 @@ def register_views(app: Flask) -> None:
     @app.route("/login", methods=["GET", "POST"])
     def login() -> Any:
         if request.method == "POST":
+            check_csrf()
             user = db.session.scalar(db.select(User).filter_by(email=request.form.get("email", "")))
             if user is not None and user.check_password(request.form.get("password", "")):
                 login_user(user)
+                session["session_nonce"] = user.session_nonce
                 next_url = request.args.get("next", "")
                 # Only local paths: an open redirect on a login form is a phishing aid.
                 if not next_url.startswith("/") or next_url.startswith("//"):
@@ -129,5 +178,11 @@ def register_views(app: Flask) -> None:
 
     @app.post("/logout")
     def logout() -> Any:
+        check_csrf()
+        if current_user.is_authenticated:
+            # A new nonce ends every session of this user, also a copy of the cookie taken before.
+            current_user.session_nonce = secrets.token_hex(16)
+            db.session.commit()
         logout_user()
+        session.pop("session_nonce", None)
         return redirect(url_for("home"))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, inspect, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -29,6 +30,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     staff_role: Mapped[str | None] = mapped_column(String(16))
     #: The chat departments a staff member works in, space-separated (see LIVECHAT_DEPARTMENTS in app.py).
     chat_departments: Mapped[str | None] = mapped_column(String(200))
+    #: Kept in the session cookie at login; logout replaces it, so an old copy of the cookie stops working.
+    session_nonce: Mapped[str | None] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     subscription: Mapped[Subscription | None] = relationship(back_populates="user")
 
     def set_password(self, password: str) -> None:
@@ -69,8 +72,19 @@ DEMO_USERS = (
 )
 
 
+def add_session_nonce() -> None:
+    """Databases made before logout ended sessions server side lack the column: add it."""
+    columns = {column["name"] for column in inspect(db.engine).get_columns("users")}
+    if "session_nonce" not in columns:
+        with db.engine.begin() as connection:
+            connection.execute(text("ALTER TABLE users ADD COLUMN session_nonce VARCHAR(32)"))
+
+
 def seed_demo_data() -> None:
     """Creates the demo users of the README once; running it again changes nothing."""
+    add_session_nonce()
+    for user in db.session.scalars(db.select(User).filter_by(session_nonce=None)):
+        user.session_nonce = secrets.token_hex(16)
     for email, password, name, role in DEMO_USERS:
         if db.session.scalar(db.select(User).filter_by(email=email)) is not None:
             continue

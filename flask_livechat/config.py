@@ -11,6 +11,7 @@ from .errors import ConfigError
 from .services.attachments import check_extensions
 from .services.contact import check_address
 from .services.ratelimit import parse_limits
+from .transport_guard import same_origin
 
 __all__ = ["ConfigError", "apply_defaults", "validate"]
 
@@ -28,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_ALLOWED_ORIGINS": None,
     "LIVECHAT_MAX_MESSAGE_LENGTH": 4000,
     "LIVECHAT_MAX_HTTP_BUFFER_SIZE": 64 * 1024,
+    # Transport floods (docs/security.md, "Transport limits and floods")
+    "LIVECHAT_HANDSHAKE_LIMIT": "60/minute",
+    "LIVECHAT_MAX_CONNECTIONS_PER_IP": 50,
     "LIVECHAT_VISITOR_COOKIE_NAME": "livechat_visitor",
     "LIVECHAT_VISITOR_COOKIE_MAX_AGE": 365 * DAY,
     "LIVECHAT_VISITOR_COOKIE_SALT": "flask-livechat.visitor",
@@ -134,6 +138,34 @@ def check_origins(cors_allowed_origins: object) -> None:
         )
 
 
+def socket_origins(app: Flask, host_value: object) -> object:
+    """The ``cors_allowed_origins`` the engine must use, whoever created the SocketIO server.
+
+    ``LIVECHAT_ALLOWED_ORIGINS`` when set; else the host's own SocketIO option; else the request's own
+    origin as the WSGI server sees it (``same_origin``): engine.io's default would also accept the origin
+    named by ``X-Forwarded-Host``, a header any client can send. A host that lets a proxy rewrite the host
+    does it with werkzeug's ``ProxyFix``, which changes what the WSGI server sees.
+    """
+    check_origins(host_value)
+    if isinstance(host_value, list | tuple) and not host_value:
+        raise ConfigError(
+            "The SocketIO server has cors_allowed_origins=[], which turns off engine.io's Origin check and "
+            "so lets any site open the chat's sockets: list the origins allowed, or leave it unset."
+        )
+    configured = app.config["LIVECHAT_ALLOWED_ORIGINS"]
+    if configured is None:
+        return same_origin if host_value is None else host_value
+    ours = [configured] if isinstance(configured, str) else list(configured)
+    if host_value is not None:
+        theirs = [host_value] if isinstance(host_value, str) else host_value
+        if not isinstance(theirs, list | tuple) or set(theirs) != set(ours):
+            raise ConfigError(
+                f"LIVECHAT_ALLOWED_ORIGINS ({ours!r}) and the SocketIO server's cors_allowed_origins "
+                f"({host_value!r}) disagree: set the origins in one place only."
+            )
+    return ours
+
+
 def check_transport_limit(
     app: Flask, buffer_size: int, setting: str = "the SocketIO max_http_buffer_size"
 ) -> None:
@@ -182,6 +214,15 @@ def validate(app: Flask) -> None:
         raise ConfigError(
             "LIVECHAT_ALLOWED_ORIGINS must not be '*': the chat's sockets carry cookies, so list the origins."
         )
+    if origins is not None and not (
+        (isinstance(origins, str) and origins)
+        or (isinstance(origins, list | tuple) and origins and all(isinstance(o, str) and o for o in origins))
+    ):
+        raise ConfigError(
+            "LIVECHAT_ALLOWED_ORIGINS must list origins such as ['https://shop.example'], or be None for the "
+            f"site's own origin, got {origins!r}."
+        )
+    _validate_transport_floods(config)
     try:
         parse_limits(config["LIVECHAT_RATE_LIMITS"])
     except (ValueError, TypeError, AttributeError) as error:
@@ -200,6 +241,24 @@ def validate(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         raise ConfigError(
             "flask-livechat signs its visitor cookie with SECRET_KEY: set app.config['SECRET_KEY']."
+        )
+
+
+def _validate_transport_floods(config: Any) -> None:
+    handshakes = config["LIVECHAT_HANDSHAKE_LIMIT"]
+    if handshakes is not None:
+        try:
+            parse_limits({"handshake": handshakes})
+        except (ValueError, TypeError, AttributeError):
+            raise ConfigError(
+                f"LIVECHAT_HANDSHAKE_LIMIT must be a limit such as '60/minute', or None, got {handshakes!r}."
+            ) from None
+    connections = config["LIVECHAT_MAX_CONNECTIONS_PER_IP"]
+    if connections is not None and (
+        isinstance(connections, bool) or not isinstance(connections, int) or connections <= 0
+    ):
+        raise ConfigError(
+            f"LIVECHAT_MAX_CONNECTIONS_PER_IP must be a positive integer, or None, got {connections!r}."
         )
 
 

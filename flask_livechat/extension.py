@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import weakref
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask, current_app
 from flask_socketio import SocketIO
@@ -46,7 +47,7 @@ from .services.workflow import WorkflowService
 from .signals import account_deleted
 from .state import LiveChatState, current_livechat
 from .store import Store
-from .transport_guard import PollingGuard, guard_socketio_server
+from .transport_guard import TransportGuard, guard_socketio_server
 from .views import privacy as privacy_views
 from .views import widget as widget_views
 from .views.agent import create_blueprint
@@ -60,6 +61,8 @@ BillingLoaderT = TypeVar("BillingLoaderT", bound=BillingLoader)
 DepartmentLoaderT = TypeVar("DepartmentLoaderT", bound=DepartmentLoader)
 ExportHookT = TypeVar("ExportHookT", bound=ExportHook)
 EraseHookT = TypeVar("EraseHookT", bound=EraseHook)
+
+logger = logging.getLogger("flask_livechat")
 
 #: SocketIO servers that already carry our namespaces (several apps may share one server).
 _servers_with_namespaces: weakref.WeakSet[SocketIO] = weakref.WeakSet()
@@ -157,7 +160,11 @@ class LiveChat:
         store = Store(database_url(app))
         store.create_all()
         socketio = self._socketio or app.extensions.get("socketio") or self._create_socketio(app)
-        self._register_namespaces(socketio, app)
+        if socketio.server is not None:
+            self._configure_engine(app, socketio)
+        else:
+            config.check_origins(socketio.server_options.get("cors_allowed_origins"))
+        self._register_namespaces(socketio)
 
         chat = ChatService(store, mask_card_numbers=app.config["LIVECHAT_MASK_CARD_NUMBERS"])
         presence_timeout = app.config["LIVECHAT_PRESENCE_TIMEOUT"]
@@ -195,7 +202,7 @@ class LiveChat:
             sweeper=PresenceSweeper(socketio, interval=presence_timeout / 3),
         )
         revocation.init_app(app, socketio)
-        self._guard_polling(app, socketio)
+        self._guard_transport(app, socketio)
         app.register_blueprint(create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
         app.register_blueprint(privacy_views.create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
         account_deleted.connect(self._on_account_deleted, sender=app, weak=False)
@@ -209,30 +216,65 @@ class LiveChat:
         with app.app_context():
             self.erase_account(user_id)
 
-    @staticmethod
-    def _guard_polling(app: Flask, socketio: SocketIO) -> None:
-        """Puts the polling guard in front of the Socket.IO server (see transport_guard)."""
-
-        def install() -> None:
-            state = app.extensions["livechat"]
-            guard_socketio_server(socketio.server)
-            app.wsgi_app = PollingGuard(  # type: ignore[method-assign]
-                app.wsgi_app, state.socketio_path, app.config["LIVECHAT_MAX_HTTP_BUFFER_SIZE"]
-            )
-
+    @classmethod
+    def _guard_transport(cls, app: Flask, socketio: SocketIO) -> None:
+        """Puts the engine's limits and the transport guard in place, whichever was initialised first."""
         if socketio.server is not None:
-            install()
+            cls._install_guard(app, socketio)
             return
-        # The host initialises its SocketIO after us and wraps the app again: install with the first request.
-        installed = False
+        # The host calls socketio.init_app(app) after us. Until then there is no engine to configure, and a
+        # guard put on app.wsgi_app now would end up behind the Socket.IO middleware, where Socket.IO
+        # requests never reach it: so both happen right after the host's init_app.
+        host_init_app = socketio.init_app
 
-        def install_once() -> None:
-            nonlocal installed
-            if not installed:
-                installed = True
-                install()
+        def init_app_then_guard(host_app: Flask | None = None, **options: Any) -> None:
+            host_init_app(host_app, **options)
+            if host_app is app:
+                cls._configure_engine(app, socketio)
+                cls._install_guard(app, socketio)
 
-        app.before_request(install_once)
+        socketio.init_app = init_app_then_guard  # type: ignore[method-assign]
+
+    @staticmethod
+    def _configure_engine(app: Flask, socketio: SocketIO) -> None:
+        """Our size limit and Origin policy on the engine itself: its own defaults (1 MB, and origins taken
+        from ``X-Forwarded-Host``) must not survive because the host created the SocketIO first."""
+        engine = socketio.server.eio
+        limit = app.config["LIVECHAT_MAX_HTTP_BUFFER_SIZE"]
+        chosen = socketio.server_options.get("max_http_buffer_size")
+        if chosen is not None:
+            config.check_transport_limit(app, chosen)
+            if chosen != limit:
+                logger.warning(
+                    "The SocketIO server's max_http_buffer_size (%s) is replaced by "
+                    "LIVECHAT_MAX_HTTP_BUFFER_SIZE (%s): set that one to change the limit.",
+                    chosen,
+                    limit,
+                )
+        engine.max_http_buffer_size = limit
+        engine.cors_allowed_origins = config.socket_origins(
+            app, socketio.server_options.get("cors_allowed_origins")
+        )
+
+    @staticmethod
+    def _install_guard(app: Flask, socketio: SocketIO) -> None:
+        state = app.extensions["livechat"]
+        guard_socketio_server(socketio.server)  # malformed WebSocket frames: one log line, not a traceback
+        handshake_limit = app.config["LIVECHAT_HANDSHAKE_LIMIT"]
+        handshakes = None
+        if handshake_limit is not None:
+            handshakes = RateLimiter(
+                {"handshake": handshake_limit},
+                app.config["LIVECHAT_RATE_LIMIT_STORAGE"],
+                str(app.config["SECRET_KEY"]),
+            )
+        app.wsgi_app = TransportGuard(  # type: ignore[method-assign]
+            app.wsgi_app,
+            state.socketio_path,
+            app.config["LIVECHAT_MAX_HTTP_BUFFER_SIZE"],
+            handshakes,
+            app.config["LIVECHAT_MAX_CONNECTIONS_PER_IP"],
+        )
 
     @staticmethod
     def _create_socketio(app: Flask) -> SocketIO:
@@ -248,16 +290,7 @@ class LiveChat:
         return SocketIO(app, **{key: value for key, value in options.items() if value is not None})
 
     @staticmethod
-    def _register_namespaces(socketio: SocketIO, app: Flask) -> None:
-        if socketio.server is None:
-            # The host will call socketio.init_app later: our limits become its defaults.
-            socketio.server_options.setdefault(
-                "max_http_buffer_size", app.config["LIVECHAT_MAX_HTTP_BUFFER_SIZE"]
-            )
-            config.check_origins(socketio.server_options.get("cors_allowed_origins"))
-        else:
-            config.check_transport_limit(app, socketio.server.eio.max_http_buffer_size)
-            config.check_origins(socketio.server.eio.cors_allowed_origins)
+    def _register_namespaces(socketio: SocketIO) -> None:
         if socketio in _servers_with_namespaces:
             return
         socketio.on_namespace(VisitorNamespace())

@@ -1,9 +1,17 @@
-"""Refuses malformed long-polling payloads before they reach the Socket.IO server.
+"""The WSGI guard in front of the Socket.IO server: malformed or oversized polling bodies, handshake floods
+and too many open connections from one address are answered at once, before engine.io sees them.
 
-The engine.io server answers some malformed polling payloads by hanging the request until the ping timeout
-(unknown packet types) or by logging a traceback (broken JSON, events without a name). A chat endpoint is
-public, so this WSGI middleware checks each polling POST with python-socketio's own packet parser first and
-answers 400 at once to anything a real client would never send. WebSocket frames are not affected.
+The engine.io server answers some malformed polling payloads by hanging the request for good (an unknown
+packet type makes it wait for a poll that never comes) or by logging a traceback (broken JSON, events without
+a name). A chat endpoint is public, so every polling POST is checked with python-socketio's own packet parser
+first and anything a real client would never send gets 400 (over the size limit: 413) without the body being
+read past the limit. WebSocket frames are not affected; their size limit is the engine's own
+``max_http_buffer_size``, which the extension sets to the same value.
+
+Engine.IO handshakes (a GET without ``sid``) are counted per client address with the ``limits`` library, and
+the requests in flight on the Socket.IO path (a WebSocket is one for its whole life) are counted per address,
+so that one address can neither fill the server's memory with sessions nor its connection pool. The address
+is the WSGI ``REMOTE_ADDR``; ``X-Forwarded-For`` counts only through the host's werkzeug ``ProxyFix``.
 """
 
 from __future__ import annotations
@@ -12,10 +20,16 @@ import base64
 import binascii
 import io
 import logging
+import threading
+import urllib.parse
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from socketio import packet as socketio_packet
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .errors import RateLimited
+from .services.ratelimit import RateLimiter
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -77,34 +91,176 @@ def _socketio_problem(encoded: str) -> str | None:
     return None
 
 
-class PollingGuard:
-    def __init__(self, wsgi_app: WSGIApp, socketio_path: str, max_body: int) -> None:
+def same_origin(origin: str | None, environ: Environ) -> bool:
+    """The engine's ``cors_allowed_origins`` when nobody listed origins: the origin the request was sent to,
+    as the WSGI server sees it (scheme and ``Host``), never one named by ``X-Forwarded-Host``."""
+    host = environ.get("HTTP_HOST")
+    scheme = environ.get("wsgi.url_scheme", "http")
+    return bool(origin and host and origin == f"{scheme}://{host}")
+
+
+class TransportGuard:
+    """WSGI middleware for the Socket.IO path; every other request goes straight to the host's app.
+
+    ``handshakes`` counts Engine.IO handshakes per address (``None``: not limited); ``max_connections`` caps
+    the requests in flight per address (``None``: no cap).
+    """
+
+    def __init__(
+        self,
+        wsgi_app: WSGIApp,
+        socketio_path: str,
+        max_body: int,
+        handshakes: RateLimiter | None = None,
+        max_connections: int | None = None,
+    ) -> None:
         self.wsgi_app = wsgi_app
         self._path = "/" + socketio_path.strip("/")
         self._max_body = max_body
+        self._handshakes = handshakes
+        self._max_connections = max_connections
+        self._in_flight: dict[str, int] = {}
+        self._lock = threading.Lock()
+        inner = _inner_proxy_fix(wsgi_app)
+        self._address_fix = None if inner is None else ProxyFix(_nothing, x_for=inner.x_for)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        if (
-            environ.get("REQUEST_METHOD") == "POST"
-            and environ.get("PATH_INFO", "").rstrip("/") == self._path
-            and "transport=polling" in environ.get("QUERY_STRING", "")
-        ):
+        path = environ.get("PATH_INFO") or ""
+        # engine.io answers every path under its own, so the guard must too.
+        if path.rstrip("/") != self._path and not path.startswith(self._path + "/"):
+            return self.wsgi_app(environ, start_response)
+        address = self.client_address(environ)
+        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+        method = environ.get("REQUEST_METHOD")
+        if method == "GET" and "sid" not in query and self._handshakes is not None:
             try:
-                length = int(environ.get("CONTENT_LENGTH") or 0)
+                self._handshakes.hit("handshake", self._handshakes.ip_key(address))
+            except RateLimited as limited:
+                retry_after = limited.retry_after if isinstance(limited.retry_after, int) else 60
+                return _too_many(
+                    start_response,
+                    f"Too many new connections from your address: try again in {retry_after} seconds.",
+                    retry_after,
+                )
+        if not self._enter(address):
+            return _too_many(
+                start_response,
+                f"Too many open connections from your address (at most {self._max_connections}): close "
+                "some and try again.",
+                5,
+            )
+        try:
+            if method == "POST":  # engine.io reads a POST as polling whatever its transport says
+                refusal = self._check_body(environ, start_response)
+                if refusal is not None:
+                    return refusal
+            # engine.io does its waiting (long polls, a whole WebSocket) inside this call.
+            return self.wsgi_app(environ, start_response)
+        finally:
+            self._leave(address)
+
+    def client_address(self, environ: Environ) -> str | None:
+        """``REMOTE_ADDR``, or what the host's ``ProxyFix`` makes of it when that sits inside this guard
+        (a ``ProxyFix`` outside has already rewritten ``REMOTE_ADDR``)."""
+        if self._address_fix is None:
+            return environ.get("REMOTE_ADDR")
+        fixed = dict(environ)  # ProxyFix rewrites the environ it is given: a copy, the request is not ours
+        self._address_fix(fixed, cast(Any, _no_response))
+        return fixed.get("REMOTE_ADDR")
+
+    def in_flight(self) -> int:
+        """How many Socket.IO requests are open now, from every address (for tests and monitoring)."""
+        with self._lock:
+            return sum(self._in_flight.values())
+
+    def _enter(self, address: str | None) -> bool:
+        key = address or ""
+        with self._lock:
+            count = self._in_flight.get(key, 0)
+            if self._max_connections is not None and address and count >= self._max_connections:
+                return False
+            self._in_flight[key] = count + 1
+            return True
+
+    def _leave(self, address: str | None) -> None:
+        key = address or ""
+        with self._lock:
+            count = self._in_flight.get(key, 0) - 1
+            if count > 0:
+                self._in_flight[key] = count
+            else:
+                self._in_flight.pop(key, None)
+
+    def _check_body(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes] | None:
+        """Reads at most the limit (plus one byte, to tell "too big" from "exactly the limit")."""
+        declared = environ.get("CONTENT_LENGTH")
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if declared and not chunked:
+            try:
+                length = int(declared)
             except ValueError:
-                return _bad_request(start_response, "Content-Length is not a number")
-            if 0 <= length <= self._max_body:  # larger bodies: engine.io answers its own 413
-                body = environ["wsgi.input"].read(length)
-                reason = problem_with(body)
-                if reason:
-                    return _bad_request(start_response, reason)
-                environ["wsgi.input"] = io.BytesIO(body)
-        return self.wsgi_app(environ, start_response)
+                return _refuse(start_response, "400 BAD REQUEST", "Content-Length is not a number")
+            if length < 0:
+                return _refuse(start_response, "400 BAD REQUEST", "Content-Length is negative")
+            if length > self._max_body:
+                return _too_large(start_response, self._max_body)
+            body = environ["wsgi.input"].read(length)
+        elif chunked:
+            body = environ["wsgi.input"].read(self._max_body + 1)
+            if len(body) > self._max_body:
+                return _too_large(start_response, self._max_body)
+        else:
+            body = b""
+        reason = problem_with(body)
+        if reason:
+            return _refuse(start_response, "400 BAD REQUEST", reason)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return None
 
 
-def _bad_request(start_response: StartResponse, reason: str) -> Iterable[bytes]:
+def _inner_proxy_fix(wsgi_app: WSGIApp) -> ProxyFix | None:
+    """The host's ``ProxyFix`` when it wraps the app inside the Socket.IO middleware, where Socket.IO
+    requests never pass through it."""
+    current: Any = wsgi_app
+    for _ in range(32):
+        if isinstance(current, ProxyFix):
+            return current if current.x_for else None
+        current = getattr(current, "wsgi_app", None) or getattr(current, "app", None)
+        if current is None:
+            return None
+    return None
+
+
+def _nothing(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    return []
+
+
+def _no_response(*_: Any) -> None:
+    return None
+
+
+def _refuse(start_response: StartResponse, status: str, reason: str) -> Iterable[bytes]:
     body = f"Malformed long-polling payload: {reason}.".encode()
-    start_response("400 BAD REQUEST", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return _answer(start_response, status, body)
+
+
+def _too_large(start_response: StartResponse, limit: int) -> Iterable[bytes]:
+    body = f"Long-polling payload over the limit of {limit} bytes.".encode()
+    return _answer(start_response, "413 REQUEST ENTITY TOO LARGE", body)
+
+
+def _too_many(start_response: StartResponse, message: str, retry_after: int) -> Iterable[bytes]:
+    headers = [("Retry-After", str(retry_after))]
+    return _answer(start_response, "429 TOO MANY REQUESTS", message.encode(), headers)
+
+
+def _answer(
+    start_response: StartResponse, status: str, body: bytes, extra: list[tuple[str, str]] | None = None
+) -> Iterable[bytes]:
+    headers = [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))]
+    start_response(status, headers + (extra or []))
     return [body]
 
 

@@ -98,6 +98,38 @@ def build_app(instance_path: str, **config: Any) -> Flask:
     return app
 
 
+#: The ways a host can set up its own SocketIO with LiveChat (the extension creating it is build_app's).
+INIT_ORDERS = ("host-socketio-first", "host-socketio-initialised-later")
+
+
+def build_host_socketio_app(instance_path: str, order: str, **config: Any) -> Flask:
+    """A host that creates its own SocketIO, as the README's snippet and the example site do: first
+    (``SocketIO(app)`` then ``LiveChat``) or initialised after ``LiveChat`` (``socketio.init_app`` later)."""
+    app = Flask("host", instance_path=instance_path)
+    app.config.update({"SECRET_KEY": "test-secret", "LIVECHAT_PURGE_INTERVAL": 0, **config})
+    if order == "host-socketio-first":
+        LiveChat(app, socketio=SocketIO(app, async_mode="threading"))
+    elif order == "host-socketio-initialised-later":
+        socketio = SocketIO()
+        LiveChat(app, socketio=socketio)
+        socketio.init_app(app, async_mode="threading")
+    else:
+        raise ValueError(order)
+
+    @app.get("/")
+    def home() -> str:
+        return HTML_PAGE
+
+    return app
+
+
+def stop_app(app: Flask) -> None:
+    """Stops the background loops an app may have started and closes its database."""
+    app.config.update(LIVECHAT_PURGE_INTERVAL=0, LIVECHAT_AGENT_RECHECK_INTERVAL=0)
+    app.extensions["livechat"].sweeper.stop()
+    app.extensions["livechat"].store.dispose()
+
+
 def livechat_config(request: pytest.FixtureRequest) -> dict[str, Any]:
     marker = request.node.get_closest_marker("livechat_config")
     return dict(marker.kwargs) if marker else {}
@@ -108,9 +140,7 @@ def app(tmp_path: Any, request: pytest.FixtureRequest) -> Iterator[Flask]:
     app = build_app(str(tmp_path / "instance"), **livechat_config(request))
     yield app
     # Stop the background loops the test may have started (they read these before each round).
-    app.config.update(LIVECHAT_PURGE_INTERVAL=0, LIVECHAT_AGENT_RECHECK_INTERVAL=0)
-    app.extensions["livechat"].sweeper.stop()
-    app.extensions["livechat"].store.dispose()
+    stop_app(app)
 
 
 @pytest.fixture

@@ -26,6 +26,9 @@ from tests.helpers import AGENT_NS, VISITOR_NS, ServerDidNotStart, eventually, f
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: Transport limits out of the way of load tests, whose thousand clients all come from 127.0.0.1.
+UNLIMITED_TRANSPORT = {"LIVECHAT_HANDSHAKE_LIMIT": None, "LIVECHAT_MAX_CONNECTIONS_PER_IP": None}
+
 #: For modules that cut connections: websocket-client leaves such sockets to the garbage collector.
 CUTS_CONNECTIONS = [
     pytest.mark.usefixtures("release_sockets"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -215,3 +216,15 @@ def every_row(livechat: LiveChatState) -> dict[str, list[str]]:
 
 def is_staff_path(path: str) -> bool:
     return path.startswith(("/livechat/agent", "/livechat/admin"))
+
+
+def http_routes(app: Any) -> list[tuple[str, str]]:
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/livechat") or rule.endpoint.endswith("static"):
+            continue
+        path = re.sub(r"<int:[^>]+>", "1", rule.rule)
+        path = re.sub(r"<[^>]+>", "fuzz", path)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            routes.append((method, path))
+    return routes

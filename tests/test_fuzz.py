@@ -4,7 +4,6 @@ never an unhandled exception, always a structured error, and the server still ac
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from typing import Any
@@ -20,7 +19,7 @@ from flask_livechat.inbound import MAX_DEPTH
 from flask_livechat.realtime.agent import AgentNamespace
 from flask_livechat.realtime.visitor import VisitorNamespace
 from tests.conftest import LiveServer, agent_client
-from tests.helpers import UNLIMITED, eventually
+from tests.helpers import UNLIMITED, eventually, http_routes
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -88,18 +87,6 @@ def test_socket_events_survive_any_payload(
         fire()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
     assert client.is_connected(namespace)
-
-
-def http_routes(app: Flask) -> list[tuple[str, str]]:
-    routes = []
-    for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/livechat") or rule.endpoint.endswith("static"):
-            continue
-        path = re.sub(r"<int:[^>]+>", "1", rule.rule)
-        path = re.sub(r"<[^>]+>", "fuzz", path)
-        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            routes.append((method, path))
-    return routes
 
 
 @pytest.mark.livechat_config(LIVECHAT_RATE_LIMITS=UNLIMITED)

@@ -16,8 +16,7 @@ import websocket
 from sqlalchemy import create_engine, text
 
 from tests.conftest import LiveServer, build_app, need, real_socket, serve, server_cookie
-from tests.test_fuzz import http_routes
-from tests.test_store import POSTGRES_URL, postgres_reachable
+from tests.helpers import POSTGRES_URL, http_routes, postgres_reachable
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
 #: Under the 64 KB body limit, so it is the depth that is refused, not the size.

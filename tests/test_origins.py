@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from flask_socketio import SocketIO
 
 from flask_livechat import LiveChat
 from flask_livechat.config import ConfigError
-from tests.conftest import LiveServer
+from tests.conftest import INIT_ORDERS, LiveServer, build_host_socketio_app, serve, stop_app
 
 POLLING = "/socket.io/?EIO=4&transport=polling"
 
@@ -63,3 +64,81 @@ def test_a_hosts_wildcard_socketio_is_refused(tmp_path: Any) -> None:
     socketio = SocketIO(app, async_mode="threading", cors_allowed_origins="*")
     with pytest.raises(ConfigError, match="allows every origin"):
         LiveChat(app, socketio=socketio)
+
+
+@pytest.fixture(params=INIT_ORDERS)
+def host_server(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[LiveServer]:
+    """The host created its SocketIO (first, or initialised after LiveChat); config from the marker."""
+    marker = request.node.get_closest_marker("livechat_config")
+    config = dict(marker.kwargs) if marker else {}
+    app = build_host_socketio_app(str(tmp_path / "instance"), request.param, **config)
+    with serve(app) as live:
+        yield live
+    stop_app(app)
+
+
+def refused(server: LiveServer, origin: str, forwarded_host: str | None = None) -> bool:
+    """Whether both handshakes (polling and WebSocket) from ``origin`` are refused."""
+    headers = {"Origin": origin}
+    if forwarded_host:
+        headers.update({"X-Forwarded-Host": forwarded_host, "X-Forwarded-Proto": origin.split(":")[0]})
+    polling = requests.get(server.url + POLLING, headers=headers, timeout=5)
+    url = server.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+    extra = [f"{name}: {value}" for name, value in headers.items() if name != "Origin"]
+    try:
+        websocket.create_connection(url, origin=origin, header=extra, timeout=5).close()
+    except websocket.WebSocketBadStatusException:
+        assert polling.status_code == 400 and b"Not an accepted origin" in polling.content
+        return True
+    assert polling.status_code == 200, (origin, polling.status_code)
+    return False
+
+
+def test_a_hosts_socketio_refuses_foreign_origins(host_server: LiveServer) -> None:
+    assert not refused(host_server, host_server.url)
+    assert refused(host_server, "https://evil.example")
+    # engine.io's own default would accept the origin a client names in X-Forwarded-Host.
+    assert refused(host_server, "https://evil.example", forwarded_host="evil.example")
+    assert refused(host_server, "http://evil.example", forwarded_host="evil.example")
+
+
+@pytest.mark.livechat_config(LIVECHAT_ALLOWED_ORIGINS=["https://shop.example"])
+def test_a_hosts_socketio_honours_allowed_origins(host_server: LiveServer) -> None:
+    engine = host_server.app.extensions["socketio"].server.eio
+    assert engine.cors_allowed_origins == ["https://shop.example"]
+    assert not refused(host_server, "https://shop.example")
+    assert refused(host_server, "https://evil.example")
+    assert refused(host_server, "https://evil.example", forwarded_host="evil.example")
+    assert refused(host_server, host_server.url)  # the list is the whole list
+
+
+@pytest.mark.parametrize("order", INIT_ORDERS)
+def test_origins_set_in_two_places_that_disagree_are_refused(tmp_path: Any, order: str) -> None:
+    app = Flask("host", instance_path=str(tmp_path))
+    app.config.update(SECRET_KEY="k", LIVECHAT_ALLOWED_ORIGINS=["https://b.example"])
+    with pytest.raises(ConfigError, match="disagree"):
+        if order == "host-socketio-first":
+            socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=["https://a.example"])
+            LiveChat(app, socketio=socketio)
+        else:
+            socketio = SocketIO(cors_allowed_origins=["https://a.example"])
+            LiveChat(app, socketio=socketio)
+            socketio.init_app(app, async_mode="threading")
+
+
+def test_a_hosts_socketio_without_origin_check_is_refused(tmp_path: Any) -> None:
+    app = Flask("host", instance_path=str(tmp_path))
+    app.config.update(SECRET_KEY="k")
+    socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=[])
+    with pytest.raises(ConfigError, match=r"cors_allowed_origins=\[\]"):
+        LiveChat(app, socketio=socketio)
+
+
+def test_the_same_origins_in_both_places_are_fine(tmp_path: Any) -> None:
+    app = Flask("host", instance_path=str(tmp_path))
+    app.config.update(
+        SECRET_KEY="k", LIVECHAT_ALLOWED_ORIGINS=["https://a.example"], LIVECHAT_PURGE_INTERVAL=0
+    )
+    LiveChat(app, socketio=SocketIO(app, async_mode="threading", cors_allowed_origins="https://a.example"))
+    assert app.extensions["socketio"].server.eio.cors_allowed_origins == ["https://a.example"]
+    stop_app(app)

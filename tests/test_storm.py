@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import socketio
 
-from tests.faults import ServerProcess
+from tests.faults import UNLIMITED_TRANSPORT, ServerProcess
 from tests.helpers import UNLIMITED, VISITOR_NS
 
 pytestmark = [
@@ -44,7 +44,8 @@ class WidgetLikeClient(socketio.AsyncClient):
 def server(tmp_path: Path) -> Iterator[ServerProcess]:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
-    process = ServerProcess(tmp_path / "instance", "eventlet", {"LIVECHAT_RATE_LIMITS": UNLIMITED})
+    config = {"LIVECHAT_RATE_LIMITS": UNLIMITED, **UNLIMITED_TRANSPORT}
+    process = ServerProcess(tmp_path / "instance", "eventlet", config)
     try:
         yield process.start()
     finally:

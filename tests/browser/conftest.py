@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 import requests
+import socketio
 from playwright.sync_api import expect
 
 from tests.conftest import SmtpServer, need, running_smtp
@@ -262,6 +264,18 @@ def ask(chat: Any, agent: AgentSocket, text: str) -> str:
     return agent.conversation_with(text)
 
 
+def http_log_in(base_url: str, email: str, password: str) -> requests.Session:
+    """A session logged in through the example site's form, CSRF token included."""
+    http = requests.Session()
+    form = http.get(base_url + "/login", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token, form
+    data = {"email": email, "password": password, "csrf_token": token.group(1)}
+    answer = http.post(base_url + "/login", data=data, timeout=10)
+    assert answer.history and answer.history[0].status_code == 302, answer.text  # to the home page
+    return http
+
+
 class AgentSocket:
     """An agent on a real python-socketio connection, logged in through the example site's form."""
 
@@ -270,8 +284,7 @@ class AgentSocket:
     def __init__(self, base_url: str, email: str = "agent@example.com", password: str = "agent") -> None:
         import socketio
 
-        http = requests.Session()
-        http.post(base_url + "/login", data={"email": email, "password": password}, timeout=10)
+        http = http_log_in(base_url, email, password)
         cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
         self.events: list[tuple[str, Any]] = []
         self.client = socketio.Client()
@@ -334,3 +347,32 @@ def agents() -> Iterator[Callable[[str], AgentSocket]]:
     finally:
         for agent in connected:
             agent.close()
+
+
+def chat_works(url: str) -> None:
+    """A page loads, a visitor sends a message and the agent on duty receives it."""
+    agent = AgentSocket(url)
+    try:
+        cookie = requests.get(url + "/", timeout=5).cookies["livechat_visitor"]
+        visitor = socketio.Client(reconnection=False)
+        visitor.connect(
+            url,
+            namespaces=["/livechat"],
+            headers={"Cookie": f"livechat_visitor={cookie}"},
+            transports=["websocket"],
+            wait_timeout=5,
+        )
+        try:
+            assert visitor.call("hello", {"page": {"url": url + "/"}}, namespace="/livechat", timeout=5)["ok"]
+            ack = visitor.call(
+                "send_message",
+                {"client_id": "c-after-flood", "body": "Still there?"},
+                namespace="/livechat",
+                timeout=5,
+            )
+            assert ack["ok"], ack
+            agent.conversation_with("Still there?")
+        finally:
+            visitor.disconnect()
+    finally:
+        agent.close()
