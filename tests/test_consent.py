@@ -11,8 +11,7 @@ from flask_socketio import SocketIO
 from sqlalchemy import func, select
 
 from flask_livechat.state import LiveChatState
-from flask_livechat.store.models import Visitor
-from flask_livechat.store.privacy_models import Consent
+from flask_livechat.store.models import Consent, Visitor
 
 VISITOR = "livechat_visitor"
 

@@ -6,27 +6,11 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, insert, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import insert, select, update
 
 from .conversations import ConversationQueries
-from .models import Base, Message, new_public_id, utcnow
+from .models import Attachment, Message, new_public_id, utcnow
 from .records import StoredMessage
-
-
-class Attachment(Base):
-    __tablename__ = "livechat_attachments"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_public_id)
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("livechat_conversations.id", ondelete="CASCADE"), index=True
-    )
-    filename: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(128))
-    size: Mapped[int] = mapped_column()
-    #: Where the bytes are in the storage; never shown to clients.
-    storage_key: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 @dataclass(frozen=True)

@@ -8,26 +8,28 @@ from typing import Any
 from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .attachments import Attachment
 from .database import Database
 from .models import (
     AgentConnection,
+    Attachment,
+    AuditEntry,
     Block,
+    Consent,
     Conversation,
     ConversationTag,
     MailLog,
+    MailOptOut,
     Message,
     ModerationLog,
     Note,
     PageView,
+    ReadMark,
     Visit,
     Visitor,
     VisitorConnection,
+    VisitorProfile,
     utcnow,
 )
-from .privacy_models import AuditEntry, Consent, MailOptOut
-from .profiles import VisitorProfile
-from .reads import ReadMark
 
 
 def _rows(connection: Any, statement: Any) -> list[dict[str, Any]]:

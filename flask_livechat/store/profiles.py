@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, insert, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import insert, select, update
 
 from .database import Database
-from .models import Base, Visitor, utcnow
-
-
-class VisitorProfile(Base):
-    __tablename__ = "livechat_visitor_profiles"
-
-    visitor_id: Mapped[str] = mapped_column(
-        ForeignKey("livechat_visitors.id", ondelete="CASCADE"), primary_key=True
-    )
-    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: Every field of the form as submitted, custom ones included (name and email also go on the visitor).
-    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+from .models import Visitor, VisitorProfile, utcnow
 
 
 class ProfileQueries(Database):

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, insert, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import insert, select, update
 
 from .database import Database
-from .models import Base, Conversation
-
-
-class ReadMark(Base):
-    __tablename__ = "livechat_read_marks"
-
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("livechat_conversations.id", ondelete="CASCADE"), primary_key=True
-    )
-    reader: Mapped[str] = mapped_column(String(16), primary_key=True)  # "visitor" or "agent"
-    seq: Mapped[int] = mapped_column(default=0)
+from .models import Conversation, ReadMark
 
 
 class ReadQueries(Database):
