@@ -15,7 +15,8 @@ from sqlalchemy import create_engine, text
 
 from flask_livechat.store import Store
 from flask_livechat.store.models import utcnow
-from flask_livechat.store.search import HistoryFilters, fts5_query
+from flask_livechat.store.records import HistoryFilters
+from flask_livechat.store.search import fts5_query
 from tests.conftest import agent_client, say, visitor_client
 from tests.test_store import POSTGRES_URL, postgres_reachable
 

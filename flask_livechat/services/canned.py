@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..store import Store
-from ..store.canned import CannedRecord
+from ..store.records import CannedRecord
 
 
 class CannedService:

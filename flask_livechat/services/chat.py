@@ -12,8 +12,7 @@ from ..errors import ConflictError, NotFoundError
 from ..host import Role
 from ..signals import conversation_closed, conversation_reopened, conversation_started, message_stored
 from ..store import ConversationRecord, MessageRecord, Store, StoredMessage
-from ..store.attachments import AttachmentRecord
-from ..store.records import Departments
+from ..store.records import AttachmentRecord, Departments
 from .redact import mask_card_numbers
 
 

@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..store import ConversationRecord, MessageRecord, Store
-from ..store.moderation import MailRecord
-from ..store.search import HistoryFilters
-from ..store.workflow import NoteRecord
+from ..store.records import HistoryFilters, MailRecord, NoteRecord
 from .chat import Agent, ChatService
 
 

@@ -10,7 +10,8 @@ from ..changes import MessageDeleted, VisitorBlocked, publish
 from ..errors import ForbiddenError, InvalidPayload, NotFoundError
 from ..store import Store
 from ..store.models import utcnow
-from ..store.moderation import BlockRecord, LogRecord, MailRecord, blocks_match
+from ..store.moderation import blocks_match
+from ..store.records import BlockRecord, LogRecord, MailRecord
 from .chat import Agent, ChatService
 from .departments import in_scope
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from ..changes import PresenceChanged, ViewersChanged, VisitorChanged, publish
 from ..store import Store
 from ..store.models import utcnow
-from ..store.presence import AgentPresence
+from ..store.records import AgentPresence
 
 STATUSES = ("online", "away")
 

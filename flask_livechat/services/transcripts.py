@@ -9,7 +9,7 @@ from flask import current_app, render_template_string
 
 from ..errors import ConflictError, LiveChatError
 from ..store import Store
-from ..store.moderation import MailRecord
+from ..store.records import MailRecord
 from .chat import Agent
 from .history import HistoryService, Transcript
 from .mail import MailNotConfigured, send_mail

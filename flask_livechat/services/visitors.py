@@ -11,8 +11,7 @@ from ua_parser import parse as parse_user_agent
 
 from ..changes import VisitorChanged, VisitorLeftDepartment, publish
 from ..store import ClientInfo, PageInfo, Store, VisitorRecord, VisitRecord
-from ..store.records import Departments
-from ..store.visitor_list import LiveVisitor
+from ..store.records import Departments, LiveVisitor
 from . import customer
 from .prechat import save_answers
 

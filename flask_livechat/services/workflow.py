@@ -8,7 +8,7 @@ import uuid
 from ..changes import ConversationAssigned, NoteAdded, VisitorInvited, publish
 from ..errors import ConflictError, ForbiddenError, InvalidPayload, NotFoundError
 from ..store import ConversationRecord, Store, StoredMessage
-from ..store.workflow import NoteRecord
+from ..store.records import NoteRecord
 from .chat import Agent, ChatService
 from .departments import in_scope
 from .presence import PresenceService

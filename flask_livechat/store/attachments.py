@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import insert, select, update
 
 from .conversations import ConversationQueries
 from .models import Attachment, Message, new_public_id, utcnow
-from .records import StoredMessage
-
-
-@dataclass(frozen=True)
-class AttachmentRecord:
-    id: str
-    conversation_id: str
-    filename: str
-    content_type: str
-    size: int
-    storage_key: str
-    created_at: datetime
+from .records import AttachmentRecord, StoredMessage
 
 
 class AttachmentQueries(ConversationQueries):

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .database import Database
 from .models import CannedResponse, utcnow
-
-
-@dataclass(frozen=True)
-class CannedRecord:
-    id: int
-    shortcut: str
-    body: str
+from .records import CannedRecord
 
 
 class CannedQueries(Database):

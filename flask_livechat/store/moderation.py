@@ -3,52 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
 from .database import Database
 from .models import Block, MailLog, ModerationLog, utcnow
-
-
-@dataclass(frozen=True)
-class BlockRecord:
-    id: int
-    visitor_id: str | None
-    network: str | None
-    reason: str | None
-    created_by: str
-    created_at: datetime
-    expires_at: datetime
-    lifted_at: datetime | None
-    lifted_by: str | None
-
-
-@dataclass(frozen=True)
-class LogRecord:
-    id: int
-    action: str
-    actor: str
-    visitor_id: str | None
-    network: str | None
-    conversation_id: str | None
-    message_id: str | None
-    detail: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class MailRecord:
-    id: int
-    kind: str
-    conversation_id: str | None
-    recipient: str
-    subject: str
-    status: str
-    error: str | None
-    requested_by: str | None
-    created_at: datetime
+from .records import BlockRecord, LogRecord, MailRecord
 
 
 def _record(cls: type, row: object) -> object:

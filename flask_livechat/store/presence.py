@@ -7,24 +7,13 @@ connection that dies without a disconnect (a crashed process, a lost network) st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 
 from .database import Database
 from .models import AgentConnection, VisitorConnection, utcnow
-
-
-@dataclass(frozen=True)
-class AgentPresence:
-    agent_id: str
-    name: str
-    role: str
-    #: "online" when any fresh tab is online, "away" when all fresh tabs are away.
-    status: str
-    #: ``None``: every department.
-    departments: frozenset[str] | None = None
+from .records import AgentPresence
 
 
 class PresenceQueries(Database):

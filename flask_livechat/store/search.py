@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +9,7 @@ from sqlalchemy import Connection, exists, select, text
 
 from .conversations import ConversationQueries, in_departments
 from .models import Conversation, ConversationTag, Message, PageView, Visit
-from .records import ConversationRecord, Departments
+from .records import ConversationRecord, Departments, HistoryFilters
 
 # SQLite: a standalone FTS5 index kept in step with livechat_messages by triggers (deleted messages leave it).
 _SQLITE_FTS = (
@@ -36,16 +35,6 @@ _POSTGRES_INDEX = (
     "CREATE INDEX IF NOT EXISTS ix_livechat_messages_fts ON livechat_messages "
     "USING gin (to_tsvector('simple', body))"
 )
-
-
-@dataclass(frozen=True)
-class HistoryFilters:
-    query: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    agent_id: str | None = None
-    tag: str | None = None
-    status: str | None = None
 
 
 def fts5_query(words: str) -> str:

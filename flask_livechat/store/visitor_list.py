@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,30 +10,7 @@ from sqlalchemy import func, or_, select, update
 from .conversations import in_departments
 from .database import Database
 from .models import Conversation, PageView, Visit, Visitor, VisitorConnection
-from .records import ConversationRecord, Departments, VisitorRecord, to_record
-
-
-@dataclass(frozen=True)
-class PageVisit:
-    url: str
-    title: str | None
-    viewed_at: datetime
-
-
-@dataclass(frozen=True)
-class LiveVisitor:
-    visitor: VisitorRecord
-    #: Widget connections open now (all tabs, all processes); 0 for a visitor seen recently.
-    connections: int
-    current_url: str | None
-    current_title: str | None
-    last_seen_at: datetime
-    visit: dict[str, Any] | None
-    #: This visit's pages in order, with times: the navigation path.
-    pages: tuple[PageVisit, ...]
-    conversations: tuple[ConversationRecord, ...]
-    #: JSON of the host user and billing, while a logged-in visitor is connected.
-    customer: str | None = None
+from .records import ConversationRecord, Departments, LiveVisitor, PageVisit, VisitorRecord, to_record
 
 
 class VisitorListQueries(Database):

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import delete, insert, select, update
 
 from .conversations import ConversationQueries
 from .models import Conversation, ConversationTag, Message, Note, new_public_id, utcnow
-from .records import StoredMessage
-
-
-@dataclass(frozen=True)
-class NoteRecord:
-    id: str
-    conversation_id: str
-    client_id: str
-    author_id: str
-    author: str
-    body: str
-    created_at: datetime
+from .records import NoteRecord, StoredMessage
 
 
 class WorkflowQueries(ConversationQueries):
