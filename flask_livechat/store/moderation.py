@@ -101,10 +101,6 @@ class ModerationQueries(Database):
             ).all()
         return [_record(BlockRecord, row) for row in rows]  # type: ignore[misc]
 
-    def is_blocked(self, visitor_id: str | None, ip: str | None) -> bool:
-        """True while an unexpired block names this visitor or a network holding this IP."""
-        return blocks_match(self.active_blocks(), visitor_id, ip)
-
     def log_moderation(
         self,
         action: str,

@@ -50,14 +50,6 @@ class PresenceQueries(Database):
                 )
             )
 
-    def agent_heartbeat(self, sid: str) -> bool:
-        """Refreshes a tab; ``False`` when its row is gone (swept as dead), so the caller can re-register."""
-        with self.writing() as connection:
-            result = connection.execute(
-                update(AgentConnection).where(AgentConnection.sid == sid).values(last_seen_at=utcnow())
-            )
-        return bool(result.rowcount)
-
     def agent_disconnected(self, sid: str) -> None:
         with self.writing() as connection:
             connection.execute(delete(AgentConnection).where(AgentConnection.sid == sid))

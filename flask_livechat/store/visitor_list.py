@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 
 from .conversations import in_departments
 from .database import Database
@@ -133,7 +133,3 @@ class VisitorListQueries(Database):
             ).scalar()
             if latest is not None:
                 connection.execute(update(PageView).where(PageView.id == latest).values(title=title[:512]))
-
-    def count_visitors(self) -> int:
-        with self.reading() as connection:
-            return int(connection.execute(select(func.count()).select_from(Visitor)).scalar_one())

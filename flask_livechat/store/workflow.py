@@ -38,14 +38,6 @@ class WorkflowQueries(ConversationQueries):
             )
         return True
 
-    def set_department(self, conversation_id: str, department: str | None) -> None:
-        with self.writing() as connection:
-            connection.execute(
-                update(Conversation)
-                .where(Conversation.id == conversation_id)
-                .values(department=department, updated_at=utcnow())
-            )
-
     def set_tags(self, conversation_id: str, tags: list[str]) -> None:
         with self.writing() as connection:
             connection.execute(
