@@ -1,4 +1,5 @@
-"""Conversations and their messages: seq allocation, idempotent appends, agent lists."""
+"""Conversations and their messages: seq allocation, idempotent appends, agent lists, a visitor's earlier
+messages."""
 
 from __future__ import annotations
 
@@ -112,6 +113,19 @@ class ConversationQueries(Database):
                 .limit(limit)
             ).all()
         return [to_record(MessageRecord, row) for row in rows]
+
+    def closed_messages_of(self, visitor_id: str, *, limit: int = 100) -> list[MessageRecord]:
+        """A returning visitor's history: the last ``limit`` messages of their closed conversations, oldest
+        first."""
+        with self.reading() as connection:
+            rows = connection.execute(
+                select(Message)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(Conversation.visitor_id == visitor_id, Conversation.status == "closed")
+                .order_by(Message.created_at.desc(), Message.seq.desc())
+                .limit(limit)
+            ).all()
+        return [to_record(MessageRecord, row) for row in reversed(rows)]
 
     def add_visitor_message(self, visitor_id: str, *, client_id: str, body: str) -> StoredMessage:
         """Appends to the visitor's open conversation, opening one if there is none."""

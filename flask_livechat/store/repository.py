@@ -8,7 +8,6 @@ from __future__ import annotations
 from .attachments import AttachmentQueries
 from .canned import CannedQueries
 from .conversations import ConversationQueries
-from .history import HistoryQueries
 from .moderation import ModerationQueries
 from .presence import PresenceQueries
 from .privacy import PrivacyQueries
@@ -32,7 +31,6 @@ class Store(
     ModerationQueries,
     ReadQueries,
     ProfileQueries,
-    HistoryQueries,
     PrivacyQueries,
 ):
     """Safe to share between threads and greenlets: one pooled connection per call."""
