@@ -60,7 +60,7 @@ def send_mail(
     config = app.config
     sender = config["LIVECHAT_MAIL_SENDER"]
     address = to.strip().lower()
-    if store.is_opted_out(address, kind):
+    if store.privacy.is_opted_out(address, kind):
         return False
     link = unsubscribe_url(app, address, kind)
     message = EmailMessage()

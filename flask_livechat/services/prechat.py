@@ -52,6 +52,6 @@ def field_problem(field: dict[str, Any], value: str, words: dict[str, str]) -> s
 
 def save_answers(store: Store, visitor_id: str, answers: dict[str, str]) -> None:
     try:
-        store.save_profile(visitor_id, answers)
+        store.profiles.save_profile(visitor_id, answers)
     except LookupError:
         raise NotFoundError("Your visitor record is gone; reload the page to start again.") from None

@@ -6,12 +6,16 @@ import dataclasses
 
 from sqlalchemy import insert, select, update
 
-from .conversations import ConversationQueries
+from .conversations import append_message, visitor_conversation
+from .database import Database
 from .models import Attachment, Message, new_public_id, utcnow
 from .records import AttachmentRecord, StoredMessage
 
 
-class AttachmentQueries(ConversationQueries):
+class AttachmentQueries:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
     def add_visitor_attachment(
         self,
         visitor_id: str,
@@ -23,9 +27,9 @@ class AttachmentQueries(ConversationQueries):
         storage_key: str,
     ) -> StoredMessage:
         """A visitor's message carrying a file, in their open conversation (opened if needed)."""
-        with self.writing() as connection:
-            conversation_id, opened = self._visitor_conversation(connection, visitor_id)
-            message, conversation, duplicate = self._append(
+        with self._db.writing() as connection:
+            conversation_id, opened = visitor_conversation(connection, visitor_id)
+            message, conversation, duplicate = append_message(
                 connection, conversation_id, client_id=client_id, sender="visitor", author=None, body=filename
             )
             if not duplicate:
@@ -48,6 +52,6 @@ class AttachmentQueries(ConversationQueries):
         return StoredMessage(message, conversation, opened_conversation=opened, duplicate=duplicate)
 
     def get_attachment(self, attachment_id: str) -> AttachmentRecord | None:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             row = connection.execute(select(Attachment).where(Attachment.id == attachment_id)).first()
         return AttachmentRecord(**row._mapping) if row else None

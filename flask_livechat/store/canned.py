@@ -10,9 +10,12 @@ from .models import CannedResponse, utcnow
 from .records import CannedRecord
 
 
-class CannedQueries(Database):
+class CannedQueries:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
     def canned_responses(self) -> list[CannedRecord]:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             rows = connection.execute(select(CannedResponse).order_by(CannedResponse.shortcut)).all()
         return [CannedRecord(row.id, row.shortcut, row.body) for row in rows]
 
@@ -21,7 +24,7 @@ class CannedQueries(Database):
 
         ``False`` if the shortcut is taken or the id is gone."""
         try:
-            with self.writing() as connection:
+            with self._db.writing() as connection:
                 if canned_id is None:
                     connection.execute(
                         insert(CannedResponse).values(shortcut=shortcut, body=body, updated_at=utcnow())
@@ -37,6 +40,6 @@ class CannedQueries(Database):
             return False
 
     def delete_canned(self, canned_id: int) -> bool:
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             result = connection.execute(delete(CannedResponse).where(CannedResponse.id == canned_id))
         return bool(result.rowcount)

@@ -34,7 +34,10 @@ def blocks_match(blocks: list[BlockRecord], visitor_id: str | None, ip: str | No
     return False
 
 
-class ModerationQueries(Database):
+class ModerationQueries:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
     def add_block(
         self,
         *,
@@ -46,7 +49,7 @@ class ModerationQueries(Database):
     ) -> int:
         """Creates a block and logs it, in one transaction."""
         now = utcnow()
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             block_id = connection.execute(
                 insert(Block)
                 .values(
@@ -72,7 +75,7 @@ class ModerationQueries(Database):
 
     def lift_block(self, block_id: int, *, actor: str) -> bool:
         now = utcnow()
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             row = connection.execute(
                 select(Block).where(Block.id == block_id, Block.lifted_at.is_(None)).with_for_update()
             ).first()
@@ -93,7 +96,7 @@ class ModerationQueries(Database):
         return True
 
     def active_blocks(self, now: datetime | None = None) -> list[BlockRecord]:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             rows = connection.execute(
                 select(Block)
                 .where(Block.lifted_at.is_(None), Block.expires_at > (now or utcnow()))
@@ -127,13 +130,13 @@ class ModerationQueries(Database):
     ) -> None:
         """Appends one row to a log table, stamped now: in the caller's transaction, or in its own."""
         if connection is None:
-            with self.writing() as own:
+            with self._db.writing() as own:
                 own.execute(insert(table).values(created_at=utcnow(), **values))
         else:
             connection.execute(insert(table).values(created_at=utcnow(), **values))
 
     def moderation_log(self, limit: int = 200) -> list[LogRecord]:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             rows = connection.execute(
                 select(ModerationLog)
                 .order_by(ModerationLog.created_at.desc(), ModerationLog.id.desc())
@@ -167,7 +170,7 @@ class ModerationQueries(Database):
         )
 
     def mail_log(self, conversation_id: str | None = None, limit: int = 200) -> list[MailRecord]:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             query = select(MailLog).order_by(MailLog.created_at.desc(), MailLog.id.desc()).limit(limit)
             if conversation_id is not None:
                 query = query.where(MailLog.conversation_id == conversation_id)

@@ -10,10 +10,13 @@ from .database import Database
 from .models import Visitor, VisitorProfile, utcnow
 
 
-class ProfileQueries(Database):
+class ProfileQueries:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
     def save_profile(self, visitor_id: str, fields: dict[str, Any]) -> None:
         """Stores the form; ``name`` and ``email`` also go on the visitor. ``LookupError`` if no visitor."""
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             found = connection.execute(select(Visitor.id).where(Visitor.id == visitor_id)).first()
             if found is None:
                 raise LookupError(visitor_id)
@@ -35,7 +38,7 @@ class ProfileQueries(Database):
                 )
 
     def profile_of(self, visitor_id: str) -> dict[str, Any] | None:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             row = connection.execute(
                 select(VisitorProfile.fields).where(VisitorProfile.visitor_id == visitor_id)
             ).first()

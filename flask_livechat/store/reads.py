@@ -8,14 +8,17 @@ from .database import Database
 from .models import Conversation, ReadMark
 
 
-class ReadQueries(Database):
+class ReadQueries:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
     def mark_read(self, conversation_id: str, reader: str, seq: int) -> int | None:
         """Moves ``reader``'s mark forward to ``seq`` (capped at the last message).
 
         Returns the new mark, or ``None`` when it did not move (already read, or nothing to read).
         ``LookupError`` when the conversation does not exist.
         """
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             last_seq = connection.execute(
                 select(Conversation.last_seq).where(Conversation.id == conversation_id).with_for_update()
             ).scalar()
@@ -45,7 +48,7 @@ class ReadQueries(Database):
 
     def read_marks(self, conversation_id: str) -> dict[str, int]:
         """``{"visitor": seq, "agent": seq}``, 0 for a side that has read nothing."""
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             rows = connection.execute(
                 select(ReadMark.reader, ReadMark.seq).where(ReadMark.conversation_id == conversation_id)
             ).all()
