@@ -84,7 +84,7 @@ class PresenceService:
         if self._store.presence.viewing_of(sid) == conversation_id:
             self.view(sid, None)
 
-    # --- liveness -----------------------------------------------------------------------------
+    # --- dead connections ---------------------------------------------------------------------
 
     def sweep(self, agent_sids: list[str], visitor_sids: list[str]) -> None:
         """Refreshes this process's connections and deletes dead ones; publishes who is gone."""

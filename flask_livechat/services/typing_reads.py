@@ -17,7 +17,7 @@ class ReadMove:
     seq: int | None
 
 
-class LivenessService:
+class TypingReadsService:
     def __init__(self, store: Store, chat: ChatService) -> None:
         self._store = store
         self._chat = chat

@@ -5,15 +5,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..services.liveness import LivenessService
+from ..services.typing_reads import TypingReadsService
 from ..state import current_livechat
 
 #: A client repeating the same typing state faster than this is not relayed (clients send every 2 s).
 TYPING_REPEAT_SECONDS = 1.0
 
 
-def liveness() -> LivenessService:
-    return current_livechat.liveness
+def typing_reads() -> TypingReadsService:
+    return current_livechat.typing_reads
 
 
 def should_relay_typing(connection: dict[str, Any], conversation_id: str, typing: bool) -> bool:
