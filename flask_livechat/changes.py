@@ -17,7 +17,7 @@ from flask import current_app
 
 if TYPE_CHECKING:
     from .store import ConversationRecord, StoredMessage
-    from .store.workflow import NoteRecord
+    from .store.records import NoteRecord
 
 _internal = Namespace()
 

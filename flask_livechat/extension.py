@@ -34,7 +34,6 @@ from .services.availability import AvailabilityService
 from .services.canned import CannedService
 from .services.chat import ChatService
 from .services.history import HistoryService
-from .services.liveness import LivenessService
 from .services.maintenance import MaintenanceService
 from .services.moderation import ModerationService
 from .services.offline import OfflineService
@@ -42,6 +41,7 @@ from .services.presence import PresenceService
 from .services.privacy import PrivacyService, Subject
 from .services.ratelimit import RateLimiter
 from .services.transcripts import TranscriptMailer
+from .services.typing_reads import TypingReadsService
 from .services.visitors import VisitorService
 from .services.workflow import WorkflowService
 from .signals import account_deleted
@@ -194,7 +194,7 @@ class LiveChat:
             ),
             agent_recheck=AgentRecheck(app, socketio),
             availability=AvailabilityService(presence, app.config["LIVECHAT_BUSINESS_HOURS"]),
-            liveness=LivenessService(store, chat),
+            typing_reads=TypingReadsService(store, chat),
             canned=CannedService(store),
             offline=OfflineService(store, chat),
             maintenance=MaintenanceService(store),

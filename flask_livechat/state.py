@@ -20,7 +20,6 @@ if TYPE_CHECKING:  # for the annotations only: this module sits below everything
     from .services.canned import CannedService
     from .services.chat import ChatService
     from .services.history import HistoryService
-    from .services.liveness import LivenessService
     from .services.maintenance import MaintenanceService
     from .services.moderation import ModerationService
     from .services.offline import OfflineService
@@ -28,6 +27,7 @@ if TYPE_CHECKING:  # for the annotations only: this module sits below everything
     from .services.privacy import PrivacyService
     from .services.ratelimit import RateLimiter
     from .services.transcripts import TranscriptMailer
+    from .services.typing_reads import TypingReadsService
     from .services.visitors import VisitorService
     from .services.workflow import WorkflowService
     from .store import Store
@@ -52,7 +52,7 @@ class LiveChatState:
     transcripts: TranscriptMailer
     moderation: ModerationService
     availability: AvailabilityService
-    liveness: LivenessService
+    typing_reads: TypingReadsService
     canned: CannedService
     offline: OfflineService
     maintenance: MaintenanceService

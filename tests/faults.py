@@ -512,7 +512,7 @@ def assert_exactly_once_in_order(
 ) -> None:
     conversation_id = visitor.conversation_id
     assert conversation_id is not None
-    stored = store.messages_of(conversation_id, limit=10 * count)
+    stored = store.conversations.messages_of(conversation_id, limit=10 * count)
     assert [m.seq for m in stored] == list(range(1, 2 * count + 1))  # one row per client_id: no duplicates
     bodies = [m.body for m in stored]
     assert [b for b in bodies if b.startswith("v")] == [f"v{n}" for n in range(count)]  # order sent

@@ -119,7 +119,7 @@ def test_too_big_is_refused(
     assert response.json["error"]["code"] == "invalid"
     huge = upload(client, session, PNG + b"\x00" * 200_000, "huge.png")
     assert huge.status_code in (400, 413) and huge.json["error"]["code"] == "invalid"
-    assert livechat.store.open_conversations() == []
+    assert livechat.store.conversations.open_conversations() == []
 
 
 @pytest.mark.livechat_config(LIVECHAT_ATTACHMENT_TYPES=["application/pdf"])

@@ -65,7 +65,7 @@ class Victim:
         self.attachment_id: str = attachment["id"]
         self.attachment_url: str = attachment["url"]
         state: LiveChatState = app.extensions["livechat"]
-        conversation = state.store.get_conversation(self.conversation_id)
+        conversation = state.store.conversations.get_conversation(self.conversation_id)
         assert conversation is not None
         self.visitor_id: str = conversation.visitor_id
         self.socket.get_received("/livechat")
@@ -204,9 +204,9 @@ def staff_routes(app: Flask) -> list[tuple[str, str]]:
 def test_staff_routes_refuse_customers_and_anonymous_users(
     app: Flask, livechat: LiveChatState, victim: Victim
 ) -> None:
-    assert livechat.store.save_canned(None, "hello", "Hello there")
-    canned_id = livechat.store.canned_responses()[0].id
-    block_id = livechat.store.add_block(
+    assert livechat.store.canned.save_canned(None, "hello", "Hello there")
+    canned_id = livechat.store.canned.canned_responses()[0].id
+    block_id = livechat.store.moderation.add_block(
         visitor_id=victim.visitor_id,
         network=None,
         expires_at=utcnow() + timedelta(days=1),

@@ -37,7 +37,7 @@ def test_admins_create_edit_and_delete(app: Flask, socketio: SocketIO, livechat:
     page = admin.get("/livechat/admin/").get_data(as_text=True)
     assert "/hours" in page and "Saved /hours." in page
     with app.app_context():
-        (item,) = livechat.store.canned_responses()
+        (item,) = livechat.store.canned.canned_responses()
     assert (item.shortcut, item.body) == ("hours", "We answer 9-17.")
 
     # Agents get them with hello, for the "/" shortcut.
@@ -60,13 +60,13 @@ def test_admins_create_edit_and_delete(app: Flask, socketio: SocketIO, livechat:
         )
         assert response.status_code == 200 and 'class="flash-error"' in response.get_data(as_text=True)
     with app.app_context():
-        assert [(c.shortcut, c.body) for c in livechat.store.canned_responses()] == [
+        assert [(c.shortcut, c.body) for c in livechat.store.canned.canned_responses()] == [
             ("hours", "We answer 8-18.")
         ]
 
     admin.post(f"/livechat/admin/canned/{item.id}/delete", data={"csrf_token": token})
     with app.app_context():
-        assert livechat.store.canned_responses() == []
+        assert livechat.store.canned.canned_responses() == []
 
 
 def test_forms_need_the_csrf_token(app: Flask, livechat: LiveChatState) -> None:
@@ -84,7 +84,7 @@ def test_forms_need_the_csrf_token(app: Flask, livechat: LiveChatState) -> None:
     )
     assert response.status_code == 400
     with app.app_context():
-        assert livechat.store.canned_responses() == []
+        assert livechat.store.canned.canned_responses() == []
 
 
 def test_only_admins(app: Flask) -> None:
@@ -108,5 +108,5 @@ def test_admin_page_lists_blocks_and_logs(app: Flask, socketio: SocketIO, livech
     response = admin.post(f"/livechat/admin/blocks/{ack['block_id']}/lift", data={"csrf_token": csrf(admin)})
     assert response.status_code == 302
     with app.app_context():
-        assert livechat.store.active_blocks() == []
-        assert [e.action for e in livechat.store.moderation_log()] == ["unblock", "block"]
+        assert livechat.store.moderation.active_blocks() == []
+        assert [e.action for e in livechat.store.moderation.moderation_log()] == ["unblock", "block"]

@@ -38,7 +38,7 @@ def test_page_view_records_browser_os_language_ip_and_referrer(
         },
         environ_base={"REMOTE_ADDR": "203.0.113.77"},
     )
-    [visit] = livechat.store.visits_of(visitor_id(app, client))
+    [visit] = livechat.store.visitors.visits_of(visitor_id(app, client))
     assert (visit["browser"], visit["browser_version"]) == ("Chrome", "126.0")
     assert (visit["os"], visit["os_version"]) == ("Windows", "10")
     assert visit["language"] == "de-DE"
@@ -51,9 +51,9 @@ def test_visits_count_and_navigation_path(app: Flask, client: FlaskClient, livec
     client.get("/")
     client.get("/")
     vid = visitor_id(app, client)
-    visitor = livechat.store.get_visitor(vid)
+    visitor = livechat.store.visitors.get_visitor(vid)
     assert visitor is not None and visitor.visit_count == 1
-    assert [page.url for page in livechat.store.page_views_of(vid)] == ["http://localhost/"] * 2
+    assert [page.url for page in livechat.store.visitors.page_views_of(vid)] == ["http://localhost/"] * 2
 
 
 @pytest.mark.livechat_config(LIVECHAT_VISIT_TIMEOUT=1)
@@ -66,7 +66,7 @@ def test_silence_longer_than_the_timeout_starts_a_new_visit(
     real_now = visitor_queries.utcnow
     monkeypatch.setattr(visitor_queries, "utcnow", lambda: real_now() + timedelta(seconds=5))
     client.get("/")
-    visitor = livechat.store.get_visitor(visitor_id(app, client))
+    visitor = livechat.store.visitors.get_visitor(visitor_id(app, client))
     assert visitor is not None and visitor.visit_count == 2
     assert visitor.last_seen_at > visitor.first_seen_at
 

@@ -11,8 +11,7 @@ from flask_socketio import SocketIO
 from sqlalchemy import func, select
 
 from flask_livechat.state import LiveChatState
-from flask_livechat.store.models import Visitor
-from flask_livechat.store.privacy_models import Consent
+from flask_livechat.store.models import Consent, Visitor
 
 VISITOR = "livechat_visitor"
 
@@ -22,7 +21,7 @@ def choose(client: FlaskClient, choice: str, **headers: str) -> Any:
 
 
 def consents(livechat: LiveChatState) -> list[tuple[str | None, str, str]]:
-    with livechat.store.reading() as connection:
+    with livechat.store.database.reading() as connection:
         rows = connection.execute(select(Consent.visitor_id, Consent.choice, Consent.policy_version)).all()
     return [(row.visitor_id, row.choice, row.policy_version) for row in rows]
 
@@ -31,7 +30,7 @@ def stored_rows(livechat: LiveChatState) -> dict[str, int]:
     """What recognises a browser: remembered visitors, visits, page views (a visitor for one connection
     only holds a random id and nothing about the browser)."""
     counts = livechat.store.count_rows()
-    with livechat.store.reading() as connection:
+    with livechat.store.database.reading() as connection:
         remembered = connection.execute(select(func.count()).where(Visitor.persistent.is_(True))).scalar_one()
     return {
         "livechat_visitors": remembered,

@@ -42,12 +42,12 @@ def test_staff_forms_refuse_missing_forged_and_foreign_tokens(
 ) -> None:
     visitor = visitor_client(app, socketio)
     conversation_id = say(visitor, "please erase me later", "csrf-0001")["conversation_id"]
-    conversation = livechat.store.get_conversation(conversation_id)
+    conversation = livechat.store.conversations.get_conversation(conversation_id)
     assert conversation is not None
     visitor_id = conversation.visitor_id
-    assert livechat.store.save_canned(None, "hello", "Hello there")
-    canned_id = livechat.store.canned_responses()[0].id
-    block_id = livechat.store.add_block(
+    assert livechat.store.canned.save_canned(None, "hello", "Hello there")
+    canned_id = livechat.store.canned.canned_responses()[0].id
+    block_id = livechat.store.moderation.add_block(
         visitor_id=visitor_id, network=None, expires_at=utcnow() + timedelta(days=1), reason="x", actor="Bob"
     )
     admin = app.test_client()

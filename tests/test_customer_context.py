@@ -47,7 +47,7 @@ def test_agents_see_the_host_user_and_billing_summary(
     # The visitor record is linked to the host user, so their email is known (transcripts).
     assert listed["email"] == "carol@example.com" and listed["name"] == "Carol Customer"
     with app.app_context():
-        visitor = livechat.store.get_visitor(listed["id"])
+        visitor = livechat.store.visitors.get_visitor(listed["id"])
         assert visitor is not None and visitor.host_user_id == "3"
     # Never sent to the visitor's side.
     received = str(customer.get_received(VISITOR_NS))

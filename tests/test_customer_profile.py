@@ -117,6 +117,6 @@ def test_no_ip_or_user_agent_when_switched_off(app: Flask, livechat: LiveChatSta
     )
     visitor_id = visitor_id_from_token(app, browser.get_cookie("livechat_visitor").value)
     assert visitor_id is not None
-    [visit] = livechat.store.visits_of(visitor_id)
+    [visit] = livechat.store.visitors.visits_of(visitor_id)
     assert visit["ip"] is None and visit["user_agent"] is None
     assert visit["browser"] == "Firefox"

@@ -137,7 +137,7 @@ def test_an_encoded_word_address_is_refused_and_a_transcript_reaches_one_mailbox
         assert len(smtp_server.messages) == 1
 
         # An address stored before this check (the attack as it was) is never sent to anyone.
-        state.store.set_profile([visitor_id], name="Vic", email=INJECTED)
+        state.store.privacy.set_profile([visitor_id], name="Vic", email=INJECTED)
         ack = agent.call(
             "email_transcript", {"conversation_id": conversation_id}, namespace=AGENT_NS, timeout=5
         )

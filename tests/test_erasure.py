@@ -86,10 +86,10 @@ def fill_as(app: Flask, socketio: SocketIO, user: str, ip: str, secret: str, blo
     )
     livechat: LiveChatState = app.extensions["livechat"]
     visitor_id = visitor_id_from_token(app, http.get_cookie("livechat_visitor").value)
-    livechat.store.save_profile(
+    livechat.store.profiles.save_profile(
         visitor_id, {"name": f"Name {secret}", "email": f"{secret}@example.com", "company": secret}
     )
-    livechat.store.opt_out(f"{secret}@example.com", "promotional")
+    livechat.store.privacy.opt_out(f"{secret}@example.com", "promotional")
     return {
         "visitor_id": visitor_id,
         "conversation_id": conversation_id,
@@ -102,7 +102,7 @@ def fill_as(app: Flask, socketio: SocketIO, user: str, ip: str, secret: str, blo
 def every_value(app: Flask) -> dict[str, list[str]]:
     livechat: LiveChatState = app.extensions["livechat"]
     found: dict[str, list[str]] = {}
-    with livechat.store.reading() as connection:
+    with livechat.store.database.reading() as connection:
         for table in Base.metadata.sorted_tables:
             rows = connection.execute(select(table)).all()
             found[table.name] = [str(value) for row in rows for value in row if value is not None]
@@ -113,8 +113,9 @@ def test_account_deletion_leaves_no_trace_and_spares_others(app: Flask, socketio
     gone = fill_as(app, socketio, "carol", "198.51.100.77", "zebra", block=True)
     kept = fill_as(app, socketio, "ada", "203.0.113.9", "otter")
     store = app.extensions["livechat"].store
-    store.audit("tester", "view", "digest")  # the audit log has a row too
-    store.save_canned(None, "hello", "Hello! How can I help?")  # not personal data, but a table all the same
+    store.privacy.audit("tester", "view", "digest")  # the audit log has a row too
+    # not personal data, but a table all the same
+    store.canned.save_canned(None, "hello", "Hello! How can I help?")
     before = every_value(app)
     empty = [name for name, values in before.items() if not values]
     assert empty == [], f"the test must fill every table, these are empty: {empty}"

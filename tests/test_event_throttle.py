@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from flask_livechat.realtime.base import HELLO_LIMIT
-from flask_livechat.realtime.liveness import TYPING_INTERVAL_SECONDS
+from flask_livechat.realtime.typing_reads import TYPING_INTERVAL_SECONDS
 from tests.conftest import LiveServer, real_socket, server_cookie
 
 VISITOR_NS = "/livechat"

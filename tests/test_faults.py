@@ -146,7 +146,7 @@ def test_database_outage_gives_prompt_error_acks_and_acks_only_what_was_stored(
         # nothing was stored for the refused send; the resend (same client_id) is stored once
         store = Store(database)
         try:
-            assert [m.client_id for m in store.messages_of(conversation_id)] == ["c-db-00001"]
+            assert [m.client_id for m in store.conversations.messages_of(conversation_id)] == ["c-db-00001"]
         finally:
             store.dispose()
 

@@ -15,7 +15,8 @@ from sqlalchemy import create_engine, text
 
 from flask_livechat.store import Store
 from flask_livechat.store.models import utcnow
-from flask_livechat.store.search import HistoryFilters, fts5_query
+from flask_livechat.store.records import HistoryFilters
+from flask_livechat.store.search import fts5_query
 from tests.conftest import agent_client, say, visitor_client
 from tests.helpers import POSTGRES_URL, postgres_reachable
 
@@ -49,17 +50,17 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 
 def conversation(store: Store, body: str, *replies: str) -> str:
-    visitor = store.create_visitor(persistent=True)
-    stored = store.add_visitor_message(visitor.id, client_id=secrets.token_hex(8), body=body)
+    visitor = store.visitors.create_visitor(persistent=True)
+    stored = store.conversations.add_visitor_message(visitor.id, client_id=secrets.token_hex(8), body=body)
     for reply in replies:
-        store.add_message(
+        store.conversations.add_message(
             stored.conversation.id, client_id=secrets.token_hex(8), sender="agent", author="Ada", body=reply
         )
     return stored.conversation.id
 
 
 def found(store: Store, **filters: Any) -> list[str]:
-    return [c.id for c in store.search_history(HistoryFilters(**filters))]
+    return [c.id for c in store.search.search_history(HistoryFilters(**filters))]
 
 
 def test_full_text_search(store: Store) -> None:
@@ -73,19 +74,19 @@ def test_full_text_search(store: Store) -> None:
     assert found(store, query="parrot") == []
     # Syntax characters are words, not operators; nothing breaks.
     for hostile in ('"', "refund OR", "NEAR(", "*", "a:b", "-refund", "login)", "'; DROP TABLE x; --"):
-        store.search_history(HistoryFilters(query=hostile))
+        store.search.search_history(HistoryFilters(query=hostile))
     # Deleted messages are no longer found.
-    (message, *_) = store.messages_of(refund)
-    assert store.delete_message(refund, message.id)
+    (message, *_) = store.conversations.messages_of(refund)
+    assert store.workflow.delete_message(refund, message.id)
     assert found(store, query="order") == []
 
 
 def test_filters(store: Store) -> None:
     early = conversation(store, "early question")
     late = conversation(store, "late question")
-    store.assign(late, "7", "Ada", expected=(None,))
-    store.set_tags(early, ["billing"])
-    store.set_status(early, "closed", notice="closed", notice_id="status-closed-1")
+    store.workflow.assign(late, "7", "Ada", expected=(None,))
+    store.workflow.set_tags(early, ["billing"])
+    store.conversations.set_status(early, "closed", notice="closed", notice_id="status-closed-1")
     assert found(store, agent_id="7") == [late]
     assert found(store, tag="billing") == [early]
     assert found(store, status="closed") == [early]

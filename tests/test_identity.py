@@ -41,7 +41,7 @@ def test_cookie_holds_only_a_random_id(app: Flask, client: FlaskClient, livechat
     token = client.get_cookie(COOKIE).value
     visitor_id = visitor_id_from_token(app, token)
     assert visitor_id is not None and len(visitor_id) >= 22
-    assert livechat.store.get_visitor(visitor_id) is not None
+    assert livechat.store.visitors.get_visitor(visitor_id) is not None
 
 
 def test_returning_visitor_keeps_their_id(app: Flask, client: FlaskClient, livechat: LiveChatState) -> None:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from flask_livechat.store import Store
+
 PACKAGE = Path(__file__).resolve().parent.parent / "flask_livechat"
 ADAPTERS = ["views", "realtime", "cli.py", "capture.py", "inject.py", "caller.py", "schemas.py"]
 
@@ -49,3 +51,46 @@ def test_no_service_imports_realtime_or_state() -> None:
             if isinstance(node, ast.ImportFrom) and node.level >= 2
         ]
         assert not [m for m in imported if m.split(".")[0] in ("realtime", "state", "views")], path.name
+
+
+def test_store_tables_are_in_models_and_its_records_in_records() -> None:
+    """One module of tables (none registered by importing some other module) and one of records."""
+    for path in modules("store"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            bases = {base.id for base in node.bases if isinstance(base, ast.Name)}
+            decorators = {ast.unparse(d).split("(")[0] for d in node.decorator_list}
+            if "Base" in bases:
+                assert path.name == "models.py", f"table {node.name} in store/{path.name}"
+            if "dataclass" in decorators:
+                assert path.name == "records.py", f"record {node.name} in store/{path.name}"
+
+
+def test_store_is_composed_of_aggregates_that_inherit_nothing() -> None:
+    """No mixins: each aggregate is its own class on the shared Database, reached as ``store.<aggregate>``."""
+    store = Store("sqlite://")
+    try:
+        aggregates = {
+            name: value for name, value in vars(store).items() if type(value).__name__.endswith("Queries")
+        }
+        assert set(aggregates) == {
+            "visitors",
+            "conversations",
+            "workflow",
+            "attachments",
+            "reads",
+            "profiles",
+            "presence",
+            "moderation",
+            "canned",
+            "search",
+            "privacy",
+        }
+        assert Store.__bases__ == (object,)
+        for name, aggregate in aggregates.items():
+            assert type(aggregate).__bases__ == (object,), f"store.{name} inherits from another class"
+            assert aggregate._db is store.database, name
+    finally:
+        store.dispose()

@@ -99,7 +99,7 @@ def test_rapid_messages_are_stored_in_the_order_sent(
     acks = send_rapidly(visitor, count, "c-order")
     assert all(ack["ok"] for ack in acks.values())
     conversation_id = acks[1]["message"]["conversation_id"]
-    stored = livechat.store.messages_of(conversation_id, limit=1000)
+    stored = livechat.store.conversations.messages_of(conversation_id, limit=1000)
     assert [m.body for m in stored] == [f"#{n}" for n in range(1, count + 1)]
     assert [m.seq for m in stored] == list(range(1, count + 1))
 
@@ -149,5 +149,5 @@ def test_concurrent_senders_get_distinct_gapless_seqs(
     for thread in threads:
         thread.join()
     assert all(r["ok"] for r in results)
-    stored = livechat.store.messages_of(first["message"]["conversation_id"], limit=1000)
+    stored = livechat.store.conversations.messages_of(first["message"]["conversation_id"], limit=1000)
     assert [m.seq for m in stored] == list(range(1, 102))

@@ -92,7 +92,7 @@ def test_agent_reads_and_the_visitor_sees_it_after_a_reload(
     assert ack == {"ok": True, "seq": 1}
     assert events(visitor, NS, "read") == [{"conversation_id": conversation, "reader": "agent", "seq": 1}]
     assert visitor.emit("hello", {}, namespace=NS, callback=True)["read"] == {"visitor": 0, "agent": 1}
-    assert livechat.store.read_marks(conversation) == {"visitor": 0, "agent": 1}
+    assert livechat.store.reads.read_marks(conversation) == {"visitor": 0, "agent": 1}
 
 
 def test_visitor_reads_and_agents_and_other_tabs_hear_it(

@@ -58,10 +58,10 @@ def test_every_mail_carries_a_working_unsubscribe_link(
     confirm_page = client.get(path)
     assert confirm_page.status_code == 200 and b"Unsubscribe" in confirm_page.data
     assert (
-        livechat.store.is_opted_out("customer@example.com", "promotional") is False
+        livechat.store.privacy.is_opted_out("customer@example.com", "promotional") is False
     )  # a GET changes nothing
     assert client.post(path).status_code == 200
-    assert livechat.store.is_opted_out("customer@example.com", "promotional") is True
+    assert livechat.store.privacy.is_opted_out("customer@example.com", "promotional") is True
 
     assert send(mail_app, livechat, "customer@example.com", "promotional") is False
     assert len(smtp_server.messages) == 1
@@ -76,7 +76,7 @@ def test_unsubscribing_twice_is_fine(
     path = unsubscribe_link(smtp_server.messages[0]).removeprefix("http://localhost")
     assert client.post(path).status_code == 200
     assert client.post(path).status_code == 200
-    assert livechat.store.is_opted_out("a@example.com", "transactional")
+    assert livechat.store.privacy.is_opted_out("a@example.com", "transactional")
 
 
 @pytest.mark.parametrize("token", ["garbage", "a" * 3000])

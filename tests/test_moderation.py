@@ -41,7 +41,7 @@ def test_delete_a_message(app: Flask, socketio: SocketIO, livechat: LiveChatStat
     again = ada.emit("delete_message", payload, namespace=AGENT_NS, callback=True)
     assert again["error"]["code"] == "not_found"
     with app.app_context():
-        (entry,) = livechat.store.moderation_log()
+        (entry,) = livechat.store.moderation.moderation_log()
     assert (entry.action, entry.actor, entry.message_id) == ("delete_message", "Ada Agent", harmful["id"])
     guest.disconnect(VISITOR_NS)
 
@@ -78,7 +78,7 @@ def test_block_a_visitor_for_a_while(app: Flask, socketio: SocketIO, livechat: L
     assert back.is_connected(VISITOR_NS)
     back.disconnect(VISITOR_NS)
     with app.app_context():
-        (entry,) = livechat.store.moderation_log()
+        (entry,) = livechat.store.moderation.moderation_log()
     assert (entry.action, entry.visitor_id, entry.actor) == ("block", listed["id"], "Ada Agent")
     assert "spam" in (entry.detail or "")
 
@@ -90,8 +90,10 @@ def test_a_visitor_blocked_while_connected_cannot_send(
     guest = visitor_client(app, socketio, "/")
     say(guest, "hello", "c-block-002")
     with app.app_context():
-        (live,) = livechat.store.live_visitors(since=utcnow(), connection_cutoff=livechat.presence.cutoff())
-        livechat.store.add_block(
+        (live,) = livechat.store.visitors.live_visitors(
+            since=utcnow(), connection_cutoff=livechat.presence.cutoff()
+        )
+        livechat.store.moderation.add_block(
             visitor_id=live.visitor.id,
             network=None,
             expires_at=utcnow() + timedelta(hours=1),
@@ -126,7 +128,7 @@ def test_block_an_ip_range(app: Flask, socketio: SocketIO, livechat: LiveChatSta
         ack = bob.emit("block_visitor", bad, namespace=AGENT_NS, callback=True)
         assert ack["error"]["code"] == "invalid", bad
     with app.app_context():
-        assert livechat.store.active_blocks() == []
+        assert livechat.store.moderation.active_blocks() == []
 
     ack = bob.emit(
         "block_visitor", {"network": "127.0.0.1/24", "minutes": 5}, namespace=AGENT_NS, callback=True
@@ -149,8 +151,8 @@ def test_block_an_ip_range(app: Flask, socketio: SocketIO, livechat: LiveChatSta
     }
     assert b"data-livechat" in http.get("/").data
     with app.app_context():
-        assert [e.action for e in livechat.store.moderation_log()] == ["unblock", "block"]
-        assert livechat.store.moderation_log()[1].network == "127.0.0.0/24"
+        assert [e.action for e in livechat.store.moderation.moderation_log()] == ["unblock", "block"]
+        assert livechat.store.moderation.moderation_log()[1].network == "127.0.0.0/24"
 
 
 def test_a_hand_placed_widget_is_left_out_for_blocked_visitors(app: Flask, livechat: LiveChatState) -> None:
@@ -163,7 +165,7 @@ def test_a_hand_placed_widget_is_left_out_for_blocked_visitors(app: Flask, livec
     http = app.test_client()
     assert b"data-livechat" in http.get("/by-hand").data
     with app.app_context():
-        livechat.store.add_block(
+        livechat.store.moderation.add_block(
             visitor_id=None,
             network="127.0.0.1/32",
             expires_at=utcnow() + timedelta(hours=1),

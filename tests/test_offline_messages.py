@@ -32,7 +32,7 @@ def test_a_left_message_is_stored_for_agents_and_mailed(mail_app: Flask, smtp_se
     message = response.json["message"]
     assert message["body"] == FORM["message"] and message["sender"] == "visitor"
     state: LiveChatState = mail_app.extensions["livechat"]
-    [conversation] = state.store.open_conversations()
+    [conversation] = state.store.conversations.open_conversations()
     assert conversation.id == message["conversation_id"]
     assert conversation.visitor is not None
     assert (conversation.visitor.name, conversation.visitor.email) == ("Ada Lovelace", "ada@example.org")
@@ -78,13 +78,13 @@ def test_cross_site_posts_are_forbidden(client: FlaskClient, livechat: LiveChatS
     assert response.status_code == 403 and response.json["error"]["code"] == "forbidden"
     response = client.post(URL, json=FORM, headers={"Sec-Fetch-Site": "cross-site"})
     assert response.status_code == 403
-    assert livechat.store.open_conversations() == []
+    assert livechat.store.conversations.open_conversations() == []
 
 
 def test_without_mail_the_message_is_still_stored(client: FlaskClient, livechat: LiveChatState) -> None:
     response = client.post(URL, json=FORM)
     assert response.status_code == 201 and response.json["emailed"] is False
-    assert len(livechat.store.open_conversations()) == 1
+    assert len(livechat.store.conversations.open_conversations()) == 1
 
 
 def test_the_mail_server_being_down_loses_nothing(tmp_path: Any) -> None:
@@ -99,7 +99,7 @@ def test_the_mail_server_being_down_loses_nothing(tmp_path: Any) -> None:
     )
     response = app.test_client().post(URL, json=FORM)
     assert response.status_code == 201 and response.json["emailed"] is False
-    assert len(app.extensions["livechat"].store.open_conversations()) == 1
+    assert len(app.extensions["livechat"].store.conversations.open_conversations()) == 1
     app.extensions["livechat"].store.dispose()
 
 
@@ -132,8 +132,8 @@ def test_answers_in_a_live_chat_are_not_mailed(mail_app: Flask, smtp_server: Smt
     guest = visitor_client(mail_app, socketio, "/")
     conversation_id = say(guest, "Hello, live", "c-live-0001")["conversation_id"]
     state: LiveChatState = mail_app.extensions["livechat"]
-    [visitor_id] = [c.visitor_id for c in state.store.open_conversations()]
-    state.store.save_profile(visitor_id, {"name": "Ada", "email": "ada@example.org"})
+    [visitor_id] = [c.visitor_id for c in state.store.conversations.open_conversations()]
+    state.store.profiles.save_profile(visitor_id, {"name": "Ada", "email": "ada@example.org"})
     agent = agent_client(mail_app, socketio)
     reply = {"conversation_id": conversation_id, "client_id": "a-live-0001", "body": "Hi!"}
     assert agent.emit("send_message", reply, namespace="/livechat-agent", callback=True)["ok"]

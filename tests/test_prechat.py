@@ -37,7 +37,7 @@ def test_valid_answers_are_saved_on_the_visitor(visitor: SocketIOTestClient, liv
     hello = visitor.emit("hello", {}, namespace=NS, callback=True)
     assert hello["prechat_done"] is True
     visitor.emit("send_message", {"client_id": "c-000001", "body": "Hi"}, namespace=NS, callback=True)
-    [conversation] = livechat.store.open_conversations()
+    [conversation] = livechat.store.conversations.open_conversations()
     assert conversation.visitor is not None
     assert (conversation.visitor.name, conversation.visitor.email) == ("Ada", "ada@example.org")
 

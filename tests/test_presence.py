@@ -78,7 +78,7 @@ def test_a_dead_connection_does_not_stay_online(
 ) -> None:
     """A process that died leaves rows nobody refreshes: they stop counting, and the sweep removes them."""
     with app.app_context():
-        livechat.store.agent_connected(
+        livechat.store.presence.agent_connected(
             "sid-of-a-dead-process",
             agent_id="9",
             name="Ghost",

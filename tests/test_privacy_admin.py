@@ -69,7 +69,7 @@ def test_find_and_export_by_host_user_with_cards_masked(
     assert exported["visitors"][0]["conversations"][0]["messages"][0]["body"] == "Hi, Carol here"
     assert exported["host"]["3"]["card"] == "•••• •••• •••• 4242"
     assert exported["host"]["3"]["notes"] == ["paid by ••••••••••••4444"]
-    assert [e["action"] for e in livechat.store.audit_entries()] == ["export", "view"]
+    assert [e["action"] for e in livechat.store.privacy.audit_entries()] == ["export", "view"]
 
 
 def test_erase_from_the_console_calls_the_hosts_hook(
@@ -89,14 +89,14 @@ def test_erase_from_the_console_calls_the_hosts_hook(
     assert done.status_code == 200 and "Erased 1 visitor record(s)" in done.get_data(as_text=True)
     assert livechat.store.count_rows()["livechat_messages"] == 0
     assert host_rows == {}
-    entry = livechat.store.audit_entries()[0]
+    entry = livechat.store.privacy.audit_entries()[0]
     assert (entry["action"], entry["actor"]) == ("erase", "Bob Admin (user 2)")
 
 
 def test_find_by_email_and_visitor_id(app: Flask, socketio: Any, livechat: LiveChatState) -> None:
     customer_visitor(app, socketio)
-    [visitor_id] = livechat.store.find_visitor_ids(host_user_id="3")
-    livechat.store.set_profile([visitor_id], name="Carol", email="carol@example.com")
+    [visitor_id] = livechat.store.privacy.find_visitor_ids(host_user_id="3")
+    livechat.store.privacy.set_profile([visitor_id], name="Carol", email="carol@example.com")
     by_email = admin(app).get("/livechat/admin/privacy?email=carol@example.com").get_data(as_text=True)
     assert "carol@example.com" in by_email and "1 visitor record(s)" in by_email
     by_id = admin(app).get(f"/livechat/admin/privacy?visitor_id={visitor_id}").get_data(as_text=True)
@@ -115,7 +115,7 @@ def test_transcript_views_are_audited(app: Flask, socketio: Any, livechat: LiveC
         namespace="/livechat-agent",
         callback=True,
     )
-    [entry] = livechat.store.audit_entries()
+    [entry] = livechat.store.privacy.audit_entries()
     assert (entry["action"], entry["actor"]) == ("view", "Ada Agent (user 1)")
 
 
@@ -135,11 +135,11 @@ def test_cli_export_and_erase(
     assert livechat.store.count_rows()["livechat_messages"] == 0 and host_rows == {}
     nobody = runner.invoke(args=["livechat", "erase"])
     assert nobody.exit_code == 2 and "visitor id, email or host user id" in nobody.output
-    assert [e["actor"] for e in livechat.store.audit_entries()] == ["command line", "command line"]
+    assert [e["actor"] for e in livechat.store.privacy.audit_entries()] == ["command line", "command line"]
 
 
 def test_visitor_record_carries_the_host_user(app: Flask, socketio: Any, livechat: LiveChatState) -> None:
     customer_visitor(app, socketio)
-    [visitor_id] = livechat.store.find_visitor_ids(host_user_id="3")
-    visitor = livechat.store.get_visitor(visitor_id)
+    [visitor_id] = livechat.store.privacy.find_visitor_ids(host_user_id="3")
+    visitor = livechat.store.visitors.get_visitor(visitor_id)
     assert isinstance(visitor, VisitorRecord) and visitor.host_user_id == "3"

@@ -54,7 +54,7 @@ def test_cards_are_masked_before_storage_and_broadcast(
     assert ack["message"]["body"] == "my card is •••• •••• •••• 4242"
     [pushed] = [e["args"][0]["body"] for e in visitor.get_received("/livechat") if e["name"] == "new_message"]
     assert pushed == "my card is •••• •••• •••• 4242"
-    [stored] = livechat.store.messages_of(ack["message"]["conversation_id"])
+    [stored] = livechat.store.conversations.messages_of(ack["message"]["conversation_id"])
     assert "4242 4242 4242 4242" not in stored.body
 
 

@@ -18,7 +18,7 @@ from tests.helpers import eventually
 def age_everything(livechat: LiveChatState, days: int) -> None:
     """Moves every timestamp back, as if the data were ``days`` old."""
     then = datetime.now(UTC) - timedelta(days=days)
-    with livechat.store.writing() as connection:
+    with livechat.store.database.writing() as connection:
         connection.execute(update(Conversation).values(updated_at=then, created_at=then))
         connection.execute(update(PageView).values(viewed_at=then))
         connection.execute(update(Visit).values(last_seen_at=then, started_at=then))

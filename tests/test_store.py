@@ -31,15 +31,15 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 
 def test_concurrent_writers_get_distinct_consecutive_seqs(store: Store) -> None:
-    visitor = store.create_visitor(persistent=True)
-    opened = store.add_visitor_message(visitor.id, client_id="c-open-0001", body="open")
+    visitor = store.visitors.create_visitor(persistent=True)
+    opened = store.conversations.add_visitor_message(visitor.id, client_id="c-open-0001", body="open")
     conversation_id = opened.conversation.id
     errors: list[BaseException] = []
 
     def writer(index: int) -> None:
         try:
             for number in range(20):
-                store.add_message(
+                store.conversations.add_message(
                     conversation_id,
                     client_id=f"w{index}-{number:03d}",
                     sender="agent",
@@ -55,18 +55,20 @@ def test_concurrent_writers_get_distinct_consecutive_seqs(store: Store) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    messages = store.messages_of(conversation_id, limit=1000)
+    messages = store.conversations.messages_of(conversation_id, limit=1000)
     assert [m.seq for m in messages] == list(range(1, 122))
-    conversation = store.get_conversation(conversation_id)
+    conversation = store.conversations.get_conversation(conversation_id)
     assert conversation is not None and conversation.last_seq == 121
 
 
 def test_two_tabs_first_messages_open_one_conversation(store: Store) -> None:
-    visitor = store.create_visitor(persistent=True)
+    visitor = store.visitors.create_visitor(persistent=True)
     results = []
 
     def first_message(index: int) -> None:
-        results.append(store.add_visitor_message(visitor.id, client_id=f"c-tab-{index:04d}", body="hi"))
+        results.append(
+            store.conversations.add_visitor_message(visitor.id, client_id=f"c-tab-{index:04d}", body="hi")
+        )
 
     threads = [threading.Thread(target=first_message, args=(i,)) for i in range(8)]
     for thread in threads:
@@ -78,9 +80,9 @@ def test_two_tabs_first_messages_open_one_conversation(store: Store) -> None:
 
 
 def test_duplicate_client_id_is_answered_from_the_store(store: Store) -> None:
-    visitor = store.create_visitor(persistent=True)
-    first = store.add_visitor_message(visitor.id, client_id="c-same-0001", body="once")
-    again = store.add_visitor_message(visitor.id, client_id="c-same-0001", body="once")
+    visitor = store.visitors.create_visitor(persistent=True)
+    first = store.conversations.add_visitor_message(visitor.id, client_id="c-same-0001", body="once")
+    again = store.conversations.add_visitor_message(visitor.id, client_id="c-same-0001", body="once")
     assert again.duplicate and not first.duplicate
     assert again.message == first.message
     assert store.count_rows()["livechat_messages"] == 1
@@ -88,13 +90,15 @@ def test_duplicate_client_id_is_answered_from_the_store(store: Store) -> None:
 
 def test_unknown_conversation_is_a_lookup_error(store: Store) -> None:
     with pytest.raises(LookupError):
-        store.add_message("missing", client_id="a-0000001", sender="agent", author="A", body="x")
+        store.conversations.add_message(
+            "missing", client_id="a-0000001", sender="agent", author="A", body="x"
+        )
     assert store.count_rows()["livechat_messages"] == 0
 
 
 def test_unreachable_database_is_store_unavailable(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path}/missing-dir/x.db")
     with pytest.raises(StoreUnavailable):
-        store.create_visitor(persistent=True)
+        store.visitors.create_visitor(persistent=True)
     with pytest.raises(StoreUnavailable):
-        store.open_conversations()
+        store.conversations.open_conversations()

@@ -68,7 +68,7 @@ def test_first_message_opens_a_conversation_and_is_acked_once_stored(
     assert message["seq"] == 1 and message["sender"] == "visitor" and message["author"] is None
     assert message["body"] == "Hello, anyone there?"
     assert message["created_at"].endswith("+00:00")
-    stored = livechat.store.messages_of(message["conversation_id"])
+    stored = livechat.store.conversations.messages_of(message["conversation_id"])
     assert [m.id for m in stored] == [message["id"]]
     assert visitor.get_received(NS) == [{"name": "new_message", "args": [message], "namespace": NS}]
 

@@ -115,8 +115,9 @@ def test_assignment_is_checked_under_the_lock(app: Flask, socketio: SocketIO) ->
     guest = visitor_client(app, socketio, "/")
     conversation = say(guest, "hi", "c-race-0001")["conversation_id"]
     with app.app_context():
-        assert livechat.store.assign(conversation, "1", "Ada", expected=(None,))
-        assert not livechat.store.assign(conversation, "2", "Bob", expected=(None,))  # claimed meanwhile
-        assert not livechat.store.assign(conversation, "2", "Bob", expected=("3",))  # transferred meanwhile
-        assert livechat.store.get_conversation(conversation).assigned_agent_id == "1"  # type: ignore[union-attr]
+        assert livechat.store.workflow.assign(conversation, "1", "Ada", expected=(None,))
+        # claimed meanwhile, then transferred meanwhile
+        assert not livechat.store.workflow.assign(conversation, "2", "Bob", expected=(None,))
+        assert not livechat.store.workflow.assign(conversation, "2", "Bob", expected=("3",))
+        assert livechat.store.conversations.get_conversation(conversation).assigned_agent_id == "1"  # type: ignore[union-attr]
     guest.disconnect(VISITOR_NS)

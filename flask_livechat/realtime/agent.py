@@ -44,9 +44,9 @@ from .base import (
     refusal,
     throttle,
 )
-from .liveness import liveness, should_relay_typing
 from .resume import fetch_ack
 from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, agent_room, agent_rooms, conversation_room
+from .typing_reads import should_relay_typing, typing_reads
 
 _hello_schema = AgentHelloSchema()
 _conversation_schema = ConversationIdSchema()
@@ -202,7 +202,7 @@ class AgentNamespace(AgentWork):
     def on_typing(self, payload: Any) -> Ack:
         data = load(_typing_schema, payload)
         agent = self._agent()
-        conversation = liveness().agent_conversation(agent, data["conversation_id"])
+        conversation = typing_reads().agent_conversation(agent, data["conversation_id"])
         if should_relay_typing(self.connection(), conversation.id, data["typing"]):
             current_livechat.pusher.agent_typing(conversation, agent.name, data["typing"])
         return {"ok": True}
@@ -210,7 +210,7 @@ class AgentNamespace(AgentWork):
     @client_event
     def on_mark_read(self, payload: Any) -> Ack:
         data = load(_read_schema, payload)
-        service = liveness()
+        service = typing_reads()
         conversation = service.agent_conversation(self._agent(), data["conversation_id"])
         move = service.mark_read(conversation, "agent", data["seq"])
         return {

@@ -33,8 +33,7 @@ from ..schemas import (
 from ..services.chat import Agent
 from ..state import current_livechat
 from ..store.models import utcnow
-from ..store.search import HistoryFilters
-from ..store.visitor_list import LiveVisitor
+from ..store.records import HistoryFilters, LiveVisitor
 from .base import Ack, LiveChatNamespace, client_event
 
 _conversation = ConversationIdSchema()

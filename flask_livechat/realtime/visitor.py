@@ -43,9 +43,9 @@ from .base import (
     refusal,
     throttle,
 )
-from .liveness import liveness, should_relay_typing
 from .resume import fetch_ack, messages_after
 from .rooms import VISITOR_NAMESPACE, VISITORS_ROOM, visitor_room
+from .typing_reads import should_relay_typing, typing_reads
 
 _hello_schema = VisitorHelloSchema()
 _end_schema = EmptySchema()
@@ -206,7 +206,7 @@ class VisitorNamespace(LiveChatNamespace):
     @client_event
     def on_typing(self, payload: Any) -> Ack:
         data = load(_typing_schema, payload)
-        conversation = liveness().visitor_conversation(self.connection()["visitor_id"])
+        conversation = typing_reads().visitor_conversation(self.connection()["visitor_id"])
         if should_relay_typing(self.connection(), conversation.id, data["typing"]):
             current_livechat.pusher.visitor_typing(conversation, data["typing"])
         return {"ok": True}
@@ -214,7 +214,7 @@ class VisitorNamespace(LiveChatNamespace):
     @client_event
     def on_mark_read(self, payload: Any) -> Ack:
         data = load(_read_schema, payload)
-        service = liveness()
+        service = typing_reads()
         conversation = service.visitor_conversation(self.connection()["visitor_id"])
         move = service.mark_read(conversation, "visitor", data["seq"])
         return {

@@ -12,8 +12,7 @@ from ..errors import ConflictError, NotFoundError
 from ..host import Role
 from ..signals import conversation_closed, conversation_reopened, conversation_started, message_stored
 from ..store import ConversationRecord, MessageRecord, Store, StoredMessage
-from ..store.attachments import AttachmentRecord
-from ..store.records import Departments
+from ..store.records import AttachmentRecord, Departments
 from .redact import mask_card_numbers
 
 
@@ -44,31 +43,35 @@ class ChatService:
 
     def send_visitor_message(self, visitor_id: str, *, client_id: str, body: str) -> StoredMessage:
         try:
-            stored = self._store.add_visitor_message(visitor_id, client_id=client_id, body=self._clean(body))
+            stored = self._store.conversations.add_visitor_message(
+                visitor_id, client_id=client_id, body=self._clean(body)
+            )
         except LookupError:
             raise NotFoundError("Your visitor record is gone; reload the page to start again.") from None
         self.announce(stored)
         return stored
 
     def open_conversations(self, agent: Agent) -> list[ConversationRecord]:
-        return self._store.open_conversations(departments=agent.departments)
+        return self._store.conversations.open_conversations(departments=agent.departments)
 
     def conversation_for_agent(self, agent: Agent, conversation_id: str) -> ConversationRecord:
-        conversation = self._store.get_conversation(conversation_id, departments=agent.departments)
+        conversation = self._store.conversations.get_conversation(
+            conversation_id, departments=agent.departments
+        )
         if conversation is None:
             raise NotFoundError()
         return conversation
 
     def join(self, agent: Agent, conversation_id: str) -> tuple[ConversationRecord, list[MessageRecord]]:
         conversation = self.conversation_for_agent(agent, conversation_id)
-        return conversation, self._store.messages_of(conversation.id)
+        return conversation, self._store.conversations.messages_of(conversation.id)
 
     def send_agent_message(
         self, agent: Agent, conversation_id: str, *, client_id: str, body: str
     ) -> StoredMessage:
         self.conversation_for_agent(agent, conversation_id)
         try:
-            stored = self._store.add_message(
+            stored = self._store.conversations.add_message(
                 conversation_id,
                 client_id=client_id,
                 sender="agent",
@@ -82,7 +85,7 @@ class ChatService:
 
     def end_for_visitor(self, visitor_id: str) -> StoredMessage | None:
         """The visitor ends their open conversation; their next message starts a new one."""
-        conversation = self._store.open_conversation_of(visitor_id)
+        conversation = self._store.conversations.open_conversation_of(visitor_id)
         if conversation is None:
             raise NotFoundError("You have no open conversation.")
         return self._set_status(conversation.id, "closed", "The visitor ended the chat.", "visitor")
@@ -102,7 +105,7 @@ class ChatService:
 
     def _set_status(self, conversation_id: str, status: str, notice: str, by: str) -> StoredMessage | None:
         try:
-            stored = self._store.set_status(
+            stored = self._store.conversations.set_status(
                 conversation_id, status, notice=notice, notice_id=f"status-{status}-{uuid.uuid4().hex}"
             )
         except LookupError:
@@ -118,15 +121,15 @@ class ChatService:
     # --- reading, for both sides ---------------------------------------------------------------
 
     def open_conversation_of(self, visitor_id: str) -> ConversationRecord | None:
-        return self._store.open_conversation_of(visitor_id)
+        return self._store.conversations.open_conversation_of(visitor_id)
 
     def visitor_conversation(self, visitor_id: str, conversation_id: str | None) -> ConversationRecord:
         """The visitor's own conversation ``conversation_id``, or their open one; ``not_found`` otherwise
         (another visitor's conversation is indistinguishable from none)."""
         if conversation_id is None:
-            conversation = self._store.open_conversation_of(visitor_id)
+            conversation = self._store.conversations.open_conversation_of(visitor_id)
         else:
-            conversation = self._store.get_conversation(conversation_id)
+            conversation = self._store.conversations.get_conversation(conversation_id)
         if conversation is None or conversation.visitor_id != visitor_id:
             raise NotFoundError("You have no such conversation.")
         return conversation
@@ -135,32 +138,32 @@ class ChatService:
         self, conversation_id: str, after_seq: int, size: int
     ) -> tuple[list[MessageRecord], bool]:
         """At most ``size`` messages after ``after_seq``, and whether there are more."""
-        messages = self._store.messages_of(conversation_id, after_seq=after_seq, limit=size + 1)
+        messages = self._store.conversations.messages_of(conversation_id, after_seq=after_seq, limit=size + 1)
         return messages[:size], len(messages) > size
 
     def recent_messages(self, conversation_id: str, limit: int) -> list[MessageRecord]:
-        return self._store.messages_of(conversation_id, limit=limit)
+        return self._store.conversations.messages_of(conversation_id, limit=limit)
 
     def earlier_messages(self, visitor_id: str) -> list[MessageRecord]:
         """A returning visitor's messages from closed conversations (their history in the widget)."""
-        return self._store.closed_messages_of(visitor_id)
+        return self._store.conversations.closed_messages_of(visitor_id)
 
     def read_marks(self, conversation_id: str) -> dict[str, int]:
-        return self._store.read_marks(conversation_id)
+        return self._store.reads.read_marks(conversation_id)
 
     def invited(self, visitor_id: str) -> bool:
         """Whether an agent invited this visitor: an open conversation in which only agents wrote."""
-        conversation = self._store.open_conversation_of(visitor_id)
+        conversation = self._store.conversations.open_conversation_of(visitor_id)
         if conversation is None:
             return False
-        messages = self._store.messages_of(conversation.id, limit=50)
+        messages = self._store.conversations.messages_of(conversation.id, limit=50)
         return bool(messages) and all(message.sender != "visitor" for message in messages)
 
     def attachment(self, attachment_id: str) -> AttachmentRecord | None:
-        return self._store.get_attachment(attachment_id)
+        return self._store.attachments.get_attachment(attachment_id)
 
     def summary(self, conversation_id: str) -> ConversationRecord | None:
-        return self._store.get_conversation(conversation_id)
+        return self._store.conversations.get_conversation(conversation_id)
 
     def add_visitor_attachment(
         self,
@@ -174,7 +177,7 @@ class ChatService:
     ) -> StoredMessage:
         """Stores an uploaded file's message (the bytes are already saved under ``storage_key``)."""
         try:
-            stored = self._store.add_visitor_attachment(
+            stored = self._store.attachments.add_visitor_attachment(
                 visitor_id,
                 client_id=client_id,
                 filename=filename,

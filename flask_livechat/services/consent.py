@@ -80,16 +80,16 @@ def record_choice(
     """Stores the choice, remembers it in the consent cookie, and starts or stops recognition."""
     state = consent_state(app, request)
     if choice == "accepted" and not state.browser_declined:
-        if visitor_id is None or store.get_visitor(visitor_id) is None:
-            visitor_id = store.create_visitor(persistent=True).id
+        if visitor_id is None or store.visitors.get_visitor(visitor_id) is None:
+            visitor_id = store.visitors.create_visitor(persistent=True).id
         else:
-            store.keep_visitor(visitor_id)
-        store.record_consent(visitor_id, "accepted", state.policy_version, state.mode)
+            store.visitors.keep_visitor(visitor_id)
+        store.privacy.record_consent(visitor_id, "accepted", state.policy_version, state.mode)
         set_visitor_cookie(app, request, response, visitor_id)
     else:
         choice = "declined"
         # A decline is recorded without an id: we keep nothing that could recognise this browser.
-        store.record_consent(None, "declined", state.policy_version, state.mode)
+        store.privacy.record_consent(None, "declined", state.policy_version, state.mode)
         clear_visitor_cookie(app, request, response)
     set_cookie(
         app, request, response, CONSENT_COOKIE, sign(app, "consent", {"c": choice, "v": state.policy_version})

@@ -50,10 +50,10 @@ def remember_customer(
     """Marks staff, or links a logged-in customer's visitor record to them, keeping any name or email the
     visitor gave the chat themselves."""
     if staff:
-        store.update_visitor(visitor.id, staff=True)
+        store.visitors.update_visitor(visitor.id, staff=True)
     elif host_user_id is not None and context is not None:
         user = context["user"]
-        store.update_visitor(
+        store.visitors.update_visitor(
             visitor.id,
             host_user_id=host_user_id,
             name=visitor.name or user["name"],

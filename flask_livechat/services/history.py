@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..store import ConversationRecord, MessageRecord, Store
-from ..store.moderation import MailRecord
-from ..store.search import HistoryFilters
-from ..store.workflow import NoteRecord
+from ..store.records import HistoryFilters, MailRecord, NoteRecord
 from .chat import Agent, ChatService
 
 
@@ -31,21 +29,21 @@ class HistoryService:
         self._chat = chat
 
     def search(self, agent: Agent, filters: HistoryFilters) -> list[ConversationRecord]:
-        return self._store.search_history(filters, departments=agent.departments)
+        return self._store.search.search_history(filters, departments=agent.departments)
 
     def transcript(self, agent: Agent, conversation_id: str) -> Transcript:
         conversation = self._chat.conversation_for_agent(agent, conversation_id)
-        messages = self._store.messages_of(conversation_id, limit=5000)
+        messages = self._store.conversations.messages_of(conversation_id, limit=5000)
         started = conversation.created_at
         ended = conversation.closed_at if conversation.status == "closed" else None
         last = ended or (messages[-1].created_at if messages else started)
         return Transcript(
             conversation=conversation,
             messages=messages,
-            notes=self._store.notes_of(conversation_id),
+            notes=self._store.workflow.notes_of(conversation_id),
             started_at=started,
             ended_at=ended,
             duration_seconds=max(0, int((last - started).total_seconds())),
-            pages=self._store.pages_during(conversation.visitor_id, started, last),
-            mail=self._store.mail_log(conversation_id),
+            pages=self._store.search.pages_during(conversation.visitor_id, started, last),
+            mail=self._store.moderation.mail_log(conversation_id),
         )

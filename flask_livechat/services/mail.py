@@ -66,7 +66,7 @@ def send_mail(
     # ValueError), compared with opt-outs in its normalised form.
     address = check_address(to)
     reply_to = check_address(reply_to) if reply_to else None
-    if store.is_opted_out(address, kind):
+    if store.privacy.is_opted_out(address, kind):
         return False
     link = unsubscribe_url(app, address, kind)
     message = EmailMessage()

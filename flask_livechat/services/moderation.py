@@ -10,7 +10,8 @@ from ..changes import MessageDeleted, VisitorBlocked, publish
 from ..errors import ForbiddenError, InvalidPayload, NotFoundError
 from ..store import Store
 from ..store.models import utcnow
-from ..store.moderation import BlockRecord, LogRecord, MailRecord, blocks_match
+from ..store.moderation import blocks_match
+from ..store.records import BlockRecord, LogRecord, MailRecord
 from .chat import Agent, ChatService
 from .departments import in_scope
 
@@ -57,7 +58,7 @@ class ModerationService:
         cached = self._cached
         now = time.monotonic()
         if cached is None or cached[0] <= now:
-            cached = (now + self.cache_seconds, self._store.active_blocks())
+            cached = (now + self.cache_seconds, self._store.moderation.active_blocks())
             self._cached = cached
         return [b for b in cached[1] if b.expires_at > utcnow()]
 
@@ -69,12 +70,12 @@ class ModerationService:
 
     def delete_message(self, agent: Agent, conversation_id: str, message_id: str) -> None:
         self._chat.conversation_for_agent(agent, conversation_id)
-        if not self._store.delete_message(conversation_id, message_id):
+        if not self._store.workflow.delete_message(conversation_id, message_id):
             raise NotFoundError("No such message in this conversation (system notices cannot be deleted).")
-        self._store.log_moderation(
+        self._store.moderation.log_moderation(
             "delete_message", actor=agent.name, conversation_id=conversation_id, message_id=message_id
         )
-        conversation = self._store.get_conversation(conversation_id)
+        conversation = self._store.conversations.get_conversation(conversation_id)
         visitor_id = conversation.visitor_id if conversation else None
         publish(MessageDeleted(conversation_id, message_id, visitor_id))
 
@@ -84,7 +85,7 @@ class ModerationService:
         if visitor_id is None and network is None:
             raise InvalidPayload(fields={"_schema": ["Name a visitor_id, a network, or both."]})
         if visitor_id is not None:
-            visitor = self._store.get_visitor(visitor_id)
+            visitor = self._store.visitors.get_visitor(visitor_id)
             if visitor is None or not in_scope(agent.departments, visitor.department):
                 raise NotFoundError("No such visitor, or not in your departments.")
         if network is not None and agent.role != "admin":
@@ -94,7 +95,7 @@ class ModerationService:
             raise InvalidPayload(
                 fields={"minutes": [f"At most {self._max.days} days (LIVECHAT_MAX_BLOCK_DAYS)."]}
             )
-        block_id = self._store.add_block(
+        block_id = self._store.moderation.add_block(
             visitor_id=visitor_id,
             network=parse_network(network) if network is not None else None,
             expires_at=utcnow() + duration,
@@ -109,24 +110,24 @@ class ModerationService:
     def lift(self, agent: Agent, block_id: int) -> None:
         if agent.role != "admin":
             raise ForbiddenError("Only admins can lift blocks.")
-        if not self._store.lift_block(block_id, actor=agent.name):
+        if not self._store.moderation.lift_block(block_id, actor=agent.name):
             raise NotFoundError("No such active block.")
         self.forget_cache()
 
     def lift_from_admin(self, block_id: int, actor: str) -> bool:
         """The admin page's "lift" (the page checked the role): ``False`` when the block is not active."""
-        lifted = self._store.lift_block(block_id, actor=actor)
+        lifted = self._store.moderation.lift_block(block_id, actor=actor)
         self.forget_cache()
         return lifted
 
     def active_blocks(self) -> list[BlockRecord]:
-        return self._store.active_blocks()
+        return self._store.moderation.active_blocks()
 
     def log(self, limit: int) -> list[LogRecord]:
-        return self._store.moderation_log(limit=limit)
+        return self._store.moderation.moderation_log(limit=limit)
 
     def mail_log(self, limit: int) -> list[MailRecord]:
-        return self._store.mail_log(limit=limit)
+        return self._store.moderation.mail_log(limit=limit)
 
     def check(self, visitor_id: str | None, ip: str | None) -> None:
         """Raises ``Blocked`` for a blocked visitor or address."""

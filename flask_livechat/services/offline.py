@@ -27,9 +27,9 @@ def leave_message(
     store: Store, chat: ChatService, visitor_id: str | None, *, name: str, email: str, message: str
 ) -> LeftMessage:
     """Persist first (the visitor's message is never lost to a mail outage), then mail."""
-    visitor = store.get_visitor(visitor_id) if visitor_id else None
+    visitor = store.visitors.get_visitor(visitor_id) if visitor_id else None
     if visitor is None:
-        visitor = store.create_visitor(persistent=False)
+        visitor = store.visitors.create_visitor(persistent=False)
     save_answers(store, visitor.id, {"name": name, "email": email})
     stored = chat.send_visitor_message(visitor.id, client_id=f"offline-{uuid.uuid4().hex}", body=message)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -50,10 +50,10 @@ def mail_reply(store: Store, stored: StoredMessage) -> bool:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if stored.duplicate or stored.message.sender != "agent" or not mail_configured(app):
         return False
-    first = store.messages_of(stored.conversation.id, limit=1)
+    first = store.conversations.messages_of(stored.conversation.id, limit=1)
     if not first or not first[0].client_id.startswith("offline-"):
         return False
-    visitor = store.get_visitor(stored.conversation.visitor_id)
+    visitor = store.visitors.get_visitor(stored.conversation.visitor_id)
     if visitor is None or not visitor.email:
         return False
     author = stored.message.author or "We"

@@ -63,6 +63,6 @@ def _is_address(value: str) -> bool:
 
 def save_answers(store: Store, visitor_id: str, answers: dict[str, str]) -> None:
     try:
-        store.save_profile(visitor_id, answers)
+        store.profiles.save_profile(visitor_id, answers)
     except LookupError:
         raise NotFoundError("Your visitor record is gone; reload the page to start again.") from None

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from ..changes import PresenceChanged, ViewersChanged, VisitorChanged, publish
 from ..store import Store
 from ..store.models import utcnow
-from ..store.presence import AgentPresence
+from ..store.records import AgentPresence
 
 STATUSES = ("online", "away")
 
@@ -27,7 +27,7 @@ class PresenceService:
         return (now or utcnow()) - self.timeout
 
     def agents(self) -> list[AgentPresence]:
-        return self._store.agents_presence(cutoff=self.cutoff())
+        return self._store.presence.agents_presence(cutoff=self.cutoff())
 
     def agents_payload(self) -> list[dict[str, str]]:
         """The agent list as the console shows it (``agent_presence`` and ``hello``)."""
@@ -47,33 +47,33 @@ class PresenceService:
     def agent_connected(
         self, sid: str, *, agent_id: str, name: str, role: str, departments: frozenset[str] | None = None
     ) -> None:
-        self._store.agent_connected(
+        self._store.presence.agent_connected(
             sid, agent_id=agent_id, name=name, role=role, cutoff=self.cutoff(), departments=departments
         )
         publish(PresenceChanged())
 
     def agent_disconnected(self, sid: str) -> None:
-        viewing = self._store.viewing_of(sid)
-        self._store.agent_disconnected(sid)
+        viewing = self._store.presence.viewing_of(sid)
+        self._store.presence.agent_disconnected(sid)
         publish(PresenceChanged())
         if viewing is not None:
             publish(ViewersChanged(viewing))
 
     def set_status(self, agent_id: str, status: str) -> None:
-        self._store.set_agent_status(agent_id, status)
+        self._store.presence.set_agent_status(agent_id, status)
         publish(PresenceChanged())
 
     def viewers(self, conversation_id: str) -> list[dict[str, str]]:
         """The agents looking at a conversation now."""
         return [
             {"id": agent_id, "name": name}
-            for agent_id, name in self._store.viewers_of(conversation_id, cutoff=self.cutoff())
+            for agent_id, name in self._store.presence.viewers_of(conversation_id, cutoff=self.cutoff())
         ]
 
     def view(self, sid: str, conversation_id: str | None) -> None:
         """A console tab now shows ``conversation_id`` (or nothing); both conversations hear who views."""
-        previous = self._store.viewing_of(sid)
-        self._store.set_viewing(sid, conversation_id)
+        previous = self._store.presence.viewing_of(sid)
+        self._store.presence.set_viewing(sid, conversation_id)
         if previous is not None and previous != conversation_id:
             publish(ViewersChanged(previous))
         if conversation_id is not None:
@@ -81,14 +81,16 @@ class PresenceService:
 
     def leave(self, sid: str, conversation_id: str) -> None:
         """The tab moved away from ``conversation_id``: it no longer counts as viewing it."""
-        if self._store.viewing_of(sid) == conversation_id:
+        if self._store.presence.viewing_of(sid) == conversation_id:
             self.view(sid, None)
 
-    # --- liveness -----------------------------------------------------------------------------
+    # --- dead connections ---------------------------------------------------------------------
 
     def sweep(self, agent_sids: list[str], visitor_sids: list[str]) -> None:
         """Refreshes this process's connections and deletes dead ones; publishes who is gone."""
-        agents_gone, visitors = self._store.refresh_and_sweep(agent_sids, visitor_sids, cutoff=self.cutoff())
+        agents_gone, visitors = self._store.presence.refresh_and_sweep(
+            agent_sids, visitor_sids, cutoff=self.cutoff()
+        )
         if agents_gone:
             publish(PresenceChanged())
         for visitor_id in visitors:

@@ -58,7 +58,7 @@ class PrivacyService:
         return hmac.new(key, subject.describe().encode(), hashlib.sha256).hexdigest()
 
     def visitor_ids(self, subject: Subject) -> list[str]:
-        return self._store.find_visitor_ids(
+        return self._store.privacy.find_visitor_ids(
             visitor_id=subject.visitor_id, email=subject.email, host_user_id=subject.host_user_id
         )
 
@@ -69,7 +69,7 @@ class PrivacyService:
         return sorted(ids)
 
     def export(self, subject: Subject, *, actor: str, include_host: bool = True) -> dict[str, Any]:
-        exported = self._store.export_visitors(self.visitor_ids(subject))
+        exported = self._store.privacy.export_visitors(self.visitor_ids(subject))
         document: dict[str, Any] = {
             "generated_at": datetime.now(UTC).isoformat(),
             "policy_version": str(self._app.config["LIVECHAT_POLICY_VERSION"]),
@@ -80,45 +80,45 @@ class PrivacyService:
             document["host"] = {
                 user_id: _masked(hook(user_id)) for user_id in self._host_user_ids(subject, exported)
             }
-        self._store.audit(actor, "export", self.digest(subject), f"{len(exported)} visitor record(s)")
+        self._store.privacy.audit(actor, "export", self.digest(subject), f"{len(exported)} visitor record(s)")
         return document
 
     def erase(self, subject: Subject, *, actor: str, include_host: bool = True) -> int:
         """Erases the subject now. ``include_host`` also calls the host's erase hook for their account."""
         visitor_ids = self.visitor_ids(subject)
-        exported = self._store.export_visitors(visitor_ids) if include_host else []
-        stored = self._store.emails_of(visitor_ids)
+        exported = self._store.privacy.export_visitors(visitor_ids) if include_host else []
+        stored = self._store.privacy.emails_of(visitor_ids)
         # Opt-outs are kept under the normalised address; older rows may hold it as typed.
         emails = sorted({*stored, *(normalize_address(email) for email in stored)})
-        erased, keys = self._store.erase_visitors(visitor_ids, emails)
+        erased, keys = self._store.privacy.erase_visitors(visitor_ids, emails)
         self._delete_files(keys)
         hook = self._app.extensions["livechat"].livechat.erase_host_user
         if include_host and hook is not None:
             for user_id in self._host_user_ids(subject, exported):
                 hook(user_id)
-        self._store.audit(actor, "erase", self.digest(subject), f"{erased} visitor record(s)")
+        self._store.privacy.audit(actor, "erase", self.digest(subject), f"{erased} visitor record(s)")
         subject_erased.send(self._app, visitors=erased)
         return erased
 
     def visitor(self, visitor_id: str) -> VisitorRecord | None:
-        return self._store.get_visitor(visitor_id)
+        return self._store.visitors.get_visitor(visitor_id)
 
     def exported_visitors(self, subject: Subject) -> list[dict[str, Any]]:
         """The subject's visitor records with their conversations, as the export holds them (no audit entry:
         for the person's own page and the admin's search, which log their own)."""
-        return self._store.export_visitors(self.visitor_ids(subject))
+        return self._store.privacy.export_visitors(self.visitor_ids(subject))
 
     def correct_profile(self, subject: Subject, *, name: str | None, email: str | None) -> None:
-        self._store.set_profile(self.visitor_ids(subject), name=name, email=email)
+        self._store.privacy.set_profile(self.visitor_ids(subject), name=name, email=email)
 
     def opt_out(self, email: str, kind: str) -> None:
-        self._store.opt_out(email, kind)
+        self._store.privacy.opt_out(email, kind)
 
     def is_opted_out(self, email: str, kind: str) -> bool:
-        return self._store.is_opted_out(email, kind)
+        return self._store.privacy.is_opted_out(email, kind)
 
     def audit_entries(self, limit: int) -> list[dict[str, Any]]:
-        return self._store.audit_entries(limit)
+        return self._store.privacy.audit_entries(limit)
 
     def record_choice(
         self, request: Request, response: Response, choice: str, visitor_id: str | None
@@ -127,11 +127,11 @@ class PrivacyService:
         return consent.record_choice(self._app, self._store, request, response, choice, visitor_id)
 
     def record_view(self, subject: Subject, *, actor: str, what: str) -> None:
-        self._store.audit(actor, "view", self.digest(subject), what[:500])
+        self._store.privacy.audit(actor, "view", self.digest(subject), what[:500])
 
     def purge_expired(self) -> dict[str, int]:
         cutoff = datetime.now(UTC) - timedelta(days=self._app.config["LIVECHAT_RETENTION_DAYS"])
-        counts, keys = self._store.purge_before(cutoff)
+        counts, keys = self._store.privacy.purge_before(cutoff)
         self._delete_files(keys)
         return counts
 

@@ -9,7 +9,7 @@ from flask import current_app, render_template_string
 
 from ..errors import ConflictError, LiveChatError
 from ..store import Store
-from ..store.moderation import MailRecord
+from ..store.records import MailRecord
 from .chat import Agent
 from .history import HistoryService, Transcript
 from .mail import MailNotConfigured, send_mail
@@ -55,7 +55,7 @@ class TranscriptMailer:
 
     def send(self, agent: Agent, conversation_id: str) -> MailRecord:
         transcript = self._history.transcript(agent, conversation_id)
-        visitor = self._store.get_visitor(transcript.conversation.visitor_id)
+        visitor = self._store.visitors.get_visitor(transcript.conversation.visitor_id)
         recipient = visitor.email if visitor else None
         if not recipient:
             raise ConflictError(
@@ -74,7 +74,7 @@ class TranscriptMailer:
         except (smtplib.SMTPException, OSError) as exc:
             logger.warning("flask-livechat: transcript email failed: %s", exc)
             error = f"{type(exc).__name__}: {exc}"
-        self._store.log_mail(
+        self._store.moderation.log_mail(
             kind="transcript",
             conversation_id=conversation_id,
             recipient=recipient,
@@ -87,4 +87,4 @@ class TranscriptMailer:
             raise MailFailed(fields={"mail": [error]})
         if not sent:
             raise ConflictError("The visitor unsubscribed from these emails, so none was sent.")
-        return self._store.mail_log(conversation_id, limit=1)[0]
+        return self._store.moderation.mail_log(conversation_id, limit=1)[0]

@@ -11,8 +11,7 @@ from ua_parser import parse as parse_user_agent
 
 from ..changes import VisitorChanged, VisitorLeftDepartment, publish
 from ..store import ClientInfo, PageInfo, Store, VisitorRecord, VisitRecord
-from ..store.records import Departments
-from ..store.visitor_list import LiveVisitor
+from ..store.records import Departments, LiveVisitor
 from . import customer
 from .prechat import save_answers
 
@@ -87,7 +86,7 @@ class VisitorService:
             visitor_id, page, client, department, staff=staff, host_user_id=host_user_id
         )
         if context is not None:  # a logged-in customer: agents see who they are
-            visitor = self._store.get_visitor(visit.visitor_id)
+            visitor = self._store.visitors.get_visitor(visit.visitor_id)
             if visitor is not None and visitor.name is None:
                 customer.remember_customer(self._store, visitor, host_user_id, context, staff)
         if visit.left_department is not None:
@@ -102,12 +101,12 @@ class VisitorService:
             host_user_id=host_user_id
         )
         customer.remember_customer(self._store, visitor, host_user_id, context, staff)
-        self._store.visitor_connected(sid, visitor.id, customer=customer.encode(context))
+        self._store.presence.visitor_connected(sid, visitor.id, customer=customer.encode(context))
         publish(VisitorChanged(visitor.id))
         return visitor
 
     def disconnected(self, sid: str) -> None:
-        visitor_id = self._store.visitor_disconnected(sid)
+        visitor_id = self._store.presence.visitor_disconnected(sid)
         if visitor_id is not None:
             publish(VisitorChanged(visitor_id))
 
@@ -116,28 +115,28 @@ class VisitorService:
     ) -> None:
         """The widget said where it is (``hello``): the connection's page, the view's title, and what the
         widget told us about the visitor (time zone, department)."""
-        self._store.visitor_on_page(sid, url=url, title=title)
+        self._store.presence.visitor_on_page(sid, url=url, title=title)
         if url and title:
-            self._store.title_page_view(visitor_id, url, title)
-        self._store.update_visitor(visitor_id, **learned)
+            self._store.visitors.title_page_view(visitor_id, url, title)
+        self._store.visitors.update_visitor(visitor_id, **learned)
         publish(VisitorChanged(visitor_id))
 
     def live_visitor(self, visitor_id: str, departments: Departments = None) -> LiveVisitor | None:
         """One visitor as the console lists them, or ``None`` (gone, or outside ``departments``)."""
-        return self._store.visitor_details(
+        return self._store.visitors.visitor_details(
             visitor_id, connection_cutoff=self._connection_cutoff(), departments=departments
         )
 
     def live_visitors(self, *, since: datetime, departments: Departments) -> list[LiveVisitor]:
-        return self._store.live_visitors(
+        return self._store.visitors.live_visitors(
             since=since, connection_cutoff=self._connection_cutoff(), departments=departments
         )
 
     def get(self, visitor_id: str) -> VisitorRecord | None:
-        return self._store.get_visitor(visitor_id)
+        return self._store.visitors.get_visitor(visitor_id)
 
     def prechat_done(self, visitor_id: str) -> bool:
-        return self._store.profile_of(visitor_id) is not None
+        return self._store.profiles.profile_of(visitor_id) is not None
 
     def save_answers(self, visitor_id: str, answers: dict[str, str]) -> None:
         """Pre-chat answers (already checked by ``prechat.check_answers``)."""
@@ -153,7 +152,7 @@ class VisitorService:
         *,
         host_user_id: str | None = None,
     ) -> VisitRecord:
-        return self._store.record_page_view(
+        return self._store.visitors.record_page_view(
             visitor_id,
             PageInfo(url=page.url[:2048], title=_clip(page.title, 512), referrer=_clip(page.referrer, 2048)),
             client,
@@ -170,14 +169,14 @@ class VisitorService:
         """
         if visitor_id is None:
             return None
-        visitor = self._store.get_visitor(visitor_id)
+        visitor = self._store.visitors.get_visitor(visitor_id)
         if visitor is None or visitor.host_user_id not in (None, host_user_id):
             return None
         if host_user_id is not None and visitor.host_user_id is None:
-            self._store.link_host_user(visitor.id, host_user_id)
+            self._store.privacy.link_host_user(visitor.id, host_user_id)
         return visitor
 
     def for_this_connection_only(self, *, host_user_id: str | None) -> VisitorRecord:
         """A visitor that lives as long as one connection: created only once they write, so an unrecognised
         browser that merely loads pages leaves nothing behind."""
-        return self._store.create_visitor(persistent=False, host_user_id=host_user_id)
+        return self._store.visitors.create_visitor(persistent=False, host_user_id=host_user_id)

@@ -8,7 +8,7 @@ import uuid
 from ..changes import ConversationAssigned, NoteAdded, VisitorInvited, publish
 from ..errors import ConflictError, ForbiddenError, InvalidPayload, NotFoundError
 from ..store import ConversationRecord, Store, StoredMessage
-from ..store.workflow import NoteRecord
+from ..store.records import NoteRecord
 from .chat import Agent, ChatService
 from .departments import in_scope
 from .presence import PresenceService
@@ -25,7 +25,9 @@ class WorkflowService:
     def claim(self, agent: Agent, conversation_id: str) -> ConversationRecord:
         """Takes an unassigned conversation from the queue."""
         self._chat.conversation_for_agent(agent, conversation_id)
-        if not self._store.assign(conversation_id, agent.user_id, agent.name, expected=(None, agent.user_id)):
+        if not self._store.workflow.assign(
+            conversation_id, agent.user_id, agent.name, expected=(None, agent.user_id)
+        ):
             raise ConflictError("Another agent has already claimed this conversation.")
         self._chat.changed(conversation_id)
         return self._chat.conversation_for_agent(agent, conversation_id)
@@ -52,7 +54,7 @@ class WorkflowService:
             raise NotFoundError("That agent is offline; pick someone who is online or away.")
         if not in_scope(target.departments, conversation.department):
             raise ConflictError(f"{target.name} does not work in this conversation's department.")
-        if not self._store.assign(
+        if not self._store.workflow.assign(
             conversation_id, target.agent_id, target.name, expected=(conversation.assigned_agent_id,)
         ):
             raise ConflictError("Someone else has just reassigned this conversation; look again.")
@@ -81,13 +83,13 @@ class WorkflowService:
                 fields={"tags": ["Tags are 1 to 32 letters, digits, spaces, '.', '-' or '_'."]}
             )
         self._chat.conversation_for_agent(agent, conversation_id)
-        self._store.set_tags(conversation_id, cleaned)
+        self._store.workflow.set_tags(conversation_id, cleaned)
         self._chat.changed(conversation_id)
         return self._chat.conversation_for_agent(agent, conversation_id)
 
     def add_note(self, agent: Agent, conversation_id: str, *, client_id: str, body: str) -> NoteRecord:
         self._chat.conversation_for_agent(agent, conversation_id)
-        note, _ = self._store.add_note(
+        note, _ = self._store.workflow.add_note(
             conversation_id, client_id=client_id, author_id=agent.user_id, author=agent.name, body=body
         )
         publish(NoteAdded(note))  # again on a retry too: the first push may be what the retrier missed
@@ -95,15 +97,15 @@ class WorkflowService:
 
     def notes(self, agent: Agent, conversation_id: str) -> list[NoteRecord]:
         self._chat.conversation_for_agent(agent, conversation_id)
-        return self._store.notes_of(conversation_id)
+        return self._store.workflow.notes_of(conversation_id)
 
     def invite(self, agent: Agent, visitor_id: str, *, client_id: str, body: str) -> StoredMessage:
         """Starts a conversation with a visitor who has not written yet; it is assigned to the agent."""
-        visitor = self._store.get_visitor(visitor_id)
+        visitor = self._store.visitors.get_visitor(visitor_id)
         if visitor is None or not in_scope(agent.departments, visitor.department):
             raise NotFoundError("No such visitor, or not in your departments.")
         try:
-            stored = self._store.start_agent_conversation(
+            stored = self._store.workflow.start_agent_conversation(
                 visitor_id, agent_id=agent.user_id, author=agent.name, client_id=client_id, body=body
             )
         except LookupError:
@@ -120,14 +122,14 @@ class WorkflowService:
     def rate(
         self, visitor_id: str, conversation_id: str, rating: int, comment: str | None
     ) -> ConversationRecord:
-        outcome = self._store.rate(conversation_id, visitor_id, rating, comment)
+        outcome = self._store.workflow.rate(conversation_id, visitor_id, rating, comment)
         if outcome == "not_found":
             raise NotFoundError()
         if outcome == "open":
             raise ConflictError("A chat can be rated once it is closed.")
         if outcome == "already":
             raise ConflictError("You have already rated this chat. Thank you!")
-        conversation = self._store.get_conversation(conversation_id)
+        conversation = self._store.conversations.get_conversation(conversation_id)
         assert conversation is not None
         self._chat.changed(conversation_id)
         return conversation

@@ -1,6 +1,5 @@
 """The only package that talks to the database."""
 
-from . import privacy_models as _privacy_models  # noqa: F401  (registers its tables)
 from .records import (
     ClientInfo,
     ConversationRecord,

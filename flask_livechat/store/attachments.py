@@ -3,44 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, insert, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import insert, select, update
 
-from .conversations import ConversationQueries
-from .models import Base, Message, new_public_id, utcnow
-from .records import StoredMessage
+from .conversations import append_message, visitor_conversation
+from .database import Database
+from .models import Attachment, Message, new_public_id, utcnow
+from .records import AttachmentRecord, StoredMessage
 
 
-class Attachment(Base):
-    __tablename__ = "livechat_attachments"
+class AttachmentQueries:
+    def __init__(self, database: Database) -> None:
+        self._db = database
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_public_id)
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("livechat_conversations.id", ondelete="CASCADE"), index=True
-    )
-    filename: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(128))
-    size: Mapped[int] = mapped_column()
-    #: Where the bytes are in the storage; never shown to clients.
-    storage_key: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-@dataclass(frozen=True)
-class AttachmentRecord:
-    id: str
-    conversation_id: str
-    filename: str
-    content_type: str
-    size: int
-    storage_key: str
-    created_at: datetime
-
-
-class AttachmentQueries(ConversationQueries):
     def add_visitor_attachment(
         self,
         visitor_id: str,
@@ -52,9 +27,9 @@ class AttachmentQueries(ConversationQueries):
         storage_key: str,
     ) -> StoredMessage:
         """A visitor's message carrying a file, in their open conversation (opened if needed)."""
-        with self.writing() as connection:
-            conversation_id, opened = self._visitor_conversation(connection, visitor_id)
-            message, conversation, duplicate = self._append(
+        with self._db.writing() as connection:
+            conversation_id, opened = visitor_conversation(connection, visitor_id)
+            message, conversation, duplicate = append_message(
                 connection, conversation_id, client_id=client_id, sender="visitor", author=None, body=filename
             )
             if not duplicate:
@@ -77,6 +52,6 @@ class AttachmentQueries(ConversationQueries):
         return StoredMessage(message, conversation, opened_conversation=opened, duplicate=duplicate)
 
     def get_attachment(self, attachment_id: str) -> AttachmentRecord | None:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             row = connection.execute(select(Attachment).where(Attachment.id == attachment_id)).first()
         return AttachmentRecord(**row._mapping) if row else None

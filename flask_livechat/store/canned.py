@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .database import Database
 from .models import CannedResponse, utcnow
+from .records import CannedRecord
 
 
-@dataclass(frozen=True)
-class CannedRecord:
-    id: int
-    shortcut: str
-    body: str
+class CannedQueries:
+    def __init__(self, database: Database) -> None:
+        self._db = database
 
-
-class CannedQueries(Database):
     def canned_responses(self) -> list[CannedRecord]:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             rows = connection.execute(select(CannedResponse).order_by(CannedResponse.shortcut)).all()
         return [CannedRecord(row.id, row.shortcut, row.body) for row in rows]
 
@@ -29,7 +24,7 @@ class CannedQueries(Database):
 
         ``False`` if the shortcut is taken or the id is gone."""
         try:
-            with self.writing() as connection:
+            with self._db.writing() as connection:
                 if canned_id is None:
                     connection.execute(
                         insert(CannedResponse).values(shortcut=shortcut, body=body, updated_at=utcnow())
@@ -45,6 +40,6 @@ class CannedQueries(Database):
             return False
 
     def delete_canned(self, canned_id: int) -> bool:
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             result = connection.execute(delete(CannedResponse).where(CannedResponse.id == canned_id))
         return bool(result.rowcount)

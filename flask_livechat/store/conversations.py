@@ -1,4 +1,5 @@
-"""Conversations and their messages: seq allocation, idempotent appends, agent lists."""
+"""Conversations and their messages: seq allocation, idempotent appends, agent lists, a visitor's earlier
+messages."""
 
 from __future__ import annotations
 
@@ -24,9 +25,12 @@ def in_departments(column: Any, departments: Departments) -> Any:
     return true() if departments is None else column.in_(sorted(departments))
 
 
-class ConversationQueries(Database):
+class ConversationQueries:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
     def open_conversation_of(self, visitor_id: str) -> ConversationRecord | None:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             row = connection.execute(
                 select(Conversation)
                 .where(Conversation.visitor_id == visitor_id, Conversation.status == "open")
@@ -39,8 +43,8 @@ class ConversationQueries(Database):
         self, conversation_id: str, *, departments: Departments = None
     ) -> ConversationRecord | None:
         """One conversation, if it exists and is in ``departments`` (``None``: any)."""
-        with self.reading() as connection:
-            found = self._summaries(
+        with self._db.reading() as connection:
+            found = summaries(
                 connection,
                 (Conversation.id == conversation_id) & in_departments(Conversation.department, departments),
                 limit=1,
@@ -51,56 +55,17 @@ class ConversationQueries(Database):
         self, limit: int = 200, *, departments: Departments = None
     ) -> list[ConversationRecord]:
         """Open conversations with their visitor and last message, most recently active first."""
-        with self.reading() as connection:
-            return self._summaries(
+        with self._db.reading() as connection:
+            return summaries(
                 connection,
                 (Conversation.status == "open") & in_departments(Conversation.department, departments),
                 limit=limit,
             )
 
-    def _summaries(self, connection: Connection, condition: Any, *, limit: int) -> list[ConversationRecord]:
-        # An ORM session here only to split the three entities of the joined row; records leave, not objects.
-        rows = (
-            Session(connection)
-            .execute(
-                select(Conversation, Visitor, Message)
-                .join(Visitor, Visitor.id == Conversation.visitor_id)
-                .outerjoin(
-                    Message,
-                    (Message.conversation_id == Conversation.id)
-                    & (Message.seq == Conversation.last_seq)
-                    & Message.deleted_at.is_(None),
-                )
-                .where(condition)
-                .order_by(Conversation.updated_at.desc())
-                .limit(limit)
-            )
-            .all()
-        )
-        ids = [row.Conversation.id for row in rows]
-        tags: dict[str, list[str]] = {}
-        if ids:
-            for tag_row in connection.execute(
-                select(ConversationTag.conversation_id, ConversationTag.tag)
-                .where(ConversationTag.conversation_id.in_(ids))
-                .order_by(ConversationTag.tag)
-            ):
-                tags.setdefault(tag_row.conversation_id, []).append(tag_row.tag)
-        return [
-            to_record(
-                ConversationRecord,
-                row.Conversation,
-                visitor=to_record(VisitorRecord, row.Visitor),
-                last_message=to_record(MessageRecord, row.Message) if row.Message is not None else None,
-                tags=tuple(tags.get(row.Conversation.id, ())),
-            )
-            for row in rows
-        ]
-
     def messages_of(
         self, conversation_id: str, *, after_seq: int = 0, limit: int = 500
     ) -> list[MessageRecord]:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             rows = connection.execute(
                 select(Message)
                 .where(
@@ -113,70 +78,34 @@ class ConversationQueries(Database):
             ).all()
         return [to_record(MessageRecord, row) for row in rows]
 
+    def closed_messages_of(self, visitor_id: str, *, limit: int = 100) -> list[MessageRecord]:
+        """A returning visitor's history: the last ``limit`` messages of their closed conversations, oldest
+        first."""
+        with self._db.reading() as connection:
+            rows = connection.execute(
+                select(Message)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(Conversation.visitor_id == visitor_id, Conversation.status == "closed")
+                .order_by(Message.created_at.desc(), Message.seq.desc())
+                .limit(limit)
+            ).all()
+        return [to_record(MessageRecord, row) for row in reversed(rows)]
+
     def add_visitor_message(self, visitor_id: str, *, client_id: str, body: str) -> StoredMessage:
         """Appends to the visitor's open conversation, opening one if there is none."""
-        with self.writing() as connection:
-            conversation_id, opened = self._visitor_conversation(connection, visitor_id)
-            message, conversation, duplicate = self._append(
+        with self._db.writing() as connection:
+            conversation_id, opened = visitor_conversation(connection, visitor_id)
+            message, conversation, duplicate = append_message(
                 connection, conversation_id, client_id=client_id, sender="visitor", author=None, body=body
             )
         return StoredMessage(message, conversation, opened_conversation=opened, duplicate=duplicate)
-
-    def _visitor_conversation(self, connection: Connection, visitor_id: str) -> tuple[str, bool]:
-        """The visitor's open conversation inside a write transaction, opened now (in their current
-        department) if there is none; ``LookupError`` when the visitor is gone."""
-        department, open_id = self._lock_visitor(connection, visitor_id)
-        if open_id is not None:
-            return open_id, False
-        return self._insert_conversation(connection, visitor_id, department), True
-
-    @staticmethod
-    def _lock_visitor(connection: Connection, visitor_id: str) -> tuple[str | None, str | None]:
-        """Locks the visitor; returns their department and open conversation id. ``LookupError`` if gone.
-
-        The lock (PostgreSQL) stops two tabs' first messages from opening two conversations; SQLite's BEGIN
-        IMMEDIATE already serialises writers.
-        """
-        visitor = connection.execute(
-            select(Visitor.id, Visitor.department).where(Visitor.id == visitor_id).with_for_update()
-        ).first()
-        if visitor is None:
-            raise LookupError(visitor_id)
-        open_id = connection.execute(
-            select(Conversation.id)
-            .where(Conversation.visitor_id == visitor_id, Conversation.status == "open")
-            .order_by(Conversation.created_at.desc())
-            .limit(1)
-        ).scalar()
-        return visitor.department, open_id
-
-    @staticmethod
-    def _insert_conversation(
-        connection: Connection, visitor_id: str, department: str | None, **assignment: str
-    ) -> str:
-        """Inserts an open, empty conversation (in the caller's transaction); returns its id."""
-        now = utcnow()
-        conversation_id = new_public_id()
-        connection.execute(
-            insert(Conversation).values(
-                id=conversation_id,
-                visitor_id=visitor_id,
-                status="open",
-                created_at=now,
-                updated_at=now,
-                last_seq=0,
-                department=department,
-                **assignment,
-            )
-        )
-        return conversation_id
 
     def add_message(
         self, conversation_id: str, *, client_id: str, sender: str, author: str | None, body: str
     ) -> StoredMessage:
         """Appends to an existing conversation; ``LookupError`` when it does not exist."""
-        with self.writing() as connection:
-            message, conversation, duplicate = self._append(
+        with self._db.writing() as connection:
+            message, conversation, duplicate = append_message(
                 connection, conversation_id, client_id=client_id, sender=sender, author=author, body=body
             )
         return StoredMessage(message, conversation, opened_conversation=False, duplicate=duplicate)
@@ -189,7 +118,7 @@ class ConversationQueries(Database):
         ``LookupError`` when the conversation does not exist; ``ValueError`` when reopening would give the
         visitor two open conversations. Setting the status it already has changes nothing (``None``).
         """
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             current = connection.execute(
                 select(Conversation).where(Conversation.id == conversation_id).with_for_update()
             ).first()
@@ -212,59 +141,150 @@ class ConversationQueries(Database):
                 .where(Conversation.id == conversation_id)
                 .values(status=status, closed_at=utcnow() if status == "closed" else None)
             )
-            message, conversation, duplicate = self._append(
+            message, conversation, duplicate = append_message(
                 connection, conversation_id, client_id=notice_id, sender="system", author=None, body=notice
             )
         return StoredMessage(message, conversation, opened_conversation=False, duplicate=duplicate)
 
-    def _append(
-        self,
-        connection: Connection,
-        conversation_id: str,
-        *,
-        client_id: str,
-        sender: str,
-        author: str | None,
-        body: str,
-    ) -> tuple[MessageRecord, ConversationRecord, bool]:
-        # Lock the conversation first (PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers anyway), so
-        # the duplicate check and the seq bump below see every committed message.
-        locked = connection.execute(
-            select(Conversation.id).where(Conversation.id == conversation_id).with_for_update()
-        ).first()
-        if locked is None:
-            raise LookupError(conversation_id)
-        existing = connection.execute(
-            select(Message).where(Message.conversation_id == conversation_id, Message.client_id == client_id)
-        ).first()
-        if existing is not None:
-            conversation = connection.execute(
-                select(Conversation).where(Conversation.id == conversation_id)
-            ).one()
-            return to_record(MessageRecord, existing), to_record(ConversationRecord, conversation), True
-        now = utcnow()
-        bumped = connection.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation_id)
-            .values(last_seq=Conversation.last_seq + 1, updated_at=now)
-            .returning(Conversation.last_seq)
-        ).one()
-        inserted = connection.execute(
-            insert(Message)
-            .values(
-                id=new_public_id(),
-                conversation_id=conversation_id,
-                seq=bumped.last_seq,
-                client_id=client_id,
-                sender=sender,
-                author=author,
-                body=body,
-                created_at=now,
+
+# --- in the caller's transaction: shared with the attachments, workflow and search queries -------------
+
+
+def summaries(connection: Connection, condition: Any, *, limit: int) -> list[ConversationRecord]:
+    # An ORM session here only to split the three entities of the joined row; records leave, not objects.
+    rows = (
+        Session(connection)
+        .execute(
+            select(Conversation, Visitor, Message)
+            .join(Visitor, Visitor.id == Conversation.visitor_id)
+            .outerjoin(
+                Message,
+                (Message.conversation_id == Conversation.id)
+                & (Message.seq == Conversation.last_seq)
+                & Message.deleted_at.is_(None),
             )
-            .returning(*Message.__table__.columns)
-        ).one()
+            .where(condition)
+            .order_by(Conversation.updated_at.desc())
+            .limit(limit)
+        )
+        .all()
+    )
+    ids = [row.Conversation.id for row in rows]
+    tags: dict[str, list[str]] = {}
+    if ids:
+        for tag_row in connection.execute(
+            select(ConversationTag.conversation_id, ConversationTag.tag)
+            .where(ConversationTag.conversation_id.in_(ids))
+            .order_by(ConversationTag.tag)
+        ):
+            tags.setdefault(tag_row.conversation_id, []).append(tag_row.tag)
+    return [
+        to_record(
+            ConversationRecord,
+            row.Conversation,
+            visitor=to_record(VisitorRecord, row.Visitor),
+            last_message=to_record(MessageRecord, row.Message) if row.Message is not None else None,
+            tags=tuple(tags.get(row.Conversation.id, ())),
+        )
+        for row in rows
+    ]
+
+
+def visitor_conversation(connection: Connection, visitor_id: str) -> tuple[str, bool]:
+    """The visitor's open conversation inside a write transaction, opened now (in their current
+    department) if there is none; ``LookupError`` when the visitor is gone."""
+    department, open_id = lock_visitor(connection, visitor_id)
+    if open_id is not None:
+        return open_id, False
+    return insert_conversation(connection, visitor_id, department), True
+
+
+def lock_visitor(connection: Connection, visitor_id: str) -> tuple[str | None, str | None]:
+    """Locks the visitor; returns their department and open conversation id. ``LookupError`` if gone.
+
+    The lock (PostgreSQL) stops two tabs' first messages from opening two conversations; SQLite's BEGIN
+    IMMEDIATE already serialises writers.
+    """
+    visitor = connection.execute(
+        select(Visitor.id, Visitor.department).where(Visitor.id == visitor_id).with_for_update()
+    ).first()
+    if visitor is None:
+        raise LookupError(visitor_id)
+    open_id = connection.execute(
+        select(Conversation.id)
+        .where(Conversation.visitor_id == visitor_id, Conversation.status == "open")
+        .order_by(Conversation.created_at.desc())
+        .limit(1)
+    ).scalar()
+    return visitor.department, open_id
+
+
+def insert_conversation(
+    connection: Connection, visitor_id: str, department: str | None, **assignment: str
+) -> str:
+    """Inserts an open, empty conversation (in the caller's transaction); returns its id."""
+    now = utcnow()
+    conversation_id = new_public_id()
+    connection.execute(
+        insert(Conversation).values(
+            id=conversation_id,
+            visitor_id=visitor_id,
+            status="open",
+            created_at=now,
+            updated_at=now,
+            last_seq=0,
+            department=department,
+            **assignment,
+        )
+    )
+    return conversation_id
+
+
+def append_message(
+    connection: Connection,
+    conversation_id: str,
+    *,
+    client_id: str,
+    sender: str,
+    author: str | None,
+    body: str,
+) -> tuple[MessageRecord, ConversationRecord, bool]:
+    # Lock the conversation first (PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers anyway), so
+    # the duplicate check and the seq bump below see every committed message.
+    locked = connection.execute(
+        select(Conversation.id).where(Conversation.id == conversation_id).with_for_update()
+    ).first()
+    if locked is None:
+        raise LookupError(conversation_id)
+    existing = connection.execute(
+        select(Message).where(Message.conversation_id == conversation_id, Message.client_id == client_id)
+    ).first()
+    if existing is not None:
         conversation = connection.execute(
             select(Conversation).where(Conversation.id == conversation_id)
         ).one()
-        message = to_record(MessageRecord, inserted)
-        return message, to_record(ConversationRecord, conversation), False
+        return to_record(MessageRecord, existing), to_record(ConversationRecord, conversation), True
+    now = utcnow()
+    bumped = connection.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(last_seq=Conversation.last_seq + 1, updated_at=now)
+        .returning(Conversation.last_seq)
+    ).one()
+    inserted = connection.execute(
+        insert(Message)
+        .values(
+            id=new_public_id(),
+            conversation_id=conversation_id,
+            seq=bumped.last_seq,
+            client_id=client_id,
+            sender=sender,
+            author=author,
+            body=body,
+            created_at=now,
+        )
+        .returning(*Message.__table__.columns)
+    ).one()
+    conversation = connection.execute(select(Conversation).where(Conversation.id == conversation_id)).one()
+    message = to_record(MessageRecord, inserted)
+    return message, to_record(ConversationRecord, conversation), False

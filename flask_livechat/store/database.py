@@ -1,4 +1,4 @@
-"""The engine and its transactions; the query mixins in this package build on it.
+"""The engine and its transactions, shared by the query objects of every aggregate in this package.
 
 Commit contract: each public store method is one transaction and commits before it returns (or rolls back and
 raises), so a caller that got a record back knows it is durable.

@@ -1,4 +1,4 @@
-"""Tables of the chat store, as typed SQLAlchemy 2 models.
+"""Every table of the chat store, as typed SQLAlchemy 2 models: importing this module registers them all.
 
 Ids that a client ever sees are random strings, never sequential integers, so they cannot be guessed.
 """
@@ -9,7 +9,17 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Dialect, ForeignKey, Index, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -141,10 +151,46 @@ class Message(Base):
     author: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: A file sent with the message (store/attachments.py); the body then holds its file name.
+    #: A file sent with the message (``Attachment``); the body then holds its file name.
     attachment_id: Mapped[str | None] = mapped_column(String(32))
     #: Set when moderation removed the message: it is no longer shown or searched.
     deleted_at: Mapped[datetime | None] = mapped_column()
+
+
+class Attachment(Base):
+    __tablename__ = "livechat_attachments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_public_id)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("livechat_conversations.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column()
+    #: Where the bytes are in the storage; never shown to clients.
+    storage_key: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReadMark(Base):
+    __tablename__ = "livechat_read_marks"
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("livechat_conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    reader: Mapped[str] = mapped_column(String(16), primary_key=True)  # "visitor" or "agent"
+    seq: Mapped[int] = mapped_column(default=0)
+
+
+class VisitorProfile(Base):
+    __tablename__ = "livechat_visitor_profiles"
+
+    visitor_id: Mapped[str] = mapped_column(
+        ForeignKey("livechat_visitors.id", ondelete="CASCADE"), primary_key=True
+    )
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Every field of the form as submitted, custom ones included (name and email also go on the visitor).
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 # --- agent console (issue 4): presence, assignment, notes, tags, canned responses, mail, moderation ---------
@@ -269,3 +315,46 @@ class ModerationLog(Base):
     message_id: Mapped[str | None] = mapped_column(String(32))
     detail: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+# --- privacy: the tables that make its promises provable -------------------------------------------------
+
+
+class Consent(Base):
+    """One choice a visitor made (or their browser made for them through GPC/DNT)."""
+
+    __tablename__ = "livechat_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: ``None`` for a decline: a visitor who declined has no id, and we keep none.
+    visitor_id: Mapped[str | None] = mapped_column(
+        ForeignKey("livechat_visitors.id", ondelete="CASCADE"), index=True
+    )
+    choice: Mapped[str] = mapped_column(String(16))
+    policy_version: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MailOptOut(Base):
+    __tablename__ = "livechat_mail_opt_outs"
+    __table_args__ = (UniqueConstraint("email", "kind", name="uq_livechat_mail_opt_outs"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    opted_out_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who looked at, exported or erased whose data. The subject is a keyed digest, never the raw id, so an
+    erased person leaves no trace here while repeated actions on one subject still line up."""
+
+    __tablename__ = "livechat_audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    subject_digest: Mapped[str] = mapped_column(String(64), index=True)
+    detail: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

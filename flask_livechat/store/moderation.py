@@ -3,52 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
 from .database import Database
 from .models import Block, MailLog, ModerationLog, utcnow
-
-
-@dataclass(frozen=True)
-class BlockRecord:
-    id: int
-    visitor_id: str | None
-    network: str | None
-    reason: str | None
-    created_by: str
-    created_at: datetime
-    expires_at: datetime
-    lifted_at: datetime | None
-    lifted_by: str | None
-
-
-@dataclass(frozen=True)
-class LogRecord:
-    id: int
-    action: str
-    actor: str
-    visitor_id: str | None
-    network: str | None
-    conversation_id: str | None
-    message_id: str | None
-    detail: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class MailRecord:
-    id: int
-    kind: str
-    conversation_id: str | None
-    recipient: str
-    subject: str
-    status: str
-    error: str | None
-    requested_by: str | None
-    created_at: datetime
+from .records import BlockRecord, LogRecord, MailRecord
 
 
 def _record(cls: type, row: object) -> object:
@@ -73,7 +34,10 @@ def blocks_match(blocks: list[BlockRecord], visitor_id: str | None, ip: str | No
     return False
 
 
-class ModerationQueries(Database):
+class ModerationQueries:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
     def add_block(
         self,
         *,
@@ -85,7 +49,7 @@ class ModerationQueries(Database):
     ) -> int:
         """Creates a block and logs it, in one transaction."""
         now = utcnow()
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             block_id = connection.execute(
                 insert(Block)
                 .values(
@@ -111,7 +75,7 @@ class ModerationQueries(Database):
 
     def lift_block(self, block_id: int, *, actor: str) -> bool:
         now = utcnow()
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             row = connection.execute(
                 select(Block).where(Block.id == block_id, Block.lifted_at.is_(None)).with_for_update()
             ).first()
@@ -132,17 +96,13 @@ class ModerationQueries(Database):
         return True
 
     def active_blocks(self, now: datetime | None = None) -> list[BlockRecord]:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             rows = connection.execute(
                 select(Block)
                 .where(Block.lifted_at.is_(None), Block.expires_at > (now or utcnow()))
                 .order_by(Block.created_at.desc())
             ).all()
         return [_record(BlockRecord, row) for row in rows]  # type: ignore[misc]
-
-    def is_blocked(self, visitor_id: str | None, ip: str | None) -> bool:
-        """True while an unexpired block names this visitor or a network holding this IP."""
-        return blocks_match(self.active_blocks(), visitor_id, ip)
 
     def log_moderation(
         self,
@@ -170,13 +130,13 @@ class ModerationQueries(Database):
     ) -> None:
         """Appends one row to a log table, stamped now: in the caller's transaction, or in its own."""
         if connection is None:
-            with self.writing() as own:
+            with self._db.writing() as own:
                 own.execute(insert(table).values(created_at=utcnow(), **values))
         else:
             connection.execute(insert(table).values(created_at=utcnow(), **values))
 
     def moderation_log(self, limit: int = 200) -> list[LogRecord]:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             rows = connection.execute(
                 select(ModerationLog)
                 .order_by(ModerationLog.created_at.desc(), ModerationLog.id.desc())
@@ -210,7 +170,7 @@ class ModerationQueries(Database):
         )
 
     def mail_log(self, conversation_id: str | None = None, limit: int = 200) -> list[MailRecord]:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             query = select(MailLog).order_by(MailLog.created_at.desc(), MailLog.id.desc()).limit(limit)
             if conversation_id is not None:
                 query = query.where(MailLog.conversation_id == conversation_id)

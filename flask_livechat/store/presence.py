@@ -7,27 +7,19 @@ connection that dies without a disconnect (a crashed process, a lost network) st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 
 from .database import Database
 from .models import AgentConnection, VisitorConnection, utcnow
+from .records import AgentPresence
 
 
-@dataclass(frozen=True)
-class AgentPresence:
-    agent_id: str
-    name: str
-    role: str
-    #: "online" when any fresh tab is online, "away" when all fresh tabs are away.
-    status: str
-    #: ``None``: every department.
-    departments: frozenset[str] | None = None
+class PresenceQueries:
+    def __init__(self, database: Database) -> None:
+        self._db = database
 
-
-class PresenceQueries(Database):
     def agent_connected(
         self,
         sid: str,
@@ -40,7 +32,7 @@ class PresenceQueries(Database):
     ) -> None:
         """Records a console tab; it takes the status the agent's other fresh tabs have (online if none)."""
         now = utcnow()
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             others = connection.execute(
                 select(AgentConnection.status).where(
                     AgentConnection.agent_id == agent_id, AgentConnection.last_seen_at >= cutoff
@@ -61,21 +53,13 @@ class PresenceQueries(Database):
                 )
             )
 
-    def agent_heartbeat(self, sid: str) -> bool:
-        """Refreshes a tab; ``False`` when its row is gone (swept as dead), so the caller can re-register."""
-        with self.writing() as connection:
-            result = connection.execute(
-                update(AgentConnection).where(AgentConnection.sid == sid).values(last_seen_at=utcnow())
-            )
-        return bool(result.rowcount)
-
     def agent_disconnected(self, sid: str) -> None:
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             connection.execute(delete(AgentConnection).where(AgentConnection.sid == sid))
 
     def set_agent_status(self, agent_id: str, status: str) -> None:
         """Online/away is per agent: every tab of theirs takes it."""
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             connection.execute(
                 update(AgentConnection)
                 .where(AgentConnection.agent_id == agent_id)
@@ -83,7 +67,7 @@ class PresenceQueries(Database):
             )
 
     def set_viewing(self, sid: str, conversation_id: str | None) -> None:
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             connection.execute(
                 update(AgentConnection)
                 .where(AgentConnection.sid == sid)
@@ -91,7 +75,7 @@ class PresenceQueries(Database):
             )
 
     def viewing_of(self, sid: str) -> str | None:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             value = connection.execute(
                 select(AgentConnection.viewing_conversation_id).where(AgentConnection.sid == sid)
             ).scalar()
@@ -99,7 +83,7 @@ class PresenceQueries(Database):
 
     def viewers_of(self, conversation_id: str, *, cutoff: datetime) -> list[tuple[str, str]]:
         """(agent id, name) of every agent with a fresh tab on this conversation, by name."""
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             rows = connection.execute(
                 select(AgentConnection.agent_id, AgentConnection.agent_name)
                 .where(
@@ -113,7 +97,7 @@ class PresenceQueries(Database):
 
     def agents_presence(self, *, cutoff: datetime) -> list[AgentPresence]:
         """Every agent with at least one fresh tab; agents without one are offline and not listed."""
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             rows = connection.execute(
                 select(
                     AgentConnection.agent_id,
@@ -137,7 +121,7 @@ class PresenceQueries(Database):
 
     def visitor_connected(self, sid: str, visitor_id: str, *, customer: str | None = None) -> None:
         now = utcnow()
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             connection.execute(delete(VisitorConnection).where(VisitorConnection.sid == sid))
             connection.execute(
                 insert(VisitorConnection).values(
@@ -146,7 +130,7 @@ class PresenceQueries(Database):
             )
 
     def visitor_on_page(self, sid: str, *, url: str | None, title: str | None) -> None:
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             connection.execute(
                 update(VisitorConnection)
                 .where(VisitorConnection.sid == sid)
@@ -155,7 +139,7 @@ class PresenceQueries(Database):
 
     def visitor_disconnected(self, sid: str) -> str | None:
         """Drops a widget connection; returns its visitor id (``None`` if it was not recorded)."""
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             visitor_id = connection.execute(
                 select(VisitorConnection.visitor_id).where(VisitorConnection.sid == sid)
             ).scalar()
@@ -169,7 +153,7 @@ class PresenceQueries(Database):
         ``cutoff`` (dead processes' connections), in one transaction. Returns how many agent tabs were
         deleted and the visitors who lost a connection."""
         now = utcnow()
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             if agent_sids:
                 connection.execute(
                     update(AgentConnection)

@@ -8,35 +8,40 @@ from typing import Any
 from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .attachments import Attachment
 from .database import Database
 from .models import (
     AgentConnection,
+    Attachment,
+    AuditEntry,
     Block,
+    Consent,
     Conversation,
     ConversationTag,
     MailLog,
+    MailOptOut,
     Message,
     ModerationLog,
     Note,
     PageView,
+    ReadMark,
     Visit,
     Visitor,
     VisitorConnection,
+    VisitorProfile,
     utcnow,
 )
-from .privacy_models import AuditEntry, Consent, MailOptOut
-from .profiles import VisitorProfile
-from .reads import ReadMark
 
 
 def _rows(connection: Any, statement: Any) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in connection.execute(statement)]
 
 
-class PrivacyQueries(Database):
+class PrivacyQueries:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
     def record_consent(self, visitor_id: str | None, choice: str, policy_version: str, mode: str) -> None:
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             connection.execute(
                 insert(Consent).values(
                     visitor_id=visitor_id,
@@ -60,13 +65,13 @@ class PrivacyQueries(Database):
             conditions.append(Visitor.host_user_id == host_user_id)
         if not conditions:
             return []
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             return list(connection.execute(select(Visitor.id).where(or_(*conditions))).scalars())
 
     def export_visitors(self, visitor_ids: list[str]) -> list[dict[str, Any]]:
         """Everything held about these visitors, as plain JSON-ready dictionaries."""
         exported = []
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             for visitor_id in visitor_ids:
                 visitor = _rows(connection, select(Visitor).where(Visitor.id == visitor_id))
                 if not visitor:
@@ -130,7 +135,7 @@ class PrivacyQueries(Database):
         return exported
 
     def emails_of(self, visitor_ids: list[str]) -> list[str]:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             emails = connection.execute(
                 select(Visitor.email).where(Visitor.id.in_(visitor_ids), Visitor.email.is_not(None))
             ).scalars()
@@ -142,7 +147,7 @@ class PrivacyQueries(Database):
         Returns how many visitors went and the storage keys of their attachments, whose bytes the caller
         deletes once this has committed.
         """
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             conversation_ids = select(Conversation.id).where(Conversation.visitor_id.in_(visitor_ids))
             keys = list(
                 connection.execute(
@@ -198,7 +203,7 @@ class PrivacyQueries(Database):
 
         Returns the counts and the storage keys of purged attachments (the caller deletes their bytes).
         """
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             stale = select(Conversation.id).where(Conversation.updated_at < cutoff)
             keys = list(
                 connection.execute(
@@ -252,13 +257,13 @@ class PrivacyQueries(Database):
         return {name: count or 0 for name, count in counts.items()}, keys
 
     def set_profile(self, visitor_ids: list[str], *, name: str | None, email: str | None) -> None:
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             connection.execute(
                 update(Visitor).where(Visitor.id.in_(visitor_ids)).values(name=name, email=email)
             )
 
     def link_host_user(self, visitor_id: str, host_user_id: str) -> None:
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             connection.execute(
                 update(Visitor)
                 .where(Visitor.id == visitor_id, Visitor.host_user_id.is_(None))
@@ -269,13 +274,13 @@ class PrivacyQueries(Database):
 
     def opt_out(self, email: str, kind: str) -> None:
         try:
-            with self.writing() as connection:
+            with self._db.writing() as connection:
                 connection.execute(insert(MailOptOut).values(email=email, kind=kind, opted_out_at=utcnow()))
         except IntegrityError:
             pass  # already opted out: once is enough
 
     def is_opted_out(self, email: str, kind: str) -> bool:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             found = connection.execute(
                 select(MailOptOut.id).where(MailOptOut.email == email, MailOptOut.kind == kind)
             ).first()
@@ -284,7 +289,7 @@ class PrivacyQueries(Database):
     # -- audit -----------------------------------------------------------------------------------------
 
     def audit(self, actor: str, action: str, subject_digest: str, detail: str | None = None) -> None:
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             connection.execute(
                 insert(AuditEntry).values(
                     actor=actor[:200],
@@ -296,7 +301,7 @@ class PrivacyQueries(Database):
             )
 
     def audit_entries(self, limit: int = 200) -> list[dict[str, Any]]:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             return _rows(
                 connection,
                 select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit),

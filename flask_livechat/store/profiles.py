@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, insert, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import insert, select, update
 
 from .database import Database
-from .models import Base, Visitor, utcnow
+from .models import Visitor, VisitorProfile, utcnow
 
 
-class VisitorProfile(Base):
-    __tablename__ = "livechat_visitor_profiles"
+class ProfileQueries:
+    def __init__(self, database: Database) -> None:
+        self._db = database
 
-    visitor_id: Mapped[str] = mapped_column(
-        ForeignKey("livechat_visitors.id", ondelete="CASCADE"), primary_key=True
-    )
-    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: Every field of the form as submitted, custom ones included (name and email also go on the visitor).
-    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-
-class ProfileQueries(Database):
     def save_profile(self, visitor_id: str, fields: dict[str, Any]) -> None:
         """Stores the form; ``name`` and ``email`` also go on the visitor. ``LookupError`` if no visitor."""
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             found = connection.execute(select(Visitor.id).where(Visitor.id == visitor_id)).first()
             if found is None:
                 raise LookupError(visitor_id)
@@ -48,7 +38,7 @@ class ProfileQueries(Database):
                 )
 
     def profile_of(self, visitor_id: str) -> dict[str, Any] | None:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             row = connection.execute(
                 select(VisitorProfile.fields).where(VisitorProfile.visitor_id == visitor_id)
             ).first()

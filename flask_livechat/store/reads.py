@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, insert, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import insert, select, update
 
 from .database import Database
-from .models import Base, Conversation
+from .models import Conversation, ReadMark
 
 
-class ReadMark(Base):
-    __tablename__ = "livechat_read_marks"
+class ReadQueries:
+    def __init__(self, database: Database) -> None:
+        self._db = database
 
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("livechat_conversations.id", ondelete="CASCADE"), primary_key=True
-    )
-    reader: Mapped[str] = mapped_column(String(16), primary_key=True)  # "visitor" or "agent"
-    seq: Mapped[int] = mapped_column(default=0)
-
-
-class ReadQueries(Database):
     def mark_read(self, conversation_id: str, reader: str, seq: int) -> int | None:
         """Moves ``reader``'s mark forward to ``seq`` (capped at the last message).
 
         Returns the new mark, or ``None`` when it did not move (already read, or nothing to read).
         ``LookupError`` when the conversation does not exist.
         """
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             last_seq = connection.execute(
                 select(Conversation.last_seq).where(Conversation.id == conversation_id).with_for_update()
             ).scalar()
@@ -56,7 +48,7 @@ class ReadQueries(Database):
 
     def read_marks(self, conversation_id: str) -> dict[str, int]:
         """``{"visitor": seq, "agent": seq}``, 0 for a side that has read nothing."""
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             rows = connection.execute(
                 select(ReadMark.reader, ReadMark.seq).where(ReadMark.conversation_id == conversation_id)
             ).all()

@@ -96,6 +96,118 @@ class ClientInfo:
     language: str | None
 
 
+@dataclass(frozen=True)
+class NoteRecord:
+    id: str
+    conversation_id: str
+    client_id: str
+    author_id: str
+    author: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AgentPresence:
+    agent_id: str
+    name: str
+    role: str
+    #: "online" when any fresh tab is online, "away" when all fresh tabs are away.
+    status: str
+    #: ``None``: every department.
+    departments: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class PageVisit:
+    url: str
+    title: str | None
+    viewed_at: datetime
+
+
+@dataclass(frozen=True)
+class LiveVisitor:
+    visitor: VisitorRecord
+    #: Widget connections open now (all tabs, all processes); 0 for a visitor seen recently.
+    connections: int
+    current_url: str | None
+    current_title: str | None
+    last_seen_at: datetime
+    visit: dict[str, Any] | None
+    #: This visit's pages in order, with times: the navigation path.
+    pages: tuple[PageVisit, ...]
+    conversations: tuple[ConversationRecord, ...]
+    #: JSON of the host user and billing, while a logged-in visitor is connected.
+    customer: str | None = None
+
+
+@dataclass(frozen=True)
+class BlockRecord:
+    id: int
+    visitor_id: str | None
+    network: str | None
+    reason: str | None
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    lifted_at: datetime | None
+    lifted_by: str | None
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    id: int
+    action: str
+    actor: str
+    visitor_id: str | None
+    network: str | None
+    conversation_id: str | None
+    message_id: str | None
+    detail: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class MailRecord:
+    id: int
+    kind: str
+    conversation_id: str | None
+    recipient: str
+    subject: str
+    status: str
+    error: str | None
+    requested_by: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CannedRecord:
+    id: int
+    shortcut: str
+    body: str
+
+
+@dataclass(frozen=True)
+class AttachmentRecord:
+    id: str
+    conversation_id: str
+    filename: str
+    content_type: str
+    size: int
+    storage_key: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class HistoryFilters:
+    query: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    agent_id: str | None = None
+    tag: str | None = None
+    status: str | None = None
+
+
 Record = TypeVar("Record", MessageRecord, VisitorRecord, ConversationRecord)
 
 

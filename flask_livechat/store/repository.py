@@ -1,38 +1,66 @@
-"""The chat store: one object with every query, assembled from one mixin per concern.
+"""The chat store: one query object per aggregate, all sharing one ``Database``.
 
-A new concern adds its own ``XxxQueries(Database)`` module here and joins the bases of ``Store``.
+No aggregate inherits another's queries. Where one needs another's SQL (a message appended with an attachment
+or an invitation, a conversation list of search results), it calls the module-level helpers in
+``conversations.py``, which run in the caller's transaction. A new aggregate is a class taking the
+``Database``, and an attribute here.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Engine
+
 from .attachments import AttachmentQueries
 from .canned import CannedQueries
 from .conversations import ConversationQueries
-from .history import HistoryQueries
+from .database import Database
 from .moderation import ModerationQueries
 from .presence import PresenceQueries
 from .privacy import PrivacyQueries
 from .profiles import ProfileQueries
 from .reads import ReadQueries
 from .search import SearchQueries
-from .visitor_list import VisitorListQueries
 from .visitors import VisitorQueries
-from .workflow import InviteQueries
+from .workflow import WorkflowQueries
 
 
-class Store(
-    VisitorQueries,
-    AttachmentQueries,
-    InviteQueries,
-    SearchQueries,
-    ConversationQueries,
-    PresenceQueries,
-    VisitorListQueries,
-    CannedQueries,
-    ModerationQueries,
-    ReadQueries,
-    ProfileQueries,
-    HistoryQueries,
-    PrivacyQueries,
-):
+class Store:
     """Safe to share between threads and greenlets: one pooled connection per call."""
+
+    def __init__(self, url: str, **engine_options: Any) -> None:
+        self.database = Database(url, **engine_options)
+        self.engine: Engine = self.database.engine
+        #: Visitors, visits, page views, and the console's live visitor list.
+        self.visitors = VisitorQueries(self.database)
+        #: Conversations and their messages, a returning visitor's earlier messages.
+        self.conversations = ConversationQueries(self.database)
+        #: Assignment, tags, notes, ratings, message deletion, invitations.
+        self.workflow = WorkflowQueries(self.database)
+        self.attachments = AttachmentQueries(self.database)
+        #: Read receipts.
+        self.reads = ReadQueries(self.database)
+        #: The pre-chat and leave-a-message forms.
+        self.profiles = ProfileQueries(self.database)
+        #: Agents' console tabs and visitors' widget connections.
+        self.presence = PresenceQueries(self.database)
+        #: Blocks, the moderation log and the mail log.
+        self.moderation = ModerationQueries(self.database)
+        self.canned = CannedQueries(self.database)
+        #: History search and the pages a conversation overlapped.
+        self.search = SearchQueries(self.database)
+        #: Consent, subject export and erasure, retention, mail opt-outs, the audit log.
+        self.privacy = PrivacyQueries(self.database)
+
+    def create_all(self) -> None:
+        """Creates the tables and the full-text index that are missing; safe to run on every start."""
+        self.database.create_all()
+        self.search.create_index()
+
+    def dispose(self) -> None:
+        self.database.dispose()
+
+    def count_rows(self) -> dict[str, int]:
+        """Row counts per table; used by tests and the CLI to show what the store holds."""
+        return self.database.count_rows()

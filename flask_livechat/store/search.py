@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, exists, select, text
 
-from .conversations import ConversationQueries, in_departments
+from .conversations import in_departments, summaries
+from .database import Database
 from .models import Conversation, ConversationTag, Message, PageView, Visit
-from .records import ConversationRecord, Departments
+from .records import ConversationRecord, Departments, HistoryFilters
 
 # SQLite: a standalone FTS5 index kept in step with livechat_messages by triggers (deleted messages leave it).
 _SQLITE_FTS = (
@@ -38,25 +38,18 @@ _POSTGRES_INDEX = (
 )
 
 
-@dataclass(frozen=True)
-class HistoryFilters:
-    query: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    agent_id: str | None = None
-    tag: str | None = None
-    status: str | None = None
-
-
 def fts5_query(words: str) -> str:
     """User text as an FTS5 query: every word must match (as a prefix), and no word is FTS5 syntax."""
     return " ".join('"' + word.replace('"', '""') + '"*' for word in words.split())
 
 
-class SearchQueries(ConversationQueries):
-    def create_all(self) -> None:
-        super().create_all()
-        with self.guard(), self.engine.begin() as connection:
+class SearchQueries:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def create_index(self) -> None:
+        """The full-text index beside the tables (``Store.create_all`` calls it); idempotent."""
+        with self._db.guard(), self._db.engine.begin() as connection:
             if connection.dialect.name == "sqlite":
                 fresh = (
                     connection.execute(
@@ -95,7 +88,7 @@ class SearchQueries(ConversationQueries):
         self, filters: HistoryFilters, *, departments: Departments = None, limit: int = 100
     ) -> list[ConversationRecord]:
         """Conversations matching every given filter, most recently active first."""
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             conditions: list[Any] = [in_departments(Conversation.department, departments)]
             if filters.query and filters.query.strip():
                 conditions.append(self._matches(connection, filters.query.strip()))
@@ -116,13 +109,13 @@ class SearchQueries(ConversationQueries):
             condition = conditions[0]
             for extra in conditions[1:]:
                 condition = condition & extra
-            return self._summaries(connection, condition, limit=limit)
+            return summaries(connection, condition, limit=limit)
 
     def pages_during(
         self, visitor_id: str, start: datetime, end: datetime
     ) -> list[tuple[str, str | None, datetime]]:
         """The pages of the visits a conversation overlapped (from ``start`` to ``end``), in order."""
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             # The visit the conversation started in, and any visit that started while it went on.
             started_in = (
                 select(Visit.id)

@@ -1,20 +1,35 @@
-"""Visitors, visits and page views."""
+"""Visitors, visits and page views; the console's live list of who is on the site, and everything agents
+see about one visitor."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, or_, select, update
 
+from .conversations import in_departments
 from .database import Database
-from .models import PageView, Visit, Visitor, new_public_id, utcnow
-from .records import ClientInfo, PageInfo, VisitorRecord, VisitRecord, to_record
+from .models import Conversation, PageView, Visit, Visitor, VisitorConnection, new_public_id, utcnow
+from .records import (
+    ClientInfo,
+    ConversationRecord,
+    Departments,
+    LiveVisitor,
+    PageInfo,
+    PageVisit,
+    VisitorRecord,
+    VisitRecord,
+    to_record,
+)
 
 
-class VisitorQueries(Database):
+class VisitorQueries:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
     def get_visitor(self, visitor_id: str) -> VisitorRecord | None:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             row = connection.execute(select(Visitor).where(Visitor.id == visitor_id)).first()
         return to_record(VisitorRecord, row) if row else None
 
@@ -36,14 +51,14 @@ class VisitorQueries(Database):
         return visitor_id
 
     def create_visitor(self, *, persistent: bool, host_user_id: str | None = None) -> VisitorRecord:
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             visitor_id = self._insert_visitor(connection, persistent=persistent, host_user_id=host_user_id)
             row = connection.execute(select(Visitor).where(Visitor.id == visitor_id)).one()
         return to_record(VisitorRecord, row)
 
     def keep_visitor(self, visitor_id: str) -> None:
         """A visitor known for one page session becomes one we recognise (they accepted recognition)."""
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             connection.execute(update(Visitor).where(Visitor.id == visitor_id).values(persistent=True))
 
     def record_page_view(
@@ -66,7 +81,7 @@ class VisitorQueries(Database):
         department; ``staff`` marks an agent or admin browsing the site, kept out of the visitor list.
         """
         now = utcnow()
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             owner = (
                 connection.execute(select(Visitor.host_user_id).where(Visitor.id == visitor_id)).first()
                 if visitor_id is not None
@@ -139,7 +154,7 @@ class VisitorQueries(Database):
         )
 
     def page_views_of(self, visitor_id: str) -> list[PageInfo]:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             rows = connection.execute(
                 select(PageView.url, PageView.title, PageView.referrer)
                 .where(PageView.visitor_id == visitor_id)
@@ -148,8 +163,130 @@ class VisitorQueries(Database):
         return [PageInfo(url=row.url, title=row.title, referrer=row.referrer) for row in rows]
 
     def visits_of(self, visitor_id: str) -> list[dict[str, Any]]:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             rows = connection.execute(
                 select(Visit).where(Visit.visitor_id == visitor_id).order_by(Visit.started_at)
             ).all()
         return [dict(row._mapping) for row in rows]
+
+    # --- the console's live list of who is on the site, and everything agents see about one visitor ---
+
+    def live_visitors(
+        self,
+        *,
+        since: datetime,
+        connection_cutoff: datetime,
+        departments: Departments = None,
+        limit: int = 200,
+    ) -> list[LiveVisitor]:
+        """Visitors with a widget open now or seen since ``since``, most recently seen first."""
+        with self._db.reading() as connection:
+            connected = (
+                select(VisitorConnection.visitor_id)
+                .where(VisitorConnection.last_seen_at >= connection_cutoff)
+                .scalar_subquery()
+            )
+            ids = [
+                row.id
+                for row in connection.execute(
+                    select(Visitor.id)
+                    .where(
+                        or_(Visitor.last_seen_at >= since, Visitor.id.in_(connected)),
+                        Visitor.staff.is_(False),
+                        in_departments(Visitor.department, departments),
+                    )
+                    .order_by(Visitor.last_seen_at.desc())
+                    .limit(limit)
+                )
+            ]
+        return [
+            found
+            for found in (
+                self.visitor_details(i, connection_cutoff=connection_cutoff, departments=departments)
+                for i in ids
+            )
+            if found is not None
+        ]
+
+    def visitor_details(
+        self, visitor_id: str, *, connection_cutoff: datetime, departments: Departments = None
+    ) -> LiveVisitor | None:
+        with self._db.reading() as connection:
+            row = connection.execute(
+                select(Visitor).where(
+                    Visitor.id == visitor_id, in_departments(Visitor.department, departments)
+                )
+            ).first()
+            if row is None:
+                return None
+            visitor = to_record(VisitorRecord, row)
+            sockets = connection.execute(
+                select(VisitorConnection)
+                .where(
+                    VisitorConnection.visitor_id == visitor_id,
+                    VisitorConnection.last_seen_at >= connection_cutoff,
+                )
+                .order_by(VisitorConnection.last_seen_at.desc())
+            ).all()
+            visit = connection.execute(
+                select(Visit)
+                .where(Visit.visitor_id == visitor_id)
+                .order_by(Visit.last_seen_at.desc())
+                .limit(1)
+            ).first()
+            pages: list[PageVisit] = []
+            if visit is not None:
+                pages = [
+                    PageVisit(p.url, p.title, p.viewed_at)
+                    for p in connection.execute(
+                        select(PageView.url, PageView.title, PageView.viewed_at)
+                        .where(PageView.visit_id == visit.id)
+                        .order_by(PageView.viewed_at, PageView.id)
+                        .limit(200)
+                    )
+                ]
+            conversations = [
+                to_record(ConversationRecord, c)
+                for c in connection.execute(
+                    select(Conversation)
+                    .where(
+                        Conversation.visitor_id == visitor_id,
+                        in_departments(Conversation.department, departments),
+                    )
+                    .order_by(Conversation.created_at.desc())
+                    .limit(50)
+                )
+            ]
+        current = next((s for s in sockets if s.url), None)
+        last_page = pages[-1] if pages else None
+        last_seen = max([visitor.last_seen_at, *(s.last_seen_at for s in sockets)])
+        return LiveVisitor(
+            visitor=visitor,
+            connections=len(sockets),
+            current_url=current.url if current else (last_page.url if last_page else None),
+            current_title=current.title if current else (last_page.title if last_page else None),
+            last_seen_at=last_seen,
+            visit=dict(visit._mapping) if visit is not None else None,
+            pages=tuple(pages),
+            conversations=tuple(conversations),
+            customer=next((s.customer for s in sockets if s.customer), None),
+        )
+
+    def update_visitor(self, visitor_id: str, **values: Any) -> None:
+        """Sets profile fields the chat learned (host user link, time zone, department)."""
+        if not values:
+            return
+        with self._db.writing() as connection:
+            connection.execute(update(Visitor).where(Visitor.id == visitor_id).values(**values))
+
+    def title_page_view(self, visitor_id: str, url: str, title: str) -> None:
+        """Gives the visitor's latest view of ``url`` the title the widget read (the server never sees it)."""
+        with self._db.writing() as connection:
+            latest = connection.execute(
+                select(PageView.id)
+                .where(PageView.visitor_id == visitor_id, PageView.url == url, PageView.title.is_(None))
+                .order_by(PageView.viewed_at.desc(), PageView.id.desc())
+                .limit(1)
+            ).scalar()
+            if latest is not None:
+                connection.execute(update(PageView).where(PageView.id == latest).values(title=title[:512]))

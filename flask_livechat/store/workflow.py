@@ -1,29 +1,20 @@
-"""Work on a conversation besides messages: assignment, tags, internal notes, ratings, message deletion."""
+"""Work on a conversation besides messages: assignment, tags, internal notes, ratings, message deletion,
+and proactive invitations (a conversation an agent opens)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import delete, insert, select, update
 
-from .conversations import ConversationQueries
+from .conversations import append_message, insert_conversation, lock_visitor
+from .database import Database
 from .models import Conversation, ConversationTag, Message, Note, new_public_id, utcnow
-from .records import StoredMessage
+from .records import NoteRecord, StoredMessage
 
 
-@dataclass(frozen=True)
-class NoteRecord:
-    id: str
-    conversation_id: str
-    client_id: str
-    author_id: str
-    author: str
-    body: str
-    created_at: datetime
+class WorkflowQueries:
+    def __init__(self, database: Database) -> None:
+        self._db = database
 
-
-class WorkflowQueries(ConversationQueries):
     def assign(
         self,
         conversation_id: str,
@@ -35,7 +26,7 @@ class WorkflowQueries(ConversationQueries):
         """Sets the assignee if the current one is in ``expected`` (``None``: whoever it is), checked under
         the row lock so two agents cannot both win. ``LookupError`` if there is no such conversation,
         ``False`` if someone else changed it first."""
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             current = connection.execute(
                 select(Conversation.assigned_agent_id)
                 .where(Conversation.id == conversation_id)
@@ -52,16 +43,8 @@ class WorkflowQueries(ConversationQueries):
             )
         return True
 
-    def set_department(self, conversation_id: str, department: str | None) -> None:
-        with self.writing() as connection:
-            connection.execute(
-                update(Conversation)
-                .where(Conversation.id == conversation_id)
-                .values(department=department, updated_at=utcnow())
-            )
-
     def set_tags(self, conversation_id: str, tags: list[str]) -> None:
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             connection.execute(
                 delete(ConversationTag).where(ConversationTag.conversation_id == conversation_id)
             )
@@ -75,7 +58,7 @@ class WorkflowQueries(ConversationQueries):
         self, conversation_id: str, *, client_id: str, author_id: str, author: str, body: str
     ) -> tuple[NoteRecord, bool]:
         """Stores an internal note once per ``client_id``; returns it and whether it was already stored."""
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             existing = connection.execute(
                 select(Note).where(Note.conversation_id == conversation_id, Note.client_id == client_id)
             ).first()
@@ -97,7 +80,7 @@ class WorkflowQueries(ConversationQueries):
         return _note(row), False
 
     def notes_of(self, conversation_id: str) -> list[NoteRecord]:
-        with self.reading() as connection:
+        with self._db.reading() as connection:
             rows = connection.execute(
                 select(Note).where(Note.conversation_id == conversation_id).order_by(Note.created_at, Note.id)
             ).all()
@@ -109,7 +92,7 @@ class WorkflowQueries(ConversationQueries):
         Returns ``"rated"``, or why not: ``"not_found"`` (not theirs), ``"open"`` (not closed yet) or
         ``"rated"``-already as ``"already"``.
         """
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             row = connection.execute(
                 select(Conversation.status, Conversation.rating)
                 .where(Conversation.id == conversation_id, Conversation.visitor_id == visitor_id)
@@ -130,7 +113,7 @@ class WorkflowQueries(ConversationQueries):
 
     def delete_message(self, conversation_id: str, message_id: str) -> bool:
         """Marks a visitor or agent message deleted; ``False`` when there is no such (undeleted) message."""
-        with self.writing() as connection:
+        with self._db.writing() as connection:
             result = connection.execute(
                 update(Message)
                 .where(
@@ -143,12 +126,6 @@ class WorkflowQueries(ConversationQueries):
             )
         return bool(result.rowcount)
 
-
-def _note(row: object) -> NoteRecord:
-    return NoteRecord(**{name: getattr(row, name) for name in NoteRecord.__dataclass_fields__})
-
-
-class InviteQueries(WorkflowQueries):
     def start_agent_conversation(
         self, visitor_id: str, *, agent_id: str, author: str, client_id: str, body: str
     ) -> StoredMessage:
@@ -156,18 +133,22 @@ class InviteQueries(WorkflowQueries):
 
         ``LookupError`` when the visitor does not exist; ``ValueError`` when they already have an open one.
         """
-        with self.writing() as connection:
-            department, open_id = self._lock_visitor(connection, visitor_id)
+        with self._db.writing() as connection:
+            department, open_id = lock_visitor(connection, visitor_id)
             if open_id is not None:
                 raise ValueError("the visitor already has an open conversation")
-            conversation_id = self._insert_conversation(
+            conversation_id = insert_conversation(
                 connection,
                 visitor_id,
                 department,
                 assigned_agent_id=agent_id,
                 assigned_agent_name=author,
             )
-            message, conversation, duplicate = self._append(
+            message, conversation, duplicate = append_message(
                 connection, conversation_id, client_id=client_id, sender="agent", author=author, body=body
             )
         return StoredMessage(message, conversation, opened_conversation=True, duplicate=duplicate)
+
+
+def _note(row: object) -> NoteRecord:
+    return NoteRecord(**{name: getattr(row, name) for name in NoteRecord.__dataclass_fields__})

@@ -39,8 +39,10 @@ def test_a_lost_broadcast_is_fetched_when_the_next_message_shows_the_gap(
     expect(thread).to_contain_text("first")
 
     # Stored but never broadcast: what a dropped queue message looks like to the console.
-    [visitor_id] = [c.visitor_id for c in livechat.store.open_conversations()]
-    livechat.store.add_visitor_message(visitor_id, client_id="c-gap-00002", body="lost in the queue")
+    [visitor_id] = [c.visitor_id for c in livechat.store.conversations.open_conversations()]
+    livechat.store.conversations.add_visitor_message(
+        visitor_id, client_id="c-gap-00002", body="lost in the queue"
+    )
     visitor.call("send_message", {"client_id": "c-gap-00003", "body": "third"}, namespace=NS, timeout=5)
 
     expect(thread).to_contain_text("third")

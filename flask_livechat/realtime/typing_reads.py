@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from ..errors import RateLimited
-from ..services.liveness import LivenessService
+from ..services.typing_reads import TypingReadsService
 from ..state import current_livechat
 
 #: A connection's ``typing: true`` is relayed at most once per this many seconds and conversation (clients
@@ -17,8 +17,8 @@ TYPING_INTERVAL_SECONDS = 1.5
 _TYPING_MARKS = 64
 
 
-def liveness() -> LivenessService:
-    return current_livechat.liveness
+def typing_reads() -> TypingReadsService:
+    return current_livechat.typing_reads
 
 
 def should_relay_typing(connection: dict[str, Any], conversation_id: str, typing: bool) -> bool:

@@ -17,13 +17,13 @@ class ReadMove:
     seq: int | None
 
 
-class LivenessService:
+class TypingReadsService:
     def __init__(self, store: Store, chat: ChatService) -> None:
         self._store = store
         self._chat = chat
 
     def visitor_conversation(self, visitor_id: str) -> ConversationRecord:
-        conversation = self._store.open_conversation_of(visitor_id)
+        conversation = self._store.conversations.open_conversation_of(visitor_id)
         if conversation is None:
             raise NotFoundError("You have no open conversation.")
         return conversation
@@ -33,7 +33,7 @@ class LivenessService:
 
     def mark_read(self, conversation: ConversationRecord, reader: str, seq: int) -> ReadMove:
         try:
-            moved = self._store.mark_read(conversation.id, reader, seq)
+            moved = self._store.reads.mark_read(conversation.id, reader, seq)
         except LookupError:
             raise NotFoundError() from None
         if moved is not None:
@@ -41,4 +41,4 @@ class LivenessService:
         return ReadMove(conversation=conversation, seq=moved)
 
     def read_marks(self, conversation_id: str) -> dict[str, int]:
-        return self._store.read_marks(conversation_id)
+        return self._store.reads.read_marks(conversation_id)
