@@ -141,7 +141,7 @@ def test_a_file_stored_under_an_active_name_is_downloaded_under_a_safe_one(
     state = state_of(server)
     visitor_id = visitor_id_from_session(server.app, session)
     assert visitor_id is not None
-    stored = state.store.add_visitor_attachment(
+    stored = state.store.attachments.add_visitor_attachment(
         visitor_id,
         client_id="legacy-0001",
         filename="statement.html",

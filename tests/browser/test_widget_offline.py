@@ -16,6 +16,7 @@ def test_leave_a_message_when_nobody_is_online(
     browser: Any, sites: Callable[..., str], session_smtp: SmtpServer, agents: Callable[[str], AgentSocket]
 ) -> None:
     site = sites(**mail_config(session_smtp), LIVECHAT_REPLY_TIME=4 * 60 * 60)
+    mailed_before = len(session_smtp.messages)  # the SMTP server is shared by the session's tests
     page, chat, errors = visit(browser, site + "/")
     expect(chat).to_contain_text("No one is online right now.")
     expect(chat).to_contain_text("We usually reply within 4 hours.")
@@ -29,7 +30,7 @@ def test_leave_a_message_when_nobody_is_online(
     chat.get_by_role("textbox", name="Message").fill("Can you call me back tomorrow?")
     form_button.click()
     expect(chat.get_by_text("Please enter a valid email address.")).to_be_visible()
-    assert session_smtp.messages == []
+    assert session_smtp.messages[mailed_before:] == []  # a refused form sends nothing
     chat.get_by_role("textbox", name="Email").fill("grace@example.org")
     form_button.click()
     expect(chat.get_by_role("status")).to_contain_text("Thanks! We got your message")

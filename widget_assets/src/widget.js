@@ -250,7 +250,11 @@ function createChat(ctx, settings) {
     ui.endButton.hidden = !s.conversationId;
     /** @type {string | null} */
     let sheet = null;
-    if (offline && !s.offlineSent) sheet = "offline";
+    // No form before the first hello answered: until then we do not know whether anyone is online, whether
+    // this visitor already gave their pre-chat details, or whether a conversation is open (no flash of the
+    // wrong form).
+    if (!s.historyLoaded) sheet = null;
+    else if (offline && !s.offlineSent) sheet = "offline";
     else if (s.closedConversation) sheet = "rating";
     else if (!s.prechatDone && !s.conversationId && !offline) sheet = "prechat";
     const sheetChanged = showSheet(sheet, s);
