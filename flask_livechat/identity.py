@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 PURPOSES = {
     "consent": "flask-livechat.consent",
     "unsubscribe": "flask-livechat.unsubscribe",
-    "privacy-form": "flask-livechat.privacy-form",
+    "csrf": "flask-livechat.csrf",
 }
 
 

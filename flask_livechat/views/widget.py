@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import i18n, widget_config
+from ..csrf import protect_blueprint
 from ..errors import ForbiddenError, InvalidPayload, LiveChatError, NotFoundError
 from ..identity import visitor_id_from_request
 from ..realtime.agent import current_agent
@@ -36,6 +37,8 @@ def create_blueprint(url_prefix: str) -> Blueprint:
     blueprint.add_url_rule("/attachments/<attachment_id>", "attachment", attachment)
     blueprint.register_error_handler(LiveChatError, error_response)
     blueprint.register_error_handler(RequestEntityTooLarge, _too_large)
+    # The widget posts from the host's own pages; a cross-site form or script gets ``forbidden``.
+    protect_blueprint(blueprint)
     return blueprint
 
 
@@ -48,16 +51,6 @@ def _too_large(error: RequestEntityTooLarge) -> tuple[Response, int]:
     return error_response(InvalidPayload(message, fields={"file": [message]}))
 
 
-def _same_origin_only() -> None:
-    """The widget posts from the host's own pages; a cross-site form or script gets ``forbidden``."""
-    fetch_site = request.headers.get("Sec-Fetch-Site")
-    origin = request.headers.get("Origin")
-    if fetch_site not in (None, "same-origin", "none") or (
-        origin is not None and origin.rstrip("/") != request.host_url.rstrip("/")
-    ):
-        raise ForbiddenError("Only the site's own pages may send this.")
-
-
 def settings() -> Response:
     app = _app()
     language = i18n.normalize_language(app, request.args.get("lang"))
@@ -68,7 +61,6 @@ def settings() -> Response:
 
 
 def offline_message() -> tuple[Response, int]:
-    _same_origin_only()
     if not request.is_json:
         raise InvalidPayload("Send the form as JSON (Content-Type: application/json).")
     payload = request.get_json(silent=True)
@@ -116,7 +108,6 @@ def _ip_key() -> str | None:
 
 
 def upload() -> tuple[Response, int]:
-    _same_origin_only()
     app = _app()
     if not app.config["LIVECHAT_ATTACHMENTS"]:
         raise ForbiddenError("Attachments are turned off on this site.")
