@@ -79,7 +79,9 @@ def auto_submit(action: str, fields: dict[str, str]) -> str:
 
 
 def cookies_of(context: Any) -> dict[str, str]:
-    return {cookie["name"]: cookie["value"] for cookie in context.cookies() if "127.0.0.1" in cookie["domain"]}
+    return {
+        cookie["name"]: cookie["value"] for cookie in context.cookies() if "127.0.0.1" in cookie["domain"]
+    }
 
 
 def my_data(site: str, context: Any) -> dict[str, Any]:
@@ -128,9 +130,11 @@ def test_cross_site_forms_and_fetches_cannot_delete_a_visitors_data(
         statuses: dict[str, int] = {}
         context.on(
             "response",
-            lambda response: statuses.__setitem__(response.url, response.status)
-            if response.request.method == "POST"
-            else None,
+            lambda response: (
+                statuses.__setitem__(response.url, response.status)
+                if response.request.method == "POST"
+                else None
+            ),
         )
         page.goto(site + "/livechat/privacy")
         page.get_by_role("button", name="Allow recognition").click()
