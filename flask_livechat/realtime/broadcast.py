@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_socketio import SocketIO
 
 from ..schemas import conversation_schema, message_schema
+from ..services.attachments import links_for_visitor
 from ..services.chat import ChatService
 from ..services.departments import audience
 from ..store import StoredMessage
@@ -16,8 +17,12 @@ def broadcast_stored(socketio: SocketIO, chat: ChatService, stored: StoredMessag
         return  # already broadcast when it was first stored
     payload = message_schema.dump(stored.message)
     conversation = stored.conversation
+    visitor_payload = payload
+    if stored.message.attachment_id is not None:  # the visitor gets links of their own (services/attachments)
+        with links_for_visitor(conversation.visitor_id):
+            visitor_payload = message_schema.dump(stored.message)
     socketio.emit(
-        "new_message", payload, to=visitor_room(conversation.visitor_id), namespace=VISITOR_NAMESPACE
+        "new_message", visitor_payload, to=visitor_room(conversation.visitor_id), namespace=VISITOR_NAMESPACE
     )
     socketio.emit("new_message", payload, to=conversation_room(conversation.id), namespace=AGENT_NAMESPACE)
     broadcast_conversation(socketio, chat, conversation.id)

@@ -24,6 +24,7 @@ from ..schemas import (
     message_schema,
 )
 from ..services import customer
+from ..services.attachments import links_for_visitor
 from ..services.availability import agents_available, within_business_hours
 from ..services.consent import consent_state
 from ..services.departments import department_for_path
@@ -138,15 +139,17 @@ class VisitorNamespace(LiveChatNamespace):
         persistent = self.connection()["persistent"]
         history = state.store.closed_messages_of(visitor_id) if persistent else []
         app = current_app._get_current_object()  # type: ignore[attr-defined]
+        with links_for_visitor(visitor_id):
+            dumped, dumped_history = (message_schema.dump(m, many=True) for m in (messages, history))
         return {
             "ok": True,
             "conversation": conversation_state_schema.dump(conversation) if conversation else None,
-            "messages": message_schema.dump(messages, many=True),
+            "messages": dumped,
             "more": more,
             "agents_online": agents_available(self.socketio),
             "privacy": {**self.connection()["privacy"], "privacy_url": url_for("livechat_privacy.page")},
             "business_hours": within_business_hours(),
-            "history": message_schema.dump(history, many=True),
+            "history": dumped_history,
             "read": state.store.read_marks(conversation.id) if conversation else {"visitor": 0, "agent": 0},
             "prechat_done": state.store.profile_of(visitor_id) is not None,
             "session": session_token(app, visitor_id),
@@ -171,8 +174,10 @@ class VisitorNamespace(LiveChatNamespace):
     def on_fetch_messages(self, payload: Any) -> Ack:
         """The messages of the visitor's own conversation after ``after_seq`` (a gap, or after a resume)."""
         data = load(_fetch_schema, payload)
-        conversation = visitor_conversation(self.connection()["visitor_id"], data.get("conversation_id"))
-        return fetch_ack(conversation, data["after_seq"])
+        visitor_id = self.connection()["visitor_id"]
+        conversation = visitor_conversation(visitor_id, data.get("conversation_id"))
+        with links_for_visitor(visitor_id):
+            return fetch_ack(conversation, data["after_seq"])
 
     @client_event
     def on_send_message(self, payload: Any) -> Ack:

@@ -23,6 +23,7 @@ from ..services import attachments
 from ..services.consent import consent_state
 from ..services.offline import leave_message
 from ..state import current_livechat
+from ..store import ConversationRecord
 from ..visitor_session import HEADER as SESSION_HEADER
 from ..visitor_session import visitor_id_from_session, visitor_of_request
 from .responses import error_response
@@ -140,22 +141,36 @@ def upload() -> tuple[Response, int]:
         raise NotFoundError("Your visitor record is gone; reload the page to start again.") from None
     state.chat.announce(stored)
     broadcast_stored(state.socketio, state.chat, stored)
-    return jsonify({"ok": True, "message": message_schema.dump(stored.message)}), 201
+    with attachments.links_for_visitor(visitor_id):
+        message = message_schema.dump(stored.message)
+    return jsonify({"ok": True, "message": message}), 201
+
+
+def _may_download(conversation: ConversationRecord, link: attachments.Link) -> None:
+    """The conversation's own visitor (cookie or page session header), staff exactly as they may see the
+    conversation (``conversation_for_agent``, departments included), or the holder of the visitor's own link
+    (a visitor without cookies has nothing else an ``<img>`` could send). Anyone else: ``forbidden``."""
+    if visitor_of_request(_app(), request) == conversation.visitor_id:
+        return
+    agent = current_agent()
+    if agent is not None:
+        current_livechat.chat.conversation_for_agent(agent, conversation.id)  # not_found when out of scope
+        return
+    if link.visitor_id is None or link.visitor_id != conversation.visitor_id:
+        raise ForbiddenError("Only the people in this conversation may open its files.")
 
 
 def attachment(attachment_id: str) -> Response:
     app = _app()
-    conversation_id = attachments.verify_link(app, attachment_id, request.args.get("t"))
-    if conversation_id is None:
+    link = attachments.verify_link(app, attachment_id, request.args.get("t"))
+    if link is None:
         raise ForbiddenError("This link is not valid or has expired; open the chat again for a fresh one.")
     state = current_livechat
     record = state.store.get_attachment(attachment_id)
-    conversation = state.store.get_conversation(conversation_id)
-    if record is None or conversation is None or record.conversation_id != conversation_id:
+    conversation = state.store.get_conversation(link.conversation_id)
+    if record is None or conversation is None or record.conversation_id != conversation.id:
         raise NotFoundError("No such file.")
-    visitor_id = visitor_of_request(app, request, token=request.args.get("s"))
-    if visitor_id != conversation.visitor_id and current_agent() is None:
-        raise ForbiddenError("Only the people in this conversation may open its files.")
+    _may_download(conversation, link)
     data = attachments.storage_for(app).load(record.storage_key)
     if data is None:
         raise NotFoundError("The file is no longer stored.")

@@ -1,9 +1,9 @@
 """Another site's page cannot change a visitor's consent or clear their data through their browser.
 
-The example site runs on http://127.0.0.1:<port>; the attacker's page is served from http://localhost:<other
-port>, a different site for SameSite and for Sec-Fetch-Site. The attacker fetched a CSRF token of their own from
-the privacy page first (anyone can), so what stops them is the same-origin check and the token's binding to
-the victim's session, not a missing token.
+The example site runs on http://127.0.0.1:<port>; the attacker's page is served from
+http://localhost:<other port>, a different site for SameSite and for Sec-Fetch-Site. The attacker fetched a
+CSRF token of their own from the privacy page first (anyone can), so what stops them is the same-origin check
+and the token's binding to the victim's session, not a missing token.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class AttackerSite:
         pages = self.pages
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 body = pages.get(self.path, "not here").encode()
                 self.send_response(200 if self.path in pages else 404)
                 self.send_header("Content-Type", "text/html; charset=utf-8")

@@ -416,6 +416,18 @@ function start(rootEl) {
   socket.on("disconnect", () => {
     setConnection(socket.active ? "reconnecting" : "disconnected", socket.active ? "Reconnecting\u2026" : "Disconnected");
   });
+  // Our rights changed (role, departments): the server closes this connection. Hide what the old rights
+  // showed, say why, and load the console again under the new ones.
+  socket.on("access_changed", (event) => {
+    list.conversations.clear();
+    selectedId = null;
+    view.clear();
+    visitorList.replaceAll([]);
+    visitorList.render();
+    renderList();
+    setConnection("disconnected", (event && event.reason) || "Your access changed.");
+    setTimeout(() => location.reload(), 1500);
+  });
   socket.on("connect_error", (error) => {
     // Refused at connect (not an agent, logged out): Socket.IO gives up, so say why.
     if (socket.active) setConnection("reconnecting", "Reconnecting\u2026");
