@@ -77,6 +77,7 @@ def test_live_list_shows_pages_path_client_and_updates_live(app: Flask, socketio
 def test_returning_visitors_are_marked(app: Flask, socketio: SocketIO, livechat: LiveChatState) -> None:
     http = app.test_client()
     http.get("/")
+    http.get("/")  # the cookie came back: stored, with one visit
     with livechat.store.engine.begin() as connection:
         connection.execute(update(Visit).values(last_seen_at=utcnow() - timedelta(hours=2)))
     guest = visitor_client(app, socketio, "/", http=http)

@@ -9,7 +9,7 @@ from flask_socketio import join_room
 
 from .. import i18n
 from ..errors import RateLimited, StoreUnavailable
-from ..identity import visitor_id_from_request
+from ..identity import visitor_cookie
 from ..schemas import (
     EmptySchema,
     FetchMessagesSchema,
@@ -78,15 +78,21 @@ class VisitorNamespace(LiveChatNamespace):
         # The cookie first, when recognition is allowed; otherwise (cookies blocked, consent declined or not
         # given yet) the page session token the widget got in an earlier hello, so a reconnect keeps the
         # conversation of this page.
-        cookie_visitor = visitor_id_from_request(app, request) if consent.recognition_allowed else None
-        known = cookie_visitor or visitor_id_from_session(app, auth.get("session"))
+        cookie = visitor_cookie(app, request) if consent.recognition_allowed else None
+        known = cookie[0] if cookie else visitor_id_from_session(app, auth.get("session"))
         try:
             if state.moderation.is_blocked(known, request.remote_addr):
                 raise refusal(Blocked())
             host_user_id, context, staff = customer.customer_snapshot(state.livechat)
-            visitor = state.visitors.for_connection(
-                known, host_user_id=host_user_id
-            ) or state.visitors.for_this_connection_only(host_user_id=host_user_id)
+            # A pending cookie (the browser's first page had none): opening the chat makes it a visitor.
+            adopted = (
+                state.visitors.adopt(cookie[0], host_user_id=host_user_id) if cookie and cookie[1] else None
+            )
+            visitor = (
+                adopted
+                or state.visitors.for_connection(known, host_user_id=host_user_id)
+                or state.visitors.for_this_connection_only(host_user_id=host_user_id)
+            )
             customer.remember_customer(state.store, visitor, host_user_id, context, staff)
             state.store.visitor_connected(current_sid(), visitor.id, customer=customer.encode(context))
         except StoreUnavailable as error:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import timedelta
 
 from ua_parser import parse as parse_user_agent
@@ -54,10 +58,80 @@ def describe_client(
     )
 
 
+@dataclass(frozen=True)
+class LandingView:
+    """A page view of a browser that had no cookie of ours yet, held in memory instead of the store."""
+
+    page: PageInfo
+    client: ClientInfo
+    department: str | None
+    staff: bool
+
+
+class LandingViews:
+    """The first page views of cookie-less browsers, until the browser brings the cookie back (then they are
+    stored as the visit's landing page) or ``ttl`` passes. Bounded: a flood of cookie-less requests only
+    pushes out older entries, it never reaches the store. Per process: a browser whose second request lands
+    on another process simply has no landing page recorded."""
+
+    def __init__(self, *, capacity: int, ttl_seconds: float) -> None:
+        self._capacity = capacity
+        self._ttl = ttl_seconds
+        self._views: OrderedDict[str, tuple[float, LandingView]] = OrderedDict()
+        self._lock = threading.Lock()
+        #: Page views counted without a row (aggregate only), since start.
+        self.counted = 0
+
+    def hold(self, pending_id: str, view: LandingView) -> None:
+        with self._lock:
+            self.counted += 1
+            self._views[pending_id] = (time.monotonic(), view)
+            while len(self._views) > self._capacity:
+                self._views.popitem(last=False)
+
+    def take(self, pending_id: str) -> LandingView | None:
+        with self._lock:
+            held = self._views.pop(pending_id, None)
+        if held is None or time.monotonic() - held[0] > self._ttl:
+            return None
+        return held[1]
+
+
 class VisitorService:
     def __init__(self, store: Store, *, visit_timeout_seconds: int) -> None:
         self._store = store
         self._visit_timeout = timedelta(seconds=visit_timeout_seconds)
+        self.landing_views = LandingViews(capacity=10_000, ttl_seconds=visit_timeout_seconds)
+
+    def hold_landing_view(self, pending_id: str, view: LandingView) -> None:
+        """A page view without our cookie: no visitor row (it may be a bot or a flood), only a note in memory
+        under the id of the pending cookie it gets."""
+        self.landing_views.hold(pending_id, view)
+
+    def adopt(self, pending_id: str, *, host_user_id: str | None) -> VisitorRecord | None:
+        """The browser brought its pending cookie back (a page view, or the chat's socket): it keeps our
+        cookie, so now it is a visitor, with the id the cookie already holds and its landing page.
+
+        ``None`` when that id belongs to another host user's visitor (it then gets a fresh one elsewhere).
+        """
+        visitor = self._store.get_visitor(pending_id)
+        if visitor is not None:
+            return visitor if visitor.host_user_id in (None, host_user_id) else None
+        visitor = self._store.create_visitor(
+            persistent=True, host_user_id=host_user_id, visitor_id=pending_id
+        )
+        landing = self.landing_views.take(pending_id)
+        if landing is not None:
+            self.record_page_view(
+                visitor.id,
+                landing.page,
+                landing.client,
+                landing.department,
+                landing.staff,
+                host_user_id=host_user_id,
+            )
+            visitor = self._store.get_visitor(visitor.id) or visitor
+        return visitor
 
     def record_page_view(
         self,

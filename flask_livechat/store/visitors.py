@@ -19,10 +19,12 @@ class VisitorQueries(Database):
         return to_record(VisitorRecord, row) if row else None
 
     @staticmethod
-    def _insert_visitor(connection: Connection, *, persistent: bool, host_user_id: str | None) -> str:
-        """A new visitor with a fresh random id, in the caller's transaction; returns the id."""
+    def _insert_visitor(
+        connection: Connection, *, persistent: bool, host_user_id: str | None, visitor_id: str | None = None
+    ) -> str:
+        """A new visitor with a fresh random id (or ``visitor_id``), in the caller's transaction; its id."""
         now = utcnow()
-        visitor_id = new_public_id()
+        visitor_id = visitor_id or new_public_id()
         connection.execute(
             insert(Visitor).values(
                 id=visitor_id,
@@ -35,9 +37,18 @@ class VisitorQueries(Database):
         )
         return visitor_id
 
-    def create_visitor(self, *, persistent: bool, host_user_id: str | None = None) -> VisitorRecord:
+    def create_visitor(
+        self, *, persistent: bool, host_user_id: str | None = None, visitor_id: str | None = None
+    ) -> VisitorRecord:
+        """A new visitor; with ``visitor_id`` (a pending cookie's id) that id, or the row it already has."""
         with self.writing() as connection:
-            visitor_id = self._insert_visitor(connection, persistent=persistent, host_user_id=host_user_id)
+            exists = visitor_id is not None and connection.execute(
+                select(Visitor.id).where(Visitor.id == visitor_id)
+            ).first()
+            if not exists:
+                visitor_id = self._insert_visitor(
+                    connection, persistent=persistent, host_user_id=host_user_id, visitor_id=visitor_id
+                )
             row = connection.execute(select(Visitor).where(Visitor.id == visitor_id)).one()
         return to_record(VisitorRecord, row)
 
