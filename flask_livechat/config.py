@@ -86,6 +86,7 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_DEPARTMENTS": {},
     "LIVECHAT_PRESENCE_TIMEOUT": 60,
     "LIVECHAT_RECENT_VISITOR_SECONDS": 5 * 60,
+    "LIVECHAT_VISITOR_PUSH_INTERVAL": 1.0,
     "LIVECHAT_MAX_BLOCK_DAYS": 365,
     "LIVECHAT_INVITATION_CHECK_SECONDS": 20,
     "LIVECHAT_MAIL_SERVER": None,
@@ -187,6 +188,11 @@ def validate(app: Flask) -> None:
     recheck = config["LIVECHAT_AGENT_RECHECK_INTERVAL"]
     if isinstance(recheck, bool) or not isinstance(recheck, int | float) or recheck <= 0:
         raise ConfigError("LIVECHAT_AGENT_RECHECK_INTERVAL must be a positive number of seconds.")
+    push_interval = config["LIVECHAT_VISITOR_PUSH_INTERVAL"]
+    if isinstance(push_interval, bool) or not isinstance(push_interval, int | float) or push_interval < 0:
+        raise ConfigError(
+            "LIVECHAT_VISITOR_PUSH_INTERVAL must be seconds between a visitor's list updates (0: no limit)."
+        )
     _validate_departments(config["LIVECHAT_DEPARTMENTS"])
     _validate_mail(config)
     if not app.config.get("SECRET_KEY"):

@@ -46,6 +46,7 @@ from .rooms import (
     department_room,
     visitor_room,
 )
+from .visitor_pushes import pushes_for
 
 _conversation = ConversationIdSchema()
 _visitor = VisitorIdSchema()
@@ -95,7 +96,12 @@ def visitor_left_department(visitor_id: str, department: str) -> None:
 
 
 def broadcast_visitor(visitor_id: str) -> None:
-    """``visitor_updated`` to the agents who may see this visitor (their department's, and admins)."""
+    """``visitor_updated`` to the agents who may see this visitor (their department's, and admins); at most
+    one per visitor per ``LIVECHAT_VISITOR_PUSH_INTERVAL`` (see visitor_pushes)."""
+    pushes_for(current_livechat.socketio, _push_visitor).changed(visitor_id)
+
+
+def _push_visitor(visitor_id: str) -> None:
     found = live_visitor(visitor_id)
     if found is None:
         return

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 
 from .conversations import in_departments
 from .database import Database
@@ -46,7 +46,9 @@ class VisitorListQueries(Database):
         departments: Departments = None,
         limit: int = 200,
     ) -> list[LiveVisitor]:
-        """Visitors with a widget open now or seen since ``since``, most recently seen first."""
+        """Visitors with a widget open now or seen since ``since``: those with a widget open first (so a burst
+        of page views from elsewhere cannot push someone who is on the site out of the list), then the most
+        recently seen."""
         with self.reading() as connection:
             connected = (
                 select(VisitorConnection.visitor_id)
@@ -62,7 +64,7 @@ class VisitorListQueries(Database):
                         Visitor.staff.is_(False),
                         in_departments(Visitor.department, departments),
                     )
-                    .order_by(Visitor.last_seen_at.desc())
+                    .order_by(case((Visitor.id.in_(connected), 0), else_=1), Visitor.last_seen_at.desc())
                     .limit(limit)
                 )
             ]

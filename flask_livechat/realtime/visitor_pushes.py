@@ -1,0 +1,91 @@
+"""Coalesced ``visitor_updated`` pushes: at most one per visitor per ``LIVECHAT_VISITOR_PUSH_INTERVAL``.
+
+Every page view, connect, hello and disconnect of a visitor changes their entry in the console's list. Pushed
+one by one, a visitor reloading a page in a loop (or a script doing it for them) would make every console
+redraw its list hundreds of times a second. So the first change of a visitor is pushed at once, and changes
+within the interval after it are gathered and pushed once, with the state at that time, in one batch for
+every visitor that changed. The push is the visitor's state when it is sent, so nothing is lost by skipping
+the intermediate ones. Per process and per app.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Callable
+
+from flask import Flask, current_app
+from flask_socketio import SocketIO
+
+logger = logging.getLogger("flask_livechat")
+
+#: Visitors remembered for their last push; older entries are dropped once there are more than this.
+_MAX_REMEMBERED = 10_000
+
+
+class VisitorPushes:
+    def __init__(self, app: Flask, socketio: SocketIO, push: Callable[[str], None]) -> None:
+        self._app = app
+        self._socketio = socketio
+        self._push = push
+        self._last: dict[str, float] = {}
+        self._pending: set[str] = set()
+        self._lock = threading.Lock()
+        self._flushing = False
+
+    @property
+    def interval(self) -> float:
+        return float(self._app.config["LIVECHAT_VISITOR_PUSH_INTERVAL"])
+
+    def changed(self, visitor_id: str) -> None:
+        """A visitor's entry changed: push it now, or with the next batch when it was pushed just now."""
+        interval = self.interval
+        now = time.monotonic()
+        with self._lock:
+            last = self._last.get(visitor_id)
+            due = interval <= 0 or last is None or now - last >= interval
+            if due:
+                self._last[visitor_id] = now
+                if len(self._last) > _MAX_REMEMBERED:
+                    self._last = {v: t for v, t in self._last.items() if now - t < interval}
+            else:
+                self._pending.add(visitor_id)
+                start, self._flushing = not self._flushing, True
+        if due:
+            self._push(visitor_id)
+        elif start:
+            self._socketio.start_background_task(self._flush_batches)
+
+    def _flush_batches(self) -> None:
+        while True:
+            self._socketio.sleep(self.interval)
+            with self._lock:
+                batch, self._pending = self._pending, set()
+                if not batch:
+                    self._flushing = False
+                    return
+                now = time.monotonic()
+                for visitor_id in batch:
+                    self._last[visitor_id] = now
+            with self._app.app_context():
+                for visitor_id in batch:
+                    try:
+                        self._push(visitor_id)
+                    except Exception:
+                        logger.exception("flask-livechat: a coalesced visitor push failed")
+
+
+_pushes: weakref.WeakKeyDictionary[Flask, VisitorPushes] = weakref.WeakKeyDictionary()
+_create_lock = threading.Lock()
+
+
+def pushes_for(socketio: SocketIO, push: Callable[[str], None]) -> VisitorPushes:
+    """The current app's coalescer (made on first use)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    with _create_lock:
+        found = _pushes.get(app)
+        if found is None:
+            found = _pushes[app] = VisitorPushes(app, socketio, push)
+    return found
