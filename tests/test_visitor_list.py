@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import Visit, Visitor, utcnow
-from tests.conftest import agent_client, events, say, visitor_client, wait_for_events
+from tests.conftest import agent_client, say, visitor_client, wait_for_events
 
 AGENT_NS = "/livechat-agent"
 VISITOR_NS = "/livechat"

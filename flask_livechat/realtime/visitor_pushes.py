@@ -30,8 +30,10 @@ class VisitorPushes:
         self._app = app
         self._socketio = socketio
         self._push = push
+        #: When each visitor was last pushed (monotonic seconds).
         self._last: dict[str, float] = {}
-        self._pending: set[str] = set()
+        #: Visitors waiting for their next push, and when it is due.
+        self._pending: dict[str, float] = {}
         self._lock = threading.Lock()
         self._flushing = False
 
@@ -40,18 +42,20 @@ class VisitorPushes:
         return float(self._app.config["LIVECHAT_VISITOR_PUSH_INTERVAL"])
 
     def changed(self, visitor_id: str) -> None:
-        """A visitor's entry changed: push it now, or with the next batch when it was pushed just now."""
+        """A visitor's entry changed: push it now, or once its interval since the last push is over."""
         interval = self.interval
         now = time.monotonic()
+        start = False
         with self._lock:
             last = self._last.get(visitor_id)
-            due = interval <= 0 or last is None or now - last >= interval
+            waiting = visitor_id in self._pending
+            due = not waiting and (interval <= 0 or last is None or now - last >= interval)
             if due:
                 self._last[visitor_id] = now
                 if len(self._last) > _MAX_REMEMBERED:
                     self._last = {v: t for v, t in self._last.items() if now - t < interval}
-            else:
-                self._pending.add(visitor_id)
+            elif not waiting:
+                self._pending[visitor_id] = (last or now) + interval
                 start, self._flushing = not self._flushing, True
         if due:
             self._push(visitor_id)
@@ -59,15 +63,20 @@ class VisitorPushes:
             self._socketio.start_background_task(self._flush_batches)
 
     def _flush_batches(self) -> None:
+        """Pushes the waiting visitors as they come due, several in one go; ends when none are waiting."""
         while True:
-            self._socketio.sleep(self.interval)
             with self._lock:
-                batch, self._pending = self._pending, set()
-                if not batch:
+                if not self._pending:
                     self._flushing = False
                     return
+                wait = min(self._pending.values()) - time.monotonic()
+            if wait > 0:
+                self._socketio.sleep(wait)
+            with self._lock:
                 now = time.monotonic()
+                batch = [v for v, due in self._pending.items() if due <= now]
                 for visitor_id in batch:
+                    del self._pending[visitor_id]
                     self._last[visitor_id] = now
             with self._app.app_context():
                 for visitor_id in batch:
