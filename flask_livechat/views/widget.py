@@ -15,7 +15,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .. import i18n, widget_config
 from ..csrf import protect_blueprint
 from ..errors import ForbiddenError, InvalidPayload, LiveChatError, NotFoundError
-from ..identity import visitor_id_from_request
+from ..host import current_host_user_id
+from ..identity import visitor_cookie, visitor_id_from_request
 from ..realtime.agent import current_agent
 from ..realtime.broadcast import broadcast_stored
 from ..schemas import OfflineMessageSchema, load, message_schema
@@ -71,6 +72,7 @@ def offline_message() -> tuple[Response, int]:
     data = load(schema, payload)
     state = current_livechat
     visitor_id = visitor_of_request(_app(), request)
+    _adopt_pending(visitor_id)
     state.limiter.hit("offline_form", f"visitor:{visitor_id}" if visitor_id else None, _ip_key())
     left = leave_message(
         state.store,
@@ -84,6 +86,16 @@ def offline_message() -> tuple[Response, int]:
     return jsonify(
         {"ok": True, "message": message_schema.dump(left.stored.message), "emailed": left.emailed}
     ), 201
+
+
+def _adopt_pending(visitor_id: str | None) -> None:
+    """Leaving a message is using the chat: a browser still on its pending cookie (its first page) becomes
+    the visitor its cookie names, with its landing page (and so its department)."""
+    app = _app()
+    cookie = visitor_cookie(app, request)
+    if cookie is not None and cookie[1] and cookie[0] == visitor_id:
+        if consent_state(app, request).recognition_allowed:
+            current_livechat.visitors.adopt(cookie[0], host_user_id=current_host_user_id())
 
 
 def pending() -> Response:
