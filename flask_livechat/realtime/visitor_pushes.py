@@ -84,6 +84,9 @@ class VisitorPushes:
                         self._push(visitor_id)
                     except Exception:
                         logger.exception("flask-livechat: a coalesced visitor push failed")
+                    # A batch may hold hundreds of visitors (a storm of reconnects): let the server answer
+                    # others between two pushes (under eventlet or gevent a store query does not yield).
+                    self._socketio.sleep(0)
 
 
 _pushes: weakref.WeakKeyDictionary[Flask, VisitorPushes] = weakref.WeakKeyDictionary()
