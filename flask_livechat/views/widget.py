@@ -18,6 +18,7 @@ from ..errors import ForbiddenError, InvalidPayload, LiveChatError, NotFoundErro
 from ..host import current_host_user_id
 from ..identity import visitor_cookie, visitor_id_from_request
 from ..realtime.agent import current_agent
+from ..realtime.agent_work import broadcast_visitor
 from ..realtime.broadcast import broadcast_stored
 from ..schemas import OfflineMessageSchema, load, message_schema
 from ..services import attachments
@@ -88,14 +89,19 @@ def offline_message() -> tuple[Response, int]:
     ), 201
 
 
-def _adopt_pending(visitor_id: str | None) -> None:
-    """Leaving a message is using the chat: a browser still on its pending cookie (its first page) becomes
-    the visitor its cookie names, with its landing page (and so its department)."""
+def _adopt_pending(visitor_id: str | None) -> bool:
+    """A browser still on its pending cookie (its first page) that uses the widget (leaves a message, or its
+    loader asks about invitations, which scripts that ignore cookies never do) becomes the visitor its
+    cookie names, with its landing page (and so its department). True when that made a visitor row."""
     app = _app()
     cookie = visitor_cookie(app, request)
-    if cookie is not None and cookie[1] and cookie[0] == visitor_id:
-        if consent_state(app, request).recognition_allowed:
-            current_livechat.visitors.adopt(cookie[0], host_user_id=current_host_user_id())
+    if cookie is None or not cookie[1] or cookie[0] != visitor_id:
+        return False
+    if not consent_state(app, request).recognition_allowed:
+        return False
+    if current_livechat.store.get_visitor(cookie[0]) is not None:
+        return False
+    return current_livechat.visitors.adopt(cookie[0], host_user_id=current_host_user_id()) is not None
 
 
 def pending() -> Response:
@@ -105,6 +111,8 @@ def pending() -> Response:
     visitor_id = (
         visitor_id_from_request(app, request) if consent_state(app, request).recognition_allowed else None
     )
+    if visitor_id is not None and _adopt_pending(visitor_id):
+        broadcast_visitor(visitor_id)  # a first page's visitor, now with a row: on the consoles' lists
     invited = False
     if visitor_id is not None:
         conversation = current_livechat.store.open_conversation_of(visitor_id)
