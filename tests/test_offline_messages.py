@@ -156,4 +156,6 @@ def test_a_message_left_on_the_first_page_makes_the_visitor_of_its_cookie(
     assert visitor is not None and visitor.persistent and visitor.department == "sales"
     [conversation] = livechat.store.open_conversations()
     assert conversation.visitor_id == pending_id
-    assert [page.url for page in livechat.store.page_views_of(pending_id)] == ["http://localhost/page/pricing"]
+    assert [page.url for page in livechat.store.page_views_of(pending_id)] == [
+        "http://localhost/page/pricing"
+    ]

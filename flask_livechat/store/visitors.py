@@ -42,9 +42,10 @@ class VisitorQueries(Database):
     ) -> VisitorRecord:
         """A new visitor; with ``visitor_id`` (a pending cookie's id) that id, or the row it already has."""
         with self.writing() as connection:
-            exists = visitor_id is not None and connection.execute(
-                select(Visitor.id).where(Visitor.id == visitor_id)
-            ).first()
+            exists = (
+                visitor_id is not None
+                and connection.execute(select(Visitor.id).where(Visitor.id == visitor_id)).first()
+            )
             if not exists:
                 visitor_id = self._insert_visitor(
                     connection, persistent=persistent, host_user_id=host_user_id, visitor_id=visitor_id
