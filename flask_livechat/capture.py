@@ -1,4 +1,10 @@
-"""Server-side visit and page-view capture: works without JavaScript, and never breaks a host page."""
+"""Server-side visit and page-view capture: works without JavaScript, and never breaks a host page.
+
+A page view without our cookie makes no visitor row and no push to the console: it gets a pending cookie, and
+the view waits in memory (``LandingViews``). Only a browser that brings the cookie back (its next page, or
+the chat) becomes a visitor, landing page included. So 500 cookie-less requests from a script leave 500
+counted views and nothing in the store or on the agents' screens.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,12 @@ import re
 from flask import Flask, Response, current_app, request
 
 from .errors import StoreUnavailable
-from .identity import clear_visitor_cookie, set_visitor_cookie, visitor_id_from_request
+from .identity import clear_visitor_cookie, set_visitor_cookie, visitor_cookie
 from .pages import is_host_page
 from .services import customer
 from .services.consent import consent_state
 from .services.departments import department_for_path
-from .services.visitors import describe_client
+from .services.visitors import LandingView, describe_client
 from .state import current_livechat
 from .store import PageInfo
 
@@ -33,7 +39,7 @@ def _record_page_view(response: Response) -> Response:
         if request.cookies.get(app.config["LIVECHAT_VISITOR_COOKIE_NAME"]):
             clear_visitor_cookie(app, request, response)  # consent withdrawn: recognition stops now
         return response
-    known_id = visitor_id_from_request(app, request)
+    cookie = visitor_cookie(app, request)
     page = PageInfo(url=request.url, title=_title_of(response), referrer=request.referrer)
     client = describe_client(
         request.user_agent.string,
@@ -42,18 +48,19 @@ def _record_page_view(response: Response) -> Response:
         keep_network_data=app.config["LIVECHAT_STORE_NETWORK_DATA"],
     )
     state = current_livechat
+    snapshot = customer.customer_snapshot(state.livechat)
+    department = department_for_path(app.config, request.path)
+    if cookie is None:
+        pending_id = state.visitors.hold_landing_view(LandingView(page, client, department, snapshot[2]))
+        set_visitor_cookie(app, request, response, pending_id, pending=True)
+        return response
+    known_id, pending = cookie
     try:
-        visit = state.visitors.page_viewed(
-            known_id,
-            page,
-            client,
-            department_for_path(app.config, request.path),
-            customer.customer_snapshot(state.livechat),
-        )
+        visit = state.visitors.page_viewed(known_id, page, client, department, snapshot, pending=pending)
     except StoreUnavailable:
         logger.warning("flask-livechat: page view not recorded, the chat store is unavailable")
         return response
-    if visit.visitor_id != known_id or visit.new_visit:
+    if visit.visitor_id != known_id or visit.new_visit or pending:
         # New visitors get their cookie; known ones get a fresh max-age once per visit.
         set_visitor_cookie(app, request, response, visit.visitor_id)
     return response

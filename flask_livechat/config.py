@@ -98,6 +98,7 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_DEPARTMENTS": {},
     "LIVECHAT_PRESENCE_TIMEOUT": 60,
     "LIVECHAT_RECENT_VISITOR_SECONDS": 5 * 60,
+    "LIVECHAT_VISITOR_PUSH_INTERVAL": 1.0,
     "LIVECHAT_MAX_BLOCK_DAYS": 365,
     "LIVECHAT_INVITATION_CHECK_SECONDS": 20,
     "LIVECHAT_MAIL_SERVER": None,
@@ -236,6 +237,11 @@ def validate(app: Flask) -> None:
         check_extensions(config["LIVECHAT_ATTACHMENT_EXTENSIONS"])
     except ValueError as error:
         raise ConfigError(f"LIVECHAT_ATTACHMENT_EXTENSIONS: {error}.") from None
+    push_interval = config["LIVECHAT_VISITOR_PUSH_INTERVAL"]
+    if isinstance(push_interval, bool) or not isinstance(push_interval, int | float) or push_interval < 0:
+        raise ConfigError(
+            "LIVECHAT_VISITOR_PUSH_INTERVAL must be seconds between a visitor's list updates (0: no limit)."
+        )
     _validate_departments(config["LIVECHAT_DEPARTMENTS"])
     _validate_mail(config)
     if not app.config.get("SECRET_KEY"):

@@ -4,7 +4,9 @@ Every token is a URLSafeTimedSerializer with a salt per purpose, so a token made
 unsubscribe link) is never accepted for another (say the visitor cookie). Keys rotate through
 ``SECRET_KEY_FALLBACKS``: tokens signed with a fallback still verify, new ones use ``SECRET_KEY``.
 The visitor cookie holds a random visitor id, never personal data; a tampered, expired or foreign token
-simply means "no visitor yet".
+simply means "no visitor yet". A browser's first page view gets a *pending* cookie: an id with no visitor row
+behind it yet, because a request without our cookie may be a bot or a flood; the row is made when the browser
+brings the cookie back (capture.py, the chat's socket).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from werkzeug.wrappers import Response
 PURPOSES = {
     "consent": "flask-livechat.consent",
     "unsubscribe": "flask-livechat.unsubscribe",
-    "privacy-form": "flask-livechat.privacy-form",
+    "csrf": "flask-livechat.csrf",
 }
 
 
@@ -49,13 +51,27 @@ def unsign(app: Flask, purpose: str, token: str | None, max_age: int | None) -> 
         return None
 
 
-def visitor_token(app: Flask, visitor_id: str) -> str:
-    return sign(app, "visitor", visitor_id)
+def visitor_token(app: Flask, visitor_id: str, *, pending: bool = False) -> str:
+    return sign(app, "visitor", {"pending": visitor_id} if pending else visitor_id)
+
+
+def read_visitor_token(app: Flask, token: str | None) -> tuple[str, bool] | None:
+    """The visitor id in a cookie and whether it is still pending (no row yet), or ``None``."""
+    value = unsign(app, "visitor", token, app.config["LIVECHAT_VISITOR_COOKIE_MAX_AGE"])
+    pending = isinstance(value, dict)
+    if isinstance(value, dict):
+        value = value.get("pending")
+    return (value, pending) if isinstance(value, str) and 0 < len(value) <= 32 else None
 
 
 def visitor_id_from_token(app: Flask, token: str | None) -> str | None:
-    visitor_id = unsign(app, "visitor", token, app.config["LIVECHAT_VISITOR_COOKIE_MAX_AGE"])
-    return visitor_id if isinstance(visitor_id, str) and 0 < len(visitor_id) <= 32 else None
+    found = read_visitor_token(app, token)
+    return found[0] if found else None
+
+
+def visitor_cookie(app: Flask, request: Request) -> tuple[str, bool] | None:
+    """``(visitor id, pending)`` from the request's visitor cookie, or ``None`` without a valid one."""
+    return read_visitor_token(app, request.cookies.get(app.config["LIVECHAT_VISITOR_COOKIE_NAME"]))
 
 
 def visitor_id_from_request(app: Flask, request: Request) -> str | None:
@@ -75,10 +91,11 @@ def set_cookie(app: Flask, request: Request, response: Response, name: str, valu
     )
 
 
-def set_visitor_cookie(app: Flask, request: Request, response: Response, visitor_id: str) -> None:
-    set_cookie(
-        app, request, response, app.config["LIVECHAT_VISITOR_COOKIE_NAME"], visitor_token(app, visitor_id)
-    )
+def set_visitor_cookie(
+    app: Flask, request: Request, response: Response, visitor_id: str, *, pending: bool = False
+) -> None:
+    token = visitor_token(app, visitor_id, pending=pending)
+    set_cookie(app, request, response, app.config["LIVECHAT_VISITOR_COOKIE_NAME"], token)
 
 
 def clear_visitor_cookie(app: Flask, request: Request, response: Response) -> None:

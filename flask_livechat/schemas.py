@@ -182,7 +182,9 @@ class MessageSchema(Schema):
             "url": url_for(
                 "livechat_widget.attachment",
                 attachment_id=record.id,
-                t=attachments.link_token(current_app, record.id, record.conversation_id),
+                t=attachments.link_token(
+                    current_app, record.id, record.conversation_id, attachments.link_audience()
+                ),
             ),
         }
 

@@ -193,6 +193,23 @@ def events(connection: SocketIOTestClient, namespace: str, name: str) -> list[An
     return [e["args"][0] for e in connection.get_received(namespace) if e["name"] == name]
 
 
+def wait_for_events(
+    connection: SocketIOTestClient, namespace: str, name: str, until: Any, timeout: float = 3.0
+) -> list[Any]:
+    """The payloads of ``name`` received until one satisfies ``until`` (pushes that are coalesced, such as
+    ``visitor_updated``, may come up to LIVECHAT_VISITOR_PUSH_INTERVAL later); fails after ``timeout``."""
+    import time
+
+    received: list[Any] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        received += events(connection, namespace, name)
+        if any(until(payload) for payload in received):
+            return received
+        assert time.monotonic() < deadline, f"no {name} as expected arrived: {received}"
+        time.sleep(0.05)
+
+
 def agent_client(app: Flask, socketio: SocketIO, name: str = "ada") -> SocketIOTestClient:
     http = app.test_client()
     http.get(f"/login-as/{name}")

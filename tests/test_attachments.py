@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
@@ -168,15 +169,20 @@ def test_tampered_or_expired_links_are_refused(
     assert client.get(f"/livechat/attachments/{other['attachment']['id']}?t={token}").status_code == 403
 
 
-def test_cookieless_visitors_open_links_with_their_session(
+def test_cookieless_visitors_get_links_that_need_no_session_token(
     app: Flask, socketio: SocketIO, visitor: SocketIOTestClient
 ) -> None:
+    """The page session token is a credential for the whole chat: it never rides in a URL. A visitor without
+    the cookie gets links signed for them instead (this file of this conversation, for a short time)."""
     cookieless = socketio.test_client(app, namespace="/livechat")
     session = session_of(cookieless)
     http = app.test_client()  # no cookie at all
     url = upload(http, session, PNG, "a.png").json["message"]["attachment"]["url"]
-    assert http.get(url).status_code == 403
-    assert http.get(url + "&s=" + session).status_code == 200
+    assert session not in url and set(parse_qs(urlsplit(url).query)) == {"t"}
+    assert http.get(url).status_code == 200
+    [pushed] = [e["args"][0] for e in cookieless.get_received("/livechat") if e["name"] == "new_message"]
+    assert app.test_client().get(pushed["attachment"]["url"]).data == PNG
+    assert http.get(url + "&s=" + session).status_code == 200  # an old widget's extra parameter is ignored
     cookieless.disconnect("/livechat")
 
 

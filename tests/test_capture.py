@@ -38,6 +38,7 @@ def test_page_view_records_browser_os_language_ip_and_referrer(
         },
         environ_base={"REMOTE_ADDR": "203.0.113.77"},
     )
+    client.get("/page/next", headers={"User-Agent": CHROME_ON_WINDOWS})  # the cookie comes back: stored
     [visit] = livechat.store.visitors.visits_of(visitor_id(app, client))
     assert (visit["browser"], visit["browser_version"]) == ("Chrome", "126.0")
     assert (visit["os"], visit["os_version"]) == ("Windows", "10")
@@ -61,6 +62,7 @@ def test_silence_longer_than_the_timeout_starts_a_new_visit(
     app: Flask, client: FlaskClient, livechat: LiveChatState, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client.get("/")
+    client.get("/")  # the cookie came back: a visitor with one visit
     from flask_livechat.store import visitors as visitor_queries
 
     real_now = visitor_queries.utcnow
@@ -99,6 +101,7 @@ def test_tracking_can_be_switched_off(client: FlaskClient, livechat: LiveChatSta
 def test_store_outage_never_breaks_the_host_page(
     app: Flask, client: FlaskClient, livechat: LiveChatState, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    client.get("/")  # the pending cookie: the next view needs the store
     livechat.store.dispose()
     shutil.rmtree(Path(app.instance_path))  # the SQLite file and its folder are gone: every connect fails
     response = client.get("/")

@@ -64,7 +64,18 @@ def test_staff_forms_refuse_missing_forged_and_foreign_tokens(
         "livechat_privacy.admin_erase": (
             "/livechat/admin/privacy/erase",
             {"visitor_id": visitor_id, "confirm": "yes"},
-            f"/livechat/admin/privacy?visitor_id={visitor_id}",
+            "/livechat/admin/privacy",
+        ),
+        # Lookups and exports write audit entries: they are POSTs with the token too.
+        "livechat_privacy.admin": (
+            "/livechat/admin/privacy",
+            {"visitor_id": visitor_id},
+            "/livechat/admin/privacy",
+        ),
+        "livechat_privacy.admin_export": (
+            "/livechat/admin/privacy/export",
+            {"visitor_id": visitor_id},
+            "/livechat/admin/privacy",
         ),
     }
     assert staff_post_endpoints(app) == set(forms)

@@ -115,6 +115,7 @@ def test_no_ip_or_user_agent_when_switched_off(app: Flask, livechat: LiveChatSta
         headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"},
         environ_base={"REMOTE_ADDR": "198.51.100.7"},
     )
+    browser.get("/")  # the cookie came back: stored, landing view included
     visitor_id = visitor_id_from_token(app, browser.get_cookie("livechat_visitor").value)
     assert visitor_id is not None
     [visit] = livechat.store.visitors.visits_of(visitor_id)

@@ -38,9 +38,12 @@ def test_cookie_is_secure_under_https(client: FlaskClient) -> None:
 
 def test_cookie_holds_only_a_random_id(app: Flask, client: FlaskClient, livechat: LiveChatState) -> None:
     client.get("/")
+    pending = visitor_id_from_token(app, client.get_cookie(COOKIE).value)
+    assert pending is not None and livechat.store.visitors.get_visitor(pending) is None  # no row for one view
+    client.get("/")  # the browser keeps our cookie: now it is a visitor, with the same id
     token = client.get_cookie(COOKIE).value
     visitor_id = visitor_id_from_token(app, token)
-    assert visitor_id is not None and len(visitor_id) >= 22
+    assert visitor_id == pending and len(visitor_id) >= 22
     assert livechat.store.visitors.get_visitor(visitor_id) is not None
 
 
@@ -63,6 +66,8 @@ def test_tampered_cookie_means_a_new_visitor_not_an_error(
         response = client.get("/")
     assert response.status_code == 200
     assert client.get_cookie(COOKIE).value != tampered
+    assert livechat.store.count_rows()["livechat_visitors"] == 0  # a view without a valid cookie: no row
+    client.get("/")
     assert livechat.store.count_rows()["livechat_visitors"] == 1
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 

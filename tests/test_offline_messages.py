@@ -138,3 +138,24 @@ def test_answers_in_a_live_chat_are_not_mailed(mail_app: Flask, smtp_server: Smt
     reply = {"conversation_id": conversation_id, "client_id": "a-live-0001", "body": "Hi!"}
     assert agent.emit("send_message", reply, namespace="/livechat-agent", callback=True)["ok"]
     assert smtp_server.messages == []
+
+
+@pytest.mark.livechat_config(LIVECHAT_DEPARTMENTS={"sales": ["/page/pricing"], "support": ["/"]})
+def test_a_message_left_on_the_first_page_makes_the_visitor_of_its_cookie(
+    app: Flask, client: FlaskClient, livechat: LiveChatState
+) -> None:
+    """The first page view only gave a pending cookie; leaving a message is using the chat, so the visitor
+    that cookie names is stored then, landing page (and department) included: the sales agents see it."""
+    from flask_livechat.identity import visitor_id_from_token
+
+    client.get("/page/pricing")
+    pending_id = visitor_id_from_token(app, client.get_cookie("livechat_visitor").value)
+    assert pending_id is not None and livechat.store.visitors.get_visitor(pending_id) is None
+    assert client.post(URL, json=FORM).status_code == 201
+    visitor = livechat.store.visitors.get_visitor(pending_id)
+    assert visitor is not None and visitor.persistent and visitor.department == "sales"
+    [conversation] = livechat.store.conversations.open_conversations()
+    assert conversation.visitor_id == pending_id
+    assert [page.url for page in livechat.store.visitors.page_views_of(pending_id)] == [
+        "http://localhost/page/pricing"
+    ]

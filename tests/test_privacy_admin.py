@@ -49,13 +49,28 @@ def admin(app: Flask) -> FlaskClient:
     return http
 
 
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def form_token(http: FlaskClient) -> str:
+    match = TOKEN.search(http.get("/livechat/admin/privacy").get_data(as_text=True))
+    assert match is not None
+    return match.group(1)
+
+
+def lookup(http: FlaskClient, path: str = "/livechat/admin/privacy", **fields: str) -> Any:
+    """A search (or export) as the page's form sends it: a POST with the page's CSRF token."""
+    return http.post(path, data={**fields, "csrf_token": form_token(http)})
+
+
 def test_only_admins_reach_the_tools(app: Flask) -> None:
     anonymous = app.test_client().get("/livechat/admin/privacy")
     assert anonymous.status_code == 401
     agent = app.test_client()
     agent.get("/login-as/ada")
     assert agent.get("/livechat/admin/privacy").status_code == 403
-    assert agent.get("/livechat/admin/privacy/export?user_id=3").status_code == 403
+    assert agent.post("/livechat/admin/privacy/export", data={"user_id": "3"}).status_code == 403
+    assert agent.post("/livechat/admin/privacy", data={"user_id": "3"}).status_code == 403
     assert admin(app).get("/livechat/admin/privacy").status_code == 200
 
 
@@ -63,9 +78,9 @@ def test_find_and_export_by_host_user_with_cards_masked(
     app: Flask, socketio: Any, livechat: LiveChatState, host_rows: dict[str, Any]
 ) -> None:
     customer_visitor(app, socketio)
-    page = admin(app).get("/livechat/admin/privacy?user_id=3").get_data(as_text=True)
+    page = lookup(admin(app), user_id="3").get_data(as_text=True)
     assert "1 visitor record(s) for host_user_id=3" in page
-    exported = json.loads(admin(app).get("/livechat/admin/privacy/export?user_id=3").data)
+    exported = json.loads(lookup(admin(app), "/livechat/admin/privacy/export", user_id="3").data)
     assert exported["visitors"][0]["conversations"][0]["messages"][0]["body"] == "Hi, Carol here"
     assert exported["host"]["3"]["card"] == "•••• •••• •••• 4242"
     assert exported["host"]["3"]["notes"] == ["paid by ••••••••••••4444"]
@@ -77,8 +92,7 @@ def test_erase_from_the_console_calls_the_hosts_hook(
 ) -> None:
     customer_visitor(app, socketio)
     http = admin(app)
-    page = http.get("/livechat/admin/privacy?user_id=3").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    token = form_token(http)
     forged = http.post(
         "/livechat/admin/privacy/erase", data={"user_id": "3", "confirm": "yes", "csrf_token": "x"}
     )
@@ -97,12 +111,29 @@ def test_find_by_email_and_visitor_id(app: Flask, socketio: Any, livechat: LiveC
     customer_visitor(app, socketio)
     [visitor_id] = livechat.store.privacy.find_visitor_ids(host_user_id="3")
     livechat.store.privacy.set_profile([visitor_id], name="Carol", email="carol@example.com")
-    by_email = admin(app).get("/livechat/admin/privacy?email=carol@example.com").get_data(as_text=True)
+    by_email = lookup(admin(app), email="carol@example.com").get_data(as_text=True)
     assert "carol@example.com" in by_email and "1 visitor record(s)" in by_email
-    by_id = admin(app).get(f"/livechat/admin/privacy?visitor_id={visitor_id}").get_data(as_text=True)
+    by_id = lookup(admin(app), visitor_id=visitor_id).get_data(as_text=True)
     assert "1 visitor record(s)" in by_id
-    bad = admin(app).get("/livechat/admin/privacy?email=not-an-email")
-    assert bad.status_code == 400
+    assert lookup(admin(app), email="not-an-email").status_code == 400
+    assert lookup(admin(app)).status_code == 400  # nobody named
+
+
+def test_a_get_shows_the_form_only_and_writes_no_audit_entry(
+    app: Flask, socketio: Any, livechat: LiveChatState
+) -> None:
+    """A link (or a cross-site page) with ?email= must not make an admin's browser search and log it."""
+    customer_visitor(app, socketio)
+    http = admin(app)
+    page = http.get("/livechat/admin/privacy?user_id=3&email=carol@example.com").get_data(as_text=True)
+    assert "visitor record(s)" not in page and 'method="post"' in page
+    assert http.get("/livechat/admin/privacy/export?user_id=3").status_code == 405
+    assert livechat.store.privacy.audit_entries() == []
+    for forged in ({}, {"csrf_token": "forged"}):
+        assert http.post("/livechat/admin/privacy", data={"user_id": "3", **forged}).status_code == 400
+        refused = http.post("/livechat/admin/privacy/export", data={"user_id": "3", **forged})
+        assert refused.status_code == 400
+    assert livechat.store.privacy.audit_entries() == []
 
 
 def test_transcript_views_are_audited(app: Flask, socketio: Any, livechat: LiveChatState) -> None:

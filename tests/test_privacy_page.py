@@ -20,6 +20,7 @@ from jinja2 import ChoiceLoader, DictLoader
 )
 def test_page_says_what_why_how_long_and_who(client: FlaskClient) -> None:
     client.get("/")
+    client.get("/")  # the cookie came back: this browser holds data now
     response = client.get("/livechat/privacy")
     assert response.status_code == 200
     page = response.get_data(as_text=True)

@@ -76,6 +76,7 @@ def test_deletion_spares_other_visitors(
 ) -> None:
     other = app.test_client()  # type: ignore[attr-defined]
     other.get("/")
+    other.get("/")  # the cookie came back: a visitor of their own
     chat(visitor, "mine", "c-mine-001")
     client.post("/livechat/api/my-data/delete", json={"confirm": True})
     assert livechat.store.count_rows()["livechat_visitors"] == 1

@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import Visit, Visitor, utcnow
-from tests.conftest import agent_client, events, say, visitor_client
+from tests.conftest import agent_client, say, visitor_client, wait_for_events
 
 AGENT_NS = "/livechat-agent"
 VISITOR_NS = "/livechat"
@@ -46,7 +46,9 @@ def test_live_list_shows_pages_path_client_and_updates_live(app: Flask, socketio
     )
     assert ack["ok"]
 
-    pushed = events(agent, AGENT_NS, "visitor_updated")
+    pushed = wait_for_events(
+        agent, AGENT_NS, "visitor_updated", lambda v: v.get("current_title") == "Features"
+    )
     assert pushed, "the list updates without a reload"
     live = pushed[-1]
     assert live["online"] is True
@@ -68,7 +70,7 @@ def test_live_list_shows_pages_path_client_and_updates_live(app: Flask, socketio
     # An earlier conversation shows up in the list; leaving keeps the visitor as "seen recently".
     message = say(guest, "hello", "c-list-0001")
     guest.disconnect(VISITOR_NS)
-    gone = events(agent, AGENT_NS, "visitor_updated")[-1]
+    gone = wait_for_events(agent, AGENT_NS, "visitor_updated", lambda v: v["online"] is False)[-1]
     assert gone["online"] is False
     listed = visitors(agent)[live["id"]]
     assert listed["conversations"][0]["id"] == message["conversation_id"]
@@ -77,6 +79,7 @@ def test_live_list_shows_pages_path_client_and_updates_live(app: Flask, socketio
 def test_returning_visitors_are_marked(app: Flask, socketio: SocketIO, livechat: LiveChatState) -> None:
     http = app.test_client()
     http.get("/")
+    http.get("/")  # the cookie came back: stored, with one visit
     with livechat.store.engine.begin() as connection:
         connection.execute(update(Visit).values(last_seen_at=utcnow() - timedelta(hours=2)))
     guest = visitor_client(app, socketio, "/", http=http)

@@ -17,6 +17,7 @@ from flask_socketio import SocketIO
 from .. import changes
 from ..errors import StoreUnavailable
 from ..schemas import conversation_schema, live_visitor_schema, message_schema, note_schema
+from ..services.attachments import links_for_visitor
 from ..state import current_livechat
 from ..store import ConversationRecord
 from .rooms import (
@@ -31,6 +32,7 @@ from .rooms import (
     local_sids,
     visitor_room,
 )
+from .visitor_pushes import VisitorPushes
 
 logger = logging.getLogger("flask_livechat")
 
@@ -38,8 +40,10 @@ logger = logging.getLogger("flask_livechat")
 class Pusher:
     """Turns one app's changes into emits on its SocketIO server."""
 
-    def __init__(self, socketio: SocketIO) -> None:
+    def __init__(self, app: Flask, socketio: SocketIO) -> None:
         self.socketio = socketio
+        #: ``visitor_updated`` at most once per visitor per LIVECHAT_VISITOR_PUSH_INTERVAL (page-view floods).
+        self.visitor_pushes = VisitorPushes(app, socketio, self.visitor_updated)
         #: What widgets were last told about availability, so they hear only of a change.
         self._last_available: bool | None = None
 
@@ -70,7 +74,11 @@ class Pusher:
     def _(self, change: changes.MessageStored) -> None:
         payload = message_schema.dump(change.stored.message)
         conversation = change.stored.conversation
-        self._to_visitor("new_message", payload, conversation.visitor_id)
+        visitor_payload = payload
+        if change.stored.message.attachment_id is not None:  # the visitor gets links of their own
+            with links_for_visitor(conversation.visitor_id):
+                visitor_payload = message_schema.dump(change.stored.message)
+        self._to_visitor("new_message", visitor_payload, conversation.visitor_id)
         self._to_agents("new_message", payload, conversation_room(conversation.id))
         self.conversation_updated(conversation.id)
 
@@ -129,11 +137,7 @@ class Pusher:
 
     @push.register
     def _(self, change: changes.VisitorChanged) -> None:
-        found = current_livechat.visitors.live_visitor(change.visitor_id)
-        if found is not None:
-            self._to_agents(
-                "visitor_updated", live_visitor_schema.dump(found), audience(found.visitor.department)
-            )
+        self.visitor_pushes.changed(change.visitor_id)
 
     @push.register
     def _(self, change: changes.VisitorLeftDepartment) -> None:
@@ -174,6 +178,14 @@ class Pusher:
 
     # --- shared pieces ------------------------------------------------------------------------
 
+    def visitor_updated(self, visitor_id: str) -> None:
+        """A visitor's entry to the agents who may see them (their department's, and admins)."""
+        found = current_livechat.visitors.live_visitor(visitor_id)
+        if found is not None:
+            self._to_agents(
+                "visitor_updated", live_visitor_schema.dump(found), audience(found.visitor.department)
+            )
+
     def conversation_updated(self, conversation_id: str) -> None:
         """``conversation_updated`` to the agents who may see the conversation (its department's, admins)."""
         summary = current_livechat.chat.summary(conversation_id)
@@ -209,6 +221,6 @@ class Pusher:
 
 def connect(app: Flask, socketio: SocketIO) -> Pusher:
     """Subscribes a ``Pusher`` to ``app``'s changes; the app keeps it (blinker holds it strongly)."""
-    pusher = Pusher(socketio)
+    pusher = Pusher(app, socketio)
     changes.changed.connect(pusher.on_change, sender=app, weak=False)
     return pusher

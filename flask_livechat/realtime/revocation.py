@@ -3,8 +3,10 @@
 Logging out over HTTP does not close an open socket, and a socket's session is the one it connected with.
 So: a Flask-Login logout disconnects that user's agent sockets at once (their other, still logged-in tabs
 simply reconnect and pass the check again), and every ``LIVECHAT_AGENT_RECHECK_INTERVAL`` seconds each
-connected agent is checked again against the host's user and role loaders, as at connect time: a disabled
-user or a lost role is disconnected.
+connected agent is checked again against the host's user, role and department loaders, as at connect time:
+a disabled user, a changed role or a changed department set is disconnected, after an ``access_changed``
+event that says why. The socket's rooms (departments, conversations) were chosen for the old rights, so a
+new connection (the console reconnects at once) is the one way to drop and rejoin them all correctly.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from ..host import user_id
+from ..services.chat import Agent
 from .rooms import AGENT_NAMESPACE
 
 logger = logging.getLogger("flask_livechat")
@@ -88,5 +91,19 @@ class AgentRecheck:
                 continue
             with self._app.request_context(environ):
                 now = current_agent()
-            if now is None or now.user_id != data["agent"].user_id or now.role != data["agent"].role:
+            reason = _changed(data["agent"], now)
+            if reason is not None:
+                self._socketio.emit("access_changed", {"reason": reason}, to=sid, namespace=AGENT_NAMESPACE)
                 self._socketio.server.disconnect(sid, namespace=AGENT_NAMESPACE)
+
+
+def _changed(before: Agent, now: Agent | None) -> str | None:
+    """Why a connection's rights are no longer the ones it was given, or ``None`` when they still are."""
+    if now is None or now.user_id != before.user_id:
+        return "You are no longer signed in as staff."
+    if now.role != before.role:
+        return f"Your role changed from {before.role} to {now.role}."
+    if now.departments != before.departments:
+        names = "all departments" if now.departments is None else ", ".join(sorted(now.departments)) or "none"
+        return f"Your departments changed (now: {names}); the console reloads them."
+    return None

@@ -10,7 +10,7 @@ from flask_socketio import join_room
 from .. import i18n
 from ..caller import client_ip_key
 from ..errors import RateLimited, StoreUnavailable
-from ..identity import visitor_id_from_request
+from ..identity import visitor_cookie
 from ..schemas import (
     EmptySchema,
     FetchMessagesSchema,
@@ -25,6 +25,7 @@ from ..schemas import (
     message_schema,
 )
 from ..services import customer
+from ..services.attachments import links_for_visitor
 from ..services.consent import consent_state
 from ..services.departments import department_for_path
 from ..services.moderation import Blocked
@@ -85,13 +86,15 @@ class VisitorNamespace(LiveChatNamespace):
         # The cookie first, when recognition is allowed; otherwise (cookies blocked, consent declined or not
         # given yet) the page session token the widget got in an earlier hello, so a reconnect keeps the
         # conversation of this page.
-        cookie_visitor = visitor_id_from_request(app, request) if consent.recognition_allowed else None
-        known = cookie_visitor or visitor_id_from_session(app, auth.get("session"))
+        cookie = visitor_cookie(app, request) if consent.recognition_allowed else None
+        known = cookie[0] if cookie else visitor_id_from_session(app, auth.get("session"))
         try:
             if state.moderation.is_blocked(known, request.remote_addr):
                 raise refusal(Blocked())
             snapshot = customer.customer_snapshot(state.livechat)
-            visitor = state.visitors.connected(current_sid(), known, snapshot)
+            # A pending cookie (the browser's first page had none): opening the chat makes it a visitor.
+            pending = bool(cookie and cookie[1])
+            visitor = state.visitors.connected(current_sid(), known, snapshot, pending=pending)
         except StoreUnavailable as error:
             raise refusal(error) from None
         connection = self.open_connection()
@@ -138,15 +141,17 @@ class VisitorNamespace(LiveChatNamespace):
         persistent = self.connection()["persistent"]
         history = state.chat.earlier_messages(visitor_id) if persistent else []
         app = current_app._get_current_object()  # type: ignore[attr-defined]
+        with links_for_visitor(visitor_id):
+            dumped, dumped_history = (message_schema.dump(m, many=True) for m in (messages, history))
         return {
             "ok": True,
             "conversation": conversation_state_schema.dump(conversation) if conversation else None,
-            "messages": message_schema.dump(messages, many=True),
+            "messages": dumped,
             "more": more,
             "agents_online": state.availability.available(),
             "privacy": {**self.connection()["privacy"], "privacy_url": url_for("livechat_privacy.page")},
             "business_hours": state.availability.within_business_hours(),
-            "history": message_schema.dump(history, many=True),
+            "history": dumped_history,
             "read": state.chat.read_marks(conversation.id) if conversation else {"visitor": 0, "agent": 0},
             "prechat_done": state.visitors.prechat_done(visitor_id),
             "session": session_token(app, visitor_id),
@@ -171,10 +176,10 @@ class VisitorNamespace(LiveChatNamespace):
     def on_fetch_messages(self, payload: Any) -> Ack:
         """The messages of the visitor's own conversation after ``after_seq`` (a gap, or after a resume)."""
         data = load(_fetch_schema, payload)
-        conversation = current_livechat.chat.visitor_conversation(
-            self.connection()["visitor_id"], data.get("conversation_id")
-        )
-        return fetch_ack(conversation, data["after_seq"])
+        visitor_id = self.connection()["visitor_id"]
+        conversation = current_livechat.chat.visitor_conversation(visitor_id, data.get("conversation_id"))
+        with links_for_visitor(visitor_id):
+            return fetch_ack(conversation, data["after_seq"])
 
     @client_event
     def on_send_message(self, payload: Any) -> Ack:

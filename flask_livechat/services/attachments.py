@@ -1,8 +1,13 @@
 """Attachments: what may be uploaded, where the bytes go, and who may download them through which URL.
 
 Bytes live in an ``AttachmentStorage``: by default a folder under the instance folder, or the host's own
-object (``LIVECHAT_ATTACHMENT_STORAGE``). Links are signed with their own salt and expire; the download view
-also checks that the requester takes part in the conversation.
+object (``LIVECHAT_ATTACHMENT_STORAGE``). Links are signed with their own salt (``LIVECHAT_ATTACHMENT_SALT``),
+expire after ``LIVECHAT_ATTACHMENT_URL_MAX_AGE`` and name one attachment of one conversation. There are two
+kinds. A plain link opens only for the conversation's visitor by their cookie, and for staff exactly as they
+may see the conversation (the download view asks the same function as the conversation itself), so a leaked
+plain link is useless. A visitor who chats without our cookie has nothing an ``<img>`` could send, so their
+own links (``links_for_visitor``) name them and open without a cookie: a short-lived capability for that one
+file, instead of the page session token that used to ride in the URL.
 """
 
 from __future__ import annotations
@@ -11,14 +16,17 @@ import os
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 from itsdangerous import BadSignature
 
 from ..errors import InvalidPayload
-from ..identity import signer
+from ..identity import signer, visitor_id_from_request
 
 #: Types shown inline as images. Anything else (SVG included: it can carry script) is a download.
 INLINE_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
@@ -220,12 +228,41 @@ def _link_signer(app: Flask) -> Any:
     return signer(app, app.config["LIVECHAT_ATTACHMENT_SALT"])
 
 
-def link_token(app: Flask, attachment_id: str, conversation_id: str) -> str:
-    return str(_link_signer(app).dumps({"a": attachment_id, "c": conversation_id}))
+#: The visitor whose own links ``describe`` makes right now (inside ``links_for_visitor``); else staff links.
+_link_audience: ContextVar[str | None] = ContextVar("livechat_attachment_link_audience", default=None)
 
 
-def verify_link(app: Flask, attachment_id: str, token: str | None) -> str | None:
-    """The conversation id a valid, unexpired link grants, or ``None``."""
+@contextmanager
+def links_for_visitor(visitor_id: str) -> Iterator[None]:
+    """Messages dumped inside this block are for ``visitor_id``, the conversation's visitor. When the current
+    request (their socket's handshake, their upload) has no cookie of theirs, the links name them and open
+    without one; with the cookie, the links stay plain (the cookie proves who they are)."""
+    cookieless = has_request_context() and visitor_id_from_request(current_app, request) != visitor_id
+    token = _link_audience.set(visitor_id if cookieless else None)
+    try:
+        yield
+    finally:
+        _link_audience.reset(token)
+
+
+@dataclass(frozen=True)
+class Link:
+    """What a valid link grants: one attachment of ``conversation_id``; ``visitor_id`` when it was made for a
+    visitor without a cookie (``None``: a plain link, for the visitor's cookie and for staff)."""
+
+    conversation_id: str
+    visitor_id: str | None
+
+
+def link_token(app: Flask, attachment_id: str, conversation_id: str, visitor_id: str | None = None) -> str:
+    claims = {"a": attachment_id, "c": conversation_id}
+    if visitor_id is not None:
+        claims["v"] = visitor_id
+    return str(_link_signer(app).dumps(claims))
+
+
+def verify_link(app: Flask, attachment_id: str, token: str | None) -> Link | None:
+    """What a valid, unexpired link for ``attachment_id`` grants, or ``None``."""
     if not token or len(token) > 512:
         return None
     try:
@@ -236,6 +273,12 @@ def verify_link(app: Flask, attachment_id: str, token: str | None) -> str | None
         not isinstance(claims, dict)
         or claims.get("a") != attachment_id
         or not isinstance(claims.get("c"), str)
+        or not isinstance(claims.get("v", ""), str)
     ):
         return None
-    return str(claims["c"])
+    return Link(conversation_id=claims["c"], visitor_id=claims.get("v"))
+
+
+def link_audience() -> str | None:
+    """The visitor whose own links are being made (inside ``links_for_visitor``), else ``None`` (plain)."""
+    return _link_audience.get()

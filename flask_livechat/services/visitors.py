@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +15,7 @@ from ua_parser import parse as parse_user_agent
 
 from ..changes import VisitorChanged, VisitorLeftDepartment, publish
 from ..store import ClientInfo, PageInfo, Store, VisitorRecord, VisitRecord
+from ..store.models import new_public_id
 from ..store.records import Departments, LiveVisitor
 from . import customer
 from .prechat import save_answers
@@ -63,6 +68,45 @@ def describe_client(
     )
 
 
+@dataclass(frozen=True)
+class LandingView:
+    """A page view of a browser that had no cookie of ours yet, held in memory instead of the store."""
+
+    page: PageInfo
+    client: ClientInfo
+    department: str | None
+    staff: bool
+
+
+class LandingViews:
+    """The first page views of cookie-less browsers, until the browser brings the cookie back (then they are
+    stored as the visit's landing page) or ``ttl`` passes. Bounded: a flood of cookie-less requests only
+    pushes out older entries, it never reaches the store. Per process: a browser whose second request lands
+    on another process simply has no landing page recorded."""
+
+    def __init__(self, *, capacity: int, ttl_seconds: float) -> None:
+        self._capacity = capacity
+        self._ttl = ttl_seconds
+        self._views: OrderedDict[str, tuple[float, LandingView]] = OrderedDict()
+        self._lock = threading.Lock()
+        #: Page views counted without a row (aggregate only), since start.
+        self.counted = 0
+
+    def hold(self, pending_id: str, view: LandingView) -> None:
+        with self._lock:
+            self.counted += 1
+            self._views[pending_id] = (time.monotonic(), view)
+            while len(self._views) > self._capacity:
+                self._views.popitem(last=False)
+
+    def take(self, pending_id: str) -> LandingView | None:
+        with self._lock:
+            held = self._views.pop(pending_id, None)
+        if held is None or time.monotonic() - held[0] > self._ttl:
+            return None
+        return held[1]
+
+
 class VisitorService:
     def __init__(
         self, store: Store, *, visit_timeout_seconds: int, connection_cutoff: Callable[[], datetime]
@@ -71,6 +115,49 @@ class VisitorService:
         self._visit_timeout = timedelta(seconds=visit_timeout_seconds)
         #: Connections older than this no longer count as live (the presence timeout).
         self._connection_cutoff = connection_cutoff
+        self.landing_views = LandingViews(capacity=10_000, ttl_seconds=visit_timeout_seconds)
+
+    def hold_landing_view(self, view: LandingView) -> str:
+        """A page view without our cookie: no visitor row (it may be a bot or a flood), only a note in memory
+        under the id of the pending cookie it gets (returned, for that cookie)."""
+        pending_id = new_public_id()
+        self.landing_views.hold(pending_id, view)
+        return pending_id
+
+    def adopt_new(self, pending_id: str, *, host_user_id: str | None) -> bool:
+        """``adopt`` for a widget's HTTP call (a left message, the loader's invitation check): True when that
+        made the visitor row, and then the consoles list them."""
+        if self._store.visitors.get_visitor(pending_id) is not None:
+            return False
+        made = self.adopt(pending_id, host_user_id=host_user_id) is not None
+        if made:
+            publish(VisitorChanged(pending_id))
+        return made
+
+    def adopt(self, pending_id: str, *, host_user_id: str | None) -> VisitorRecord | None:
+        """The browser brought its pending cookie back (a page view, or the chat's socket): it keeps our
+        cookie, so now it is a visitor, with the id the cookie already holds and its landing page.
+
+        ``None`` when that id belongs to another host user's visitor (it then gets a fresh one elsewhere).
+        """
+        visitor = self._store.visitors.get_visitor(pending_id)
+        if visitor is not None:
+            return visitor if visitor.host_user_id in (None, host_user_id) else None
+        visitor = self._store.visitors.create_visitor(
+            persistent=True, host_user_id=host_user_id, visitor_id=pending_id
+        )
+        landing = self.landing_views.take(pending_id)
+        if landing is not None:
+            self.record_page_view(
+                visitor.id,
+                landing.page,
+                landing.client,
+                landing.department,
+                landing.staff,
+                host_user_id=host_user_id,
+            )
+            visitor = self._store.visitors.get_visitor(visitor.id) or visitor
+        return visitor
 
     def page_viewed(
         self,
@@ -79,9 +166,16 @@ class VisitorService:
         client: ClientInfo,
         department: str | None,
         snapshot: CustomerSnapshot,
+        *,
+        pending: bool = False,
     ) -> VisitRecord:
-        """A host page was served: records the view, links a logged-in customer, and tells the console."""
+        """A host page was served: records the view, links a logged-in customer, and tells the console.
+
+        ``pending``: the browser brought back the pending cookie of its landing view, so it becomes a visitor
+        (``adopt``) before this view is recorded."""
         host_user_id, context, staff = snapshot
+        if pending and visitor_id is not None:
+            self.adopt(visitor_id, host_user_id=host_user_id)
         visit = self.record_page_view(
             visitor_id, page, client, department, staff=staff, host_user_id=host_user_id
         )
@@ -94,11 +188,19 @@ class VisitorService:
         publish(VisitorChanged(visit.visitor_id))  # the live list follows page views, JS or not
         return visit
 
-    def connected(self, sid: str, known_id: str | None, snapshot: CustomerSnapshot) -> VisitorRecord:
-        """A widget connected: its recognised visitor (or one for this connection only), now live."""
+    def connected(
+        self, sid: str, known_id: str | None, snapshot: CustomerSnapshot, *, pending: bool = False
+    ) -> VisitorRecord:
+        """A widget connected: its recognised visitor (or one for this connection only), now live.
+
+        ``pending``: ``known_id`` is a pending cookie's (its first page had no cookie), so opening the chat
+        makes it a visitor (``adopt``)."""
         host_user_id, context, staff = snapshot
-        visitor = self.for_connection(known_id, host_user_id=host_user_id) or self.for_this_connection_only(
-            host_user_id=host_user_id
+        adopted = self.adopt(known_id, host_user_id=host_user_id) if pending and known_id else None
+        visitor = (
+            adopted
+            or self.for_connection(known_id, host_user_id=host_user_id)
+            or self.for_this_connection_only(host_user_id=host_user_id)
         )
         customer.remember_customer(self._store, visitor, host_user_id, context, staff)
         self._store.presence.visitor_connected(sid, visitor.id, customer=customer.encode(context))

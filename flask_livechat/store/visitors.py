@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, case, insert, or_, select, update
 
 from .conversations import in_departments
 from .database import Database
@@ -34,10 +34,12 @@ class VisitorQueries:
         return to_record(VisitorRecord, row) if row else None
 
     @staticmethod
-    def _insert_visitor(connection: Connection, *, persistent: bool, host_user_id: str | None) -> str:
-        """A new visitor with a fresh random id, in the caller's transaction; returns the id."""
+    def _insert_visitor(
+        connection: Connection, *, persistent: bool, host_user_id: str | None, visitor_id: str | None = None
+    ) -> str:
+        """A new visitor with a fresh random id (or ``visitor_id``), in the caller's transaction; its id."""
         now = utcnow()
-        visitor_id = new_public_id()
+        visitor_id = visitor_id or new_public_id()
         connection.execute(
             insert(Visitor).values(
                 id=visitor_id,
@@ -50,9 +52,19 @@ class VisitorQueries:
         )
         return visitor_id
 
-    def create_visitor(self, *, persistent: bool, host_user_id: str | None = None) -> VisitorRecord:
+    def create_visitor(
+        self, *, persistent: bool, host_user_id: str | None = None, visitor_id: str | None = None
+    ) -> VisitorRecord:
+        """A new visitor; with ``visitor_id`` (a pending cookie's id) that id, or the row it already has."""
         with self._db.writing() as connection:
-            visitor_id = self._insert_visitor(connection, persistent=persistent, host_user_id=host_user_id)
+            exists = (
+                visitor_id is not None
+                and connection.execute(select(Visitor.id).where(Visitor.id == visitor_id)).first()
+            )
+            if not exists:
+                visitor_id = self._insert_visitor(
+                    connection, persistent=persistent, host_user_id=host_user_id, visitor_id=visitor_id
+                )
             row = connection.execute(select(Visitor).where(Visitor.id == visitor_id)).one()
         return to_record(VisitorRecord, row)
 
@@ -179,7 +191,9 @@ class VisitorQueries:
         departments: Departments = None,
         limit: int = 200,
     ) -> list[LiveVisitor]:
-        """Visitors with a widget open now or seen since ``since``, most recently seen first."""
+        """Visitors with a widget open now or seen since ``since``: those with a widget open first (so a burst
+        of page views from elsewhere cannot push someone who is on the site out of the list), then the most
+        recently seen."""
         with self._db.reading() as connection:
             connected = (
                 select(VisitorConnection.visitor_id)
@@ -195,7 +209,7 @@ class VisitorQueries:
                         Visitor.staff.is_(False),
                         in_departments(Visitor.department, departments),
                     )
-                    .order_by(Visitor.last_seen_at.desc())
+                    .order_by(case((Visitor.id.in_(connected), 0), else_=1), Visitor.last_seen_at.desc())
                     .limit(limit)
                 )
             ]

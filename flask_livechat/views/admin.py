@@ -1,23 +1,21 @@
 """Admin pages: canned responses (create, edit, delete), active blocks, the moderation and mail logs.
 
-Plain HTML forms behind the host's login and the ``admin`` role, each protected by a per-session CSRF token
-(a random value in the host's signed session, compared in constant time).
+Plain HTML forms behind the host's login and the ``admin`` role, each protected by the extension's one CSRF
+scheme (``flask_livechat.csrf``: a token bound to the host session and to this admin).
 """
 
 from __future__ import annotations
 
-import hmac
 import re
-import secrets
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from ..csrf import check_csrf, csrf_token
 from ..services.chat import Agent
 from ..state import current_livechat
 from .access import require_agent
 
-_CSRF_KEY = "_livechat_csrf"
 _SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
@@ -30,12 +28,9 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/admin/blocks/<int:block_id>/lift", "block_lift", block_lift, methods=["POST"])
 
 
-def csrf_token() -> str:
-    token = session.get(_CSRF_KEY)
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        session[_CSRF_KEY] = token
-    return token
+def csrf_scope(agent: Agent) -> str:
+    """The CSRF scope of every admin form (the privacy tools use it too)."""
+    return f"admin:{agent.user_id}"
 
 
 def _require_admin(*, form: bool = False) -> Agent:
@@ -43,15 +38,12 @@ def _require_admin(*, form: bool = False) -> Agent:
     if agent.role != "admin":
         abort(403, "Only admins can manage the live chat.")
     if form:
-        expected = session.get(_CSRF_KEY)
-        given = request.form.get("csrf_token", "")
-        if not isinstance(expected, str) or not hmac.compare_digest(expected, given):
-            abort(400, "The form expired or did not come from this site; reload the page and try again.")
+        check_csrf(csrf_scope(agent))
     return agent
 
 
 def admin_index() -> str:
-    _require_admin()
+    agent = _require_admin()
     state = current_livechat
     return render_template(
         "livechat/admin/index.html",
@@ -59,7 +51,7 @@ def admin_index() -> str:
         blocks=state.moderation.active_blocks(),
         log=state.moderation.log(limit=100),
         mail=state.moderation.mail_log(limit=100),
-        csrf_token=csrf_token(),
+        csrf_token=csrf_token(csrf_scope(agent)),
     )
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, render_template, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..csp import protect
+from ..csrf import protect_blueprint
 from ..state import current_livechat
 from . import admin
 from .access import require_agent
@@ -26,6 +27,7 @@ def create_blueprint(url_prefix: str) -> Blueprint:
     )
     blueprint.add_url_rule("/agent/", "console", console)
     admin.register(blueprint)
+    protect_blueprint(blueprint)
     # Staff pages show personal data and take actions: strict CSP, never framed (static files get it too).
     protect(blueprint)
     return blueprint

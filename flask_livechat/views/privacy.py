@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ..caller import client_ip_key
 from ..csp import protect
-from ..csrf import check_csrf, check_same_origin_json, csrf_token
+from ..csrf import check_csrf, csrf_token, protect_blueprint, require_json
 from ..errors import LiveChatError
 from ..host import current_host_user_id
 from ..identity import clear_visitor_cookie, unsign, visitor_id_from_request
@@ -61,12 +61,15 @@ def create_blueprint(url_prefix: str) -> Blueprint:
     blueprint.add_url_rule("/api/my-data/delete", "delete_api", delete_api, methods=["POST"])
     blueprint.add_url_rule("/api/profile", "profile_api", profile_api, methods=["GET", "POST"])
     blueprint.add_url_rule("/unsubscribe/<token>", "unsubscribe", unsubscribe, methods=["GET", "POST"])
-    blueprint.add_url_rule("/admin/privacy", "admin", privacy_admin.privacy_admin)
-    blueprint.add_url_rule("/admin/privacy/export", "admin_export", privacy_admin.privacy_export)
+    blueprint.add_url_rule("/admin/privacy", "admin", privacy_admin.privacy_admin, methods=["GET", "POST"])
+    blueprint.add_url_rule(
+        "/admin/privacy/export", "admin_export", privacy_admin.privacy_export, methods=["POST"]
+    )
     blueprint.add_url_rule(
         "/admin/privacy/erase", "admin_erase", privacy_admin.privacy_erase, methods=["POST"]
     )
     blueprint.register_error_handler(LiveChatError, error_response)
+    protect_blueprint(blueprint)
     protect(blueprint)
     return blueprint
 
@@ -91,8 +94,10 @@ def my_subject() -> Subject | None:
 
 
 def _binding() -> str:
+    """The CSRF scope of the privacy forms: a token made for one subject (say before logging in) is not
+    accepted for another. The token is also bound to the browser's host session (see ``csrf``)."""
     subject = my_subject()
-    return subject.describe() if subject else "anonymous"
+    return "privacy:" + (subject.describe() if subject else "no-data-yet")
 
 
 # -- the page ------------------------------------------------------------------------------------------
@@ -165,7 +170,7 @@ def _limit() -> None:
 
 
 def consent_api() -> Response:
-    check_same_origin_json()
+    require_json()
     _limit()
     data = load(_consent_schema, json_body())
     response = jsonify({"ok": True})
@@ -196,7 +201,7 @@ def my_data() -> Response:
 
 
 def delete_api() -> Response:
-    check_same_origin_json()
+    require_json()
     _limit()
     load(_erase_schema, json_body())
     page_visitor = _page_visitor()
@@ -224,7 +229,7 @@ def profile_api() -> Response:
     if subject is None or subject.host_user_id is None:
         abort(401, "Log in to see and correct your chat profile.")
     if request.method == "POST":
-        check_same_origin_json()
+        require_json()
         _limit()
         _update_profile(load(_profile_schema, json_body()))
     profile, conversations = _profile_of(subject)

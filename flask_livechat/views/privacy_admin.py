@@ -1,4 +1,9 @@
-"""Admin privacy tools: find a subject by visitor id, email or host user id; export; erase. All audited."""
+"""Admin privacy tools: find a subject by visitor id, email or host user id; export; erase. All audited.
+
+Every lookup writes an audit entry, so lookups are POSTs with the CSRF token (like export and erasure): a link
+or a cross-site page cannot make an admin's browser search someone and write that into the audit log.
+A GET shows the form and the log only.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from ..services.chat import Agent
 from ..services.privacy import Subject
 from ..state import current_livechat
 from .access import require_agent
+from .admin import csrf_scope
 
 _query_schema = SubjectQuerySchema()
 
@@ -32,25 +38,34 @@ def _subject(values: Any) -> Subject | None:
 
 def privacy_admin() -> str | BaseResponse:
     admin = _admin()
-    subject = _subject(request.args)
+    subject = None
     found: list[dict[str, Any]] = []
-    if subject is not None:
+    if request.method == "POST":
+        check_csrf(csrf_scope(admin))
+        subject = _subject(request.form)
+        if subject is None:
+            abort(400, "Name the subject by visitor id, email or host user id.")
         found = current_livechat.privacy.exported_visitors(subject)
         current_livechat.privacy.record_view(subject, actor=admin.label, what="privacy search")
+    return _page(admin, subject=subject, found=found, erased=None)
+
+
+def _page(admin: Agent, *, subject: Subject | None, found: list[dict[str, Any]], erased: int | None) -> str:
     return render_template(
         "livechat/admin/privacy.html",
         subject=subject,
-        query=request.args,
+        query=request.form if subject is not None else {},
         found=found,
         audit=current_livechat.privacy.audit_entries(50),
-        csrf_token=csrf_token(f"admin:{admin.user_id}"),
-        erased=request.args.get("erased"),
+        csrf_token=csrf_token(csrf_scope(admin)),
+        erased=erased,
     )
 
 
 def privacy_export() -> BaseResponse:
     admin = _admin()
-    subject = _subject(request.args)
+    check_csrf(csrf_scope(admin))
+    subject = _subject(request.form)
     if subject is None:
         abort(400, "Name the subject by visitor_id, email or user_id.")
     document = current_livechat.privacy.export(subject, actor=admin.label)
@@ -64,17 +79,9 @@ def privacy_export() -> BaseResponse:
 
 def privacy_erase() -> str | BaseResponse:
     admin = _admin()
-    check_csrf(f"admin:{admin.user_id}")
+    check_csrf(csrf_scope(admin))
     subject = _subject(request.form)
     if subject is None or request.form.get("confirm") != "yes":
         abort(400, "Name the subject and tick the box to confirm the erasure.")
     erased = current_livechat.privacy.erase(subject, actor=admin.label)
-    return render_template(
-        "livechat/admin/privacy.html",
-        subject=None,
-        query={},
-        found=[],
-        audit=current_livechat.privacy.audit_entries(50),
-        csrf_token=csrf_token(f"admin:{admin.user_id}"),
-        erased=erased,
-    )
+    return _page(admin, subject=None, found=[], erased=erased)

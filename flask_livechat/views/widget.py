@@ -14,13 +14,16 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import i18n, widget_config
 from ..caller import client_ip_key, current_agent
+from ..csrf import protect_blueprint
 from ..errors import ForbiddenError, InvalidPayload, LiveChatError, NotFoundError
-from ..identity import visitor_id_from_request
+from ..host import current_host_user_id
+from ..identity import visitor_cookie, visitor_id_from_request
 from ..inbound import json_body
 from ..schemas import OfflineMessageSchema, load, message_schema
 from ..services import attachments
 from ..services.consent import consent_state
 from ..state import current_livechat
+from ..store import ConversationRecord
 from ..visitor_session import HEADER as SESSION_HEADER
 from ..visitor_session import visitor_id_from_session, visitor_of_request
 from .responses import error_response
@@ -35,6 +38,8 @@ def create_blueprint(url_prefix: str) -> Blueprint:
     blueprint.add_url_rule("/attachments/<attachment_id>", "attachment", attachment)
     blueprint.register_error_handler(LiveChatError, error_response)
     blueprint.register_error_handler(RequestEntityTooLarge, _too_large)
+    # The widget posts from the host's own pages; a cross-site form or script gets ``forbidden``.
+    protect_blueprint(blueprint)
     return blueprint
 
 
@@ -47,16 +52,6 @@ def _too_large(error: RequestEntityTooLarge) -> tuple[Response, int]:
     return error_response(InvalidPayload(message, fields={"file": [message]}))
 
 
-def _same_origin_only() -> None:
-    """The widget posts from the host's own pages; a cross-site form or script gets ``forbidden``."""
-    fetch_site = request.headers.get("Sec-Fetch-Site")
-    origin = request.headers.get("Origin")
-    if fetch_site not in (None, "same-origin", "none") or (
-        origin is not None and origin.rstrip("/") != request.host_url.rstrip("/")
-    ):
-        raise ForbiddenError("Only the site's own pages may send this.")
-
-
 def settings() -> Response:
     app = _app()
     language = i18n.normalize_language(app, request.args.get("lang"))
@@ -67,7 +62,6 @@ def settings() -> Response:
 
 
 def offline_message() -> tuple[Response, int]:
-    _same_origin_only()
     payload = json_body()
     if not isinstance(payload, dict):
         raise InvalidPayload(fields={"_schema": ["Send one JSON object."]})
@@ -75,6 +69,7 @@ def offline_message() -> tuple[Response, int]:
     data = load(schema, payload)
     state = current_livechat
     visitor_id = visitor_of_request(_app(), request)
+    _adopt_pending(visitor_id)
     state.limiter.hit("offline_form", f"visitor:{visitor_id}" if visitor_id else None, client_ip_key())
     left = state.offline.leave(
         visitor_id,
@@ -87,6 +82,19 @@ def offline_message() -> tuple[Response, int]:
     ), 201
 
 
+def _adopt_pending(visitor_id: str | None) -> bool:
+    """A browser still on its pending cookie (its first page) that uses the widget (leaves a message, or its
+    loader asks about invitations, which scripts that ignore cookies never do) becomes the visitor its
+    cookie names, with its landing page (and so its department). True when that made a visitor row."""
+    app = _app()
+    cookie = visitor_cookie(app, request)
+    if cookie is None or not cookie[1] or cookie[0] != visitor_id:
+        return False
+    if not consent_state(app, request).recognition_allowed:
+        return False
+    return current_livechat.visitors.adopt_new(cookie[0], host_user_id=current_host_user_id())
+
+
 def pending() -> Response:
     """Whether an agent invited this visitor (an open conversation only agents wrote in), for the loader of a
     page whose chat is not loaded yet. Cheap, cacheable by nobody, and the same for a stranger: no."""
@@ -94,6 +102,8 @@ def pending() -> Response:
     visitor_id = (
         visitor_id_from_request(app, request) if consent_state(app, request).recognition_allowed else None
     )
+    if visitor_id is not None:
+        _adopt_pending(visitor_id)  # a first page's visitor, now with a row: on the consoles' lists
     invited = visitor_id is not None and current_livechat.chat.invited(visitor_id)
     response = jsonify({"ok": True, "invited": invited})
     response.headers["Cache-Control"] = "no-store"
@@ -101,7 +111,6 @@ def pending() -> Response:
 
 
 def upload() -> tuple[Response, int]:
-    _same_origin_only()
     app = _app()
     if not app.config["LIVECHAT_ATTACHMENTS"]:
         raise ForbiddenError("Attachments are turned off on this site.")
@@ -135,22 +144,36 @@ def upload() -> tuple[Response, int]:
         raise
     if stored.duplicate:
         storage.delete(key)  # a retry of a stored upload: the first copy is the one its message names
-    return jsonify({"ok": True, "message": message_schema.dump(stored.message)}), 201
+    with attachments.links_for_visitor(visitor_id):
+        message = message_schema.dump(stored.message)
+    return jsonify({"ok": True, "message": message}), 201
+
+
+def _may_download(conversation: ConversationRecord, link: attachments.Link) -> None:
+    """The conversation's own visitor (cookie or page session header), staff exactly as they may see the
+    conversation (``conversation_for_agent``, departments included), or the holder of the visitor's own link
+    (a visitor without cookies has nothing else an ``<img>`` could send). Anyone else: ``forbidden``."""
+    if visitor_of_request(_app(), request) == conversation.visitor_id:
+        return
+    agent = current_agent()
+    if agent is not None:
+        current_livechat.chat.conversation_for_agent(agent, conversation.id)  # not_found when out of scope
+        return
+    if link.visitor_id is None or link.visitor_id != conversation.visitor_id:
+        raise ForbiddenError("Only the people in this conversation may open its files.")
 
 
 def attachment(attachment_id: str) -> Response:
     app = _app()
-    conversation_id = attachments.verify_link(app, attachment_id, request.args.get("t"))
-    if conversation_id is None:
+    link = attachments.verify_link(app, attachment_id, request.args.get("t"))
+    if link is None:
         raise ForbiddenError("This link is not valid or has expired; open the chat again for a fresh one.")
     state = current_livechat
     record = state.chat.attachment(attachment_id)
-    conversation = state.chat.summary(conversation_id)
-    if record is None or conversation is None or record.conversation_id != conversation_id:
+    conversation = state.chat.summary(link.conversation_id)
+    if record is None or conversation is None or record.conversation_id != conversation.id:
         raise NotFoundError("No such file.")
-    visitor_id = visitor_of_request(app, request, token=request.args.get("s"))
-    if visitor_id != conversation.visitor_id and current_agent() is None:
-        raise ForbiddenError("Only the people in this conversation may open its files.")
+    _may_download(conversation, link)
     data = attachments.storage_for(app).load(record.storage_key)
     if data is None:
         raise NotFoundError("The file is no longer stored.")

@@ -517,6 +517,26 @@ function start(rootEl) {
       connection: socket.active ? { state: "reconnecting", text: "Reconnecting\u2026" } : { state: "disconnected", text: "Disconnected" },
     });
   });
+  // Our rights changed (role, departments): the server closes this connection. Hide what the old rights
+  // showed, say why, and load the console again under the new ones.
+  socket.on("access_changed", (event) => {
+    conversations.clear();
+    threads.clear();
+    notes.clear();
+    visitors.clear();
+    unread.clear();
+    store.update({
+      conversations,
+      threads,
+      notes,
+      visitors,
+      unread,
+      selectedId: null,
+      panelVisitorId: null,
+      connection: { state: "disconnected", text: (event && event.reason) || "Your access changed." },
+    });
+    setTimeout(() => location.reload(), 1500);
+  });
   socket.on("connect_error", (error) => {
     // Refused at connect (not an agent, logged out): Socket.IO gives up, so say why.
     store.update({

@@ -174,7 +174,8 @@ function boot(script) {
       }
       setTimeout(check, seconds * 1000);
     };
-    setTimeout(check, seconds * 1000);
+    // The first check at once: it also brings a first page's (pending) cookie back, so agents see us.
+    check();
   }
 
   if (document.body) draw();

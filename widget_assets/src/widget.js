@@ -305,8 +305,9 @@ function createChat(ctx, settings) {
   function attachmentBody(message) {
     const file = message.attachment;
     if (!file || typeof file.url !== "string") return null;
-    // Without a cookie the link must carry the page session token to prove we are in the conversation.
-    const url = file.url + (state.session && !state.remembered ? "&s=" + encodeURIComponent(state.session) : "");
+    // The server signed this link for us (short-lived, this file of this conversation only): it needs no
+    // cookie and never carries the page session token.
+    const url = file.url;
     if (file.image) {
       return h("p", { class: "lc-msg-body" }, [
         h("a", { href: url, target: "_blank", rel: "noopener" }, [h("img", { class: "lc-msg-image", src: url, alt: file.name })]),
