@@ -115,7 +115,8 @@ def test_allowed_files_are_stored_and_served_safely(server: LiveServer, session:
         assert response.status_code == 201, (name, response.text)
         attachment = response.json()["message"]["attachment"]
         assert attachment["content_type"] == content_type and attachment["name"] == name
-        served = requests.get(server.url + attachment["url"] + f"&s={session}", timeout=5)
+        session_header = {"X-LiveChat-Session": session}
+        served = requests.get(server.url + attachment["url"], headers=session_header, timeout=5)
         assert served.status_code == 200 and served.content == data
         assert served.headers["Content-Type"].split(";")[0] == content_type
         assert served.headers["X-Content-Type-Options"] == "nosniff"
@@ -155,7 +156,7 @@ def test_a_file_stored_under_an_active_name_is_downloaded_under_a_safe_one(
     with server.app.test_request_context():
         link = message_schema.dump(stored.message)["attachment"]
     assert link is not None
-    served = requests.get(server.url + link["url"] + f"&s={session}", timeout=5)
+    served = requests.get(server.url + link["url"], headers={"X-LiveChat-Session": session}, timeout=5)
     assert served.status_code == 200
     assert served.headers["Content-Disposition"].startswith('attachment; filename="statement_html.txt"')
     assert served.headers["X-Content-Type-Options"] == "nosniff"

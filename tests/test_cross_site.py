@@ -15,7 +15,7 @@ from flask import Flask
 
 from flask_livechat.state import LiveChatState
 from tests.conftest import LiveServer
-from tests.test_authorization import database
+from tests.helpers import every_row
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -63,7 +63,7 @@ def test_every_state_changing_route_refuses_other_sites(
     http = logged_in_session(live_server)
     token = TOKEN.search(http.get(live_server.url + "/livechat/privacy", timeout=5).text)
     assert token is not None
-    before = database(livechat)
+    before = every_row(livechat)
     for method, path in routes:
         for headers in CROSS_SITE:
             answer = http.request(
@@ -76,7 +76,7 @@ def test_every_state_changing_route_refuses_other_sites(
             assert answer.status_code == 403, (method, path, headers, answer.status_code)
             assert "came from another site" in answer.text, (path, answer.text)
             assert "set-cookie" not in answer.headers, (path, answer.headers)
-    assert database(livechat) == before
+    assert every_row(livechat) == before
 
 
 def test_our_own_pages_get_through(live_server: LiveServer) -> None:

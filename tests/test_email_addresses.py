@@ -183,7 +183,15 @@ def test_profile_and_admin_search_take_one_plain_address(mail_server: LiveServer
     for address in BAD_ADDRESSES:
         response = carol.post(mail_server.url + "/livechat/api/profile", json={"email": address}, timeout=5)
         assert response.status_code == 400 and "email" in response.json()["error"]["fields"], response.text
-        found = admin.get(mail_server.url + "/livechat/admin/privacy", params={"email": address}, timeout=5)
+        page = admin.get(mail_server.url + "/livechat/admin/privacy", timeout=5).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token, page
+        found = admin.post(
+            mail_server.url + "/livechat/admin/privacy",
+            data={"email": address, "csrf_token": token.group(1)},
+            headers={"Origin": mail_server.url},
+            timeout=5,
+        )
         assert found.status_code == 400, (address, found.status_code)
     for name in BAD_NAMES:
         response = carol.post(mail_server.url + "/livechat/api/profile", json={"name": name}, timeout=5)

@@ -108,8 +108,9 @@ def test_hello_is_limited_per_connection(live_server: LiveServer, chat: tuple[An
     acks = [visitor.call("hello", {}, namespace=VISITOR_NS, timeout=5) for _ in range(HELLO_LIMIT + 5)]
     assert all(a["ok"] for a in acks[:HELLO_LIMIT])
     assert all(a["error"]["code"] == "rate_limited" for a in acks[HELLO_LIMIT:]), acks
-    time.sleep(0.5)
-    assert len(updates) == HELLO_LIMIT  # a refused hello tells agents nothing
+    time.sleep(1.5)  # past the coalescing interval, so every push that will come has come
+    # A refused hello tells agents nothing (and accepted ones are coalesced: LIVECHAT_VISITOR_PUSH_INTERVAL).
+    assert 1 <= len(updates) <= HELLO_LIMIT
     agent_acks = [agent.call("hello", {}, namespace=AGENT_NS, timeout=5) for _ in range(HELLO_LIMIT + 2)]
     assert [a["ok"] for a in agent_acks] == [True] * HELLO_LIMIT + [False, False]
     # The limit is the connection's: a new one (a reload) says hello at once.

@@ -204,6 +204,10 @@ class Pusher:
                 "availability", {"agents_online": available}, to=VISITORS_ROOM, namespace=VISITOR_NAMESPACE
             )
 
+    def access_changed(self, sid: str, reason: str) -> None:
+        """One console connection's rights changed (revocation.py disconnects it next): it says why."""
+        self.socketio.emit("access_changed", {"reason": reason}, to=sid, namespace=AGENT_NAMESPACE)
+
     def visitor_typing(self, conversation: ConversationRecord, typing: bool) -> None:
         self._to_agents(
             "typing",

@@ -93,7 +93,7 @@ class AgentRecheck:
                 now = current_agent()
             reason = _changed(data["agent"], now)
             if reason is not None:
-                self._socketio.emit("access_changed", {"reason": reason}, to=sid, namespace=AGENT_NAMESPACE)
+                self._app.extensions["livechat"].pusher.access_changed(sid, reason)
                 self._socketio.server.disconnect(sid, namespace=AGENT_NAMESPACE)
 
 
