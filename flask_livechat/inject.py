@@ -10,6 +10,7 @@ from flask import Flask, Response, current_app, g, request, url_for
 from markupsafe import Markup
 
 from . import i18n, widget_config
+from .assets import static_url
 from .errors import StoreUnavailable
 from .identity import visitor_id_from_request
 from .pages import is_host_page
@@ -61,10 +62,10 @@ def _script_tag(nonce: str | None) -> Markup:
     language = i18n.language_for(app, request)
     color = app.config["LIVECHAT_COLOR"]
     attributes = {
-        "src": url_for("livechat.static", filename="loader.js", v=__version__),
+        "src": static_url("loader.js"),
         "data-livechat": "",
         "data-socketio-path": current_livechat.socketio_path,
-        "data-chat": url_for("livechat.static", filename="widget.js", v=__version__),
+        "data-chat": static_url("widget.js"),
         "data-settings": url_for("livechat_widget.settings", lang=language, v=__version__),
         "data-language": language,
         "data-label": i18n.word(app, language, "open_chat"),

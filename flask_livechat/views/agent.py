@@ -7,10 +7,11 @@ import os
 from flask import Blueprint, render_template, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from ..assets import static_url
 from ..csp import protect
 from ..csrf import protect_blueprint
 from ..state import current_livechat
-from . import admin
+from . import admin, assets
 from .access import require_agent
 
 _PACKAGE = os.path.dirname(os.path.dirname(__file__))
@@ -21,11 +22,10 @@ def create_blueprint(url_prefix: str) -> Blueprint:
         "livechat",
         __name__,
         url_prefix=url_prefix,
-        static_folder=os.path.join(_PACKAGE, "static", "livechat"),
-        static_url_path="/static",
         template_folder=os.path.join(_PACKAGE, "templates"),
     )
     blueprint.add_url_rule("/agent/", "console", console)
+    assets.register(blueprint)
     admin.register(blueprint)
     protect_blueprint(blueprint)
     # Staff pages show personal data and take actions: strict CSP, never framed (static files get it too).
@@ -41,5 +41,5 @@ def console() -> str | BaseResponse:
         is_admin=agent.role == "admin",
         admin_url=url_for("livechat.admin"),
         socketio_path=current_livechat.socketio_path,
-        script_url=url_for("livechat.static", filename="console.js"),
+        script_url=static_url("console.js"),
     )
