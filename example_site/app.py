@@ -155,6 +155,14 @@ def register_views(app: Flask) -> None:
     def pricing() -> str:
         return render_template("pricing.html")
 
+    help_topics = {"billing": "Billing", "api": "API keys", "sso": "Single sign-on"}
+
+    @app.get("/help/")
+    @app.get("/help/<topic>")
+    def help_page(topic: str = "") -> str:
+        """A small single-page app: the page API records its client-side route changes (docs/widget.md)."""
+        return render_template("help.html", topics=help_topics, topic=topic)
+
     @app.get("/account")
     @login_required
     def account() -> str:

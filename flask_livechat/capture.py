@@ -9,22 +9,13 @@ counted views and nothing in the store or on the agents' screens.
 from __future__ import annotations
 
 import html
-import logging
 import re
 
 from flask import Flask, Response, current_app, request
 
-from .errors import StoreUnavailable
-from .identity import clear_visitor_cookie, set_visitor_cookie, visitor_cookie
+from . import page_views
 from .pages import is_host_page
-from .services import customer
-from .services.consent import consent_state
-from .services.departments import department_for_path
-from .services.visitors import LandingView, describe_client
-from .state import current_livechat
 from .store import PageInfo
-
-logger = logging.getLogger("flask_livechat")
 
 
 def init_app(app: Flask) -> None:
@@ -35,34 +26,8 @@ def _record_page_view(response: Response) -> Response:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not app.config["LIVECHAT_TRACK_PAGE_VIEWS"] or not is_host_page(app, request, response):
         return response
-    if not consent_state(app, request).recognition_allowed:
-        if request.cookies.get(app.config["LIVECHAT_VISITOR_COOKIE_NAME"]):
-            clear_visitor_cookie(app, request, response)  # consent withdrawn: recognition stops now
-        return response
-    cookie = visitor_cookie(app, request)
     page = PageInfo(url=request.url, title=_title_of(response), referrer=request.referrer)
-    client = describe_client(
-        request.user_agent.string,
-        request.remote_addr,
-        request.headers.get("Accept-Language"),
-        keep_network_data=app.config["LIVECHAT_STORE_NETWORK_DATA"],
-    )
-    state = current_livechat
-    snapshot = customer.customer_snapshot(state.livechat)
-    department = department_for_path(app.config, request.path)
-    if cookie is None:
-        pending_id = state.visitors.hold_landing_view(LandingView(page, client, department, snapshot[2]))
-        set_visitor_cookie(app, request, response, pending_id, pending=True)
-        return response
-    known_id, pending = cookie
-    try:
-        visit = state.visitors.page_viewed(known_id, page, client, department, snapshot, pending=pending)
-    except StoreUnavailable:
-        logger.warning("flask-livechat: page view not recorded, the chat store is unavailable")
-        return response
-    if visit.visitor_id != known_id or visit.new_visit or pending:
-        # New visitors get their cookie; known ones get a fresh max-age once per visit.
-        set_visitor_cookie(app, request, response, visit.visitor_id)
+    page_views.record(app, page, request.path, response)
     return response
 
 

@@ -90,6 +90,7 @@ DEFAULTS: dict[str, Any] = {
         "privacy": "20/hour",
         "offline_form": "5/hour",
         "upload": "20/hour",
+        "page_view": "30/minute;600/hour",
     },
     "LIVECHAT_RATE_LIMIT_STORAGE": "memory://",
     "LIVECHAT_AGENT_RECHECK_INTERVAL": 0.5,

@@ -67,6 +67,7 @@ def _script_tag(nonce: str | None) -> Markup:
         "data-socketio-path": current_livechat.socketio_path,
         "data-chat": static_url("widget.js"),
         "data-settings": url_for("livechat_widget.settings", lang=language, v=__version__),
+        "data-page-views": url_for("livechat_widget.page_view"),
         "data-language": language,
         "data-label": i18n.word(app, language, "open_chat"),
         "data-color": color,

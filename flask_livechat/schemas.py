@@ -34,6 +34,18 @@ class PageSchema(InboundSchema):
     referrer = fields.String(validate=validate.Length(max=2048), allow_none=True)
 
 
+class PageChangeSchema(InboundSchema):
+    """A single-page app moved to another route (``LiveChat.pageview()``): the socket ``page`` event."""
+
+    page = fields.Nested(PageSchema, required=True)
+
+
+class PageViewSchema(PageSchema):
+    """``POST /api/page-views``: a route change recorded like a page load; the URL is required."""
+
+    url = fields.String(required=True, validate=validate.Length(min=1, max=2048))
+
+
 class VisitorHelloSchema(InboundSchema):
     page = fields.Nested(PageSchema, allow_none=True)
     #: The browser's IANA time zone (``Intl.DateTimeFormat().resolvedOptions().timeZone``), for agents.

@@ -39,6 +39,7 @@ VISITOR_EVENTS: dict[str, dict[str, Any]] = {
     "submit_prechat": {"fields": {}},
     "rate_conversation": {"rating": 1, "comment": "attacker rating"},
     "fetch_messages": {"after_seq": 0},
+    "page": {"page": {"url": "http://localhost/attacker", "title": "Attacker"}},
 }
 ID_KEYS = ("conversation_id", "message_id", "attachment_id", "visitor_id", "id")
 

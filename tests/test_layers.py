@@ -10,7 +10,16 @@ import pytest
 from flask_livechat.store import Store
 
 PACKAGE = Path(__file__).resolve().parent.parent / "flask_livechat"
-ADAPTERS = ["views", "realtime", "cli.py", "capture.py", "inject.py", "caller.py", "schemas.py"]
+ADAPTERS = [
+    "views",
+    "realtime",
+    "cli.py",
+    "capture.py",
+    "inject.py",
+    "caller.py",
+    "page_views.py",
+    "schemas.py",
+]
 
 
 def modules(*names: str) -> list[Path]:

@@ -15,6 +15,7 @@ from ..schemas import (
     EmptySchema,
     FetchMessagesSchema,
     MarkReadSchema,
+    PageChangeSchema,
     PrechatSchema,
     RateConversationSchema,
     SendMessageSchema,
@@ -55,6 +56,11 @@ _read_schema = MarkReadSchema()
 _prechat_schema = PrechatSchema()
 _rate_schema = RateConversationSchema()
 _fetch_schema = FetchMessagesSchema()
+_page_schema = PageChangeSchema()
+
+#: Route changes of a single-page app: a router loop must not become a write loop.
+PAGE_LIMIT = 10
+PAGE_WINDOW_SECONDS = 10.0
 
 
 class VisitorNamespace(LiveChatNamespace):
@@ -68,6 +74,7 @@ class VisitorNamespace(LiveChatNamespace):
             "submit_prechat",
             "rate_conversation",
             "fetch_messages",
+            "page",
         }
     )
 
@@ -206,6 +213,20 @@ class VisitorNamespace(LiveChatNamespace):
     def on_end_conversation(self, payload: Any) -> Ack:
         load(_end_schema, payload)
         current_livechat.chat.end_for_visitor(self.connection()["visitor_id"])
+        return {"ok": True}
+
+    @client_event
+    def on_page(self, payload: Any) -> Ack:
+        """The page API's ``pageview()`` with the chat loaded: agents see the visitor's new route at once."""
+        throttle(self.connection(), "page", PAGE_LIMIT, PAGE_WINDOW_SECONDS)
+        page = load(_page_schema, payload)["page"]
+        current_livechat.visitors.on_page(
+            current_sid(),
+            self.connection()["visitor_id"],
+            url=page.get("url"),
+            title=page.get("title"),
+            learned={},
+        )
         return {"ok": True}
 
     @client_event

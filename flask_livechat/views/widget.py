@@ -7,23 +7,23 @@ bad input is a 4xx that changes nothing.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import i18n, widget_config
+from .. import i18n, page_views, widget_config
 from ..caller import client_ip_key, current_agent
 from ..csrf import protect_blueprint
 from ..errors import ForbiddenError, InvalidPayload, LiveChatError, NotFoundError
 from ..host import current_host_user_id
 from ..identity import visitor_cookie, visitor_id_from_request
 from ..inbound import json_body
-from ..schemas import OfflineMessageSchema, load, message_schema
+from ..schemas import OfflineMessageSchema, PageViewSchema, load, message_schema
 from ..services import attachments
 from ..services.consent import consent_state
 from ..state import current_livechat
-from ..store import ConversationRecord
+from ..store import ConversationRecord, PageInfo
 from ..visitor_session import HEADER as SESSION_HEADER
 from ..visitor_session import visitor_id_from_session, visitor_of_request
 from .responses import error_response
@@ -33,6 +33,7 @@ def create_blueprint(url_prefix: str) -> Blueprint:
     blueprint = Blueprint("livechat_widget", __name__, url_prefix=url_prefix)
     blueprint.add_url_rule("/widget/settings.json", "settings", settings)
     blueprint.add_url_rule("/widget/pending", "pending", pending)
+    blueprint.add_url_rule("/api/page-views", "page_view", page_view, methods=["POST"])
     blueprint.add_url_rule("/api/offline-messages", "offline_message", offline_message, methods=["POST"])
     blueprint.add_url_rule("/api/attachments", "upload", upload, methods=["POST"])
     blueprint.add_url_rule("/attachments/<attachment_id>", "attachment", attachment)
@@ -80,6 +81,32 @@ def offline_message() -> tuple[Response, int]:
     return jsonify(
         {"ok": True, "message": message_schema.dump(left.stored.message), "emailed": left.emailed}
     ), 201
+
+
+_page_view_schema = PageViewSchema()
+
+
+def page_view() -> Response:
+    """``LiveChat.pageview()``: a single-page app's route change, recorded like a page load (same consent,
+    cookie and flood rules). Only pages of this site: the URL's origin must be the request's own."""
+    app = _app()
+    payload = json_body()
+    if not isinstance(payload, dict):
+        raise InvalidPayload(fields={"_schema": ["Send one JSON object."]})
+    data = load(_page_view_schema, payload)
+    url = urlsplit(data["url"])
+    if url.scheme not in ("http", "https") or f"{url.scheme}://{url.netloc}" != request.host_url.rstrip("/"):
+        raise InvalidPayload(fields={"url": ["Send the URL of a page of this site."]})
+    path = url.path or "/"
+    if request.script_root and path.startswith(request.script_root):
+        path = path[len(request.script_root) :] or "/"
+    current_livechat.limiter.hit("page_view", visitor_of_request(app, request), client_ip_key())
+    response = jsonify({"ok": True})
+    response.headers["Cache-Control"] = "no-store"
+    if app.config["LIVECHAT_TRACK_PAGE_VIEWS"]:
+        page = PageInfo(url=data["url"], title=data.get("title"), referrer=data.get("referrer"))
+        page_views.record(app, page, path, response)
+    return response
 
 
 def _adopt_pending(visitor_id: str | None) -> bool:

@@ -15,11 +15,17 @@ const CHAT_ICON =
 // document.currentScript is only set while this file first runs, so read it before anything async.
 const script = document.currentScript || document.querySelector("script[data-livechat]");
 
-// Loading the loader twice (a template included twice) must not create two widgets.
-if (!window.LiveChat && script) boot(script);
+// Loading the loader twice (a template included twice) must not create two widgets. A host's stub
+// (docs/widget.md: `window.LiveChat = window.LiveChat || function () { (LiveChat.q = LiveChat.q || []).push(arguments) }`)
+// queued the calls made before we ran: they are replayed once the API is in place.
+const existing = window.LiveChat;
+if (!(existing && existing[MOUNT]) && script) boot(script, (existing && existing.q) || []);
 
-/** @param {HTMLScriptElement | HTMLOrSVGScriptElement} script */
-function boot(script) {
+/**
+ * @param {HTMLScriptElement | HTMLOrSVGScriptElement} script
+ * @param {ArrayLike<unknown>[]} queued
+ */
+function boot(script, queued) {
   const data = script.dataset;
   /** @type {LiveChatConfig} */
   const config = {
@@ -30,6 +36,13 @@ function boot(script) {
     // The nonce attribute reads back empty once applied; the property keeps the value.
     nonce: script.nonce || script.getAttribute("nonce") || "",
   };
+  /** @type {(ctx: LiveChatContext) => LiveChatChat} */
+  let startChat;
+  let lastPage = location.href;
+  let ready = false;
+  /** @type {() => void} */
+  let markReady = () => {};
+  const readyPromise = new Promise((resolve) => (markReady = () => resolve(undefined)));
   /** @type {Map<string, Set<(detail: unknown) => void>>} */
   const listeners = new Map();
   /** @type {LiveChatLauncher | null} */
@@ -99,11 +112,28 @@ function boot(script) {
     load();
   }
 
-  window.LiveChat = Object.freeze({
+  function mount() {
+    if (!ui) return;
+    chat = startChat(Object.assign({ config, emit }, ui));
+    ui.launcher.removeAttribute("aria-busy");
+    if (wantOpen) chat.open();
+  }
+
+  /** @type {Record<string, (...args: any[]) => unknown>} */
+  const methods = {
+    /** @param {() => void} [callback] runs once the launcher is on the page */
+    ready(callback) {
+      if (typeof callback === "function") readyPromise.then(callback);
+      return readyPromise;
+    },
     open,
     close() {
       if (chat) chat.close();
       wantOpen = false;
+    },
+    toggle() {
+      if (chat) chat.toggle();
+      else open();
     },
     /**
      * @param {string} name
@@ -114,18 +144,73 @@ function boot(script) {
       if (!listeners.has(name)) listeners.set(name, new Set());
       const callbacks = /** @type {Set<(detail: unknown) => void>} */ (listeners.get(name));
       callbacks.add(callback);
+      if (name === "ready" && ready) readyPromise.then(() => callback(null)); // it happened before you asked
       return () => callbacks.delete(callback);
     },
-    // The chat bundle announces itself here, once; not part of the documented API.
-    /** @param {(ctx: LiveChatContext) => LiveChatChat} start */
-    [MOUNT](start) {
-      if (chat || !ui) return;
-      const started = start(Object.assign({ config, emit }, ui));
-      chat = started;
-      ui.launcher.removeAttribute("aria-busy");
-      if (wantOpen) started.open();
+    // A single-page app moved to another route: record it like a page load, and tell the agents' live list.
+    pageview() {
+      const url = location.href;
+      if (url === lastPage) return;
+      const page = { url, title: document.title, referrer: lastPage };
+      lastPage = url;
+      if (data.pageViews) {
+        fetch(data.pageViews, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(page),
+        }).catch(() => {});
+      }
+      if (chat) chat.page({ url, title: page.title });
     },
-  });
+    /** @param {string} language a language the site offers (LIVECHAT_LANGUAGES); others fall back */
+    setLanguage(language) {
+      if (typeof language !== "string" || !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(language)) {
+        throw new TypeError("LiveChat.setLanguage needs a language tag such as \"de\"");
+      }
+      config.language = language;
+      const url = new URL(config.settingsUrl, location.href);
+      url.searchParams.set("lang", language);
+      config.settingsUrl = url.pathname + url.search;
+      if (ui) ui.app.setAttribute("lang", language);
+      if (!chat) return;
+      // The chat speaks one language from its settings on: start it again in the new one (same conversation).
+      wantOpen = chat.isOpen();
+      chat.destroy();
+      mount();
+    },
+  };
+
+  /**
+   * The API is callable too, so the stub's queued form `LiveChat("open")` keeps working after load.
+   * @param {string} name
+   * @param {...unknown} args
+   */
+  function api(name, ...args) {
+    const method = methods[name];
+    if (typeof method !== "function") throw new TypeError("LiveChat: no method " + String(name));
+    return method(...args);
+  }
+  window.LiveChat = /** @type {LiveChatGlobal} */ (/** @type {unknown} */ (Object.freeze(
+    Object.assign(api, methods, {
+      // The chat bundle announces itself here, once; not part of the documented API.
+      /** @param {(ctx: LiveChatContext) => LiveChatChat} start */
+      [MOUNT](start) {
+        if (chat || !ui) return;
+        startChat = start;
+        mount();
+      },
+    }),
+  )));
+  for (const call of Array.from(queued)) {
+    try {
+      api(.../** @type {[string, ...unknown[]]} */ (Array.from(call)));
+    } catch (error) {
+      setTimeout(() => {
+        throw error;
+      });
+    }
+  }
 
   function draw() {
     const host = document.createElement("livechat-widget");
@@ -156,6 +241,9 @@ function boot(script) {
     document.body.append(host);
     if ("ongoing" in data) load();
     else if (data.pending) watchForInvitation(data.pending, Number(data.pendingEvery) || 20);
+    ready = true;
+    markReady();
+    emit("ready", null);
   }
 
   // An agent may invite a visitor whose chat is not loaded (so there is no socket yet): ask now and then,

@@ -24,6 +24,9 @@ import { titleWithCount, unreadCount } from "./widget/unread.js";
 const MOUNT = Symbol.for("livechat.mount");
 const FALLBACK = { strings: { chat: "Chat", close_chat: "Close chat", unavailable: "Chat is unavailable right now." } };
 
+/** Shadow roots that have our styles: a chat started again (LiveChat.setLanguage) must not add them twice. */
+const styled = new WeakSet();
+
 if (window.LiveChat && typeof window.LiveChat[MOUNT] === "function") window.LiveChat[MOUNT](start);
 
 /**
@@ -39,10 +42,15 @@ if (window.LiveChat && typeof window.LiveChat[MOUNT] === "function") window.Live
 // ctx: { host, root, app, launcher, badge, unreadText, config, emit } from the loader.
 /** @param {LiveChatContext} ctx */
 function start(ctx) {
-  adoptStyles(ctx.root, styles, ctx.config.nonce);
+  if (!styled.has(ctx.root)) {
+    adoptStyles(ctx.root, styles, ctx.config.nonce);
+    styled.add(ctx.root);
+  }
   /** @type {LiveChatChat | null} */
   let chat = null;
   let wantOpen = false;
+  let destroyed = false;
+  /** @type {LiveChatChat} */
   const waiting = {
     open() {
       wantOpen = true;
@@ -53,11 +61,17 @@ function start(ctx) {
     toggle() {
       wantOpen = !wantOpen;
     },
+    isOpen: () => wantOpen,
+    page() {}, // the first hello tells the server where we are
+    destroy() {
+      destroyed = true;
+    },
   };
   fetch(ctx.config.settingsUrl, { credentials: "same-origin" })
     .then((response) => (response.ok ? response.json() : Promise.reject(new Error(String(response.status)))))
     .catch(() => null)
     .then((settings) => {
+      if (destroyed) return;
       chat = settings ? createChat(ctx, settings) : unavailable(ctx);
       if (wantOpen) chat.open();
     });
@@ -65,8 +79,12 @@ function start(ctx) {
     open: () => (chat || waiting).open(),
     close: () => (chat || waiting).close(),
     toggle: () => (chat || waiting).toggle(),
+    isOpen: () => (chat || waiting).isOpen(),
+    page: (/** @type {{ url: string, title: string }} */ page) => (chat || waiting).page(page),
+    destroy: () => (chat || waiting).destroy(),
   };
 }
+
 
 // Without its settings the chat cannot speak the visitor's language or follow the site's rules.
 /** @param {LiveChatContext} ctx */
@@ -75,7 +93,14 @@ function unavailable(ctx) {
   ui.composer.hidden = true;
   ui.status.textContent = FALLBACK.strings.unavailable;
   ctx.app.append(ui.panel);
-  return panelToggle(ctx, ui, () => ui.closeButton);
+  const toggle = panelToggle(ctx, ui, () => ui.closeButton);
+  return Object.assign(toggle, {
+    page() {},
+    destroy() {
+      toggle.close();
+      ui.panel.remove();
+    },
+  });
 }
 
 /**
@@ -235,6 +260,7 @@ function createChat(ctx, settings) {
   /** @type {string | null} */
   let sheetKind = null; // the sheet on screen
   let pageTitle = document.title; // the host page's own title, without our "(n) "
+  let unreadShown = 0; // what the host page was last told (LiveChat.on("unread"))
 
   /** @type {import("./shared/store.js").Render<WidgetState>} */
   function render(s, changed, hints) {
@@ -270,6 +296,10 @@ function createChat(ctx, settings) {
     ctx.badge.hidden = shown === 0;
     ctx.badge.textContent = shown > 99 ? "99+" : String(shown);
     ctx.unreadText.textContent = shown === 0 ? "" : shown === 1 ? t.unread_one : fill(t.unread_many, { count: shown });
+    if (shown !== unreadShown) {
+      unreadShown = shown;
+      ctx.emit("unread", { count: shown });
+    }
     if (shown > 0 || /^\(\d+\+?\) /.test(document.title)) {
       if (!/^\(\d+\+?\) /.test(document.title)) pageTitle = document.title;
       document.title = titleWithCount(pageTitle, shown);
@@ -573,7 +603,8 @@ function createChat(ctx, settings) {
       ui.textarea.focus();
     });
   });
-  document.addEventListener("visibilitychange", () => store.update({ pageVisible: !document.hidden }));
+  const onVisibility = () => store.update({ pageVisible: !document.hidden });
+  document.addEventListener("visibilitychange", onVisibility);
 
   // --- connection ------------------------------------------------------------------------
 
@@ -705,6 +736,26 @@ function createChat(ctx, settings) {
     store.update({ messages });
   });
 
+  if (t.open_chat) ctx.launcher.setAttribute("aria-label", t.open_chat);
   store.update({}); // the first render: "Connecting…" and the sheet the settings call for
-  return { open: toggle.open, close: toggle.close, toggle: toggle.toggle };
+  return {
+    open: toggle.open,
+    close: toggle.close,
+    toggle: toggle.toggle,
+    isOpen: toggle.isOpen,
+    /** @param {{ url: string, title: string }} page */
+    page(page) {
+      if (socket.connected) socket.emit("page", { page }, () => {});
+    },
+    destroy() {
+      toggle.close();
+      socket.disconnect();
+      document.removeEventListener("visibilitychange", onVisibility);
+      clearTimeout(typingTimer);
+      ui.panel.remove();
+      ctx.badge.hidden = true;
+      ctx.unreadText.textContent = "";
+      document.title = titleWithCount(pageTitle, 0);
+    },
+  };
 }

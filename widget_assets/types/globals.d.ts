@@ -2,9 +2,16 @@
 
 /** window.LiveChat, defined by loader.js (docs/widget.md: the host page's API). */
 interface LiveChatGlobal {
+  (name: string, ...args: unknown[]): unknown;
+  /** A host's stub queues calls here until the loader runs. */
+  q?: ArrayLike<unknown>[];
+  ready(callback?: () => void): Promise<unknown>;
   open(): void;
   close(): void;
+  toggle(): void;
   on(name: string, callback: (detail: unknown) => void): () => void;
+  pageview(): void;
+  setLanguage(language: string): void;
   /** The chat bundle's mount point, keyed by Symbol.for("livechat.mount"); not documented API. */
   [mount: symbol]: any;
 }
@@ -25,6 +32,11 @@ interface LiveChatChat {
   open(): void;
   close(): void;
   toggle(): void;
+  isOpen(): boolean;
+  /** A single-page app's route change (LiveChat.pageview()). */
+  page(page: { url: string; title: string }): void;
+  /** Disconnects and removes the panel (LiveChat.setLanguage starts a new one). */
+  destroy(): void;
 }
 
 /** The launcher's elements, drawn by loader.js and handed to the chat bundle. */
