@@ -29,6 +29,11 @@ _DONE = "_livechat_host_preprocessed"
 #: (app, what) pairs already explained in the log: one line each, not one per socket event.
 _explained: set[tuple[int, str]] = set()
 
+#: ``flask_livechat.testing.LiveChatClient(user=...)``: the users its cookie names, honoured only under
+#: ``app.testing`` and only for tokens that helper made in this process.
+TEST_USER_COOKIE = "livechat_test_user"
+test_users: dict[str, Any] = {}
+
 
 def own_hook(function: F) -> F:
     """Marks a request hook of the extension: host preprocessing for socket events skips it."""
@@ -107,6 +112,10 @@ def current_host_user() -> Any | None:
     """The host's current user through its ``user_loader`` (after its preprocessing), or ``None``."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     livechat = app.extensions["livechat"].livechat
+    if app.testing and test_users and has_request_context():
+        token = request.cookies.get(TEST_USER_COOKIE)
+        if token in test_users:
+            return test_users[token]
     run_host_preprocessing()
     try:
         return livechat.load_user()
