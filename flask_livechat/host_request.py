@@ -45,6 +45,7 @@ def own_hook(function: F) -> F:
 def mark_http_preprocessing() -> None:
     """The first ``before_request`` of the app: Flask is running the host's preprocessing for this request."""
     setattr(g, _DONE, True)
+    g._livechat_http = True
 
 
 def init_app(app: Flask) -> None:
@@ -64,9 +65,15 @@ def _where() -> str:
     namespace = getattr(request, "namespace", None)
     if isinstance(event, dict) and namespace:
         return f"socket event {event.get('message')!r} on {namespace}"
-    if getattr(g, _DONE, False):
+    if g.get("_livechat_http"):
         return f"{request.method} {request.path}"
     return "the periodic agent re-check"
+
+
+def _where_kind() -> str:
+    if not has_request_context():
+        return "none"
+    return "socket" if getattr(request, "namespace", None) else "http" if g.get("_livechat_http") else "check"
 
 
 def run_host_preprocessing() -> None:
@@ -122,7 +129,7 @@ def current_host_user() -> Any | None:
     except Exception as error:
         explain_once(
             app,
-            f"user_loader:{type(error).__name__}",
+            f"user_loader:{type(error).__name__}:{_where_kind()}",
             "flask-livechat: your user_loader raised %s: %s in %s, so nobody counts as logged in there. "
             "Fix: return None when nobody is logged in (e.g. g.get(\"user\") instead of g.user), and read "
             "only what your session or before_request provides (see docs/host-integration.md, "
