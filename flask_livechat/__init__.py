@@ -9,11 +9,11 @@ from .extension import LiveChat
 from .host import (
     BillingLoader,
     BillingSummary,
+    ChatUser,
     DepartmentLoader,
     EraseHook,
     ExportHook,
     RoleLoader,
-    ChatUser,
     UserLoader,
 )
 from .host_request import skip_in_sockets

@@ -25,7 +25,7 @@ def staff_role(user: Any) -> Role | None:
             f"role_loader:{type(error).__name__}",
             "flask-livechat: your role_loader raised %s: %s for a %s, so that user is not staff. Fix: "
             "return None for users who are not agents or admins, and read the fields the user object has "
-            "(a mapping such as sqlite3.Row takes user[\"field\"], not user.field).",
+            '(a mapping such as sqlite3.Row takes user["field"], not user.field).',
             type(error).__name__,
             error,
             type(user).__qualname__,

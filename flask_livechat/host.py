@@ -136,7 +136,7 @@ def why_no_id(user: Any) -> str:
     kind = type(user).__module__ + "." + type(user).__qualname__
     return (
         f"the user_loader returned a {kind} without an id: give it an `id` attribute or `get_id()`, "
-        "make it a mapping with an \"id\" key, or return flask_livechat.ChatUser(id=..., name=...)"
+        'make it a mapping with an "id" key, or return flask_livechat.ChatUser(id=..., name=...)'
     )
 
 

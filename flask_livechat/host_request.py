@@ -131,9 +131,9 @@ def current_host_user() -> Any | None:
             app,
             f"user_loader:{type(error).__name__}:{_where_kind()}",
             "flask-livechat: your user_loader raised %s: %s in %s, so nobody counts as logged in there. "
-            "Fix: return None when nobody is logged in (e.g. g.get(\"user\") instead of g.user), and read "
+            'Fix: return None when nobody is logged in (e.g. g.get("user") instead of g.user), and read '
             "only what your session or before_request provides (see docs/host-integration.md, "
-            "\"The user_loader\").",
+            '"The user_loader").',
             type(error).__name__,
             error,
             _where() if has_request_context() else "no request",

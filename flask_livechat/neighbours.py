@@ -29,9 +29,7 @@ def host_tables_only(name: str | None, type_: str, parent_names: dict[str, Any])
     return not (isinstance(table, str) and table.startswith(TABLE_PREFIX))
 
 
-def host_objects_only(
-    object_: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
-) -> bool:
+def host_objects_only(object_: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     """Alembic ``include_object``, the same rule for setups that filter objects rather than names."""
     table = getattr(object_, "table", object_) if type_ != "table" else object_
     table_name = getattr(table, "name", name)

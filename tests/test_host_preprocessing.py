@@ -56,7 +56,9 @@ def test_socket_connect_and_events_see_what_before_request_set(app: Flask) -> No
     assert agent.is_connected(AGENT_NS)
     ack = agent.emit("hello", {}, namespace=AGENT_NS, callback=True)
     assert ack["ok"] and ack["agent"]["id"] == "1" and ack["agent"]["name"] == "ada"
-    assert app.extensions["calls"] == ["host"]  # at connect, where the loader is asked (hello uses its answer)
+    assert app.extensions["calls"] == [
+        "host"
+    ]  # at connect, where the loader is asked (hello uses its answer)
     assert http.get("/livechat/agent/").status_code == 200
     agent.disconnect(AGENT_NS)
 

@@ -121,7 +121,9 @@ def test_a_document_without_body_end_gets_the_widget_at_its_end(app: Flask, clie
     assert page.count("data-livechat") == 1
 
 
-def test_a_page_with_html_end_but_no_body_end_gets_it_before_html_end(app: Flask, client: FlaskClient) -> None:
+def test_a_page_with_html_end_but_no_body_end_gets_it_before_html_end(
+    app: Flask, client: FlaskClient
+) -> None:
     @app.get("/no-body-end")
     def no_body_end() -> str:
         return "<html><p>hi</p></html>"

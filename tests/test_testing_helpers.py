@@ -44,7 +44,7 @@ def test_the_test_user_cookie_means_nothing_outside_testing(tmp_path: Path) -> N
     testing = host(tmp_path / "a", TESTING=True)
     testing.test_client(user=ChatUser(id=3, role="agent"))  # registers a token in this process
     app = host(tmp_path / "b")
-    with pytest.raises(RuntimeError, match="app.testing"):
+    with pytest.raises(RuntimeError, match=r"app\.testing"):
         app.test_client(user=ChatUser(id=3, role="agent"))
     from flask_livechat.host_request import test_users
 

@@ -10,8 +10,10 @@ role or a changed department set is disconnected, after an ``access_changed`` ev
 Any other login works too: each agent connection keeps the cookies its browser sent, and an HTTP response
 of this process that changes that browser's session cookie (a logout clearing the session, a login as
 someone else) updates them and re-checks those connections at once. A cookie-only session cannot be
-revoked on the server, so the newest cookies the browser was given are what the re-check reads. The socket's rooms (departments, conversations) were chosen for the old rights, so a
-new connection (the console reconnects at once) is the one way to drop and rejoin them all correctly.
+revoked on the server, so the newest cookies the browser was given are what the re-check reads.
+
+The socket's rooms (departments, conversations) were chosen for the old rights, so a new connection (the
+console reconnects at once) is the one way to drop and rejoin them all correctly.
 """
 
 from __future__ import annotations
@@ -158,11 +160,11 @@ def merged_cookies(header: str, changed: dict[str, str | None]) -> str:
         name, sep, value = part.strip().partition("=")
         if sep:
             pairs[name] = value
-    for name, value in changed.items():
-        if value is None:
+    for name, new in changed.items():
+        if new is None:
             pairs.pop(name, None)
         else:
-            pairs[name] = value
+            pairs[name] = new
     return "; ".join(f"{name}={value}" for name, value in pairs.items())
 
 

@@ -14,13 +14,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import i18n, widget_config
 from ..caller import client_ip_key, current_agent
+from ..csp import own_headers
 from ..csrf import protect_blueprint
 from ..errors import ForbiddenError, InvalidPayload, LiveChatError, NotFoundError
 from ..host_request import current_host_user_id
 from ..identity import visitor_cookie, visitor_id_from_request
 from ..inbound import json_body
 from ..schemas import OfflineMessageSchema, load, message_schema
-from ..csp import own_headers
 from ..services import attachments
 from ..services.consent import consent_state
 from ..state import current_livechat

@@ -25,7 +25,9 @@ def app(request: pytest.FixtureRequest) -> Iterator[Flask]:
 
 
 def test_the_host_csrf_still_guards_its_own_forms(app: Flask) -> None:
-    assert app.test_client().post("/login", data={"username": "sam", "password": "sam-pass"}).status_code == 400
+    assert (
+        app.test_client().post("/login", data={"username": "sam", "password": "sam-pass"}).status_code == 400
+    )
 
 
 def test_our_json_endpoints_are_not_refused_by_csrfprotect(app: Flask) -> None:
@@ -40,7 +42,9 @@ def test_our_json_endpoints_are_not_refused_by_csrfprotect(app: Flask) -> None:
     )
     assert offline.status_code in (200, 201), offline.get_data(as_text=True)
     # Our own protection still holds: a cross-site post is refused by the chat itself.
-    cross = client.post("/livechat/api/consent", json={"choice": "accepted"}, headers={"Sec-Fetch-Site": "cross-site"})
+    cross = client.post(
+        "/livechat/api/consent", json={"choice": "accepted"}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
     assert cross.status_code == 403
 
 
@@ -48,7 +52,9 @@ def log_in(app: Flask, username: str) -> Any:
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    response = client.post("/login", data={"username": username, "password": f"{username}-pass", "csrf_token": token})
+    response = client.post(
+        "/login", data={"username": username, "password": f"{username}-pass", "csrf_token": token}
+    )
     assert response.status_code == 302
     return client
 

@@ -17,7 +17,11 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 @bp.before_app_request
 def load_logged_in_user() -> None:
     user_id = session.get("user_id")
-    g.user = None if user_id is None else get_db().execute("SELECT * FROM user WHERE id = ?", (user_id,)).fetchone()
+    g.user = (
+        None
+        if user_id is None
+        else get_db().execute("SELECT * FROM user WHERE id = ?", (user_id,)).fetchone()
+    )
 
 
 @bp.route("/login", methods=("GET", "POST"))

@@ -10,7 +10,9 @@ from werkzeug.security import generate_password_hash
 SCHEMA = """
 DROP TABLE IF EXISTS user;
 DROP TABLE IF EXISTS post;
-CREATE TABLE user (id INTEGER PRIMARY KEY AUTOINCREMENT, username TEXT UNIQUE NOT NULL, password TEXT NOT NULL);
+CREATE TABLE user (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, username TEXT UNIQUE NOT NULL, password TEXT NOT NULL
+);
 CREATE TABLE post (
   id INTEGER PRIMARY KEY AUTOINCREMENT, author_id INTEGER NOT NULL,
   created TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, title TEXT NOT NULL, body TEXT NOT NULL
@@ -36,7 +38,8 @@ def init_db(users: dict[str, str]) -> None:
     db.executescript(SCHEMA)
     for username, password in users.items():
         db.execute(
-            "INSERT INTO user (username, password) VALUES (?, ?)", (username, generate_password_hash(password))
+            "INSERT INTO user (username, password) VALUES (?, ?)",
+            (username, generate_password_hash(password)),
         )
     db.commit()
 

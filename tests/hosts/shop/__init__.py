@@ -28,7 +28,12 @@ def create_app(test_config: dict[str, Any] | None = None, chat_first: bool = Fal
     app.config.update(SECRET_KEY="dev", **(test_config or {}))
     livechat = LiveChat(app) if chat_first else None  # the other init order, for the tests
     CSRFProtect(app)
-    Talisman(app, force_https=False, content_security_policy=POLICY, content_security_policy_nonce_in=["script-src"])
+    Talisman(
+        app,
+        force_https=False,
+        content_security_policy=POLICY,
+        content_security_policy_nonce_in=["script-src"],
+    )
 
     # -- the chat: the README's lines for a host with its own session login -------------------------
     livechat = livechat or LiveChat(app)
@@ -38,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None, chat_first: bool = Fal
         name = session.get("user")
         user = USERS.get(name or "")
         return user and ChatUser(id=user["id"], name=name, role="agent" if user.get("staff") else None)
+
     # -------------------------------------------------------------------------------------------------
 
     @app.route("/")
