@@ -65,7 +65,9 @@ def test_visitors_never_see_a_staff_email(app: Flask) -> None:
     hello_again = visitor.call("hello", {})
     page = http.get("/").get_data(as_text=True)
     settings = http.get("/livechat/widget/settings.json").get_data(as_text=True)
-    everything = json.dumps([seen, hello_again]) + page + settings
+    transcript = http.get("/livechat/api/my-data").get_data(as_text=True)  # the visitor's own download
+    assert "Hello from the team." in transcript
+    everything = json.dumps([seen, hello_again]) + page + settings + transcript
     assert "Hello from the team." in everything  # the visitor did get the reply…
     assert "@" not in everything.replace("@media", "")  # …and no staff address with it
     authors = [m.get("author") for m in hello_again.get("messages", []) if m["sender"] == "agent"]
