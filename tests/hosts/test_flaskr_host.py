@@ -92,6 +92,17 @@ def test_logout_over_http_disconnects_the_console_socket(app: Flask) -> None:
         client.disconnect()
 
 
+def test_the_periodic_recheck_sees_g_user_too(app: Flask) -> None:
+    """The re-check runs the host's before_request as well: a role taken away closes the console."""
+    with serve(app) as server:
+        http = requests.Session()
+        http.post(f"{server.url}/auth/login", data={"username": "ada", "password": "ada-pass"}, timeout=5)
+        client, gone = _connect(server, "; ".join(f"{k}={v}" for k, v in http.cookies.items()))
+        app.config["SUPPORT_STAFF"] = []
+        assert gone.wait(timeout=1.0 + app.config["LIVECHAT_AGENT_RECHECK_INTERVAL"]), "still connected"
+        client.disconnect()
+
+
 def _connect(server: LiveServer, cookie: str) -> tuple[socketio.Client, threading.Event]:
     client = socketio.Client(reconnection=False)
     gone = threading.Event()
