@@ -32,9 +32,11 @@ def test_host_tables_only_keeps_out_every_chat_table_and_its_parts() -> None:
 def test_a_migrate_set_up_first_gets_the_filter_next_to_its_own(tmp_path: Path) -> None:
     app = Flask("migrating", instance_path=str(tmp_path))
     app.config.update(
-        SECRET_KEY="s", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'db.sqlite3'}", LIVECHAT_PURGE_INTERVAL=0,
+        SECRET_KEY="s",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        LIVECHAT_PURGE_INTERVAL=0,
         LIVECHAT_ASYNC_MODE="threading",
-    )  # fmt: skip
+    )
     db = SQLAlchemy(app)
 
     def no_audit(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
