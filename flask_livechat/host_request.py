@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
+from werkzeug.exceptions import HTTPException
 
 from .host import user_id
 
@@ -78,8 +79,9 @@ def _where_kind() -> str:
 
 def run_host_preprocessing() -> None:
     """Runs the host's URL value preprocessors and ``before_request`` functions (not ours) once in this
-    request context, unless Flask already did (an HTTP request). What they return is ignored: a redirect
-    to the login page means nothing here, the loader then answers who (if anyone) is logged in."""
+    request context, unless Flask already did (an HTTP request). As in Flask, the first hook that answers
+    (a redirect to the login page, an ``abort(401)``) ends the run; its answer is sent nowhere, and the
+    loader then says who (if anyone) is logged in. Any other exception ends it too, explained in the log."""
     if not has_request_context() or getattr(g, _DONE, False):
         return
     setattr(g, _DONE, True)
@@ -95,6 +97,8 @@ def run_host_preprocessing() -> None:
         try:
             if app.ensure_sync(hook)() is not None:
                 return  # Flask stops at the first hook that answers; so does this
+        except HTTPException:
+            return  # an answer too (abort(401) for anonymous users, say)
         except Exception as error:
             name = getattr(hook, "__qualname__", repr(hook))
             explain_once(
@@ -108,6 +112,7 @@ def run_host_preprocessing() -> None:
                 error,
                 _where(),
             )
+            return
 
 
 def skip_in_sockets(function: F) -> F:

@@ -2,6 +2,7 @@
 ``FlaskLoginClient``: real Socket.IO test connections to the chat's namespaces, acks returned.
 
 ```python
+from flask_livechat import ChatUser
 from flask_livechat.testing import LiveChatClient, agent_socket, visitor_socket
 
 def test_a_visitor_reaches_support(app):
