@@ -9,13 +9,16 @@ from .extension import LiveChat
 from .host import (
     BillingLoader,
     BillingSummary,
+    ChatUser,
     DepartmentLoader,
     EraseHook,
     ExportHook,
     RoleLoader,
     UserLoader,
 )
+from .host_request import skip_in_sockets
 from .inject import no_widget
+from .neighbours import host_objects_only, host_tables_only
 from .services.attachments import AttachmentStorage
 from .signals import (
     account_deleted,
@@ -32,6 +35,7 @@ __all__ = [
     "AttachmentStorage",
     "BillingLoader",
     "BillingSummary",
+    "ChatUser",
     "ConfigError",
     "DepartmentLoader",
     "EraseHook",
@@ -46,7 +50,10 @@ __all__ = [
     "conversation_reopened",
     "conversation_started",
     "current_livechat",
+    "host_objects_only",
+    "host_tables_only",
     "message_stored",
     "no_widget",
+    "skip_in_sockets",
     "subject_erased",
 ]

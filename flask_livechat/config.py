@@ -40,6 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_INJECT_WIDGET": True,
     "LIVECHAT_INJECT_EXCLUDE_PREFIXES": (),
     "LIVECHAT_LOGIN_VIEW": None,
+    "LIVECHAT_AGENT_DISPLAY_NAME": "Support",
     # The visitor widget (docs/widget.md); checked by widget_config.validate.
     "LIVECHAT_LANGUAGE": None,
     "LIVECHAT_TRANSLATIONS": {},
@@ -242,6 +243,12 @@ def validate(app: Flask) -> None:
     if isinstance(push_interval, bool) or not isinstance(push_interval, int | float) or push_interval < 0:
         raise ConfigError(
             "LIVECHAT_VISITOR_PUSH_INTERVAL must be seconds between a visitor's list updates (0: no limit)."
+        )
+    shown = config["LIVECHAT_AGENT_DISPLAY_NAME"]
+    if not isinstance(shown, str) or not shown.strip() or "@" in shown:
+        raise ConfigError(
+            "LIVECHAT_AGENT_DISPLAY_NAME is the name visitors see for staff without one: a name such as "
+            f"'Support', never an email address, got {shown!r}."
         )
     _validate_departments(config["LIVECHAT_DEPARTMENTS"])
     _validate_mail(config)

@@ -1,11 +1,15 @@
 """Our own pages (console, admin, privacy, unsubscribe) send a strict Content-Security-Policy and refuse to be
-framed, whatever the host's policy is: they show personal data and take staff actions."""
+framed, whatever the host's policy is: they show personal data and take staff actions.
+
+A host's app-wide ``after_request`` (Flask-Talisman's, or its own) runs after a blueprint's and would replace
+them, so the headers we set are also remembered for the request and put back by ``keep_own_headers``, the
+app's last ``after_request``, in whichever order the host set things up."""
 
 from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, Response, g
+from flask import Blueprint, Flask, Response, g
 
 
 def page_nonce() -> str:
@@ -14,9 +18,31 @@ def page_nonce() -> str:
     return nonce
 
 
+def own_headers(response: Response, headers: dict[str, str]) -> Response:
+    """Sets security headers of ours that no host hook may replace on this response."""
+    kept: dict[str, str] = g.setdefault("_livechat_own_headers", {})
+    kept.update(headers)
+    for name, value in headers.items():
+        response.headers[name] = value
+    return response
+
+
+def keep_own_headers(response: Response) -> Response:
+    """The app's last ``after_request``: our headers again, over whatever a host hook set after ours."""
+    for name, value in g.get("_livechat_own_headers", {}).items():
+        response.headers[name] = value
+    return response
+
+
+def init_app(app: Flask) -> None:
+    # Flask runs an app's after_request functions last-registered first: index 0 runs after all others,
+    # including those a host (Flask-Talisman) registers after us.
+    app.after_request_funcs.setdefault(None, []).insert(0, keep_own_headers)
+
+
 def strict_headers(response: Response) -> Response:
     nonce = page_nonce()
-    response.headers["Content-Security-Policy"] = "; ".join(
+    policy = "; ".join(
         (
             "default-src 'self'",
             f"script-src 'self' 'nonce-{nonce}'",
@@ -31,10 +57,15 @@ def strict_headers(response: Response) -> Response:
             "trusted-types livechat",
         )
     )
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    return response
+    return own_headers(
+        response,
+        {
+            "Content-Security-Policy": policy,
+            "X-Frame-Options": "DENY",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+        },
+    )
 
 
 def protect(blueprint: Blueprint) -> None:

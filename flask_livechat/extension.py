@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import shutil
+import tempfile
 import weakref
 from typing import Any, TypeVar
 
 from flask import Flask, current_app
 from flask_socketio import SocketIO
 
-from . import capture, cli, config, inject, widget_config
+from . import capture, cli, config, csp, host_request, inject, neighbours, widget_config
 from .host import (
     BillingLoader,
     DepartmentLoader,
@@ -72,8 +75,21 @@ def database_url(app: Flask) -> str:
     url = app.config["LIVECHAT_DATABASE_URL"]
     if url:
         return str(url)
-    os.makedirs(app.instance_path, exist_ok=True)
-    return "sqlite:///" + os.path.join(app.instance_path, "livechat.sqlite3")
+    folder = app.instance_path
+    if app.testing:
+        folder = throwaway_folder(app)
+    os.makedirs(folder, exist_ok=True)
+    return "sqlite:///" + os.path.join(folder, "livechat.sqlite3")
+
+
+def throwaway_folder(app: Flask) -> str:
+    """Under ``app.testing`` the chat keeps its default files (database, attachments) in a temporary folder
+    removed at exit, so a host's test suite never writes into its real instance folder."""
+    folder = tempfile.mkdtemp(prefix="livechat-test-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    if not app.config["LIVECHAT_ATTACHMENT_FOLDER"] and app.config["LIVECHAT_ATTACHMENT_STORAGE"] is None:
+        app.config["LIVECHAT_ATTACHMENT_FOLDER"] = os.path.join(folder, "livechat-attachments")
+    return folder
 
 
 class LiveChat:
@@ -210,6 +226,9 @@ class LiveChat:
         app.register_blueprint(widget_views.create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
         capture.init_app(app)
         inject.init_app(app)
+        csp.init_app(app)
+        neighbours.init_app(app)
+        host_request.init_app(app)  # last: its hook goes first, before the host's and ours
         app.cli.add_command(cli.livechat_group)
 
     def _on_account_deleted(self, app: Flask, user_id: str, **_: object) -> None:

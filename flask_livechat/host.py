@@ -82,8 +82,8 @@ def flask_login_user() -> Any | None:
 
 
 def role_attribute(user: Any) -> Role | None:
-    """Default ``RoleLoader``: the user's ``livechat_role`` attribute, when it names a role."""
-    role = getattr(user, "livechat_role", None)
+    """Default ``RoleLoader``: the user's ``livechat_role`` (attribute or key), when it names a role."""
+    role = field(user, "livechat_role")
     return role if role in ROLES else None
 
 
@@ -94,27 +94,74 @@ def no_billing(user: Any) -> BillingSummary | None:
 
 def departments_attribute(user: Any) -> Iterable[str] | None:
     """Default ``DepartmentLoader``: the user's ``livechat_departments`` attribute, when it has one."""
-    value = getattr(user, "livechat_departments", None)
+    value = field(user, "livechat_departments")
     return None if isinstance(value, str) else value
 
 
+def field(user: Any, name: str) -> Any:
+    """One field of a host user: an attribute (a model, ``ChatUser``), else a key (a ``dict``, a
+    ``sqlite3.Row``); ``None`` when it has neither."""
+    value = getattr(user, name, None)
+    if value is not None:
+        return value
+    try:
+        return user[name]
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
 def user_id(user: Any) -> str | None:
-    """A stable string id for a host user: Flask-Login's ``get_id()``, else ``id``."""
+    """A stable string id for a host user: Flask-Login's ``get_id()``, else ``id`` (attribute or key)."""
     getter = getattr(user, "get_id", None)
-    value = getter() if callable(getter) else getattr(user, "id", None)
-    return None if value is None else str(value)
+    value = getter() if callable(getter) else field(user, "id")
+    return None if value is None or value == "" else str(value)
 
 
-def display_name(user: Any) -> str:
-    """The name agents show to visitors: ``name``, else ``email``, else "Agent"."""
-    for attribute in ("name", "display_name", "email"):
-        value = getattr(user, attribute, None)
-        if isinstance(value, str) and value.strip():
+#: The fields a staff member's public name is taken from, first set one wins (never an email address).
+NAME_FIELDS = ("name", "display_name", "full_name", "first_name", "username", "nickname")
+
+
+def display_name(user: Any) -> str | None:
+    """A host user's name fit to show: the first of ``NAME_FIELDS`` that is set and is not an email
+    address (a username of ``ada@example.com`` is an email address); ``None`` when there is none."""
+    for attribute in NAME_FIELDS:
+        value = field(user, attribute)
+        if isinstance(value, str) and value.strip() and "@" not in value:
             return value.strip()[:200]
-    return "Agent"
+    return None
 
 
-def current_host_user_id() -> str | None:
-    """The id of the host user logged in right now, through the app's ``user_loader``."""
-    user = current_app.extensions["livechat"].livechat.load_user()
-    return user_id(user) if user is not None else None
+def why_no_id(user: Any) -> str:
+    """What to change when ``user_id`` finds no id, for the log line and the page staff see."""
+    kind = type(user).__module__ + "." + type(user).__qualname__
+    return (
+        f"the user_loader returned a {kind} without an id: give it an `id` attribute or `get_id()`, "
+        'make it a mapping with an "id" key, or return flask_livechat.ChatUser(id=..., name=...)'
+    )
+
+
+@dataclass(frozen=True)
+class ChatUser:
+    """A host user as the chat needs it, for hosts whose user is a row or a dict rather than a model:
+    ``return ChatUser(id=row["id"], name=row["username"], role="agent")`` from a ``user_loader``.
+
+    ``role`` is what the default ``role_loader`` answers; ``email`` is shown to agents for customers and
+    never to visitors."""
+
+    id: str | int
+    name: str | None = None
+    email: str | None = None
+    role: Role | None = None
+    departments: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.role is not None and self.role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES} or None, not {self.role!r}")
+
+    @property
+    def livechat_role(self) -> Role | None:
+        return self.role
+
+    @property
+    def livechat_departments(self) -> tuple[str, ...]:
+        return self.departments

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -19,7 +20,11 @@ from .version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+logger = logging.getLogger("flask_livechat")
+
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
+_HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
+_DOCUMENT_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype|html)[\s>]", re.I | re.S)
 _NONCE = re.compile(r"'nonce-([A-Za-z0-9+/=_-]+)'")
 
 
@@ -105,17 +110,52 @@ def _inject(response: Response) -> Response:
         return response
     view = app.view_functions.get(request.endpoint or "")
     if getattr(view, "_livechat_no_widget", False) or not is_host_page(app, request, response):
+        _explain_skip(app, response)
         return response
     if _blocked(app):
         return response
     body = response.get_data()
-    matches = list(_BODY_END.finditer(body))
-    if not matches:
+    at = insertion_point(body)
+    if at is None:
+        logger.debug(
+            "flask-livechat: no widget on %s %s: it is a fragment (no </body>, </html> or <!doctype>); "
+            "place {{ livechat_script() }} in its template if it is a whole page.",
+            request.method,
+            request.path,
+        )
         return response
-    at = matches[-1].start()
     tag = str(_script_tag(csp_nonce(response))).encode()
     response.set_data(body[:at] + tag + body[at:])
     return response
+
+
+def insertion_point(body: bytes) -> int | None:
+    """Where the loader tag goes: before the last ``</body>``, else before ``</html>``, else at the end of a
+    document that starts with ``<!doctype`` or ``<html`` (Flask tutorial's base template closes neither;
+    browsers put a trailing script in the body). ``None`` for a fragment (htmx, a partial), left alone."""
+    for end in (_BODY_END, _HTML_END):
+        matches = list(end.finditer(body))
+        if matches:
+            return matches[-1].start()
+    return len(body) if _DOCUMENT_START.match(body) else None
+
+
+def _explain_skip(app: Flask, response: Response) -> None:
+    """Says in the debug log why an HTML page the host served got no widget, when that is not by design."""
+    if request.method != "GET" or response.status_code != 200 or response.mimetype != "text/html":
+        return
+    if response.is_streamed or response.direct_passthrough:
+        why = "it is streamed"
+    elif response.headers.get("Content-Encoding"):
+        why = f"it is already {response.headers['Content-Encoding']}-encoded"
+    else:
+        return  # our own pages, excluded prefixes and no_widget views are skipped on purpose
+    logger.debug(
+        "flask-livechat: no widget on %s %s: %s; place {{ livechat_script() }} in its template instead.",
+        request.method,
+        request.path,
+        why,
+    )
 
 
 def _blocked(app: Flask) -> bool:

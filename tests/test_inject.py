@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -106,3 +107,38 @@ def test_widget_and_console_bundles_are_served(client: FlaskClient) -> None:
         assert response.status_code == 200
         assert response.mimetype in ("text/javascript", "application/javascript")
         response.close()
+
+
+def test_a_document_without_body_end_gets_the_widget_at_its_end(app: Flask, client: FlaskClient) -> None:
+    """Flask tutorial's base template closes neither <body> nor <html>."""
+
+    @app.get("/tutorial")
+    def tutorial() -> str:
+        return "<!doctype html>\n<title>Posts - Flaskr</title>\n<section><h1>Posts</h1></section>\n"
+
+    page = client.get("/tutorial").get_data(as_text=True)
+    assert page.startswith("<!doctype html>") and page.rstrip().endswith("</script>")
+    assert page.count("data-livechat") == 1
+
+
+def test_a_page_with_html_end_but_no_body_end_gets_it_before_html_end(
+    app: Flask, client: FlaskClient
+) -> None:
+    @app.get("/no-body-end")
+    def no_body_end() -> str:
+        return "<html><p>hi</p></html>"
+
+    page = client.get("/no-body-end").get_data(as_text=True)
+    assert page.index("data-livechat") < page.index("</html>")
+
+
+def test_a_page_that_cannot_be_injected_says_so_in_the_debug_log(
+    app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.get("/streamed")
+    def streamed() -> Response:
+        return Response(iter([b"<!doctype html><body>", b"</body>"]), mimetype="text/html")
+
+    caplog.set_level(logging.DEBUG, "flask_livechat")
+    assert b"data-livechat" not in client.get("/streamed").data
+    assert any("no widget on GET /streamed: it is streamed" in r.getMessage() for r in caplog.records)

@@ -45,6 +45,7 @@ from .base import (
     throttle,
 )
 from .resume import fetch_ack
+from .revocation import remember_cookies
 from .rooms import AGENT_NAMESPACE, AGENTS_ROOM, agent_room, agent_rooms, conversation_room
 from .typing_reads import should_relay_typing, typing_reads
 
@@ -80,7 +81,9 @@ class AgentNamespace(AgentWork):
         agent = current_agent()
         if agent is None:
             raise refusal(ForbiddenError("Log in as an agent or admin to use the console."))
-        self.open_connection()["agent"] = agent
+        connection = self.open_connection()
+        connection["agent"] = agent
+        remember_cookies(connection, current_app._get_current_object())  # type: ignore[attr-defined]
         for room in (AGENTS_ROOM, agent_room(agent.user_id), *agent_rooms(agent.departments)):
             join_room(room)
         state = current_livechat

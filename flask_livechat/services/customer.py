@@ -7,7 +7,8 @@ import json
 import logging
 from typing import Any
 
-from ..host import display_name, user_id
+from ..host import display_name, field, user_id
+from ..host_request import current_host_user
 
 logger = logging.getLogger("flask_livechat")
 
@@ -17,13 +18,13 @@ def customer_snapshot(livechat: Any) -> tuple[str | None, dict[str, Any] | None,
     ``role_loader`` and ``billing_loader``; ``(None, None, False)`` for anonymous visitors. Staff get no
     customer context. Never fails the visitor's connection."""
     try:
-        user = livechat.load_user()
+        user = current_host_user()
         if user is None:
             return None, None, False
         identifier = user_id(user)
         if livechat.load_role(user) is not None:
             return identifier, None, True
-        email = getattr(user, "email", None)
+        email = field(user, "email")
         context: dict[str, Any] = {
             "user": {
                 "id": identifier,

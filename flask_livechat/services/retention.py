@@ -6,6 +6,8 @@ import logging
 
 from flask import Flask
 
+from ..host_request import own_hook
+
 logger = logging.getLogger("flask_livechat")
 
 
@@ -23,7 +25,7 @@ def init_app(app: Flask) -> None:
         state = app.extensions["livechat"]
         state.socketio.start_background_task(_purge_forever, app)
 
-    app.before_request(start_daily_purge)
+    app.before_request(own_hook(start_daily_purge))
 
 
 def _purge_forever(app: Flask) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import abort, current_app, redirect, request, url_for
 
-from ..caller import current_agent
-from ..host import Role
+from ..caller import agent_for, staff_role
+from ..host import Role, user_id, why_no_id
+from ..host_request import current_host_user
 from ..services.chat import Agent
-from ..state import current_livechat
 
 
 def _login_url() -> str | None:
@@ -20,12 +20,16 @@ def _login_url() -> str | None:
 
 def require_agent(role: Role = "agent") -> Agent:
     """The staff member making this request: anonymous users go to the login, the wrong role gets 403."""
-    if current_livechat.livechat.load_user() is None:
+    user = current_host_user()
+    if user is None:
         login_url = _login_url()
         if login_url is None:
             abort(401)
         abort(redirect(login_url))
-    agent = current_agent()
+    agent = agent_for(user)
+    if agent is None and staff_role(user) is not None and user_id(user) is None:
+        # The role says staff but the chat cannot tell who they are: say what the site has to change.
+        abort(403, f"You are signed in as staff, but the chat cannot tell who you are: {why_no_id(user)}.")
     if agent is None or (role == "admin" and agent.role != "admin"):
         abort(403, f"This page is for {'admins' if role == 'admin' else 'agents and admins'}.")
     return agent

@@ -23,7 +23,7 @@ from ..caller import client_ip_key
 from ..csp import protect
 from ..csrf import check_csrf, csrf_token, protect_blueprint, require_json
 from ..errors import LiveChatError
-from ..host import current_host_user_id
+from ..host_request import current_host_user_id
 from ..identity import clear_visitor_cookie, unsign, visitor_id_from_request
 from ..inbound import json_body
 from ..schemas import ConsentChoiceSchema, EraseConfirmSchema, ProfileSchema, load

@@ -14,9 +14,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import i18n, page_views, widget_config
 from ..caller import client_ip_key, current_agent
+from ..csp import own_headers
 from ..csrf import protect_blueprint
 from ..errors import ForbiddenError, InvalidPayload, LiveChatError, NotFoundError
-from ..host import current_host_user_id
+from ..host_request import current_host_user_id
 from ..identity import visitor_cookie, visitor_id_from_request
 from ..inbound import json_body
 from ..schemas import OfflineMessageSchema, PageViewSchema, load, message_schema
@@ -211,9 +212,15 @@ def attachment(attachment_id: str) -> Response:
     response.headers["Content-Disposition"] = (
         f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    own_headers(
+        response,
+        {
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "X-Frame-Options": "DENY",
+            "Cross-Origin-Resource-Policy": "same-origin",
+        },
+    )
     response.cache_control.private = True
     response.cache_control.max_age = app.config["LIVECHAT_ATTACHMENT_URL_MAX_AGE"]
     return response
