@@ -173,8 +173,8 @@ class LiveChat:
         config.validate(app)
         widget_config.validate(app)
 
+        # The tables are created on first use, not here: building the app (a host's factory test) writes nothing.
         store = Store(database_url(app))
-        store.create_all()
         socketio = self._socketio or app.extensions.get("socketio") or self._create_socketio(app)
         if socketio.server is not None:
             self._configure_engine(app, socketio)

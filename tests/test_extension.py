@@ -128,6 +128,9 @@ def test_creates_a_socketio_with_our_limits(tmp_path: Any) -> None:
 def test_default_database_is_sqlite_in_the_instance_folder(tmp_path: Any) -> None:
     app = make_app(tmp_path)
     LiveChat(app)
+    # Building the app writes nothing (a host's factory test, `flask routes`): the first use creates it.
+    assert not (tmp_path / "instance" / "livechat.sqlite3").exists()
+    assert app.test_client().get("/livechat/widget/pending").status_code == 200
     assert (tmp_path / "instance" / "livechat.sqlite3").exists()
     engine = app.extensions["livechat"].store.engine
     with engine.connect() as connection:

@@ -6,7 +6,8 @@ raises), so a caller that got a record back knows it is durable.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -67,6 +68,24 @@ class Database:
         if is_sqlite:
             _tune_sqlite(self.engine)
         self._writer = self.engine.execution_options(**{_WRITE: True})
+        #: Creates what is missing (``Store.create_all``) before the first statement: an app that is only
+        #: built (a host's factory test, a CLI command of the host's) writes no database file at all.
+        self.prepare: Callable[[], None] = self.create_all
+        self._prepared = False
+        self._prepare_lock = threading.Lock()
+
+    def ensure_prepared(self) -> None:
+        if self._prepared:
+            return
+        with self._prepare_lock:
+            if self._prepared:
+                return
+            self._prepared = True  # first: prepare() itself reads and writes through this object
+            try:
+                self.prepare()
+            except BaseException:
+                self._prepared = False
+                raise
 
     def create_all(self) -> None:
         with self.guard():
@@ -87,11 +106,13 @@ class Database:
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
+        self.ensure_prepared()
         with self.guard(), self._writer.begin() as connection:
             yield connection
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
+        self.ensure_prepared()
         with self.guard(), self.engine.connect() as connection:
             yield connection
 

@@ -31,7 +31,6 @@ class Store:
 
     def __init__(self, url: str, **engine_options: Any) -> None:
         self.database = Database(url, **engine_options)
-        self.engine: Engine = self.database.engine
         #: Visitors, visits, page views, and the console's live visitor list.
         self.visitors = VisitorQueries(self.database)
         #: Conversations and their messages, a returning visitor's earlier messages.
@@ -52,6 +51,14 @@ class Store:
         self.search = SearchQueries(self.database)
         #: Consent, subject export and erasure, retention, mail opt-outs, the audit log.
         self.privacy = PrivacyQueries(self.database)
+
+        self.database.prepare = self.create_all
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, with the schema in place (created on first use)."""
+        self.database.ensure_prepared()
+        return self.database.engine
 
     def create_all(self) -> None:
         """Creates the tables and the full-text index that are missing; safe to run on every start."""
