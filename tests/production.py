@@ -5,6 +5,7 @@ nginx runs as the test's own user: its pid file, logs and temporary folders are 
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -39,8 +40,6 @@ class GunicornProcess:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> GunicornProcess:
-        import json
-
         self.instance.mkdir(parents=True, exist_ok=True)
         environment = {
             **os.environ,
@@ -48,7 +47,9 @@ class GunicornProcess:
             "LIVECHAT_TEST_CONFIG": json.dumps(self.config),
             "PYTHONUNBUFFERED": "1",
         }
-        command = [sys.executable, "-m", "gunicorn", *self.options, "-b", self.address]
+        # gunicorn 27 opens a control socket at one default path per user: one of its own for each process
+        control = ["--control-socket", str(self.instance / "gunicorn.ctl")]
+        command = [sys.executable, "-m", "gunicorn", *self.options, *control, "-b", self.address]
         with open(self.log_path, "a") as log:
             self.process = subprocess.Popen(
                 [*command, "tests.gunicorn_app:app"],
