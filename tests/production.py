@@ -20,6 +20,12 @@ from tests.helpers import free_port, wait_until_serving
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
+def _has_control_socket() -> bool:
+    import gunicorn
+
+    return tuple(gunicorn.version_info) >= (25, 1)
+
+
 class GunicornProcess:
     """``gunicorn <options> tests.gunicorn_app:app`` on a free port; ``options`` are the documented ones."""
 
@@ -47,8 +53,8 @@ class GunicornProcess:
             "LIVECHAT_TEST_CONFIG": json.dumps(self.config),
             "PYTHONUNBUFFERED": "1",
         }
-        # gunicorn 27 opens a control socket at one default path per user: one of its own for each process
-        control = ["--control-socket", str(self.instance / "gunicorn.ctl")]
+        # gunicorn 25.1+ opens a control socket at one default path per user: one of its own for each process
+        control = ["--control-socket", str(self.instance / "gunicorn.ctl")] if _has_control_socket() else []
         command = [sys.executable, "-m", "gunicorn", *self.options, *control, "-b", self.address]
         with open(self.log_path, "a") as log:
             self.process = subprocess.Popen(

@@ -65,8 +65,8 @@ def need_eventlet() -> None:
 
 def test_a_host_suite_with_warnings_as_errors_sees_none(tmp_path: Path) -> None:
     need_eventlet()
-    # The control: with warnings as errors, importing eventlet itself fails, so the suite below would too.
-    assert run_python("-W", "error", "-c", "import eventlet", cwd=tmp_path).returncode != 0
+    # eventlet 0.37+ warns on import, which under -W error fails the importing test: the suite below checks
+    # that nothing imported eventlet at all.
     (tmp_path / "test_host.py").write_text(HOST_TESTS)
     result = run_python(
         "-m", "pytest", "-W", "error", "-p", "no:cacheprovider", "-q", "test_host.py", cwd=tmp_path
