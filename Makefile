@@ -4,7 +4,15 @@ VENV ?= .venv
 PORT ?= 5000
 BIN := $(VENV)/bin
 
-.PHONY: run test lint widget clean
+# A representative part of the suite (the extension, both namespaces, the store, real servers, several
+# processes, gunicorn behind nginx) for the oldest supported versions and the other Python versions.
+SUBSET := tests/test_extension.py tests/test_visitor_socket.py tests/test_agent_socket.py tests/test_store.py \
+	tests/test_async_mode.py tests/test_live_server.py tests/test_origins.py tests/test_sync_worker.py \
+	tests/test_deployment.py tests/test_processes.py
+# The other Python versions CI runs SUBSET on (3.11, the oldest, runs everything).
+OTHER_PYTHONS ?= python3.12 python3.13
+
+.PHONY: run test test-min test-pythons dist lint widget clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +32,30 @@ run: $(VENV)/.run-installed
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The declared minimum versions, exactly (.ci/minimum.txt), in a fresh virtualenv: lower bounds are what we test.
+test-min:
+	rm -rf .venv-min
+	$(PYTHON) -m venv .venv-min
+	.venv-min/bin/pip install --quiet -c .ci/minimum.txt -e ".[dev]"
+	.venv-min/bin/python -m pytest -p no:cacheprovider $(SUBSET)
+
+test-pythons:
+	set -e; for python in $(OTHER_PYTHONS); do \
+	  rm -rf .venv-$$python; $$python -m venv .venv-$$python; \
+	  .venv-$$python/bin/pip install --quiet -e ".[dev]"; \
+	  .venv-$$python/bin/python -m pytest -p no:cacheprovider $(SUBSET); \
+	done
+
+# The sdist and wheel as a package index would get them, checked by twine, and the wheel installed on its own.
+dist: $(VENV)/.dev-installed
+	rm -rf dist .venv-dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+	$(PYTHON) -m venv .venv-dist
+	.venv-dist/bin/pip install --quiet dist/*.whl
+	cd dist && ../.venv-dist/bin/python -c "import flask_livechat, importlib.resources as r; \
+	assert r.files('flask_livechat').joinpath('static/livechat/loader.js').is_file(); print('wheel ok')"
+
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check flask_livechat example_site tests bench
 	$(BIN)/mypy
@@ -34,4 +66,4 @@ widget:
 	cd widget_assets && npm ci && npm run build
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) .venv-min .venv-dist .venv-python3.* build dist *.egg-info

@@ -10,10 +10,11 @@ import tempfile
 import weakref
 from typing import Any, TypeVar
 
+import socketio as python_socketio
 from flask import Flask, current_app
 from flask_socketio import SocketIO
 
-from . import capture, cli, config, csp, host_request, inject, neighbours, widget_config
+from . import capture, cli, config, csp, host_request, inject, neighbours, serving, widget_config
 from .host import (
     BillingLoader,
     DepartmentLoader,
@@ -173,10 +174,11 @@ class LiveChat:
         config.validate(app)
         widget_config.validate(app)
 
-        # The tables are created on first use, not here: building the app (a host's factory test) writes nothing.
+        # Tables are made on first use, not here: building the app (a host's factory test) writes nothing.
         store = Store(database_url(app))
         socketio = self._socketio or app.extensions.get("socketio") or self._create_socketio(app)
         if socketio.server is not None:
+            self._check_server(socketio)
             self._configure_engine(app, socketio)
         else:
             config.check_origins(socketio.server_options.get("cors_allowed_origins"))
@@ -249,10 +251,17 @@ class LiveChat:
         def init_app_then_guard(host_app: Flask | None = None, **options: Any) -> None:
             host_init_app(host_app, **options)
             if host_app is app:
+                cls._check_server(socketio)
                 cls._configure_engine(app, socketio)
                 cls._install_guard(app, socketio)
 
         socketio.init_app = init_app_then_guard  # type: ignore[method-assign]
+
+    @staticmethod
+    def _check_server(socketio: SocketIO) -> None:
+        """Refuses at start-up a server that would fail every connection (serving.check_message_queue)."""
+        queue = isinstance(socketio.server.manager, python_socketio.PubSubManager)
+        serving.check_message_queue(socketio.server.eio.async_mode, queue)
 
     @staticmethod
     def _configure_engine(app: Flask, socketio: SocketIO) -> None:
@@ -293,12 +302,14 @@ class LiveChat:
             app.config["LIVECHAT_MAX_HTTP_BUFFER_SIZE"],
             handshakes,
             app.config["LIVECHAT_MAX_CONNECTIONS_PER_IP"],
+            socketio.server.eio.async_mode,
         )
 
     @staticmethod
     def _create_socketio(app: Flask) -> SocketIO:
         options = {
-            "async_mode": app.config["LIVECHAT_ASYNC_MODE"],
+            # Never what happens to be installed (Flask-SocketIO's own default picks eventlet if present).
+            "async_mode": serving.default_async_mode(app.config["LIVECHAT_ASYNC_MODE"]),
             "path": app.config["LIVECHAT_SOCKETIO_PATH"],
             "message_queue": app.config["LIVECHAT_MESSAGE_QUEUE"],
             "cors_allowed_origins": app.config["LIVECHAT_ALLOWED_ORIGINS"],

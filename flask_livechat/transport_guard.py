@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import json
 import logging
 import threading
 import urllib.parse
@@ -30,6 +31,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .errors import RateLimited
 from .services.ratelimit import RateLimiter
+from .serving import ONE_REQUEST_PER_WORKER, holds_one_request_at_a_time
+
+logger = logging.getLogger("flask_livechat")
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -103,7 +107,8 @@ class TransportGuard:
     """WSGI middleware for the Socket.IO path; every other request goes straight to the host's app.
 
     ``handshakes`` counts Engine.IO handshakes per address (``None``: not limited); ``max_connections`` caps
-    the requests in flight per address (``None``: no cap).
+    the requests in flight per address (``None``: no cap). ``async_mode`` is the Socket.IO server's: in
+    threading mode a server with one request per worker gets 503 for every chat request (serving.py).
     """
 
     def __init__(
@@ -113,8 +118,11 @@ class TransportGuard:
         max_body: int,
         handshakes: RateLimiter | None = None,
         max_connections: int | None = None,
+        async_mode: str = "threading",
     ) -> None:
         self.wsgi_app = wsgi_app
+        self._async_mode = async_mode
+        self._warned_one_request = False
         self._path = "/" + socketio_path.strip("/")
         self._max_body = max_body
         self._handshakes = handshakes
@@ -129,6 +137,8 @@ class TransportGuard:
         # engine.io answers every path under its own, so the guard must too.
         if path.rstrip("/") != self._path and not path.startswith(self._path + "/"):
             return self.wsgi_app(environ, start_response)
+        if holds_one_request_at_a_time(self._async_mode, environ):
+            return self._refuse_one_request_server(start_response)
         address = self.client_address(environ)
         query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
         method = environ.get("REQUEST_METHOD")
@@ -158,6 +168,20 @@ class TransportGuard:
             return self.wsgi_app(environ, start_response)
         finally:
             self._leave(address)
+
+    def _refuse_one_request_server(self, start_response: StartResponse) -> Iterable[bytes]:
+        """Answered at once, so the worker is free for the site's pages; logged once per process."""
+        with self._lock:
+            first, self._warned_one_request = not self._warned_one_request, True
+        if first:
+            logger.error("flask-livechat: chat connections refused (503). %s", ONE_REQUEST_PER_WORKER)
+        error = {"code": "server_cannot_hold_connections", "message": ONE_REQUEST_PER_WORKER, "fields": {}}
+        body = json.dumps({"ok": False, "error": error}).encode()
+        start_response(
+            "503 SERVICE UNAVAILABLE",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        )
+        return [body]
 
     def client_address(self, environ: Environ) -> str | None:
         """``REMOTE_ADDR``, or what the host's ``ProxyFix`` makes of it when that sits inside this guard
@@ -271,8 +295,6 @@ def _answer(
 # message handler raises on packets it cannot parse (deep JSON, events without a name, stray binary frames),
 # which engine.io logs with a traceback. The guard checks each frame first: a bad one is logged as one line
 # and closes that connection, as a client that breaks the protocol gets nothing more from us.
-
-logger = logging.getLogger("flask_livechat")
 
 #: What a client may send over WebSocket: close, ping (the upgrade probe), pong, message, upgrade, noop.
 _CLIENT_FRAME_TYPES = {"1", "2", "3", "4", "5", "6"}
