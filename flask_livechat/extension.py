@@ -74,13 +74,22 @@ _servers_with_namespaces: weakref.WeakSet[SocketIO] = weakref.WeakSet()
 
 def database_url(app: Flask) -> str:
     url = app.config["LIVECHAT_DATABASE_URL"]
-    if url:
+    memory = bool(url) and _is_sqlite_memory(str(url))
+    if url and not memory:
         return str(url)
     folder = app.instance_path
-    if app.testing:
+    if app.testing or memory:
+        # An in-memory SQLite URL (a host's test config shared with the chat) is one database per
+        # connection: a throwaway file keeps "nothing kept" and works across the chat's threads.
         folder = throwaway_folder(app)
     os.makedirs(folder, exist_ok=True)
     return "sqlite:///" + os.path.join(folder, "livechat.sqlite3")
+
+
+def _is_sqlite_memory(url: str) -> bool:
+    name, _, rest = url.partition("://")
+    database = rest.split("?", 1)[0]
+    return name.split("+", 1)[0] == "sqlite" and database in ("", "/", "/:memory:")
 
 
 def throwaway_folder(app: Flask) -> str:

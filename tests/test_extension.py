@@ -144,3 +144,14 @@ def test_init_db_command_creates_tables(tmp_path: Any) -> None:
     assert result.exit_code == 0, result.output
     assert "livechat_messages" in result.output
     assert (tmp_path / "other.db").exists()
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite+pysqlite:///:memory:"])
+def test_an_in_memory_sqlite_url_becomes_a_throwaway_file(tmp_path: Any, url: str) -> None:
+    # A host sharing its test database (SQLALCHEMY_DATABASE_URI = "sqlite://") with the chat.
+    app = make_app(tmp_path, LIVECHAT_DATABASE_URL=url)
+    LiveChat(app)
+    store = app.extensions["livechat"].store
+    database = str(store.engine.url.database)
+    assert database.endswith("livechat.sqlite3") and not database.startswith(str(tmp_path))
+    assert store.count_rows()["livechat_messages"] == 0  # the same tables from every connection
