@@ -152,6 +152,7 @@ def test_cross_site_forms_and_fetches_cannot_delete_a_visitors_data(
             for path, body in (
                 ("/livechat/api/my-data/delete", '{"confirm": true}'),
                 ("/livechat/api/consent", '{"choice": "declined"}'),
+                ("/livechat/api/page-views", f'{{"url": "{site}/planted-by-attacker"}}'),
             )
         )
         attacker.pages["/fetch"] = f"<!doctype html><title>Cats</title><script>{fetches}</script>"
@@ -159,7 +160,7 @@ def test_cross_site_forms_and_fetches_cannot_delete_a_visitors_data(
             site + "/livechat/privacy/delete", {"confirm": "yes", "csrf_token": token}
         )
         page.goto(attacker.url + "/fetch")
-        for path in ("/livechat/api/my-data/delete", "/livechat/api/consent"):
+        for path in ("/livechat/api/my-data/delete", "/livechat/api/consent", "/livechat/api/page-views"):
             expect_status(page, statuses, site + path, 403)
         with page.expect_response(site + "/livechat/privacy/delete") as posted:
             page.goto(attacker.url + "/delete")
@@ -168,6 +169,7 @@ def test_cross_site_forms_and_fetches_cannot_delete_a_visitors_data(
 
         assert cookies_of(context) == before
         assert len(my_data(site, context)["visitors"]) == 1
+        assert "planted-by-attacker" not in str(my_data(site, context))
         page.goto(site + "/livechat/privacy")
         expect(page.get_by_text("we recognise you as a returning visitor")).to_be_visible()
         expect(page.get_by_role("button", name="Delete my data")).to_be_visible()
