@@ -37,7 +37,7 @@ def test_only_the_push_module_emits() -> None:
     emitting = {
         str(path.relative_to(PACKAGE))
         for path in modules(".")
-        # testing.py is a client for hosts' tests: it emits as the widget and the console do.
+        # testing.py is the client side (hosts' tests emit as a widget or console would).
         if attribute_uses(path, "emit") and path.name not in ("push.py", "testing.py")
     }
     assert emitting == set(), "emit domain events from realtime/push.py (services publish changes)"
