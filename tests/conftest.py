@@ -42,6 +42,43 @@ def need(condition: bool, what: str) -> None:
     pytest.skip(f"needs {what}")
 
 
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Pages the tests serve through page.route() have no address space of their own, and Chromium would
+    # block their sockets to 127.0.0.1 as local network access.
+    "--disable-features=LocalNetworkAccessChecks",
+]
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One Chromium process for the session (tests/browser and tests/hosts share it: Playwright's sync API
+    allows one instance per process); tests open their own contexts and close them."""
+    executable = chromium_path()
+    need(executable is not None, "Chromium (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - the dev extra installs it
+        need(False, "Playwright (pip install -e '.[dev]')")
+        raise
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
 @dataclass
 class StaffUser:
     """The test host's user model: just enough for the seams."""

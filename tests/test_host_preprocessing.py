@@ -20,7 +20,12 @@ AGENT_NS = "/livechat-agent"
 
 def g_user_app(tmp_path: Path, loader: Any) -> Flask:
     app = Flask("g_user_host", instance_path=str(tmp_path))
-    app.config.update(SECRET_KEY="s", LIVECHAT_ASYNC_MODE="threading", LIVECHAT_PURGE_INTERVAL=0)
+    app.config.update(
+        SECRET_KEY="s",
+        LIVECHAT_ASYNC_MODE="threading",
+        LIVECHAT_PURGE_INTERVAL=0,
+        LIVECHAT_AGENT_RECHECK_INTERVAL=3600,  # no re-check calls the hook during a test
+    )
     app.extensions["calls"] = []
 
     @app.before_request

@@ -57,7 +57,9 @@ def test_the_test_user_cookie_means_nothing_outside_testing(tmp_path: Path) -> N
 
 def test_under_testing_the_chat_database_is_a_throwaway(tmp_path: Path) -> None:
     app = host(tmp_path, TESTING=True)
-    app.test_client().get("/")
+    visitor = visitor_socket(app)
+    visitor.send("Something to store")
+    visitor.close()
     database = str(app.extensions["livechat"].store.engine.url.database)
     assert not os.path.exists(tmp_path / "instance" / "livechat.sqlite3")
     assert os.path.exists(database) and not database.startswith(str(tmp_path))

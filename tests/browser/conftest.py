@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -20,7 +19,7 @@ import requests
 import socketio
 from playwright.sync_api import expect
 
-from tests.conftest import SmtpServer, need, running_smtp
+from tests.conftest import SmtpServer, running_smtp
 from tests.helpers import eventually, free_port, wait_until_serving
 
 # Browser assertions wait for the page to settle; on a loaded 2-core machine 5 s (Playwright's default) is
@@ -37,42 +36,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.is_relative_to(HERE):
             item.add_marker(pytest.mark.browser)
-
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # Pages the tests serve through page.route() have no address space of their own, and Chromium would
-    # block their sockets to 127.0.0.1 as local network access.
-    "--disable-features=LocalNetworkAccessChecks",
-]
-
-
-def chromium_path() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """One Chromium process for the session; tests use ``browser``, which closes what they open."""
-    executable = chromium_path()
-    need(executable is not None, "Chromium (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - the dev extra installs it
-        need(False, "Playwright (pip install -e '.[dev]')")
-        raise
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 class ClosingBrowser:

@@ -2,20 +2,15 @@
 Flask-Login + Flask-SQLAlchemy app, one behind Flask-WTF and Flask-Talisman), each with the chat added in the
 README's few lines, served on a real threaded server.
 
-Browser tests here are marked ``browser`` one by one and share one Chromium per module (``chromium``)."""
+Browser tests here are marked ``browser`` one by one and use the session's one Chromium (``chromium`` in
+tests/conftest.py), each opening and closing its own two contexts."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from playwright.sync_api import expect
-
-from tests.conftest import need
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 #: What every host's test config adds: no background purge, a quick agent re-check, the threaded server.
 TEST_CHAT_CONFIG = {
@@ -24,21 +19,6 @@ TEST_CHAT_CONFIG = {
     "LIVECHAT_PURGE_INTERVAL": 0,
     "LIVECHAT_AGENT_RECHECK_INTERVAL": 0.5,
 }
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    """One headless Chromium for the module (each test opens and closes its own contexts)."""
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    need(executable is not None, "Chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def chat_end_to_end(chromium: Any, base_url: str, log_in: Callable[[Any], None], question: str) -> list[str]:

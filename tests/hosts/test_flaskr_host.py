@@ -72,6 +72,9 @@ def test_socket_events_see_g_user_and_a_visitor_gets_the_reply(app: Flask) -> No
 
 
 def test_the_chat_database_is_not_in_the_host_instance_folder(app: Flask) -> None:
+    visitor = visitor_socket(app)
+    visitor.send("Stored somewhere safe")
+    visitor.close()
     assert not os.path.exists(os.path.join(app.instance_path, "livechat.sqlite3"))
     database = str(app.extensions["livechat"].store.engine.url.database)
     assert os.path.exists(database) and not database.startswith(app.instance_path)
