@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask_socketio import SocketIO
 
 from . import capture, cli, config, inject, serving, widget_config
+from .errors import ConfigError
 from .host import (
     BillingLoader,
     DepartmentLoader,
@@ -158,14 +159,16 @@ class LiveChat:
         config.validate(app)
         widget_config.validate(app)
 
-        store = Store(database_url(app))
-        store.create_all()
+        # Every check that can refuse the config runs before the database is opened, so a refusal leaves
+        # nothing open behind it.
         socketio = self._socketio or app.extensions.get("socketio") or self._create_socketio(app)
         if socketio.server is not None:
             self._check_server(socketio)
             self._configure_engine(app, socketio)
         else:
             config.check_origins(socketio.server_options.get("cors_allowed_origins"))
+        store = Store(database_url(app))
+        store.create_all()
         self._register_namespaces(socketio)
 
         chat = ChatService(store, mask_card_numbers=app.config["LIVECHAT_MASK_CARD_NUMBERS"])
@@ -232,8 +235,12 @@ class LiveChat:
         def init_app_then_guard(host_app: Flask | None = None, **options: Any) -> None:
             host_init_app(host_app, **options)
             if host_app is app:
-                cls._check_server(socketio)
-                cls._configure_engine(app, socketio)
+                try:
+                    cls._check_server(socketio)
+                    cls._configure_engine(app, socketio)
+                except ConfigError:
+                    app.extensions["livechat"].store.dispose()  # the app will not start: close its database
+                    raise
                 cls._install_guard(app, socketio)
 
         socketio.init_app = init_app_then_guard  # type: ignore[method-assign]
