@@ -59,15 +59,22 @@ def round_trips(url: str, count: int = 30) -> list[float]:
     cookie = requests.get(url + "/", timeout=10).cookies["livechat_visitor"]
     client = socketio.Client(reconnection=False)
     client.connect(
-        url, namespaces=[VISITOR_NS], headers={"Cookie": f"livechat_visitor={cookie}"},
-        transports=["websocket"], wait_timeout=10,
+        url,
+        namespaces=[VISITOR_NS],
+        headers={"Cookie": f"livechat_visitor={cookie}"},
+        transports=["websocket"],
+        wait_timeout=10,
     )
     try:
         times = []
         for n in range(count):
             started = time.monotonic()
-            ack = client.call("send_message", {"client_id": f"bench-{n:04d}", "body": "hi"},
-                              namespace=VISITOR_NS, timeout=10)
+            ack = client.call(
+                "send_message",
+                {"client_id": f"bench-{n:04d}", "body": "hi"},
+                namespace=VISITOR_NS,
+                timeout=10,
+            )
             assert ack["ok"], ack
             times.append(time.monotonic() - started)
         return times
