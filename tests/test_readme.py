@@ -25,7 +25,7 @@ def test_the_factory_example_runs(tmp_path: Path) -> None:
         "app = create_app()\n"
         "app.add_url_rule('/', 'home', lambda: '<html><head></head><body>Hi</body></html>')\n"
         "page = app.test_client().get('/').get_data(as_text=True)\n"
-        "assert 'livechat/loader.js' in page, page\n"
+        "assert '/livechat/static/loader.js' in page, page\n"
         "assert app.extensions['socketio'].async_mode == 'threading'\n"
         "print('ok')\n"
     )

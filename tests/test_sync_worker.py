@@ -12,9 +12,12 @@ import pytest
 import requests
 import socketio
 import websocket
+from flask import Flask
+from werkzeug.serving import make_server
 
 from flask_livechat.serving import ONE_REQUEST_PER_WORKER
-from tests.helpers import VISITOR_NS
+from tests.conftest import LiveServer
+from tests.helpers import VISITOR_NS, free_port
 from tests.production import GunicornProcess
 
 POLLING = "/socket.io/?EIO=4&transport=polling"
@@ -90,3 +93,23 @@ def test_chat_is_refused_and_pages_stay_fast(sync_worker: GunicornProcess) -> No
     assert log.count("chat connections refused") == 1, log
     assert "gevent" in log and "--threads" in log  # the line names the fix
     assert "Traceback" not in log, log
+
+
+def test_a_development_server_without_threads_refuses_too(app: Flask) -> None:
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        refused = requests.get(f"http://127.0.0.1:{port}{POLLING}", timeout=10)
+        assert refused.status_code == 503
+        assert refused.json()["error"]["code"] == "server_cannot_hold_connections"
+        assert requests.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+def test_a_threaded_development_server_is_left_alone(live_server: LiveServer) -> None:
+    answer = requests.get(live_server.url + POLLING, timeout=10)
+    assert answer.status_code == 200 and answer.text.startswith("0{")
