@@ -21,6 +21,7 @@ from sqlalchemy import (
     Connection,
     Integer,
     Select,
+    bindparam,
     case,
     cast,
     delete,
@@ -318,7 +319,9 @@ class ReportQueries:
                 func.count().label("chats"),
                 func.count(distinct(ReportChat.visitor_id)).label("people"),
             )
-            .where(*_chat_window(start, end), ReportChat.rating.is_not(None))
+            .where(
+                *_chat_window(start, end), ReportChat.left_message.is_(False), ReportChat.rating.is_not(None)
+            )
             .group_by(group)
             .order_by(group)
         )
@@ -335,7 +338,9 @@ class ReportQueries:
                 func.count(distinct(case((rated, ReportChat.visitor_id)))).label("rated_people"),
                 func.sum(ReportChat.rating).label("rating_sum"),
             )
-            .where(*_chat_window(start, end), ReportChat.agent.is_not(None))
+            .where(
+                *_chat_window(start, end), ReportChat.left_message.is_(False), ReportChat.agent.is_not(None)
+            )
             .group_by(ReportChat.agent)
             .order_by(func.count().desc(), ReportChat.agent)
         )
@@ -383,7 +388,7 @@ class ReportQueries:
                 func.count().label("chats"),
                 func.count(distinct(ReportChat.visitor_id)).label("people"),
             )
-            .where(*_chat_window(start, end))
+            .where(*_chat_window(start, end), ReportChat.left_message.is_(False))
             .group_by(key)
             .order_by(func.count().desc(), key)
         )
@@ -400,7 +405,7 @@ class ReportQueries:
                 func.count().label("chats"),
                 func.count(distinct(ReportChat.visitor_id)).label("people"),
             )
-            .where(*_chat_window(start, end))
+            .where(*_chat_window(start, end), ReportChat.left_message.is_(False))
             .group_by(weekday, hour)
             .order_by(weekday, hour)
         )
@@ -500,10 +505,24 @@ class ReportQueries:
         """Recomputes every fact from the stored rows (for history stored before the reports existed, or after
         a bulk import). One transaction; returns the rows written per table."""
         with self._db.writing() as connection:
+            # A plan is known only when the chat started (the customer was connected): keep those.
+            plans = [
+                {"cid": row.conversation_id, "plan": row.plan}
+                for row in connection.execute(
+                    select(ReportChat.conversation_id, ReportChat.plan).where(ReportChat.plan.is_not(None))
+                )
+            ]
             connection.execute(delete(ReportChat))
             connection.execute(delete(ReportVisit))
             connection.execute(delete(ReportView))
             chats = _rebuild_chats(connection)
+            if plans:
+                connection.execute(
+                    update(ReportChat)
+                    .where(ReportChat.conversation_id == bindparam("cid"))
+                    .values(plan=bindparam("plan")),
+                    plans,
+                )
             visits = _rebuild_visits(connection)
             views = _rebuild_views(connection)
         return {"chats": chats, "visits": visits, "views": views}
