@@ -1,7 +1,8 @@
-"""Generated chat history for the reports' tests and benchmark: visitors, visits, page views, conversations
-and messages, made deterministically from a seed and bulk-inserted with SQLAlchemy Core (not through the socket
-path, which would take hours for a million messages). The reports' facts are then built by the store's own
-``rebuild``; the tests compute the expected figures from these Python rows, never from the database."""
+"""Generated chat history for the reports' tests and benchmark: visitors, visits, page views,
+conversations and messages, made deterministically from a seed and bulk-inserted with SQLAlchemy Core (not
+through the socket path, which would take hours for a million messages). The reports' facts are then built by
+the store's own ``rebuild``; the tests compute the expected figures from these Python rows, never from the
+database."""
 
 from __future__ import annotations
 
