@@ -67,11 +67,15 @@ def reports_csv(key: str) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in table.csv_rows():
-        # A cell starting with = + - @ would be a formula in a spreadsheet: quote it as text.
-        writer.writerow([f"'{cell}" if cell[:1] in ("=", "+", "-", "@") else cell for cell in row])
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
     name = f"livechat-{key}-{window.first.isoformat()}-{window.last.isoformat()}.csv"
     return Response(
         buffer.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell starting with = + - @ would be a formula in a spreadsheet (an agent's name, a path): as text."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
