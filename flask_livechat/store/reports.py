@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 from sqlalchemy import (
     Connection,
     Integer,
-    Select,
     bindparam,
     case,
     cast,
@@ -446,7 +445,7 @@ class ReportQueries:
             column
         ]
         people = func.count(distinct(ReportVisit.visitor_id))
-        query: Select[Any] = (
+        query: Any = (
             select(key.label("bucket"), func.count().label("visits"), people.label("people"))
             .where(ReportVisit.started >= start, ReportVisit.started < end)
             .group_by(key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 
@@ -49,7 +50,7 @@ def reports_page() -> str:
         window=window,
         tables=tables,
         charts=[table.chart_data() for table in tables if table.chart != "none"],
-        csv_urls={table.key: url_for("livechat.reports_csv", key=table.key, **query) for table in tables},
+        csv_urls={table.key: _csv_url(table.key, query) for table in tables},
         presets=[
             (label, url_for("livechat.reports", preset=key, tz=window.zone, period=window.period))
             for key, label in PRESETS
@@ -58,6 +59,10 @@ def reports_page() -> str:
         min_count=service.min_count,
         script_url=static_url("reports.js"),
     )
+
+
+def _csv_url(key: str, query: dict[str, Any]) -> str:
+    return url_for("livechat.reports_csv", key=key, **query)
 
 
 def reports_csv(key: str) -> Response:
