@@ -31,6 +31,8 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from .database import Database
 from .models import (
@@ -269,7 +271,7 @@ class ReportQueries:
         rows = self._rows(
             select(
                 func.count().label("views"), func.count(distinct(ReportView.visitor_id)).label("people")
-            ).where(ReportView.viewed >= start, ReportView.viewed < end)
+            ).where(*_in_range(ReportView.viewed, start, end))
         )
         return rows[0]
 
@@ -420,7 +422,7 @@ class ReportQueries:
                 func.count().label("views"),
                 func.count(distinct(ReportView.visitor_id)).label("people"),
             )
-            .where(ReportView.viewed >= start, ReportView.viewed < end)
+            .where(*_in_range(ReportView.viewed, start, end))
             .group_by(group)
             .order_by(group)
         )
@@ -430,7 +432,7 @@ class ReportQueries:
         people = func.count(distinct(ReportView.visitor_id))
         return self._rows(
             select(ReportView.path.label("bucket"), func.count().label("views"), people.label("people"))
-            .where(ReportView.viewed >= start, ReportView.viewed < end)
+            .where(*_in_range(ReportView.viewed, start, end))
             .group_by(ReportView.path)
             .having(people >= min_people)
             .order_by(func.count().desc(), ReportView.path)
@@ -447,7 +449,7 @@ class ReportQueries:
         people = func.count(distinct(ReportVisit.visitor_id))
         query: Any = (
             select(key.label("bucket"), func.count().label("visits"), people.label("people"))
-            .where(ReportVisit.started >= start, ReportVisit.started < end)
+            .where(*_in_range(ReportVisit.started, start, end))
             .group_by(key)
             .order_by(people.desc(), key)
             .limit(limit)
@@ -461,7 +463,7 @@ class ReportQueries:
         first = func.min(cast(ReportVisit.came_before, Integer))
         per_visitor = (
             select(ReportVisit.visitor_id, case((first == 0, 1), else_=0).label("new"))
-            .where(ReportVisit.started >= start, ReportVisit.started < end)
+            .where(*_in_range(ReportVisit.started, start, end))
             .group_by(ReportVisit.visitor_id)
             .subquery()
         )
@@ -534,8 +536,32 @@ class ReportQueries:
         return has_conversations and not has_chats
 
 
+class scanned(FunctionElement[int]):
+    """A column whose range condition must not pick its index on SQLite (``+column``): the fact tables are
+    narrow, so reading one whole is a sequential pass, while the index would fetch each row at random
+    (measured: a year's chats 15 ms scanned, 90-120 ms through the index). PostgreSQL plans this itself."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "scanned"
+
+
+@compiles(scanned)
+def _scanned(element: scanned, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(scanned, "sqlite")
+def _scanned_sqlite(element: scanned, compiler: Any, **kw: Any) -> str:
+    return "+" + str(compiler.process(element.clauses, **kw))
+
+
+def _in_range(column: Any, start: int, end: int) -> list[Any]:
+    return [scanned(column) >= start, scanned(column) < end]
+
+
 def _chat_window(start: int, end: int) -> list[Any]:
-    return [ReportChat.started >= start, ReportChat.started < end]
+    return _in_range(ReportChat.started, start, end)
 
 
 def _missed(missed_after: int, now: int) -> Any:
