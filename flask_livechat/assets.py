@@ -17,6 +17,7 @@ _TYPES = {
     "loader.js": "text/javascript; charset=utf-8",
     "widget.js": "text/javascript; charset=utf-8",
     "console.js": "text/javascript; charset=utf-8",
+    "reports.js": "text/javascript; charset=utf-8",
     "icon.svg": "image/svg+xml",
 }
 

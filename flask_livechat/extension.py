@@ -45,6 +45,7 @@ from .services.offline import OfflineService
 from .services.presence import PresenceService
 from .services.privacy import PrivacyService, Subject
 from .services.ratelimit import RateLimiter
+from .services.reports import ReportService
 from .services.transcripts import TranscriptMailer
 from .services.typing_reads import TypingReadsService
 from .services.visitors import VisitorService
@@ -228,6 +229,11 @@ class LiveChat:
             canned=CannedService(store),
             offline=OfflineService(store, chat),
             maintenance=MaintenanceService(store),
+            reports=ReportService(
+                store,
+                min_count=app.config["LIVECHAT_REPORTS_MIN_COUNT"],
+                missed_after=app.config["LIVECHAT_REPORTS_MISSED_AFTER"],
+            ),
             pusher=push.connect(app, socketio),
             sweeper=PresenceSweeper(socketio, interval=presence_timeout / 3),
         )

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # for the annotations only: this module sits below everything
     from .services.presence import PresenceService
     from .services.privacy import PrivacyService
     from .services.ratelimit import RateLimiter
+    from .services.reports import ReportService
     from .services.transcripts import TranscriptMailer
     from .services.typing_reads import TypingReadsService
     from .services.visitors import VisitorService
@@ -56,6 +57,8 @@ class LiveChatState:
     canned: CannedService
     offline: OfflineService
     maintenance: MaintenanceService
+    #: The admin's reports (views/reports.py).
+    reports: ReportService
     #: The one push path: turns the services' published changes into emits.
     pusher: Pusher
     #: This process's presence refresh-and-sweep task.

@@ -97,6 +97,7 @@ def test_store_is_composed_of_aggregates_that_inherit_nothing() -> None:
             "canned",
             "search",
             "privacy",
+            "reports",
         }
         assert Store.__bases__ == (object,)
         for name, aggregate in aggregates.items():

@@ -42,7 +42,13 @@ const result = await esbuild.build({
   absWorkingDir: here,
   // loader.js is what every host page gets (small: no socket.io-client); widget.js is the chat it
   // loads on first open; console.js is the agent console.
-  entryPoints: { loader: "src/loader.js", widget: "src/widget.js", console: "src/console.js" },
+  // reports.js (with Chart.js) is loaded by the admin's reports page only.
+  entryPoints: {
+    loader: "src/loader.js",
+    widget: "src/widget.js",
+    console: "src/console.js",
+    reports: "src/reports.js",
+  },
   outdir,
   bundle: true,
   format: "iife",

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, true, update
 from sqlalchemy.orm import Session
 
+from . import reports
 from .database import Database
 from .models import Conversation, ConversationTag, Message, Visitor, new_public_id, utcnow
 from .records import (
@@ -237,6 +238,7 @@ def insert_conversation(
             **assignment,
         )
     )
+    reports.chat_opened(connection, conversation_id, visitor_id, department)
     return conversation_id
 
 
@@ -285,6 +287,9 @@ def append_message(
         )
         .returning(*Message.__table__.columns)
     ).one()
+    reports.message_stored(
+        connection, conversation_id, sender=sender, author=author, client_id=client_id, at=now
+    )
     conversation = connection.execute(select(Conversation).where(Conversation.id == conversation_id)).one()
     message = to_record(MessageRecord, inserted)
     return message, to_record(ConversationRecord, conversation), False

@@ -358,3 +358,68 @@ class AuditEntry(Base):
     subject_digest: Mapped[str] = mapped_column(String(64), index=True)
     detail: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+# --- reports: facts kept as rows are stored, so an admin's report never scans the messages ----------------
+# Times are whole seconds since the epoch (UTC): grouping by the admin's local day or hour is then integer
+# arithmetic that SQLite and PostgreSQL compute alike. A fact row goes when its source row goes (FK cascade),
+# so erasure and retention need no step of their own. store/reports.py keeps them and reads them.
+
+
+class ReportChat(Base):
+    """One conversation's timings, kept as its messages are stored."""
+
+    __tablename__ = "livechat_report_chats"
+    __table_args__ = (Index("ix_livechat_report_chats_started", "started", "visitor_id"),)
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("livechat_conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    visitor_id: Mapped[str] = mapped_column(String(32))
+    #: The visitor's first message: a conversation without one (an unanswered invitation) is not a chat.
+    started: Mapped[int | None] = mapped_column()
+    #: The first agent message after ``started``.
+    first_reply: Mapped[int | None] = mapped_column()
+    #: The first and last visitor or agent message (system lines do not count).
+    first_message: Mapped[int | None] = mapped_column()
+    last_message: Mapped[int | None] = mapped_column()
+    #: Who sent that first reply (the agent's display name).
+    agent: Mapped[str | None] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(64))
+    #: The host customer's plan (``billing_loader``) when the chat started, if they were logged in.
+    plan: Mapped[str | None] = mapped_column(String(64))
+    #: Started from the leave-a-message form (no agent was online).
+    left_message: Mapped[bool] = mapped_column(default=False)
+    rating: Mapped[int | None] = mapped_column()
+
+
+class ReportVisit(Base):
+    """One visit: when, which browser and system, the external origin it came from, first visit or not."""
+
+    __tablename__ = "livechat_report_visits"
+    __table_args__ = (Index("ix_livechat_report_visits_started", "started", "visitor_id"),)
+
+    visit_id: Mapped[int] = mapped_column(
+        ForeignKey("livechat_visits.id", ondelete="CASCADE"), primary_key=True
+    )
+    visitor_id: Mapped[str] = mapped_column(String(32))
+    started: Mapped[int] = mapped_column()
+    browser: Mapped[str | None] = mapped_column(String(64))
+    os: Mapped[str | None] = mapped_column(String(64))
+    #: ``scheme://host`` of a referrer on another site; ``None`` for direct and internal navigation.
+    referrer_origin: Mapped[str | None] = mapped_column(String(300))
+    came_before: Mapped[bool] = mapped_column(default=False)
+
+
+class ReportView(Base):
+    """One page view: when, and the page's path without its query string or fragment."""
+
+    __tablename__ = "livechat_report_views"
+    __table_args__ = (Index("ix_livechat_report_views_viewed", "viewed", "visitor_id"),)
+
+    page_view_id: Mapped[int] = mapped_column(
+        ForeignKey("livechat_page_views.id", ondelete="CASCADE"), primary_key=True
+    )
+    visitor_id: Mapped[str] = mapped_column(String(32))
+    viewed: Mapped[int] = mapped_column()
+    path: Mapped[str] = mapped_column(String(512))

@@ -21,6 +21,7 @@ from .presence import PresenceQueries
 from .privacy import PrivacyQueries
 from .profiles import ProfileQueries
 from .reads import ReadQueries
+from .reports import ReportQueries
 from .search import SearchQueries
 from .visitors import VisitorQueries
 from .workflow import WorkflowQueries
@@ -51,6 +52,8 @@ class Store:
         self.search = SearchQueries(self.database)
         #: Consent, subject export and erasure, retention, mail opt-outs, the audit log.
         self.privacy = PrivacyQueries(self.database)
+        #: The admin's reports: facts kept as rows are stored, read as aggregates.
+        self.reports = ReportQueries(self.database)
 
         self.database.prepare = self.create_all
 
@@ -64,6 +67,8 @@ class Store:
         """Creates the tables and the full-text index that are missing; safe to run on every start."""
         self.database.create_all()
         self.search.create_index()
+        if self.reports.is_behind():  # history stored before the reports existed
+            self.reports.rebuild()
 
     def dispose(self) -> None:
         self.database.dispose()

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, case, insert, or_, select, update
 
+from . import reports
 from .conversations import in_departments
 from .database import Database
 from .models import Conversation, PageView, Visit, Visitor, VisitorConnection, new_public_id, utcnow
@@ -131,6 +132,18 @@ class VisitorQueries:
                     )
                     .returning(Visit.id)
                 ).scalar_one()
+                if not staff:
+                    reports.visit_started(
+                        connection,
+                        visit_id,
+                        visitor_id,
+                        at=now,
+                        browser=client.browser,
+                        os=client.os,
+                        referrer=page.referrer,
+                        site_url=page.url,
+                        came_before=visit is not None,
+                    )
                 connection.execute(
                     update(Visitor)
                     .where(Visitor.id == visitor_id)
@@ -147,8 +160,9 @@ class VisitorQueries:
                 marks["staff"] = True
             if marks:
                 connection.execute(update(Visitor).where(Visitor.id == visitor_id).values(**marks))
-            connection.execute(
-                insert(PageView).values(
+            page_view_id = connection.execute(
+                insert(PageView)
+                .values(
                     visit_id=visit_id,
                     visitor_id=visitor_id,
                     url=page.url,
@@ -156,7 +170,10 @@ class VisitorQueries:
                     referrer=page.referrer,
                     viewed_at=now,
                 )
-            )
+                .returning(PageView.id)
+            ).scalar_one()
+            if not staff:
+                reports.page_viewed(connection, page_view_id, visitor_id, at=now, url=page.url)
         return VisitRecord(
             visitor_id=visitor_id,
             visit_id=visit_id,

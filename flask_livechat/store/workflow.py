@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, insert, select, update
 
+from . import reports
 from .conversations import append_message, insert_conversation, lock_visitor
 from .database import Database
 from .models import Conversation, ConversationTag, Message, Note, new_public_id, utcnow
@@ -109,6 +110,7 @@ class WorkflowQueries:
                 .where(Conversation.id == conversation_id)
                 .values(rating=rating, rating_comment=comment, rated_at=utcnow())
             )
+            reports.chat_rated(connection, conversation_id, rating)
         return "rated"
 
     def delete_message(self, conversation_id: str, message_id: str) -> bool:

@@ -11,7 +11,7 @@ from ..assets import static_url
 from ..csp import protect
 from ..csrf import protect_blueprint
 from ..state import current_livechat
-from . import admin, assets
+from . import admin, assets, reports
 from .access import require_agent
 
 _PACKAGE = os.path.dirname(os.path.dirname(__file__))
@@ -27,6 +27,7 @@ def create_blueprint(url_prefix: str) -> Blueprint:
     blueprint.add_url_rule("/agent/", "console", console)
     assets.register(blueprint)
     admin.register(blueprint)
+    reports.register(blueprint)
     protect_blueprint(blueprint)
     # Staff pages show personal data and take actions: strict CSP, never framed (static files get it too).
     protect(blueprint)

@@ -1,0 +1,599 @@
+"""The admin's reports: which window, in which time zone, and which figures may be shown.
+
+Every figure is aggregated in SQL (store/reports.py). This module turns the rows into tables and applies the
+one privacy rule of the reports: a figure computed from fewer than ``min_count`` distinct visitors (but more
+than none) is replaced by "< min_count", on the page, in the charts and in the CSV alike. docs/reports.md says
+what each figure means.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..errors import InvalidPayload
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+EPOCH = date(1970, 1, 1)
+MAX_DAYS = 400
+PERIODS = ("day", "week")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DURATION_BINS = ("under 1 min", "1-5 min", "5-15 min", "15-30 min", "30-60 min", "over 1 hour")
+#: Presets of the date range picker: key, label.
+PRESETS = (
+    ("today", "Today"),
+    ("yesterday", "Yesterday"),
+    ("7d", "Last 7 days"),
+    ("30d", "Last 30 days"),
+    ("this_month", "This month"),
+    ("last_month", "Last month"),
+    ("90d", "Last 90 days"),
+)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Whole local days ``first``..``last`` in ``zone``, as epoch seconds ``[start, end)``."""
+
+    first: date
+    last: date
+    zone: str
+    period: str
+    start: int
+    end: int
+    #: ``(from_ts, utc_offset_seconds)`` for each offset in force during the window.
+    offsets: tuple[tuple[int, int], ...]
+
+    def periods(self) -> list[int]:
+        """The day numbers (days since 1970-01-01) of every day, or every week's Monday, in the window."""
+        first, last = (self.first - EPOCH).days, (self.last - EPOCH).days
+        if self.period == "week":
+            first -= (first + 3) % 7
+            return list(range(first, last + 1, 7))
+        return list(range(first, last + 1))
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One figure: ``value`` is ``None`` when suppressed (``text`` then says "< 5")."""
+
+    value: float | int | None
+    text: str
+
+    @property
+    def suppressed(self) -> bool:
+        return self.value is None and self.text.startswith("<")
+
+
+@dataclass(frozen=True)
+class Table:
+    """One report: a table (always shown, for screen readers and without JavaScript) and the chart of it."""
+
+    key: str
+    title: str
+    #: ``line``, ``bar``, ``doughnut``, ``heatmap`` or ``none`` (a table only).
+    chart: str
+    columns: tuple[str, ...]
+    #: Each row: its label, then one cell per further column.
+    rows: tuple[tuple[str, tuple[Cell, ...]], ...]
+    note: str = ""
+    #: Which columns (indexes into the cells) the chart draws.
+    series: tuple[int, ...] = ()
+    elapsed_ms: float = field(default=0.0, compare=False)
+
+    def chart_data(self) -> dict[str, Any]:
+        """What the page's script draws: labels, and per series its name and values (``None`` suppressed)."""
+        return {
+            "key": self.key,
+            "title": self.title,
+            "chart": self.chart,
+            "labels": [label for label, _ in self.rows],
+            "series": [
+                {"name": self.columns[index + 1], "values": [cells[index].value for _, cells in self.rows]}
+                for index in self.series
+            ],
+        }
+
+    def csv_rows(self) -> list[list[str]]:
+        out = [list(self.columns)]
+        for label, cells in self.rows:
+            out.append([label, *[_csv_value(cell) for cell in cells]])
+        return out
+
+
+def _csv_value(cell: Cell) -> str:
+    if cell.value is None:
+        return cell.text if cell.suppressed else ""
+    return str(cell.value)
+
+
+class ReportService:
+    def __init__(self, store: Store, *, min_count: int, missed_after: int) -> None:
+        self._store = store
+        self.min_count = min_count
+        self.missed_after = missed_after
+        self._builders: dict[str, tuple[str, Callable[[Window], Table]]] = {
+            "summary": ("Summary", self._summary),
+            "conversations": ("Conversations", self._conversations),
+            "first_response": ("First response time", self._first_response),
+            "durations": ("Chat duration", self._durations),
+            "satisfaction": ("Satisfaction", self._satisfaction),
+            "agents": ("Agents", self._agents),
+            "left_messages": ("Left messages", self._left_messages),
+            "traffic": ("Visitors and page views", self._traffic),
+            "busiest_hours": ("Busiest hours", self._busiest_hours),
+            "top_pages": ("Top pages", self._top_pages),
+            "referrers": ("Top referrers", self._referrers),
+            "browsers": ("Browsers", lambda w: self._visits_by(w, "browsers", "browser", "Browser")),
+            "systems": ("Operating systems", lambda w: self._visits_by(w, "systems", "os", "System")),
+            "new_returning": ("New and returning visitors", self._new_returning),
+            "plans": ("Chats by plan", lambda w: self._chats_by(w, "plans", "plan", "Plan", "No plan known")),
+            "departments": (
+                "Chats by department",
+                lambda w: self._chats_by(w, "departments", "department", "Department", "No department"),
+            ),
+        }
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(self._builders)
+
+    # --- the window --------------------------------------------------------------------------------------
+
+    def window(
+        self,
+        *,
+        first: str | None = None,
+        last: str | None = None,
+        preset: str | None = None,
+        zone: str | None = None,
+        period: str | None = None,
+        now: datetime | None = None,
+    ) -> Window:
+        """The window an admin asked for; ``InvalidPayload`` (400) saying what to fix for anything else."""
+        zone_name = zone or "UTC"
+        try:
+            tz = ZoneInfo(zone_name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise InvalidPayload(
+                f"Unknown time zone {zone_name!r}: use a name such as Europe/Berlin."
+            ) from None
+        chosen_period = period or "day"
+        if chosen_period not in PERIODS:
+            raise InvalidPayload("The period is 'day' or 'week'.")
+        today = (now or datetime.now(UTC)).astimezone(tz).date()
+        if first or last:
+            try:
+                start_day = date.fromisoformat(first or "")
+                last_day = date.fromisoformat(last or "")
+            except ValueError:
+                raise InvalidPayload("Dates are YYYY-MM-DD, both 'from' and 'to'.") from None
+        else:
+            start_day, last_day = preset_range(preset or "7d", today)
+        if last_day < start_day:
+            raise InvalidPayload("'to' is before 'from'.")
+        if (last_day - start_day).days >= MAX_DAYS:
+            raise InvalidPayload(f"A report covers at most {MAX_DAYS} days.")
+        if start_day.year < 1971 or last_day.year > 9000:
+            raise InvalidPayload("That date range is out of bounds.")
+        start = _local_midnight(start_day, tz)
+        end = _local_midnight(last_day + timedelta(days=1), tz)
+        return Window(
+            first=start_day,
+            last=last_day,
+            zone=zone_name,
+            period=chosen_period,
+            start=start,
+            end=end,
+            offsets=utc_offsets(tz, start, end),
+        )
+
+    # --- the reports -------------------------------------------------------------------------------------
+
+    def report(self, key: str, window: Window) -> Table:
+        """One report by key; ``InvalidPayload`` for a key that is not one."""
+        entry = self._builders.get(key)
+        if entry is None:
+            raise InvalidPayload(f"No report {key!r}.")
+        began = time.perf_counter()
+        table = entry[1](window)
+        return _with_elapsed(table, (time.perf_counter() - began) * 1000)
+
+    def all(self, window: Window) -> list[Table]:
+        return [self.report(key, window) for key in self._builders]
+
+    # --- cells -------------------------------------------------------------------------------------------
+
+    def _cell(self, value: float | int | None, people: int, text: str | None = None) -> Cell:
+        """A figure behind ``people`` distinct visitors: hidden when 1..min_count-1 of them."""
+        if 0 < people < self.min_count:
+            return Cell(None, f"< {self.min_count}")
+        if value is None:
+            return Cell(None, "-")
+        return Cell(value, text if text is not None else _number(value))
+
+    def _seconds(self, value: int | None, people: int) -> Cell:
+        return self._cell(value, people, duration_text(value) if value is not None else None)
+
+    def _period_label(self, day: int) -> str:
+        return (EPOCH + timedelta(days=day)).isoformat()
+
+    # --- conversations ----------------------------------------------------------------------------------
+
+    def _summary(self, w: Window) -> Table:
+        reports = self._store.reports
+        totals = reports.chat_totals(w.start, w.end, missed_after=self.missed_after, now=_now())
+        frt = _one(reports.first_response(w.start, w.end, w.offsets, None))
+        lengths = _one(reports.duration_percentiles(w.start, w.end))
+        left = _one(reports.left_message_answer_time(w.start, w.end))
+        views = reports.view_totals(w.start, w.end)
+        rated = totals["rated"]
+        average = round(totals["rating_sum"] / rated, 2) if rated else None
+        rows = [
+            ("Chats", self._cell(totals["chats"], totals["people"])),
+            ("Missed chats", self._cell(totals["missed"], totals["missed_people"])),
+            ("First response, median", self._seconds(frt.get("p50"), frt.get("people", 0))),
+            ("First response, 90th percentile", self._seconds(frt.get("p90"), frt.get("people", 0))),
+            ("Chat duration, median", self._seconds(lengths.get("p50"), lengths.get("people", 0))),
+            ("Satisfaction, average of 5", self._cell(average, totals["rated_people"])),
+            ("Ratings", self._cell(rated, totals["rated_people"])),
+            ("Left messages answered, median time", self._seconds(left.get("p50"), left.get("people", 0))),
+            ("Visitors", self._cell(views["people"], views["people"])),
+            ("Page views", self._cell(views["views"], views["people"])),
+        ]
+        return Table(
+            "summary",
+            "Summary",
+            "none",
+            ("Figure", "Value"),
+            tuple((label, (cell,)) for label, cell in rows),
+            note="Times from a visitor's first message to the first agent reply.",
+        )
+
+    def _conversations(self, w: Window) -> Table:
+        found = {
+            r["bucket"]: r
+            for r in self._store.reports.chats(
+                w.start, w.end, w.offsets, w.period, missed_after=self.missed_after, now=_now()
+            )
+        }
+        rows = []
+        for day in w.periods():
+            r = found.get(day, {})
+            rows.append(
+                (
+                    self._period_label(day),
+                    (
+                        self._cell(r.get("chats", 0), r.get("people", 0)),
+                        self._cell(r.get("missed", 0), r.get("missed_people", 0)),
+                    ),
+                )
+            )
+        return Table(
+            "conversations",
+            f"Chats per {w.period}",
+            "bar",
+            (w.period.capitalize(), "Chats", "Missed"),
+            tuple(rows),
+            note=f"Missed: no agent reply within {duration_text(self.missed_after)}.",
+            series=(0, 1),
+        )
+
+    def _first_response(self, w: Window) -> Table:
+        found = {
+            r["bucket"]: r for r in self._store.reports.first_response(w.start, w.end, w.offsets, w.period)
+        }
+        rows = []
+        for day in w.periods():
+            r = found.get(day, {})
+            people = r.get("people", 0)
+            rows.append(
+                (
+                    self._period_label(day),
+                    (self._seconds(r.get("p50"), people), self._seconds(r.get("p90"), people)),
+                )
+            )
+        return Table(
+            "first_response",
+            f"First response time per {w.period} (seconds)",
+            "line",
+            (w.period.capitalize(), "Median", "90th percentile"),
+            tuple(rows),
+            note="Of answered chats; nearest-rank percentiles.",
+            series=(0, 1),
+        )
+
+    def _durations(self, w: Window) -> Table:
+        found = {r["bucket"]: r for r in self._store.reports.durations(w.start, w.end)}
+        rows = tuple(
+            (label, (self._cell(found.get(i, {}).get("chats", 0), found.get(i, {}).get("people", 0)),))
+            for i, label in enumerate(DURATION_BINS)
+        )
+        return Table(
+            "durations",
+            "Chat duration",
+            "bar",
+            ("Length", "Chats"),
+            rows,
+            note="From the first to the last visitor or agent message.",
+            series=(0,),
+        )
+
+    def _satisfaction(self, w: Window) -> Table:
+        found = {r["bucket"]: r for r in self._store.reports.ratings(w.start, w.end)}
+        rows = tuple(
+            (
+                f"{score} of 5",
+                (self._cell(found.get(score, {}).get("chats", 0), found.get(score, {}).get("people", 0)),),
+            )
+            for score in range(1, 6)
+        )
+        return Table("satisfaction", "Satisfaction ratings", "bar", ("Rating", "Chats"), rows, series=(0,))
+
+    def _agents(self, w: Window) -> Table:
+        reports = self._store.reports
+        times = {r["bucket"]: r for r in reports.agent_first_response(w.start, w.end)}
+        rows = []
+        for r in reports.agents(w.start, w.end):
+            frt = times.get(r["bucket"], {})
+            average = round(r["rating_sum"] / r["rated"], 2) if r["rated"] else None
+            rows.append(
+                (
+                    str(r["bucket"]),
+                    (
+                        self._cell(r["chats"], r["people"]),
+                        self._seconds(frt.get("p50"), frt.get("people", 0)),
+                        self._cell(r["rated"], r["rated_people"]),
+                        self._cell(average, r["rated_people"]),
+                    ),
+                )
+            )
+        return Table(
+            "agents",
+            "Agents",
+            "bar",
+            ("Agent", "Chats", "First response, median", "Ratings", "Average rating"),
+            tuple(rows),
+            note="Each chat counts for the agent who sent its first reply.",
+            series=(0,),
+        )
+
+    def _left_messages(self, w: Window) -> Table:
+        reports = self._store.reports
+        found = {r["bucket"]: r for r in reports.left_messages(w.start, w.end, w.offsets, w.period)}
+        rows = []
+        for day in w.periods():
+            r = found.get(day, {})
+            rows.append(
+                (
+                    self._period_label(day),
+                    (
+                        self._cell(r.get("left", 0), r.get("people", 0)),
+                        self._cell(r.get("answered", 0), r.get("answered_people", 0)),
+                    ),
+                )
+            )
+        answer = _one(reports.left_message_answer_time(w.start, w.end))
+        people = answer.get("people", 0)
+        median, p90 = self._seconds(answer.get("p50"), people), self._seconds(answer.get("p90"), people)
+        return Table(
+            "left_messages",
+            f"Left messages per {w.period}",
+            "bar",
+            (w.period.capitalize(), "Left", "Answered"),
+            tuple(rows),
+            note=f"Time to the first answer: median {median.text}, 90th percentile {p90.text}.",
+            series=(0, 1),
+        )
+
+    # --- visitors ----------------------------------------------------------------------------------------
+
+    def _traffic(self, w: Window) -> Table:
+        reports = self._store.reports
+        views = {r["bucket"]: r for r in reports.traffic(w.start, w.end, w.offsets, w.period)}
+        chats = {
+            r["bucket"]: r
+            for r in reports.chats(
+                w.start, w.end, w.offsets, w.period, missed_after=self.missed_after, now=_now()
+            )
+        }
+        rows = []
+        for day in w.periods():
+            v, c = views.get(day, {}), chats.get(day, {})
+            rows.append(
+                (
+                    self._period_label(day),
+                    (
+                        self._cell(v.get("people", 0), v.get("people", 0)),
+                        self._cell(v.get("views", 0), v.get("people", 0)),
+                        self._cell(c.get("chats", 0), c.get("people", 0)),
+                    ),
+                )
+            )
+        return Table(
+            "traffic",
+            f"Visitors, page views and chats per {w.period}",
+            "line",
+            (w.period.capitalize(), "Visitors", "Page views", "Chats"),
+            tuple(rows),
+            series=(0, 1, 2),
+        )
+
+    def _busiest_hours(self, w: Window) -> Table:
+        found = {
+            (r["weekday"], r["hour"]): r for r in self._store.reports.busiest_hours(w.start, w.end, w.offsets)
+        }
+        rows = tuple(
+            (
+                name,
+                tuple(
+                    self._cell(
+                        found.get((day, hour), {}).get("chats", 0),
+                        found.get((day, hour), {}).get("people", 0),
+                    )
+                    for hour in range(24)
+                ),
+            )
+            for day, name in enumerate(WEEKDAYS)
+        )
+        return Table(
+            "busiest_hours",
+            "Busiest hours (chats started)",
+            "heatmap",
+            ("Weekday", *[f"{hour:02d}:00" for hour in range(24)]),
+            rows,
+            note=f"Local time in {w.zone}.",
+            series=tuple(range(24)),
+        )
+
+    def _top_pages(self, w: Window) -> Table:
+        rows = tuple(
+            (str(r["bucket"]), (self._cell(r["views"], r["people"]), self._cell(r["people"], r["people"])))
+            for r in self._store.reports.top_pages(w.start, w.end, min_people=self.min_count)
+        )
+        return Table(
+            "top_pages",
+            "Top pages",
+            "bar",
+            ("Page", "Page views", "Visitors"),
+            rows,
+            note=f"Paths without query strings; a page seen by fewer than {self.min_count} visitors is not "
+            "listed.",
+            series=(0,),
+        )
+
+    def _referrers(self, w: Window) -> Table:
+        rows = tuple(
+            (str(r["bucket"]), (self._cell(r["visits"], r["people"]), self._cell(r["people"], r["people"])))
+            for r in self._store.reports.visits_by(w.start, w.end, "referrer", min_people=self.min_count)
+        )
+        return Table(
+            "referrers",
+            "Top referrers",
+            "bar",
+            ("Origin", "Visits", "Visitors"),
+            rows,
+            note=f"Other sites visits came from; one that fewer than {self.min_count} visitors came from "
+            "is not listed.",
+            series=(0,),
+        )
+
+    def _visits_by(self, w: Window, key: str, column: str, label: str) -> Table:
+        rows = tuple(
+            (str(r["bucket"] or "Unknown"), (self._cell(r["people"], r["people"]),))
+            for r in self._store.reports.visits_by(w.start, w.end, column)
+        )
+        return Table(key, f"Visitors by {label.lower()}", "doughnut", (label, "Visitors"), rows, series=(0,))
+
+    def _new_returning(self, w: Window) -> Table:
+        found = {r["bucket"]: r["people"] for r in self._store.reports.new_and_returning(w.start, w.end)}
+        rows = (
+            ("New", (self._cell(found.get(1, 0), found.get(1, 0)),)),
+            ("Returning", (self._cell(found.get(0, 0), found.get(0, 0)),)),
+        )
+        return Table(
+            "new_returning",
+            "New and returning visitors",
+            "doughnut",
+            ("Visitors", "Visitors"),
+            rows,
+            note="New: their first visit was in this range.",
+            series=(0,),
+        )
+
+    def _chats_by(self, w: Window, key: str, column: str, label: str, none: str) -> Table:
+        rows = tuple(
+            (str(r["bucket"]) if r["bucket"] is not None else none, (self._cell(r["chats"], r["people"]),))
+            for r in self._store.reports.chats_by(w.start, w.end, column)
+        )
+        return Table(key, f"Chats by {label.lower()}", "bar", (label, "Chats"), rows, series=(0,))
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+
+def preset_range(preset: str, today: date) -> tuple[date, date]:
+    days = {"today": 0, "7d": 6, "30d": 29, "90d": 89}
+    if preset in days:
+        return today - timedelta(days=days[preset]), today
+    if preset == "yesterday":
+        return today - timedelta(days=1), today - timedelta(days=1)
+    if preset == "this_month":
+        return today.replace(day=1), today
+    if preset == "last_month":
+        last = today.replace(day=1) - timedelta(days=1)
+        return last.replace(day=1), last
+    raise InvalidPayload(f"No preset {preset!r}.")
+
+
+def utc_offsets(tz: ZoneInfo, start: int, end: int) -> tuple[tuple[int, int], ...]:
+    """Each UTC offset ``tz`` has in ``[start, end)`` and the second it starts (found to the second)."""
+
+    def offset(ts: int) -> int:
+        delta = datetime.fromtimestamp(ts, UTC).astimezone(tz).utcoffset()
+        return int(delta.total_seconds()) if delta is not None else 0
+
+    found = [(start, offset(start))]
+    step = 6 * 3600  # no zone changes its offset twice within six hours
+    probe = start
+    while probe < end:
+        following = min(probe + step, end)
+        if offset(following) != found[-1][1]:
+            low, high = probe, following  # offset(low) is the old one, offset(high) the new one
+            while high - low > 1:
+                middle = (low + high) // 2
+                if offset(middle) == found[-1][1]:
+                    low = middle
+                else:
+                    high = middle
+            found.append((high, offset(high)))
+        probe = following
+    return tuple(found)
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=tz).timestamp())
+
+
+def duration_text(seconds: float | int | None) -> str:
+    if seconds is None:
+        return "-"
+    total = int(seconds)
+    if total < 60:
+        return f"{total} s"
+    minutes, secs = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def _number(value: float | int) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+
+
+def _one(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return rows[0] if rows else {}
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+def _with_elapsed(table: Table, elapsed: float) -> Table:
+    return Table(
+        table.key,
+        table.title,
+        table.chart,
+        table.columns,
+        table.rows,
+        note=table.note,
+        series=table.series,
+        elapsed_ms=elapsed,
+    )
