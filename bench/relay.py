@@ -93,7 +93,8 @@ def create_relay(async_mode: str) -> tuple[Any, Any]:
         emit("new_message", message, to="visitor:" + visitor, namespace="/livechat")
         emit("new_message", message, to="conversation:" + conversation["id"], namespace="/livechat-agent")
         summary = {"id": conversation["id"], "status": "open", "last_seq": conversation["seq"]}
-        emit("conversation_updated", {**summary, "last_message": message}, to="agents", namespace="/livechat-agent")
+        summary["last_message"] = message
+        emit("conversation_updated", summary, to="agents", namespace="/livechat-agent")
         return {"ok": True, "message": message}
 
     @socketio.on("hello", namespace="/livechat-agent")

@@ -25,6 +25,7 @@ const DEFAULTS = {
   drain: 10,
   mode: "chat", // chat | idle
   hold: 30,
+  quiet: 0, // seconds of idle before the window, so the caller can measure the server's background CPU
   login: "agent@example.com:agent,admin@example.com:admin",
   transports: "websocket",
   "connect-timeout": 20,
@@ -168,7 +169,7 @@ async function connectVisitors(result) {
 
 async function idle(result) {
   const visitors = await connectVisitors(result);
-  log(`READY ${visitors.length}`);
+  log("MARK ready");
   await sleep(options.hold * 1000);
   result.still_connected = visitors.filter((visitor) => visitor.socket.connected).length;
   closing = true;
@@ -227,6 +228,10 @@ async function chat(result) {
   result.agent_tabs = tabs.length;
   log(`${consoles.length} agents, ${tabs.length} tabs joined; offering ${options.rate} msg/s for ${options.duration} s`);
 
+  // MARK lines let the caller read the server's CPU time at the edges of the quiet and measured periods.
+  log("MARK quiet");
+  await sleep(options.quiet * 1000);
+  log("MARK window");
   // The measured window: open loop, on a 2 ms tick, catching up on every tick.
   const total = Math.round(options.rate * options.duration);
   const interval = 1000 / options.rate;
@@ -283,6 +288,7 @@ async function chat(result) {
     if (open === 0) break;
     await sleep(50);
   }
+  log("MARK end");
   const cpu = process.cpuUsage(cpuBefore);
   result.loadgen_cpu_percent = Math.round(((cpu.user + cpu.system) / 1000 / (now() - start)) * 1000) / 10;
   result.unacked = [...pending.values()].filter((entry) => entry.acked === undefined).length;
