@@ -88,11 +88,12 @@ def reset_postgres(url: str) -> None:
 class Server:
     """One server process pinned to SERVER_CORE: ``kind`` is ``ours`` (the example site) or ``bare``."""
 
-    kind: str
+    kind: str  # ours, bare, or host (the example site without the extension)
     async_mode: str = "eventlet"
     postgres_url: str | None = None
     config: dict[str, Any] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
+    max_size: int | None = None  # eventlet's connection pool, when not its 1,024
     process: subprocess.Popen[bytes] | None = None
     directory: Path | None = None
 
@@ -107,13 +108,17 @@ class Server:
 
     @property
     def label(self) -> str:
-        return "ours" if self.kind == "ours" else "bare relay"
+        return {"ours": "ours", "bare": "bare relay", "host": "site without chat"}[self.kind]
 
     def start(self) -> Server:
         self.directory = Path(tempfile.mkdtemp(prefix=f"livechat-bench-{self.kind}-"))
         environment = {**os.environ, "PORT": str(self.port), "ASYNC_MODE": self.async_mode}
         environment["PYTHONWARNINGS"] = "ignore"
-        if self.kind == "ours":
+        if self.max_size:
+            environment["BENCH_MAX_SIZE"] = str(self.max_size)
+        if self.kind == "host":
+            environment["BENCH_WITHOUT_CHAT"] = "1"
+        if self.kind in ("ours", "host"):
             config = {**UNLIMITED, **self.config}
             if self.postgres_url:
                 reset_postgres(self.postgres_url)
@@ -127,6 +132,8 @@ class Server:
         else:
             command = [sys.executable, str(ROOT / "bench" / "relay.py"), "--port", str(self.port)]
             command += ["--async-mode", self.async_mode]
+            if self.max_size:
+                command += ["--max-size", str(self.max_size)]
         log = open(self.directory / "server.log", "wb")
         self.process = subprocess.Popen(
             ["taskset", "-c", SERVER_CORE, *command],
@@ -246,8 +253,10 @@ def loadgen(server: Server, on_mark: Callable[[str], None] | None = None, **opti
 
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
+        assert process.stdout is not None
+        stdout = process.stdout.read()  # one JSON line at the end; stderr is the watcher's
         try:
-            stdout, _ = process.communicate(timeout=900)
+            process.wait(timeout=900)
         except subprocess.TimeoutExpired:
             process.kill()
             raise

@@ -11,8 +11,8 @@ the ratio says what the chat costs over Flask-SocketIO itself. It answers what t
 - ``/livechat``: ``hello`` (ack), ``send_message`` (ack with a message carrying ``id``, ``seq``,
   ``client_id``; ``new_message`` to the visitor's own room and to the conversation's room in
   ``/livechat-agent``, ``conversation_updated`` to all agents).
-- ``/livechat-agent``: ``hello`` (joins the agents room; ack lists open conversations) and
-  ``join_conversation`` (joins that conversation's room).
+- ``/livechat-agent``: every connection joins the agents room; ``hello`` (ack lists open conversations)
+  and ``join_conversation`` (joins that conversation's room).
 
 State (conversation ids and sequence numbers) is kept in memory only, for the life of the process.
 """
@@ -97,9 +97,12 @@ def create_relay(async_mode: str) -> tuple[Any, Any]:
         emit("conversation_updated", summary, to="agents", namespace="/livechat-agent")
         return {"ok": True, "message": message}
 
+    @socketio.on("connect", namespace="/livechat-agent")
+    def agent_connect(auth: Any = None) -> None:
+        join_room("agents")  # as ours puts every console connection in its department rooms at connect
+
     @socketio.on("hello", namespace="/livechat-agent")
     def agent_hello(_payload: Any = None) -> dict[str, Any]:
-        join_room("agents")
         listed = [{"id": c["id"], "status": "open", "last_seq": c["seq"]} for c in conversations.values()]
         return {"ok": True, "agent": {"id": "1", "name": "Agent"}, "conversations": listed}
 
@@ -118,6 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5100")))
     parser.add_argument("--async-mode", default=os.environ.get("ASYNC_MODE", "eventlet"))
+    parser.add_argument("--max-size", type=int, default=None, help="eventlet's connection pool (1,024)")
     arguments = parser.parse_args()
     if arguments.async_mode == "eventlet":
         import eventlet
@@ -131,7 +135,12 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
     app, socketio = create_relay(arguments.async_mode)
     print(f"relay on http://127.0.0.1:{arguments.port} ({arguments.async_mode})", file=sys.stderr, flush=True)
-    socketio.run(app, host="127.0.0.1", port=arguments.port, allow_unsafe_werkzeug=True, log_output=False)
+    options = (
+        {"max_size": arguments.max_size} if arguments.max_size and arguments.async_mode == "eventlet" else {}
+    )
+    socketio.run(
+        app, host="127.0.0.1", port=arguments.port, allow_unsafe_werkzeug=True, log_output=False, **options
+    )
 
 
 if __name__ == "__main__":

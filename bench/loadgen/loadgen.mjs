@@ -7,10 +7,13 @@
 //
 // Each visitor gets its cookie from GET / first, connects to /livechat and says hello; each agent logs in
 // through the site's login form (csrf_token field + session cookie) and connects to /livechat-agent. Every
-// visitor then sends one message to open a conversation, and one agent tab per conversation joins it (the
-// console's way of receiving `new_message`). In the measured window the visitors together send `--rate`
-// messages per second, round robin, open loop (on schedule, whether or not earlier ones were acked).
-// Latency is send -> the first agent tab's `new_message` with that client_id; ack latency is send -> ack.
+// visitor then sends one message to open a conversation. An agent's console hears of every message in its
+// departments as `conversation_updated` (with `last_message`) and receives `new_message` for the one
+// conversation it has joined; `--tabs K` opens K more agent connections, each joined to one conversation.
+// In the measured window the visitors together send `--rate` messages per second, round robin, open loop
+// (on schedule, whether or not earlier ones were acked). Latency is send -> the first agent connection that
+// receives the message (`new_message`, or `conversation_updated` whose last_message has that client_id);
+// `delivered_by` counts which event came first. Ack latency is send -> ack.
 
 import { performance } from "node:perf_hooks";
 import { randomUUID } from "node:crypto";
@@ -20,6 +23,7 @@ const DEFAULTS = {
   url: "http://127.0.0.1:5000",
   visitors: 200,
   agents: 2,
+  tabs: 0, // extra agent connections, each joined to one conversation (the console joins one at a time)
   rate: 100,
   duration: 10,
   drain: 10,
@@ -183,7 +187,6 @@ async function chat(result) {
   for (const socket of consoles) {
     const hello = await call(socket, "hello", {});
     if (!hello?.ok) throw new Error(`agent hello: ${JSON.stringify(hello?.error)}`);
-    socket.on("conversation_updated", () => result.conversation_updated++);
   }
   const visitors = await connectVisitors(result);
   if (visitors.length === 0) throw new Error("no visitor connected");
@@ -205,20 +208,32 @@ async function chat(result) {
   const latencies = [];
   let windowEnd = Infinity;
   result.delivered_in_window = 0;
-  const onNewMessage = (message) => {
+  const onDelivered = (message, event) => {
     const entry = pending.get(message?.client_id);
     if (entry === undefined || entry.delivered !== undefined) return;
     entry.delivered = now();
+    tally(result.delivered_by, event);
     latencies.push(entry.delivered - entry.sent);
     result.delivered++;
     if (entry.delivered <= windowEnd) result.delivered_in_window++;
   };
+  for (const [index, socket] of consoles.entries()) {
+    if (index < conversations.length) {
+      const ack = await call(socket, "join_conversation", { conversation_id: conversations[index] });
+      if (!ack?.ok) tally(result.connect_errors, `console join: ${ack?.error?.code}`);
+    }
+    socket.on("conversation_updated", (summary) => {
+      result.conversation_updated++;
+      onDelivered(summary?.last_message, "conversation_updated");
+    });
+    socket.on("new_message", (message) => onDelivered(message, "new_message"));
+  }
   const tabs = (
-    await inBatches(conversations.length, async (index) => {
+    await inBatches(Math.min(options.tabs, conversations.length), async (index) => {
       const socket = await connect("/livechat-agent", agentJars[index % agentJars.length]);
       const ack = await call(socket, "join_conversation", { conversation_id: conversations[index] });
       if (!ack?.ok) throw new Error(`join: ${ack?.error?.code}`);
-      socket.on("new_message", onNewMessage);
+      socket.on("new_message", (message) => onDelivered(message, "new_message"));
       return socket;
     })
   ).filter((entry) => {
@@ -307,7 +322,7 @@ async function main() {
     url: base, mode: options.mode, visitors: options.visitors, agents: options.agents,
     rate: options.rate, duration: options.duration, transports: options.transports,
     visitors_connected: 0, agent_tabs: 0, sent: 0, acked_ok: 0, delivered: 0, conversation_updated: 0,
-    ack_errors: {}, connect_errors: {}, disconnects: {},
+    ack_errors: {}, connect_errors: {}, disconnects: {}, delivered_by: {},
   };
   if (options.mode === "idle") await idle(result);
   else await chat(result);
