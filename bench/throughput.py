@@ -144,6 +144,9 @@ def main() -> None:
     def med(values: list[float]) -> float | None:
         return statistics.median(values) if values else None
 
+    def ms(value: float | None) -> str:
+        return "-" if value is None else f"{value:,.1f}"
+
     def pick(kind: str, key: str) -> float | None:
         return med([run["latency_ms"][key] for run in latency[kind] if run["latency_ms"][key] is not None])
 
@@ -165,14 +168,14 @@ def main() -> None:
             "",
         )
     )
-    rate = latency["ours"][0]["rate"] if latency["ours"] else 0
+    rates = "/".join(f"{run['rate']:,}" for run in latency["ours"])
     for key in ("p50", "p95", "p99"):
         ours_value, bare_value = pick("ours", key), pick("bare", key)
         rows.append(
             (
-                f"{key} ms at {rate:,} msg/s (half ours)",
-                f"{ours_value}",
-                f"{bare_value}",
+                f"{key} ms at half ours ({rates} msg/s)",
+                ms(ours_value),
+                ms(bare_value),
                 ratio(ours_value, bare_value),
             )
         )
