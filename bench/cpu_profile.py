@@ -46,8 +46,8 @@ def summarise(raw: Path, top: int) -> tuple[int, list[tuple[str, ...]], list[tup
     samples = 0
     for line in raw.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
-        if not stack:
-            continue
+        if not stack or not count_text.isdigit():
+            continue  # a line py-spy cut short when it was stopped
         count = int(count_text)
         frames = [short(frame) for frame in stack.split(";") if frame and not frame.startswith("process ")]
         frames = [frame for frame in frames if not frame.startswith("thread ")]
