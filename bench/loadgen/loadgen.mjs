@@ -70,7 +70,10 @@ function cookiesFrom(response, jar = {}) {
 const cookieHeader = (jar) => Object.entries(jar).map(([name, value]) => `${name}=${value}`).join("; ");
 
 async function visitorCookie() {
-  const response = await fetch(`${base}/`, { headers: { Accept: "text/html" } });
+  const response = await fetch(`${base}/`, {
+    headers: { Accept: "text/html" },
+    signal: AbortSignal.timeout(options["connect-timeout"] * 1000), // a server at its cap answers nothing
+  });
   await response.arrayBuffer();
   return cookiesFrom(response);
 }
