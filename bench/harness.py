@@ -12,6 +12,7 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -111,6 +112,9 @@ class Server:
         return {"ours": "ours", "bare": "bare relay", "host": "site without chat"}[self.kind]
 
     def start(self) -> Server:
+        if threading.current_thread() is threading.main_thread():
+            # A benchmark stopped with SIGTERM (timeout, kill) still stops its servers (finally blocks run).
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         self.directory = Path(tempfile.mkdtemp(prefix=f"livechat-bench-{self.kind}-"))
         environment = {**os.environ, "PORT": str(self.port), "ASYNC_MODE": self.async_mode}
         environment["PYTHONWARNINGS"] = "ignore"
