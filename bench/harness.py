@@ -258,12 +258,13 @@ def loadgen(server: Server, on_mark: Callable[[str], None] | None = None, **opti
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
         assert process.stdout is not None
-        stdout = process.stdout.read()  # one JSON line at the end; stderr is the watcher's
         try:
+            stdout = process.stdout.read()  # one JSON line at the end; stderr is the watcher's
             process.wait(timeout=900)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
         watcher.join(timeout=5)
     if process.returncode != 0:
         raise RuntimeError(f"load generator failed against {server.label}:\n{''.join(errors)[-3000:]}")
