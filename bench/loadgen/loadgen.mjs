@@ -132,7 +132,9 @@ async function inBatches(count, work) {
       try {
         results[index] = { value: await work(index) };
       } catch (error) {
-        results[index] = { error: String(error?.message ?? error) };
+        // An aborted fetch and a socket.io connect timeout are the same story: the server never answered.
+        const text = error?.name === "TimeoutError" ? "timeout" : String(error?.message ?? error);
+        results[index] = { error: text };
       }
     }
   }
