@@ -1,0 +1,342 @@
+#!/usr/bin/env node
+// Load generator for bench/: N visitors and M agents speaking flask-livechat's protocol (docs/protocol.md),
+// against our example site or bench/relay.py alike. Prints one JSON object on stdout; progress on stderr.
+//
+//   node bench/loadgen/loadgen.mjs --url http://127.0.0.1:5000 --visitors 200 --agents 2 --rate 100 --duration 10
+//   node bench/loadgen/loadgen.mjs --url ... --visitors 5000 --agents 0 --mode idle --hold 40
+//
+// Each visitor gets its cookie from GET / first, connects to /livechat and says hello; each agent logs in
+// through the site's login form (csrf_token field + session cookie) and connects to /livechat-agent. Every
+// visitor then sends one message to open a conversation. An agent's console hears of every message in its
+// departments as `conversation_updated` (with `last_message`) and receives `new_message` for the one
+// conversation it has joined; `--tabs K` opens K more agent connections, each joined to one conversation.
+// In the measured window the visitors together send `--rate` messages per second, round robin, open loop
+// (on schedule, whether or not earlier ones were acked). Latency is send -> the first agent connection that
+// receives the message (`new_message`, or `conversation_updated` whose last_message has that client_id);
+// `delivered_by` counts which event came first. Ack latency is send -> ack.
+
+import { performance } from "node:perf_hooks";
+import { randomUUID } from "node:crypto";
+import { io } from "socket.io-client";
+
+const DEFAULTS = {
+  url: "http://127.0.0.1:5000",
+  visitors: 200,
+  agents: 2,
+  tabs: 0, // extra agent connections, each joined to one conversation (the console joins one at a time)
+  rate: 100,
+  duration: 10,
+  drain: 10,
+  mode: "chat", // chat | idle
+  hold: 30,
+  quiet: 0, // seconds of idle before the window, so the caller can measure the server's background CPU
+  login: "agent@example.com:agent,admin@example.com:admin",
+  transports: "websocket",
+  "connect-timeout": 20,
+  concurrency: 50,
+  body: "Hello, I have a question about my invoice.",
+};
+
+function parseArguments(argv) {
+  const options = { ...DEFAULTS };
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index];
+    if (!arg.startsWith("--")) throw new Error(`unexpected argument ${arg}`);
+    const key = arg.slice(2);
+    if (!(key in DEFAULTS)) throw new Error(`unknown option --${key}`);
+    const value = argv[++index];
+    options[key] = typeof DEFAULTS[key] === "number" ? Number(value) : value;
+  }
+  return options;
+}
+
+const options = parseArguments(process.argv.slice(2));
+const base = options.url.replace(/\/$/, "");
+const origin = new URL(base).origin;
+const log = (...parts) => process.stderr.write(`[loadgen] ${parts.join(" ")}\n`);
+const now = () => performance.now();
+let closing = false; // our own close() at the end is no disconnect to report
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function cookiesFrom(response, jar = {}) {
+  for (const line of response.headers.getSetCookie()) {
+    const [pair] = line.split(";");
+    const at = pair.indexOf("=");
+    jar[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+  }
+  return jar;
+}
+
+const cookieHeader = (jar) => Object.entries(jar).map(([name, value]) => `${name}=${value}`).join("; ");
+
+async function visitorCookie() {
+  const response = await fetch(`${base}/`, {
+    headers: { Accept: "text/html" },
+    signal: AbortSignal.timeout(options["connect-timeout"] * 1000), // a server at its cap answers nothing
+  });
+  await response.arrayBuffer();
+  return cookiesFrom(response);
+}
+
+async function agentCookie(email, password) {
+  const form = await fetch(`${base}/login`);
+  const jar = cookiesFrom(form);
+  const html = await form.text();
+  const token = /name="?csrf_token"?[^>]*value="?([^">\s]+)/.exec(html)?.[1] ?? "";
+  const response = await fetch(`${base}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: {
+      "Content-Type": "application/x-www-form-urlencoded",
+      Cookie: cookieHeader(jar),
+      Origin: origin,
+    },
+    body: new URLSearchParams({ email, password, csrf_token: token }).toString(),
+  });
+  await response.arrayBuffer();
+  if (response.status !== 302) throw new Error(`login as ${email} answered ${response.status}`);
+  return cookiesFrom(response, jar);
+}
+
+function connect(namespace, jar) {
+  const socket = io(`${base}${namespace}`, {
+    forceNew: true,
+    reconnection: false,
+    transports: options.transports.split(","),
+    extraHeaders: { Cookie: cookieHeader(jar), Origin: origin },
+    timeout: options["connect-timeout"] * 1000,
+  });
+  return new Promise((resolve, reject) => {
+    socket.once("connect", () => resolve(socket));
+    socket.once("connect_error", (error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
+function call(socket, event, payload, timeoutMs = 30000) {
+  return new Promise((resolve) => {
+    socket.timeout(timeoutMs).emit(event, payload, (error, ack) => {
+      resolve(error ? { ok: false, error: { code: "timeout" } } : ack);
+    });
+  });
+}
+
+async function inBatches(count, work) {
+  const results = new Array(count);
+  let next = 0;
+  async function worker() {
+    while (next < count) {
+      const index = next++;
+      try {
+        results[index] = { value: await work(index) };
+      } catch (error) {
+        // An aborted fetch and a socket.io connect timeout are the same story: the server never answered.
+        const text = error?.name === "TimeoutError" ? "timeout" : String(error?.message ?? error);
+        results[index] = { error: text };
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, count) }, worker));
+  return results;
+}
+
+function percentiles(values) {
+  if (values.length === 0) return { count: 0, p50: null, p95: null, p99: null, max: null };
+  const sorted = Float64Array.from(values).sort();
+  const at = (q) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 100) / 100;
+  return { count: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1) };
+}
+
+const tally = (object, key) => {
+  object[key] = (object[key] ?? 0) + 1;
+};
+
+async function connectVisitors(result) {
+  const started = now();
+  const visitors = (
+    await inBatches(options.visitors, async (index) => {
+      const jar = await visitorCookie();
+      const socket = await connect("/livechat", jar);
+      const hello = await call(socket, "hello", { page: { url: `${base}/`, title: "Home" } });
+      if (!hello?.ok) throw new Error(`hello: ${hello?.error?.code}`);
+      socket.on("disconnect", (reason) => {
+        if (!closing) tally(result.disconnects, reason);
+      });
+      return { index, socket, seq: 0 };
+    })
+  ).filter((entry) => {
+    if (entry.error) tally(result.connect_errors, entry.error.slice(0, 80));
+    return !entry.error;
+  }).map((entry) => entry.value);
+  result.visitors_connected = visitors.length;
+  result.visitor_connect_s = Math.round(now() - started) / 1000;
+  log(`${visitors.length}/${options.visitors} visitors connected in ${result.visitor_connect_s} s`);
+  return visitors;
+}
+
+async function idle(result) {
+  const visitors = await connectVisitors(result);
+  log("MARK ready");
+  await sleep(options.hold * 1000);
+  result.still_connected = visitors.filter((visitor) => visitor.socket.connected).length;
+  closing = true;
+  for (const visitor of visitors) visitor.socket.close();
+}
+
+async function chat(result) {
+  const credentials = options.login.split(",").slice(0, options.agents).map((pair) => pair.split(":"));
+  const agentJars = await Promise.all(credentials.map(([email, password]) => agentCookie(email, password)));
+  const consoles = await Promise.all(agentJars.map((jar) => connect("/livechat-agent", jar)));
+  for (const socket of consoles) {
+    const hello = await call(socket, "hello", {});
+    if (!hello?.ok) throw new Error(`agent hello: ${JSON.stringify(hello?.error)}`);
+  }
+  const visitors = await connectVisitors(result);
+  if (visitors.length === 0) throw new Error("no visitor connected");
+
+  // One message each opens the conversations; one agent tab per conversation joins it.
+  const opened = await inBatches(visitors.length, async (index) => {
+    const visitor = visitors[index];
+    visitor.seq += 1;
+    const ack = await call(visitor.socket, "send_message", {
+      client_id: randomUUID(), body: "first", client_seq: visitor.seq,
+    });
+    if (!ack?.ok) throw new Error(`first message: ${ack?.error?.code}`);
+    return ack.message.conversation_id;
+  });
+  const conversations = opened.filter((entry) => !entry.error).map((entry) => entry.value);
+  for (const entry of opened) if (entry.error) tally(result.connect_errors, entry.error);
+
+  const pending = new Map(); // client_id -> {sent, acked?, delivered?}
+  const latencies = [];
+  let windowEnd = Infinity;
+  result.delivered_in_window = 0;
+  const onDelivered = (message, event) => {
+    const entry = pending.get(message?.client_id);
+    if (entry === undefined || entry.delivered !== undefined) return;
+    entry.delivered = now();
+    tally(result.delivered_by, event);
+    latencies.push(entry.delivered - entry.sent);
+    result.delivered++;
+    if (entry.delivered <= windowEnd) result.delivered_in_window++;
+  };
+  for (const [index, socket] of consoles.entries()) {
+    if (index < conversations.length) {
+      const ack = await call(socket, "join_conversation", { conversation_id: conversations[index] });
+      if (!ack?.ok) tally(result.connect_errors, `console join: ${ack?.error?.code}`);
+    }
+    socket.on("conversation_updated", (summary) => {
+      result.conversation_updated++;
+      onDelivered(summary?.last_message, "conversation_updated");
+    });
+    socket.on("new_message", (message) => onDelivered(message, "new_message"));
+  }
+  const tabs = (
+    await inBatches(Math.min(options.tabs, conversations.length), async (index) => {
+      const socket = await connect("/livechat-agent", agentJars[index % agentJars.length]);
+      const ack = await call(socket, "join_conversation", { conversation_id: conversations[index] });
+      if (!ack?.ok) throw new Error(`join: ${ack?.error?.code}`);
+      socket.on("new_message", (message) => onDelivered(message, "new_message"));
+      return socket;
+    })
+  ).filter((entry) => {
+    if (entry.error) tally(result.connect_errors, entry.error.slice(0, 80));
+    return !entry.error;
+  }).map((entry) => entry.value);
+  result.agent_tabs = tabs.length;
+  log(`${consoles.length} agents, ${tabs.length} tabs joined; offering ${options.rate} msg/s for ${options.duration} s`);
+
+  // MARK lines let the caller read the server's CPU time at the edges of the quiet and measured periods.
+  log("MARK quiet");
+  await sleep(options.quiet * 1000);
+  log("MARK window");
+  // The measured window: open loop, on a 2 ms tick, catching up on every tick.
+  const total = Math.round(options.rate * options.duration);
+  const interval = 1000 / options.rate;
+  const ackLatencies = [];
+  const errorAckLatencies = [];
+  const lags = [];
+  const cpuBefore = process.cpuUsage();
+  const start = now() + 100;
+  windowEnd = start + options.duration * 1000 + 1000;
+  let sent = 0;
+  let turn = 0;
+  await new Promise((resolve) => {
+    const tick = () => {
+      const current = now();
+      while (sent < total && start + sent * interval <= current) {
+        const visitor = visitors[turn++ % visitors.length];
+        if (!visitor.socket.connected) continue;
+        const scheduled = start + sent * interval;
+        const clientId = randomUUID();
+        const entry = { sent: now() };
+        lags.push(entry.sent - scheduled);
+        pending.set(clientId, entry);
+        visitor.seq += 1;
+        visitor.socket.emit(
+          "send_message",
+          { client_id: clientId, body: options.body, client_seq: visitor.seq },
+          (ack) => {
+            entry.acked = now();
+            if (ack?.ok) {
+              result.acked_ok++;
+              ackLatencies.push(entry.acked - entry.sent);
+            } else {
+              entry.failed = true;
+              tally(result.ack_errors, ack?.error?.code ?? "malformed");
+              errorAckLatencies.push(entry.acked - entry.sent);
+            }
+          },
+        );
+        sent++;
+      }
+      if (sent < total) setTimeout(tick, 2);
+      else resolve();
+    };
+    setTimeout(tick, Math.max(0, start - now()));
+  });
+  result.sent = sent;
+  result.send_s = Math.round(now() - start) / 1000;
+  const deadline = now() + options.drain * 1000;
+  while (now() < deadline) {
+    let open = 0;
+    for (const entry of pending.values()) {
+      if (entry.acked === undefined || (!entry.failed && entry.delivered === undefined)) open++;
+    }
+    if (open === 0) break;
+    await sleep(50);
+  }
+  log("MARK end");
+  const cpu = process.cpuUsage(cpuBefore);
+  result.loadgen_cpu_percent = Math.round(((cpu.user + cpu.system) / 1000 / (now() - start)) * 1000) / 10;
+  result.unacked = [...pending.values()].filter((entry) => entry.acked === undefined).length;
+  result.undelivered = [...pending.values()].filter((entry) => entry.delivered === undefined).length;
+  result.delivered_per_s = Math.round((result.delivered_in_window / options.duration) * 10) / 10;
+  result.latency_ms = percentiles(latencies);
+  result.ack_latency_ms = percentiles(ackLatencies);
+  result.error_ack_latency_ms = percentiles(errorAckLatencies);
+  result.send_lag_ms = percentiles(lags);
+  closing = true;
+  for (const socket of [...tabs, ...consoles, ...visitors.map((visitor) => visitor.socket)]) socket.close();
+}
+
+async function main() {
+  const result = {
+    url: base, mode: options.mode, visitors: options.visitors, agents: options.agents,
+    rate: options.rate, duration: options.duration, transports: options.transports,
+    visitors_connected: 0, agent_tabs: 0, sent: 0, acked_ok: 0, delivered: 0, conversation_updated: 0,
+    ack_errors: {}, connect_errors: {}, disconnects: {}, delivered_by: {},
+  };
+  if (options.mode === "idle") await idle(result);
+  else await chat(result);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  // Sockets that the server left hanging must not keep the process alive.
+  setTimeout(() => process.exit(0), 200).unref();
+}
+
+main().catch((error) => {
+  process.stderr.write(`[loadgen] failed: ${error?.stack ?? error}\n`);
+  process.exit(1);
+});
