@@ -155,3 +155,14 @@ def test_an_in_memory_sqlite_url_becomes_a_throwaway_file(tmp_path: Any, url: st
     database = str(store.engine.url.database)
     assert database.endswith("livechat.sqlite3") and not database.startswith(str(tmp_path))
     assert store.count_rows()["livechat_messages"] == 0  # the same tables from every connection
+
+
+def test_threads_that_use_a_new_store_at_once_all_wait_for_its_tables(tmp_path: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    app = make_app(tmp_path)
+    LiveChat(app)
+    store = app.extensions["livechat"].store
+    with ThreadPoolExecutor(8) as pool:
+        counts = list(pool.map(lambda _: store.count_rows()["livechat_messages"], range(16)))
+    assert counts == [0] * 16

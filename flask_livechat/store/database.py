@@ -72,20 +72,22 @@ class Database:
         #: built (a host's factory test, a CLI command of the host's) writes no database file at all.
         self.prepare: Callable[[], None] = self.create_all
         self._prepared = False
-        self._prepare_lock = threading.Lock()
+        self._preparing = False
+        # Reentrant: prepare() itself reads and writes through this object; other threads wait for it.
+        self._prepare_lock = threading.RLock()
 
     def ensure_prepared(self) -> None:
         if self._prepared:
             return
         with self._prepare_lock:
-            if self._prepared:
+            if self._prepared or self._preparing:
                 return
-            self._prepared = True  # first: prepare() itself reads and writes through this object
+            self._preparing = True
             try:
                 self.prepare()
-            except BaseException:
-                self._prepared = False
-                raise
+                self._prepared = True
+            finally:
+                self._preparing = False
 
     def create_all(self) -> None:
         with self.guard():

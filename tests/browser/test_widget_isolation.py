@@ -107,7 +107,15 @@ def test_the_widget_css_and_script_leave_the_page_alone(
     send(open_chat(page), "Leak check")
     assert page.evaluate(PROBE_STYLE) == expected_style
     assert set(page.evaluate("Object.getOwnPropertyNames(window)")) - expected_globals == {"LiveChat"}
-    assert sorted(page.evaluate("Object.keys(window.LiveChat)")) == ["close", "on", "open"]
+    assert sorted(page.evaluate("Object.keys(window.LiveChat)")) == [
+        "close",
+        "on",
+        "open",
+        "pageview",
+        "ready",
+        "setLanguage",
+        "toggle",
+    ]
     inline_handlers = page.evaluate(
         """() => [document, document.querySelector('livechat-widget').shadowRoot]
              .flatMap((root) => [...root.querySelectorAll('*')])
