@@ -40,6 +40,7 @@ from .services.offline import OfflineService
 from .services.presence import PresenceService
 from .services.privacy import PrivacyService, Subject
 from .services.ratelimit import RateLimiter
+from .services.redact import MaskingFilter
 from .services.transcripts import TranscriptMailer
 from .services.typing_reads import TypingReadsService
 from .services.visitors import VisitorService
@@ -155,6 +156,8 @@ class LiveChat:
             )
         config.apply_defaults(app)
         config.validate(app)
+        if not any(isinstance(existing, MaskingFilter) for existing in logger.filters):
+            logger.addFilter(MaskingFilter())
         widget_config.validate(app)
 
         store = Store(database_url(app))

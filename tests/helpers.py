@@ -228,3 +228,18 @@ def http_routes(app: Any) -> list[tuple[str, str]]:
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             routes.append((method, path))
     return routes
+
+
+def mail_texts(message: Any) -> str:
+    """Everything a mail shows once decoded: every header and every text part (base64, quoted-printable
+    and RFC 2047 words undone), so a scan cannot miss what a transfer encoding hides."""
+    parts = [f"{name}: {value}" for name, value in message.items()]
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            parts.append(part.get_content())
+    return "\n".join(parts)
+
+
+def without_separators(text: str) -> str:
+    """Digits joined across the separators a card number may be written with (spaces, dots, dashes)."""
+    return re.sub(r"[ .\-]", "", text)

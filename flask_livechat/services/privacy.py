@@ -17,7 +17,7 @@ from . import consent
 from .attachments import storage_for
 from .consent import ConsentState
 from .contact import normalize_address
-from .redact import mask_card_numbers
+from .redact import clean_optional, mask_card_numbers
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,9 @@ class PrivacyService:
         return self._store.privacy.export_visitors(self.visitor_ids(subject))
 
     def correct_profile(self, subject: Subject, *, name: str | None, email: str | None) -> None:
-        self._store.privacy.set_profile(self.visitor_ids(subject), name=name, email=email)
+        self._store.privacy.set_profile(
+            self.visitor_ids(subject), name=clean_optional(name), email=clean_optional(email)
+        )
 
     def opt_out(self, email: str, kind: str) -> None:
         self._store.privacy.opt_out(email, kind)
