@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +19,8 @@ from .attachments import storage_for
 from .consent import ConsentState
 from .contact import normalize_address
 from .redact import clean_optional, mask_card_numbers
+
+logger = logging.getLogger("flask_livechat")
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class PrivacyService:
             for user_id in self._host_user_ids(subject, exported):
                 hook(user_id)
         self._store.privacy.audit(actor, "erase", self.digest(subject), f"{erased} visitor record(s)")
+        self._scrub()
         subject_erased.send(self._app, visitors=erased)
         return erased
 
@@ -135,7 +139,13 @@ class PrivacyService:
         cutoff = datetime.now(UTC) - timedelta(days=self._app.config["LIVECHAT_RETENTION_DAYS"])
         counts, keys = self._store.privacy.purge_before(cutoff)
         self._delete_files(keys)
+        if any(counts.values()):
+            self._scrub()
         return counts
+
+    def _scrub(self) -> None:
+        if not self._store.scrub():
+            logger.warning("flask-livechat: a reader kept the WAL from being truncated after an erasure")
 
     def _delete_files(self, keys: list[str]) -> None:
         """Attachment bytes go after the rows that pointed at them are gone for good."""
