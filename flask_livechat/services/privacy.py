@@ -129,8 +129,21 @@ class PrivacyService:
     def record_choice(
         self, request: Request, response: Response, choice: str, visitor_id: str | None
     ) -> ConsentState:
-        """A visitor's consent choice (see ``consent.record_choice``)."""
-        return consent.record_choice(self._app, self._store, request, response, choice, visitor_id)
+        """A visitor's consent choice (see ``consent.record_choice``).
+
+        Withdrawing (a decline from a browser we recognised) erases what recognition collected: the visitor
+        record with its visits, page views, conversations and consents. Once the cookie is gone nobody could
+        reach that data any more, so keeping it would only hold what the person can neither see nor delete.
+        A record linked to the person's host account stays, reachable through the account."""
+        withdrawn = None
+        if choice != "accepted" and visitor_id is not None:
+            visitor = self._store.visitors.get_visitor(visitor_id)
+            if visitor is not None and visitor.persistent and visitor.host_user_id is None:
+                withdrawn = visitor_id
+        state = consent.record_choice(self._app, self._store, request, response, choice, visitor_id)
+        if withdrawn is not None and state.choice == "declined":
+            self.erase(Subject(visitor_id=withdrawn), actor="the visitor (withdrawal)", include_host=False)
+        return state
 
     def record_view(self, subject: Subject, *, actor: str, what: str) -> None:
         self._store.privacy.audit(actor, "view", self.digest(subject), what[:500])
