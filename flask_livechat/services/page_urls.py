@@ -39,7 +39,8 @@ def page_url(url: str, allowed: Iterable[str] | None = None) -> str:
         path = url.split("#", 1)[0].split("?", 1)[0]
         return path[:2048]
     scheme, netloc, path = found
-    query = urlencode([(k, v) for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True) if k in keep])
+    pairs = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    query = urlencode([(key, value) for key, value in pairs if key in keep])
     return urlunsplit((scheme, netloc, path, query, ""))[:2048]
 
 

@@ -17,8 +17,7 @@ from ..changes import VisitorChanged, VisitorLeftDepartment, publish
 from ..store import ClientInfo, PageInfo, Store, VisitorRecord, VisitRecord
 from ..store.models import new_public_id
 from ..store.records import Departments, LiveVisitor
-from . import customer
-from . import page_urls
+from . import customer, page_urls
 from .prechat import save_answers
 
 #: (host user id, customer context, is staff), as ``customer.customer_snapshot`` reads them.
