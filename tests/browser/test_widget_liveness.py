@@ -98,7 +98,7 @@ def test_an_optional_sound_for_agent_messages(
     chat.get_by_role("button", name="Close chat").click()
     agent.say(conversation, "Ding")
     expect(page.get_by_role("button", name="Open chat")).to_have_accessible_description("1 unread message")
-    assert page.evaluate("window.__chimes") == 2  # two tones
+    page.wait_for_function("window.__chimes === 2", timeout=15_000)  # two tones (played after the render)
     page.close()
 
     quiet_agent = agents(sites())
