@@ -224,6 +224,12 @@ class ReportService:
     def _period_label(self, day: int) -> str:
         return (EPOCH + timedelta(days=day)).isoformat()
 
+    def _per_period(
+        self, w: Window, found: dict[int, dict[str, Any]], cells: Callable[[dict[str, Any]], tuple[Cell, ...]]
+    ) -> tuple[tuple[str, tuple[Cell, ...]], ...]:
+        """One row per day or week of the window, empty periods included, from rows keyed by bucket."""
+        return tuple((self._period_label(day), cells(found.get(day, {}))) for day in w.periods())
+
     # --- conversations ----------------------------------------------------------------------------------
 
     def _summary(self, w: Window) -> Table:
@@ -263,24 +269,20 @@ class ReportService:
                 w.start, w.end, w.offsets, w.period, missed_after=self.missed_after, now=_now()
             )
         }
-        rows = []
-        for day in w.periods():
-            r = found.get(day, {})
-            rows.append(
-                (
-                    self._period_label(day),
-                    (
-                        self._cell(r.get("chats", 0), r.get("people", 0)),
-                        self._cell(r.get("missed", 0), r.get("missed_people", 0)),
-                    ),
-                )
-            )
+        rows = self._per_period(
+            w,
+            found,
+            lambda r: (
+                self._cell(r.get("chats", 0), r.get("people", 0)),
+                self._cell(r.get("missed", 0), r.get("missed_people", 0)),
+            ),
+        )
         return Table(
             "conversations",
             f"Chats per {w.period}",
             "bar",
             (w.period.capitalize(), "Chats", "Missed"),
-            tuple(rows),
+            rows,
             note=f"Missed: no agent reply within {duration_text(self.missed_after)}.",
             series=(0, 1),
         )
@@ -289,22 +291,20 @@ class ReportService:
         found = {
             r["bucket"]: r for r in self._store.reports.first_response(w.start, w.end, w.offsets, w.period)
         }
-        rows = []
-        for day in w.periods():
-            r = found.get(day, {})
-            people = r.get("people", 0)
-            rows.append(
-                (
-                    self._period_label(day),
-                    (self._seconds(r.get("p50"), people), self._seconds(r.get("p90"), people)),
-                )
-            )
+        rows = self._per_period(
+            w,
+            found,
+            lambda r: (
+                self._seconds(r.get("p50"), r.get("people", 0)),
+                self._seconds(r.get("p90"), r.get("people", 0)),
+            ),
+        )
         return Table(
             "first_response",
             f"First response time per {w.period} (seconds)",
             "line",
             (w.period.capitalize(), "Median", "90th percentile"),
-            tuple(rows),
+            rows,
             note="Of answered chats; nearest-rank percentiles.",
             series=(0, 1),
         )
@@ -367,18 +367,14 @@ class ReportService:
     def _left_messages(self, w: Window) -> Table:
         reports = self._store.reports
         found = {r["bucket"]: r for r in reports.left_messages(w.start, w.end, w.offsets, w.period)}
-        rows = []
-        for day in w.periods():
-            r = found.get(day, {})
-            rows.append(
-                (
-                    self._period_label(day),
-                    (
-                        self._cell(r.get("left", 0), r.get("people", 0)),
-                        self._cell(r.get("answered", 0), r.get("answered_people", 0)),
-                    ),
-                )
-            )
+        rows = self._per_period(
+            w,
+            found,
+            lambda r: (
+                self._cell(r.get("left", 0), r.get("people", 0)),
+                self._cell(r.get("answered", 0), r.get("answered_people", 0)),
+            ),
+        )
         answer = _one(reports.left_message_answer_time(w.start, w.end))
         people = answer.get("people", 0)
         median, p90 = self._seconds(answer.get("p50"), people), self._seconds(answer.get("p90"), people)
@@ -387,7 +383,7 @@ class ReportService:
             f"Left messages per {w.period}",
             "bar",
             (w.period.capitalize(), "Left", "Answered"),
-            tuple(rows),
+            rows,
             note=f"Time to the first answer: median {median.text}, 90th percentile {p90.text}.",
             series=(0, 1),
         )
@@ -403,25 +399,25 @@ class ReportService:
                 w.start, w.end, w.offsets, w.period, missed_after=self.missed_after, now=_now()
             )
         }
-        rows = []
-        for day in w.periods():
-            v, c = views.get(day, {}), chats.get(day, {})
-            rows.append(
-                (
-                    self._period_label(day),
-                    (
-                        self._cell(v.get("people", 0), v.get("people", 0)),
-                        self._cell(v.get("views", 0), v.get("people", 0)),
-                        self._cell(c.get("chats", 0), c.get("people", 0)),
-                    ),
-                )
-            )
+        # Both sources keyed by bucket in one row: {"people", "views"} from page views, "chats"/"chat_people".
+        merged = {day: dict(row) for day, row in views.items()}
+        for day, row in chats.items():
+            merged.setdefault(day, {}).update(chats=row.get("chats", 0), chat_people=row.get("people", 0))
+        rows = self._per_period(
+            w,
+            merged,
+            lambda r: (
+                self._cell(r.get("people", 0), r.get("people", 0)),
+                self._cell(r.get("views", 0), r.get("people", 0)),
+                self._cell(r.get("chats", 0), r.get("chat_people", 0)),
+            ),
+        )
         return Table(
             "traffic",
             f"Visitors, page views and chats per {w.period}",
             "line",
             (w.period.capitalize(), "Visitors", "Page views", "Chats"),
-            tuple(rows),
+            rows,
             series=(0, 1, 2),
         )
 
