@@ -22,7 +22,15 @@ import pytest
 import socketio
 
 from flask_livechat.store import Store
-from tests.helpers import AGENT_NS, VISITOR_NS, ServerDidNotStart, eventually, free_port, wait_until_serving
+from tests.helpers import (
+    AGENT_NS,
+    VISITOR_NS,
+    ServerDidNotStart,
+    eventually,
+    free_port,
+    stop_process,
+    wait_until_serving,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -368,13 +376,7 @@ class ServerProcess:
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        stop_process(self.process)
 
     def log(self) -> str:
         return self.log_path.read_text() if self.log_path.exists() else ""

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -228,3 +229,15 @@ def http_routes(app: Any) -> list[tuple[str, str]]:
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             routes.append((method, path))
     return routes
+
+
+def stop_process(process: subprocess.Popen[bytes] | None, timeout: float = 10) -> None:
+    """A graceful stop (SIGTERM), then SIGKILL after ``timeout`` seconds; nothing for a finished process."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.faults import ROOT
-from tests.helpers import free_port, wait_until_serving
+from tests.helpers import free_port, stop_process, wait_until_serving
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -74,14 +74,7 @@ class GunicornProcess:
         return self
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()  # gunicorn's graceful stop; its workers go with it
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        stop_process(self.process, timeout=15)  # gunicorn's graceful stop; its workers go with it
 
     def log(self) -> str:
         return self.log_path.read_text() if self.log_path.exists() else ""
@@ -143,14 +136,7 @@ http {{
         return self
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        stop_process(self.process)
 
     def log(self) -> str:
         parts = []
