@@ -82,6 +82,7 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_PURGE_INTERVAL": DAY,
     "LIVECHAT_STORE_NETWORK_DATA": True,
     "LIVECHAT_MASK_CARD_NUMBERS": True,
+    "LIVECHAT_URL_QUERY_ALLOWLIST": (),
     # Security (docs/security.md)
     "LIVECHAT_RATE_LIMITS": {
         "connect": "30/minute",

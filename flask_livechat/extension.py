@@ -45,6 +45,7 @@ from .services.offline import OfflineService
 from .services.presence import PresenceService
 from .services.privacy import PrivacyService, Subject
 from .services.ratelimit import RateLimiter
+from .services.redact import MaskingFilter
 from .services.reports import ReportService
 from .services.transcripts import TranscriptMailer
 from .services.typing_reads import TypingReadsService
@@ -183,6 +184,8 @@ class LiveChat:
             )
         config.apply_defaults(app)
         config.validate(app)
+        if not any(isinstance(existing, MaskingFilter) for existing in logger.filters):
+            logger.addFilter(MaskingFilter())
         widget_config.validate(app)
 
         # Every check that can refuse the config runs before the store is made, so a refusal leaves nothing

@@ -332,6 +332,8 @@ class SmtpServer:
     messages: list[Any]
     #: The SMTP envelope's recipients (RCPT TO) of each message, in the order of ``messages``.
     recipients: list[list[str]] = field(default_factory=list)
+    #: Each message as it came over the wire (headers and body still encoded).
+    raw: list[bytes] = field(default_factory=list)
 
 
 class _Collect:
@@ -342,6 +344,7 @@ class _Collect:
         from email import message_from_bytes, policy
 
         self.server.recipients.append(list(envelope.rcpt_tos))
+        self.server.raw.append(bytes(envelope.content))
         self.server.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 Message accepted for delivery"
 

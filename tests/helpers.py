@@ -241,3 +241,41 @@ def stop_process(process: subprocess.Popen[bytes] | None, timeout: float = 10) -
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
+
+
+def mail_texts(message: Any) -> str:
+    """Everything a mail shows once decoded: every header and every text part (base64, quoted-printable
+    and RFC 2047 words undone), so a scan cannot miss what a transfer encoding hides."""
+    parts = [f"{name}: {value}" for name, value in message.items()]
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            parts.append(part.get_content())
+    return "\n".join(parts)
+
+
+def without_separators(text: str) -> str:
+    """Digits joined across the separators a card number may be written with (spaces, dots, dashes)."""
+    return re.sub(r"[ .\-]", "", text)
+
+
+def sqlite_leftovers(livechat: LiveChatState, needles: list[str]) -> list[str]:
+    """Where any needle survives in a SQLite store: any table SQLite holds (FTS5 shadow tables included, their
+    blobs as bytes), the database file's bytes and the WAL file's bytes."""
+    found = []
+    encoded = [needle.encode() for needle in needles]
+    with livechat.store.engine.connect() as connection:
+        names = connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'").scalars()
+        for name in list(names):
+            if name.endswith("_fts"):
+                continue  # the virtual table reads its shadow tables, which are scanned themselves
+            for row in connection.exec_driver_sql(f'SELECT * FROM "{name}"'):
+                for value in row:
+                    data = value if isinstance(value, bytes) else str(value).encode()
+                    found += [f"{name}: {n!r}" for n in encoded if n in data]
+        path = connection.exec_driver_sql("PRAGMA database_list").first()[2]  # type: ignore[index]
+    for file in (path, path + "-wal"):
+        if os.path.exists(file):
+            with open(file, "rb") as handle:
+                data = handle.read()
+            found += [f"{os.path.basename(file)}: {n!r}" for n in encoded if n in data]
+    return found

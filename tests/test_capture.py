@@ -44,8 +44,8 @@ def test_page_view_records_browser_os_language_ip_and_referrer(
     assert (visit["os"], visit["os_version"]) == ("Windows", "10")
     assert visit["language"] == "de-DE"
     assert visit["ip"] == "203.0.113.0"
-    assert visit["referrer"] == "https://search.example/?q=hosting"
-    assert visit["landing_url"] == "http://localhost/?utm=1"
+    assert visit["referrer"] == "https://search.example/"  # origin and path: not the search
+    assert visit["landing_url"] == "http://localhost/"  # no query string unless allow-listed
 
 
 def test_visits_count_and_navigation_path(app: Flask, client: FlaskClient, livechat: LiveChatState) -> None:

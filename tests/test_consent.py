@@ -120,7 +120,9 @@ def test_notice_mode_recognises_until_declined_then_withdraws(
     client.get("/")
     client.get("/")
     assert client.get_cookie(VISITOR) is None
-    assert stored_rows(livechat)["livechat_page_views"] == 2  # only the ones before the decline
+    # The withdrawal erased what recognition had collected, and nothing new was recorded after it.
+    assert stored_rows(livechat)["livechat_page_views"] == 0
+    assert stored_rows(livechat)["livechat_visitors"] == 0
 
 
 def test_stale_visitor_cookie_is_removed_once_consent_is_withdrawn(app: Flask, client: FlaskClient) -> None:

@@ -14,7 +14,7 @@ from flask_livechat.signals import account_deleted, subject_erased
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import Base
 from tests.conftest import agent_client
-from tests.helpers import PNG, session_of, upload
+from tests.helpers import PNG, session_of, sqlite_leftovers, upload
 
 
 def fill_as(app: Flask, socketio: SocketIO, user: str, ip: str, secret: str, block: bool = False) -> Any:
@@ -99,6 +99,11 @@ def fill_as(app: Flask, socketio: SocketIO, user: str, ip: str, secret: str, blo
     }
 
 
+def store_state(app: Flask) -> LiveChatState:
+    state: LiveChatState = app.extensions["livechat"]
+    return state
+
+
 def every_value(app: Flask) -> dict[str, list[str]]:
     livechat: LiveChatState = app.extensions["livechat"]
     found: dict[str, list[str]] = {}
@@ -140,6 +145,9 @@ def test_account_deletion_leaves_no_trace_and_spares_others(app: Flask, socketio
         if needle in value
     ]
     assert traces == []
+    # Nor in the full-text index's shadow tables, the free pages of the database file, or the WAL.
+    assert sqlite_leftovers(store_state(app), [gone["secret"], gone["visitor_id"], gone["message_id"]]) == []
+    assert kept["secret"] in " ".join(sqlite_leftovers(store_state(app), [kept["secret"]]))
     files = Path(app.instance_path, "livechat-attachments")
     on_disk = [path.read_bytes() for path in files.iterdir()]
     assert not [data for data in on_disk if gone["secret"].encode() in data], (

@@ -135,3 +135,17 @@ def test_search_and_transcript_over_the_socket(app: Flask, socketio: SocketIO) -
         result = ada.emit("search_history", bad, namespace=AGENT_NS, callback=True)
         assert result["ok"] is False and result["error"]["code"] == "invalid", bad
     guest.disconnect(VISITOR_NS)
+
+
+def test_erased_words_leave_the_index(store: Store) -> None:
+    gone = conversation(store, "the zebrafish escaped")
+    kept = conversation(store, "the otter stayed")
+    assert found(store, query="zebrafish") == [gone]
+    [visitor_id] = [c.visitor_id for c in store.conversations.open_conversations() if c.id == gone]
+    store.privacy.erase_visitors([visitor_id], [])
+    assert store.scrub() is True  # the WAL truncated (SQLite), the tables vacuumed (PostgreSQL)
+    assert found(store, query="zebrafish") == [] and found(store, query="otter") == [kept]
+    with store.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            blobs = connection.exec_driver_sql("SELECT block FROM livechat_messages_fts_data").scalars()
+            assert not [blob for blob in blobs if b"zebrafish" in bytes(blob)]

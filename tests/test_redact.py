@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import random
+import subprocess
+from pathlib import Path
+
 import pytest
 from flask_socketio import SocketIOTestClient
 from hypothesis import given
@@ -23,7 +28,10 @@ from flask_livechat.state import LiveChatState
         ("order 1234567890123", "order 1234567890123"),
         ("call +49 30 12345678", "call +49 30 12345678"),
         ("12/29 cvc 123", "12/29 cvc 123"),
-        ("4242  4242 4242 4242", "4242  4242 4242 4242"),  # two spaces: not one grouped number
+        ("4242  4242 4242 4242", "••••  •••• •••• 4242"),  # double spaces
+        ("4242.4242.4242.4242", "••••.••••.••••.4242"),  # dots
+        ("4242 - 4242 - 4242 - 4242", "4242 - 4242 - 4242 - 4242"),  # three separators: words apart
+        ("on 2024.01.15 at 10.30", "on 2024.01.15 at 10.30"),
     ],
 )
 def test_masking(text: str, masked: str) -> None:
@@ -36,6 +44,61 @@ def test_masking_only_ever_replaces_digits(text: str) -> None:
     assert len(result) == len(text)
     for before, after in zip(text, result, strict=True):
         assert after == before or (before.isdigit() and after == "•")
+
+
+def _luhn_complete(prefix: str) -> str:
+    """``prefix`` plus the check digit that makes it Luhn-valid."""
+    return next(prefix + d for d in "0123456789" if luhn_valid(prefix + d))
+
+
+_SEPARATORS = st.sampled_from([" ", "  ", ".", "-", ". ", " -", "", "--"])
+_CARDS = (
+    st.integers(12, 18).flatmap(lambda n: st.text("0123456789", min_size=n, max_size=n)).map(_luhn_complete)
+)
+
+
+@given(
+    card=_CARDS,
+    separators=st.lists(_SEPARATORS, min_size=18, max_size=18),
+    before=st.text(alphabet=st.characters(blacklist_categories=["Nd"], blacklist_characters="•"), max_size=5),
+    after=st.text(alphabet=st.characters(blacklist_categories=["Nd"], blacklist_characters="•"), max_size=5),
+)
+def test_any_separator_of_up_to_two_characters_is_masked(
+    card: str, separators: list[str], before: str, after: str
+) -> None:
+    written = card[0] + "".join(sep + digit for sep, digit in zip(separators, card[1:], strict=False))
+    masked = mask_card_numbers(f"{before}{written}{after}")
+    digits = "".join(c for c in masked if c in "0123456789•")  # not isdigit(): "²" is a digit to Python
+    assert digits == "•" * (len(card) - 4) + card[-4:]
+
+
+def test_the_widget_masks_exactly_as_the_server_does(widget_node_modules: Path) -> None:
+    """widget_assets/src/shared/redact.js against this module on the same inputs (run in Node)."""
+    randomness = random.Random(7)
+    samples = []
+    for _ in range(400):
+        card = _luhn_complete(
+            "".join(randomness.choice("0123456789") for _ in range(randomness.randint(10, 19)))
+        )
+        separators = [randomness.choice([" ", "  ", ".", "-", "", "   ", "/"]) for _ in card]
+        written = "".join(digit + sep for digit, sep in zip(card, separators, strict=True))
+        samples.append(randomness.choice(["", "a", "x1 ", "#"]) + written + randomness.choice(["", "b", "9"]))
+    script = (
+        "import('./src/shared/redact.js').then((m) => { let data = '';"
+        "process.stdin.on('data', (c) => (data += c)); process.stdin.on('end', () =>"
+        "process.stdout.write(JSON.stringify(JSON.parse(data).map(m.maskCardNumbers)))); });"
+    )
+    ran = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        input=json.dumps(samples),
+        capture_output=True,
+        text=True,
+        cwd=widget_node_modules.parent,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(ran.stdout) == [mask_card_numbers(sample) for sample in samples]
+    assert any("•" in masked for masked in json.loads(ran.stdout))
 
 
 def test_luhn() -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import Conversation, PageView, Visit, Visitor
-from tests.helpers import eventually
+from tests.helpers import eventually, sqlite_leftovers
 
 
 def age_everything(livechat: LiveChatState, days: int) -> None:
@@ -48,6 +48,22 @@ def test_purge_removes_what_is_older_than_retention(
     assert counts["livechat_page_views"] == 2 and counts["livechat_visitors"] == 1  # the fresh visitor stays
     again = app.test_cli_runner().invoke(args=["livechat", "purge"])
     assert again.exit_code == 0 and set(livechat.store.count_rows().items()) == set(counts.items())
+
+
+@pytest.mark.livechat_config(LIVECHAT_RETENTION_DAYS=30)
+def test_purged_words_leave_the_index_the_free_pages_and_the_wal(
+    visitor: SocketIOTestClient, livechat: LiveChatState, app: Flask
+) -> None:
+    visitor.emit(
+        "send_message",
+        {"client_id": "c-old-0002", "body": "my quokka password"},
+        namespace="/livechat",
+        callback=True,
+    )
+    assert "livechat_messages_fts_data" in " ".join(sqlite_leftovers(livechat, ["quokka"]))
+    age_everything(livechat, 31)
+    assert app.test_cli_runner().invoke(args=["livechat", "purge"]).exit_code == 0
+    assert sqlite_leftovers(livechat, ["quokka"]) == []
 
 
 @pytest.mark.livechat_config(LIVECHAT_RETENTION_DAYS=30)

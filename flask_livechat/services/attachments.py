@@ -27,6 +27,7 @@ from itsdangerous import BadSignature
 
 from ..errors import InvalidPayload
 from ..identity import signer, visitor_id_from_request
+from .redact import clean
 
 #: Types shown inline as images. Anything else (SVG included: it can carry script) is a download.
 INLINE_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
@@ -148,7 +149,7 @@ def clean_filename(name: str | None) -> str:
     if len(base) > 200:
         stem, extension = os.path.splitext(base)
         base = stem[: 200 - len(extension[:20])] + extension[:20]
-    return base or "file"
+    return clean(base) or "file"
 
 
 def sniff(data: bytes) -> str | None:

@@ -19,6 +19,7 @@ from flask import Flask, url_for
 from ..identity import sign
 from ..store import Store
 from .contact import check_address
+from .redact import clean
 
 logger = logging.getLogger("flask_livechat")
 
@@ -68,6 +69,8 @@ def send_mail(
     reply_to = check_address(reply_to) if reply_to else None
     if store.privacy.is_opted_out(address, kind):
         return False
+    subject, text = clean(subject), clean(text)
+    html = clean(html) if html is not None else None
     link = unsubscribe_url(app, address, kind)
     message = EmailMessage()
     message["From"] = formataddr(("Live chat", sender))

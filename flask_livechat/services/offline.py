@@ -13,6 +13,7 @@ from ..store import Store, StoredMessage
 from .chat import ChatService
 from .mail import mail_configured, notify_host, send_mail
 from .prechat import save_answers
+from .redact import clean
 
 logger = logging.getLogger("flask_livechat")
 
@@ -30,8 +31,10 @@ def leave_message(
     visitor = store.visitors.get_visitor(visitor_id) if visitor_id else None
     if visitor is None:
         visitor = store.visitors.create_visitor(persistent=False)
+    name = clean(name)
     save_answers(store, visitor.id, {"name": name, "email": email})
     stored = chat.send_visitor_message(visitor.id, client_id=f"offline-{uuid.uuid4().hex}", body=message)
+    message = stored.message.body  # as stored: masked, so the mail carries no more than the database
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     console = url_for("livechat.console", _external=True)
     body = (

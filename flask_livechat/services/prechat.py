@@ -11,6 +11,7 @@ from ..i18n import strings
 from ..store import Store
 from ..widget_config import prechat_fields
 from .contact import check_address, line_problem
+from .redact import clean_values
 
 
 def check_answers(answers: dict[str, Any], language: str) -> dict[str, str]:
@@ -63,6 +64,6 @@ def _is_address(value: str) -> bool:
 
 def save_answers(store: Store, visitor_id: str, answers: dict[str, str]) -> None:
     try:
-        store.profiles.save_profile(visitor_id, answers)
+        store.profiles.save_profile(visitor_id, clean_values(answers))
     except LookupError:
         raise NotFoundError("Your visitor record is gone; reload the page to start again.") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +18,9 @@ from . import consent
 from .attachments import storage_for
 from .consent import ConsentState
 from .contact import normalize_address
-from .redact import mask_card_numbers
+from .redact import clean_optional, mask_card_numbers
+
+logger = logging.getLogger("flask_livechat")
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class PrivacyService:
             for user_id in self._host_user_ids(subject, exported):
                 hook(user_id)
         self._store.privacy.audit(actor, "erase", self.digest(subject), f"{erased} visitor record(s)")
+        self._scrub()
         subject_erased.send(self._app, visitors=erased)
         return erased
 
@@ -109,7 +113,9 @@ class PrivacyService:
         return self._store.privacy.export_visitors(self.visitor_ids(subject))
 
     def correct_profile(self, subject: Subject, *, name: str | None, email: str | None) -> None:
-        self._store.privacy.set_profile(self.visitor_ids(subject), name=name, email=email)
+        self._store.privacy.set_profile(
+            self.visitor_ids(subject), name=clean_optional(name), email=clean_optional(email)
+        )
 
     def opt_out(self, email: str, kind: str) -> None:
         self._store.privacy.opt_out(email, kind)
@@ -123,8 +129,21 @@ class PrivacyService:
     def record_choice(
         self, request: Request, response: Response, choice: str, visitor_id: str | None
     ) -> ConsentState:
-        """A visitor's consent choice (see ``consent.record_choice``)."""
-        return consent.record_choice(self._app, self._store, request, response, choice, visitor_id)
+        """A visitor's consent choice (see ``consent.record_choice``).
+
+        Withdrawing (a decline from a browser we recognised) erases what recognition collected: the visitor
+        record with its visits, page views, conversations and consents. Once the cookie is gone nobody could
+        reach that data any more, so keeping it would only hold what the person can neither see nor delete.
+        A record linked to the person's host account stays, reachable through the account."""
+        withdrawn = None
+        if choice != "accepted" and visitor_id is not None:
+            visitor = self._store.visitors.get_visitor(visitor_id)
+            if visitor is not None and visitor.persistent and visitor.host_user_id is None:
+                withdrawn = visitor_id
+        state = consent.record_choice(self._app, self._store, request, response, choice, visitor_id)
+        if withdrawn is not None and state.choice == "declined":
+            self.erase(Subject(visitor_id=withdrawn), actor="the visitor (withdrawal)", include_host=False)
+        return state
 
     def record_view(self, subject: Subject, *, actor: str, what: str) -> None:
         self._store.privacy.audit(actor, "view", self.digest(subject), what[:500])
@@ -133,7 +152,13 @@ class PrivacyService:
         cutoff = datetime.now(UTC) - timedelta(days=self._app.config["LIVECHAT_RETENTION_DAYS"])
         counts, keys = self._store.privacy.purge_before(cutoff)
         self._delete_files(keys)
+        if any(counts.values()):
+            self._scrub()
         return counts
+
+    def _scrub(self) -> None:
+        if not self._store.scrub():
+            logger.warning("flask-livechat: a reader kept the WAL from being truncated after an erasure")
 
     def _delete_files(self, keys: list[str]) -> None:
         """Attachment bytes go after the rows that pointed at them are gone for good."""

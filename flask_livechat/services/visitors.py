@@ -17,7 +17,7 @@ from ..changes import VisitorChanged, VisitorLeftDepartment, publish
 from ..store import ClientInfo, PageInfo, Store, VisitorRecord, VisitRecord
 from ..store.models import new_public_id
 from ..store.records import Departments, LiveVisitor
-from . import customer
+from . import customer, page_urls
 from .prechat import save_answers
 
 #: (host user id, customer context, is staff), as ``customer.customer_snapshot`` reads them.
@@ -217,6 +217,7 @@ class VisitorService:
     ) -> None:
         """The widget said where it is (``hello``): the connection's page, the view's title, and what the
         widget told us about the visitor (time zone, department)."""
+        url = page_urls.page_url(url) if url else url
         self._store.presence.visitor_on_page(sid, url=url, title=title)
         if url and title:
             self._store.visitors.title_page_view(visitor_id, url, title)
@@ -256,7 +257,11 @@ class VisitorService:
     ) -> VisitRecord:
         return self._store.visitors.record_page_view(
             visitor_id,
-            PageInfo(url=page.url[:2048], title=_clip(page.title, 512), referrer=_clip(page.referrer, 2048)),
+            PageInfo(
+                url=page_urls.page_url(page.url),
+                title=_clip(page.title, 512),
+                referrer=page_urls.referrer(page.referrer),
+            ),
             client,
             visit_timeout=self._visit_timeout,
             department=department,

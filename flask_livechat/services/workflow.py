@@ -12,6 +12,7 @@ from ..store.records import NoteRecord
 from .chat import Agent, ChatService
 from .departments import in_scope
 from .presence import PresenceService
+from .redact import clean, clean_optional
 
 _TAG = re.compile(r"^[\w][\w .-]{0,31}$")
 
@@ -65,7 +66,7 @@ class WorkflowService:
                 agent,
                 conversation_id,
                 client_id=f"assign-{uuid.uuid4().hex}",
-                body=f"{verb} to {target.name}: {note}",
+                body=f"{verb} to {target.name}: {note}",  # masked by add_note
             )
         assigned = self._chat.conversation_for_agent(agent, conversation_id)
         publish(
@@ -83,14 +84,14 @@ class WorkflowService:
                 fields={"tags": ["Tags are 1 to 32 letters, digits, spaces, '.', '-' or '_'."]}
             )
         self._chat.conversation_for_agent(agent, conversation_id)
-        self._store.workflow.set_tags(conversation_id, cleaned)
+        self._store.workflow.set_tags(conversation_id, [clean(tag) for tag in cleaned])
         self._chat.changed(conversation_id)
         return self._chat.conversation_for_agent(agent, conversation_id)
 
     def add_note(self, agent: Agent, conversation_id: str, *, client_id: str, body: str) -> NoteRecord:
         self._chat.conversation_for_agent(agent, conversation_id)
         note, _ = self._store.workflow.add_note(
-            conversation_id, client_id=client_id, author_id=agent.user_id, author=agent.name, body=body
+            conversation_id, client_id=client_id, author_id=agent.user_id, author=agent.name, body=clean(body)
         )
         publish(NoteAdded(note))  # again on a retry too: the first push may be what the retrier missed
         return note
@@ -106,7 +107,7 @@ class WorkflowService:
             raise NotFoundError("No such visitor, or not in your departments.")
         try:
             stored = self._store.workflow.start_agent_conversation(
-                visitor_id, agent_id=agent.user_id, author=agent.name, client_id=client_id, body=body
+                visitor_id, agent_id=agent.user_id, author=agent.name, client_id=client_id, body=clean(body)
             )
         except LookupError:
             raise NotFoundError("No such visitor.") from None
@@ -122,7 +123,7 @@ class WorkflowService:
     def rate(
         self, visitor_id: str, conversation_id: str, rating: int, comment: str | None
     ) -> ConversationRecord:
-        outcome = self._store.workflow.rate(conversation_id, visitor_id, rating, comment)
+        outcome = self._store.workflow.rate(conversation_id, visitor_id, rating, clean_optional(comment))
         if outcome == "not_found":
             raise NotFoundError()
         if outcome == "open":

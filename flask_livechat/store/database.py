@@ -31,6 +31,8 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        # Deleted rows are overwritten with zeros, not left in free pages for anyone reading the file.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -95,6 +97,23 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    def release_deleted(self, tables: list[str]) -> bool:
+        """After an erasure or a purge: make the deleted rows' bytes unrecoverable from the files.
+
+        SQLite (with ``secure_delete`` on) copies the zeroed pages from the WAL into the database file and
+        truncates the WAL, so old page images go too. PostgreSQL vacuums ``tables``, removing the dead row
+        versions and their index entries (the full-text expression index included). Returns ``False`` when a
+        reader kept SQLite from truncating the WAL (the next checkpoint finishes it)."""
+        with self.guard(), self.engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+                return busy is None or not busy[0]
+            if connection.dialect.name == "postgresql":
+                vacuuming = connection.execution_options(isolation_level="AUTOCOMMIT")
+                for table in tables:
+                    vacuuming.exec_driver_sql(f'VACUUM "{table}"')
+        return True
 
     @contextmanager
     def guard(self) -> Iterator[None]:

@@ -16,6 +16,7 @@ from .attachments import AttachmentQueries
 from .canned import CannedQueries
 from .conversations import ConversationQueries
 from .database import Database
+from .models import Base
 from .moderation import ModerationQueries
 from .presence import PresenceQueries
 from .privacy import PrivacyQueries
@@ -25,6 +26,28 @@ from .reports import ReportQueries
 from .search import SearchQueries
 from .visitors import VisitorQueries
 from .workflow import WorkflowQueries
+
+#: The tables an erasure or a purge deletes from, vacuumed afterwards on PostgreSQL.
+_PERSONAL_TABLES = frozenset(
+    {
+        "livechat_visitors",
+        "livechat_visits",
+        "livechat_page_views",
+        "livechat_conversations",
+        "livechat_messages",
+        "livechat_attachments",
+        "livechat_notes",
+        "livechat_conversation_tags",
+        "livechat_visitor_profiles",
+        "livechat_visitor_connections",
+        "livechat_consents",
+        "livechat_mail_log",
+        "livechat_mail_opt_outs",
+        "livechat_moderation_log",
+        "livechat_blocks",
+        "livechat_audit_log",
+    }
+)
 
 
 class Store:
@@ -72,6 +95,14 @@ class Store:
 
     def dispose(self) -> None:
         self.database.dispose()
+
+    def scrub(self) -> bool:
+        """After an erasure or a purge: no deleted text left in the full-text index, free pages or WAL
+        (see ``SearchQueries.drop_deleted`` and ``Database.release_deleted``)."""
+        self.search.drop_deleted()
+        return self.database.release_deleted(
+            [table.name for table in Base.metadata.sorted_tables if table.name in _PERSONAL_TABLES]
+        )
 
     def count_rows(self) -> dict[str, int]:
         """Row counts per table; used by tests and the CLI to show what the store holds."""

@@ -64,6 +64,19 @@ class SearchQueries:
             elif connection.dialect.name == "postgresql":
                 connection.execute(text(_POSTGRES_INDEX))
 
+    def drop_deleted(self) -> None:
+        """Rewrites the SQLite index without the deleted messages' words.
+
+        An FTS5 delete only adds a tombstone; the words stay in the shadow table
+        ``livechat_messages_fts_data`` until its segments are merged, which ``optimize`` does now (with
+        ``secure_delete`` the old segments' pages are zeroed). PostgreSQL's expression index is cleaned by
+        the vacuum in ``Database.release_deleted``."""
+        with self._db.writing() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.execute(
+                    text("INSERT INTO livechat_messages_fts(livechat_messages_fts) VALUES ('optimize')")
+                )
+
     def _matches(self, connection: Connection, words: str) -> Any:
         if connection.dialect.name == "sqlite":
             return Conversation.id.in_(

@@ -56,6 +56,19 @@ test("without permission nothing is written, and what was written is forgotten",
   assert.is(storage.data.size, 0);
 });
 
+test("a card number rests in local storage only masked; the message sent keeps the visitor's text", () => {
+  const storage = memoryStorage();
+  const socket = fakeSocket();
+  socket.connected = false;
+  const outbox = new Outbox(socket, () => {}, { key: "livechat:outbox", storage });
+  outbox.persist(true);
+  outbox.send({ client_id: "c-00000005", body: "card 4242.4242.4242.4242 thanks" });
+  const kept = storage.data.get("livechat:outbox") || "";
+  assert.not.match(kept, "4242.4242.4242.4242");
+  assert.match(kept, "card ••••.••••.••••.4242 thanks");
+  assert.is(outbox.pending()[0].body, "card 4242.4242.4242.4242 thanks");
+});
+
 test("an unavailable ack keeps the message and tries again; other errors settle it", async () => {
   const socket = fakeSocket();
   /** @type {[string, boolean][]} */

@@ -1,4 +1,5 @@
 import { normalizeAck } from "./ack.js";
+import { maskCardNumbers } from "./redact.js";
 
 // Sends our own messages and re-sends the unacknowledged ones after a reconnect or a page load.
 //
@@ -11,14 +12,12 @@ export const RETRY_MS = 3000; // an "unavailable" ack (store outage): try the sa
 /** @param {string | null} key */
 function localStore(key) {
   if (!key) return null;
+  // No write probe here: nothing is written to the browser before the visitor allowed it (persist(true));
+  // a blocked or absent storage fails inside load() and save(), which then keep messages in memory only.
   try {
-    const storage = window.localStorage;
-    const probe = key + ":probe";
-    storage.setItem(probe, "1");
-    storage.removeItem(probe);
-    return storage;
+    return window.localStorage;
   } catch (error) {
-    return null; // blocked (privacy settings, sandboxed frame) or absent: memory only
+    return null; // access itself refused (privacy settings, sandboxed frame)
   }
 }
 
@@ -73,7 +72,9 @@ export class Outbox {
     if (!this.storage || !this.key) return;
     try {
       if (this.allowed && this.items.size) {
-        this.storage.setItem(this.key, JSON.stringify(Array.from(this.items.values())));
+        // Card numbers never rest in the browser: the stored copy is masked as the server would store it.
+        const kept = Array.from(this.items.values(), (p) => Object.assign({}, p, { body: maskCardNumbers(p.body) }));
+        this.storage.setItem(this.key, JSON.stringify(kept));
       } else {
         this.storage.removeItem(this.key);
       }
