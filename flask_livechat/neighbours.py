@@ -5,7 +5,7 @@
   with its content type: ``csrf.py``), so they are exempted from the host's, in either init order.
 - Flask-Talisman replaces the headers of our pages: ``csp.keep_own_headers`` puts them back.
 - Flask-Migrate on a database the chat shares: ``host_tables_only`` keeps the chat's tables out of the
-  host's ``flask db migrate`` (they have their own revisions and version table, ``flask livechat db upgrade``).
+  host's ``flask db migrate`` (they have their own revisions and version table: ``flask livechat db``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from flask import Flask, current_app
 
 from .host_request import own_hook
 from .store.schema import TABLE_PREFIX
+
 #: Our blueprints, each with its own CSRF and same-origin protection.
 BLUEPRINTS = ("livechat", "livechat_privacy", "livechat_widget")
 
