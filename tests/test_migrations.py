@@ -5,6 +5,7 @@ adopted, one that is behind is refused with the command to run, and the ``flask 
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -304,3 +305,28 @@ def test_one_head_and_every_revision_reaches_the_baseline() -> None:
     assert history[-1].revision == BASELINE and history[-1].down_revision is None
     assert [entry.revision for entry in history if entry.head] == [store.schema.head()]
     assert len({entry.revision for entry in history}) == len(history)
+
+
+def test_processes_starting_together_on_a_fresh_database_build_it_once(empty_database: str) -> None:
+    stores = [Store(empty_database) for _ in range(3)]
+    errors: list[BaseException] = []
+
+    def first_use(store: Store) -> None:
+        try:
+            store.count_rows()
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=first_use, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert errors == []
+        with stores[0].database.engine.connect() as connection:
+            versions = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+        assert versions == [stores[0].schema.head()]
+    finally:
+        for store in stores:
+            store.dispose()

@@ -54,6 +54,18 @@ POSTGRES_TIMEOUTS: dict[str, Any] = {
 }
 
 
+#: Serialises schema changes of processes starting together on PostgreSQL (``pg_advisory_xact_lock``).
+_SCHEMA_LOCK = 0x6C697665  # "live"
+
+
+def lock_schema(connection: Connection) -> None:
+    """Within ``connection``'s transaction: the only one changing the chat's schema (until it ends), so two
+    processes starting on one fresh PostgreSQL database do not both create it. SQLite's ``BEGIN IMMEDIATE``
+    does this already."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
+
+
 class Database:
     """Owns the engine; safe to share between threads and greenlets (one pooled connection per call)."""
 

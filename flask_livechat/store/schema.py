@@ -28,7 +28,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
 
 from ..errors import SchemaOutdated
-from .database import Database
+from .database import Database, lock_schema
 from .models import Base, UTCDateTime
 
 logger = logging.getLogger("flask_livechat")
@@ -45,8 +45,6 @@ BASELINE = "0001"
 #: comparison leaves them out.
 _FTS_TABLE = "livechat_messages_fts"
 _FTS_INDEX = "ix_livechat_messages_fts"
-#: Serialises the schema check of processes starting together on PostgreSQL (pg_advisory_xact_lock).
-_POSTGRES_LOCK = 0x6C697665  # "live"
 UPGRADE_COMMAND = "flask livechat db upgrade"
 
 
@@ -253,8 +251,7 @@ class SchemaQueries:
                 _pragma(connection, "PRAGMA foreign_keys=OFF")
             try:
                 with connection.execution_options(**self._db.write_options).begin():
-                    if connection.dialect.name == "postgresql":
-                        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_POSTGRES_LOCK})")
+                    lock_schema(connection)
                     yield connection
                     if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
                         raise RuntimeError("the migration left rows whose foreign key points nowhere")
