@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..store import Store
-from ..store.schema import Revision, write_revision
+from ..store.records import RevisionRecord
+from ..store.schema import write_revision
 
 
 class MaintenanceService:
@@ -38,7 +39,7 @@ class MaintenanceService:
     def head(self) -> str:
         return self._store.schema.head()
 
-    def history(self) -> list[Revision]:
+    def history(self) -> list[RevisionRecord]:
         return self._store.schema.history()
 
     def write_revision(self, message: str, *, autogenerate: bool = True) -> Path:

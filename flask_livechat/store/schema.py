@@ -15,7 +15,6 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +29,7 @@ from sqlalchemy import Connection, inspect
 from ..errors import SchemaOutdated
 from .database import Database, lock_schema
 from .models import Base, UTCDateTime
+from .records import RevisionRecord
 
 logger = logging.getLogger("flask_livechat")
 
@@ -69,15 +69,6 @@ def render_item(type_: str, object_: Any, autogen_context: Any) -> str | Literal
     if type_ == "type" and isinstance(object_, UTCDateTime):
         return "sa.DateTime()"
     return False
-
-
-@dataclass(frozen=True)
-class Revision:
-    revision: str
-    down_revision: str | None
-    message: str
-    current: bool
-    head: bool
 
 
 @lru_cache(maxsize=4)
@@ -121,11 +112,11 @@ class SchemaQueries:
         context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
         return context.get_current_revision()
 
-    def history(self) -> list[Revision]:
+    def history(self) -> list[RevisionRecord]:
         """Every revision, newest first."""
         current = self.current()
         return [
-            Revision(
+            RevisionRecord(
                 revision=script.revision,
                 down_revision=script.down_revision if isinstance(script.down_revision, str) else None,
                 message=(script.doc or "").strip(),
