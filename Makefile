@@ -56,7 +56,9 @@ dist: $(VENV)/.dev-installed
 	$(PYTHON) -m venv .venv-dist
 	.venv-dist/bin/pip install --quiet dist/*.whl
 	cd dist && ../.venv-dist/bin/python -c "import flask_livechat, importlib.resources as r; \
-	assert r.files('flask_livechat').joinpath('static/livechat/loader.js').is_file(); print('wheel ok')"
+	assert r.files('flask_livechat').joinpath('static/livechat/loader.js').is_file(); \
+	from flask_livechat.store import Store; store = Store('sqlite:///wheel-check.sqlite3'); \
+	assert store.schema.upgrade()[1] == store.schema.head(); print('wheel ok')" && rm -f wheel-check.sqlite3*
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check flask_livechat example_site tests bench
