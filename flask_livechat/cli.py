@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ from typing import Any, TypeVar
 import click
 from flask.cli import AppGroup
 
+from .errors import LiveChatError
 from .services.privacy import Subject
 from .state import current_livechat
 
@@ -20,7 +22,21 @@ CLI_ACTOR = "command line"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def clear_errors(command: F) -> F:
+    """A database that is down or behind is a one-line error naming what to do, not a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except LiveChatError as error:
+            raise click.ClickException(error.message) from error
+
+    return wrapper  # type: ignore[return-value]
+
+
 @livechat_group.command("init-db")
+@clear_errors
 def init_db() -> None:
     """Create the chat tables at the newest revision (safe to run again: existing tables are kept)."""
     counts = current_livechat.maintenance.create_tables()
@@ -32,6 +48,7 @@ livechat_group.add_command(db_group)
 
 
 @db_group.command("upgrade")
+@clear_errors
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Bring the chat's tables to REVISION (default: the newest), in one transaction."""
@@ -43,6 +60,7 @@ def db_upgrade(revision: str) -> None:
 
 
 @db_group.command("downgrade")
+@clear_errors
 @click.argument("revision", default="-1")
 @click.option("--yes", is_flag=True, help="Do not ask before dropping every chat table (below the first).")
 def db_downgrade(revision: str, yes: bool) -> None:
@@ -61,6 +79,7 @@ def db_downgrade(revision: str, yes: bool) -> None:
 
 
 @db_group.command("current")
+@clear_errors
 def db_current() -> None:
     """Show the chat schema's revision."""
     maintenance = current_livechat.maintenance
@@ -72,6 +91,7 @@ def db_current() -> None:
 
 
 @db_group.command("history")
+@clear_errors
 def db_history() -> None:
     """List the chat's revisions, newest first."""
     for entry in current_livechat.maintenance.history():
@@ -80,6 +100,7 @@ def db_history() -> None:
 
 
 @db_group.command("revision")
+@clear_errors
 @click.option("-m", "--message", required=True, help="What the revision changes (names its file).")
 @click.option("--empty", is_flag=True, help="Write no operations (a data migration written by hand).")
 def db_revision(message: str, empty: bool) -> None:

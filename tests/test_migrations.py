@@ -331,3 +331,19 @@ def test_processes_starting_together_on_a_fresh_database_build_it_once(empty_dat
     finally:
         for store in stores:
             store.dispose()
+
+
+def test_init_db_on_a_database_that_is_behind_is_one_clear_line(tmp_path: Path, newer_scripts: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'chat.sqlite3'}"
+    Store(url).create_all()
+    app = build_app(str(tmp_path / "instance"), LIVECHAT_DATABASE_URL=url)
+    app.extensions["livechat"].store.schema.scripts = newer_scripts
+    try:
+        refused = app.test_cli_runner().invoke(args=["livechat", "init-db"])
+        assert refused.exit_code == 1
+        assert "Error: The chat database is at revision" in refused.output
+        assert "run `flask livechat db upgrade`" in refused.output and "Traceback" not in refused.output
+        upgraded = app.test_cli_runner().invoke(args=["livechat", "db", "upgrade"])
+        assert upgraded.exit_code == 0 and "to 9999" in upgraded.output, upgraded.output
+    finally:
+        stop_app(app)

@@ -235,7 +235,9 @@ class SchemaQueries:
         """One write transaction for a whole schema change, serialised against other processes.
 
         SQLite: foreign keys off while batch mode copies a table (dropping the old copy would cascade to
-        every row that refers to it), checked before the commit."""
+        every row that refers to it), checked before the commit. PostgreSQL: no statement timeout (the
+        store's 5 s would stop an index build on a big table); the lock timeout stays, so a revision that
+        waits behind running transactions fails instead of stalling every request."""
         with self._db.engine.connect() as connection:
             sqlite = connection.dialect.name == "sqlite"
             if sqlite:
@@ -243,6 +245,8 @@ class SchemaQueries:
             try:
                 with connection.execution_options(**self._db.write_options).begin():
                     lock_schema(connection)
+                    if connection.dialect.name == "postgresql":  # a revision may rewrite a big table
+                        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
                     yield connection
                     if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
                         raise RuntimeError("the migration left rows whose foreign key points nowhere")
