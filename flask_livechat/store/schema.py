@@ -176,10 +176,6 @@ class SchemaQueries:
         """Undoes revisions down to ``revision`` (one step by default); returns (before, after)."""
         return self._run(command.downgrade, revision)
 
-    def stamp(self, revision: str) -> None:
-        with self._db.guard(), self._migrating() as connection:
-            self._stamp(connection, revision)
-
     def pending_changes(self) -> list[Any]:
         """What autogenerate would write: the difference between the models and the database."""
         with self._db.guard(), self._db.engine.connect() as connection:
