@@ -19,10 +19,10 @@ logger = logging.getLogger("flask_livechat")
 
 #: Legal bases (GDPR Art. 6(1)), by the key a category names.
 BASES = {
-    "contract": "Contract, or steps you ask for before one (Art. 6(1)(b) GDPR)",
-    "consent": "Your consent (Art. 6(1)(a) GDPR), which you can withdraw at any time",
-    "legitimate": "Our legitimate interest (Art. 6(1)(f) GDPR); you may object",
-    "obligation": "A legal obligation (Art. 6(1)(c) GDPR)",
+    "contract": "Contract or steps before one (Art. 6(1)(b) GDPR)",
+    "consent": "Consent (Art. 6(1)(a) GDPR), which you can withdraw",
+    "legitimate": "Legitimate interest (Art. 6(1)(f) GDPR); you may object",
+    "obligation": "Legal obligation (Art. 6(1)(c) GDPR)",
 }
 
 #: Columns that hold nothing about a person, and why ("table.*" for a whole table).
@@ -129,9 +129,9 @@ def categories(config: Mapping[str, Any], *, billing: bool) -> list[Category]:
     min_count = config["LIVECHAT_REPORTS_MIN_COUNT"]
     staff = "Our staff who answer the chat (agents) and administrators"
     visit_what = (
-        "When each visit started and last moved; your browser, operating system and device with their versions "
-        "and the full user-agent string your browser sends; your language; the page you came from (its origin "
-        "and path only) and the page you landed on"
+        "When each visit started and last moved; your browser, operating system and device with their "
+        "versions and the full user-agent string your browser sends; your language; the page you came from "
+        "(its origin and path only) and the page you landed on"
     )
     if network:
         visit_what += "; your IP address with its last part removed (e.g. 203.0.113.0)"
@@ -141,7 +141,7 @@ def categories(config: Mapping[str, Any], *, billing: bool) -> list[Category]:
             name="Your messages",
             what="What you and our staff write in the chat, with its dates and times, the conversation's "
             "status, duration and department, which staff member it is assigned to, and how far each side "
-            "has read. Card numbers typed into the chat are masked before they are stored.",
+            "has read",
             purpose="To answer you, and so the conversation is there when you come back",
             basis="contract",
             who=staff,
@@ -242,9 +242,9 @@ def categories(config: Mapping[str, Any], *, billing: bool) -> list[Category]:
         Category(
             key="visitor",
             name="Returning-visitor record",
-            what="A random id (in the recognition cookie), when you were first and last seen, how many visits, "
-            "the time zone your browser reports (for your local time), the department of the last page you "
-            "viewed, and, when you are logged in to this site, your account id",
+            what="A random id (in the recognition cookie), when you were first and last seen, how many "
+            "visits, the time zone your browser reports (for your local time), the department of the last "
+            "page you viewed, and, when you are logged in to this site, your account id",
             purpose="To recognise you as a returning visitor and keep your conversation",
             basis=recognition_basis,
             who=staff,
@@ -277,8 +277,11 @@ def categories(config: Mapping[str, Any], *, billing: bool) -> list[Category]:
             key="page_views",
             name="Pages you view",
             what="Each page's address (origin and path"
-            + (", with the parameters " + ", ".join(config["LIVECHAT_URL_QUERY_ALLOWLIST"]) + ")"
-               if config["LIVECHAT_URL_QUERY_ALLOWLIST"] else "; no query string)")
+            + (
+                ", with the parameters " + ", ".join(config["LIVECHAT_URL_QUERY_ALLOWLIST"]) + ")"
+                if config["LIVECHAT_URL_QUERY_ALLOWLIST"]
+                else "; no query string)"
+            )
             + ", its title, the page before it, and when",
             purpose="So the person answering knows what you were looking at, and in which order",
             basis=recognition_basis,
@@ -293,8 +296,12 @@ def categories(config: Mapping[str, Any], *, billing: bool) -> list[Category]:
             name="While you are on the site",
             what="The page you have open now and its title, and, when you are logged in to this site, "
             "your account name and email"
-            + (" and a summary of your plan and billing state (plan, status, renewal date, card brand "
-               "and last four digits, never a full card number)" if billing else ""),
+            + (
+                " and a summary of your plan and billing state (plan, status, renewal date, card brand "
+                "and last four digits, never a full card number)"
+                if billing
+                else ""
+            ),
             purpose="To show our staff who is on the site now, and help customers with their account",
             basis="contract" if billing else recognition_basis,
             who=staff,
@@ -342,8 +349,8 @@ def categories(config: Mapping[str, Any], *, billing: bool) -> list[Category]:
         Category(
             key="audit",
             name="Record of privacy actions",
-            what="Who looked at, searched for, downloaded or erased someone's chat data, and when; the person "
-            "is recorded as a keyed digest, never by name or id",
+            what="Who looked at, searched for, downloaded or erased someone's chat data, and when; the "
+            "person is recorded as a keyed digest, never by name or id",
             purpose="To show that data about you is only used as this page says",
             basis="obligation",
             who="Administrators",
@@ -412,8 +419,11 @@ def recipients(config: Mapping[str, Any]) -> list[Recipient]:
             Recipient(
                 f"The mail server {host}, which delivers the chat's emails (a processor when it is not ours)",
                 "Transcripts you ask for, replies to messages you left"
-                + (", and messages left while nobody was online, mailed to our team" if config.get(
-                    "LIVECHAT_MAIL_TO") else ""),
+                + (
+                    ", and messages left while nobody was online, mailed to our team"
+                    if config.get("LIVECHAT_MAIL_TO")
+                    else ""
+                ),
             )
         )
     queue = config.get("LIVECHAT_MESSAGE_QUEUE")
@@ -433,24 +443,41 @@ def rights(config: Mapping[str, Any], *, contact: str | None) -> list[Right]:
     """The data subject's rights and how to use each one here."""
     write = f"write to {contact}" if contact else "write to us (see Who is responsible)"
     mode = config["LIVECHAT_CONSENT_MODE"]
+    authority = config.get("LIVECHAT_SUPERVISORY_AUTHORITY")
+    complaint = "You may complain to a data protection supervisory authority" + (
+        f": ours is {authority}; you may also turn to the one where you live or work."
+        if authority
+        else ", in particular where you live or work, or where the problem happened."
+    )
     return [
-        Right("Access and portability", "Download my data, below: a JSON file of what this browser or your "
-              f"account holds; for anything else, {write}."),
-        Right("Rectification", "When logged in, correct your name and email under Your chat profile; "
-              f"otherwise {write}."),
-        Right("Erasure", "Use the deletion form below (once this browser holds chat data), or the chat's "
-              "Your data menu; it is gone at once. For data held under your account, log in first."),
-        Right("Objection", "Decline recognition under Your choice; unsubscribe with the link in any email; "
-              f"to object to anything else, {write}."),
+        Right(
+            "Access and portability",
+            "Download my data, below: a JSON file of what this browser or your "
+            f"account holds; for anything else, {write}.",
+        ),
+        Right(
+            "Rectification",
+            f"When logged in, correct your name and email under Your chat profile; otherwise {write}.",
+        ),
+        Right(
+            "Erasure",
+            "Use the deletion form below (once this browser holds chat data), or the chat's "
+            "Your data menu; it is gone at once. For data held under your account, log in first.",
+        ),
+        Right(
+            "Objection",
+            "Decline recognition under Your choice; unsubscribe with the link in any email; "
+            f"to object to anything else, {write}.",
+        ),
         Right("Restriction", f"To have us keep but not use your data while a question is settled, {write}."),
         Right(
             "Withdrawing consent",
             "Change Your choice below, or Stop remembering me in the chat, at any time; it does not affect "
-            "what was done before." if mode != "off" else "This site's own cookie settings govern the chat.",
+            "what was done before."
+            if mode != "off"
+            else "This site's own cookie settings govern the chat.",
         ),
-        Right("Complaint", (config.get("LIVECHAT_SUPERVISORY_AUTHORITY") or "You may complain to a data "
-              "protection supervisory authority, in particular where you live or work, or where the problem "
-              "happened") + "."),
+        Right("Complaint", complaint),
     ]
 
 
