@@ -327,7 +327,8 @@ def categories(config: Mapping[str, Any], *, billing: bool) -> list[Category]:
             key="mail_log",
             name="Emails sent to you",
             what="Each email the chat tried to send (transcripts, replies to messages you left, other mail): "
-            "its kind, address, subject, whether it was delivered, and who asked for it",
+            "its kind, address, subject, whether it was delivered, and who asked for it"
+            + ("" if mail else " (no mail server is set up here, so none leaves the site)"),
             purpose="To know what we sent you and fix delivery problems",
             basis="legitimate",
             who="Administrators",
