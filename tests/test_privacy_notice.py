@@ -3,6 +3,7 @@ that can hold personal data is in a category, and each category's retention is w
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -167,10 +168,19 @@ def age_every_timestamp(livechat: LiveChatState, days: int) -> None:
                     connection.execute(update(table).where(column.is_not(None)).values({column.name: then}))
 
 
-@pytest.mark.livechat_config(LIVECHAT_RETENTION_DAYS=30)
-def test_each_category_is_kept_as_long_as_the_page_says(
-    app: Flask, socketio: SocketIO, livechat: LiveChatState
-) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def retained_app(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Flask]:
+    """An app with 30 days' retention on each database: report facts go by foreign-key cascade."""
+    url = request.getfixturevalue("database") if request.param == "postgresql" else None
+    app = build_app(str(tmp_path / "instance"), LIVECHAT_RETENTION_DAYS=30, LIVECHAT_DATABASE_URL=url)
+    yield app
+    stop_app(app)
+
+
+def test_each_category_is_kept_as_long_as_the_page_says(retained_app: Flask) -> None:
+    app = retained_app
+    socketio: SocketIO = app.extensions["socketio"]
+    livechat: LiveChatState = app.extensions["livechat"]
     fill_as(app, socketio, "carol", "198.51.100.77", "zebra", block=True)
     fill_as(app, socketio, "ada", "203.0.113.9", "otter")  # not blocked: still connected
     app.test_client().post("/livechat/api/consent", json={"choice": "declined"})  # a decline, without an id
