@@ -378,9 +378,10 @@ def categories(config: Mapping[str, Any], *, billing: bool) -> list[Category]:
             key="reports",
             name="Figures for reports",
             what="For each conversation, visit and page view a summary row for the administrators' reports: "
-            "its times, first reply, duration, rating, department, the customer's plan, browser and "
-            "operating system, the other site you came from (origin only), whether you visited before, "
-            "and the page's path",
+            "its times, first reply and who sent it, duration, rating, department, the customer's plan, "
+            "whether it was a left message, browser and operating system, the other site you came from "
+            "(origin only), whether you visited before, the page's path, and your visitor id (only to "
+            "count distinct visitors)",
             purpose="Aggregate statistics to staff the chat and improve the site",
             basis="legitimate",
             who=f"Administrators, as totals only: any figure counting fewer than {min_count} people is "
