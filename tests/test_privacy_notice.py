@@ -207,3 +207,16 @@ def test_each_category_is_kept_as_long_as_the_page_says(retained_app: Flask) -> 
     with livechat.store.engine.connect() as connection:
         leftovers = connection.execute(select(Base.metadata.tables["livechat_mail_opt_outs"])).all()
     assert sorted(row.email for row in leftovers) == ["otter@example.com", "zebra@example.com"]
+
+
+def test_erasure_leaves_only_what_the_page_says_it_keeps(app: Flask, socketio: SocketIO) -> None:
+    livechat: LiveChatState = app.extensions["livechat"]
+    fill_as(app, socketio, "carol", "198.51.100.77", "zebra", block=True)
+    with app.app_context():
+        assert livechat.livechat.erase_account("3") == 1
+    after = livechat.store.count_rows()
+    listed = [c for c in categories(app.config, billing=True) if c.key != "staff"]  # staff: not the subject
+    kept = {column.split(".")[0] for c in listed if c.after_erasure for column in c.columns}
+    erased = {column.split(".")[0] for c in listed for column in c.columns} - kept - {"livechat_messages_fts"}
+    assert {name: after[name] for name in erased if after[name]} == {}
+    assert after["livechat_audit_log"] and after["livechat_moderation_log"]  # as the page says

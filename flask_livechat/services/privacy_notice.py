@@ -52,6 +52,8 @@ class Category:
     columns: tuple[str, ...]
     #: False when this installation does not collect it (say attachments are off): not on the page.
     collected: bool = True
+    #: What an erasure leaves of it, and why (``None``: erasure deletes all of it about the person).
+    after_erasure: str | None = None
 
     @property
     def basis_text(self) -> str:
@@ -360,6 +362,8 @@ def categories(config: Mapping[str, Any], *, billing: bool) -> list[Category]:
             else "Kept without a time limit (no retention applies to it yet)",
             kept_by=AUDIT_RETENTION_KEY if audit_days else None,
             columns=("livechat_audit_log.*",),
+            after_erasure="the record of the erasure itself and earlier actions, which name you only by a "
+            "keyed digest",
         ),
         Category(
             key="moderation",
@@ -373,6 +377,7 @@ def categories(config: Mapping[str, Any], *, billing: bool) -> list[Category]:
             "after the action",
             kept_by=RETENTION_KEY,
             columns=("livechat_blocks.*", "livechat_moderation_log.*"),
+            after_erasure="what staff did, without any link to you, and a block on a network until it ends",
         ),
         Category(
             key="reports",
