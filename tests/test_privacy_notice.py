@@ -20,6 +20,7 @@ from flask_livechat.services.privacy_notice import (
     RETENTION_KEY,
     categories,
     privacy_notice,
+    recipients,
     warn_without_controller,
 )
 from flask_livechat.state import LiveChatState
@@ -220,3 +221,9 @@ def test_erasure_leaves_only_what_the_page_says_it_keeps(app: Flask, socketio: S
     erased = {column.split(".")[0] for c in listed for column in c.columns} - kept - {"livechat_messages_fts"}
     assert {name: after[name] for name in erased if after[name]} == {}
     assert after["livechat_audit_log"] and after["livechat_moderation_log"]  # as the page says
+
+
+def test_the_message_queue_is_named_by_host_only(app: Flask) -> None:
+    queue = {**app.config, "LIVECHAT_MESSAGE_QUEUE": "redis://:s3cret@queue.internal:6379/0"}
+    named = " ".join(recipient.who for recipient in recipients(queue))
+    assert "The message queue at queue.internal" in named and "s3cret" not in named

@@ -437,7 +437,7 @@ def recipients(config: Mapping[str, Any]) -> list[Recipient]:
     if queue:
         found.append(
             Recipient(
-                f"The message queue at {urlsplit(str(queue)).hostname or queue}",
+                f"The message queue at {urlsplit(str(queue)).hostname or 'the address this site set'}",
                 "Chat messages pass through it between our servers; it keeps nothing",
             )
         )
