@@ -418,8 +418,9 @@ class EraseConfirmSchema(InboundSchema):
 
 
 class ProfileSchema(InboundSchema):
-    name = fields.String(validate=validate.Length(max=200), allow_none=True, load_default=None)
-    email = EmailAddress(allow_none=True, load_default=None)
+    # No defaults: a field left out is not changed (a partial correction keeps the other one).
+    name = fields.String(validate=validate.Length(max=200), allow_none=True)
+    email = EmailAddress(allow_none=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

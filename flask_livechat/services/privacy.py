@@ -18,6 +18,7 @@ from . import consent
 from .attachments import storage_for
 from .consent import ConsentState
 from .contact import normalize_address
+from .prechat import contact_keys
 from .redact import clean_optional, mask_card_numbers
 
 logger = logging.getLogger("flask_livechat")
@@ -112,10 +113,14 @@ class PrivacyService:
         for the person's own page and the admin's search, which log their own)."""
         return self._store.privacy.export_visitors(self.visitor_ids(subject))
 
-    def correct_profile(self, subject: Subject, *, name: str | None, email: str | None) -> None:
-        self._store.privacy.set_profile(
-            self.visitor_ids(subject), name=clean_optional(name), email=clean_optional(email)
+    def correct_profile(self, subject: Subject, changes: dict[str, str | None]) -> None:
+        """Rectification of the name and/or email (only the keys in ``changes``; ``None`` clears): every
+        copy changes, on the visitor record and in the pre-chat and leave-a-message answers."""
+        cleaned = {key: clean_optional(value) for key, value in changes.items() if key in ("name", "email")}
+        self._store.privacy.correct_contact(
+            self.visitor_ids(subject), cleaned, profile_keys=contact_keys(self._app)
         )
+        self._scrub()  # the old values leave the WAL too
 
     def opt_out(self, email: str, kind: str) -> None:
         self._store.privacy.opt_out(email, kind)

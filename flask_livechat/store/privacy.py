@@ -257,10 +257,42 @@ class PrivacyQueries:
         return {name: count or 0 for name, count in counts.items()}, keys
 
     def set_profile(self, visitor_ids: list[str], *, name: str | None, email: str | None) -> None:
+        self.correct_contact(visitor_ids, {"name": name, "email": email})
+
+    def correct_contact(
+        self,
+        visitor_ids: list[str],
+        changes: dict[str, str | None],
+        *,
+        profile_keys: dict[str, frozenset[str]] | None = None,
+    ) -> None:
+        """Rectification: every stored copy of the visitor's name and email takes the new value (``None``
+        clears it), in one transaction. ``changes`` holds only what the person corrected (``name``,
+        ``email``); what they left out keeps its value. ``profile_keys`` names, per change, the keys of the
+        pre-chat / leave-a-message answers that hold the same value (say every field of type email)."""
+        keys = profile_keys or {}
         with self._db.writing() as connection:
-            connection.execute(
-                update(Visitor).where(Visitor.id.in_(visitor_ids)).values(name=name, email=email)
-            )
+            if changes:
+                connection.execute(update(Visitor).where(Visitor.id.in_(visitor_ids)).values(**changes))
+            profiles = connection.execute(
+                select(VisitorProfile.visitor_id, VisitorProfile.fields).where(
+                    VisitorProfile.visitor_id.in_(visitor_ids)
+                )
+            ).all()
+            for row in profiles:
+                fields = dict(row.fields)
+                for change, value in changes.items():
+                    for key in keys.get(change, frozenset({change})) & set(fields):
+                        if value is None:
+                            del fields[key]
+                        else:
+                            fields[key] = value
+                if fields != row.fields:
+                    connection.execute(
+                        update(VisitorProfile)
+                        .where(VisitorProfile.visitor_id == row.visitor_id)
+                        .values(fields=fields)
+                    )
 
     def link_host_user(self, visitor_id: str, host_user_id: str) -> None:
         with self._db.writing() as connection:

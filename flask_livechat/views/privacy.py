@@ -108,8 +108,8 @@ def privacy_page() -> str:
     subject = my_subject()
     profile = None
     conversations: list[Any] = []
-    if subject is not None and subject.host_user_id is not None:
-        profile, conversations = _profile_of(subject)
+    if subject is not None:
+        profile, conversations = _profile_of([subject])
     return render_template(
         "livechat/privacy.html",
         company=config["LIVECHAT_COMPANY_NAME"] or current_app.name,
@@ -158,7 +158,10 @@ def delete_form() -> BaseResponse:
 def profile_form() -> BaseResponse:
     check_csrf(_binding())
     data = load(_profile_schema, {key: request.form.get(key) or None for key in ("name", "email")})
-    _update_profile(data)
+    subject = my_subject()
+    if subject is None:
+        abort(401, "No chat data is linked to this browser or account: there is nothing to correct.")
+    _update_profile([subject], data)
     return redirect(url_for(".page", done="profile"))
 
 
@@ -225,15 +228,28 @@ def _page_visitor() -> str | None:
 
 
 def profile_api() -> Response:
-    subject = my_subject()
-    if subject is None or subject.host_user_id is None:
-        abort(401, "Log in to see and correct your chat profile.")
+    """See and correct the name and email the chat holds: a logged-in customer, a recognised browser, or
+    the widget's page session (a chat without the cookie). A POST changes only the fields it sends."""
+    subjects = _my_subjects()
+    if not subjects:
+        abort(401, "No chat data is linked to this browser or account: there is nothing to correct.")
     if request.method == "POST":
         require_json()
         _limit()
-        _update_profile(load(_profile_schema, json_body()))
-    profile, conversations = _profile_of(subject)
+        _update_profile(subjects, load(_profile_schema, json_body()))
+    profile, conversations = _profile_of(subjects)
     return jsonify({"ok": True, "profile": profile, "conversations": conversations})
+
+
+def _my_subjects() -> list[Subject]:
+    """Whom a self-service request is about: the cookie's or account's subject, and the visitor of the
+    widget's page session when that is another record (opt-in before a choice, declined, cookies off)."""
+    subject = my_subject()
+    subjects = [subject] if subject is not None else []
+    page_visitor = _page_visitor()
+    if page_visitor is not None and (subject is None or subject.visitor_id != page_visitor):
+        subjects.append(Subject(visitor_id=page_visitor))
+    return subjects
 
 
 # -- shared by the page and the API --------------------------------------------------------------------
@@ -246,9 +262,9 @@ def _erase_mine(response: BaseResponse) -> None:
     clear_visitor_cookie(current_app, request, response)
 
 
-def _profile_of(subject: Subject) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Name, email and the conversations of a logged-in customer: theirs only, never anyone else's."""
-    exported = current_livechat.privacy.exported_visitors(subject)
+def _profile_of(subjects: list[Subject]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Name, email and the conversations of the requester: theirs only, never anyone else's."""
+    exported = [entry for subject in subjects for entry in current_livechat.privacy.exported_visitors(subject)]
     names = [entry["visitor"]["name"] for entry in exported if entry["visitor"]["name"]]
     emails = [entry["visitor"]["email"] for entry in exported if entry["visitor"]["email"]]
     conversations = [
@@ -259,16 +275,15 @@ def _profile_of(subject: Subject) -> tuple[dict[str, Any], list[dict[str, Any]]]
     return {"name": names[0] if names else None, "email": emails[0] if emails else None}, conversations
 
 
-def _update_profile(data: dict[str, Any]) -> None:
-    subject = my_subject()
-    if subject is None or subject.host_user_id is None:
-        abort(401, "Log in to correct your chat profile.")
-    email = data.get("email")
-    current_livechat.privacy.correct_profile(
-        subject,
-        name=(data.get("name") or "").strip() or None,
-        email=email.strip().lower() if email else None,
-    )
+def _update_profile(subjects: list[Subject], data: dict[str, Any]) -> None:
+    """Only the fields sent change; an empty or null one is cleared."""
+    changes: dict[str, str | None] = {}
+    if "name" in data:
+        changes["name"] = (data["name"] or "").strip() or None
+    if "email" in data:
+        changes["email"] = normalize_address(data["email"]) if data["email"] else None
+    for subject in subjects:
+        current_livechat.privacy.correct_profile(subject, changes)
 
 
 # -- unsubscribe ---------------------------------------------------------------------------------------
