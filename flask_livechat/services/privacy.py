@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
+import json
 import logging
+import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +18,7 @@ from werkzeug.wrappers import Response
 from ..signals import subject_erased
 from ..store import Store, VisitorRecord
 from . import consent
-from .attachments import storage_for
+from .attachments import download_name, storage_for
 from .consent import ConsentState
 from .contact import normalize_address
 from .prechat import contact_keys
@@ -38,6 +41,20 @@ class Subject:
 
     def describe(self) -> str:
         return ", ".join(f"{key}={value}" for key, value in self.__dict__.items() if value)
+
+
+def _attachment_files(exported: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Takes the storage keys out of the document (they are ours, not the person's data) and names each
+    attachment's place in the archive in its ``file``."""
+    files = []
+    for entry in exported:
+        for conversation in entry["conversations"]:
+            for attachment in conversation["attachments"]:
+                key = attachment.pop("storage_key")
+                name = download_name(attachment["filename"], attachment["content_type"]).replace("/", "_")
+                attachment["file"] = f"attachments/{attachment['id']}/{name}"
+                files.append((attachment["file"], key))
+    return files
 
 
 def _masked(value: Any) -> Any:
@@ -73,19 +90,68 @@ class PrivacyService:
         return sorted(ids)
 
     def export(self, subject: Subject, *, actor: str, include_host: bool = True) -> dict[str, Any]:
-        exported = self._store.privacy.export_visitors(self.visitor_ids(subject))
+        """Everything stored about the subject, as one JSON-ready document (attachments as their details;
+        ``export_archive`` adds their bytes)."""
+        return self.export_all([subject], actor=actor, include_host=include_host)[0]
+
+    def export_archive(self, subjects: list[Subject], *, actor: str, include_host: bool = False) -> bytes:
+        """The export as a zip: ``data.json`` and every attachment under ``attachments/<id>/<name>``, which
+        the document's attachment entries name in ``file``."""
+        document, files = self.export_all(subjects, actor=actor, include_host=include_host)
+        storage = storage_for(self._app)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("data.json", json.dumps(document, default=str, indent=2, ensure_ascii=False))
+            for path, key in files:
+                data = storage.load(key)
+                if data is not None:
+                    archive.writestr(path, data)
+        return buffer.getvalue()
+
+    def export_all(
+        self, subjects: list[Subject], *, actor: str, include_host: bool = True
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """The document for these subjects (one person, named more than one way: say their cookie and the
+        widget's page session) and the attachments to add, as (path in the archive, storage key)."""
+        visitor_ids = sorted({visitor_id for subject in subjects for visitor_id in self.visitor_ids(subject)})
+        exported = self._store.privacy.export_visitors(visitor_ids)
+        files = _attachment_files(exported)
+        stored = self._store.privacy.emails_of(visitor_ids)
+        emails = sorted(
+            {normalize_address(email) for email in [*stored, *(s.email for s in subjects if s.email)]}
+        )
+        conversation_ids = [c["id"] for entry in exported for c in entry["conversations"]]
         document: dict[str, Any] = {
             "generated_at": datetime.now(UTC).isoformat(),
             "policy_version": str(self._app.config["LIVECHAT_POLICY_VERSION"]),
             "visitors": exported,
+            **self._store.privacy.mail_of(conversation_ids, emails),
+            "audit_log": self._store.privacy.audit_entries_of(self._digests(subjects, exported, emails)),
         }
         hook = self._app.extensions["livechat"].livechat.export_host_user
         if include_host and hook is not None:
             document["host"] = {
-                user_id: _masked(hook(user_id)) for user_id in self._host_user_ids(subject, exported)
+                user_id: _masked(hook(user_id))
+                for subject in subjects
+                for user_id in self._host_user_ids(subject, exported)
             }
-        self._store.privacy.audit(actor, "export", self.digest(subject), f"{len(exported)} visitor record(s)")
-        return document
+        for subject in subjects:
+            self._store.privacy.audit(
+                actor, "export", self.digest(subject), f"{len(exported)} visitor record(s)"
+            )
+        return document, files
+
+    def _digests(self, subjects: list[Subject], exported: list[dict[str, Any]], emails: list[str]) -> list[str]:
+        """Every digest the audit log may file this person's entries under: each way of naming them."""
+        named = list(subjects)
+        for entry in exported:
+            visitor = entry["visitor"]
+            named.append(Subject(visitor_id=visitor["id"]))
+            if visitor.get("host_user_id"):
+                named.append(Subject(host_user_id=visitor["host_user_id"]))
+                named.append(Subject(visitor_id=visitor["id"], host_user_id=visitor["host_user_id"]))
+        named += [Subject(email=email) for email in emails]
+        return sorted({self.digest(subject) for subject in named})
 
     def erase(self, subject: Subject, *, actor: str, include_host: bool = True) -> int:
         """Erases the subject now. ``include_host`` also calls the host's erase hook for their account."""
@@ -111,7 +177,9 @@ class PrivacyService:
     def exported_visitors(self, subject: Subject) -> list[dict[str, Any]]:
         """The subject's visitor records with their conversations, as the export holds them (no audit entry:
         for the person's own page and the admin's search, which log their own)."""
-        return self._store.privacy.export_visitors(self.visitor_ids(subject))
+        exported = self._store.privacy.export_visitors(self.visitor_ids(subject))
+        _attachment_files(exported)
+        return exported
 
     def correct_profile(self, subject: Subject, changes: dict[str, str | None]) -> None:
         """Rectification of the name and/or email (only the keys in ``changes``; ``None`` clears): every

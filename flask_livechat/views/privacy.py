@@ -189,16 +189,24 @@ def consent_api() -> Response:
 
 
 def my_data() -> Response:
-    subject = my_subject()
-    document = (
-        current_livechat.privacy.export(subject, actor=SELF_SERVICE, include_host=False)
-        if subject is not None
-        else {"visitors": []}
-    )
-    response = current_app.response_class(
-        json.dumps(document, default=str, indent=2, ensure_ascii=False), mimetype="application/json"
-    )
-    response.headers["Content-Disposition"] = 'attachment; filename="my-chat-data.json"'
+    """Download my data: everything stored about the requester, as a zip (``data.json`` and the attachment
+    files), or as the JSON alone with ``?format=json``. It covers exactly what "Delete my data" deletes:
+    the cookie's or account's records and the widget's page session (``X-LiveChat-Session``)."""
+    subjects = _my_subjects()
+    privacy = current_livechat.privacy
+    as_json = request.args.get("format") == "json"
+    if request.args.get("format") not in (None, "json", "zip"):
+        abort(400, "format is json or zip.")
+    if as_json:
+        document = privacy.export_all(subjects, actor=SELF_SERVICE, include_host=False)[0]
+        body: bytes | str = json.dumps(document, default=str, indent=2, ensure_ascii=False)
+        response = current_app.response_class(body, mimetype="application/json")
+        name = "my-chat-data.json"
+    else:
+        body = privacy.export_archive(subjects, actor=SELF_SERVICE)
+        response = current_app.response_class(body, mimetype="application/zip")
+        name = "my-chat-data.zip"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
