@@ -66,7 +66,9 @@ def zip_of(response: Any) -> tuple[dict[str, Any], dict[str, bytes]]:
     return json.loads(files.pop("data.json")), files
 
 
-@pytest.mark.livechat_config(LIVECHAT_PRECHAT_FIELDS=["name", "email", {"name": "company", "label": "Company"}], **MAIL)
+@pytest.mark.livechat_config(
+    LIVECHAT_PRECHAT_FIELDS=["name", "email", {"name": "company", "label": "Company"}], **MAIL
+)
 def test_the_download_holds_every_stored_row_about_the_person(
     app: Flask, socketio: SocketIO, client: FlaskClient, livechat: LiveChatState
 ) -> None:
@@ -98,7 +100,9 @@ def test_the_download_holds_every_stored_row_about_the_person(
     assert rated["ok"], rated
     livechat.privacy.opt_out("ines@example.org", "promotional")
     assert client.get("/livechat/api/my-data").status_code == 200  # an earlier request of theirs: audited
-    [visitor_id] = [v["id"] for v in table_dump(livechat)["livechat_visitors"] if v["email"] == answers["email"]]
+    [visitor_id] = [
+        v["id"] for v in table_dump(livechat)["livechat_visitors"] if v["email"] == answers["email"]
+    ]
     blocked = ada.emit(
         "block_visitor",
         {"visitor_id": visitor_id, "minutes": 60, "reason": "abusive language"},
@@ -174,5 +178,7 @@ def test_a_visitor_without_the_cookie_downloads_what_the_delete_would_delete(
     [mine] = document["visitors"]
     assert mine["conversations"][0]["messages"][0]["body"] == "no cookies for me"
     assert list(files.values()) == [PNG]
-    client.post("/livechat/api/my-data/delete", json={"confirm": True}, headers={"X-LiveChat-Session": session})
+    client.post(
+        "/livechat/api/my-data/delete", json={"confirm": True}, headers={"X-LiveChat-Session": session}
+    )
     assert livechat.store.count_rows()["livechat_messages"] == 0

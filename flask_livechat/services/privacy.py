@@ -141,7 +141,9 @@ class PrivacyService:
             )
         return document, files
 
-    def _digests(self, subjects: list[Subject], exported: list[dict[str, Any]], emails: list[str]) -> list[str]:
+    def _digests(
+        self, subjects: list[Subject], exported: list[dict[str, Any]], emails: list[str]
+    ) -> list[str]:
         """Every digest the audit log may file this person's entries under: each way of naming them."""
         named = list(subjects)
         for entry in exported:

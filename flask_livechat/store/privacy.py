@@ -91,7 +91,9 @@ class PrivacyQueries:
             return None
         conversations = _rows(
             connection,
-            select(Conversation).where(Conversation.visitor_id == visitor_id).order_by(Conversation.created_at),
+            select(Conversation)
+            .where(Conversation.visitor_id == visitor_id)
+            .order_by(Conversation.created_at),
         )
         for conversation in conversations:
             of_this = conversation["id"]

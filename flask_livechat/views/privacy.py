@@ -272,7 +272,9 @@ def _erase_mine(response: BaseResponse) -> None:
 
 def _profile_of(subjects: list[Subject]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Name, email and the conversations of the requester: theirs only, never anyone else's."""
-    exported = [entry for subject in subjects for entry in current_livechat.privacy.exported_visitors(subject)]
+    exported = [
+        entry for subject in subjects for entry in current_livechat.privacy.exported_visitors(subject)
+    ]
     names = [entry["visitor"]["name"] for entry in exported if entry["visitor"]["name"]]
     emails = [entry["visitor"]["email"] for entry in exported if entry["visitor"]["email"]]
     conversations = [

@@ -164,7 +164,10 @@ def test_download_and_delete_my_data(visitor_on: Callable[..., Visitor]) -> None
 
     chat = reopen(page)
     expect(chat.get_by_role("log")).not_to_contain_text("Please keep this safe")
-    assert "Please keep this safe" not in page.request.get(urljoin(page.url, "/livechat/api/my-data?format=json")).text()
+    assert (
+        "Please keep this safe"
+        not in page.request.get(urljoin(page.url, "/livechat/api/my-data?format=json")).text()
+    )
     assert errors == []
 
 
