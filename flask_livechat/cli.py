@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 from flask.cli import AppGroup
 
+from .services import retention
 from .services.privacy import Subject
 from .state import current_livechat
 
@@ -77,5 +78,5 @@ def erase(visitor_id: str | None, email: str | None, user_id: str | None, yes: b
 @livechat_group.command("purge")
 def purge() -> None:
     """Delete what is older than LIVECHAT_RETENTION_DAYS (safe to run any number of times)."""
-    counts = current_livechat.privacy.purge_expired()
+    counts = retention.purge_once(current_livechat)
     click.echo("purged " + ", ".join(f"{count} {name}" for name, count in sorted(counts.items())))

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, Request
 from werkzeug.wrappers import Response
 
+from ..identity import visitor_id_from_request
 from ..signals import subject_erased
 from ..store import Store, VisitorRecord
 from . import consent
@@ -204,21 +205,34 @@ class PrivacyService:
     def record_choice(
         self, request: Request, response: Response, choice: str, visitor_id: str | None
     ) -> ConsentState:
-        """A visitor's consent choice (see ``consent.record_choice``).
+        """A visitor's consent choice (see ``consent.record_choice``); ``visitor_id`` is this page's visitor
+        (the widget's page session, else the cookie's).
 
         Withdrawing (a decline from a browser we recognised) erases what recognition collected: the visitor
         record with its visits, page views, conversations and consents. Once the cookie is gone nobody could
         reach that data any more, so keeping it would only hold what the person can neither see nor delete.
-        A record linked to the person's host account stays, reachable through the account."""
-        withdrawn = None
-        if choice != "accepted" and visitor_id is not None:
-            visitor = self._store.visitors.get_visitor(visitor_id)
-            if visitor is not None and visitor.persistent and visitor.host_user_id is None:
-                withdrawn = visitor_id
+        A record linked to the person's host account stays, reachable through the account.
+
+        The browser's cookie counts even while recognition waits for a choice (opt-in after a new policy
+        version): accepting again continues that record, and what this page held moves into it; declining
+        erases it, as a withdrawal."""
+        recognised = self._cookie_visitor(request)
+        if choice == "accepted" and recognised is not None:
+            page_visitor = self._store.visitors.get_visitor(visitor_id) if visitor_id else None
+            if page_visitor is not None and page_visitor.id != recognised.id and not page_visitor.persistent:
+                self._store.visitors.merge_into(page_visitor.id, recognised.id)
+            visitor_id = recognised.id
         state = consent.record_choice(self._app, self._store, request, response, choice, visitor_id)
-        if withdrawn is not None and state.choice == "declined":
-            self.erase(Subject(visitor_id=withdrawn), actor="the visitor (withdrawal)", include_host=False)
+        if recognised is not None and state.choice == "declined" and recognised.host_user_id is None:
+            self.erase(
+                Subject(visitor_id=recognised.id), actor="the visitor (withdrawal)", include_host=False
+            )
         return state
+
+    def _cookie_visitor(self, request: Request) -> VisitorRecord | None:
+        visitor_id = visitor_id_from_request(self._app, request)
+        visitor = self._store.visitors.get_visitor(visitor_id) if visitor_id else None
+        return visitor if visitor is not None and visitor.persistent else None
 
     def record_view(self, subject: Subject, *, actor: str, what: str) -> None:
         self._store.privacy.audit(actor, "view", self.digest(subject), what[:500])

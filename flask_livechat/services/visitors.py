@@ -197,7 +197,7 @@ class VisitorService:
 
         ``pending``: ``known_id`` is a pending cookie's (its first page had none), so opening the chat makes
         it a visitor (``adopt``)."""
-        host_user_id, context, staff = snapshot
+        host_user_id = snapshot[0]
         adopted = self.adopt(known_id, host_user_id=host_user_id) if pending and known_id else None
         visitor = adopted or self.for_connection(known_id, host_user_id=host_user_id)
         if visitor is None:
