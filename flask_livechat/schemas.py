@@ -408,7 +408,8 @@ def load(schema: Schema, payload: Any) -> dict[str, Any]:
 
 
 class ConsentChoiceSchema(InboundSchema):
-    choice = fields.String(required=True, validate=validate.OneOf(["accepted", "declined"]))
+    #: ``noticed``: the widget showed its notice (notice mode), see services/consent.py.
+    choice = fields.String(required=True, validate=validate.OneOf(["accepted", "declined", "noticed"]))
 
 
 class EraseConfirmSchema(InboundSchema):

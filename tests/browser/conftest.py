@@ -19,7 +19,7 @@ import requests
 import socketio
 from playwright.sync_api import expect
 
-from tests.conftest import SmtpServer, running_smtp
+from tests.conftest import TEST_HOST, SmtpServer, running_smtp
 from tests.helpers import eventually, free_port, wait_until_serving
 
 # Browser assertions wait for the page to settle; on a loaded 2-core machine 5 s (Playwright's default) is
@@ -91,7 +91,7 @@ def start_example_site(
         "PORT": str(port),
         "ASYNC_MODE": "eventlet",
         "EXAMPLE_INSTANCE_PATH": str(instance),
-        "EXAMPLE_CONFIG": json.dumps(config or {}),
+        "EXAMPLE_CONFIG": json.dumps({**TEST_HOST, **(config or {})}),
         "PYTHONUNBUFFERED": "1",
     }
     instance.mkdir(parents=True, exist_ok=True)
