@@ -6,7 +6,7 @@ import { h } from "../shared/dom.js";
 /**
  * The hello ack's `privacy` (docs/protocol.md).
  * @typedef {{ consent_mode?: string, choice?: string | null, browser_declined?: boolean, needs_choice?: boolean,
- *   recognition?: boolean, privacy_url?: string }} Privacy
+ *   recognition?: boolean, privacy_url?: string, noticed?: boolean }} Privacy
  */
 
 /** @param {Privacy | null | undefined} privacy */
@@ -33,7 +33,8 @@ let menuCounter = 0;
 /**
  * @param {import("./text.js").Strings} t
  * @param {{ privacy: string, my_data: string }} urls
- * @param {{ choose: (choice: string) => Promise<boolean>, erase: () => Promise<boolean>, focusChat: () => void }} actions
+ * @param {{ choose: (choice: string) => Promise<boolean>, erase: () => Promise<boolean>, focusChat: () => void,
+ *   download: (event: Event) => void }} actions
  */
 export function createPrivacy(t, urls, actions) {
   const menuId = "lc-privacy-menu-" + ++menuCounter;
@@ -46,7 +47,7 @@ export function createPrivacy(t, urls, actions) {
     "aria-controls": menuId,
     text: t.your_data,
   });
-  const download = h("a", { class: "lc-link-button", href: urls.my_data, download: "my-chat-data.json", text: t.download_data });
+  const download = h("a", { class: "lc-link-button", href: urls.my_data, download: "my-chat-data.zip", text: t.download_data });
   const deleteButton = h("button", { type: "button", class: "lc-link-button", text: t.delete_data });
   const toggleButton = h("button", { type: "button", class: "lc-link-button", hidden: true });
   const confirmYes = h("button", { type: "button", class: "lc-danger", text: t.delete_yes });
@@ -113,6 +114,7 @@ export function createPrivacy(t, urls, actions) {
   }
 
   menuButton.addEventListener("click", () => showMenu(Boolean(menu.hidden)));
+  download.addEventListener("click", actions.download);
   deleteButton.addEventListener("click", () => showConfirm(true));
   confirmNo.addEventListener("click", () => {
     showConfirm(false);
