@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -81,6 +82,19 @@ def browser(chromium: Any) -> Iterator[ClosingBrowser]:
         opener.close_all()
 
 
+#: The instance folder of every example site started, by its URL (for tests that read its tables).
+SITE_INSTANCES: dict[str, Path] = {}
+
+
+def site_rows(url: str, tables: tuple[str, ...]) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows of ``tables`` in a running example site's chat database, read as stored."""
+    connection = sqlite3.connect(f"file:{SITE_INSTANCES[url] / 'livechat.sqlite3'}?mode=ro", uri=True)
+    try:
+        return {table: connection.execute(f'SELECT * FROM "{table}"').fetchall() for table in tables}
+    finally:
+        connection.close()
+
+
 def start_example_site(
     instance: Path, config: dict[str, Any] | None = None
 ) -> tuple[subprocess.Popen[bytes], str, Path]:
@@ -105,6 +119,7 @@ def start_example_site(
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
+    SITE_INSTANCES[url] = instance
     try:
         wait_until_serving(url + "/", "the example site", process.poll, log_path.read_text)
     except BaseException:
