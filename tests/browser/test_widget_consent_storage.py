@@ -114,3 +114,28 @@ def test_notice_mode_starts_recognition_once_the_widget_showed_the_notice(
     page.goto(site + "/")
     eventually(lambda: "livechat_page_views" in stored(site), message="no page view after the notice")
     assert json.dumps(errors) == "[]"
+
+
+def test_a_visitor_without_an_account_corrects_their_details_in_the_widget(
+    browser: ClosingBrowser, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
+) -> None:
+    site = sites(LIVECHAT_CONSENT_MODE="opt-in")
+    agents(site)
+    context = browser.new_context()
+    page, errors = load(context, site + "/")
+    chat = open_chat(page)
+    send(chat, "my name is wrong")  # no cookie: the page session names them
+    chat.get_by_role("button", name="Your data").click()
+    chat.get_by_role("button", name="Correct my details").click()
+    chat.get_by_role("textbox", name="Name").fill("Ann Right")
+    chat.get_by_role("textbox", name="Email").fill("not an address")
+    chat.get_by_role("button", name="Save").click()
+    expect(chat.get_by_text("valid email", exact=False)).to_be_visible()  # checked before sending
+    chat.get_by_role("textbox", name="Email").fill("ann@example.org")
+    chat.get_by_role("button", name="Save").click()
+    expect(chat.get_by_role("status").filter(has_text="Your details have been corrected.")).to_be_visible()
+    [visitor] = [
+        row for row in site_rows(site, ("livechat_visitors",))["livechat_visitors"] if "Ann Right" in row
+    ]
+    assert "ann@example.org" in visitor
+    assert errors == []

@@ -34,7 +34,8 @@ if (window.LiveChat && typeof window.LiveChat[MOUNT] === "function") window.Live
  * @typedef {import("./widget/panel.js").PanelSettings & {
  *   language: string, prechat: import("./widget/forms.js").FieldSpec[], reply_time: string, sound: boolean,
  *   max_message_length: number, attachments: import("./widget/files.js").Limits,
- *   urls: { consent: string, delete_data: string, offline: string, upload: string, privacy: string, my_data: string } }} WidgetSettings
+ *   urls: { consent: string, delete_data: string, offline: string, upload: string, privacy: string, my_data: string,
+ *   profile: string } }} WidgetSettings
  */
 
 /** @typedef {ReturnType<typeof buildPanel>} PanelUi */
@@ -180,6 +181,11 @@ function createChat(ctx, settings) {
     erase: () => postJson(settings.urls.delete_data, { confirm: true }).then((ack) => ack.ok && forgetThread()),
     focusChat: () => focusTarget().focus(),
     download: downloadWithSession,
+    profile: () =>
+      fetch(settings.urls.profile, { credentials: "same-origin", headers: headers({}) })
+        .then((response) => (response.ok ? response.json() : null))
+        .then((body) => (body && body.profile) || null, () => null),
+    saveProfile: (values) => postJson(settings.urls.profile, values),
   });
   ui.notice.after(privacy.consent);
   ui.panel.append(privacy.footer);
