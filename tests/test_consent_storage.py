@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_socketio import SocketIO
+from flask_socketio import SocketIO, SocketIOTestClient
 from sqlalchemy import update
 
 from flask_livechat.identity import visitor_token
@@ -28,6 +28,17 @@ pytestmark = pytest.mark.livechat_config(LIVECHAT_CONSENT_MODE="opt-in")
 def stored(livechat: LiveChatState) -> dict[str, list[str]]:
     """Every table that holds a row (the audit log of the person's own requests aside)."""
     return {table: rows for table, rows in every_row(livechat).items() if rows}
+
+
+def accepted_and_open(
+    app: Flask, socketio: SocketIO, client: FlaskClient, path: str = "/"
+) -> SocketIOTestClient:
+    """A visitor who accepted, loaded ``path`` and opened the chat (its hello answered)."""
+    client.post("/livechat/api/consent", json={"choice": "accepted"})
+    client.get(path)
+    widget = socketio.test_client(app, namespace=NS, flask_test_client=client)
+    widget.emit("hello", HELLO, namespace=NS, callback=True)
+    return widget
 
 
 def test_page_loads_opening_the_chat_and_stale_cookies_store_nothing_before_a_choice(
@@ -89,10 +100,7 @@ def test_a_message_without_accepting_stores_the_least_the_chat_needs(
 def test_accepting_starts_storing(
     app: Flask, socketio: SocketIO, client: FlaskClient, livechat: LiveChatState
 ) -> None:
-    client.post("/livechat/api/consent", json={"choice": "accepted"})
-    client.get("/page/pricing")
-    widget = socketio.test_client(app, namespace=NS, flask_test_client=client)
-    widget.emit("hello", HELLO, namespace=NS, callback=True)
+    widget = accepted_and_open(app, socketio, client, "/page/pricing")
     rows = stored(livechat)
     for table in ("livechat_visitors", "livechat_visits", "livechat_page_views", "livechat_consents"):
         assert rows.get(table), table
@@ -105,10 +113,7 @@ def test_accepting_starts_storing(
 def test_connection_rows_of_a_dead_process_are_swept(
     app: Flask, socketio: SocketIO, client: FlaskClient, livechat: LiveChatState
 ) -> None:
-    client.post("/livechat/api/consent", json={"choice": "accepted"})
-    client.get("/")
-    widget = socketio.test_client(app, namespace=NS, flask_test_client=client)
-    widget.emit("hello", HELLO, namespace=NS, callback=True)
+    widget = accepted_and_open(app, socketio, client)
     [visitor_id] = [json.loads(row)[0] for row in every_row(livechat)["livechat_visitors"]]
     # A process that died: its row is older than the presence timeout and nobody refreshes it.
     old = utcnow() - timedelta(seconds=app.config["LIVECHAT_PRESENCE_TIMEOUT"] + 5)
@@ -128,9 +133,7 @@ def test_connection_rows_of_a_dead_process_are_swept(
 def test_a_new_policy_version_keeps_the_earlier_conversation_reachable(
     app: Flask, socketio: SocketIO, client: FlaskClient, livechat: LiveChatState
 ) -> None:
-    client.post("/livechat/api/consent", json={"choice": "accepted"})
-    client.get("/")
-    widget = socketio.test_client(app, namespace=NS, flask_test_client=client)
+    widget = accepted_and_open(app, socketio, client)
     say(widget, "given under version one", "c-version-0001")
     widget.disconnect(namespace=NS)
     app.config["LIVECHAT_POLICY_VERSION"] = "2"
