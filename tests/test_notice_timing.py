@@ -90,3 +90,27 @@ def test_a_host_with_its_own_notice_is_recognised_from_the_first_page(
     assert stored(livechat) == {}
     client.get("/page/help")
     assert stored(livechat)["livechat_page_views"]
+
+
+@OWN_NOTICE_OFF
+def test_a_browser_recognised_before_keeps_its_record_once_the_notice_shows(
+    app: Flask, socketio: SocketIO, client: FlaskClient, livechat: LiveChatState
+) -> None:
+    app.config["LIVECHAT_HOST_SHOWS_NOTICE"] = True  # as the site was configured before
+    client.get("/")
+    client.get("/")
+    widget = socketio.test_client(app, namespace=NS, flask_test_client=client)
+    say(widget, "from before the upgrade", "c-notice-0002")
+    widget.disconnect(namespace=NS)
+    app.config["LIVECHAT_HOST_SHOWS_NOTICE"] = False
+    client.get("/")  # not recognised now, but the cookie stays: the person still reaches their data
+    assert "from before the upgrade" in str(client.get("/livechat/api/my-data?format=json").json)
+    widget = socketio.test_client(app, namespace=NS, flask_test_client=client)
+    session = widget.emit("hello", {}, namespace=NS, callback=True)["session"]
+    client.post("/livechat/api/consent", json={"choice": "noticed"}, headers={"X-LiveChat-Session": session})
+    assert len(stored(livechat)["livechat_visitors"]) == 1
+    widget.disconnect(namespace=NS)
+    again = socketio.test_client(app, namespace=NS, flask_test_client=client)
+    hello = again.emit("hello", {}, namespace=NS, callback=True)
+    assert [m["body"] for m in hello["messages"]] == ["from before the upgrade"]
+    again.disconnect(namespace=NS)

@@ -69,19 +69,26 @@ def consent_state(app: Flask, request: Request) -> ConsentState:
     saved = unsign(
         app, "consent", request.cookies.get(CONSENT_COOKIE), app.config["LIVECHAT_VISITOR_COOKIE_MAX_AGE"]
     )
-    choice = None
-    current = isinstance(saved, dict) and saved.get("v") == version
-    if current and saved.get("c") in CHOICES:
-        choice = saved["c"]
+    # What the cookie holds under the current policy version: a choice, or "noticed".
+    held = saved.get("c") if isinstance(saved, dict) and saved.get("v") == version else None
+    choice = held if held in CHOICES else None
     return ConsentState(
         mode=app.config["LIVECHAT_CONSENT_MODE"],
         policy_version=version,
         choice=choice,
         browser_declined=browser_declines(request),
-        noticed=bool(app.config["LIVECHAT_HOST_SHOWS_NOTICE"]) or choice is not None or bool(
-            current and saved.get("c") == NOTICED
-        ),
+        noticed=bool(app.config["LIVECHAT_HOST_SHOWS_NOTICE"]) or held in (*CHOICES, NOTICED),
     )
+
+
+def starts_recognition(state: ConsentState, choice: str) -> bool:
+    """Whether ``choice`` starts recognition: an acceptance (unless the browser declines), or ``noticed`` in
+    notice mode before any choice."""
+    if state.browser_declined:
+        return False
+    if choice == NOTICED:
+        return state.mode == "notice" and state.choice is None
+    return choice == "accepted"
 
 
 def record_choice(
@@ -92,9 +99,9 @@ def record_choice(
     ``noticed`` (notice mode only: the widget showed its notice) starts recognition like an acceptance
     and is recorded as such a row, but the notice stays up with its decline control: it is not a choice."""
     state = consent_state(app, request)
-    if choice == NOTICED and (state.mode != "notice" or state.choice is not None or state.browser_declined):
+    if choice == NOTICED and not starts_recognition(state, choice):
         return state  # nothing to start: opt-in needs a choice, a choice was made, or the browser declined
-    if choice in ("accepted", NOTICED) and not state.browser_declined:
+    if starts_recognition(state, choice):
         if visitor_id is None or store.visitors.get_visitor(visitor_id) is None:
             # The page session's id when it has one: the conversation this page may start keeps going.
             visitor_id = store.visitors.create_visitor(persistent=True, visitor_id=visitor_id).id

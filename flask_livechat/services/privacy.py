@@ -214,10 +214,11 @@ class PrivacyService:
         A record linked to the person's host account stays, reachable through the account.
 
         The browser's cookie counts even while recognition waits for a choice (opt-in after a new policy
-        version): accepting again continues that record, and what this page held moves into it; declining
-        erases it, as a withdrawal."""
+        version, notice mode before the notice): accepting (or the notice shown) continues that record, and
+        what this page held moves into it; declining erases it, as a withdrawal."""
         recognised = self._cookie_visitor(request)
-        if choice == "accepted" and recognised is not None:
+        starts = consent.starts_recognition(consent.consent_state(self._app, request), choice)
+        if starts and recognised is not None:
             page_visitor = self._store.visitors.get_visitor(visitor_id) if visitor_id else None
             if page_visitor is not None and page_visitor.id != recognised.id and not page_visitor.persistent:
                 self._store.visitors.merge_into(page_visitor.id, recognised.id)
