@@ -13,6 +13,7 @@ import socket
 import subprocess
 import threading
 import time
+import zipfile
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -279,3 +280,11 @@ def sqlite_leftovers(livechat: LiveChatState, needles: list[str]) -> list[str]:
                 data = handle.read()
             found += [f"{os.path.basename(file)}: {n!r}" for n in encoded if n in data]
     return found
+
+
+def response_text(response: Any) -> str:
+    """A response's body as text; a zip (the download of my data) as the text of every file in it."""
+    if response.mimetype != "application/zip":
+        return str(response.get_data(as_text=True))
+    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    return "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
