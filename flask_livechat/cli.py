@@ -13,6 +13,7 @@ import click
 from flask.cli import AppGroup
 
 from .errors import LiveChatError
+from .services import retention
 from .services.privacy import Subject
 from .state import current_livechat
 
@@ -166,5 +167,5 @@ def erase(visitor_id: str | None, email: str | None, user_id: str | None, yes: b
 @livechat_group.command("purge")
 def purge() -> None:
     """Delete what is older than LIVECHAT_RETENTION_DAYS (safe to run any number of times)."""
-    counts = current_livechat.privacy.purge_expired()
+    counts = retention.purge_once(current_livechat)
     click.echo("purged " + ", ".join(f"{count} {name}" for name, count in sorted(counts.items())))

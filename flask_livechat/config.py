@@ -75,6 +75,9 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_ATTACHMENT_SALT": "flask-livechat.attachment",
     # Privacy (docs/privacy.md)
     "LIVECHAT_CONSENT_MODE": "notice",
+    #: Notice mode: True when the host's own pages show the privacy notice (say a cookie banner), so
+    #: recognition may start with the first page; False waits until the widget has shown its notice.
+    "LIVECHAT_HOST_SHOWS_NOTICE": False,
     "LIVECHAT_POLICY_VERSION": "1",
     "LIVECHAT_POLICY_UPDATED": "2026-11-21",
     "LIVECHAT_COMPANY_NAME": None,

@@ -92,6 +92,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "delete_failed": "Your data could not be deleted. Please try again.",
         "stop_remembering": "Stop remembering me",
         "remember_me": "Remember me",
+        "correct_details": "Correct my details",
+        "save": "Save",
+        "details_saved": "Your details have been corrected.",
+        "details_failed": "Your details could not be saved. Please try again.",
+        "no_details": "This browser holds no chat data with us.",
     },
     "de": {
         "open_chat": "Chat \u00f6ffnen",
@@ -178,6 +183,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "delete_failed": "Ihre Daten konnten nicht gel\u00f6scht werden. Bitte versuchen Sie es erneut.",
         "stop_remembering": "Nicht mehr merken",
         "remember_me": "Mich merken",
+        "correct_details": "Meine Angaben berichtigen",
+        "save": "Speichern",
+        "details_saved": "Ihre Angaben wurden berichtigt.",
+        "details_failed": "Ihre Angaben konnten nicht gespeichert werden. Bitte versuchen Sie es erneut.",
+        "no_details": "Dieser Browser hat bei uns keine Chat-Daten.",
     },
 }
 

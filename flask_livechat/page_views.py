@@ -24,9 +24,12 @@ def record(app: Flask, page: PageInfo, path: str, response: Response) -> bool:
     """Records ``page`` (at ``path`` within the app, which picks its department) as seen by this request's
     browser; sets or clears our cookie on ``response``. False when nothing was recorded (no consent, or the
     store is down)."""
-    if not consent_state(app, request).recognition_allowed:
-        if request.cookies.get(app.config["LIVECHAT_VISITOR_COOKIE_NAME"]):
-            clear_visitor_cookie(app, request, response)  # consent withdrawn: recognition stops now
+    consent = consent_state(app, request)
+    if not consent.recognition_allowed:
+        # A decline stops recognition now. While a choice is awaited (opt-in, a new policy version) the cookie
+        # is kept but never used to record: the person can still download or delete what they gave before.
+        if request.cookies.get(app.config["LIVECHAT_VISITOR_COOKIE_NAME"]) and not consent.needs_choice:
+            clear_visitor_cookie(app, request, response)
         return False
     cookie = visitor_cookie(app, request)
     client = describe_client(

@@ -408,7 +408,8 @@ def load(schema: Schema, payload: Any) -> dict[str, Any]:
 
 
 class ConsentChoiceSchema(InboundSchema):
-    choice = fields.String(required=True, validate=validate.OneOf(["accepted", "declined"]))
+    #: ``noticed``: the widget showed its notice (notice mode), see services/consent.py.
+    choice = fields.String(required=True, validate=validate.OneOf(["accepted", "declined", "noticed"]))
 
 
 class EraseConfirmSchema(InboundSchema):
@@ -418,8 +419,9 @@ class EraseConfirmSchema(InboundSchema):
 
 
 class ProfileSchema(InboundSchema):
-    name = fields.String(validate=validate.Length(max=200), allow_none=True, load_default=None)
-    email = EmailAddress(allow_none=True, load_default=None)
+    # No defaults: a field left out is not changed (a partial correction keeps the other one).
+    name = fields.String(validate=validate.Length(max=200), allow_none=True)
+    email = EmailAddress(allow_none=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -179,6 +179,7 @@ def settings(app: Flask, language: str) -> dict[str, Any]:
             "consent": url_for("livechat_privacy.consent_api"),
             "my_data": url_for("livechat_privacy.my_data"),
             "delete_data": url_for("livechat_privacy.delete_api"),
+            "profile": url_for("livechat_privacy.profile_api"),
         },
         "attachments": {
             "enabled": config["LIVECHAT_ATTACHMENTS"],

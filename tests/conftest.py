@@ -107,9 +107,15 @@ USERS = {
 }
 
 
+#: The test hosts stand for a site that shows its own privacy notice, so notice mode recognises from the
+#: first page as most tests expect; tests/test_notice_timing.py checks the default (wait for the widget's).
+TEST_HOST = {"LIVECHAT_HOST_SHOWS_NOTICE": True}
+
+
 def build_app(instance_path: str, **config: Any) -> Flask:
     app = Flask("host", instance_path=instance_path)
     settings = {"SECRET_KEY": "test-secret", "LIVECHAT_ASYNC_MODE": "threading", "LIVECHAT_PURGE_INTERVAL": 0}
+    settings.update(TEST_HOST)
     app.config.update({**settings, **config})
     livechat = LiveChat()
 
@@ -143,7 +149,7 @@ def build_host_socketio_app(instance_path: str, order: str, **config: Any) -> Fl
     """A host that creates its own SocketIO, as the README's snippet and the example site do: first
     (``SocketIO(app)`` then ``LiveChat``) or initialised after ``LiveChat`` (``socketio.init_app`` later)."""
     app = Flask("host", instance_path=instance_path)
-    app.config.update({"SECRET_KEY": "test-secret", "LIVECHAT_PURGE_INTERVAL": 0, **config})
+    app.config.update({"SECRET_KEY": "test-secret", "LIVECHAT_PURGE_INTERVAL": 0, **TEST_HOST, **config})
     if order == "host-socketio-first":
         LiveChat(app, socketio=SocketIO(app, async_mode="threading"))
     elif order == "host-socketio-initialised-later":

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import threading
 import time
+import zipfile
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -289,3 +290,11 @@ def drop_chat_schema(engine: Engine) -> None:
         connection.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
         if connection.dialect.name == "sqlite":
             connection.execute(text("DROP TABLE IF EXISTS livechat_messages_fts"))
+
+
+def response_text(response: Any) -> str:
+    """A response's body as text; a zip (the download of my data) as the text of every file in it."""
+    if response.mimetype != "application/zip":
+        return str(response.get_data(as_text=True))
+    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    return "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())

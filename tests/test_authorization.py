@@ -23,7 +23,7 @@ from flask_livechat.realtime.visitor import VisitorNamespace
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import utcnow
 from tests.conftest import say
-from tests.helpers import UNLIMITED, every_row, is_staff_path
+from tests.helpers import UNLIMITED, every_row, is_staff_path, response_text
 
 ORIGIN = {"Origin": "http://localhost"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -184,7 +184,7 @@ def test_no_visitor_route_reaches_another_visitors_data(
             ]
         for answer in answers:
             assert answer.status_code < 500, (method, path, answer.status_code)
-            assert_reveals_nothing(answer.get_data(as_text=True), victim)
+            assert_reveals_nothing(response_text(answer), victim)
     # The victim's attachment link, leaked whole (with its signature), opens only for the victim.
     stolen = http.get(victim.attachment_url, headers=ORIGIN)
     assert stolen.status_code in (403, 404) and stolen.data != PNG
@@ -236,7 +236,7 @@ def test_staff_routes_refuse_customers_and_anonymous_users(
             else:
                 answer = client.post(path, data=form, headers=ORIGIN)
             assert answer.status_code == expected, (who, method, path, answer.status_code)
-            assert_reveals_nothing(answer.get_data(as_text=True), victim)
+            assert_reveals_nothing(response_text(answer), victim)
     assert every_row(livechat) == before
 
 

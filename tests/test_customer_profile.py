@@ -84,7 +84,7 @@ def test_logging_out_replaces_the_visitor_cookie(
     browser.get("/")
     assert visitor_id_from_token(app, browser.get_cookie("livechat_visitor").value) != carols_visitor
     assert hello(app, socketio, browser)["messages"] == []
-    exported = browser.get("/livechat/api/my-data").json
+    exported = browser.get("/livechat/api/my-data?format=json").json
     assert [entry["conversations"] for entry in exported["visitors"]] == [[]]
 
     browser.get("/login-as/carol")

@@ -25,7 +25,7 @@ def test_download_my_data_holds_visits_pages_conversations_and_consents(
     client.post("/livechat/api/consent", json={"choice": "accepted"})
     client.get("/?from=newsletter", headers={"Referer": "https://mail.example/"})
     chat(visitor, "Where is my invoice?", "c-export-1")
-    response = client.get("/livechat/api/my-data")
+    response = client.get("/livechat/api/my-data?format=json")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == 'attachment; filename="my-chat-data.json"'
     assert response.headers["Cache-Control"] == "no-store"
@@ -39,7 +39,7 @@ def test_download_my_data_holds_visits_pages_conversations_and_consents(
 
 
 def test_someone_without_a_cookie_downloads_nothing(client: FlaskClient) -> None:
-    assert json.loads(client.get("/livechat/api/my-data").data) == {"visitors": []}
+    assert json.loads(client.get("/livechat/api/my-data?format=json").data)["visitors"] == []
 
 
 def test_delete_my_data_is_confirmed_and_immediate(
@@ -126,6 +126,6 @@ def test_download_lists_attachments(client: FlaskClient, visitor: SocketIOTestCl
     from tests.helpers import PNG, session_of, upload
 
     upload(client, session_of(visitor), PNG, "receipt.png")
-    [mine] = json.loads(client.get("/livechat/api/my-data").data)["visitors"]
+    [mine] = json.loads(client.get("/livechat/api/my-data?format=json").data)["visitors"]
     [attachment] = mine["conversations"][0]["attachments"]
     assert attachment["filename"] == "receipt.png" and attachment["content_type"] == "image/png"

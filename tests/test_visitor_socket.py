@@ -32,6 +32,7 @@ def test_hello_without_a_conversation(visitor: SocketIOTestClient) -> None:
         "needs_choice": True,
         "recognition": True,
         "policy_version": "1",
+        "noticed": True,  # the test host shows its own notice (LIVECHAT_HOST_SHOWS_NOTICE)
         "privacy_url": "/livechat/privacy",
     }
     session = ack.pop("session")

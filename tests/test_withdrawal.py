@@ -39,5 +39,5 @@ def test_withdrawal_erases_what_recognition_collected(
     [decline] = left["livechat_consents"]
     assert '"declined"' in decline and '"None"' in decline  # a decline, without any visitor id
     assert sqlite_leftovers(livechat, ["walrus", "Withdrawer", "198.51.100"]) == []
-    assert browser.get("/livechat/api/my-data").json["visitors"] == []
+    assert browser.get("/livechat/api/my-data?format=json").json["visitors"] == []
     assert "holds no chat data" in browser.get("/livechat/privacy").get_data(as_text=True)

@@ -94,7 +94,8 @@ class VisitorNamespace(LiveChatNamespace):
         # given yet) the page session token the widget got in an earlier hello, so a reconnect keeps the
         # conversation of this page.
         cookie = visitor_cookie(app, request) if consent.recognition_allowed else None
-        known = cookie[0] if cookie else visitor_id_from_session(app, auth.get("session"))
+        session_id = visitor_id_from_session(app, auth.get("session"))
+        known = cookie[0] if cookie else session_id
         try:
             if state.moderation.is_blocked(known, request.remote_addr):
                 raise refusal(Blocked())
@@ -105,8 +106,11 @@ class VisitorNamespace(LiveChatNamespace):
         except StoreUnavailable as error:
             raise refusal(error) from None
         connection = self.open_connection()
-        connection["visitor_id"] = visitor.id
-        connection["persistent"] = visitor.persistent
+        # A visitor we do not recognise is not stored until they write (``_start_storing``).
+        connection["visitor_id"] = visitor.id if visitor else state.visitors.unstored_id(session_id)
+        connection["persistent"] = bool(visitor and visitor.persistent)
+        connection["stored"] = visitor is not None
+        connection["snapshot"] = snapshot
         connection["privacy"] = consent.to_wire()
         language = auth.get("language")
         connection["language"] = (
@@ -114,7 +118,7 @@ class VisitorNamespace(LiveChatNamespace):
             if isinstance(language, str)
             else i18n.language_for(app, request)
         )
-        join_room(visitor_room(visitor.id))
+        join_room(visitor_room(connection["visitor_id"]))
         join_room(VISITORS_ROOM)
         watch_business_hours(state.socketio, app)
         state.sweeper.ensure_running(app)
@@ -131,19 +135,24 @@ class VisitorNamespace(LiveChatNamespace):
         throttle(self.connection(), "hello", HELLO_LIMIT, HELLO_WINDOW_SECONDS)
         data = load(_hello_schema, payload)
         state = current_livechat
-        visitor_id = self.connection()["visitor_id"]
+        connection = self.connection()
+        visitor_id = connection["visitor_id"]
         page = data.get("page") or {}
         learned: dict[str, Any] = {}
-        if data.get("timezone"):
+        if data.get("timezone") and connection["persistent"]:
             learned["timezone"] = data["timezone"]
-        if not self.connection()["persistent"] and page.get("url"):
+        if not connection["persistent"] and page.get("url"):
             # A visitor we do not recognise has no page views: their page tells us their department.
             department = department_for_path(current_app.config, page["url"])
             if department is not None:
                 learned["department"] = department
-        state.visitors.on_page(
-            current_sid(), visitor_id, url=page.get("url"), title=page.get("title"), learned=learned
-        )
+        if connection["stored"]:
+            state.visitors.on_page(
+                current_sid(), visitor_id, url=page.get("url"), title=page.get("title"), learned=learned
+            )
+        else:  # kept with the connection, stored only if they write
+            connection["department"] = learned.get("department")
+            connection["page"] = (page.get("url"), page.get("title"))
         conversation, messages, more = self._resume(visitor_id, data)
         persistent = self.connection()["persistent"]
         history = state.chat.earlier_messages(visitor_id) if persistent else []
@@ -208,6 +217,21 @@ class VisitorNamespace(LiveChatNamespace):
         limiter = current_livechat.limiter
         limiter.hit("message", f"visitor:{self.connection()['visitor_id']}")
         limiter.hit("message_per_ip", client_ip_key())
+        self._start_storing()
+
+    def _start_storing(self) -> None:
+        """The visitor wrote: one we do not recognise is stored from now on (the least the chat needs)."""
+        connection = self.connection()
+        if connection["stored"]:
+            return
+        current_livechat.visitors.start_storing(
+            current_sid(),
+            connection["visitor_id"],
+            connection["snapshot"],
+            department=connection.get("department"),
+            page=connection.get("page"),
+        )
+        connection["stored"] = True
 
     @client_event
     def on_end_conversation(self, payload: Any) -> Ack:
@@ -220,6 +244,10 @@ class VisitorNamespace(LiveChatNamespace):
         """The page API's ``pageview()`` with the chat loaded: agents see the visitor's new route at once."""
         throttle(self.connection(), "page", PAGE_LIMIT, PAGE_WINDOW_SECONDS)
         page = load(_page_schema, payload)["page"]
+        connection = self.connection()
+        if not connection["stored"]:
+            connection["page"] = (page.get("url"), page.get("title"))
+            return {"ok": True}
         current_livechat.visitors.on_page(
             current_sid(),
             self.connection()["visitor_id"],
@@ -252,6 +280,7 @@ class VisitorNamespace(LiveChatNamespace):
     def on_submit_prechat(self, payload: Any) -> Ack:
         data = load(_prechat_schema, payload)
         answers = check_answers(data["answers"], self.connection()["language"])
+        self._start_storing()
         current_livechat.visitors.save_answers(self.connection()["visitor_id"], answers)
         return {"ok": True}
 

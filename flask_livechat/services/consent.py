@@ -19,6 +19,8 @@ from ..store import Store
 
 CONSENT_COOKIE = "livechat_consent"
 CHOICES = ("accepted", "declined")
+#: Not a choice: the widget showed the notice (notice mode), so recognition may start.
+NOTICED = "noticed"
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,9 @@ class ConsentState:
     choice: str | None
     #: The browser sent Global Privacy Control or Do Not Track.
     browser_declined: bool
+    #: Notice mode: the notice has been shown (by the widget, or by the host's pages:
+    #: ``LIVECHAT_HOST_SHOWS_NOTICE``). Recognition starts no earlier.
+    noticed: bool = False
 
     @property
     def recognition_allowed(self) -> bool:
@@ -36,7 +41,7 @@ class ConsentState:
             return True
         if self.browser_declined or self.choice == "declined":
             return False
-        return self.choice == "accepted" or self.mode == "notice"
+        return self.choice == "accepted" or (self.mode == "notice" and self.noticed)
 
     @property
     def needs_choice(self) -> bool:
@@ -51,6 +56,7 @@ class ConsentState:
             "needs_choice": self.needs_choice,
             "recognition": self.recognition_allowed,
             "policy_version": self.policy_version,
+            "noticed": self.noticed,
         }
 
 
@@ -63,28 +69,45 @@ def consent_state(app: Flask, request: Request) -> ConsentState:
     saved = unsign(
         app, "consent", request.cookies.get(CONSENT_COOKIE), app.config["LIVECHAT_VISITOR_COOKIE_MAX_AGE"]
     )
-    choice = None
-    if isinstance(saved, dict) and saved.get("v") == version and saved.get("c") in CHOICES:
-        choice = saved["c"]
+    # What the cookie holds under the current policy version: a choice, or "noticed".
+    held = saved.get("c") if isinstance(saved, dict) and saved.get("v") == version else None
+    choice = held if held in CHOICES else None
     return ConsentState(
         mode=app.config["LIVECHAT_CONSENT_MODE"],
         policy_version=version,
         choice=choice,
         browser_declined=browser_declines(request),
+        noticed=bool(app.config["LIVECHAT_HOST_SHOWS_NOTICE"]) or held in (*CHOICES, NOTICED),
     )
+
+
+def starts_recognition(state: ConsentState, choice: str) -> bool:
+    """Whether ``choice`` starts recognition: an acceptance (unless the browser declines), or ``noticed`` in
+    notice mode before any choice."""
+    if state.browser_declined:
+        return False
+    if choice == NOTICED:
+        return state.mode == "notice" and state.choice is None
+    return choice == "accepted"
 
 
 def record_choice(
     app: Flask, store: Store, request: Request, response: Response, choice: str, visitor_id: str | None
 ) -> ConsentState:
-    """Stores the choice, remembers it in the consent cookie, and starts or stops recognition."""
+    """Stores the choice, remembers it in the consent cookie, and starts or stops recognition.
+
+    ``noticed`` (notice mode only: the widget showed its notice) starts recognition like an acceptance
+    and is recorded as such a row, but the notice stays up with its decline control: it is not a choice."""
     state = consent_state(app, request)
-    if choice == "accepted" and not state.browser_declined:
+    if choice == NOTICED and not starts_recognition(state, choice):
+        return state  # nothing to start: opt-in needs a choice, a choice was made, or the browser declined
+    if starts_recognition(state, choice):
         if visitor_id is None or store.visitors.get_visitor(visitor_id) is None:
-            visitor_id = store.visitors.create_visitor(persistent=True).id
+            # The page session's id when it has one: the conversation this page may start keeps going.
+            visitor_id = store.visitors.create_visitor(persistent=True, visitor_id=visitor_id).id
         else:
             store.visitors.keep_visitor(visitor_id)
-        store.privacy.record_consent(visitor_id, "accepted", state.policy_version, state.mode)
+        store.privacy.record_consent(visitor_id, choice, state.policy_version, state.mode)
         set_visitor_cookie(app, request, response, visitor_id)
     else:
         choice = "declined"
@@ -94,4 +117,6 @@ def record_choice(
     set_cookie(
         app, request, response, CONSENT_COOKIE, sign(app, "consent", {"c": choice, "v": state.policy_version})
     )
-    return ConsentState(state.mode, state.policy_version, choice, state.browser_declined)
+    if choice == NOTICED:
+        return ConsentState(state.mode, state.policy_version, None, state.browser_declined, noticed=True)
+    return ConsentState(state.mode, state.policy_version, choice, state.browser_declined, noticed=True)

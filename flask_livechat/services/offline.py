@@ -29,8 +29,8 @@ def leave_message(
 ) -> LeftMessage:
     """Persist first (the visitor's message is never lost to a mail outage), then mail."""
     visitor = store.visitors.get_visitor(visitor_id) if visitor_id else None
-    if visitor is None:
-        visitor = store.visitors.create_visitor(persistent=False)
+    if visitor is None:  # a page session's visitor keeps its id: the widget may delete what it left
+        visitor = store.visitors.create_visitor(persistent=False, visitor_id=visitor_id)
     name = clean(name)
     save_answers(store, visitor.id, {"name": name, "email": email})
     stored = chat.send_visitor_message(visitor.id, client_id=f"offline-{uuid.uuid4().hex}", body=message)

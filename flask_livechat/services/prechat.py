@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 
 from ..errors import InvalidPayload, NotFoundError
 from ..i18n import strings
@@ -60,6 +60,17 @@ def _is_address(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def contact_keys(app: Flask) -> dict[str, frozenset[str]]:
+    """Which answers of the pre-chat and leave-a-message forms hold the visitor's name and email: what a
+    correction of either must change too. The leave-a-message form stores ``name`` and ``email``."""
+    emails = {"email"}
+    for raw in app.config["LIVECHAT_PRECHAT_FIELDS"]:
+        field = {"name": raw} if isinstance(raw, str) else raw
+        if field.get("type", "email" if field.get("name") == "email" else "text") == "email":
+            emails.add(field["name"])
+    return {"name": frozenset({"name"}), "email": frozenset(emails)}
 
 
 def save_answers(store: Store, visitor_id: str, answers: dict[str, str]) -> None:

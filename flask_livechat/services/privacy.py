@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
+import json
 import logging
+import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,12 +15,14 @@ from typing import Any
 from flask import Flask, Request
 from werkzeug.wrappers import Response
 
+from ..identity import visitor_id_from_request
 from ..signals import subject_erased
 from ..store import Store, VisitorRecord
 from . import consent
-from .attachments import storage_for
+from .attachments import download_name, storage_for
 from .consent import ConsentState
 from .contact import normalize_address
+from .prechat import contact_keys
 from .redact import clean_optional, mask_card_numbers
 
 logger = logging.getLogger("flask_livechat")
@@ -37,6 +42,20 @@ class Subject:
 
     def describe(self) -> str:
         return ", ".join(f"{key}={value}" for key, value in self.__dict__.items() if value)
+
+
+def _attachment_files(exported: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Takes the storage keys out of the document (they are ours, not the person's data) and names each
+    attachment's place in the archive in its ``file``."""
+    files = []
+    for entry in exported:
+        for conversation in entry["conversations"]:
+            for attachment in conversation["attachments"]:
+                key = attachment.pop("storage_key")
+                name = download_name(attachment["filename"], attachment["content_type"]).replace("/", "_")
+                attachment["file"] = f"attachments/{attachment['id']}/{name}"
+                files.append((attachment["file"], key))
+    return files
 
 
 def _masked(value: Any) -> Any:
@@ -72,19 +91,70 @@ class PrivacyService:
         return sorted(ids)
 
     def export(self, subject: Subject, *, actor: str, include_host: bool = True) -> dict[str, Any]:
-        exported = self._store.privacy.export_visitors(self.visitor_ids(subject))
+        """Everything stored about the subject, as one JSON-ready document (attachments as their details;
+        ``export_archive`` adds their bytes)."""
+        return self.export_all([subject], actor=actor, include_host=include_host)[0]
+
+    def export_archive(self, subjects: list[Subject], *, actor: str, include_host: bool = False) -> bytes:
+        """The export as a zip: ``data.json`` and every attachment under ``attachments/<id>/<name>``, which
+        the document's attachment entries name in ``file``."""
+        document, files = self.export_all(subjects, actor=actor, include_host=include_host)
+        storage = storage_for(self._app)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("data.json", json.dumps(document, default=str, indent=2, ensure_ascii=False))
+            for path, key in files:
+                data = storage.load(key)
+                if data is not None:
+                    archive.writestr(path, data)
+        return buffer.getvalue()
+
+    def export_all(
+        self, subjects: list[Subject], *, actor: str, include_host: bool = True
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """The document for these subjects (one person, named more than one way: say their cookie and the
+        widget's page session) and the attachments to add, as (path in the archive, storage key)."""
+        visitor_ids = sorted({visitor_id for subject in subjects for visitor_id in self.visitor_ids(subject)})
+        exported = self._store.privacy.export_visitors(visitor_ids)
+        files = _attachment_files(exported)
+        stored = self._store.privacy.emails_of(visitor_ids)
+        emails = sorted(
+            {normalize_address(email) for email in [*stored, *(s.email for s in subjects if s.email)]}
+        )
+        conversation_ids = [c["id"] for entry in exported for c in entry["conversations"]]
         document: dict[str, Any] = {
             "generated_at": datetime.now(UTC).isoformat(),
             "policy_version": str(self._app.config["LIVECHAT_POLICY_VERSION"]),
             "visitors": exported,
+            **self._store.privacy.mail_of(conversation_ids, emails),
+            "audit_log": self._store.privacy.audit_entries_of(self._digests(subjects, exported, emails)),
         }
         hook = self._app.extensions["livechat"].livechat.export_host_user
         if include_host and hook is not None:
             document["host"] = {
-                user_id: _masked(hook(user_id)) for user_id in self._host_user_ids(subject, exported)
+                user_id: _masked(hook(user_id))
+                for subject in subjects
+                for user_id in self._host_user_ids(subject, exported)
             }
-        self._store.privacy.audit(actor, "export", self.digest(subject), f"{len(exported)} visitor record(s)")
-        return document
+        for subject in subjects:
+            self._store.privacy.audit(
+                actor, "export", self.digest(subject), f"{len(exported)} visitor record(s)"
+            )
+        return document, files
+
+    def _digests(
+        self, subjects: list[Subject], exported: list[dict[str, Any]], emails: list[str]
+    ) -> list[str]:
+        """Every digest the audit log may file this person's entries under: each way of naming them."""
+        named = list(subjects)
+        for entry in exported:
+            visitor = entry["visitor"]
+            named.append(Subject(visitor_id=visitor["id"]))
+            if visitor.get("host_user_id"):
+                named.append(Subject(host_user_id=visitor["host_user_id"]))
+                named.append(Subject(visitor_id=visitor["id"], host_user_id=visitor["host_user_id"]))
+        named += [Subject(email=email) for email in emails]
+        return sorted({self.digest(subject) for subject in named})
 
     def erase(self, subject: Subject, *, actor: str, include_host: bool = True) -> int:
         """Erases the subject now. ``include_host`` also calls the host's erase hook for their account."""
@@ -110,12 +180,18 @@ class PrivacyService:
     def exported_visitors(self, subject: Subject) -> list[dict[str, Any]]:
         """The subject's visitor records with their conversations, as the export holds them (no audit entry:
         for the person's own page and the admin's search, which log their own)."""
-        return self._store.privacy.export_visitors(self.visitor_ids(subject))
+        exported = self._store.privacy.export_visitors(self.visitor_ids(subject))
+        _attachment_files(exported)
+        return exported
 
-    def correct_profile(self, subject: Subject, *, name: str | None, email: str | None) -> None:
-        self._store.privacy.set_profile(
-            self.visitor_ids(subject), name=clean_optional(name), email=clean_optional(email)
+    def correct_profile(self, subject: Subject, changes: dict[str, str | None]) -> None:
+        """Rectification of the name and/or email (only the keys in ``changes``; ``None`` clears): every
+        copy changes, on the visitor record and in the pre-chat and leave-a-message answers."""
+        cleaned = {key: clean_optional(value) for key, value in changes.items() if key in ("name", "email")}
+        self._store.privacy.correct_contact(
+            self.visitor_ids(subject), cleaned, profile_keys=contact_keys(self._app)
         )
+        self._scrub()  # the old values leave the WAL too
 
     def opt_out(self, email: str, kind: str) -> None:
         self._store.privacy.opt_out(email, kind)
@@ -129,21 +205,35 @@ class PrivacyService:
     def record_choice(
         self, request: Request, response: Response, choice: str, visitor_id: str | None
     ) -> ConsentState:
-        """A visitor's consent choice (see ``consent.record_choice``).
+        """A visitor's consent choice (see ``consent.record_choice``); ``visitor_id`` is this page's visitor
+        (the widget's page session, else the cookie's).
 
         Withdrawing (a decline from a browser we recognised) erases what recognition collected: the visitor
         record with its visits, page views, conversations and consents. Once the cookie is gone nobody could
         reach that data any more, so keeping it would only hold what the person can neither see nor delete.
-        A record linked to the person's host account stays, reachable through the account."""
-        withdrawn = None
-        if choice != "accepted" and visitor_id is not None:
-            visitor = self._store.visitors.get_visitor(visitor_id)
-            if visitor is not None and visitor.persistent and visitor.host_user_id is None:
-                withdrawn = visitor_id
+        A record linked to the person's host account stays, reachable through the account.
+
+        The browser's cookie counts even while recognition waits for a choice (opt-in after a new policy
+        version, notice mode before the notice): accepting (or the notice shown) continues that record, and
+        what this page held moves into it; declining erases it, as a withdrawal."""
+        recognised = self._cookie_visitor(request)
+        starts = consent.starts_recognition(consent.consent_state(self._app, request), choice)
+        if starts and recognised is not None:
+            page_visitor = self._store.visitors.get_visitor(visitor_id) if visitor_id else None
+            if page_visitor is not None and page_visitor.id != recognised.id and not page_visitor.persistent:
+                self._store.visitors.merge_into(page_visitor.id, recognised.id)
+            visitor_id = recognised.id
         state = consent.record_choice(self._app, self._store, request, response, choice, visitor_id)
-        if withdrawn is not None and state.choice == "declined":
-            self.erase(Subject(visitor_id=withdrawn), actor="the visitor (withdrawal)", include_host=False)
+        if recognised is not None and state.choice == "declined" and recognised.host_user_id is None:
+            self.erase(
+                Subject(visitor_id=recognised.id), actor="the visitor (withdrawal)", include_host=False
+            )
         return state
+
+    def _cookie_visitor(self, request: Request) -> VisitorRecord | None:
+        visitor_id = visitor_id_from_request(self._app, request)
+        visitor = self._store.visitors.get_visitor(visitor_id) if visitor_id else None
+        return visitor if visitor is not None and visitor.persistent else None
 
     def record_view(self, subject: Subject, *, actor: str, what: str) -> None:
         self._store.privacy.audit(actor, "view", self.digest(subject), what[:500])

@@ -460,12 +460,16 @@ def rights(config: Mapping[str, Any], *, contact: str | None) -> list[Right]:
     return [
         Right(
             "Access and portability",
-            "Download my data, below: a JSON file of what this browser or your "
-            f"account holds; for anything else, {write}.",
+            "Download my data, below or in the chat's Your data menu: a zip file with everything "
+            "stored about you as JSON (conversations, notes and tags our staff added, emails sent to "
+            "you, your requests' audit entries) and the files you sent; a JSON-only download too. "
+            f"In the chat it also covers a conversation held without our cookie; for anything else, {write}.",
         ),
         Right(
             "Rectification",
-            f"When logged in, correct your name and email under Your chat profile; otherwise {write}.",
+            "Correct your name and email under Your chat profile (this browser or your account) or "
+            "in the chat's Your data menu; every stored copy changes. "
+            f"For anything else, {write}.",
         ),
         Right(
             "Erasure",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask
 
@@ -34,9 +35,18 @@ def _purge_forever(app: Flask) -> None:
     while app.config["LIVECHAT_PURGE_INTERVAL"] > 0:
         try:
             with app.app_context():
-                counts = state.privacy.purge_expired()
+                counts = purge_once(state)
             if any(counts.values()):
                 logger.info("flask-livechat: retention purge removed %s", counts)
         except Exception:
             logger.exception("flask-livechat: retention purge failed; it will run again")
         state.socketio.sleep(app.config["LIVECHAT_PURGE_INTERVAL"])
+
+
+def purge_once(state: Any) -> dict[str, int]:
+    """One round: retention, and the connection rows of processes that died without saying so (their URL
+    and title would otherwise stay until a process with live connections sweeps; live processes refresh
+    theirs every third of the presence timeout, so only dead rows go)."""
+    state.presence.sweep([], [])
+    counts: dict[str, int] = state.privacy.purge_expired()
+    return counts

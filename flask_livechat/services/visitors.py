@@ -190,22 +190,59 @@ class VisitorService:
 
     def connected(
         self, sid: str, known_id: str | None, snapshot: CustomerSnapshot, *, pending: bool = False
-    ) -> VisitorRecord:
-        """A widget connected: its recognised visitor (or one for this connection only), now live.
+    ) -> VisitorRecord | None:
+        """A widget connected: its recognised visitor, now live; ``None`` for a visitor we do not (may not)
+        recognise and who has not written yet: nothing about them is stored (no visitor row, no connection
+        row) until ``start_storing``.
 
-        ``pending``: ``known_id`` is a pending cookie's (its first page had no cookie), so opening the chat
-        makes it a visitor (``adopt``)."""
-        host_user_id, context, staff = snapshot
+        ``pending``: ``known_id`` is a pending cookie's (its first page had none), so opening the chat makes
+        it a visitor (``adopt``)."""
+        host_user_id = snapshot[0]
         adopted = self.adopt(known_id, host_user_id=host_user_id) if pending and known_id else None
-        visitor = (
-            adopted
-            or self.for_connection(known_id, host_user_id=host_user_id)
-            or self.for_this_connection_only(host_user_id=host_user_id)
-        )
+        visitor = adopted or self.for_connection(known_id, host_user_id=host_user_id)
+        if visitor is None:
+            return None
+        self._go_live(sid, visitor, snapshot)
+        return visitor
+
+    def start_storing(
+        self,
+        sid: str,
+        visitor_id: str,
+        snapshot: CustomerSnapshot,
+        *,
+        department: str | None,
+        page: tuple[str | None, str | None] | None,
+    ) -> VisitorRecord:
+        """A visitor we do not recognise wrote (a message, a file, the pre-chat form): the least the chat
+        needs is stored now, under the id their page session already holds: a visitor row (with the page's
+        department, which routes the chat) and, while connected, the connection row with the current page
+        for the agent. Their time zone is not stored. Idempotent."""
+        host_user_id = snapshot[0]
+        visitor = self.ensure_stored(visitor_id, host_user_id=host_user_id)
+        if department is not None and visitor.department is None:
+            self._store.visitors.update_visitor(visitor.id, department=department)
+        self._go_live(sid, visitor, snapshot)
+        if page is not None:
+            url = page_urls.page_url(page[0]) if page[0] else None
+            self._store.presence.visitor_on_page(sid, url=url, title=_clip(page[1], 512))
+        return visitor
+
+    def ensure_stored(self, visitor_id: str, *, host_user_id: str | None) -> VisitorRecord:
+        """The visitor row of a page session (an id we signed), made when they first write."""
+        visitor = self._store.visitors.get_visitor(visitor_id)
+        if visitor is None:
+            visitor = self._store.visitors.create_visitor(
+                persistent=False, host_user_id=host_user_id, visitor_id=visitor_id
+            )
+            publish(VisitorChanged(visitor.id))
+        return visitor
+
+    def _go_live(self, sid: str, visitor: VisitorRecord, snapshot: CustomerSnapshot) -> None:
+        host_user_id, context, staff = snapshot
         customer.remember_customer(self._store, visitor, host_user_id, context, staff)
         self._store.presence.visitor_connected(sid, visitor.id, customer=customer.encode(context))
         publish(VisitorChanged(visitor.id))
-        return visitor
 
     def disconnected(self, sid: str) -> None:
         visitor_id = self._store.presence.visitor_disconnected(sid)
@@ -283,7 +320,8 @@ class VisitorService:
             self._store.privacy.link_host_user(visitor.id, host_user_id)
         return visitor
 
-    def for_this_connection_only(self, *, host_user_id: str | None) -> VisitorRecord:
-        """A visitor that lives as long as one connection: created only once they write, so an unrecognised
-        browser that merely loads pages leaves nothing behind."""
-        return self._store.visitors.create_visitor(persistent=False, host_user_id=host_user_id)
+    @staticmethod
+    def unstored_id(session_id: str | None) -> str:
+        """The id of a visitor we do not recognise: their page session's (so a reconnect keeps it), or a
+        fresh one. No row has it until ``start_storing``."""
+        return session_id or new_public_id()

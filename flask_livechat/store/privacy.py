@@ -24,6 +24,9 @@ from .models import (
     Note,
     PageView,
     ReadMark,
+    ReportChat,
+    ReportView,
+    ReportVisit,
     Visit,
     Visitor,
     VisitorConnection,
@@ -69,70 +72,191 @@ class PrivacyQueries:
             return list(connection.execute(select(Visitor.id).where(or_(*conditions))).scalars())
 
     def export_visitors(self, visitor_ids: list[str]) -> list[dict[str, Any]]:
-        """Everything held about these visitors, as plain JSON-ready dictionaries."""
-        exported = []
+        """Everything held about these visitors, as plain JSON-ready dictionaries: every row that names
+        them or one of their conversations, whatever table it is in (the reports' facts included).
+
+        Attachments carry their ``storage_key`` so the caller can add their bytes; it is not the person's
+        data and the caller removes it before handing the document out."""
         with self._db.reading() as connection:
-            for visitor_id in visitor_ids:
-                visitor = _rows(connection, select(Visitor).where(Visitor.id == visitor_id))
-                if not visitor:
-                    continue
-                conversations = _rows(
+            return [
+                entry
+                for entry in (self._export_visitor(connection, visitor_id) for visitor_id in visitor_ids)
+                if entry is not None
+            ]
+
+    @staticmethod
+    def _export_visitor(connection: Any, visitor_id: str) -> dict[str, Any] | None:
+        visitor = _rows(connection, select(Visitor).where(Visitor.id == visitor_id))
+        if not visitor:
+            return None
+        conversations = _rows(
+            connection,
+            select(Conversation)
+            .where(Conversation.visitor_id == visitor_id)
+            .order_by(Conversation.created_at),
+        )
+        for conversation in conversations:
+            of_this = conversation["id"]
+            conversation["attachments"] = _rows(
+                connection,
+                select(
+                    Attachment.id,
+                    Attachment.filename,
+                    Attachment.content_type,
+                    Attachment.size,
+                    Attachment.created_at,
+                    Attachment.storage_key,
+                )
+                .where(Attachment.conversation_id == of_this)
+                .order_by(Attachment.created_at),
+            )
+            conversation["messages"] = _rows(
+                connection,
+                select(
+                    Message.seq,
+                    Message.sender,
+                    Message.author,
+                    Message.body,
+                    Message.created_at,
+                    Message.attachment_id,
+                    Message.deleted_at,
+                )
+                .where(Message.conversation_id == of_this)
+                .order_by(Message.seq),
+            )
+            conversation["notes"] = _rows(
+                connection,
+                select(Note.author, Note.body, Note.created_at)
+                .where(Note.conversation_id == of_this)
+                .order_by(Note.created_at),
+            )
+            conversation["tags"] = sorted(
+                connection.execute(
+                    select(ConversationTag.tag).where(ConversationTag.conversation_id == of_this)
+                ).scalars()
+            )
+            conversation["read_marks"] = _rows(
+                connection, select(ReadMark.reader, ReadMark.seq).where(ReadMark.conversation_id == of_this)
+            )
+        conversation_ids = [conversation["id"] for conversation in conversations]
+        profile = _rows(
+            connection,
+            select(VisitorProfile.fields, VisitorProfile.submitted_at).where(
+                VisitorProfile.visitor_id == visitor_id
+            ),
+        )
+        return {
+            "visitor": visitor[0],
+            "visits": _rows(
+                connection, select(Visit).where(Visit.visitor_id == visitor_id).order_by(Visit.started_at)
+            ),
+            "page_views": _rows(
+                connection,
+                select(PageView.url, PageView.title, PageView.referrer, PageView.viewed_at)
+                .where(PageView.visitor_id == visitor_id)
+                .order_by(PageView.viewed_at, PageView.id),
+            ),
+            "conversations": conversations,
+            "profile": profile[0]["fields"] if profile else None,
+            "profile_submitted_at": profile[0]["submitted_at"] if profile else None,
+            "consents": _rows(
+                connection,
+                select(Consent.choice, Consent.policy_version, Consent.mode, Consent.recorded_at)
+                .where(Consent.visitor_id == visitor_id)
+                .order_by(Consent.recorded_at),
+            ),
+            "connections": _rows(
+                connection,
+                select(
+                    VisitorConnection.url,
+                    VisitorConnection.title,
+                    VisitorConnection.customer,
+                    VisitorConnection.connected_at,
+                    VisitorConnection.last_seen_at,
+                ).where(VisitorConnection.visitor_id == visitor_id),
+            ),
+            "blocks": _rows(
+                connection,
+                select(
+                    Block.network,
+                    Block.reason,
+                    Block.created_by,
+                    Block.created_at,
+                    Block.expires_at,
+                    Block.lifted_at,
+                    Block.lifted_by,
+                ).where(Block.visitor_id == visitor_id),
+            ),
+            "moderation_log": _rows(
+                connection,
+                select(
+                    ModerationLog.action,
+                    ModerationLog.actor,
+                    ModerationLog.network,
+                    ModerationLog.conversation_id,
+                    ModerationLog.detail,
+                    ModerationLog.created_at,
+                )
+                .where(
+                    or_(
+                        ModerationLog.visitor_id == visitor_id,
+                        ModerationLog.conversation_id.in_(conversation_ids),
+                    )
+                )
+                .order_by(ModerationLog.created_at),
+            ),
+            # What the reports keep about them (derived from the rows above, deleted with them).
+            "report_facts": {
+                "chats": _rows(connection, select(ReportChat).where(ReportChat.visitor_id == visitor_id)),
+                "visits": _rows(connection, select(ReportVisit).where(ReportVisit.visitor_id == visitor_id)),
+                "page_views": _rows(
+                    connection, select(ReportView).where(ReportView.visitor_id == visitor_id)
+                ),
+            },
+        }
+
+    def mail_of(self, conversation_ids: list[str], emails: list[str]) -> dict[str, Any]:
+        """The mail log's entries sent to these addresses or about these conversations, and the
+        addresses' opt-outs."""
+        with self._db.reading() as connection:
+            return {
+                "mail_log": _rows(
                     connection,
-                    select(Conversation)
-                    .where(Conversation.visitor_id == visitor_id)
-                    .order_by(Conversation.created_at),
-                )
-                for conversation in conversations:
-                    conversation["attachments"] = _rows(
-                        connection,
-                        select(
-                            Attachment.filename,
-                            Attachment.content_type,
-                            Attachment.size,
-                            Attachment.created_at,
+                    select(
+                        MailLog.kind,
+                        MailLog.conversation_id,
+                        MailLog.recipient,
+                        MailLog.subject,
+                        MailLog.status,
+                        MailLog.error,
+                        MailLog.created_at,
+                    )
+                    .where(
+                        or_(
+                            MailLog.conversation_id.in_(conversation_ids or [""]),
+                            func.lower(MailLog.recipient).in_(emails or [""]),
                         )
-                        .where(Attachment.conversation_id == conversation["id"])
-                        .order_by(Attachment.created_at),
                     )
-                    conversation["messages"] = _rows(
-                        connection,
-                        select(Message.seq, Message.sender, Message.author, Message.body, Message.created_at)
-                        .where(Message.conversation_id == conversation["id"])
-                        .order_by(Message.seq),
-                    )
-                exported.append(
-                    {
-                        "visitor": visitor[0],
-                        "visits": _rows(
-                            connection,
-                            select(Visit).where(Visit.visitor_id == visitor_id).order_by(Visit.started_at),
-                        ),
-                        "page_views": _rows(
-                            connection,
-                            select(PageView.url, PageView.title, PageView.referrer, PageView.viewed_at)
-                            .where(PageView.visitor_id == visitor_id)
-                            .order_by(PageView.viewed_at, PageView.id),
-                        ),
-                        "conversations": conversations,
-                        "profile": next(
-                            iter(
-                                connection.execute(
-                                    select(VisitorProfile.fields).where(
-                                        VisitorProfile.visitor_id == visitor_id
-                                    )
-                                ).scalars()
-                            ),
-                            None,
-                        ),
-                        "consents": _rows(
-                            connection,
-                            select(Consent.choice, Consent.policy_version, Consent.mode, Consent.recorded_at)
-                            .where(Consent.visitor_id == visitor_id)
-                            .order_by(Consent.recorded_at),
-                        ),
-                    }
-                )
-        return exported
+                    .order_by(MailLog.created_at, MailLog.id),
+                ),
+                "mail_opt_outs": _rows(
+                    connection,
+                    select(MailOptOut.email, MailOptOut.kind, MailOptOut.opted_out_at)
+                    .where(MailOptOut.email.in_(emails or [""]))
+                    .order_by(MailOptOut.opted_out_at),
+                ),
+            }
+
+    def audit_entries_of(self, digests: list[str]) -> list[dict[str, Any]]:
+        """The audit entries recorded under any of these subject digests (the person's own requests, and
+        staff's actions on them)."""
+        with self._db.reading() as connection:
+            return _rows(
+                connection,
+                select(AuditEntry.actor, AuditEntry.action, AuditEntry.detail, AuditEntry.at)
+                .where(AuditEntry.subject_digest.in_(digests or [""]))
+                .order_by(AuditEntry.at, AuditEntry.id),
+            )
 
     def emails_of(self, visitor_ids: list[str]) -> list[str]:
         with self._db.reading() as connection:
@@ -257,10 +381,42 @@ class PrivacyQueries:
         return {name: count or 0 for name, count in counts.items()}, keys
 
     def set_profile(self, visitor_ids: list[str], *, name: str | None, email: str | None) -> None:
+        self.correct_contact(visitor_ids, {"name": name, "email": email})
+
+    def correct_contact(
+        self,
+        visitor_ids: list[str],
+        changes: dict[str, str | None],
+        *,
+        profile_keys: dict[str, frozenset[str]] | None = None,
+    ) -> None:
+        """Rectification: every stored copy of the visitor's name and email takes the new value (``None``
+        clears it), in one transaction. ``changes`` holds only what the person corrected (``name``,
+        ``email``); what they left out keeps its value. ``profile_keys`` names, per change, the keys of the
+        pre-chat / leave-a-message answers that hold the same value (say every field of type email)."""
+        keys = profile_keys or {}
         with self._db.writing() as connection:
-            connection.execute(
-                update(Visitor).where(Visitor.id.in_(visitor_ids)).values(name=name, email=email)
-            )
+            if changes:
+                connection.execute(update(Visitor).where(Visitor.id.in_(visitor_ids)).values(**changes))
+            profiles = connection.execute(
+                select(VisitorProfile.visitor_id, VisitorProfile.fields).where(
+                    VisitorProfile.visitor_id.in_(visitor_ids)
+                )
+            ).all()
+            for row in profiles:
+                fields = dict(row.fields)
+                for change, value in changes.items():
+                    for key in keys.get(change, frozenset({change})) & set(fields):
+                        if value is None:
+                            del fields[key]
+                        else:
+                            fields[key] = value
+                if fields != row.fields:
+                    connection.execute(
+                        update(VisitorProfile)
+                        .where(VisitorProfile.visitor_id == row.visitor_id)
+                        .values(fields=fields)
+                    )
 
     def link_host_user(self, visitor_id: str, host_user_id: str) -> None:
         with self._db.writing() as connection:

@@ -6,12 +6,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, case, insert, or_, select, update
+from sqlalchemy import Connection, case, delete, insert, or_, select, update
 
 from . import reports
 from .conversations import in_departments
 from .database import Database
-from .models import Conversation, PageView, Visit, Visitor, VisitorConnection, new_public_id, utcnow
+from .models import (
+    Conversation,
+    PageView,
+    ReportChat,
+    Visit,
+    Visitor,
+    VisitorConnection,
+    VisitorProfile,
+    new_public_id,
+    utcnow,
+)
 from .records import (
     ClientInfo,
     ConversationRecord,
@@ -321,3 +331,47 @@ class VisitorQueries:
             ).scalar()
             if latest is not None:
                 connection.execute(update(PageView).where(PageView.id == latest).values(title=title[:512]))
+
+    def merge_into(self, source_id: str, target_id: str) -> None:
+        """A page session's visitor (``source_id``) turns out to be a visitor we already recognise
+        (``target_id``): their conversations, pre-chat answers and live connections move to the recognised
+        record and the page's record goes, in one transaction, so nothing is left that nobody can reach."""
+        with self._db.writing() as connection:
+            connection.execute(
+                update(Conversation).where(Conversation.visitor_id == source_id).values(visitor_id=target_id)
+            )
+            connection.execute(
+                update(ReportChat).where(ReportChat.visitor_id == source_id).values(visitor_id=target_id)
+            )
+            connection.execute(
+                update(VisitorConnection)
+                .where(VisitorConnection.visitor_id == source_id)
+                .values(visitor_id=target_id)
+            )
+            answers = connection.execute(
+                select(VisitorProfile.fields).where(VisitorProfile.visitor_id == source_id)
+            ).scalar()
+            kept = connection.execute(
+                select(VisitorProfile.fields).where(VisitorProfile.visitor_id == target_id)
+            ).scalar()
+            connection.execute(delete(VisitorProfile).where(VisitorProfile.visitor_id == source_id))
+            if answers is not None:
+                if kept is None:
+                    connection.execute(
+                        insert(VisitorProfile).values(
+                            visitor_id=target_id, submitted_at=utcnow(), fields=answers
+                        )
+                    )
+                else:
+                    connection.execute(
+                        update(VisitorProfile)
+                        .where(VisitorProfile.visitor_id == target_id)
+                        .values(fields={**kept, **answers})
+                    )
+            source = connection.execute(
+                select(Visitor.name, Visitor.email).where(Visitor.id == source_id)
+            ).first()
+            if source is not None and (source.name or source.email):
+                contact = {key: value for key, value in source._mapping.items() if value}
+                connection.execute(update(Visitor).where(Visitor.id == target_id).values(**contact))
+            connection.execute(delete(Visitor).where(Visitor.id == source_id))

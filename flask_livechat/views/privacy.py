@@ -110,8 +110,8 @@ def privacy_page() -> str:
     subject = my_subject()
     profile = None
     conversations: list[Any] = []
-    if subject is not None and subject.host_user_id is not None:
-        profile, conversations = _profile_of(subject)
+    if subject is not None:
+        profile, conversations = _profile_of([subject])
     policy = privacy_notice(config, billing=current_livechat.livechat.load_billing is not no_billing)
     return render_template(
         "livechat/privacy.html",
@@ -162,7 +162,10 @@ def delete_form() -> BaseResponse:
 def profile_form() -> BaseResponse:
     check_csrf(_binding())
     data = load(_profile_schema, {key: request.form.get(key) or None for key in ("name", "email")})
-    _update_profile(data)
+    subject = my_subject()
+    if subject is None:
+        abort(401, "No chat data is linked to this browser or account: there is nothing to correct.")
+    _update_profile([subject], data)
     return redirect(url_for(".page", done="profile"))
 
 
@@ -190,16 +193,24 @@ def consent_api() -> Response:
 
 
 def my_data() -> Response:
-    subject = my_subject()
-    document = (
-        current_livechat.privacy.export(subject, actor=SELF_SERVICE, include_host=False)
-        if subject is not None
-        else {"visitors": []}
-    )
-    response = current_app.response_class(
-        json.dumps(document, default=str, indent=2, ensure_ascii=False), mimetype="application/json"
-    )
-    response.headers["Content-Disposition"] = 'attachment; filename="my-chat-data.json"'
+    """Download my data: everything stored about the requester, as a zip (``data.json`` and the attachment
+    files), or as the JSON alone with ``?format=json``. It covers exactly what "Delete my data" deletes:
+    the cookie's or account's records and the widget's page session (``X-LiveChat-Session``)."""
+    subjects = _my_subjects()
+    privacy = current_livechat.privacy
+    as_json = request.args.get("format") == "json"
+    if request.args.get("format") not in (None, "json", "zip"):
+        abort(400, "format is json or zip.")
+    if as_json:
+        document = privacy.export_all(subjects, actor=SELF_SERVICE, include_host=False)[0]
+        body: bytes | str = json.dumps(document, default=str, indent=2, ensure_ascii=False)
+        response = current_app.response_class(body, mimetype="application/json")
+        name = "my-chat-data.json"
+    else:
+        body = privacy.export_archive(subjects, actor=SELF_SERVICE)
+        response = current_app.response_class(body, mimetype="application/zip")
+        name = "my-chat-data.zip"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -229,15 +240,28 @@ def _page_visitor() -> str | None:
 
 
 def profile_api() -> Response:
-    subject = my_subject()
-    if subject is None or subject.host_user_id is None:
-        abort(401, "Log in to see and correct your chat profile.")
+    """See and correct the name and email the chat holds: a logged-in customer, a recognised browser, or
+    the widget's page session (a chat without the cookie). A POST changes only the fields it sends."""
+    subjects = _my_subjects()
+    if not subjects:
+        abort(401, "No chat data is linked to this browser or account: there is nothing to correct.")
     if request.method == "POST":
         require_json()
         _limit()
-        _update_profile(load(_profile_schema, json_body()))
-    profile, conversations = _profile_of(subject)
+        _update_profile(subjects, load(_profile_schema, json_body()))
+    profile, conversations = _profile_of(subjects)
     return jsonify({"ok": True, "profile": profile, "conversations": conversations})
+
+
+def _my_subjects() -> list[Subject]:
+    """Whom a self-service request is about: the cookie's or account's subject, and the visitor of the
+    widget's page session when that is another record (opt-in before a choice, declined, cookies off)."""
+    subject = my_subject()
+    subjects = [subject] if subject is not None else []
+    page_visitor = _page_visitor()
+    if page_visitor is not None and (subject is None or subject.visitor_id != page_visitor):
+        subjects.append(Subject(visitor_id=page_visitor))
+    return subjects
 
 
 # -- shared by the page and the API --------------------------------------------------------------------
@@ -250,9 +274,11 @@ def _erase_mine(response: BaseResponse) -> None:
     clear_visitor_cookie(current_app, request, response)
 
 
-def _profile_of(subject: Subject) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Name, email and the conversations of a logged-in customer: theirs only, never anyone else's."""
-    exported = current_livechat.privacy.exported_visitors(subject)
+def _profile_of(subjects: list[Subject]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Name, email and the conversations of the requester: theirs only, never anyone else's."""
+    exported = [
+        entry for subject in subjects for entry in current_livechat.privacy.exported_visitors(subject)
+    ]
     names = [entry["visitor"]["name"] for entry in exported if entry["visitor"]["name"]]
     emails = [entry["visitor"]["email"] for entry in exported if entry["visitor"]["email"]]
     conversations = [
@@ -263,16 +289,15 @@ def _profile_of(subject: Subject) -> tuple[dict[str, Any], list[dict[str, Any]]]
     return {"name": names[0] if names else None, "email": emails[0] if emails else None}, conversations
 
 
-def _update_profile(data: dict[str, Any]) -> None:
-    subject = my_subject()
-    if subject is None or subject.host_user_id is None:
-        abort(401, "Log in to correct your chat profile.")
-    email = data.get("email")
-    current_livechat.privacy.correct_profile(
-        subject,
-        name=(data.get("name") or "").strip() or None,
-        email=email.strip().lower() if email else None,
-    )
+def _update_profile(subjects: list[Subject], data: dict[str, Any]) -> None:
+    """Only the fields sent change; an empty or null one is cleared."""
+    changes: dict[str, str | None] = {}
+    if "name" in data:
+        changes["name"] = (data["name"] or "").strip() or None
+    if "email" in data:
+        changes["email"] = normalize_address(data["email"]) if data["email"] else None
+    for subject in subjects:
+        current_livechat.privacy.correct_profile(subject, changes)
 
 
 # -- unsubscribe ---------------------------------------------------------------------------------------

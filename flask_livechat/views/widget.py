@@ -167,6 +167,8 @@ def upload() -> tuple[Response, int]:
     if not (8 <= len(client_id) <= 64 and client_id.replace("-", "").replace("_", "").isalnum()):
         raise InvalidPayload(fields={"client_id": ["Use 8 to 64 letters, digits, '-' or '_'."]})
     checked = attachments.check_upload(file.filename, file.mimetype, file.read())
+    # A page session's visitor is stored once they write; a file is writing.
+    current_livechat.visitors.ensure_stored(visitor_id, host_user_id=current_host_user_id())
     key = attachments.new_storage_key()
     storage = attachments.storage_for(app)
     storage.save(key, checked.data)

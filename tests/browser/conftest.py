@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -19,7 +20,7 @@ import requests
 import socketio
 from playwright.sync_api import expect
 
-from tests.conftest import SmtpServer, running_smtp
+from tests.conftest import TEST_HOST, SmtpServer, running_smtp
 from tests.helpers import eventually, free_port, wait_until_serving
 
 # Browser assertions wait for the page to settle; on a loaded 2-core machine 5 s (Playwright's default) is
@@ -81,6 +82,19 @@ def browser(chromium: Any) -> Iterator[ClosingBrowser]:
         opener.close_all()
 
 
+#: The instance folder of every example site started, by its URL (for tests that read its tables).
+SITE_INSTANCES: dict[str, Path] = {}
+
+
+def site_rows(url: str, tables: tuple[str, ...]) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows of ``tables`` in a running example site's chat database, read as stored."""
+    connection = sqlite3.connect(f"file:{SITE_INSTANCES[url] / 'livechat.sqlite3'}?mode=ro", uri=True)
+    try:
+        return {table: connection.execute(f'SELECT * FROM "{table}"').fetchall() for table in tables}
+    finally:
+        connection.close()
+
+
 def start_example_site(
     instance: Path, config: dict[str, Any] | None = None
 ) -> tuple[subprocess.Popen[bytes], str, Path]:
@@ -91,7 +105,7 @@ def start_example_site(
         "PORT": str(port),
         "ASYNC_MODE": "eventlet",
         "EXAMPLE_INSTANCE_PATH": str(instance),
-        "EXAMPLE_CONFIG": json.dumps(config or {}),
+        "EXAMPLE_CONFIG": json.dumps({**TEST_HOST, **(config or {})}),
         "PYTHONUNBUFFERED": "1",
     }
     instance.mkdir(parents=True, exist_ok=True)
@@ -105,6 +119,7 @@ def start_example_site(
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
+    SITE_INSTANCES[url] = instance
     try:
         wait_until_serving(url + "/", "the example site", process.poll, log_path.read_text)
     except BaseException:

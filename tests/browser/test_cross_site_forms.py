@@ -85,7 +85,7 @@ def cookies_of(context: Any) -> dict[str, str]:
 
 
 def my_data(site: str, context: Any) -> dict[str, Any]:
-    answer = requests.get(site + "/livechat/api/my-data", cookies=cookies_of(context), timeout=10)
+    answer = requests.get(site + "/livechat/api/my-data?format=json", cookies=cookies_of(context), timeout=10)
     assert answer.status_code == 200
     document: dict[str, Any] = answer.json()
     return document

@@ -3,7 +3,9 @@ link, and the visitor's own download and deletion, in real Chromium."""
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -146,11 +148,17 @@ def test_privacy_link_opens_the_privacy_page_in_a_new_tab(browser: Any, sites: C
 def test_download_and_delete_my_data(visitor_on: Callable[..., Visitor]) -> None:
     _context, page, chat, errors = visitor_on(NOTICE, accept_downloads=True)
     send(chat, "Please keep this safe")
+    mine = urljoin(page.url, "/livechat/api/my-data?format=json")
+    eventually(
+        lambda: "Please keep this safe" in page.request.get(mine).text(), message="the message was not stored"
+    )
     chat.get_by_role("button", name="Your data").click()
 
     with page.expect_download() as downloaded:
         chat.get_by_role("link", name="Download my data").click()
-    document = json.loads(Path(downloaded.value.path()).read_text(encoding="utf-8"))
+    assert downloaded.value.suggested_filename == "my-chat-data.zip"
+    archive = zipfile.ZipFile(io.BytesIO(Path(downloaded.value.path()).read_bytes()))
+    document = json.loads(archive.read("data.json"))
     assert "Please keep this safe" in json.dumps(document)
 
     chat.get_by_role("button", name="Delete my data").click()
@@ -164,7 +172,10 @@ def test_download_and_delete_my_data(visitor_on: Callable[..., Visitor]) -> None
 
     chat = reopen(page)
     expect(chat.get_by_role("log")).not_to_contain_text("Please keep this safe")
-    assert "Please keep this safe" not in page.request.get(urljoin(page.url, "/livechat/api/my-data")).text()
+    assert (
+        "Please keep this safe"
+        not in page.request.get(urljoin(page.url, "/livechat/api/my-data?format=json")).text()
+    )
     assert errors == []
 
 

@@ -66,7 +66,9 @@ def test_visitors_never_see_a_staff_email(app: Flask) -> None:
     hello_again = visitor.call("hello", {})
     page = http.get("/").get_data(as_text=True)
     settings = http.get("/livechat/widget/settings.json").get_data(as_text=True)
-    transcript = http.get("/livechat/api/my-data").get_data(as_text=True)  # the visitor's own download
+    # The visitor's own download (no notice seen yet, so no cookie: the widget sends its page session).
+    session = {"X-LiveChat-Session": hello_again["session"]}
+    transcript = http.get("/livechat/api/my-data?format=json", headers=session).get_data(as_text=True)
     assert "Hello from the team." in transcript
     everything = json.dumps([seen, hello_again]) + page + settings + transcript
     assert "Hello from the team." in everything  # the visitor did get the reply…

@@ -16,7 +16,7 @@ import { TypingSignal } from "./shared/typing.js";
 import { fileProblem } from "./widget/files.js";
 import { formProblems } from "./widget/forms.js";
 import { buildPanel, formField, ratingForm } from "./widget/panel.js";
-import { createPrivacy } from "./widget/privacy.js";
+import { consentPrompt, createPrivacy } from "./widget/privacy.js";
 import { chime, unlockSound } from "./widget/sound.js";
 import { fill } from "./widget/text.js";
 import { titleWithCount, unreadCount } from "./widget/unread.js";
@@ -34,7 +34,8 @@ if (window.LiveChat && typeof window.LiveChat[MOUNT] === "function") window.Live
  * @typedef {import("./widget/panel.js").PanelSettings & {
  *   language: string, prechat: import("./widget/forms.js").FieldSpec[], reply_time: string, sound: boolean,
  *   max_message_length: number, attachments: import("./widget/files.js").Limits,
- *   urls: { consent: string, delete_data: string, offline: string, upload: string, privacy: string, my_data: string } }} WidgetSettings
+ *   urls: { consent: string, delete_data: string, offline: string, upload: string, privacy: string, my_data: string,
+ *   profile: string } }} WidgetSettings
  */
 
 /** @typedef {ReturnType<typeof buildPanel>} PanelUi */
@@ -179,6 +180,12 @@ function createChat(ctx, settings) {
     choose: (choice) => postJson(settings.urls.consent, { choice }).then((ack) => ack.ok && reconnect()),
     erase: () => postJson(settings.urls.delete_data, { confirm: true }).then((ack) => ack.ok && forgetThread()),
     focusChat: () => focusTarget().focus(),
+    download: downloadWithSession,
+    profile: () =>
+      fetch(settings.urls.profile, { credentials: "same-origin", headers: headers({}) })
+        .then((response) => (response.ok ? response.json() : null))
+        .then((body) => (body && body.profile) || null, () => null),
+    saveProfile: (values) => postJson(settings.urls.profile, values),
   });
   ui.notice.after(privacy.consent);
   ui.panel.append(privacy.footer);
@@ -223,7 +230,6 @@ function createChat(ctx, settings) {
     randomizationFactor: 0.5,
   });
   const outbox = new Outbox(socket, onSendAck, { key: "livechat:outbox" });
-  for (const payload of outbox.pending()) messages.addPending(payload.client_id, payload.body); // from a reload
   // Resume: the highest seq of the open conversation we have without a gap (sent in hello), and gap filling.
   const gaps = new GapFiller({
     fetch: (conversationId, afterSeq) => request(socket, "fetch_messages", { conversation_id: conversationId, after_seq: afterSeq }),
@@ -261,6 +267,7 @@ function createChat(ctx, settings) {
   let sheetKind = null; // the sheet on screen
   let pageTitle = document.title; // the host page's own title, without our "(n) "
   let unreadShown = 0; // what the host page was last told (LiveChat.on("unread"))
+  let noticeSent = false; // "noticed" posted once per page
 
   /** @type {import("./shared/store.js").Render<WidgetState>} */
   function render(s, changed, hints) {
@@ -268,6 +275,11 @@ function createChat(ctx, settings) {
     ui.intro.hidden = !s.messages.isEmpty;
     view.render(s.messages.entries(), { scrollToEnd: hints.scrollToEnd });
     if (changed.has("privacy")) privacy.update(s.privacy);
+    // Notice mode: the notice is on screen now, so recognition may start (docs/privacy.md, "noticed").
+    if (s.open && !noticeSent && s.privacy && s.privacy.noticed === false && consentPrompt(s.privacy) === "notice") {
+      noticeSent = true;
+      postJson(settings.urls.consent, { choice: "noticed" }).then((ack) => ack.ok && reconnect());
+    }
     ui.status.textContent = s.status;
     ui.error.textContent = s.error;
     ui.typing.textContent = s.typingName ? fill(t.typing, { name: s.typingName }) : "";
@@ -447,6 +459,22 @@ function createChat(ctx, settings) {
   /** @param {Record<string, string>} extra */
   function headers(extra) {
     return Object.assign(state.session ? { "X-LiveChat-Session": state.session } : {}, extra);
+  }
+
+  // Download my data without the cookie (declined, opt-in before a choice, cookies off): the page session
+  // names this page's visitor, so the file holds what "Delete my data" would delete.
+  /** @param {Event} event */
+  function downloadWithSession(event) {
+    if (state.remembered || !state.session) return; // the plain link: the cookie names them
+    event.preventDefault();
+    fetch(settings.urls.my_data, { credentials: "same-origin", headers: headers({}) })
+      .then((response) => (response.ok ? response.blob() : Promise.reject(response.status)))
+      .then((blob) => {
+        const href = URL.createObjectURL(blob);
+        h("a", { href, download: "my-chat-data.zip" }).click();
+        setTimeout(() => URL.revokeObjectURL(href), 60000);
+      })
+      .catch(() => store.update({ error: t.send_failed }));
   }
 
   /**
@@ -661,7 +689,8 @@ function createChat(ctx, settings) {
       const remembered = ack.remembered !== false;
       store.update({ session: typeof ack.session === "string" ? ack.session : state.session, remembered });
       sessionKnown();
-      outbox.persist(remembered); // local storage only for a visitor who allowed being recognised
+      // Local storage only for a visitor who allowed being recognised; a reload's unsent messages come back.
+      for (const payload of outbox.persist(remembered)) messages.addPending(payload.client_id, payload.body);
       // Merge, don't replace: after a reconnect this fills in whatever was missed meanwhile.
       for (const message of ack.history || []) messages.add(message);
       const conversationId = ack.conversation ? ack.conversation.id : null;

@@ -40,9 +40,27 @@ test("unacknowledged messages survive a reload when storage is allowed, and are 
 
   const socket = fakeSocket();
   const reloaded = new Outbox(socket, () => {}, { key: "livechat:outbox", storage });
+  assert.equal(reloaded.pending(), []); // nothing read before the visitor allowed it
+  reloaded.restart(); // connected before the hello ack said who we are
+  assert.equal(reloaded.persist(true).map((p) => p.client_id), ["c-00000002"]);
   assert.equal(reloaded.pending().map((p) => p.client_id), ["c-00000002"]);
-  reloaded.restart();
   assert.equal(socket.sent.map((s) => [s.packet.client_id, s.packet.client_seq]), [["c-00000002", 1]]);
+});
+
+test("storage is not touched at all before persist(true): no read, no probe, no removal", () => {
+  /** @type {string[]} */
+  const touched = [];
+  const storage = {
+    getItem: (/** @type {string} */ key) => (touched.push("get " + key), null),
+    setItem: (/** @type {string} */ key) => void touched.push("set " + key),
+    removeItem: (/** @type {string} */ key) => void touched.push("remove " + key),
+  };
+  const outbox = new Outbox(fakeSocket(), () => {}, { key: "livechat:outbox", storage });
+  outbox.send({ client_id: "c-00000009", body: "before any choice" });
+  outbox.persist(false);
+  assert.equal(touched, []);
+  outbox.persist(true);
+  assert.equal(touched, ["get livechat:outbox", "set livechat:outbox"]);
 });
 
 test("without permission nothing is written, and what was written is forgotten", () => {

@@ -6,14 +6,16 @@ import { maskCardNumbers } from "./redact.js";
 // client_seq starts at 1 on every connection and grows by one per send_message (protocol: Ordering).
 // Re-sending is safe: the server acks a repeated client_id with the message it already stored.
 // With a storage `key`, unacknowledged messages are kept in localStorage while `persist(true)` says that is
-// allowed, so a reload sends them too; otherwise (and without a key) only in memory.
+// allowed, so a reload sends them too; otherwise (and without a key) only in memory. Storage is not even
+// looked at (no read, no probe) before the first `persist(true)`: reading the browser's storage needs the
+// visitor's consent as much as writing it does.
 export const RETRY_MS = 3000; // an "unavailable" ack (store outage): try the same message again after this
 
 /** @param {string | null} key */
 function localStore(key) {
   if (!key) return null;
-  // No write probe here: nothing is written to the browser before the visitor allowed it (persist(true));
-  // a blocked or absent storage fails inside load() and save(), which then keep messages in memory only.
+  // Called on the first persist(true) only; a blocked or absent storage fails inside load() and save(),
+  // which then keep messages in memory only.
   try {
     return window.localStorage;
   } catch (error) {
@@ -32,28 +34,43 @@ export class Outbox {
    * @param {(payload: OutboxPayload, ack: import("./ack.js").Ack) => void} onAck
    * @param {{ key?: string | null, storage?: Pick<Storage, "getItem" | "setItem" | "removeItem"> | null, retryMs?: number }} [options]
    */
-  constructor(socket, onAck, { key = null, storage = localStore(key), retryMs = RETRY_MS } = {}) {
+  constructor(socket, onAck, { key = null, storage, retryMs = RETRY_MS } = {}) {
     this.socket = socket;
     this.key = key;
     this.retryMs = retryMs;
     this.onAck = onAck; // (payload, ack) for each message, exactly once
     this.items = new Map(); // client_id -> payload without client_seq, in send order
     this.nextSeq = 1;
-    this.storage = storage;
+    /** @type {Pick<Storage, "getItem" | "setItem" | "removeItem"> | null | undefined} */
+    this.given = storage;
+    /** @type {Pick<Storage, "getItem" | "setItem" | "removeItem"> | null} */
+    this.storage = null; // set by the first persist(true)
     this.allowed = false;
-    for (const payload of this.load()) this.items.set(payload.client_id, payload);
   }
 
-  // The messages a previous page left unacknowledged (already in `items`): show them as pending.
+  // The messages not yet acknowledged (a previous page's too, once persist(true) restored them).
   pending() {
     return Array.from(this.items.values());
   }
 
   // Whether we may keep messages in local storage (the visitor allowed recognition); forgets them if not.
+  // The first allowed call opens the storage and returns what a previous page left there (sent now).
   /** @param {boolean} allowed */
   persist(allowed) {
     this.allowed = allowed;
+    /** @type {OutboxPayload[]} */
+    const restored = [];
+    if (allowed && !this.storage) {
+      this.storage = this.given === undefined ? localStore(this.key) : this.given;
+      for (const payload of this.load()) {
+        if (this.items.has(payload.client_id)) continue;
+        this.items.set(payload.client_id, payload);
+        restored.push(payload);
+        if (this.socket.connected) this.emit(payload);
+      }
+    }
     this.save();
+    return restored;
   }
 
   load() {

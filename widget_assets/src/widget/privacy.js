@@ -1,4 +1,6 @@
 import { h } from "../shared/dom.js";
+import { fieldProblem } from "./forms.js";
+import { formField } from "./panel.js";
 
 // What the panel says about consent, from the hello ack's `privacy` (docs/protocol.md): "ask" (opt-in,
 // no choice yet), "notice" (notice mode, no choice yet), "browser" (Global Privacy Control or Do Not
@@ -6,7 +8,7 @@ import { h } from "../shared/dom.js";
 /**
  * The hello ack's `privacy` (docs/protocol.md).
  * @typedef {{ consent_mode?: string, choice?: string | null, browser_declined?: boolean, needs_choice?: boolean,
- *   recognition?: boolean, privacy_url?: string }} Privacy
+ *   recognition?: boolean, privacy_url?: string, noticed?: boolean }} Privacy
  */
 
 /** @param {Privacy | null | undefined} privacy */
@@ -33,7 +35,9 @@ let menuCounter = 0;
 /**
  * @param {import("./text.js").Strings} t
  * @param {{ privacy: string, my_data: string }} urls
- * @param {{ choose: (choice: string) => Promise<boolean>, erase: () => Promise<boolean>, focusChat: () => void }} actions
+ * @param {{ choose: (choice: string) => Promise<boolean>, erase: () => Promise<boolean>, focusChat: () => void,
+ *   download: (event: Event) => void, profile: () => Promise<{ name?: string | null, email?: string | null } | null>,
+ *   saveProfile: (values: Record<string, string | null>) => Promise<import("../shared/ack.js").Ack> }} actions
  */
 export function createPrivacy(t, urls, actions) {
   const menuId = "lc-privacy-menu-" + ++menuCounter;
@@ -46,7 +50,7 @@ export function createPrivacy(t, urls, actions) {
     "aria-controls": menuId,
     text: t.your_data,
   });
-  const download = h("a", { class: "lc-link-button", href: urls.my_data, download: "my-chat-data.json", text: t.download_data });
+  const download = h("a", { class: "lc-link-button", href: urls.my_data, download: "my-chat-data.zip", text: t.download_data });
   const deleteButton = h("button", { type: "button", class: "lc-link-button", text: t.delete_data });
   const toggleButton = h("button", { type: "button", class: "lc-link-button", hidden: true });
   const confirmYes = h("button", { type: "button", class: "lc-danger", text: t.delete_yes });
@@ -56,7 +60,19 @@ export function createPrivacy(t, urls, actions) {
     h("div", { class: "lc-choice-buttons" }, [confirmYes, confirmNo]),
   ]);
   const status = h("p", { class: "lc-privacy-status", role: "status" });
-  const menu = h("div", { id: menuId, class: "lc-privacy-menu", hidden: true }, [download, deleteButton, toggleButton, confirm]);
+  // Rectification: the name and email the chat holds for this browser (or page session), corrected in place.
+  const fixButton = h("button", { type: "button", class: "lc-link-button", text: t.correct_details });
+  const nameSpec = { name: "name", label: t.name, type: "text", required: false, max_length: 200 };
+  const emailSpec = { name: "email", label: t.email, type: "email", required: false, max_length: 320 };
+  const nameField = formField(nameSpec, t);
+  const emailField = formField(emailSpec, t);
+  const fixCancel = h("button", { type: "button", class: "lc-secondary", text: t.cancel });
+  const fixForm = h("form", { class: "lc-details", novalidate: true, hidden: true }, [
+    nameField.field,
+    emailField.field,
+    h("div", { class: "lc-choice-buttons" }, [h("button", { type: "submit", class: "lc-primary", text: t.save }), fixCancel]),
+  ]);
+  const menu = h("div", { id: menuId, class: "lc-privacy-menu", hidden: true }, [download, deleteButton, toggleButton, fixButton, fixForm, confirm]);
   const footer = h("div", { class: "lc-privacy" }, [
     status,
     menu,
@@ -71,6 +87,42 @@ export function createPrivacy(t, urls, actions) {
     menuButton.setAttribute("aria-expanded", String(shown));
     if (!shown) showConfirm(false);
   }
+
+  /** @param {boolean} shown */
+  function showFix(shown) {
+    fixForm.hidden = !shown;
+    fixButton.hidden = shown;
+    (shown ? nameField.input : fixButton).focus();
+  }
+
+  fixButton.addEventListener("click", () => {
+    status.textContent = "";
+    actions.profile().then((profile) => {
+      if (!profile) {
+        status.textContent = t.no_details;
+        return;
+      }
+      nameField.input.value = profile.name || "";
+      emailField.input.value = profile.email || "";
+      showFix(true);
+    });
+  });
+  fixCancel.addEventListener("click", () => showFix(false));
+  fixForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const values = { name: nameField.input.value.trim() || null, email: emailField.input.value.trim() || null };
+    const problems = [fieldProblem(nameSpec, values.name, t), fieldProblem(emailSpec, values.email, t)];
+    nameField.showError(problems[0]);
+    emailField.showError(problems[1]);
+    if (problems[0] || problems[1]) return (problems[0] ? nameField : emailField).input.focus();
+    actions.saveProfile(values).then((ack) => {
+      const fields = (!ack.ok && ack.error && ack.error.fields) || {};
+      nameField.showError(fields.name && String(fields.name));
+      emailField.showError(fields.email && String(fields.email));
+      if (ack.ok) showFix(false);
+      status.textContent = ack.ok ? t.details_saved : t.details_failed;
+    });
+  });
 
   /** @param {boolean} shown */
   function showConfirm(shown) {
@@ -113,6 +165,7 @@ export function createPrivacy(t, urls, actions) {
   }
 
   menuButton.addEventListener("click", () => showMenu(Boolean(menu.hidden)));
+  download.addEventListener("click", actions.download);
   deleteButton.addEventListener("click", () => showConfirm(true));
   confirmNo.addEventListener("click", () => {
     showConfirm(false);
