@@ -5,7 +5,6 @@ with one log line), never a 500, a traceback or a store error."""
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -13,10 +12,9 @@ from typing import Any
 import pytest
 import requests
 import websocket
-from sqlalchemy import create_engine, text
 
-from tests.conftest import LiveServer, build_app, need, real_socket, serve, server_cookie
-from tests.helpers import POSTGRES_URL, http_routes, postgres_reachable
+from tests.conftest import LiveServer, build_app, real_socket, serve, server_cookie
+from tests.helpers import http_routes
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
 #: Under the 64 KB body limit, so it is the depth that is refused, not the size.
@@ -128,25 +126,15 @@ def test_a_malformed_websocket_frame_logs_one_line_and_closes(
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def search_server(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[LiveServer]:
-    """A real server on SQLite, or on PostgreSQL (which refuses NUL in text) in a schema of its own."""
+    """A real server on SQLite, or on PostgreSQL (which refuses NUL in text) in a database of its own."""
     config: dict[str, Any] = {}
-    schema = None
     if request.param == "postgresql":
-        need(postgres_reachable(), f"PostgreSQL at {POSTGRES_URL}")
-        schema = "lc_limits_" + secrets.token_hex(4)
-        with create_engine(POSTGRES_URL).begin() as connection:
-            connection.execute(text(f"CREATE SCHEMA {schema}"))
-        config["LIVECHAT_DATABASE_URL"] = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+        config["LIVECHAT_DATABASE_URL"] = request.getfixturevalue("database")
     app = build_app(str(tmp_path / "instance"), **config)
     with serve(app) as server:
         yield server
     app.extensions["livechat"].sweeper.stop()
     app.extensions["livechat"].store.dispose()
-    if schema is not None:
-        engine = create_engine(POSTGRES_URL)
-        with engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        engine.dispose()
 
 
 def test_a_nul_in_a_history_search_is_a_validation_error(

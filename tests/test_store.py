@@ -10,8 +10,7 @@ import pytest
 
 from flask_livechat.errors import StoreUnavailable
 from flask_livechat.store import Store
-from tests.conftest import need
-from tests.helpers import POSTGRES_URL, drop_chat_schema, postgres_reachable
+from tests.helpers import drop_chat_schema
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -19,8 +18,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path}/store.db"
     else:
-        need(postgres_reachable(), f"PostgreSQL at {POSTGRES_URL} (apt-get install postgresql)")
-        url = POSTGRES_URL
+        url = request.getfixturevalue("database")  # a database of its own: nothing another run left behind
     store = Store(url)
     drop_chat_schema(store.database.engine)
     store.create_all()
