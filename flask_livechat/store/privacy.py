@@ -1,4 +1,4 @@
-"""Privacy queries: consent records, subject lookup, export, erasure, retention, mail opt-outs, audit."""
+"""Privacy queries: consent records, subject lookup, export, erasure, retention, the audit log."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from .models import (
     AgentConnection,
     Attachment,
     AuditEntry,
+    AuditSubject,
     Block,
     Consent,
     Conversation,
     ConversationTag,
     MailLog,
-    MailOptOut,
     Message,
     ModerationLog,
     Note,
@@ -141,8 +141,9 @@ class PrivacyQueries:
             ).scalars()
             return sorted({email for email in emails if email})
 
-    def erase_visitors(self, visitor_ids: list[str], emails: list[str]) -> tuple[int, list[str]]:
-        """Deletes the visitors and everything that hangs off them, and the emails' opt-out records.
+    def erase_visitors(self, visitor_ids: list[str]) -> tuple[int, list[str]]:
+        """Deletes the visitors and everything that hangs off them (not their mail suppressions, kept by
+        digest in ``store/mail.py`` so that mail they refused does not resume).
 
         Returns how many visitors went and the storage keys of their attachments, whose bytes the caller
         deletes once this has committed.
@@ -160,11 +161,7 @@ class PrivacyQueries:
             connection.execute(
                 delete(ConversationTag).where(ConversationTag.conversation_id.in_(conversation_ids))
             )
-            connection.execute(
-                delete(MailLog).where(
-                    or_(MailLog.conversation_id.in_(conversation_ids), MailLog.recipient.in_(emails or [""]))
-                )
-            )
+            connection.execute(delete(MailLog).where(MailLog.conversation_id.in_(conversation_ids)))
             # The moderation log keeps what happened, but not to whom: its references to them go.
             connection.execute(
                 update(ModerationLog)
@@ -193,8 +190,6 @@ class PrivacyQueries:
             connection.execute(delete(PageView).where(PageView.visitor_id.in_(visitor_ids)))
             connection.execute(delete(Visit).where(Visit.visitor_id.in_(visitor_ids)))
             connection.execute(delete(Consent).where(Consent.visitor_id.in_(visitor_ids)))
-            if emails:
-                connection.execute(delete(MailOptOut).where(MailOptOut.email.in_(emails)))
             erased = connection.execute(delete(Visitor).where(Visitor.id.in_(visitor_ids))).rowcount or 0
         return erased, keys
 
@@ -221,7 +216,6 @@ class PrivacyQueries:
                 "tags": connection.execute(
                     delete(ConversationTag).where(ConversationTag.conversation_id.in_(stale))
                 ).rowcount,
-                "mail_log": connection.execute(delete(MailLog).where(MailLog.created_at < cutoff)).rowcount,
                 "moderation_log": connection.execute(
                     delete(ModerationLog).where(ModerationLog.created_at < cutoff)
                 ).rowcount,
@@ -270,32 +264,16 @@ class PrivacyQueries:
                 .values(host_user_id=host_user_id)
             )
 
-    # -- mail opt-outs --------------------------------------------------------------------------------
-
-    def opt_out(self, email: str, kind: str) -> None:
-        try:
-            with self._db.writing() as connection:
-                connection.execute(insert(MailOptOut).values(email=email, kind=kind, opted_out_at=utcnow()))
-        except IntegrityError:
-            pass  # already opted out: once is enough
-
-    def is_opted_out(self, email: str, kind: str) -> bool:
-        with self._db.reading() as connection:
-            found = connection.execute(
-                select(MailOptOut.id).where(MailOptOut.email == email, MailOptOut.kind == kind)
-            ).first()
-        return found is not None
-
     # -- audit -----------------------------------------------------------------------------------------
 
-    def audit(self, actor: str, action: str, subject_digest: str, detail: str | None = None) -> None:
+    def audit(self, actor: str, action: str, subject_ref: str | None, detail: str | None = None) -> None:
         with self._db.writing() as connection:
             connection.execute(
                 insert(AuditEntry).values(
                     actor=actor[:200],
                     action=action,
-                    subject_digest=subject_digest,
-                    detail=detail,
+                    subject_ref=subject_ref,
+                    detail=detail and detail[:500],
                     at=utcnow(),
                 )
             )
@@ -306,3 +284,39 @@ class PrivacyQueries:
                 connection,
                 select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit),
             )
+
+    def audit_ref(self, key_digests: list[str], new_ref: str) -> str:
+        """The reference of the subject named by any of these key digests; ``new_ref`` when none has one yet.
+        Every key not mapped yet is mapped to it, so later actions under any of the keys line up."""
+        try:
+            return self._audit_ref(key_digests, new_ref)
+        except IntegrityError:  # another request mapped one of the keys meanwhile: use theirs
+            return self._audit_ref(key_digests, new_ref)
+
+    def _audit_ref(self, key_digests: list[str], new_ref: str) -> str:
+        with self._db.writing() as connection:
+            found = connection.execute(
+                select(AuditSubject.key_digest, AuditSubject.ref).where(
+                    AuditSubject.key_digest.in_(key_digests)
+                )
+            ).all()
+            ref = found[0].ref if found else new_ref
+            known = {row.key_digest for row in found}
+            for key_digest in key_digests:
+                if key_digest not in known:
+                    connection.execute(insert(AuditSubject).values(key_digest=key_digest, ref=ref))
+        return ref
+
+    def forget_audit_subjects(self, key_digests: list[str]) -> None:
+        """Erasure: nothing maps these keys to a reference any more; their entries stay, unlinkable."""
+        with self._db.writing() as connection:
+            connection.execute(delete(AuditSubject).where(AuditSubject.key_digest.in_(key_digests)))
+
+    def purge_audit_before(self, cutoff: datetime) -> int:
+        """The audit log's own retention; a subject mapping no entry uses any more goes too."""
+        with self._db.writing() as connection:
+            purged = connection.execute(delete(AuditEntry).where(AuditEntry.at < cutoff)).rowcount or 0
+            connection.execute(
+                delete(AuditSubject).where(~exists().where(AuditEntry.subject_ref == AuditSubject.ref))
+            )
+        return purged
