@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 
 import pytest
@@ -11,6 +12,7 @@ from flask.testing import FlaskClient
 from flask_livechat.services.mail import MailNotConfigured, send_mail
 from flask_livechat.state import LiveChatState
 from tests.conftest import SmtpServer
+from tests.helpers import sqlite_leftovers
 
 
 @pytest.fixture
@@ -98,3 +100,48 @@ def test_visitor_cookie_is_no_unsubscribe_token(
 def test_mail_needs_a_sender(app: Flask, livechat: LiveChatState) -> None:
     with app.test_request_context("/"), pytest.raises(MailNotConfigured):
         send_mail(app, livechat.store, "a@example.com", "s", "t")
+
+
+def test_list_unsubscribe_goes_out_as_a_plain_header_with_an_opaque_id(
+    mail_app: Flask, livechat: LiveChatState, smtp_server: SmtpServer
+) -> None:
+    address = "customer.with.a.rather.long.name@example.com"
+    send(mail_app, livechat, address, "promotional")
+    [raw] = smtp_server.raw
+    headers = raw.split(b"\r\n\r\n", 1)[0]
+    # One unfolded line each, as RFC 2369 and RFC 8058 want them: no RFC 2047 encoded word, no fold.
+    match = re.search(rb"^List-Unsubscribe: <(http://localhost/livechat/unsubscribe/[^>\s]+)>\r$", headers, re.M)
+    assert match, headers
+    assert b"\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in headers
+    assert b"=?" not in headers
+    # The token's readable part is a random id: neither the address nor its base64 is in it.
+    token = match.group(1).rsplit(b"/", 1)[1].decode()
+    payload = token.split(".")[0]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    assert b"@" not in decoded and b"customer" not in decoded
+    assert address.encode() not in raw.replace(f"To: {address}".encode(), b"")
+    # The id stands for the recipient by digest only; the log masks it: no table holds the address.
+    assert sqlite_leftovers(livechat, [address, "customer.with"]) == []
+
+
+def test_one_click_unsubscribe_needs_no_cookie_or_token_and_is_idempotent(
+    mail_app: Flask, livechat: LiveChatState, smtp_server: SmtpServer
+) -> None:
+    send(mail_app, livechat, "b@example.com", "promotional")
+    path = unsubscribe_link(smtp_server.messages[0]).removeprefix("http://localhost")
+    for _ in range(2):  # a mail client may retry; each answer is a 2xx
+        client = mail_app.test_client()  # no cookie at all
+        response = client.post(
+            path,
+            data={"List-Unsubscribe": "One-Click"},
+            headers={"Sec-Fetch-Site": "cross-site", "Origin": "https://webmail.example"},
+        )
+        assert response.status_code == 200, response.data
+    assert livechat.store.count_rows()["livechat_mail_suppressions"] == 1
+    assert send(mail_app, livechat, "b@example.com", "promotional") is False
+    assert len(smtp_server.raw) == 1
+    # Other forms of ours still refuse a cross-site post.
+    refused = mail_app.test_client().post(
+        "/livechat/privacy/consent", data={"choice": "accepted"}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert refused.status_code == 403
