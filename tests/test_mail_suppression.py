@@ -1,5 +1,5 @@
-"""Opt-outs survive erasure as a keyed digest and nothing else (issue 12, point 4), checked on a real SMTP server
-on loopback and on the stored rows."""
+"""Opt-outs survive erasure as a keyed digest and nothing else (issue 12, point 4), checked on a real SMTP
+server on loopback and on the stored rows."""
 
 from __future__ import annotations
 
@@ -48,7 +48,8 @@ def carol_chats(app: Flask) -> FlaskClient:
 
 def host_mail(app: Flask, to: str, kind: str = "promotional") -> bool:
     with app.test_request_context("/"):
-        sent: bool = app.extensions["livechat"].livechat.send_mail(to, "Our spring sale", "20% off.", kind=kind)
+        livechat = app.extensions["livechat"].livechat
+        sent: bool = livechat.send_mail(to, "Our spring sale", "20% off.", kind=kind)
         return sent
 
 

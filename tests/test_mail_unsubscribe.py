@@ -110,7 +110,8 @@ def test_list_unsubscribe_goes_out_as_a_plain_header_with_an_opaque_id(
     [raw] = smtp_server.raw
     headers = raw.split(b"\r\n\r\n", 1)[0]
     # One unfolded line each, as RFC 2369 and RFC 8058 want them: no RFC 2047 encoded word, no fold.
-    match = re.search(rb"^List-Unsubscribe: <(http://localhost/livechat/unsubscribe/[^>\s]+)>\r$", headers, re.M)
+    line = rb"^List-Unsubscribe: <(http://localhost/livechat/unsubscribe/[^>\s]+)>\r$"
+    match = re.search(line, headers, re.M)
     assert match, headers
     assert b"\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in headers
     assert b"=?" not in headers
