@@ -414,6 +414,14 @@ def database() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Config for an app on its default SQLite file, or on a PostgreSQL database of the test's own."""
+    if request.param == "postgresql":
+        return {"LIVECHAT_DATABASE_URL": request.getfixturevalue("database")}
+    return {}
+
+
 @pytest.fixture
 def redis(tmp_path: Path) -> Iterator[RedisProcess]:
     """A redis-server of this test's own (never the machine's shared one), so the test may stop it."""

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask_socketio import SocketIO
 from sqlalchemy import text
@@ -17,11 +20,18 @@ from flask_livechat.identity import keyed_digest
 from flask_livechat.services.privacy import Subject
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import utcnow
-from tests.conftest import agent_client, build_app
-from tests.helpers import sqlite_leftovers
+from tests.conftest import agent_client, build_app, stop_app
+from tests.helpers import leftovers
 
 AGENT_NS = "/livechat-agent"
 ADDRESS = "carol@example.com"  # the host's user "carol" (user id 3)
+
+
+@pytest.fixture
+def chat_app(store_config: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
+    app = build_app(str(tmp_path / "instance"), **store_config)
+    yield app
+    stop_app(app)
 
 
 def audit_rows(livechat: LiveChatState, table: str = "livechat_audit_log") -> list[dict[str, Any]]:
@@ -50,9 +60,10 @@ def old_digest(app: Flask, key: str) -> str:
     return hmac.new(str(app.config["SECRET_KEY"]).encode(), key.encode(), hashlib.sha256).hexdigest()
 
 
-def test_history_searches_and_transcripts_are_logged_and_erasure_unlinks_them(
-    app: Flask, socketio: SocketIO, livechat: LiveChatState
-) -> None:
+def test_history_searches_and_transcripts_are_logged_and_erasure_unlinks_them(chat_app: Flask) -> None:
+    app = chat_app
+    livechat: LiveChatState = app.extensions["livechat"]
+    socketio: SocketIO = app.extensions["socketio"]
     conversation_id = carol_chats(app, socketio)
     [visitor_id] = livechat.store.privacy.find_visitor_ids(host_user_id="3")
     ada = agent_client(app, socketio)
@@ -73,7 +84,7 @@ def test_history_searches_and_transcripts_are_logged_and_erasure_unlinks_them(
     assert (view["actor"], view["action"]) == ("Ada Agent (user 1)", "view")
     assert view["detail"] == "history transcript" and view["subject_ref"]
     assert export["action"] == "export" and search["at"] <= view["at"] <= export["at"]
-    searched = sqlite_leftovers(livechat, ["Lovelace", "kettle"])
+    searched = leftovers(livechat, ["Lovelace", "kettle"])
     assert not [hit for hit in searched if hit.startswith("livechat_audit")]
     # While Carol exists, her entries line up: the key digests map to their references.
     subjects = audit_rows(livechat, "livechat_audit_subjects")
@@ -89,8 +100,8 @@ def test_history_searches_and_transcripts_are_logged_and_erasure_unlinks_them(
     assert audit_rows(livechat, "livechat_audit_subjects") == []  # ... and nothing maps it to her
     for key in (f"email={ADDRESS}", f"visitor_id={visitor_id}", "host_user_id=3"):
         needles = [old_digest(app, key), keyed_digest(app, "audit-subject", key)]
-        assert sqlite_leftovers(livechat, needles) == [], key
-    assert sqlite_leftovers(livechat, [ADDRESS, visitor_id, "Lovelace"]) == []
+        assert leftovers(livechat, needles) == [], key
+    assert leftovers(livechat, [ADDRESS, visitor_id, "Lovelace"]) == []
 
 
 def test_the_audit_log_has_its_own_retention(tmp_path: Any) -> None:

@@ -17,17 +17,17 @@ from sqlalchemy import text
 
 from flask_livechat.identity import keyed_digest
 from flask_livechat.state import LiveChatState
-from tests.conftest import SmtpServer, build_app, mail_config
-from tests.helpers import sqlite_leftovers
+from tests.conftest import SmtpServer, build_app, mail_config, stop_app
+from tests.helpers import leftovers
 
 ADDRESS = "carol@example.com"  # the host's user "carol" (user id 3)
 
 
 @pytest.fixture
-def mail_app(tmp_path: Any, smtp_server: SmtpServer) -> Iterator[Flask]:
-    app = build_app(str(tmp_path / "instance"), **mail_config(smtp_server))
+def mail_app(tmp_path: Any, smtp_server: SmtpServer, store_config: dict[str, Any]) -> Iterator[Flask]:
+    app = build_app(str(tmp_path / "instance"), **mail_config(smtp_server), **store_config)
     yield app
-    app.extensions["livechat"].store.dispose()
+    stop_app(app)
 
 
 def carol_chats(app: Flask) -> FlaskClient:
@@ -111,4 +111,4 @@ def test_an_opt_out_outlives_erasure_as_a_digest_only(
     assert digest == keyed_digest(mail_app, "mail-suppression", ADDRESS)
     assert digest != hashlib.sha256(ADDRESS.encode()).hexdigest()  # keyed: not a plain hash anyone can build
     needles = [ADDRESS, "carol@", base64.b64encode(ADDRESS.encode()).decode().rstrip("=")]
-    assert sqlite_leftovers(livechat, needles) == []
+    assert leftovers(livechat, needles) == []
