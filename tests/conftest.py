@@ -369,6 +369,14 @@ def smtp_server() -> Iterator[SmtpServer]:
         yield server
 
 
+@pytest.fixture
+def mail_app(tmp_path: Path, smtp_server: SmtpServer) -> Iterator[Flask]:
+    """The host app sending mail to the loopback SMTP server (``LIVECHAT_MAIL_TO``: support@example.com)."""
+    app = build_app(str(tmp_path / "instance"), **mail_config(smtp_server))
+    yield app
+    stop_app(app)
+
+
 def mail_config(smtp: SmtpServer) -> dict[str, Any]:
     return {
         "LIVECHAT_MAIL_SERVER": smtp.host,

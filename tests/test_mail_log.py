@@ -3,7 +3,6 @@ more (issue 12, point 10): checked against a real SMTP server on loopback and th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,13 +15,6 @@ from tests.conftest import SmtpServer, agent_client, build_app, free_port, mail_
 from tests.helpers import sqlite_leftovers
 
 FORM = {"name": "Ada Lovelace", "email": "ada@example.org", "message": "Do you ship to Vienna?"}
-
-
-@pytest.fixture
-def mail_app(tmp_path: Any, smtp_server: SmtpServer) -> Iterator[Flask]:
-    app = build_app(str(tmp_path / "instance"), **mail_config(smtp_server))
-    yield app
-    app.extensions["livechat"].store.dispose()
 
 
 def logged(livechat: LiveChatState) -> list[dict[str, Any]]:

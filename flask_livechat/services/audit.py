@@ -36,19 +36,13 @@ def subject_keys(
 def describe_search(filters: HistoryFilters, found: int) -> str:
     """What a history search asked for, without its text: the text may be a name, an address or a phone
     number, so only its length is kept; a tag is a staff label, kept as given."""
-    parts = []
-    if filters.query:
-        parts.append(f"text ({len(filters.query)} characters)")
-    if filters.since:
-        parts.append(f"since {filters.since.date().isoformat()}")
-    if filters.until:
-        parts.append(f"until {filters.until.date().isoformat()}")
-    if filters.status:
-        parts.append(f"status {filters.status}")
-    if filters.tag:
-        parts.append(f"tag {filters.tag}")
-    if filters.agent_id:
-        parts.append(f"agent {filters.agent_id}")
+    parts = [f"text ({len(filters.query)} characters)"] if filters.query else []
+    for name, value in (("since", filters.since), ("until", filters.until)):
+        if value is not None:
+            parts.append(f"{name} {value.date().isoformat()}")
+    for name, given in (("status", filters.status), ("tag", filters.tag), ("agent", filters.agent_id)):
+        if given:
+            parts.append(f"{name} {given}")
     return f"{', '.join(parts) or 'no filters'}; {found} result(s)"
 
 
