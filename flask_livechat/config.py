@@ -80,6 +80,8 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_COMPANY_NAME": None,
     "LIVECHAT_COMPANY_ADDRESS": None,
     "LIVECHAT_PRIVACY_CONTACT": None,
+    #: The supervisory authority named on the privacy page (``None``: a general sentence about complaints).
+    "LIVECHAT_SUPERVISORY_AUTHORITY": None,
     "LIVECHAT_RETENTION_DAYS": 365,
     "LIVECHAT_AUDIT_RETENTION_DAYS": 730,
     "LIVECHAT_PURGE_INTERVAL": DAY,

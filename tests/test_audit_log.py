@@ -67,7 +67,8 @@ def test_history_searches_and_transcripts_are_logged_and_erasure_unlinks_them(ch
     conversation_id = carol_chats(app, socketio)
     [visitor_id] = livechat.store.privacy.find_visitor_ids(host_user_id="3")
     ada = agent_client(app, socketio)
-    found = ada.emit("search_history", {"query": "Lovelace kettle", "status": "open"}, namespace=AGENT_NS, callback=True)
+    search = {"query": "Lovelace kettle", "status": "open"}
+    found = ada.emit("search_history", search, namespace=AGENT_NS, callback=True)
     assert [c["id"] for c in found["conversations"]] == [conversation_id]
     opened = ada.emit("transcript", {"conversation_id": conversation_id}, namespace=AGENT_NS, callback=True)
     assert opened["ok"], opened
@@ -80,7 +81,8 @@ def test_history_searches_and_transcripts_are_logged_and_erasure_unlinks_them(ch
         "history_search",
         None,
     )
-    assert search["detail"] == "text (15 characters), status open; 1 result(s)"  # the text itself is never stored
+    # The text itself is never stored.
+    assert search["detail"] == "text (15 characters), status open; 1 result(s)"
     assert (view["actor"], view["action"]) == ("Ada Agent (user 1)", "view")
     assert view["detail"] == "history transcript" and view["subject_ref"]
     assert export["action"] == "export" and search["at"] <= view["at"] <= export["at"]

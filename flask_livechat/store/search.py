@@ -51,7 +51,13 @@ class SearchQueries:
         """The full-text index beside the tables (``Store.create_all`` calls it after the schema check);
         idempotent. The revisions make it too; this builds it on a fresh database and puts the SQLite
         triggers back should a batch-mode revision have copied ``livechat_messages`` without them."""
-        with self._db.guard(), self._db.engine.begin() as connection:
+        with (
+            self._db.guard(),
+            self._db.engine.connect() as connection,
+            # A write transaction from the start (BEGIN IMMEDIATE on SQLite): one that began reading would
+            # fail at once with "database is locked" when another process committed in the meantime.
+            connection.execution_options(**self._db.write_options).begin(),
+        ):
             if connection.dialect.name == "sqlite":
                 fresh = (
                     connection.execute(
