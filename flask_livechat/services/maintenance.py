@@ -24,7 +24,9 @@ class MaintenanceService:
         """Runs the revisions up to ``revision``; (before, after). A database from before the migrations is
         first taken as the baseline, a fresh one is built at head."""
         before = self._store.schema.current()
-        self._store.schema.adopt()
+        adopted = self._store.schema.adopt()
+        if before is None and adopted != self._store.schema.head():
+            before = adopted  # tables from before the migrations, taken as the baseline: say so
         _, after = self._store.schema.upgrade(revision)
         if after == self._store.schema.head():
             self._store.create_all()  # the full-text index and the report facts in step with the schema

@@ -28,6 +28,7 @@ BASES = {
 #: Columns that hold nothing about a person, and why ("table.*" for a whole table).
 NOT_PERSONAL: dict[str, str] = {
     "livechat_canned_responses.*": "saved replies that staff write once for everyone",
+    "livechat_alembic_version.*": "the schema revision the chat's tables are at",
 }
 
 RETENTION_KEY = "LIVECHAT_RETENTION_DAYS"
