@@ -166,6 +166,7 @@ def erase(visitor_id: str | None, email: str | None, user_id: str | None, yes: b
 
 @livechat_group.command("purge")
 def purge() -> None:
-    """Delete what is older than LIVECHAT_RETENTION_DAYS (safe to run any number of times)."""
+    """Delete what is older than LIVECHAT_RETENTION_DAYS, and audit entries older than
+    LIVECHAT_AUDIT_RETENTION_DAYS (safe to run any number of times)."""
     counts = retention.purge_once(current_livechat)
     click.echo("purged " + ", ".join(f"{count} {name}" for name, count in sorted(counts.items())))

@@ -86,6 +86,7 @@ DEFAULTS: dict[str, Any] = {
     #: The supervisory authority named on the privacy page (``None``: a general sentence about complaints).
     "LIVECHAT_SUPERVISORY_AUTHORITY": None,
     "LIVECHAT_RETENTION_DAYS": 365,
+    "LIVECHAT_AUDIT_RETENTION_DAYS": 730,
     "LIVECHAT_PURGE_INTERVAL": DAY,
     "LIVECHAT_STORE_NETWORK_DATA": True,
     "LIVECHAT_MASK_CARD_NUMBERS": True,
@@ -129,6 +130,7 @@ CONSENT_MODES = ("opt-in", "notice", "off")
 
 _POSITIVE_INTS = (
     "LIVECHAT_RETENTION_DAYS",
+    "LIVECHAT_AUDIT_RETENTION_DAYS",
     "LIVECHAT_MAIL_PORT",
     "LIVECHAT_MAIL_TIMEOUT",
     "LIVECHAT_MAX_MESSAGE_LENGTH",

@@ -72,9 +72,17 @@ def cross_site_reason() -> str | None:
     return f"its Origin is {origin}"
 
 
+def any_site(view: Any) -> Any:
+    """Marks a view that takes state-changing requests from anywhere because its URL is its credential:
+    the unsubscribe link, whose RFC 8058 one-click POST a mail client sends from wherever it runs."""
+    view.livechat_any_site = True
+    return view
+
+
 def refuse_cross_site() -> None:
     """``before_request`` of every blueprint of ours: state changes only from our own pages."""
-    if request.method in STATE_CHANGING:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if request.method in STATE_CHANGING and not getattr(view, "livechat_any_site", False):
         reason = cross_site_reason()
         if reason is not None:
             logger.info("flask-livechat: refused %s %s: %s", request.method, request.path, reason)

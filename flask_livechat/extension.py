@@ -35,6 +35,7 @@ from .realtime.revocation import AgentRecheck
 from .realtime.sweeper import PresenceSweeper
 from .realtime.visitor import VisitorNamespace
 from .services import mail, retention
+from .services.audit import AuditLog
 from .services.availability import AvailabilityService
 from .services.canned import CannedService
 from .services.chat import ChatService
@@ -205,7 +206,8 @@ class LiveChat:
         chat = ChatService(store, mask_card_numbers=app.config["LIVECHAT_MASK_CARD_NUMBERS"])
         presence_timeout = app.config["LIVECHAT_PRESENCE_TIMEOUT"]
         presence = PresenceService(store, timeout_seconds=presence_timeout)
-        history = HistoryService(store, chat)
+        audit = AuditLog(app, store)
+        history = HistoryService(store, chat, audit)
         app.extensions["livechat"] = LiveChatState(
             livechat=self,
             store=store,
@@ -222,7 +224,7 @@ class LiveChat:
             history=history,
             transcripts=TranscriptMailer(store, history),
             moderation=ModerationService(store, chat, max_block_days=app.config["LIVECHAT_MAX_BLOCK_DAYS"]),
-            privacy=PrivacyService(app, store),
+            privacy=PrivacyService(app, store, audit),
             limiter=RateLimiter(
                 app.config["LIVECHAT_RATE_LIMITS"],
                 app.config["LIVECHAT_RATE_LIMIT_STORAGE"],

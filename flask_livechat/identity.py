@@ -11,6 +11,8 @@ brings the cookie back (capture.py, the chat's socket).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from flask import Flask, Request
@@ -23,6 +25,30 @@ PURPOSES = {
     "unsubscribe": "flask-livechat.unsubscribe",
     "csrf": "flask-livechat.csrf",
 }
+
+#: Purposes of keyed digests: each has its own key derived from ``SECRET_KEY``, so a digest made for one
+#: purpose (a mail suppression) cannot be matched against another's (an audit subject).
+DIGEST_PURPOSES = {
+    "mail-suppression": b"flask-livechat.mail-suppression.v1",
+    "audit-subject": b"flask-livechat.audit-subject.v1",
+}
+
+
+def keyed_digests(app: Flask, purpose: str, value: str) -> list[str]:
+    """HMAC-SHA256 of ``value`` under a key derived for ``purpose`` from ``SECRET_KEY`` (first) and each of
+    ``SECRET_KEY_FALLBACKS``: a lookup tries them all, so rotating the key does not forget what was kept."""
+    label = DIGEST_PURPOSES[purpose]
+    digests = []
+    for secret in [app.config["SECRET_KEY"], *(app.config.get("SECRET_KEY_FALLBACKS") or [])]:
+        raw = secret if isinstance(secret, bytes) else str(secret).encode()
+        key = hmac.new(raw, label, hashlib.sha256).digest()
+        digests.append(hmac.new(key, value.encode(), hashlib.sha256).hexdigest())
+    return digests
+
+
+def keyed_digest(app: Flask, purpose: str, value: str) -> str:
+    """The digest under the current ``SECRET_KEY`` (what is stored from now on)."""
+    return keyed_digests(app, purpose, value)[0]
 
 
 def signer(app: Flask, salt: str) -> URLSafeTimedSerializer:

@@ -364,8 +364,10 @@ class LiveVisitorSchema(Schema):
 
 class MailLogSchema(Schema):
     id = fields.Integer(dump_only=True)
+    kind = fields.String(dump_only=True)
+    category = fields.String(dump_only=True)
+    #: Masked: ``c•••@example.com``.
     recipient = fields.String(dump_only=True)
-    subject = fields.String(dump_only=True)
     status = fields.String(dump_only=True)
     error = fields.String(dump_only=True, allow_none=True)
     requested_by = fields.String(dump_only=True, allow_none=True)

@@ -375,6 +375,14 @@ def smtp_server() -> Iterator[SmtpServer]:
         yield server
 
 
+@pytest.fixture
+def mail_app(tmp_path: Path, smtp_server: SmtpServer) -> Iterator[Flask]:
+    """The host app sending mail to the loopback SMTP server (``LIVECHAT_MAIL_TO``: support@example.com)."""
+    app = build_app(str(tmp_path / "instance"), **mail_config(smtp_server))
+    yield app
+    stop_app(app)
+
+
 def mail_config(smtp: SmtpServer) -> dict[str, Any]:
     return {
         "LIVECHAT_MAIL_SERVER": smtp.host,
@@ -414,6 +422,14 @@ def empty_postgres_database() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Config for an app on its default SQLite file, or on a PostgreSQL database of the test's own."""
+    if request.param == "postgresql":
+        return {"LIVECHAT_DATABASE_URL": request.getfixturevalue("database")}
+    return {}
 
 
 @pytest.fixture

@@ -260,6 +260,20 @@ def without_separators(text: str) -> str:
     return re.sub(r"[ .\-]", "", text)
 
 
+def leftovers(livechat: LiveChatState, needles: list[str]) -> list[str]:
+    """Where any needle survives in a store of either kind: every row of every table, and on SQLite also
+    the FTS shadow tables and the files (``sqlite_leftovers``)."""
+    found = [
+        f"{table}: {needle!r}"
+        for table, rows in every_row(livechat).items()
+        for needle in needles
+        if any(needle in row for row in rows)
+    ]
+    if livechat.store.engine.dialect.name == "sqlite":
+        found += sqlite_leftovers(livechat, needles)
+    return found
+
+
 def sqlite_leftovers(livechat: LiveChatState, needles: list[str]) -> list[str]:
     """Where any needle survives in a SQLite store: any table SQLite holds (FTS5 shadow tables included, their
     blobs as bytes), the database file's bytes and the WAL file's bytes."""

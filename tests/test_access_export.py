@@ -25,7 +25,12 @@ AGENT_NS = "/livechat-agent"
 VISITOR_NS = "/livechat"
 #: Our own keys and handles, not data about the person (the export names rows by their public ids).
 INTERNAL = {"id", "storage_key", "sid", "client_id", "author_id", "subject_digest", "visit_id"}
-INTERNAL |= {"page_view_id", "message_id"}
+INTERNAL |= {
+    "page_view_id",
+    "message_id",
+    "subject_ref",
+    "recipient_digest",
+}  # references, not the person's data
 #: A mail server nobody listens on: every mail attempt fails fast and is logged as failed.
 MAIL = {
     "LIVECHAT_MAIL_SERVER": "127.0.0.1",
@@ -115,7 +120,7 @@ def test_the_download_holds_every_stored_row_about_the_person(
 
     dump = table_dump(livechat)
     mail = dump["livechat_mail_log"]
-    assert mail and all(row["recipient"] == "ines@example.org" for row in mail), mail
+    assert mail and all(row["recipient"] == "i•••@example.org" for row in mail), mail  # masked as stored
     keys = {visitor_id.lower(), conversation.lower(), "ines@example.org"}
     response = client.get("/livechat/api/my-data")
     assert response.headers["Content-Disposition"] == 'attachment; filename="my-chat-data.zip"'
@@ -142,7 +147,6 @@ def test_the_download_holds_every_stored_row_about_the_person(
         "livechat_visitor_profiles",
         "livechat_consents",
         "livechat_mail_log",
-        "livechat_mail_opt_outs",
         "livechat_blocks",
         "livechat_moderation_log",
         "livechat_audit_log",
@@ -150,6 +154,7 @@ def test_the_download_holds_every_stored_row_about_the_person(
     ):
         assert checked.get(table), f"the person has no row in {table}: the test does not cover it"
     assert len(document["audit_log"]) == len(dump["livechat_audit_log"])
+    assert document["mail_opt_outs"] == [{"kind": "promotional"}]  # a suppression holds a digest and the kind
     assert "someone else" not in exported
     [attachment] = document["visitors"][0]["conversations"][0]["attachments"]
     assert files == {attachment["file"]: PNG}

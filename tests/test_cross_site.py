@@ -27,9 +27,21 @@ CROSS_SITE = (
 )
 
 
+#: Routes whose URL is their credential, open to any site (docs/security.md): RFC 8058 one-click unsubscribe.
+ANY_SITE = {"livechat_privacy.unsubscribe"}
+
+
 def our_state_changing_routes(app: Flask) -> list[tuple[str, str]]:
     routes = []
+    exempt = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if getattr(app.view_functions[rule.endpoint], "livechat_any_site", False)
+    }
+    assert exempt == ANY_SITE, "a new route open to any site must be argued for in docs/security.md"
     for rule in app.url_map.iter_rules():
+        if rule.endpoint in ANY_SITE:
+            continue
         if rule.endpoint.split(".")[0] in ("livechat", "livechat_privacy", "livechat_widget"):
             for method in sorted((rule.methods or set()) & STATE_CHANGING):
                 path = re.sub(r"<int:[^>]+>", "1", rule.rule)

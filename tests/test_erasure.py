@@ -9,7 +9,8 @@ from flask import Flask
 from flask_socketio import SocketIO
 from sqlalchemy import select
 
-from flask_livechat.identity import visitor_id_from_token
+from flask_livechat.identity import unsign, visitor_id_from_token
+from flask_livechat.services.mail import unsubscribe_url
 from flask_livechat.signals import account_deleted, subject_erased
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import Base
@@ -89,8 +90,11 @@ def fill_as(app: Flask, socketio: SocketIO, user: str, ip: str, secret: str, blo
     livechat.store.profiles.save_profile(
         visitor_id, {"name": f"Name {secret}", "email": f"{secret}@example.com", "company": secret}
     )
-    livechat.store.privacy.opt_out(f"{secret}@example.com", "promotional")
+    livechat.privacy.opt_out(f"{secret}@example.com", "promotional")
+    with app.test_request_context("/"):  # the link a mail to them carried
+        link = unsubscribe_url(app, livechat.store, f"{secret}@example.com", "transactional")
     return {
+        "link": link.rsplit("/", 1)[1],
         "visitor_id": visitor_id,
         "conversation_id": conversation_id,
         "message_id": ack["message"]["id"],
@@ -141,6 +145,7 @@ def test_account_deletion_leaves_no_trace_and_spares_others(app: Flask, socketio
             gone["message_id"],
             gone["secret"],
             gone["ip"],
+            unsign(app, "unsubscribe", gone["link"], None),
         )
         if needle in value
     ]
@@ -161,6 +166,7 @@ def test_account_deletion_leaves_no_trace_and_spares_others(app: Flask, socketio
         kept["message_id"],
         kept["secret"],
         kept["ip"],
+        unsign(app, "unsubscribe", kept["link"], None),
     ):
         assert needle in survivors, needle
 

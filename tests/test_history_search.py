@@ -142,7 +142,7 @@ def test_erased_words_leave_the_index(store: Store) -> None:
     kept = conversation(store, "the otter stayed")
     assert found(store, query="zebrafish") == [gone]
     [visitor_id] = [c.visitor_id for c in store.conversations.open_conversations() if c.id == gone]
-    store.privacy.erase_visitors([visitor_id], [])
+    store.privacy.erase_visitors([visitor_id])
     assert store.scrub() is True  # the WAL truncated (SQLite), the tables vacuumed (PostgreSQL)
     assert found(store, query="zebrafish") == [] and found(store, query="otter") == [kept]
     with store.engine.connect() as connection:

@@ -93,6 +93,7 @@ def test_store_is_composed_of_aggregates_that_inherit_nothing() -> None:
             "reads",
             "profiles",
             "presence",
+            "mail",
             "moderation",
             "canned",
             "search",

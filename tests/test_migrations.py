@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import JSON, Connection, MetaData, Table, select, text
 
 from flask_livechat.errors import SchemaOutdated
@@ -37,6 +38,10 @@ USABLE = {
     ("livechat_messages", "attachment_id"): None,
     ("livechat_messages", "deleted_at"): None,
 }
+
+
+#: Columns a revision rewrites on purpose (checked in the revision's own test): 0003 masks mail recipients.
+REWRITTEN = {("livechat_mail_log", "recipient")}
 
 
 @pytest.fixture
@@ -107,13 +112,21 @@ def test_every_row_of_the_first_revision_survives_the_upgrade_and_the_app_uses_t
         rows = fill_every_table(connection)
     assert "livechat_report_chats" in rows and "livechat_audit_log" in rows  # every table, the facts too
 
-    store.schema.upgrade()
+    with Flask("upgrade").app_context() as context:  # 0003 digests opt-outs with the app's SECRET_KEY
+        context.app.config["SECRET_KEY"] = "the key"
+        store.schema.upgrade()
     with store.database.engine.connect() as connection:
         tables = chat_tables(connection).tables
         for name, row in rows.items():
+            if name not in tables:
+                continue  # dropped on purpose (test_migration_privacy.py follows where the rows went)
             table = tables[name]
             (after,) = connection.execute(select(table)).mappings().all()
-            kept = {column: value for column, value in row.items() if column in table.columns}
+            kept = {
+                column: value
+                for column, value in row.items()
+                if column in table.columns and (name, column) not in REWRITTEN
+            }
             assert {column: after[column] for column in kept} == kept, name
     assert store.schema.current() == store.schema.head()
 
@@ -182,7 +195,9 @@ def test_a_database_from_before_the_migrations_is_taken_as_the_first_revision(st
         )  # as the release before the migrations left it
         rows = fill_every_table(connection)
     store.auto_migrate = True
-    store.create_all()
+    with Flask("adopt").app_context() as context:  # 0003 digests opt-outs with the app's SECRET_KEY
+        context.app.config["SECRET_KEY"] = "the key"
+        store.create_all()
     assert store.schema.current() == store.schema.head()
     counts = store.count_rows()
     assert [name for name in rows if counts.get(name, 1) != 1] == []  # every row kept, none added

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,17 +9,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from flask_livechat.state import LiveChatState
-from tests.conftest import SmtpServer, build_app, mail_config
+from tests.conftest import SmtpServer, build_app
 
 URL = "/livechat/api/offline-messages"
 FORM = {"name": "Ada Lovelace", "email": "ada@example.org", "message": "Do you ship to Vienna?"}
-
-
-@pytest.fixture
-def mail_app(tmp_path: Any, smtp_server: SmtpServer) -> Iterator[Flask]:
-    app = build_app(str(tmp_path / "instance"), **mail_config(smtp_server))
-    yield app
-    app.extensions["livechat"].store.dispose()
 
 
 def test_a_left_message_is_stored_for_agents_and_mailed(mail_app: Flask, smtp_server: SmtpServer) -> None:

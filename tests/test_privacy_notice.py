@@ -13,6 +13,7 @@ from flask_socketio import SocketIO
 from sqlalchemy import inspect, select, update
 
 from flask_livechat.host import BillingSummary
+from flask_livechat.identity import keyed_digest
 from flask_livechat.services.privacy import Subject
 from flask_livechat.services.privacy_notice import (
     AUDIT_RETENTION_KEY,
@@ -51,7 +52,7 @@ def test_the_page_follows_the_config(tmp_path: Any) -> None:
     assert "Answers to the pre-chat form" not in plain  # no form configured
     assert "plan and billing state" not in plain
     assert "Deleted 365 days after their last activity" in plain
-    assert "Kept without a time limit" in plain  # the audit log has no retention of its own yet
+    assert "Deleted 730 days after the action" in plain  # the audit log's own retention
     assert "not configured" in plain  # no controller named
 
     mailing = page_of(tmp_path, "mail", **MAIL, LIVECHAT_MAIL_TO="team@shop.example")
@@ -192,7 +193,7 @@ def test_each_category_is_kept_as_long_as_the_page_says(retained_app: Flask) -> 
     tables -= {"livechat_messages_fts"}
     assert not [name for name in tables if not before.get(name)], before  # each category has rows to purge
 
-    longest = max(app.config[RETENTION_KEY], app.config.get(AUDIT_RETENTION_KEY) or 0)
+    longest = max(app.config[RETENTION_KEY], app.config[AUDIT_RETENTION_KEY])
     age_every_timestamp(livechat, longest + 1)
     livechat.privacy.purge_expired()
     # What the sweeper does for connections nobody refreshed within LIVECHAT_PRESENCE_TIMEOUT.
@@ -206,8 +207,9 @@ def test_each_category_is_kept_as_long_as_the_page_says(retained_app: Flask) -> 
         else:
             assert after[name] == before[name], f"{name} is kept until erasure, the page says"
     with livechat.store.engine.connect() as connection:
-        leftovers = connection.execute(select(Base.metadata.tables["livechat_mail_opt_outs"])).all()
-    assert sorted(row.email for row in leftovers) == ["otter@example.com", "zebra@example.com"]
+        leftovers = connection.execute(select(Base.metadata.tables["livechat_mail_suppressions"])).all()
+    digests = [keyed_digest(app, "mail-suppression", f"{name}@example.com") for name in ("otter", "zebra")]
+    assert sorted(row.digest for row in leftovers) == sorted(digests)
 
 
 def test_erasure_leaves_only_what_the_page_says_it_keeps(app: Flask, socketio: SocketIO) -> None:

@@ -85,7 +85,7 @@ def test_erasing_a_visitor_erases_their_facts(
     visitor_id = livechat.store.conversations.open_conversations()[0].visitor_id
     guest.disconnect(VISITOR_NS)
     assert all(facts(livechat).values())
-    livechat.store.privacy.erase_visitors([visitor_id], [])
+    livechat.store.privacy.erase_visitors([visitor_id])
     assert facts(livechat) == {
         "livechat_report_chats": [],
         "livechat_report_visits": [],

@@ -1,4 +1,8 @@
-"""Conversation history for agents: search with filters, and one transcript with its timeline and pages."""
+"""Conversation history for agents: search with filters, and one transcript with its timeline and pages.
+
+Both are audited (services/audit.py): a search as one entry naming no subject, with its filters but not its
+text; a transcript view as an entry about the conversation's visitor.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import datetime
 
 from ..store import ConversationRecord, MessageRecord, Store
 from ..store.records import HistoryFilters, MailRecord, NoteRecord
+from .audit import AuditLog, describe_search, subject_keys
 from .chat import Agent, ChatService
 
 
@@ -24,14 +29,29 @@ class Transcript:
 
 
 class HistoryService:
-    def __init__(self, store: Store, chat: ChatService) -> None:
+    def __init__(self, store: Store, chat: ChatService, audit: AuditLog) -> None:
         self._store = store
         self._chat = chat
+        self._audit = audit
 
     def search(self, agent: Agent, filters: HistoryFilters) -> list[ConversationRecord]:
-        return self._store.search.search_history(filters, departments=agent.departments)
+        found = self._store.search.search_history(filters, departments=agent.departments)
+        self._audit.record(agent.label, "history_search", [], describe_search(filters, len(found)))
+        return found
 
     def transcript(self, agent: Agent, conversation_id: str) -> Transcript:
+        """The transcript an agent opens in the history: audited as a view of the visitor's data."""
+        transcript = self.build(agent, conversation_id)
+        self._audit.record(
+            agent.label,
+            "view",
+            subject_keys(visitor_ids=[transcript.conversation.visitor_id]),
+            "history transcript",
+        )
+        return transcript
+
+    def build(self, agent: Agent, conversation_id: str) -> Transcript:
+        """The transcript without an audit entry: for mailing it to the visitor, who is not looked up."""
         conversation = self._chat.conversation_for_agent(agent, conversation_id)
         messages = self._store.conversations.messages_of(conversation_id, limit=5000)
         started = conversation.created_at
@@ -45,5 +65,5 @@ class HistoryService:
             ended_at=ended,
             duration_seconds=max(0, int((last - started).total_seconds())),
             pages=self._store.search.pages_during(conversation.visitor_id, started, last),
-            mail=self._store.moderation.mail_log(conversation_id),
+            mail=self._store.mail.mail_log(conversation_id),
         )

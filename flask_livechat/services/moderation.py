@@ -127,7 +127,7 @@ class ModerationService:
         return self._store.moderation.moderation_log(limit=limit)
 
     def mail_log(self, limit: int) -> list[MailRecord]:
-        return self._store.moderation.mail_log(limit=limit)
+        return self._store.mail.mail_log(limit=limit)
 
     def check(self, visitor_id: str | None, ip: str | None) -> None:
         """Raises ``Blocked`` for a blocked visitor or address."""

@@ -42,7 +42,14 @@ def leave_message(
         f"Reply to this email to answer them, or open the conversation in the console: {console}\n"
         f"(conversation {stored.conversation.id})\n"
     )
-    emailed = notify_host(app, store, f"Live chat: message from {name}", body, reply_to=email)
+    emailed = notify_host(
+        app,
+        store,
+        f"Live chat: message from {name}",
+        body,
+        reply_to=email,
+        conversation_id=stored.conversation.id,
+    )
     return LeftMessage(stored=stored, emailed=emailed)
 
 
@@ -63,7 +70,17 @@ def mail_reply(store: Store, stored: StoredMessage) -> bool:
     site = app.config["LIVECHAT_COMPANY_NAME"] or app.name
     text = f"{author} replied to the message you left on {site}:\n\n{stored.message.body}\n"
     try:
-        return send_mail(app, store, visitor.email, f"Re: your message to {site}", text, kind="transactional")
+        return send_mail(
+            app,
+            store,
+            visitor.email,
+            f"Re: your message to {site}",
+            text,
+            kind="transactional",
+            purpose="offline_reply",
+            conversation_id=stored.conversation.id,
+            requested_by=author,
+        )
     except ValueError:
         logger.warning("flask-livechat: the reply to a left message not mailed: the address is not valid")
         return False

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import io
 import json
 import logging
@@ -18,8 +16,9 @@ from werkzeug.wrappers import Response
 from ..identity import visitor_id_from_request
 from ..signals import subject_erased
 from ..store import Store, VisitorRecord
-from . import consent
+from . import consent, mail
 from .attachments import download_name, storage_for
+from .audit import AuditLog, subject_keys
 from .consent import ConsentState
 from .contact import normalize_address
 from .prechat import contact_keys
@@ -42,6 +41,14 @@ class Subject:
 
     def describe(self) -> str:
         return ", ".join(f"{key}={value}" for key, value in self.__dict__.items() if value)
+
+    def keys(self) -> list[str]:
+        """The audit log's keys for this subject (services/audit.py)."""
+        return subject_keys(
+            visitor_ids=[self.visitor_id] if self.visitor_id else [],
+            emails=[self.email] if self.email else [],
+            host_user_ids=[self.host_user_id] if self.host_user_id else [],
+        )
 
 
 def _attachment_files(exported: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -70,14 +77,10 @@ def _masked(value: Any) -> Any:
 
 
 class PrivacyService:
-    def __init__(self, app: Flask, store: Store) -> None:
+    def __init__(self, app: Flask, store: Store, audit: AuditLog) -> None:
         self._app = app
         self._store = store
-
-    def digest(self, subject: Subject) -> str:
-        """A keyed digest that lines audit entries up per subject without keeping who they were."""
-        key = str(self._app.config["SECRET_KEY"]).encode()
-        return hmac.new(key, subject.describe().encode(), hashlib.sha256).hexdigest()
+        self._audit = audit
 
     def visitor_ids(self, subject: Subject) -> list[str]:
         return self._store.privacy.find_visitor_ids(
@@ -126,8 +129,11 @@ class PrivacyService:
             "generated_at": datetime.now(UTC).isoformat(),
             "policy_version": str(self._app.config["LIVECHAT_POLICY_VERSION"]),
             "visitors": exported,
-            **self._store.privacy.mail_of(conversation_ids, emails),
-            "audit_log": self._store.privacy.audit_entries_of(self._digests(subjects, exported, emails)),
+            **self._store.privacy.mail_of(
+                conversation_ids,
+                [digest for email in emails for digest in mail.recipient_digests(self._app, email)],
+            ),
+            "audit_log": self._audit.entries_of(self._audit_keys(subjects, exported, emails)),
         }
         hook = self._app.extensions["livechat"].livechat.export_host_user
         if include_host and hook is not None:
@@ -137,39 +143,46 @@ class PrivacyService:
                 for user_id in self._host_user_ids(subject, exported)
             }
         for subject in subjects:
-            self._store.privacy.audit(
-                actor, "export", self.digest(subject), f"{len(exported)} visitor record(s)"
-            )
+            self._audit.record(actor, "export", subject.keys(), f"{len(exported)} visitor record(s)")
         return document, files
 
-    def _digests(
+    def _audit_keys(
         self, subjects: list[Subject], exported: list[dict[str, Any]], emails: list[str]
     ) -> list[str]:
-        """Every digest the audit log may file this person's entries under: each way of naming them."""
-        named = list(subjects)
+        """Every key the audit log may file this person's entries under: each way of naming them."""
+        keys = [key for subject in subjects for key in subject.keys()]
         for entry in exported:
             visitor = entry["visitor"]
-            named.append(Subject(visitor_id=visitor["id"]))
-            if visitor.get("host_user_id"):
-                named.append(Subject(host_user_id=visitor["host_user_id"]))
-                named.append(Subject(visitor_id=visitor["id"], host_user_id=visitor["host_user_id"]))
-        named += [Subject(email=email) for email in emails]
-        return sorted({self.digest(subject) for subject in named})
+            host_user = visitor.get("host_user_id")
+            keys += subject_keys(visitor_ids=[visitor["id"]], host_user_ids=[host_user] if host_user else [])
+        keys += subject_keys(emails=emails)
+        return sorted(set(keys))
 
     def erase(self, subject: Subject, *, actor: str, include_host: bool = True) -> int:
         """Erases the subject now. ``include_host`` also calls the host's erase hook for their account."""
         visitor_ids = self.visitor_ids(subject)
-        exported = self._store.privacy.export_visitors(visitor_ids) if include_host else []
-        stored = self._store.privacy.emails_of(visitor_ids)
-        # Opt-outs are kept under the normalised address; older rows may hold it as typed.
-        emails = sorted({*stored, *(normalize_address(email) for email in stored)})
-        erased, keys = self._store.privacy.erase_visitors(visitor_ids, emails)
+        exported = self._store.privacy.export_visitors(visitor_ids)
+        emails = [*self._store.privacy.emails_of(visitor_ids), *([subject.email] if subject.email else [])]
+        host_user_ids = self._host_user_ids(subject, exported)
+        ref = self._audit.ref(subject.keys())
+        erased, keys = self._store.privacy.erase_visitors(visitor_ids)
+        # Their mail log rows and unsubscribe links go; their opt-outs stay, as digests only.
+        self._store.mail.forget_recipients(
+            [digest for email in emails for digest in mail.recipient_digests(self._app, email)]
+        )
         self._delete_files(keys)
         hook = self._app.extensions["livechat"].livechat.erase_host_user
         if include_host and hook is not None:
-            for user_id in self._host_user_ids(subject, exported):
+            for user_id in host_user_ids:
                 hook(user_id)
-        self._store.privacy.audit(actor, "erase", self.digest(subject), f"{erased} visitor record(s)")
+        self._audit.forget(
+            [
+                *subject.keys(),
+                *subject_keys(visitor_ids=visitor_ids, emails=emails, host_user_ids=host_user_ids),
+            ]
+        )
+        # The erasure's own entry stays, under a reference nothing maps to them any more.
+        self._audit.write(actor, "erase", ref, f"{erased} visitor record(s)")
         self._scrub()
         subject_erased.send(self._app, visitors=erased)
         return erased
@@ -194,10 +207,24 @@ class PrivacyService:
         self._scrub()  # the old values leave the WAL too
 
     def opt_out(self, email: str, kind: str) -> None:
-        self._store.privacy.opt_out(email, kind)
+        mail.suppress(self._app, self._store, email, kind)
 
     def is_opted_out(self, email: str, kind: str) -> bool:
-        return self._store.privacy.is_opted_out(email, kind)
+        return mail.is_suppressed(self._app, self._store, email, kind)
+
+    def unsubscribe_kind(self, link_id: str) -> str | None:
+        """The kind of mail an unsubscribe link id is for, or ``None`` for an unknown (or erased) link."""
+        found = self._store.mail.link(link_id)
+        return found[1] if found else None
+
+    def unsubscribe(self, link_id: str) -> str | None:
+        """Records the opt-out behind a link id (idempotent); its kind, or ``None`` for an unknown link."""
+        found = self._store.mail.link(link_id)
+        if found is None:
+            return None
+        digest, kind = found
+        self._store.mail.suppress(digest, kind)
+        return kind
 
     def audit_entries(self, limit: int) -> list[dict[str, Any]]:
         return self._store.privacy.audit_entries(limit)
@@ -236,11 +263,15 @@ class PrivacyService:
         return visitor if visitor is not None and visitor.persistent else None
 
     def record_view(self, subject: Subject, *, actor: str, what: str) -> None:
-        self._store.privacy.audit(actor, "view", self.digest(subject), what[:500])
+        self._audit.record(actor, "view", subject.keys(), what[:500])
 
     def purge_expired(self) -> dict[str, int]:
+        """Retention: everything past ``LIVECHAT_RETENTION_DAYS``, the audit log past its own
+        ``LIVECHAT_AUDIT_RETENTION_DAYS``. Suppressions are never purged: they are what keeps mail away."""
         cutoff = datetime.now(UTC) - timedelta(days=self._app.config["LIVECHAT_RETENTION_DAYS"])
         counts, keys = self._store.privacy.purge_before(cutoff)
+        counts.update(self._store.mail.purge_before(cutoff))
+        counts["audit_log"] = self._audit.purge_expired()
         self._delete_files(keys)
         if any(counts.values()):
             self._scrub()

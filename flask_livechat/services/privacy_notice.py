@@ -127,7 +127,7 @@ def categories(config: Mapping[str, Any], *, billing: bool) -> list[Category]:
     recognition_basis = "consent" if mode == "opt-in" else "legitimate"
     mail = mail_host(config) is not None
     labels = field_labels(config)
-    audit_days = config.get(AUDIT_RETENTION_KEY)
+    audit_days = config[AUDIT_RETENTION_KEY]
     presence = config[CONNECTION_KEY]
     min_count = config["LIVECHAT_REPORTS_MIN_COUNT"]
     staff = "Our staff who answer the chat (agents) and administrators"
@@ -330,7 +330,8 @@ def categories(config: Mapping[str, Any], *, billing: bool) -> list[Category]:
             key="mail_log",
             name="Emails sent to you",
             what="Each email the chat tried to send (transcripts, replies to messages you left, other mail): "
-            "its kind, address, subject, whether it was delivered, and who asked for it"
+            "its kind, when, the address masked (a•••@example.com) with a keyed digest of it, whether it was "
+            "delivered, and who asked for it; never its subject or text"
             + ("" if mail else " (no mail server is set up here, so none leaves the site)"),
             purpose="To know what we sent you and fix delivery problems",
             basis="legitimate",
@@ -340,31 +341,47 @@ def categories(config: Mapping[str, Any], *, billing: bool) -> list[Category]:
             columns=("livechat_mail_log.*",),
         ),
         Category(
+            key="unsubscribe_links",
+            name="Unsubscribe links",
+            what="The random id in the unsubscribe link of the emails we send you, standing for a keyed "
+            "digest of your address and the kind of email (never the address itself)",
+            purpose="So the link in an email can unsubscribe you without a login",
+            basis="legitimate",
+            who="Nobody reads them; the link you click does",
+            retention=f"Deleted {_days(days)} after the last email that carried it",
+            kept_by=RETENTION_KEY,
+            columns=("livechat_unsubscribe_links.*",),
+        ),
+        Category(
             key="opt_outs",
             name="Email opt-outs",
-            what="Your email address and which kind of email (promotional or service) you unsubscribed from",
+            what="A keyed digest of your email address (not the address: it only matches when someone "
+            "already has your address) and which kind of email (promotional or service) you unsubscribed "
+            "from",
             purpose="So we never mail you what you unsubscribed from",
             basis="obligation",
-            who="Administrators",
-            retention="Kept until you ask us to erase your data (otherwise we could not keep honouring it)",
+            who="Nobody reads them; our mail sender checks them before every email",
+            retention="Kept, even when you ask us to erase your data (otherwise mail you refused would "
+            "resume)",
             kept_by=None,
-            columns=("livechat_mail_opt_outs.*",),
+            columns=("livechat_mail_suppressions.*",),
+            after_erasure="the opt-out, as the digest of your address only, so that mail you refused does "
+            "not resume",
         ),
         Category(
             key="audit",
             name="Record of privacy actions",
             what="Who looked at, searched for, downloaded or erased someone's chat data, and when; the "
-            "person is recorded as a keyed digest, never by name or id",
+            "person is recorded as a random reference, never by name or id (a history search by what it "
+            "filtered on, never the words searched for)",
             purpose="To show that data about you is only used as this page says",
             basis="obligation",
             who="Administrators",
-            retention=f"Deleted {_days(audit_days)} after the action"
-            if audit_days
-            else "Kept without a time limit (no retention applies to it yet)",
-            kept_by=AUDIT_RETENTION_KEY if audit_days else None,
-            columns=("livechat_audit_log.*",),
-            after_erasure="the record of the erasure itself and earlier actions, which name you only by a "
-            "keyed digest",
+            retention=f"Deleted {_days(audit_days)} after the action",
+            kept_by=AUDIT_RETENTION_KEY,
+            columns=("livechat_audit_log.*", "livechat_audit_subjects.*"),
+            after_erasure="the record of the erasure itself and earlier actions, under a random reference "
+            "that nothing links to you any more",
         ),
         Category(
             key="moderation",

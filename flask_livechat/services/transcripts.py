@@ -1,4 +1,4 @@
-"""A conversation's transcript by email to the visitor, through services/mail.py, with a send log."""
+"""A conversation's transcript by email to the visitor, through services/mail.py (which logs it)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ class TranscriptMailer:
         self._history = history
 
     def send(self, agent: Agent, conversation_id: str) -> MailRecord:
-        transcript = self._history.transcript(agent, conversation_id)
+        transcript = self._history.build(agent, conversation_id)
         visitor = self._store.visitors.get_visitor(transcript.conversation.visitor_id)
         recipient = visitor.email if visitor else None
         if not recipient:
@@ -66,7 +66,17 @@ class TranscriptMailer:
         error: str | None = None
         sent = True
         try:
-            sent = send_mail(app, self._store, recipient, subject, text, html=html)
+            sent = send_mail(
+                app,
+                self._store,
+                recipient,
+                subject,
+                text,
+                html=html,
+                purpose="transcript",
+                conversation_id=conversation_id,
+                requested_by=agent.name,
+            )
         except MailNotConfigured as exc:
             error = str(exc)
         except ValueError as exc:  # an address stored before addresses were checked this strictly
@@ -74,17 +84,8 @@ class TranscriptMailer:
         except (smtplib.SMTPException, OSError) as exc:
             logger.warning("flask-livechat: transcript email failed: %s", exc)
             error = f"{type(exc).__name__}: {exc}"
-        self._store.moderation.log_mail(
-            kind="transcript",
-            conversation_id=conversation_id,
-            recipient=recipient,
-            subject=subject,
-            status="failed" if error else "sent" if sent else "opted_out",
-            error=error,
-            requested_by=agent.name,
-        )
         if error:
             raise MailFailed(fields={"mail": [error]})
         if not sent:
             raise ConflictError("The visitor unsubscribed from these emails, so none was sent.")
-        return self._store.moderation.mail_log(conversation_id, limit=1)[0]
+        return self._store.mail.mail_log(conversation_id, limit=1)[0]

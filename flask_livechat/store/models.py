@@ -270,16 +270,24 @@ class CannedResponse(Base):
 
 
 class MailLog(Base):
-    """Every email the chat tried to send, and how it went."""
+    """Every email the chat tried to send, of every kind, and how it went: what an admin needs to answer "did
+    it go out?" and no more. No subject or body (an offline notice's subject carries the visitor's name); the
+    recipient as a masked reference (``a•••@example.com``) for the console, and a keyed digest so an erasure
+    finds the person's rows."""
 
     __tablename__ = "livechat_mail_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: What the mail was: ``transcript``, ``offline_notice`` (to ``LIVECHAT_MAIL_TO``), ``offline_reply``,
+    #: ``host_mail`` (the host's ``livechat.send_mail``).
     kind: Mapped[str] = mapped_column(String(32))
+    #: ``transactional`` or ``promotional`` (the opt-out it falls under).
+    category: Mapped[str] = mapped_column(String(16), default="transactional")
     conversation_id: Mapped[str | None] = mapped_column(String(32), index=True)
     recipient: Mapped[str] = mapped_column(String(320))
-    subject: Mapped[str] = mapped_column(String(300))
+    recipient_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16))
+    #: The failure's class and SMTP code, never the server's text (which can quote the address).
     error: Mapped[str | None] = mapped_column(String(500))
     requested_by: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -336,28 +344,56 @@ class Consent(Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class MailOptOut(Base):
-    __tablename__ = "livechat_mail_opt_outs"
-    __table_args__ = (UniqueConstraint("email", "kind", name="uq_livechat_mail_opt_outs"),)
+class MailSuppression(Base):
+    """An opt-out: a keyed digest of the normalised address (``services/mail.py``) and the kind of mail,
+    nothing else. Kept through erasure, so erasing someone's chat data never resumes mail they refused."""
+
+    __tablename__ = "livechat_mail_suppressions"
+    __table_args__ = (UniqueConstraint("digest", "kind", name="uq_livechat_mail_suppressions"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), index=True)
+    digest: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
-    opted_out_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UnsubscribeLink(Base):
+    """The opaque id in an email's unsubscribe link, standing for one recipient (by digest) and one kind of
+    mail. Every mail to them reuses it and refreshes ``sent_at``; erasure and retention delete it."""
+
+    __tablename__ = "livechat_unsubscribe_links"
+    __table_args__ = (UniqueConstraint("digest", "kind", name="uq_livechat_unsubscribe_links"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class AuditEntry(Base):
-    """Who looked at, exported or erased whose data. The subject is a keyed digest, never the raw id, so an
-    erased person leaves no trace here while repeated actions on one subject still line up."""
+    """Who looked at, searched, exported or erased whose data. The subject is a random reference
+    (``AuditSubject``), never the raw id or a digest anyone holding the key could recompute, so entries line
+    up per subject while the subject exists and cannot be linked to them once they are erased."""
 
     __tablename__ = "livechat_audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(32), index=True)
-    subject_digest: Mapped[str] = mapped_column(String(64), index=True)
+    #: ``None`` for an action about no one subject (a history search).
+    subject_ref: Mapped[str | None] = mapped_column(String(32), index=True)
     detail: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class AuditSubject(Base):
+    """Which audit reference stands for a subject key (``email=…``, ``visitor_id=…``, ``host_user_id=…``),
+    by a keyed digest of that key. Erasure deletes these rows: the entries keep their reference, and nothing
+    maps it back to the person any more."""
+
+    __tablename__ = "livechat_audit_subjects"
+
+    key_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ref: Mapped[str] = mapped_column(String(32), index=True)
 
 
 # --- reports: facts kept as rows are stored, so an admin's report never scans the messages ----------------

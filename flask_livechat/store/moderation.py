@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import Connection, insert, select, update
 
 from .database import Database
-from .models import Block, MailLog, ModerationLog, utcnow
-from .records import BlockRecord, LogRecord, MailRecord
+from .models import Block, ModerationLog, utcnow
+from .records import BlockRecord, LogRecord
 
 
 def _record(cls: type, row: object) -> object:
@@ -125,9 +125,7 @@ class ModerationQueries:
             detail=detail,
         )
 
-    def _log(
-        self, table: type[ModerationLog] | type[MailLog], connection: Connection | None, **values: object
-    ) -> None:
+    def _log(self, table: type[ModerationLog], connection: Connection | None, **values: object) -> None:
         """Appends one row to a log table, stamped now: in the caller's transaction, or in its own."""
         if connection is None:
             with self._db.writing() as own:
@@ -143,36 +141,3 @@ class ModerationQueries:
                 .limit(limit)
             ).all()
         return [_record(LogRecord, row) for row in rows]  # type: ignore[misc]
-
-    # --- mail log ---------------------------------------------------------------------------
-
-    def log_mail(
-        self,
-        *,
-        kind: str,
-        conversation_id: str | None,
-        recipient: str,
-        subject: str,
-        status: str,
-        error: str | None,
-        requested_by: str | None,
-    ) -> None:
-        self._log(
-            MailLog,
-            None,
-            kind=kind,
-            conversation_id=conversation_id,
-            recipient=recipient,
-            subject=subject[:300],
-            status=status,
-            error=(error or None) and error[:500],
-            requested_by=requested_by,
-        )
-
-    def mail_log(self, conversation_id: str | None = None, limit: int = 200) -> list[MailRecord]:
-        with self._db.reading() as connection:
-            query = select(MailLog).order_by(MailLog.created_at.desc(), MailLog.id.desc()).limit(limit)
-            if conversation_id is not None:
-                query = query.where(MailLog.conversation_id == conversation_id)
-            rows = connection.execute(query).all()
-        return [_record(MailRecord, row) for row in rows]  # type: ignore[misc]

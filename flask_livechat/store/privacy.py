@@ -1,4 +1,4 @@
-"""Privacy queries: consent records, subject lookup, export, erasure, retention, mail opt-outs, audit."""
+"""Privacy queries: consent records, subject lookup, export, erasure, retention, the audit log."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from .models import (
     AgentConnection,
     Attachment,
     AuditEntry,
+    AuditSubject,
     Block,
     Consent,
     Conversation,
     ConversationTag,
     MailLog,
-    MailOptOut,
+    MailSuppression,
     Message,
     ModerationLog,
     Note,
@@ -215,18 +216,18 @@ class PrivacyQueries:
             },
         }
 
-    def mail_of(self, conversation_ids: list[str], emails: list[str]) -> dict[str, Any]:
-        """The mail log's entries sent to these addresses or about these conversations, and the
-        addresses' opt-outs."""
+    def mail_of(self, conversation_ids: list[str], recipient_digests: list[str]) -> dict[str, Any]:
+        """The mail log's entries about these conversations or sent to the addresses these digests stand
+        for, and which kinds of mail those addresses refused (the suppressions hold nothing else)."""
         with self._db.reading() as connection:
             return {
                 "mail_log": _rows(
                     connection,
                     select(
                         MailLog.kind,
+                        MailLog.category,
                         MailLog.conversation_id,
                         MailLog.recipient,
-                        MailLog.subject,
                         MailLog.status,
                         MailLog.error,
                         MailLog.created_at,
@@ -234,27 +235,29 @@ class PrivacyQueries:
                     .where(
                         or_(
                             MailLog.conversation_id.in_(conversation_ids or [""]),
-                            func.lower(MailLog.recipient).in_(emails or [""]),
+                            MailLog.recipient_digest.in_(recipient_digests or [""]),
                         )
                     )
                     .order_by(MailLog.created_at, MailLog.id),
                 ),
                 "mail_opt_outs": _rows(
                     connection,
-                    select(MailOptOut.email, MailOptOut.kind, MailOptOut.opted_out_at)
-                    .where(MailOptOut.email.in_(emails or [""]))
-                    .order_by(MailOptOut.opted_out_at),
+                    select(MailSuppression.kind)
+                    .where(MailSuppression.digest.in_(recipient_digests or [""]))
+                    .distinct()
+                    .order_by(MailSuppression.kind),
                 ),
             }
 
-    def audit_entries_of(self, digests: list[str]) -> list[dict[str, Any]]:
-        """The audit entries recorded under any of these subject digests (the person's own requests, and
-        staff's actions on them)."""
+    def audit_entries_of(self, key_digests: list[str]) -> list[dict[str, Any]]:
+        """The audit entries filed under the reference these key digests map to (the person's own requests,
+        and staff's actions on them)."""
+        refs = select(AuditSubject.ref).where(AuditSubject.key_digest.in_(key_digests or [""]))
         with self._db.reading() as connection:
             return _rows(
                 connection,
                 select(AuditEntry.actor, AuditEntry.action, AuditEntry.detail, AuditEntry.at)
-                .where(AuditEntry.subject_digest.in_(digests or [""]))
+                .where(AuditEntry.subject_ref.in_(refs))
                 .order_by(AuditEntry.at, AuditEntry.id),
             )
 
@@ -265,8 +268,9 @@ class PrivacyQueries:
             ).scalars()
             return sorted({email for email in emails if email})
 
-    def erase_visitors(self, visitor_ids: list[str], emails: list[str]) -> tuple[int, list[str]]:
-        """Deletes the visitors and everything that hangs off them, and the emails' opt-out records.
+    def erase_visitors(self, visitor_ids: list[str]) -> tuple[int, list[str]]:
+        """Deletes the visitors and everything that hangs off them (not their mail suppressions, kept by
+        digest in ``store/mail.py`` so that mail they refused does not resume).
 
         Returns how many visitors went and the storage keys of their attachments, whose bytes the caller
         deletes once this has committed.
@@ -284,11 +288,7 @@ class PrivacyQueries:
             connection.execute(
                 delete(ConversationTag).where(ConversationTag.conversation_id.in_(conversation_ids))
             )
-            connection.execute(
-                delete(MailLog).where(
-                    or_(MailLog.conversation_id.in_(conversation_ids), MailLog.recipient.in_(emails or [""]))
-                )
-            )
+            connection.execute(delete(MailLog).where(MailLog.conversation_id.in_(conversation_ids)))
             # The moderation log keeps what happened, but not to whom: its references to them go.
             connection.execute(
                 update(ModerationLog)
@@ -317,8 +317,6 @@ class PrivacyQueries:
             connection.execute(delete(PageView).where(PageView.visitor_id.in_(visitor_ids)))
             connection.execute(delete(Visit).where(Visit.visitor_id.in_(visitor_ids)))
             connection.execute(delete(Consent).where(Consent.visitor_id.in_(visitor_ids)))
-            if emails:
-                connection.execute(delete(MailOptOut).where(MailOptOut.email.in_(emails)))
             erased = connection.execute(delete(Visitor).where(Visitor.id.in_(visitor_ids))).rowcount or 0
         return erased, keys
 
@@ -345,7 +343,6 @@ class PrivacyQueries:
                 "tags": connection.execute(
                     delete(ConversationTag).where(ConversationTag.conversation_id.in_(stale))
                 ).rowcount,
-                "mail_log": connection.execute(delete(MailLog).where(MailLog.created_at < cutoff)).rowcount,
                 "moderation_log": connection.execute(
                     delete(ModerationLog).where(ModerationLog.created_at < cutoff)
                 ).rowcount,
@@ -426,32 +423,16 @@ class PrivacyQueries:
                 .values(host_user_id=host_user_id)
             )
 
-    # -- mail opt-outs --------------------------------------------------------------------------------
-
-    def opt_out(self, email: str, kind: str) -> None:
-        try:
-            with self._db.writing() as connection:
-                connection.execute(insert(MailOptOut).values(email=email, kind=kind, opted_out_at=utcnow()))
-        except IntegrityError:
-            pass  # already opted out: once is enough
-
-    def is_opted_out(self, email: str, kind: str) -> bool:
-        with self._db.reading() as connection:
-            found = connection.execute(
-                select(MailOptOut.id).where(MailOptOut.email == email, MailOptOut.kind == kind)
-            ).first()
-        return found is not None
-
     # -- audit -----------------------------------------------------------------------------------------
 
-    def audit(self, actor: str, action: str, subject_digest: str, detail: str | None = None) -> None:
+    def audit(self, actor: str, action: str, subject_ref: str | None, detail: str | None = None) -> None:
         with self._db.writing() as connection:
             connection.execute(
                 insert(AuditEntry).values(
                     actor=actor[:200],
                     action=action,
-                    subject_digest=subject_digest,
-                    detail=detail,
+                    subject_ref=subject_ref,
+                    detail=detail and detail[:500],
                     at=utcnow(),
                 )
             )
@@ -462,3 +443,39 @@ class PrivacyQueries:
                 connection,
                 select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit),
             )
+
+    def audit_ref(self, key_digests: list[str], new_ref: str) -> str:
+        """The reference of the subject named by any of these key digests; ``new_ref`` when none has one yet.
+        Every key not mapped yet is mapped to it, so later actions under any of the keys line up."""
+        try:
+            return self._audit_ref(key_digests, new_ref)
+        except IntegrityError:  # another request mapped one of the keys meanwhile: use theirs
+            return self._audit_ref(key_digests, new_ref)
+
+    def _audit_ref(self, key_digests: list[str], new_ref: str) -> str:
+        with self._db.writing() as connection:
+            found = connection.execute(
+                select(AuditSubject.key_digest, AuditSubject.ref).where(
+                    AuditSubject.key_digest.in_(key_digests)
+                )
+            ).all()
+            ref = found[0].ref if found else new_ref
+            known = {row.key_digest for row in found}
+            for key_digest in key_digests:
+                if key_digest not in known:
+                    connection.execute(insert(AuditSubject).values(key_digest=key_digest, ref=ref))
+        return ref
+
+    def forget_audit_subjects(self, key_digests: list[str]) -> None:
+        """Erasure: nothing maps these keys to a reference any more; their entries stay, unlinkable."""
+        with self._db.writing() as connection:
+            connection.execute(delete(AuditSubject).where(AuditSubject.key_digest.in_(key_digests)))
+
+    def purge_audit_before(self, cutoff: datetime) -> int:
+        """The audit log's own retention; a subject mapping no entry uses any more goes too."""
+        with self._db.writing() as connection:
+            purged = connection.execute(delete(AuditEntry).where(AuditEntry.at < cutoff)).rowcount or 0
+            connection.execute(
+                delete(AuditSubject).where(~exists().where(AuditEntry.subject_ref == AuditSubject.ref))
+            )
+        return purged

@@ -171,9 +171,10 @@ class LogRecord:
 class MailRecord:
     id: int
     kind: str
+    category: str
     conversation_id: str | None
+    #: Masked (``a•••@example.com``): a reference for staff, not the address.
     recipient: str
-    subject: str
     status: str
     error: str | None
     requested_by: str | None

@@ -16,6 +16,7 @@ from .attachments import AttachmentQueries
 from .canned import CannedQueries
 from .conversations import ConversationQueries
 from .database import Database
+from .mail import MailQueries
 from .models import Base
 from .moderation import ModerationQueries
 from .presence import PresenceQueries
@@ -43,7 +44,8 @@ _PERSONAL_TABLES = frozenset(
         "livechat_visitor_connections",
         "livechat_consents",
         "livechat_mail_log",
-        "livechat_mail_opt_outs",
+        "livechat_unsubscribe_links",
+        "livechat_audit_subjects",
         "livechat_moderation_log",
         "livechat_blocks",
         "livechat_audit_log",
@@ -73,12 +75,14 @@ class Store:
         self.profiles = ProfileQueries(self.database)
         #: Agents' console tabs and visitors' widget connections.
         self.presence = PresenceQueries(self.database)
-        #: Blocks, the moderation log and the mail log.
+        #: Blocks and the moderation log.
         self.moderation = ModerationQueries(self.database)
+        #: The mail log, opt-outs (suppressions by digest) and unsubscribe link ids.
+        self.mail = MailQueries(self.database)
         self.canned = CannedQueries(self.database)
         #: History search and the pages a conversation overlapped.
         self.search = SearchQueries(self.database)
-        #: Consent, subject export and erasure, retention, mail opt-outs, the audit log.
+        #: Consent, subject export and erasure, retention, the audit log.
         self.privacy = PrivacyQueries(self.database)
         #: The admin's reports: facts kept as rows are stored, read as aggregates.
         self.reports = ReportQueries(self.database)

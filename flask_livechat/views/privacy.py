@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ..caller import client_ip_key
 from ..csp import protect
-from ..csrf import check_csrf, csrf_token, protect_blueprint, require_json
+from ..csrf import any_site, check_csrf, csrf_token, protect_blueprint, require_json
 from ..errors import LiveChatError
 from ..host import no_billing
 from ..host_request import current_host_user_id
@@ -303,13 +303,22 @@ def _update_profile(subjects: list[Subject], data: dict[str, Any]) -> None:
 # -- unsubscribe ---------------------------------------------------------------------------------------
 
 
+@any_site
 def unsubscribe(token: str) -> BaseResponse | str:
-    """The link in every email: no login; GET shows a button, POST (or a mail client's one-click) records."""
+    """The link in every email: no login, no cookie, no CSRF token (the signed random id is the credential).
+    GET shows a button; POST records the opt-out, from that button or from a mail client's RFC 8058
+    one-click (``List-Unsubscribe=One-Click``), idempotently, answering 200 either way."""
     value = unsign(current_app, "unsubscribe", token, None)
-    if not isinstance(value, dict) or value.get("k") not in MAIL_KINDS or not isinstance(value.get("e"), str):
-        abort(404, "This unsubscribe link is not valid.")
-    kind, email = value["k"], value["e"]
+    privacy = current_livechat.privacy
+    kind = None
+    if isinstance(value, str):
+        kind = privacy.unsubscribe(value) if request.method == "POST" else privacy.unsubscribe_kind(value)
+    elif isinstance(value, dict) and value.get("k") in MAIL_KINDS and isinstance(value.get("e"), str):
+        # A link from before 0.1.0's opaque ids (it carries the address): still honoured.
+        kind = value["k"]
+        if request.method == "POST":
+            privacy.opt_out(value["e"], kind)
+    if kind is None:
+        abort(404, "This unsubscribe link is not valid (or the data it pointed to was erased).")
     done = request.method == "POST"
-    if done:
-        current_livechat.privacy.opt_out(normalize_address(email), kind)
     return render_template("livechat/unsubscribe.html", kind=kind, done=done, token=token)
