@@ -311,8 +311,12 @@ function start(rootEl) {
    * @param {boolean} [isNews]
    */
   function upsertConversation(conversation, isNews = true) {
+    const before = conversation && conversations.get(conversation.id);
     const change = applyConversation(conversations, conversation);
     store.update({ conversations });
+    // Closed or reopened: the details panel's list of the visitor's conversations is out of date.
+    const visitorId = conversation && conversation.visitor && conversation.visitor.id;
+    if (change && before && visitorId && before.status !== conversation.status && visitorId === state.panelVisitorId) showVisitor(visitorId);
     if (!change || !isNews || !change.grew || !change.fromVisitor) return;
     const looking = conversation.id === state.selectedId && document.visibilityState === "visible" && document.hasFocus();
     if (conversation.id !== state.selectedId) {

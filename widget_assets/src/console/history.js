@@ -71,13 +71,16 @@ export function setupHistory(ui, socket, selfId) {
 
 // One transcript line: who said it, or, for the system's own lines ("Ada closed the chat."), the line alone
 // in italics, centred, as the thread shows it.
-/** @param {import("../shared/messages.js").Message} m */
-function transcriptLine(m) {
+/**
+ * @param {import("../shared/messages.js").Message} m
+ * @param {string} visitorName
+ */
+function transcriptLine(m, visitorName) {
   const time = h("time", { datetime: m.created_at, text: formatTime(m.created_at) });
   if (m.sender !== "agent" && m.sender !== "visitor") {
     return h("li", { class: "lc-transcript-system" }, [time, " ", h("em", { text: m.body })]);
   }
-  const who = m.sender === "agent" ? m.author || "Agent" : "Visitor";
+  const who = m.sender === "agent" ? m.author || "Agent" : visitorName;
   const body = m.body || (m.attachment && m.attachment.name ? "File: " + m.attachment.name : "");
   return h("li", {}, [time, " ", h("strong", { text: who + ":" }), " ", h("span", { text: body })]);
 }
@@ -111,8 +114,8 @@ function renderTranscript(container, transcript, selfId) {
     h("h4", { text: "Messages" }),
     h(
       "ol",
-      { "aria-label": "Transcript messages" },
-      (transcript.messages || []).map(transcriptLine),
+      { "aria-label": "Transcript messages", class: "lc-transcript-messages" },
+      (transcript.messages || []).map((/** @type {import("../shared/messages.js").Message} */ m) => transcriptLine(m, visitorLabel(c.visitor))),
     ),
     (transcript.notes || []).length ? h("h4", { text: "Internal notes" }) : null,
     (transcript.notes || []).length ? h("ul", {}, transcript.notes.map((/** @type {{ author: string, body: string }} */ n) => h("li", { text: n.author + ": " + n.body }))) : null,

@@ -151,7 +151,7 @@ function renderVisitorDetails(container, visitor, actions) {
   const answers = answersOf(visitor);
   if (answers.length) {
     // What the visitor told us before the chat comes first: it is what the agent needs to answer.
-    parts.splice(1, 0, h("h3", { text: "Pre-chat answers" }), answersList(answers));
+    parts.splice(1, 0, h("h3", { text: "Pre-chat answers" }), answersList(answers), h("h3", { text: "This visit" }));
   }
   const customer = visitor.customer;
   if (customer && customer.user) {
