@@ -63,8 +63,12 @@ def render(transcript: Transcript) -> tuple[str, str, str]:
         else:
             lines.append(f"[{time}] {_who(message.sender, message.author)}: {message.body}")
         rows.append(
-            {"who": _who(message.sender, message.author), "time": time, "body": message.body,
-             "system": message.sender == "system"}
+            {
+                "who": _who(message.sender, message.author),
+                "time": time,
+                "body": message.body,
+                "system": message.sender == "system",
+            }
         )
     html = render_template_string(
         _HTML, started=started, messages=rows, answers=transcript.answers

@@ -38,14 +38,18 @@ def serious_violations(page: Any, axe: Path) -> list[dict[str, Any]]:
     result = page.evaluate("() => axe.run(document)")
     assert result["passes"], "axe checked nothing"
     return [
-        {"id": v["id"], "nodes": [n["target"] for n in v["nodes"]], "summary": v["nodes"][0].get("failureSummary")}
+        {
+            "id": v["id"],
+            "nodes": [n["target"] for n in v["nodes"]],
+            "summary": v["nodes"][0].get("failureSummary"),
+        }
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
 
 
 def visitor_socket(context: Any, site: str) -> socketio.Client:
-    """The browser's visitor on a socket of their own (their cookies), for what the widget's own work covers."""
+    """The browser's visitor on a socket of their own (their cookies): what the widget work covers."""
     cookie = "; ".join(f"{c['name']}={c['value']}" for c in context.cookies(site))
     client = socketio.Client(reconnection=False)
     client.connect(site, namespaces=["/livechat"], headers={"Cookie": cookie}, transports=["polling"])
@@ -228,7 +232,12 @@ def test_console_and_admin_pages_meet_wcag_aa(
     assert serious_violations(page, axe) == []
     shoot(page, "console-top-bar.png")
     failures = {}
-    for path in ("/livechat/admin/", "/livechat/admin/reports", "/livechat/admin/privacy", "/livechat/privacy"):
+    for path in (
+        "/livechat/admin/",
+        "/livechat/admin/reports",
+        "/livechat/admin/privacy",
+        "/livechat/privacy",
+    ):
         page.goto(site + path)
         failures[path] = serious_violations(page, axe)
     assert failures == {path: [] for path in failures}
