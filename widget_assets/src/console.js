@@ -422,6 +422,12 @@ function start(rootEl) {
     selected: () => (state.selectedId == null ? null : conversations.get(state.selectedId)),
     me: () => state.me,
     agents: () => state.agents,
+    // The list's copy may predate the pre-chat form; the details the console fetched are newer.
+    emailOf: (c) => {
+      const id = c.visitor && c.visitor.id;
+      const details = id ? visitors.get(id) : null;
+      return (c.visitor && c.visitor.email) || (details && details.email) || null;
+    },
   });
 
   function submit() {

@@ -9,6 +9,7 @@ import { h } from "../shared/dom.js";
  * @property {() => LiveChatConversation | null | undefined} selected
  * @property {() => { id: string | null, role: string }} me
  * @property {() => LiveChatAgent[]} agents
+ * @property {(conversation: LiveChatConversation) => string | null} emailOf the visitor's known address
  */
 
 export class ThreadActions {
@@ -72,7 +73,7 @@ export class ThreadActions {
     ui.close.hidden = closed;
     ui.reopen.hidden = !closed;
     // Only a visitor whose address we know can be sent the transcript: say so rather than fail.
-    const email = conversation.visitor && conversation.visitor.email;
+    const email = this.deps.emailOf(conversation);
     ui.email.disabled = !email;
     ui.email.title = email ? "Send the transcript to " + email : "We do not know this visitor's email address.";
     const current = ui.transferTo.value;
