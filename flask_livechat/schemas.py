@@ -224,6 +224,8 @@ class ConversationSchema(Schema):
     tags = fields.List(fields.String(), dump_only=True)
     rating = fields.Integer(dump_only=True, allow_none=True)
     rating_comment = fields.String(dump_only=True, allow_none=True)
+    #: 1 for the visitor's first conversation, 2 for their second…
+    chat_number = fields.Integer(dump_only=True)
 
 
 class ConversationStateSchema(Schema):
@@ -360,6 +362,10 @@ class LiveVisitorSchema(Schema):
     pages = fields.List(fields.Nested(PageVisitSchema), dump_only=True)
     conversations = fields.List(fields.Nested(VisitorConversationSchema), dump_only=True)
     customer = fields.Function(lambda live: decode_customer(live.customer), dump_only=True)
+    #: The pre-chat answers as ``[{label, value}]`` (only in ``visitor_details``).
+    answers = fields.Function(
+        lambda record: [{"label": label, "value": value} for label, value in record.answers], dump_only=True
+    )
 
 
 class MailLogSchema(Schema):
@@ -386,6 +392,10 @@ class TranscriptSchema(Schema):
         dump_only=True,
     )
     mail = fields.List(fields.Nested(MailLogSchema), dump_only=True)
+    #: The visitor's pre-chat answers as ``[{label, value}]``.
+    answers = fields.Function(
+        lambda record: [{"label": label, "value": value} for label, value in record.answers], dump_only=True
+    )
 
 
 note_schema = NoteSchema()

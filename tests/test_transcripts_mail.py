@@ -114,7 +114,13 @@ def test_without_mail_config_the_attempt_is_logged(
 ) -> None:
     ada, conversation = customer_chat(app, socketio)
     ack = ada.emit("email_transcript", {"conversation_id": conversation}, namespace=AGENT_NS, callback=True)
-    assert ack["error"]["code"] == "mail_failed" and "LIVECHAT_MAIL_SERVER" in str(ack["error"]["fields"])
+    # The agent reads what happened in their words; the configuration detail is for the admins' mail log.
+    assert ack["error"]["code"] == "mail_failed", ack
+    assert ack["error"]["message"].startswith("Email is not set up on this site"), ack
+    assert "LIVECHAT" not in str(ack["error"]), ack
+    with app.app_context():
+        (logged,) = livechat.store.mail.mail_log()
+    assert logged.status == "failed" and logged.error == "MailNotConfigured"  # the class, never server text
 
 
 @pytest.mark.livechat_config(**MAIL)
@@ -145,3 +151,42 @@ def test_no_email_no_transcript(
 def test_bad_mail_config_fails_at_start_up(tmp_path: Any, config: dict[str, Any]) -> None:
     with pytest.raises(ConfigError, match="LIVECHAT_MAIL"):
         build_app(str(tmp_path), **config)
+
+
+@pytest.mark.livechat_config(
+    **MAIL, LIVECHAT_PRECHAT_FIELDS=["name", "email", {"name": "order", "label": "Order number"}]
+)
+def test_the_pre_chat_answers_and_system_lines(
+    app: Flask, socketio: SocketIO, livechat: LiveChatState, inbox: Inbox
+) -> None:
+    """Issue 14, point 1 and 2: the answers reach the agent (details, transcript, email); a system line is a
+    line of its own, never "—: …"."""
+    guest = visitor_client(app, socketio, "/")
+    answers = {"name": "Alan", "email": "alan@example.org", "order": "A-12345"}
+    assert guest.emit("submit_prechat", {"fields": answers}, namespace=VISITOR_NS, callback=True)["ok"]
+    conversation = say(guest, "Where is my order?", "c-mail-0009")["conversation_id"]
+    ada = agent_client(app, socketio, "ada")
+    assert ada.emit(
+        "close_conversation", {"conversation_id": conversation}, namespace=AGENT_NS, callback=True
+    )["ok"]
+    expected = [{"label": "Order number", "value": "A-12345"}]
+    transcript = ada.emit("transcript", {"conversation_id": conversation}, namespace=AGENT_NS, callback=True)
+    assert transcript["transcript"]["answers"] == expected
+    details = ada.emit(
+        "visitor_details",
+        {"visitor_id": transcript["transcript"]["conversation"]["visitor"]["id"]},
+        namespace=AGENT_NS,
+        callback=True,
+    )
+    assert details["visitor"]["answers"] == expected
+    assert transcript["transcript"]["conversation"]["chat_number"] == 1
+
+    assert ada.emit("email_transcript", {"conversation_id": conversation}, namespace=AGENT_NS, callback=True)[
+        "ok"
+    ]
+    ((_, _, message),) = inbox.messages
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Order number: A-12345" in text and "A-12345" in html
+    assert "closed the chat." in text and "\u2014" not in text and "\u2014" not in html
+    assert "<em>Ada Agent closed the chat.</em>" in html

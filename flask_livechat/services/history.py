@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
+
 from ..store import ConversationRecord, MessageRecord, Store
 from ..store.records import HistoryFilters, MailRecord, NoteRecord
 from .audit import AuditLog, describe_search, subject_keys
 from .chat import Agent, ChatService
+from .prechat import labelled_answers
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class Transcript:
     duration_seconds: int
     pages: list[tuple[str, str | None, datetime]]
     mail: list[MailRecord]
+    #: The visitor's pre-chat answers as (label, value).
+    answers: tuple[tuple[str, str], ...] = ()
 
 
 class HistoryService:
@@ -53,6 +58,7 @@ class HistoryService:
     def build(self, agent: Agent, conversation_id: str) -> Transcript:
         """The transcript without an audit entry: for mailing it to the visitor, who is not looked up."""
         conversation = self._chat.conversation_for_agent(agent, conversation_id)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
         messages = self._store.conversations.messages_of(conversation_id, limit=5000)
         started = conversation.created_at
         ended = conversation.closed_at if conversation.status == "closed" else None
@@ -66,4 +72,5 @@ class HistoryService:
             duration_seconds=max(0, int((last - started).total_seconds())),
             pages=self._store.search.pages_during(conversation.visitor_id, started, last),
             mail=self._store.mail.mail_log(conversation_id),
+            answers=labelled_answers(app, self._store.profiles.profile_of(conversation.visitor_id)),
         )

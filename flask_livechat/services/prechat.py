@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from ..errors import InvalidPayload, NotFoundError
-from ..i18n import strings
+from ..i18n import DEFAULT_LANGUAGE, strings
 from ..store import Store
 from ..widget_config import prechat_fields
 from .contact import check_address, line_problem
@@ -71,6 +71,22 @@ def contact_keys(app: Flask) -> dict[str, frozenset[str]]:
         if field.get("type", "email" if field.get("name") == "email" else "text") == "email":
             emails.add(field["name"])
     return {"name": frozenset({"name"}), "email": frozenset(emails)}
+
+
+def labelled_answers(app: Flask, profile: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    """What the visitor answered, as (label, value) in the form's order, for agents and transcripts.
+
+    Name and email are left out (they are on the visitor already); an answer to a field no longer
+    configured keeps its field name as label, so nothing the visitor said is hidden."""
+    if not profile:
+        return ()
+    labels = {field["name"]: field["label"] for field in prechat_fields(app, DEFAULT_LANGUAGE)}
+    order = [name for name in labels if name in profile] + sorted(set(profile) - set(labels))
+    return tuple(
+        (labels.get(name, name), str(profile[name]))
+        for name in order
+        if name not in ("name", "email") and str(profile[name] or "").strip()
+    )
 
 
 def save_answers(store: Store, visitor_id: str, answers: dict[str, str]) -> None:

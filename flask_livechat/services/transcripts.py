@@ -18,33 +18,61 @@ logger = logging.getLogger("flask_livechat")
 
 
 class MailFailed(LiveChatError):
+    """Said to the agent who asked; the technical reason goes to the log and the admins' mail log."""
+
     error_code = "mail_failed"
-    message = "The email could not be sent; the failure is in the send log. Check LIVECHAT_MAIL_* and retry."
+    message = "The email could not be sent. Please try again later; an admin can see why in the mail log."
+
+
+class MailNotSetUp(MailFailed):
+    message = "Email is not set up on this site, so the transcript cannot be sent."
+
+
+class MailBadAddress(MailFailed):
+    message = "This visitor's email address cannot be used, so the transcript cannot be sent."
 
 
 _HTML = """<!doctype html><html><body style="font-family:sans-serif">
 <h1 style="font-size:18px">Your chat on {{ started }}</h1>
-{% for m in messages %}
+{% if answers %}<dl>{% for label, value in answers %}<dt><strong>{{ label }}</strong></dt><dd>{{ value }}</dd>
+{% endfor %}</dl>{% endif %}
+{% for m in messages %}{% if m.system %}
+<p style="text-align:center;color:#4b5563"><small>{{ m.time }}</small> <em>{{ m.body }}</em></p>
+{% else %}
 <p><strong>{{ m.who }}</strong> <small>{{ m.time }}</small><br>{{ m.body }}</p>
-{% endfor %}
+{% endif %}{% endfor %}
 </body></html>"""
 
 
 def _who(sender: str, author: str | None) -> str:
-    return {"visitor": "You", "agent": author or "Agent"}.get(sender, "—")
+    return "You" if sender == "visitor" else author or "Agent"
 
 
 def render(transcript: Transcript) -> tuple[str, str, str]:
-    """(subject, text, html) of a transcript email: the messages only, never internal notes."""
+    """(subject, text, html) of a transcript email: the visitor's own form answers and the messages,
+    never internal notes. System lines have no author: they are written as plain lines in italics."""
     started = transcript.started_at.strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"Your chat on {started}", ""]
+    if transcript.answers:
+        lines += [f"{label}: {value}" for label, value in transcript.answers] + [""]
     rows = []
     for message in transcript.messages:
-        who = _who(message.sender, message.author)
         time = message.created_at.strftime("%H:%M")
-        lines.append(f"[{time}] {who}: {message.body}")
-        rows.append({"who": who, "time": time, "body": message.body})
-    html = render_template_string(_HTML, started=started, messages=rows)  # autoescaped
+        if message.sender == "system":
+            lines.append(f"[{time}] {message.body}")
+        else:
+            lines.append(f"[{time}] {_who(message.sender, message.author)}: {message.body}")
+        rows.append(
+            {
+                "who": _who(message.sender, message.author),
+                "time": time,
+                "body": message.body,
+                "system": message.sender == "system",
+            }
+        )
+    html = render_template_string(
+        _HTML, started=started, messages=rows, answers=transcript.answers
+    )  # autoescaped
     return f"Transcript of your chat on {started}", "\n".join(lines) + "\n", html
 
 
@@ -65,6 +93,7 @@ class TranscriptMailer:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         error: str | None = None
         sent = True
+        failure: type[MailFailed] = MailFailed
         try:
             sent = send_mail(
                 app,
@@ -78,14 +107,15 @@ class TranscriptMailer:
                 requested_by=agent.name,
             )
         except MailNotConfigured as exc:
-            error = str(exc)
+            logger.warning("flask-livechat: transcript email not sent: %s", exc)
+            error, failure = str(exc), MailNotSetUp
         except ValueError as exc:  # an address stored before addresses were checked this strictly
-            error = f"The visitor's email address cannot be used: {exc}"
+            error, failure = f"The visitor's email address cannot be used: {exc}", MailBadAddress
         except (smtplib.SMTPException, OSError) as exc:
             logger.warning("flask-livechat: transcript email failed: %s", exc)
             error = f"{type(exc).__name__}: {exc}"
         if error:
-            raise MailFailed(fields={"mail": [error]})
+            raise failure()  # the detail is in the log and the admins' mail log, not for the agent
         if not sent:
             raise ConflictError("The visitor unsubscribed from these emails, so none was sent.")
         return self._store.mail.mail_log(conversation_id, limit=1)[0]

@@ -7,10 +7,11 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from ua_parser import parse as parse_user_agent
 
 from ..changes import VisitorChanged, VisitorLeftDepartment, publish
@@ -18,7 +19,7 @@ from ..store import ClientInfo, PageInfo, Store, VisitorRecord, VisitRecord
 from ..store.models import new_public_id
 from ..store.records import Departments, LiveVisitor
 from . import customer, page_urls
-from .prechat import save_answers
+from .prechat import labelled_answers, save_answers
 
 #: (host user id, customer context, is staff), as ``customer.customer_snapshot`` reads them.
 CustomerSnapshot = tuple[str | None, dict[str, Any] | None, bool]
@@ -262,10 +263,19 @@ class VisitorService:
         publish(VisitorChanged(visitor_id))
 
     def live_visitor(self, visitor_id: str, departments: Departments = None) -> LiveVisitor | None:
-        """One visitor as the console lists them, or ``None`` (gone, or outside ``departments``)."""
-        return self._store.visitors.visitor_details(
+        """One visitor as the console shows them, with their pre-chat answers, or ``None`` (gone, or
+        outside ``departments``)."""
+        found = self._store.visitors.visitor_details(
             visitor_id, connection_cutoff=self._connection_cutoff(), departments=departments
         )
+        if found is None:
+            return None
+        return replace(found, answers=self.answers(visitor_id))
+
+    def answers(self, visitor_id: str) -> tuple[tuple[str, str], ...]:
+        """The visitor's pre-chat answers as (label, value), for agents."""
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        return labelled_answers(app, self._store.profiles.profile_of(visitor_id))
 
     def live_visitors(self, *, since: datetime, departments: Departments) -> list[LiveVisitor]:
         return self._store.visitors.live_visitors(

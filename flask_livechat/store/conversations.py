@@ -179,6 +179,7 @@ def summaries(connection: Connection, condition: Any, *, limit: int) -> list[Con
             .order_by(ConversationTag.tag)
         ):
             tags.setdefault(tag_row.conversation_id, []).append(tag_row.tag)
+    numbers = chat_numbers(connection, {row.Conversation.visitor_id for row in rows})
     return [
         to_record(
             ConversationRecord,
@@ -186,9 +187,27 @@ def summaries(connection: Connection, condition: Any, *, limit: int) -> list[Con
             visitor=to_record(VisitorRecord, row.Visitor),
             last_message=to_record(MessageRecord, row.Message) if row.Message is not None else None,
             tags=tuple(tags.get(row.Conversation.id, ())),
+            chat_number=numbers.get(row.Conversation.id, 1),
         )
         for row in rows
     ]
+
+
+def chat_numbers(connection: Connection, visitor_ids: set[str]) -> dict[str, int]:
+    """Conversation id -> its place among its visitor's conversations (1 = first), so the console can say
+    "2nd chat" for a returning visitor's new conversation."""
+    numbers: dict[str, int] = {}
+    if not visitor_ids:
+        return numbers
+    counts: dict[str, int] = {}
+    for row in connection.execute(
+        select(Conversation.visitor_id, Conversation.id)
+        .where(Conversation.visitor_id.in_(visitor_ids))
+        .order_by(Conversation.visitor_id, Conversation.created_at, Conversation.id)
+    ):
+        counts[row.visitor_id] = counts.get(row.visitor_id, 0) + 1
+        numbers[row.id] = counts[row.visitor_id]
+    return numbers
 
 
 def visitor_conversation(connection: Connection, visitor_id: str) -> tuple[str, bool]:

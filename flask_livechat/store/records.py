@@ -53,6 +53,8 @@ class ConversationRecord:
     visitor: VisitorRecord | None = None
     last_message: MessageRecord | None = None
     tags: tuple[str, ...] = ()
+    #: 1 for the visitor's first conversation, 2 for their second… (in order of starting).
+    chat_number: int = 1
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,8 @@ class LiveVisitor:
     conversations: tuple[ConversationRecord, ...]
     #: JSON of the host user and billing, while a logged-in visitor is connected.
     customer: str | None = None
+    #: The visitor's pre-chat answers as (label, value), in the form's order (filled in by the service).
+    answers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ import { TypingSignal } from "./shared/typing.js";
 import { Attention } from "./console/attention.js";
 import { CannedPicker } from "./console/canned.js";
 import { ConversationList, applyConversation } from "./console/conversation-list.js";
-import { describe, preview, statusText, visitorLabel } from "./console/format.js";
+import { answersOf, chatNumberText, describe, preview, statusText, visitorLabel } from "./console/format.js";
 import { setupHistory } from "./console/history.js";
 import { ThreadActions } from "./console/thread-actions.js";
-import { VisitorList, VisitorPanel, upsertVisitor } from "./console/visitors.js";
+import { VisitorList, VisitorPanel, answersList, upsertVisitor } from "./console/visitors.js";
 
 // The console speaks English; the thread view takes its words from here (the widget passes its translations).
 const THREAD_STRINGS = { agent: "Agent", sending: "Sending\u2026" };
@@ -49,6 +49,7 @@ function findUi() {
     searchForm: "lc-search-form", searchQuery: "lc-search-query", searchFrom: "lc-search-from", searchTo: "lc-search-to",
     searchAgent: "lc-search-agent", searchTag: "lc-search-tag", searchStatus: "lc-search-status",
     results: "lc-results", transcript: "lc-transcript",
+    closed: "lc-closed", closedReopen: "lc-closed-reopen", answersCard: "lc-answers-card", previous: "lc-previous",
   };
   /** @type {Record<string, any>} */
   const ui = {};
@@ -123,7 +124,8 @@ function start(rootEl) {
   const state = store.state;
   const { conversations, unread, threads, notes, drafts, viewers, typing, readUpTo, readSent, visitors } = state;
   let helloDone = false; // the first hello's list is the starting point, later ones are news
-  let historyReady = false;
+  /** @type {{ open: (id: string) => void } | null} */
+  let history = null;
 
   const gaps = new GapFiller({
     fetch: (id, afterSeq) => request(socket, "fetch_messages", { conversation_id: id, after_seq: afterSeq }),
@@ -186,15 +188,26 @@ function start(rootEl) {
       const visitor = s.panelVisitorId == null ? null : s.visitors.get(s.panelVisitorId) || null;
       panel.render(visitor, { canInvite: visitor != null && !openConversationOf(visitor.id), force: changed.has("panelVisitorId") });
     }
-    ui.reply.disabled = s.selectedId == null;
-    ui.send.disabled = s.selectedId == null;
-    if (s.selectedId == null) return;
+    // A closed chat cannot be written to by mistake: the composer is off and says why, with Reopen at hand.
+    const closed = Boolean(selected && selected.status === "closed");
+    ui.reply.disabled = s.selectedId == null || closed;
+    ui.send.disabled = s.selectedId == null || closed;
+    ui.asNote.disabled = s.selectedId == null || closed;
+    ui.reply.placeholder = closed ? "This chat is closed." : "Write a reply\u2026 (type / for canned responses)";
+    ui.closed.hidden = !closed;
+    if (s.selectedId == null) {
+      ui.answersCard.hidden = true;
+      ui.previous.hidden = true;
+      return;
+    }
     if (shownThread !== s.selectedId) {
       view.clear();
       shownThread = s.selectedId;
     }
     ui.title.textContent = selected ? visitorLabel(selected.visitor) : "Conversation";
-    ui.details.textContent = selected ? describe(selected) : "";
+    const number = selected ? chatNumberText(selected) : "";
+    ui.details.textContent = selected ? [describe(selected), number].filter(Boolean).join(" \u00b7 ") : "";
+    renderVisitorCards(s, selected);
     ui.status.textContent = selected ? statusText(selected, s.me.id) : "";
     const others = (s.viewers.get(s.selectedId) || []).filter((v) => v.id !== s.me.id).map((v) => v.name);
     ui.viewers.textContent = others.length ? "Also viewing: " + others.join(", ") : "";
@@ -210,6 +223,40 @@ function start(rootEl) {
     if (hints.focusComposer) ui.reply.focus();
     syncReadMark(s);
   }
+
+  // Over the thread: what the visitor answered before the chat, and a way to the visitor's previous chat.
+  /**
+   * @param {ConsoleState} s
+   * @param {LiveChatConversation | null | undefined} selected
+   */
+  function renderVisitorCards(s, selected) {
+    const visitor = selected && selected.visitor ? s.visitors.get(selected.visitor.id) : null;
+    const answers = answersOf(visitor);
+    ui.answersCard.hidden = answers.length === 0;
+    if (answers.length) ui.answersCard.replaceChildren(h("h3", { text: "Pre-chat answers" }), answersList(answers));
+    const earlier = previousConversation(visitor, selected);
+    ui.previous.hidden = !earlier;
+    ui.previous.setAttribute("data-conversation-id", earlier ? earlier.id : "");
+  }
+
+  /**
+   * The visitor's latest conversation before this one (the details panel lists them), or null.
+   * @param {LiveChatVisitor | null | undefined} visitor
+   * @param {LiveChatConversation | null | undefined} current
+   */
+  function previousConversation(visitor, current) {
+    if (!visitor || !current || !Array.isArray(visitor.conversations)) return null;
+    const before = visitor.conversations.filter((c) => c.id !== current.id && (!current.created_at || (c.created_at || "") < current.created_at));
+    before.sort((a, b) => ((a.created_at || "") < (b.created_at || "") ? 1 : -1));
+    return before[0] || null;
+  }
+
+  ui.previous.addEventListener("click", () => {
+    const id = ui.previous.getAttribute("data-conversation-id");
+    if (!id || !history) return;
+    store.update({ view: "history" });
+    history.open(id);
+  });
 
   /** @param {string} id the conversation on screen */
   function renderNotes(id) {
@@ -264,8 +311,12 @@ function start(rootEl) {
    * @param {boolean} [isNews]
    */
   function upsertConversation(conversation, isNews = true) {
+    const before = conversation && conversations.get(conversation.id);
     const change = applyConversation(conversations, conversation);
     store.update({ conversations });
+    // Closed or reopened: the details panel's list of the visitor's conversations is out of date.
+    const visitorId = conversation && conversation.visitor && conversation.visitor.id;
+    if (change && before && visitorId && before.status !== conversation.status && visitorId === state.panelVisitorId) showVisitor(visitorId);
     if (!change || !isNews || !change.grew || !change.fromVisitor) return;
     const looking = conversation.id === state.selectedId && document.visibilityState === "visible" && document.hasFocus();
     if (conversation.id !== state.selectedId) {
@@ -299,7 +350,8 @@ function start(rootEl) {
       }
       ui.reply.value = drafts.get(id) || "";
       canned.update();
-      store.update({ selectedId: id, drafts, error: "" });
+      // Feedback belongs to the conversation it was about: a new one starts with none.
+      store.update({ selectedId: id, drafts, error: "", info: "" });
     }
     unread.delete(id);
     store.update({ view: "chats", unread }, { scrollToEnd: true, focusComposer: true });
@@ -336,19 +388,31 @@ function start(rootEl) {
    * @param {(ack: import("./shared/ack.js").Ack) => void} [onOk]
    */
   function act(event, payload, failure, onOk) {
-    store.update({ error: "" });
+    const about = state.selectedId; // its answer is feedback about this conversation only
+    store.update({ error: "", info: "" });
     return request(socket, event, payload).then((ack) => {
+      const current = state.selectedId === about;
       if (!ack.ok) {
-        store.update({ error: errorText(ack, failure) });
+        if (current) store.update({ error: errorText(ack, failure) });
         return ack;
       }
       if (ack.conversation) upsertConversation(ack.conversation, false);
-      if (onOk) onOk(ack);
+      actingFor = about;
+      try {
+        if (onOk) onOk(ack);
+      } finally {
+        actingFor = undefined;
+      }
       return ack;
     });
   }
 
-  const showInfo = (/** @type {string} */ text) => store.update({ info: text });
+  /** @type {string | null | undefined} while an action's answer is handled: the conversation it was about */
+  let actingFor;
+  // An action's "Handed over." is not said once the agent is looking at another conversation.
+  const showInfo = (/** @type {string} */ text) => {
+    if (actingFor === undefined || actingFor === state.selectedId) store.update({ info: text });
+  };
   const showError = (/** @type {string} */ text) => store.update({ error: text });
 
   // Claim, transfer, close/reopen, email, tags: the toolbar over the thread.
@@ -358,6 +422,12 @@ function start(rootEl) {
     selected: () => (state.selectedId == null ? null : conversations.get(state.selectedId)),
     me: () => state.me,
     agents: () => state.agents,
+    // The list's copy may predate the pre-chat form; the details the console fetched are newer.
+    emailOf: (c) => {
+      const id = c.visitor && c.visitor.id;
+      const details = id ? visitors.get(id) : null;
+      return (c.visitor && c.visitor.email) || (details && details.email) || null;
+    },
   });
 
   function submit() {
@@ -479,10 +549,7 @@ function start(rootEl) {
       }
       const me = ack.agent || state.me;
       store.update({ me });
-      if (!historyReady) {
-        setupHistory(ui, socket, me.id);
-        historyReady = true;
-      }
+      if (!history) history = setupHistory(ui, socket, me.id);
       const listed = new Set();
       for (const conversation of ack.conversations || []) {
         upsertConversation(conversation, helloDone);

@@ -14,6 +14,7 @@ interface LiveChatVisitor {
   timezone?: string | null;
   current_url?: string | null;
   current_title?: string | null;
+  answers?: { label: string; value: string }[];
   [field: string]: any;
 }
 
@@ -30,6 +31,7 @@ interface LiveChatConversation {
   tags?: string[];
   rating?: number | null;
   rating_comment?: string | null;
+  chat_number?: number;
   [field: string]: any;
 }
 

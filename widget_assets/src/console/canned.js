@@ -40,7 +40,7 @@ export class CannedPicker {
   render() {
     const open = this.matches.length > 0;
     this.list.hidden = !open;
-    this.textarea.setAttribute("aria-expanded", open ? "true" : "false");
+    // No aria-expanded: a textbox may not carry it (axe: aria-allowed-attr); the listbox it controls shows.
     this.list.replaceChildren(
       ...this.matches.map((item, index) => {
         const option = h("li", { role: "option", id: "lc-canned-" + index, "aria-selected": index === this.active ? "true" : "false" }, [

@@ -2,7 +2,7 @@
 // messages, and their rendering as buttons named by the visitor (status, preview and time describe them).
 import { h } from "../shared/dom.js";
 import { formatTime } from "../shared/time.js";
-import { byMostRecent, isOlder, preview, statusText, visitorLabel } from "./format.js";
+import { byMostRecent, chatNumberText, isOlder, preview, statusText, visitorLabel } from "./format.js";
 
 /**
  * Stores a conversation from the server in `conversations` unless it is older than the one there
@@ -121,13 +121,16 @@ export class ConversationList {
    * @param {{ selectedId: string | null, meId: string | null }} view
    */
   fill(item, conversation, isUnread, { selectedId, meId }) {
-    item.button.className = "lc-conv" + (isUnread ? " lc-conv--unread" : "");
+    const closed = conversation.status === "closed";
+    item.button.className = "lc-conv" + (isUnread ? " lc-conv--unread" : "") + (closed ? " lc-conv--closed" : "");
     if (conversation.id === selectedId) item.button.setAttribute("aria-current", "true");
     else item.button.removeAttribute("aria-current");
     item.parts.name.textContent = visitorLabel(conversation.visitor);
     item.parts.time.textContent = formatTime(conversation.updated_at);
     item.parts.time.setAttribute("datetime", conversation.updated_at || "");
-    item.parts.status.textContent = statusText(conversation, meId);
+    // "2nd chat" says this is a returning visitor's new conversation, not a duplicate of the old row.
+    const number = chatNumberText(conversation);
+    item.parts.status.textContent = (number ? number + " \u00b7 " : "") + statusText(conversation, meId);
     item.parts.preview.textContent = preview(conversation.last_message);
     // Emptied rather than hidden: aria-describedby would still read a hidden element's text.
     item.parts.unread.textContent = isUnread ? "New" : "";

@@ -36,6 +36,24 @@ export function statusText(conversation, selfId) {
   return parts.join(" \u00b7 ");
 }
 
+// "2nd chat": a returning visitor's new conversation is a new conversation, numbered like Crisp's
+// and Intercom's "previous conversations"; the first one says nothing.
+/** @param {{ chat_number?: number }} conversation */
+export function chatNumberText(conversation) {
+  const n = Number(conversation.chat_number) || 1;
+  if (n < 2) return "";
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" })[n % 10] || "th";
+  return n + suffix + " chat";
+}
+
+// What the visitor answered in the pre-chat form, as [label, value] pairs (name and email are elsewhere).
+/** @param {{ answers?: { label: string, value: string }[] } | null | undefined} holder a visitor or a transcript */
+export function answersOf(holder) {
+  const answers = holder && Array.isArray(holder.answers) ? holder.answers : [];
+  return answers.filter((a) => a && a.label && a.value != null && a.value !== "");
+}
+
 /** @param {{ rating?: number | null, rating_comment?: string | null }} conversation */
 export function ratingText(conversation) {
   if (conversation.rating == null) return "";

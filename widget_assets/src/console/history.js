@@ -2,7 +2,7 @@
 import { errorText, request } from "../shared/ack.js";
 import { h } from "../shared/dom.js";
 import { formatTime } from "../shared/time.js";
-import { dateTime, duration, ratingText, statusText, visitorLabel } from "./format.js";
+import { answersOf, chatNumberText, dateTime, duration, statusText, visitorLabel } from "./format.js";
 
 /**
  * @param {Record<string, any>} ui the console's elements by name (console.js findUi)
@@ -24,6 +24,7 @@ export function setupHistory(ui, socket, selfId) {
 
   ui.searchForm.addEventListener("submit", (/** @type {Event} */ event) => {
     event.preventDefault();
+    ui.transcript.replaceChildren(); // a new search: the last transcript belongs to the old results
     const payload = {
       query: ui.searchQuery.value.trim() || null,
       since: dayStart(ui.searchFrom.value),
@@ -56,6 +57,7 @@ export function setupHistory(ui, socket, selfId) {
 
   /** @param {string} conversationId */
   function open(conversationId) {
+    ui.transcript.replaceChildren(h("p", { text: "Opening the transcript\u2026" }));
     request(socket, "transcript", { conversation_id: conversationId }).then((ack) => {
       if (!ack.ok) {
         ui.transcript.replaceChildren(h("p", { text: errorText(ack, "This transcript could not be opened.") }));
@@ -64,6 +66,23 @@ export function setupHistory(ui, socket, selfId) {
       renderTranscript(ui.transcript, ack.transcript, selfId);
     });
   }
+  return { open };
+}
+
+// One transcript line: who said it, or, for the system's own lines ("Ada closed the chat."), the line alone
+// in italics, centred, as the thread shows it.
+/**
+ * @param {import("../shared/messages.js").Message} m
+ * @param {string} visitorName
+ */
+function transcriptLine(m, visitorName) {
+  const time = h("time", { datetime: m.created_at, text: formatTime(m.created_at) });
+  if (m.sender !== "agent" && m.sender !== "visitor") {
+    return h("li", { class: "lc-transcript-system" }, [time, " ", h("em", { text: m.body })]);
+  }
+  const who = m.sender === "agent" ? m.author || "Agent" : visitorName;
+  const body = m.body || (m.attachment && m.attachment.name ? "File: " + m.attachment.name : "");
+  return h("li", {}, [time, " ", h("strong", { text: who + ":" }), " ", h("span", { text: body })]);
 }
 
 /**
@@ -73,16 +92,19 @@ export function setupHistory(ui, socket, selfId) {
  */
 function renderTranscript(container, transcript, selfId) {
   const c = transcript.conversation || {};
-  const rating = ratingText(c);
+  const answers = answersOf(transcript);
+  const number = chatNumberText(c);
   // Parts a transcript lacks are null: left out, since replaceChildren would write them as the text "null".
+  // The status line carries the rating already, so it is said once.
   /** @type {(HTMLElement | null)[]} */
   const parts = [
-    h("h3", { text: "Transcript: " + visitorLabel(c.visitor) }),
+    h("h3", { text: "Transcript: " + visitorLabel(c.visitor) + (number ? " (" + number + ")" : "") }),
     h("p", { text: "Started " + dateTime(transcript.started_at) }),
     h("p", { text: transcript.ended_at ? "Ended " + dateTime(transcript.ended_at) : "Still open" }),
     h("p", { text: "Duration " + duration(transcript.duration_seconds) }),
     h("p", { text: statusText(c, selfId) }),
-    rating ? h("p", { text: rating }) : null,
+    answers.length ? h("h4", { text: "Pre-chat answers" }) : null,
+    answers.length ? h("dl", { class: "lc-answers", "aria-label": "Pre-chat answers" }, answers.flatMap((a) => [h("dt", { text: a.label }), h("dd", { text: a.value })])) : null,
     h("h4", { text: "Pages visited" }),
     h(
       "ol",
@@ -92,15 +114,13 @@ function renderTranscript(container, transcript, selfId) {
     h("h4", { text: "Messages" }),
     h(
       "ol",
-      { "aria-label": "Transcript messages" },
-      (transcript.messages || []).map((/** @type {import("../shared/messages.js").Message} */ m) =>
-        h("li", { text: formatTime(m.created_at) + " " + (m.sender === "agent" ? m.author || "Agent" : m.sender === "visitor" ? "Visitor" : "\u2014") + ": " + m.body }),
-      ),
+      { "aria-label": "Transcript messages", class: "lc-transcript-messages" },
+      (transcript.messages || []).map((/** @type {import("../shared/messages.js").Message} */ m) => transcriptLine(m, visitorLabel(c.visitor))),
     ),
     (transcript.notes || []).length ? h("h4", { text: "Internal notes" }) : null,
-    h("ul", {}, (transcript.notes || []).map((/** @type {{ author: string, body: string }} */ n) => h("li", { text: n.author + ": " + n.body }))),
+    (transcript.notes || []).length ? h("ul", {}, transcript.notes.map((/** @type {{ author: string, body: string }} */ n) => h("li", { text: n.author + ": " + n.body }))) : null,
     (transcript.mail || []).length ? h("h4", { text: "Emails" }) : null,
-    h("ul", {}, (transcript.mail || []).map((/** @type {{ created_at: string, recipient: string, status: string }} */ m) => h("li", { text: dateTime(m.created_at) + " to " + m.recipient + ": " + m.status }))),
+    (transcript.mail || []).length ? h("ul", {}, transcript.mail.map((/** @type {{ created_at: string, recipient: string, status: string }} */ m) => h("li", { text: dateTime(m.created_at) + " to " + m.recipient + ": " + m.status }))) : null,
   ];
   container.replaceChildren();
   for (const part of parts) if (part) container.append(part);

@@ -9,6 +9,7 @@ import { h } from "../shared/dom.js";
  * @property {() => LiveChatConversation | null | undefined} selected
  * @property {() => { id: string | null, role: string }} me
  * @property {() => LiveChatAgent[]} agents
+ * @property {(conversation: LiveChatConversation) => string | null} emailOf the visitor's known address
  */
 
 export class ThreadActions {
@@ -26,7 +27,9 @@ export class ThreadActions {
     };
     ui.claim.addEventListener("click", onSelected((c) => deps.act("claim_conversation", { conversation_id: c.id }, "Could not claim it.")));
     ui.close.addEventListener("click", onSelected((c) => deps.act("close_conversation", { conversation_id: c.id }, "Could not close it.")));
-    ui.reopen.addEventListener("click", onSelected((c) => deps.act("reopen_conversation", { conversation_id: c.id }, "Could not reopen it.")));
+    const reopen = onSelected((c) => deps.act("reopen_conversation", { conversation_id: c.id }, "Could not reopen it."));
+    ui.reopen.addEventListener("click", reopen);
+    ui.closedReopen.addEventListener("click", reopen);
     ui.transfer.addEventListener("click", onSelected((c) => this.transfer(c)));
     ui.email.addEventListener(
       "click",
@@ -69,6 +72,10 @@ export class ThreadActions {
     ui.claim.hidden = closed || conversation.assigned_agent_id != null;
     ui.close.hidden = closed;
     ui.reopen.hidden = !closed;
+    // Only a visitor whose address we know can be sent the transcript: say so rather than fail.
+    const email = this.deps.emailOf(conversation);
+    ui.email.disabled = !email;
+    ui.email.title = email ? "Send the transcript to " + email : "We do not know this visitor's email address.";
     const current = ui.transferTo.value;
     const targets = this.deps.agents().filter((a) => a.id !== conversation.assigned_agent_id);
     ui.transferTo.replaceChildren(...targets.map((a) => h("option", { value: a.id, text: a.name + (a.status === "away" ? " (away)" : "") })));

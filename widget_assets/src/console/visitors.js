@@ -3,7 +3,7 @@ import { errorText, request } from "../shared/ack.js";
 import { h } from "../shared/dom.js";
 import { newClientId } from "../shared/ids.js";
 import { formatTime } from "../shared/time.js";
-import { byMostRecent, dateTime, localTime, ratingText, visitorLabel } from "./format.js";
+import { answersOf, byMostRecent, dateTime, localTime, ratingText, visitorLabel } from "./format.js";
 
 /**
  * Applies a visitor from the server: one that is no longer listed (left, or erased) goes.
@@ -12,7 +12,13 @@ import { byMostRecent, dateTime, localTime, ratingText, visitorLabel } from "./f
  */
 export function upsertVisitor(visitors, visitor) {
   if (!visitor || visitor.id == null) return;
-  if (visitor.listed === false) visitors.delete(visitor.id);
+  if (visitor.listed === false) {
+    visitors.delete(visitor.id);
+    return;
+  }
+  // The live list carries no pre-chat answers (only details do): keep the ones we were told.
+  const known = visitors.get(visitor.id);
+  if (known && known.answers && !("answers" in visitor)) visitors.set(visitor.id, Object.assign({}, visitor, { answers: known.answers }));
   else visitors.set(visitor.id, visitor);
 }
 
@@ -98,6 +104,12 @@ export class VisitorPanel {
   }
 }
 
+// The pre-chat answers as a definition list (the details panel and the card over the thread).
+/** @param {{ label: string, value: string }[]} answers */
+export function answersList(answers) {
+  return h("dl", { class: "lc-answers", "aria-label": "Pre-chat answers" }, answers.flatMap((a) => row(a.label, a.value)));
+}
+
 /**
  * @param {string} label
  * @param {unknown} value
@@ -136,6 +148,11 @@ function renderVisitorDetails(container, visitor, actions) {
       ...row("Network", visitor.ip),
     ]),
   ];
+  const answers = answersOf(visitor);
+  if (answers.length) {
+    // What the visitor told us before the chat comes first: it is what the agent needs to answer.
+    parts.splice(1, 0, h("h3", { text: "Pre-chat answers" }), answersList(answers), h("h3", { text: "This visit" }));
+  }
   const customer = visitor.customer;
   if (customer && customer.user) {
     const billing = customer.billing || {};
