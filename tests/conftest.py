@@ -164,6 +164,7 @@ def stop_app(app: Flask) -> None:
     """Stops the background loops an app may have started and closes its database."""
     app.config.update(LIVECHAT_PURGE_INTERVAL=0, LIVECHAT_AGENT_RECHECK_INTERVAL=0)
     app.extensions["livechat"].sweeper.stop()
+    app.extensions["livechat"].webhook_worker.stop()
     app.extensions["livechat"].store.dispose()
 
 

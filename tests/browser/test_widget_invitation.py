@@ -24,7 +24,8 @@ def test_an_invitation_opens_a_widget_that_was_never_loaded(
     assert page.evaluate("() => [...document.scripts].some(s => s.src.includes('/widget.js'))") is False
 
     visitor = agent.wait_for(
-        "visitor_updated", lambda v: (v.get("current_url") or "").endswith("/pricing")  # the query is not kept
+        "visitor_updated",
+        lambda v: (v.get("current_url") or "").endswith("/pricing"),  # the query is not kept
     )
     invited = agent.call(
         "invite_visitor",
