@@ -26,7 +26,7 @@ from flask_livechat import LiveChat
 from flask_livechat.state import LiveChatState
 from flask_livechat.store import Store
 from tests.faults import RedisProcess
-from tests.helpers import POSTGRES_URL, free_port, postgres_reachable
+from tests.helpers import POSTGRES_URL, WebhookReceiver, free_port, postgres_reachable
 
 ON_CI = os.environ.get("CI") == "true"
 
@@ -423,3 +423,10 @@ def redis(tmp_path: Path) -> Iterator[RedisProcess]:
         yield process.start()
     finally:
         process.stop()
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()

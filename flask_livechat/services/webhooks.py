@@ -217,7 +217,9 @@ class WebhookService:
 
     def replay(self, delivery_id: str) -> None:
         if not self._store.webhooks.replay(delivery_id):
-            raise NotFoundError("That delivery is gone from the log, or is being sent right now.")
+            raise NotFoundError(
+                "That delivery is gone from the log, is being sent right now, or was an erasure already sent."
+            )
 
     def receivers(self) -> list[Receiver]:
         """Who receives chat data by webhook, for the privacy page: the enabled endpoints' sites."""
@@ -278,7 +280,7 @@ class WebhookService:
             outcome, retry_at = "pending", _now() + timedelta(seconds=self._schedule[delivery.attempts])
         else:
             outcome, retry_at = "failed", None
-        self._store.webhooks.record_attempt(
+        blanked = self._store.webhooks.record_attempt(
             delivery.id,
             status_code=answer.status_code,
             error=answer.error,
@@ -286,6 +288,8 @@ class WebhookService:
             outcome=outcome,
             retry_at=retry_at,
         )
+        if blanked:  # a sent erasure: its ids leave the files too, as the erasure's own data did
+            self._store.scrub()
 
     def _prune(self) -> None:
         """At most hourly: the log forgets finished deliveries after LIVECHAT_WEBHOOK_LOG_DAYS."""

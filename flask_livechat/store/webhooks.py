@@ -13,11 +13,14 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, case, delete, func, insert, or_, select, update
 
 from .database import Database
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, utcnow
 from .records import WebhookAttemptRecord, WebhookDeliveryRecord, WebhookDue, WebhookEndpointRecord
+
+#: The event whose payload is blanked once sent (it names a person who is otherwise gone).
+ERASED = "visitor.erased"
 
 
 def new_message_id() -> str:
@@ -137,7 +140,7 @@ def visitors_erased(connection: Connection, conversations: dict[str, list[str]])
     for visitor_id, conversation_ids in conversations.items():
         enqueue(
             connection,
-            "visitor.erased",
+            ERASED,
             {"visitor_id": visitor_id, "conversation_ids": sorted(conversation_ids)},
             visitor_id=None,
         )
@@ -254,7 +257,9 @@ class WebhookQueries:
                 return []
             rows = connection.execute(
                 select(
-                    WebhookDelivery,
+                    WebhookDelivery.id,
+                    WebhookDelivery.payload,
+                    WebhookDelivery.attempts,
                     WebhookEndpoint.url,
                     WebhookEndpoint.secret,
                     WebhookEndpoint.previous_secret,
@@ -266,10 +271,10 @@ class WebhookQueries:
             ).all()
         return [
             WebhookDue(
-                id=row.WebhookDelivery.id,
+                id=row.id,
                 url=row.url,
-                payload=row.WebhookDelivery.payload,
-                attempts=row.WebhookDelivery.attempts,
+                payload=row.payload,
+                attempts=row.attempts,
                 secrets=(row.secret,)
                 + (
                     (row.previous_secret,)
@@ -289,20 +294,23 @@ class WebhookQueries:
         duration_ms: int,
         outcome: str,
         retry_at: datetime | None = None,
-    ) -> None:
+    ) -> bool:
         """Logs one attempt and moves the delivery on: ``delivered``, ``failed`` or back to ``pending`` (due
-        at ``retry_at``). The claim ends here."""
+        at ``retry_at``). The claim ends here. Returns whether a finished erasure's payload was blanked (the
+        caller then scrubs the files of it)."""
         now = utcnow()
+        values: dict[str, Any] = {
+            "status": outcome,
+            "attempts": WebhookDelivery.attempts + 1,
+            "next_attempt_at": retry_at or now,
+            "claimed_until": None,
+        }
+        if outcome != "pending":
+            # An erasure's ids are the one trace of the person it keeps, and only until it has been sent.
+            values["payload"] = case((WebhookDelivery.event == ERASED, ""), else_=WebhookDelivery.payload)
         with self._db.writing() as connection:
             exists = connection.execute(
-                update(WebhookDelivery)
-                .where(WebhookDelivery.id == delivery_id)
-                .values(
-                    status=outcome,
-                    attempts=WebhookDelivery.attempts + 1,
-                    next_attempt_at=retry_at or now,
-                    claimed_until=None,
-                )
+                update(WebhookDelivery).where(WebhookDelivery.id == delivery_id).values(**values)
             )
             if exists.rowcount:  # an erasure may have deleted it while it was being sent
                 connection.execute(
@@ -314,13 +322,23 @@ class WebhookQueries:
                         duration_ms=duration_ms,
                     )
                 )
+            blanked = connection.execute(
+                select(WebhookDelivery.id).where(
+                    WebhookDelivery.id == delivery_id, WebhookDelivery.payload == ""
+                )
+            ).first()
+        return blanked is not None
 
     def replay(self, delivery_id: str) -> bool:
         """Sends a delivery again now, id and body unchanged (so receivers may drop it as a duplicate)."""
         with self._db.writing() as connection:
             result = connection.execute(
                 update(WebhookDelivery)
-                .where(WebhookDelivery.id == delivery_id, WebhookDelivery.claimed_until.is_(None))
+                .where(
+                    WebhookDelivery.id == delivery_id,
+                    WebhookDelivery.claimed_until.is_(None),
+                    WebhookDelivery.payload != "",
+                )
                 .values(status="pending", next_attempt_at=utcnow())
             )
         return bool(result.rowcount)
