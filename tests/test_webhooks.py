@@ -35,10 +35,12 @@ FAST = {
 pytestmark = pytest.mark.livechat_config(**FAST)
 
 
-def subscribe(livechat: LiveChatState, receiver: WebhookReceiver, events: tuple[str, ...] = EVENTS) -> str:
-    """Registers ``receiver`` for ``events``; returns the secret."""
-    _, secret = livechat.webhooks.create(receiver.url, list(events))
-    livechat.webhook_worker.wake()
+def subscribe(app: Flask, receiver: WebhookReceiver, events: tuple[str, ...] = EVENTS) -> str:
+    """Registers ``receiver`` for ``events``, as the admin page does; returns the secret."""
+    livechat: LiveChatState = app.extensions["livechat"]
+    with app.app_context():
+        _, secret = livechat.webhooks.create(receiver.url, list(events))
+        livechat.webhook_worker.wake()
     return secret
 
 
@@ -66,8 +68,7 @@ def test_every_event_is_delivered_signed_with_ids_and_stored_text(
     livechat: LiveChatState,
     webhook_receiver: WebhookReceiver,
 ) -> None:
-    with app.app_context():
-        secret = subscribe(livechat, webhook_receiver)
+    secret = subscribe(app, webhook_receiver)
     message = say(visitor, "my card is 4111 1111 1111 1111", "client-1")
     visitor_id = visitor_id_of(client, app)
     conversation_id = message["conversation_id"]
@@ -138,8 +139,7 @@ def test_a_sent_erasure_keeps_no_ids(
     livechat: LiveChatState,
     webhook_receiver: WebhookReceiver,
 ) -> None:
-    with app.app_context():
-        subscribe(livechat, webhook_receiver, ("visitor.erased",))
+    subscribe(app, webhook_receiver, ("visitor.erased",))
     say(visitor, "hello", "client-1")
     visitor_id = visitor_id_of(client, app)
     with app.app_context():
@@ -153,8 +153,7 @@ def test_5xx_is_retried_with_backoff_then_marked_failed(
     app: Flask, visitor: SocketIOTestClient, livechat: LiveChatState, webhook_receiver: WebhookReceiver
 ) -> None:
     webhook_receiver.statuses = [500, 503, 502]
-    with app.app_context():
-        subscribe(livechat, webhook_receiver, ("message.created",))
+    subscribe(app, webhook_receiver, ("message.created",))
     say(visitor, "hello", "client-1")
     [delivery] = eventually(lambda: [d for d in livechat.webhooks.deliveries() if d.status == "failed"])
     assert [a.status_code for a in delivery.attempts] == [500, 503, 502]
@@ -176,8 +175,7 @@ def test_a_receiver_that_does_not_answer_times_out(
     app: Flask, visitor: SocketIOTestClient, livechat: LiveChatState, webhook_receiver: WebhookReceiver
 ) -> None:
     webhook_receiver.hang = 30
-    with app.app_context():
-        subscribe(livechat, webhook_receiver, ("message.created",))
+    subscribe(app, webhook_receiver, ("message.created",))
     say(visitor, "hello", "client-1")
     [delivery] = eventually(lambda: [d for d in livechat.webhooks.deliveries() if d.status == "failed"])
     [attempt] = delivery.attempts
@@ -190,8 +188,7 @@ def test_a_hanging_receiver_never_slows_the_chat(
     app: Flask, visitor: SocketIOTestClient, livechat: LiveChatState, webhook_receiver: WebhookReceiver
 ) -> None:
     webhook_receiver.hang = 30
-    with app.app_context():
-        subscribe(livechat, webhook_receiver, ("message.created",))
+    subscribe(app, webhook_receiver, ("message.created",))
     say(visitor, "first", "client-0")
     eventually(lambda: webhook_receiver.requests, message="the receiver holds the first delivery")
     started = time.monotonic()
@@ -204,8 +201,7 @@ def test_a_hanging_receiver_never_slows_the_chat(
 def test_replay_sends_the_same_delivery_again(
     app: Flask, visitor: SocketIOTestClient, livechat: LiveChatState, webhook_receiver: WebhookReceiver
 ) -> None:
-    with app.app_context():
-        secret = subscribe(livechat, webhook_receiver, ("message.created",))
+    secret = subscribe(app, webhook_receiver, ("message.created",))
     say(visitor, "hello", "client-1")
     [(first_headers, first_body)] = received(webhook_receiver, "message.created")
     [delivery] = eventually(lambda: [d for d in livechat.webhooks.deliveries() if d.status == "delivered"])
@@ -222,7 +218,7 @@ def test_rotation_signs_with_both_secrets_until_the_grace_period_ends(
     app: Flask, visitor: SocketIOTestClient, livechat: LiveChatState, webhook_receiver: WebhookReceiver
 ) -> None:
     with app.app_context():
-        old = subscribe(livechat, webhook_receiver, ("message.created",))
+        old = subscribe(app, webhook_receiver, ("message.created",))
         [endpoint] = livechat.webhooks.endpoints()
         new = livechat.webhooks.rotate(endpoint.id)
     assert new != old and new.startswith("whsec_")
@@ -249,8 +245,8 @@ def test_a_disabled_endpoint_gets_nothing(
     other = WebhookReceiver()
     try:
         with app.app_context():
-            subscribe(livechat, webhook_receiver, ("message.created",))
-            subscribe(livechat, other, ("message.created",))
+            subscribe(app, webhook_receiver, ("message.created",))
+            subscribe(app, other, ("message.created",))
             disabled = livechat.webhooks.endpoints()[1]
             livechat.webhooks.set_enabled(disabled.id, False)
         say(visitor, "hello", "client-1")
@@ -268,7 +264,7 @@ def test_a_wrong_secret_or_a_changed_body_does_not_verify(
     app: Flask, visitor: SocketIOTestClient, livechat: LiveChatState, webhook_receiver: WebhookReceiver
 ) -> None:
     with app.app_context():
-        secret = subscribe(livechat, webhook_receiver, ("message.created",))
+        secret = subscribe(app, webhook_receiver, ("message.created",))
         _, stranger = livechat.webhooks.create("https://other.example/hook", ["visitor.erased"])
     say(visitor, "hello", "client-1")
     [(headers, body)] = received(webhook_receiver, "message.created")

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask
 
 from .. import changes
+from ..errors import StoreUnavailable
 from ..signals import subject_erased
 from ..state import current_livechat
 
@@ -60,6 +61,8 @@ class WebhookWorker:
                     return
                 self._thread = threading.Thread(target=self._run, name="livechat-webhooks", daemon=True)
                 self._thread.start()
+        except StoreUnavailable:
+            logger.warning("flask-livechat: webhook worker not started, the chat store is unavailable")
         except Exception:
             logger.exception("flask-livechat: could not wake the webhook worker")
 
