@@ -306,3 +306,25 @@ def test_workers_in_several_processes_never_claim_the_same_delivery(
     finally:
         for store in stores:
             store.dispose()
+
+
+def test_retention_and_the_log_limit_forget_old_deliveries(tmp_path: Any) -> None:
+    store = Store(f"sqlite:///{tmp_path}/chat.db")
+    try:
+        store.webhooks.create_endpoint("http://127.0.0.1:9/hook", ["message.created"], "whsec_AA==")
+        with store.database.writing() as connection:
+            for number in range(3):
+                outbox.enqueue(connection, "message.created", {"n": number}, visitor_id=None)
+        first, second, _ = store.webhooks.claim(3, lease=timedelta(minutes=1))
+        store.webhooks.record_attempt(
+            first.id, status_code=204, error=None, duration_ms=3, outcome="delivered"
+        )
+        store.webhooks.record_attempt(second.id, status_code=None, error="x", duration_ms=3, outcome="failed")
+        later = utcnow() + timedelta(seconds=1)
+        assert store.webhooks.prune(later) == 2, "finished ones go, the pending one stays"
+        assert [d.status for d in store.webhooks.deliveries(limit=10)] == ["pending"]
+        store.privacy.purge_before(later)
+        assert store.count_rows()["livechat_webhook_deliveries"] == 0
+        assert store.count_rows()["livechat_webhook_attempts"] == 0
+    finally:
+        store.dispose()
