@@ -75,10 +75,6 @@ class WebhookWorker:
         if thread is not None:
             thread.join(timeout)
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None
-
     def _run(self) -> None:
         while True:
             wait: float | None = None
@@ -90,6 +86,9 @@ class WebhookWorker:
                             continue
                         due = service.seconds_until_due()
                         wait = service.poll_interval if due is None else min(due, service.poll_interval)
+            except StoreUnavailable:
+                logger.warning("flask-livechat: webhooks wait, the chat store is unavailable")
+                wait = self._app.config["LIVECHAT_WEBHOOK_POLL_INTERVAL"]
             except Exception:
                 logger.exception("flask-livechat: webhook deliveries failed; retrying")
                 wait = self._app.config["LIVECHAT_WEBHOOK_POLL_INTERVAL"]

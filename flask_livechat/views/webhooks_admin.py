@@ -102,7 +102,7 @@ def webhook_rotate(endpoint_id: int) -> tuple[str, int]:
         secret = current_livechat.webhooks.rotate(endpoint_id)
     except NotFoundError as error:
         abort(404, error.message)
-    url = next(e.url for e in current_livechat.webhooks.endpoints() if e.id == endpoint_id)
+    url = next((e.url for e in current_livechat.webhooks.endpoints() if e.id == endpoint_id), "")
     return _page(200, secret=secret, secret_for=url, rotated=True)
 
 
