@@ -199,7 +199,7 @@ class LiveChat:
             self._configure_engine(app, socketio)
         else:
             config.check_origins(socketio.server_options.get("cors_allowed_origins"))
-        store = Store(database_url(app))
+        store = Store(database_url(app), auto_migrate=bool(app.config["LIVECHAT_AUTO_MIGRATE"]))
         self._register_namespaces(socketio)
 
         chat = ChatService(store, mask_card_numbers=app.config["LIVECHAT_MASK_CARD_NUMBERS"])

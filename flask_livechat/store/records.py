@@ -272,3 +272,14 @@ class WebhookDeliveryRecord:
     status: str
     attempts: tuple[WebhookAttemptRecord, ...]
     next_attempt_at: datetime
+
+
+@dataclass(frozen=True)
+class RevisionRecord:
+    """One schema revision, for ``flask livechat db history``."""
+
+    revision: str
+    down_revision: str | None
+    message: str
+    current: bool
+    head: bool
