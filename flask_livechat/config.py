@@ -124,6 +124,15 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_MAIL_SENDER": None,
     "LIVECHAT_MAIL_TO": None,
     "LIVECHAT_MAIL_TIMEOUT": 10,
+    # Outgoing webhooks (docs/webhooks.md)
+    #: Seconds to wait before each retry after a failed attempt; once they are used up the delivery fails.
+    #: The default (the Standard Webhooks schedule) keeps trying for about a day.
+    "LIVECHAT_WEBHOOK_RETRY_SCHEDULE": (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600),
+    "LIVECHAT_WEBHOOK_CONNECT_TIMEOUT": 3.0,
+    "LIVECHAT_WEBHOOK_READ_TIMEOUT": 5.0,
+    "LIVECHAT_WEBHOOK_POLL_INTERVAL": 2.0,
+    "LIVECHAT_WEBHOOK_ROTATION_GRACE": DAY,
+    "LIVECHAT_WEBHOOK_LOG_DAYS": 30,
 }
 
 CONSENT_MODES = ("opt-in", "notice", "off")
@@ -142,6 +151,7 @@ _POSITIVE_INTS = (
     "LIVECHAT_MAX_BLOCK_DAYS",
     "LIVECHAT_REPORTS_MIN_COUNT",
     "LIVECHAT_REPORTS_MISSED_AFTER",
+    "LIVECHAT_WEBHOOK_LOG_DAYS",
 )
 
 
@@ -267,6 +277,7 @@ def validate(app: Flask) -> None:
         )
     _validate_departments(config["LIVECHAT_DEPARTMENTS"])
     _validate_mail(config)
+    _validate_webhooks(config)
     if not app.config.get("SECRET_KEY"):
         raise ConfigError(
             "flask-livechat signs its visitor cookie with SECRET_KEY: set app.config['SECRET_KEY']."
@@ -323,3 +334,23 @@ def _validate_mail(config: Any) -> None:
             "LIVECHAT_MAIL_SERVER is set but LIVECHAT_MAIL_SENDER is not: "
             "set the From address of chat emails."
         )
+
+
+def _validate_webhooks(config: Any) -> None:
+    schedule = config["LIVECHAT_WEBHOOK_RETRY_SCHEDULE"]
+    if isinstance(schedule, str | bytes) or not all(
+        isinstance(delay, int | float) and not isinstance(delay, bool) and delay >= 0 for delay in schedule
+    ):
+        raise ConfigError(
+            "LIVECHAT_WEBHOOK_RETRY_SCHEDULE must list the seconds before each retry, e.g. (5, 300, 1800), "
+            f"got {schedule!r}."
+        )
+    for key in (
+        "LIVECHAT_WEBHOOK_CONNECT_TIMEOUT",
+        "LIVECHAT_WEBHOOK_READ_TIMEOUT",
+        "LIVECHAT_WEBHOOK_POLL_INTERVAL",
+        "LIVECHAT_WEBHOOK_ROTATION_GRACE",
+    ):
+        value = config[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ConfigError(f"{key} must be a positive number of seconds, got {value!r}.")

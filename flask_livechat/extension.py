@@ -34,6 +34,7 @@ from .realtime.ordering import SendOrder
 from .realtime.revocation import AgentRecheck
 from .realtime.sweeper import PresenceSweeper
 from .realtime.visitor import VisitorNamespace
+from .realtime.webhooks import WebhookWorker
 from .services import mail, retention
 from .services.audit import AuditLog
 from .services.availability import AvailabilityService
@@ -52,6 +53,7 @@ from .services.reports import ReportService
 from .services.transcripts import TranscriptMailer
 from .services.typing_reads import TypingReadsService
 from .services.visitors import VisitorService
+from .services.webhooks import WebhookService
 from .services.workflow import WorkflowService
 from .signals import account_deleted
 from .state import LiveChatState, current_livechat
@@ -243,7 +245,18 @@ class LiveChat:
             ),
             pusher=push.connect(app, socketio),
             sweeper=PresenceSweeper(socketio, interval=presence_timeout / 3),
+            webhooks=WebhookService(
+                store,
+                retry_schedule=app.config["LIVECHAT_WEBHOOK_RETRY_SCHEDULE"],
+                connect_timeout=app.config["LIVECHAT_WEBHOOK_CONNECT_TIMEOUT"],
+                read_timeout=app.config["LIVECHAT_WEBHOOK_READ_TIMEOUT"],
+                rotation_grace=app.config["LIVECHAT_WEBHOOK_ROTATION_GRACE"],
+                log_days=app.config["LIVECHAT_WEBHOOK_LOG_DAYS"],
+                poll_interval=app.config["LIVECHAT_WEBHOOK_POLL_INTERVAL"],
+            ),
+            webhook_worker=WebhookWorker(app),
         )
+        app.extensions["livechat"].webhook_worker.connect()
         revocation.init_app(app, socketio)
         self._guard_transport(app, socketio)
         app.register_blueprint(create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # for the annotations only: this module sits below everything
     from .realtime.push import Pusher
     from .realtime.revocation import AgentRecheck
     from .realtime.sweeper import PresenceSweeper
+    from .realtime.webhooks import WebhookWorker
     from .services.availability import AvailabilityService
     from .services.canned import CannedService
     from .services.chat import ChatService
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # for the annotations only: this module sits below everything
     from .services.transcripts import TranscriptMailer
     from .services.typing_reads import TypingReadsService
     from .services.visitors import VisitorService
+    from .services.webhooks import WebhookService
     from .services.workflow import WorkflowService
     from .store import Store
 
@@ -63,6 +65,10 @@ class LiveChatState:
     pusher: Pusher
     #: This process's presence refresh-and-sweep task.
     sweeper: PresenceSweeper
+    #: Outgoing webhooks: endpoints, deliveries (services/webhooks.py).
+    webhooks: WebhookService
+    #: This process's webhook delivery thread.
+    webhook_worker: WebhookWorker
 
     @property
     def socketio_path(self) -> str:

@@ -26,7 +26,7 @@ from flask_livechat import LiveChat
 from flask_livechat.state import LiveChatState
 from flask_livechat.store import Store
 from tests.faults import RedisProcess
-from tests.helpers import POSTGRES_URL, free_port, postgres_reachable
+from tests.helpers import POSTGRES_URL, WebhookReceiver, free_port, postgres_reachable
 
 ON_CI = os.environ.get("CI") == "true"
 
@@ -170,6 +170,7 @@ def stop_app(app: Flask) -> None:
     """Stops the background loops an app may have started and closes its database."""
     app.config.update(LIVECHAT_PURGE_INTERVAL=0, LIVECHAT_AGENT_RECHECK_INTERVAL=0)
     app.extensions["livechat"].sweeper.stop()
+    app.extensions["livechat"].webhook_worker.stop()
     app.extensions["livechat"].store.dispose()
 
 
@@ -460,3 +461,10 @@ def redis(tmp_path: Path) -> Iterator[RedisProcess]:
         yield process.start()
     finally:
         process.stop()
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()

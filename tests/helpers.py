@@ -297,6 +297,58 @@ def sqlite_leftovers(livechat: LiveChatState, needles: list[str]) -> list[str]:
     return found
 
 
+class WebhookReceiver:
+    """A real HTTP receiver on loopback (``http.server``, a thread per request) that records every POST.
+
+    ``statuses`` answers the next requests in turn (then 204); ``hang`` makes it hold each request that
+    many seconds (released early by ``close``), as a stuck receiver would."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        receiver = self
+        self.requests: list[tuple[dict[str, str], str]] = []
+        self.statuses: list[int] = []
+        self.hang = 0.0
+        self._released = threading.Event()
+        self._lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length") or 0)).decode()
+                with receiver._lock:
+                    receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                    status = receiver.statuses.pop(0) if receiver.statuses else 204
+                if receiver.hang:
+                    receiver._released.wait(receiver.hang)
+                self.send_response(status)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hook"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def bodies(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [json.loads(body) for _, body in self.requests]
+
+    def of_type(self, event: str) -> list[tuple[dict[str, str], str]]:
+        with self._lock:
+            return [(headers, body) for headers, body in self.requests if json.loads(body)["type"] == event]
+
+    def close(self) -> None:
+        self._released.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
 def drop_chat_schema(engine: Engine) -> None:
     """Every chat table, the full-text index and the version table: the next first use builds it anew."""
     Base.metadata.drop_all(engine)

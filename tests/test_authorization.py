@@ -214,6 +214,9 @@ def test_staff_routes_refuse_customers_and_anonymous_users(
         reason="test",
         actor="Bob Admin",
     )
+    endpoint = livechat.store.webhooks.create_endpoint(
+        "http://127.0.0.1:9/", ["visitor.erased"], "whsec_AA=="
+    )
     customer = app.test_client()
     customer.get("/login-as/carol")
     anonymous = app.test_client()
@@ -221,7 +224,12 @@ def test_staff_routes_refuse_customers_and_anonymous_users(
     assert {path for _, path in routes} >= {"/livechat/agent/", "/livechat/admin/", "/livechat/admin/privacy"}
     before = every_row(livechat)
     for method, rule in routes:
-        path = rule.replace("<int:canned_id>", str(canned_id)).replace("<int:block_id>", str(block_id))
+        path = (
+            rule.replace("<int:canned_id>", str(canned_id))
+            .replace("<int:block_id>", str(block_id))
+            .replace("<int:endpoint_id>", str(endpoint.id))
+            .replace("<delivery_id>", "msg_0")
+        )
         form = {
             "csrf_token": "forged",
             "id": str(canned_id),

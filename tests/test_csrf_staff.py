@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from flask_socketio import SocketIO
 
 from flask_livechat.state import LiveChatState
+from flask_livechat.store import webhooks as outbox
 from flask_livechat.store.models import utcnow
 from tests.conftest import say, visitor_client
 from tests.helpers import every_row, is_staff_path
@@ -50,6 +51,21 @@ def test_staff_forms_refuse_missing_forged_and_foreign_tokens(
     block_id = livechat.store.moderation.add_block(
         visitor_id=visitor_id, network=None, expires_at=utcnow() + timedelta(days=1), reason="x", actor="Bob"
     )
+    # Webhook endpoints, disabled so that nothing is sent while rows are compared: one with a queued delivery
+    # (replay, rotate), one to delete, one to enable.
+    hooks = [
+        livechat.store.webhooks.create_endpoint(
+            f"http://127.0.0.1:9/{name}", ["message.created"], "whsec_AA=="
+        )
+        for name in ("replayed", "deleted", "enabled")
+    ]
+    for hook in reversed(hooks):  # the first one gets a delivery before it is disabled too
+        if hook is hooks[0]:
+            with livechat.store.database.writing() as connection:
+                outbox.enqueue(connection, "message.created", {"text": "queued"}, visitor_id=None)
+        livechat.store.webhooks.set_enabled(hook.id, False)
+    [delivery] = livechat.store.webhooks.deliveries(limit=10, endpoint_id=hooks[0].id)
+    webhooks = "/livechat/admin/webhooks"
     admin = app.test_client()
     admin.get("/login-as/bob")
     # endpoint: (path, form without token, page whose form carries the token)
@@ -77,6 +93,15 @@ def test_staff_forms_refuse_missing_forged_and_foreign_tokens(
             {"visitor_id": visitor_id},
             "/livechat/admin/privacy",
         ),
+        "livechat.webhook_create": (
+            webhooks,
+            {"url": "https://crm.example/", "events": "message.created"},
+            webhooks,
+        ),
+        "livechat.webhook_enabled": (f"{webhooks}/{hooks[2].id}/enabled", {"enabled": "1"}, webhooks),
+        "livechat.webhook_rotate": (f"{webhooks}/{hooks[0].id}/rotate", {}, webhooks),
+        "livechat.webhook_delete": (f"{webhooks}/{hooks[1].id}/delete", {}, webhooks),
+        "livechat.webhook_replay": (f"{webhooks}/deliveries/{delivery.id}/replay", {}, webhooks),
     }
     assert staff_post_endpoints(app) == set(forms)
     # A token this site signed for someone else's form: a visitor's privacy page.
@@ -92,5 +117,5 @@ def test_staff_forms_refuse_missing_forged_and_foreign_tokens(
             assert answer.status_code == 400, (endpoint, token, answer.status_code)
         assert every_row(livechat) == before, endpoint
         answer = admin.post(path, data={**form, "csrf_token": page_token(admin, page)})
-        assert answer.status_code in (200, 302), (endpoint, answer.status_code)
+        assert answer.status_code in (200, 201, 302), (endpoint, answer.status_code)
         assert every_row(livechat) != before, endpoint

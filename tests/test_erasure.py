@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask_socketio import SocketIO
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from flask_livechat.signals import account_deleted, subject_erased
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import Base
 from tests.conftest import agent_client
-from tests.helpers import PNG, session_of, sqlite_leftovers, upload
+from tests.helpers import PNG, WebhookReceiver, eventually, session_of, sqlite_leftovers, upload
 
 
 def fill_as(app: Flask, socketio: SocketIO, user: str, ip: str, secret: str, block: bool = False) -> Any:
@@ -118,10 +119,17 @@ def every_value(app: Flask) -> dict[str, list[str]]:
     return found
 
 
-def test_account_deletion_leaves_no_trace_and_spares_others(app: Flask, socketio: SocketIO) -> None:
+@pytest.mark.livechat_config(LIVECHAT_WEBHOOK_POLL_INTERVAL=0.1)
+def test_account_deletion_leaves_no_trace_and_spares_others(
+    app: Flask, socketio: SocketIO, webhook_receiver: WebhookReceiver
+) -> None:
+    store = app.extensions["livechat"].store
+    # A receiver that keeps failing: both subjects' messages wait in the webhook outbox, with attempts.
+    webhook_receiver.statuses = [500] * 100
+    store.webhooks.create_endpoint(webhook_receiver.url, ["message.created"], "whsec_" + "A" * 44)
     gone = fill_as(app, socketio, "carol", "198.51.100.77", "zebra", block=True)
     kept = fill_as(app, socketio, "ada", "203.0.113.9", "otter")
-    store = app.extensions["livechat"].store
+    eventually(lambda: store.count_rows()["livechat_webhook_attempts"] >= 2, message="webhook attempts")
     store.privacy.audit("tester", "view", "digest")  # the audit log has a row too
     # not personal data, but a table all the same
     store.canned.save_canned(None, "hello", "Hello! How can I help?")

@@ -76,6 +76,10 @@ def test_host_values_win_over_defaults(tmp_path: Any) -> None:
         ("LIVECHAT_INJECT_EXCLUDE_PREFIXES", "/admin", "list of path prefixes"),
         ("LIVECHAT_MAX_HTTP_BUFFER_SIZE", 1000, "must hold a message"),
         ("SECRET_KEY", None, "SECRET_KEY"),
+        ("LIVECHAT_WEBHOOK_RETRY_SCHEDULE", "5,300", "seconds before each retry"),
+        ("LIVECHAT_WEBHOOK_RETRY_SCHEDULE", (5, -1), "seconds before each retry"),
+        ("LIVECHAT_WEBHOOK_READ_TIMEOUT", 0, "positive number of seconds"),
+        ("LIVECHAT_WEBHOOK_LOG_DAYS", 0, "positive integer"),
     ],
 )
 def test_bad_config_fails_at_start_up(tmp_path: Any, key: str, value: Any, complaint: str) -> None:

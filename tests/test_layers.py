@@ -99,6 +99,7 @@ def test_store_is_composed_of_aggregates_that_inherit_nothing() -> None:
             "search",
             "privacy",
             "reports",
+            "webhooks",
             "schema",
         }
         assert Store.__bases__ == (object,)

@@ -188,7 +188,7 @@ def test_each_category_is_kept_as_long_as_the_page_says(retained_app: Flask) -> 
     app.test_client().post("/livechat/api/consent", json={"choice": "declined"})  # a decline, without an id
     livechat.privacy.export(Subject(host_user_id="3"), actor="an admin", include_host=False)  # an audit entry
     before = livechat.store.count_rows()
-    listed = categories(app.config, billing=True)
+    listed = [category for category in categories(app.config, billing=True) if category.collected]
     tables = {column.split(".")[0] for category in listed for column in category.columns}
     tables -= {"livechat_messages_fts"}
     assert not [name for name in tables if not before.get(name)], before  # each category has rows to purge
@@ -229,3 +229,19 @@ def test_the_message_queue_is_named_by_host_only(app: Flask) -> None:
     queue = {**app.config, "LIVECHAT_MESSAGE_QUEUE": "redis://:s3cret@queue.internal:6379/0"}
     named = " ".join(recipient.who for recipient in recipients(queue))
     assert "The message queue at queue.internal" in named and "s3cret" not in named
+
+
+def test_webhook_receivers_are_named_once_registered(app: Flask, livechat: LiveChatState) -> None:
+    """The page names each enabled receiver by its site (never the URL, whose path may hold a token) with
+    the events it gets, and lists what the outbox keeps; nothing of the kind before one is registered."""
+    client = app.test_client()
+    before = client.get("/livechat/privacy").get_data(as_text=True)
+    assert "webhook receiver" not in before and "Events sent to other services" not in before
+    with app.app_context():
+        endpoint, _ = livechat.webhooks.create("https://hooks.example/T0K3N/path", ["message.created"])
+    page = client.get("/livechat/privacy").get_data(as_text=True)
+    assert "The webhook receiver at https://hooks.example" in page and "message.created" in page
+    assert "Events sent to other services" in page and "T0K3N" not in page
+    with app.app_context():
+        livechat.webhooks.set_enabled(endpoint.id, False)
+    assert "webhook receiver" not in client.get("/livechat/privacy").get_data(as_text=True)

@@ -106,7 +106,7 @@ class ChatService:
     def _set_status(self, conversation_id: str, status: str, notice: str, by: str) -> StoredMessage | None:
         try:
             stored = self._store.conversations.set_status(
-                conversation_id, status, notice=notice, notice_id=f"status-{status}-{uuid.uuid4().hex}"
+                conversation_id, status, notice=notice, notice_id=f"status-{status}-{uuid.uuid4().hex}", by=by
             )
         except LookupError:
             raise NotFoundError() from None

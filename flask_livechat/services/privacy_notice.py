@@ -10,7 +10,7 @@ rows past it, runs the purge and checks the tables agree with what the page says
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +29,7 @@ BASES = {
 NOT_PERSONAL: dict[str, str] = {
     "livechat_canned_responses.*": "saved replies that staff write once for everyone",
     "livechat_alembic_version.*": "the schema revision the chat's tables are at",
+    "livechat_webhook_endpoints.*": "the receivers administrators registered: their URLs, events and secrets",
 }
 
 RETENTION_KEY = "LIVECHAT_RETENTION_DAYS"
@@ -118,8 +119,9 @@ def _days(days: int) -> str:
     return "1 day" if days == 1 else f"{days} days"
 
 
-def categories(config: Mapping[str, Any], *, billing: bool) -> list[Category]:
-    """Every category of personal data, with this installation's settings: the one list (see module doc)."""
+def categories(config: Mapping[str, Any], *, billing: bool, webhooks: bool = False) -> list[Category]:
+    """Every category of personal data, with this installation's settings: the one list (see module doc).
+    ``webhooks``: administrators registered an enabled webhook receiver."""
     days = config[RETENTION_KEY]
     after = f"Deleted {_days(days)} after their last activity"
     network = bool(config["LIVECHAT_STORE_NETWORK_DATA"])
@@ -415,6 +417,21 @@ def categories(config: Mapping[str, Any], *, billing: bool) -> list[Category]:
             columns=("livechat_report_chats.*", "livechat_report_visits.*", "livechat_report_views.*"),
         ),
         Category(
+            key="webhooks",
+            name="Events sent to other services",
+            what="When administrators have registered a webhook receiver (see Who receives it): a copy of "
+            "each event sent to it (conversation and visitor ids, times, and for a message its text as "
+            "stored, card numbers masked; never your IP address), and each delivery attempt's result",
+            purpose="To pass conversations on to the tools our team works in (help desk, CRM, team chat)",
+            basis="legitimate",
+            who="Administrators, and the receivers named under Who receives it",
+            retention=f"Deleted {_days(config['LIVECHAT_WEBHOOK_LOG_DAYS'])} after it was sent, with the "
+            "conversation, and when you erase your data",
+            kept_by="LIVECHAT_WEBHOOK_LOG_DAYS",
+            columns=("livechat_webhook_deliveries.*", "livechat_webhook_attempts.*"),
+            collected=webhooks,
+        ),
+        Category(
             key="staff",
             name="Staff using the console",
             what="For our own staff: their account id, name, role, departments, which console tabs are open "
@@ -430,8 +447,11 @@ def categories(config: Mapping[str, Any], *, billing: bool) -> list[Category]:
     ]
 
 
-def recipients(config: Mapping[str, Any]) -> list[Recipient]:
-    """Who receives the data besides the controller's own staff: only what this configuration sends."""
+def recipients(
+    config: Mapping[str, Any], webhooks: Sequence[tuple[str, Sequence[str]]] = ()
+) -> list[Recipient]:
+    """Who receives the data besides the controller's own staff: only what this configuration sends.
+    ``webhooks``: each enabled receiver's site and the events it gets."""
     found = [
         Recipient(
             "Our staff (agents and administrators) on this site's own servers",
@@ -457,6 +477,13 @@ def recipients(config: Mapping[str, Any]) -> list[Recipient]:
             Recipient(
                 f"The message queue at {urlsplit(str(queue)).hostname or 'the address this site set'}",
                 "Chat messages pass through it between our servers; it keeps nothing",
+            )
+        )
+    for origin, events in webhooks:
+        found.append(
+            Recipient(
+                f"The webhook receiver at {origin}, registered by our administrators",
+                "It is sent these chat events as they happen: " + ", ".join(events),
             )
         )
     if config.get("LIVECHAT_ATTACHMENT_STORAGE") is not None and config["LIVECHAT_ATTACHMENTS"]:
@@ -523,8 +550,11 @@ def statistics(config: Mapping[str, Any]) -> str:
     )
 
 
-def privacy_notice(config: Mapping[str, Any], *, billing: bool) -> Notice:
-    """The page's content for this configuration; ``billing``: the host registered a ``billing_loader``."""
+def privacy_notice(
+    config: Mapping[str, Any], *, billing: bool, webhooks: Sequence[tuple[str, Sequence[str]]] = ()
+) -> Notice:
+    """The page's content for this configuration; ``billing``: the host registered a ``billing_loader``;
+    ``webhooks``: the enabled webhook receivers, as (site, events)."""
     contact = config.get("LIVECHAT_PRIVACY_CONTACT")
     return Notice(
         controller=config.get("LIVECHAT_COMPANY_NAME"),
@@ -532,8 +562,8 @@ def privacy_notice(config: Mapping[str, Any], *, billing: bool) -> Notice:
         contact=contact,
         authority=config.get("LIVECHAT_SUPERVISORY_AUTHORITY"),
         consent_mode=config["LIVECHAT_CONSENT_MODE"],
-        categories=categories(config, billing=billing),
-        recipients=recipients(config),
+        categories=categories(config, billing=billing, webhooks=bool(webhooks)),
+        recipients=recipients(config, webhooks),
         rights=rights(config, contact=contact),
         statistics=statistics(config),
         mail_on=mail_host(config) is not None,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, true, update
 from sqlalchemy.orm import Session
 
-from . import reports
+from . import reports, webhooks
 from .database import Database
 from .models import Conversation, ConversationTag, Message, Visitor, new_public_id, utcnow
 from .records import (
@@ -112,7 +112,7 @@ class ConversationQueries:
         return StoredMessage(message, conversation, opened_conversation=False, duplicate=duplicate)
 
     def set_status(
-        self, conversation_id: str, status: str, *, notice: str, notice_id: str
+        self, conversation_id: str, status: str, *, notice: str, notice_id: str, by: str | None = None
     ) -> StoredMessage | None:
         """Opens or closes a conversation and records why as a system message in its thread.
 
@@ -137,11 +137,16 @@ class ConversationQueries:
                 ).first()
                 if other is not None:
                     raise ValueError("the visitor already has an open conversation")
+            closed_at = utcnow() if status == "closed" else None
             connection.execute(
                 update(Conversation)
                 .where(Conversation.id == conversation_id)
-                .values(status=status, closed_at=utcnow() if status == "closed" else None)
+                .values(status=status, closed_at=closed_at)
             )
+            if closed_at is not None:
+                webhooks.conversation_closed(
+                    connection, conversation_id, current.visitor_id, closed_at=closed_at, by=by
+                )
             message, conversation, duplicate = append_message(
                 connection, conversation_id, client_id=notice_id, sender="system", author=None, body=notice
             )
@@ -258,6 +263,9 @@ def insert_conversation(
         )
     )
     reports.chat_opened(connection, conversation_id, visitor_id, department)
+    webhooks.conversation_started(
+        connection, conversation_id, visitor_id, department=department, created_at=now
+    )
     return conversation_id
 
 
@@ -310,5 +318,6 @@ def append_message(
         connection, conversation_id, sender=sender, author=author, client_id=client_id, at=now
     )
     conversation = connection.execute(select(Conversation).where(Conversation.id == conversation_id)).one()
+    webhooks.message_appended(connection, inserted, conversation.visitor_id)
     message = to_record(MessageRecord, inserted)
     return message, to_record(ConversationRecord, conversation), False

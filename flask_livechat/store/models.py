@@ -465,3 +465,62 @@ class ReportView(Base):
     visitor_id: Mapped[str] = mapped_column(String(32))
     viewed: Mapped[int] = mapped_column()
     path: Mapped[str] = mapped_column(String(512))
+
+
+class WebhookEndpoint(Base):
+    """A URL an admin registered for some events, with the secret its deliveries are signed with."""
+
+    __tablename__ = "livechat_webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    #: The event types it receives, space-separated (``message.created conversation.closed``).
+    events: Mapped[str] = mapped_column(String(500))
+    #: ``whsec_<base64>``: kept as is because signing needs it (HMAC is symmetric).
+    secret: Mapped[str] = mapped_column(String(200))
+    #: After a rotation, the old secret also signs until ``previous_until``, so receivers can switch over.
+    previous_secret: Mapped[str | None] = mapped_column(String(200))
+    previous_until: Mapped[datetime | None] = mapped_column()
+    enabled: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """The outbox: one event for one endpoint, written in the transaction of the change it reports, then
+    delivered (and retried) by the webhook worker. Kept as the delivery log for LIVECHAT_WEBHOOK_LOG_DAYS."""
+
+    __tablename__ = "livechat_webhook_deliveries"
+    __table_args__ = (Index("ix_livechat_webhook_deliveries_due", "status", "next_attempt_at"),)
+
+    #: The ``webhook-id`` header: the same on every attempt and replay, so receivers can drop duplicates.
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(
+        ForeignKey("livechat_webhook_endpoints.id", ondelete="CASCADE"), index=True
+    )
+    event: Mapped[str] = mapped_column(String(40))
+    #: The JSON body exactly as signed and sent.
+    payload: Mapped[str] = mapped_column(Text)
+    #: Whose data the payload carries, so erasing the visitor deletes it too (``None``: nobody's).
+    visitor_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: ``pending`` (due at ``next_attempt_at``), ``delivered`` or ``failed`` (retries used up).
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: A worker claimed it until then; after that (the worker died) another may take it.
+    claimed_until: Mapped[datetime | None] = mapped_column()
+
+
+class WebhookAttempt(Base):
+    """One try at a delivery: what the receiver answered, or why there was no answer."""
+
+    __tablename__ = "livechat_webhook_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(
+        ForeignKey("livechat_webhook_deliveries.id", ondelete="CASCADE"), index=True
+    )
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_code: Mapped[int | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(String(300))
+    duration_ms: Mapped[int] = mapped_column(default=0)

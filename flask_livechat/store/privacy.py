@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from . import webhooks
 from .database import Database
 from .models import (
     AgentConnection,
@@ -277,6 +278,19 @@ class PrivacyQueries:
         """
         with self._db.writing() as connection:
             conversation_ids = select(Conversation.id).where(Conversation.visitor_id.in_(visitor_ids))
+            erased_conversations: dict[str, list[str]] = {
+                visitor_id: []
+                for visitor_id in connection.execute(
+                    select(Visitor.id).where(Visitor.id.in_(visitor_ids))
+                ).scalars()
+            }
+            for row in connection.execute(
+                select(Conversation.visitor_id, Conversation.id).where(
+                    Conversation.visitor_id.in_(visitor_ids)
+                )
+            ):
+                erased_conversations.setdefault(row.visitor_id, []).append(row.id)
+            webhooks.visitors_erased(connection, erased_conversations)
             keys = list(
                 connection.execute(
                     select(Attachment.storage_key).where(Attachment.conversation_id.in_(conversation_ids))
@@ -327,6 +341,7 @@ class PrivacyQueries:
         """
         with self._db.writing() as connection:
             stale = select(Conversation.id).where(Conversation.updated_at < cutoff)
+            webhooks.forget_before(connection, cutoff)
             keys = list(
                 connection.execute(
                     select(Attachment.storage_key).where(Attachment.conversation_id.in_(stale))

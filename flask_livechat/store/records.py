@@ -236,6 +236,50 @@ def to_record(record_class: type[Record], row: Any, **related: Any) -> Record:
 
 
 @dataclass(frozen=True)
+class WebhookEndpointRecord:
+    """An endpoint as the admin page shows it: never its secret."""
+
+    id: int
+    url: str
+    events: tuple[str, ...]
+    enabled: bool
+    created_at: datetime
+    #: After a rotation: until when the old secret still signs too.
+    rotating_until: datetime | None
+
+
+@dataclass(frozen=True)
+class WebhookDue:
+    """A claimed delivery, with what sending it needs: the secrets that sign it (the new one first)."""
+
+    id: str
+    url: str
+    payload: str
+    attempts: int
+    secrets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WebhookAttemptRecord:
+    attempted_at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class WebhookDeliveryRecord:
+    id: str
+    endpoint_id: int
+    event: str
+    payload: str
+    created_at: datetime
+    status: str
+    attempts: tuple[WebhookAttemptRecord, ...]
+    next_attempt_at: datetime
+
+
+@dataclass(frozen=True)
 class RevisionRecord:
     """One schema revision, for ``flask livechat db history``."""
 

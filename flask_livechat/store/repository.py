@@ -27,6 +27,7 @@ from .reports import ReportQueries
 from .schema import SchemaQueries
 from .search import SearchQueries
 from .visitors import VisitorQueries
+from .webhooks import WebhookQueries
 from .workflow import WorkflowQueries
 
 #: The tables an erasure or a purge deletes from, vacuumed afterwards on PostgreSQL.
@@ -49,6 +50,8 @@ _PERSONAL_TABLES = frozenset(
         "livechat_moderation_log",
         "livechat_blocks",
         "livechat_audit_log",
+        "livechat_webhook_deliveries",
+        "livechat_webhook_attempts",
     }
 )
 
@@ -86,6 +89,8 @@ class Store:
         self.privacy = PrivacyQueries(self.database)
         #: The admin's reports: facts kept as rows are stored, read as aggregates.
         self.reports = ReportQueries(self.database)
+        #: Outgoing webhooks: endpoints, the outbox of deliveries, their attempts.
+        self.webhooks = WebhookQueries(self.database)
 
         self.database.prepare = self.create_all
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, insert, select, update
 
-from . import reports
+from . import reports, webhooks
 from .conversations import append_message, insert_conversation, lock_visitor
 from .database import Database
 from .models import Conversation, ConversationTag, Message, Note, new_public_id, utcnow
@@ -105,12 +105,16 @@ class WorkflowQueries:
                 return "open"
             if row.rating is not None:
                 return "already"
+            rated_at = utcnow()
             connection.execute(
                 update(Conversation)
                 .where(Conversation.id == conversation_id)
-                .values(rating=rating, rating_comment=comment, rated_at=utcnow())
+                .values(rating=rating, rating_comment=comment, rated_at=rated_at)
             )
             reports.chat_rated(connection, conversation_id, rating)
+            webhooks.conversation_rated(
+                connection, conversation_id, visitor_id, rating=rating, comment=comment, rated_at=rated_at
+            )
         return "rated"
 
     def delete_message(self, conversation_id: str, message_id: str) -> bool:

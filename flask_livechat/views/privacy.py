@@ -112,7 +112,10 @@ def privacy_page() -> str:
     conversations: list[Any] = []
     if subject is not None:
         profile, conversations = _profile_of([subject])
-    policy = privacy_notice(config, billing=current_livechat.livechat.load_billing is not no_billing)
+    receivers = [(r.origin, r.events) for r in current_livechat.webhooks.receivers()]
+    policy = privacy_notice(
+        config, billing=current_livechat.livechat.load_billing is not no_billing, webhooks=receivers
+    )
     return render_template(
         "livechat/privacy.html",
         policy=policy,
