@@ -35,6 +35,7 @@ from .realtime.revocation import AgentRecheck
 from .realtime.sweeper import PresenceSweeper
 from .realtime.visitor import VisitorNamespace
 from .services import mail, retention
+from .services.api_tokens import ApiTokenService
 from .services.availability import AvailabilityService
 from .services.canned import CannedService
 from .services.chat import ChatService
@@ -55,6 +56,7 @@ from .signals import account_deleted
 from .state import LiveChatState, current_livechat
 from .store import Store
 from .transport_guard import TransportGuard, guard_socketio_server
+from .views import api as api_views
 from .views import privacy as privacy_views
 from .views import widget as widget_views
 from .views.agent import create_blueprint
@@ -237,6 +239,7 @@ class LiveChat:
                 min_count=app.config["LIVECHAT_REPORTS_MIN_COUNT"],
                 missed_after=app.config["LIVECHAT_REPORTS_MISSED_AFTER"],
             ),
+            api_tokens=ApiTokenService(store, app.config),
             pusher=push.connect(app, socketio),
             sweeper=PresenceSweeper(socketio, interval=presence_timeout / 3),
         )
@@ -247,6 +250,8 @@ class LiveChat:
         account_deleted.connect(self._on_account_deleted, sender=app, weak=False)
         retention.init_app(app)
         app.register_blueprint(widget_views.create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
+        if app.config["LIVECHAT_API"]:
+            app.register_blueprint(api_views.create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
         capture.init_app(app)
         inject.init_app(app)
         csp.init_app(app)

@@ -24,6 +24,7 @@ from .profiles import ProfileQueries
 from .reads import ReadQueries
 from .reports import ReportQueries
 from .search import SearchQueries
+from .tokens import TokenQueries
 from .visitors import VisitorQueries
 from .workflow import WorkflowQueries
 
@@ -77,6 +78,8 @@ class Store:
         self.privacy = PrivacyQueries(self.database)
         #: The admin's reports: facts kept as rows are stored, read as aggregates.
         self.reports = ReportQueries(self.database)
+        #: The REST API's personal access tokens.
+        self.tokens = TokenQueries(self.database)
 
         self.database.prepare = self.create_all
 
