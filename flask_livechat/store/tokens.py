@@ -1,4 +1,4 @@
-"""Personal access tokens of the REST API: kept as a public id and a digest of the secret, never the secret."""
+"""Personal access tokens of the REST API: a public id and a digest of the secret, never the secret."""
 
 from __future__ import annotations
 

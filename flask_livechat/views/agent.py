@@ -11,7 +11,7 @@ from ..assets import static_url
 from ..csp import protect
 from ..csrf import protect_blueprint
 from ..state import current_livechat
-from . import admin, assets, reports
+from . import admin, assets, reports, tokens_admin
 from .access import require_agent
 
 _PACKAGE = os.path.dirname(os.path.dirname(__file__))
@@ -28,6 +28,7 @@ def create_blueprint(url_prefix: str) -> Blueprint:
     assets.register(blueprint)
     admin.register(blueprint)
     reports.register(blueprint)
+    tokens_admin.register(blueprint)
     protect_blueprint(blueprint)
     # Staff pages show personal data and take actions: strict CSP, never framed (static files get it too).
     protect(blueprint)

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Response, current_app, json, request
 from marshmallow import Schema
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnprocessableEntity
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge, UnprocessableEntity
 
 from ...errors import InvalidPayload, LiveChatError, RateLimited
 from ...inbound import json_body
@@ -79,7 +79,7 @@ _CODES = {
 def http_problem(error: HTTPException) -> Response:
     status = error.code or 500
     response = problem(status, _CODES.get(status, "error"), error.description or error.name)
-    if status == 405 and isinstance(error.valid_methods, list | tuple | set):
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
     return response
 

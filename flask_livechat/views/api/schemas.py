@@ -18,8 +18,15 @@ from ...schemas import (
 )
 from ...services.reports import PERIODS, PRESETS
 
+__all__ = ["ConversationSchema", "MessageSchema"]  # re-exported: the records' answers
+
 MAX_PAGE = 200
-_LIMIT = {"validate": validate.Range(min=1, max=MAX_PAGE), "load_default": 50}
+
+
+def _limit() -> fields.Integer:
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_PAGE), load_default=50)
+
+
 _CURSOR = validate.Length(min=1, max=200)
 
 
@@ -47,12 +54,12 @@ class ConversationListQuery(InboundSchema):
     assignee = fields.String(validate=validate.Length(max=128))
     visitor_id = fields.String(validate=PUBLIC_ID)
     updated_since = UtcDateTime()
-    limit = fields.Integer(**_LIMIT)
+    limit = _limit()
     cursor = fields.String(validate=_CURSOR)
 
 
 class MessageListQuery(InboundSchema):
-    limit = fields.Integer(**_LIMIT)
+    limit = _limit()
     cursor = fields.String(validate=_CURSOR)
 
 
