@@ -279,3 +279,35 @@ def sqlite_leftovers(livechat: LiveChatState, needles: list[str]) -> list[str]:
                 data = handle.read()
             found += [f"{os.path.basename(file)}: {n!r}" for n in encoded if n in data]
     return found
+
+
+API = "/livechat/api/v1"
+
+
+def api_token(
+    app: Any,
+    *,
+    scope: str = "write",
+    agent_id: str = "1",
+    agent_name: str = "Ada Agent",
+    role: str = "agent",
+    departments: tuple[str, ...] = (),
+) -> str:
+    """A personal access token made through the service, as the admin page makes them (by Bob Admin)."""
+    from flask_livechat.services.chat import Agent
+
+    with app.app_context():
+        made = app.extensions["livechat"].api_tokens.create(
+            Agent("2", "Bob Admin", "admin"),
+            name=f"test {scope} token",
+            scope=scope,
+            agent_id=agent_id,
+            agent_name=agent_name,
+            role=role,
+            departments=list(departments),
+        )
+    return str(made.plain)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
