@@ -3,6 +3,7 @@ with the console's schemas (``flask_livechat.schemas``), so the API and the cons
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,12 +56,13 @@ class ConversationListQuery(InboundSchema):
     visitor_id = fields.String(validate=PUBLIC_ID)
     updated_since = UtcDateTime()
     limit = _limit()
-    cursor = fields.String(validate=_CURSOR)
+    #: A ``next_cursor`` as it came (an opaque string: its own format, so generators know it is not free text).
+    cursor = fields.String(validate=_CURSOR, metadata={"format": "conversation-cursor"})
 
 
 class MessageListQuery(InboundSchema):
     limit = _limit()
-    cursor = fields.String(validate=_CURSOR)
+    cursor = fields.String(validate=_CURSOR, metadata={"format": "message-cursor"})
 
 
 class ReportQuery(InboundSchema):
@@ -73,20 +75,26 @@ class ReportQuery(InboundSchema):
 
 # --- bodies ----------------------------------------------------------------------------------------------
 
+#: A character that is whitespace neither to Python (``str.strip``, which the services use) nor to JSON
+#: Schema (ECMA-262 ``\s``): text with one is not blank, for this API and for any client's validator alike.
+NOT_BLANK = r"[^\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+_NOT_BLANK = {"pattern": NOT_BLANK}
+_not_blank_character = re.compile(NOT_BLANK)
+
+
+def _not_blank(value: str) -> None:
+    if not _not_blank_character.search(value):
+        raise ValidationError("Text cannot be blank.")
+
 
 class SendBody(InboundSchema):
     #: The idempotency key: sending again with the same one stores nothing new. Default: a fresh one.
     client_id = fields.String(validate=CLIENT_ID)
-    body = fields.String(required=True)
+    body = fields.String(required=True, metadata=_NOT_BLANK)
 
     def __init__(self, *, max_body_length: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.fields["body"].validators = [validate.Length(min=1, max=max_body_length), _not_blank]
-
-
-def _not_blank(value: str) -> None:
-    if not value.strip():
-        raise ValidationError("A message cannot be blank.")
 
 
 class AssignBody(InboundSchema):
@@ -97,12 +105,25 @@ class AssignBody(InboundSchema):
 
 
 class TagBody(InboundSchema):
-    tag = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    tag = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[A-Za-z0-9_][A-Za-z0-9_ .-]{0,31}$", error="1 to 32 letters, digits, ' .-_'."
+        ),
+    )
 
 
 class CannedBody(InboundSchema):
-    shortcut = fields.String(required=True, validate=validate.Length(min=1, max=33))
-    body = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    #: Stored in lower case, without a leading "/".
+    shortcut = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^/?[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", error="1 to 32 letters, digits, '-' or '_'."
+        ),
+    )
+    body = fields.String(
+        required=True, validate=[validate.Length(min=1, max=4000), _not_blank], metadata=_NOT_BLANK
+    )
 
 
 class EraseBody(InboundSchema):

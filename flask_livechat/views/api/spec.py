@@ -8,6 +8,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app
+from marshmallow import fields
 
 from ...version import __version__
 from .endpoints import PATH_PARAMETERS, Endpoint
@@ -28,16 +29,24 @@ def _schema_name(schema: Any) -> str:
     return name[: -len("Schema")] if name.endswith("Schema") and name != "Schema" else name
 
 
+def no_nul(self: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
+    """Every text field refuses NUL (no store can hold it: ``inbound.text_problem``): the document says so."""
+    return {"not": {"type": "string", "pattern": "\\u0000"}} if isinstance(field, fields.String) else {}
+
+
 def build(endpoints: list[Endpoint], base_path: str) -> dict[str, Any]:
+    plugin = MarshmallowPlugin(schema_name_resolver=_schema_name)
     spec = APISpec(
         title="flask-livechat REST API",
         version=__version__,
         openapi_version="3.1.0",
-        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+        plugins=[plugin],
         info={"description": _DESCRIPTION},
         servers=[{"url": base_path}],
         security=[{"token": []}, {"session": []}],
     )
+    assert plugin.converter is not None
+    plugin.converter.add_attribute_function(no_nul)
     spec.components.security_scheme("token", {"type": "http", "scheme": "bearer"})
     cookie = current_app.config.get("SESSION_COOKIE_NAME", "session")
     spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": cookie})
