@@ -56,7 +56,7 @@ class ConversationListQuery(InboundSchema):
     visitor_id = fields.String(validate=PUBLIC_ID)
     updated_since = UtcDateTime()
     limit = _limit()
-    #: A ``next_cursor`` as it came (an opaque string: its own format, so generators know it is not free text).
+    #: A ``next_cursor`` as it came: opaque, with a format of its own (so generators know it is no free text).
     cursor = fields.String(validate=_CURSOR, metadata={"format": "conversation-cursor"})
 
 
