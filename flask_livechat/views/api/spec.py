@@ -29,7 +29,7 @@ def _schema_name(schema: Any) -> str:
     return name[: -len("Schema")] if name.endswith("Schema") and name != "Schema" else name
 
 
-def no_nul(self: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
+def no_nul(self: Any, field: fields.Field[Any], **kwargs: Any) -> dict[str, Any]:
     """Every text field refuses NUL (no store can hold it: ``inbound.text_problem``): the document says so."""
     return {"not": {"type": "string", "pattern": "\\u0000"}} if isinstance(field, fields.String) else {}
 
@@ -46,7 +46,7 @@ def build(endpoints: list[Endpoint], base_path: str) -> dict[str, Any]:
         security=[{"token": []}, {"session": []}],
     )
     assert plugin.converter is not None
-    plugin.converter.add_attribute_function(no_nul)
+    plugin.converter.add_attribute_function(no_nul)  # type: ignore[no-untyped-call]
     spec.components.security_scheme("token", {"type": "http", "scheme": "bearer"})
     cookie = current_app.config.get("SESSION_COOKIE_NAME", "session")
     spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": cookie})
