@@ -17,7 +17,7 @@ from flask_socketio import SocketIO
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import utcnow
 from tests.conftest import say, visitor_client
-from tests.helpers import every_row, is_staff_path
+from tests.helpers import api_token, every_row, is_staff_path
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -77,7 +77,14 @@ def test_staff_forms_refuse_missing_forged_and_foreign_tokens(
             {"visitor_id": visitor_id},
             "/livechat/admin/privacy",
         ),
+        "livechat.tokens": (
+            "/livechat/admin/tokens",
+            {"name": "crm", "scope": "read", "agent_id": "1", "agent_name": "Ada", "role": "agent"},
+            "/livechat/admin/tokens",
+        ),
+        "livechat.token_revoke": ("/livechat/admin/tokens/revoke", {"token_id": "1"}, "/livechat/admin/tokens"),
     }
+    api_token(app)  # token 1, for the revocation
     assert staff_post_endpoints(app) == set(forms)
     # A token this site signed for someone else's form: a visitor's privacy page.
     guest = app.test_client()

@@ -98,6 +98,7 @@ def test_store_is_composed_of_aggregates_that_inherit_nothing() -> None:
             "search",
             "privacy",
             "reports",
+            "tokens",
         }
         assert Store.__bases__ == (object,)
         for name, aggregate in aggregates.items():
