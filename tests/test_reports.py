@@ -4,6 +4,7 @@ window (America/New_York, 2026-03-08)."""
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import pytest
 
 from flask_livechat.services.reports import DURATION_BINS, WEEKDAYS, ReportService, Table, Window
 from flask_livechat.store import Store
+from flask_livechat.store.reports import period_ranges
 from tests.history import Generator, Rows, insert_rows, utc
 
 ZONE = "America/New_York"
@@ -275,3 +277,24 @@ def test_every_report_builds_for_a_window_without_data(store: Store) -> None:
     reports = service(store, min_count=5)
     for table in reports.all(window(reports)):
         assert table.columns and all(len(cells) == len(table.columns) - 1 for _, cells in table.rows)
+
+
+@pytest.mark.parametrize("period", ["day", "week"])
+def test_period_ranges_begin_at_local_midnights_and_tile_the_window(period: str) -> None:
+    """The traffic report counts each period over its own range of epoch seconds: the ranges must start at
+    the zone's midnights (a 23-hour day on 2026-03-08), on Mondays for weeks, and leave no second out."""
+    reports = ReportService(Store("sqlite://"), min_count=5, missed_after=MISSED_AFTER)
+    w = window(reports, period)
+    ranges = period_ranges(w.start, w.end, w.offsets, period)
+    assert [bucket for bucket, _, _ in ranges] == w.periods()
+    assert ranges[0][1] == w.start and ranges[-1][2] == w.end
+    assert all(high == following for (_, _, high), (_, following, _) in itertools.pairwise(ranges))
+    for bucket, low, _high in ranges:
+        day = date(1970, 1, 1) + timedelta(days=bucket)
+        if low != w.start:
+            assert datetime.fromtimestamp(low, TZ) == datetime(day.year, day.month, day.day, tzinfo=TZ)
+        if period == "week":
+            assert day.weekday() == 0
+    if period == "day":
+        lengths = {date(1970, 1, 1) + timedelta(days=b): (high - low) / 3600 for b, low, high in ranges}
+        assert lengths[date(2026, 3, 8)] == 23 and lengths[date(2026, 3, 9)] == 24

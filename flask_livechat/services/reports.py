@@ -49,6 +49,8 @@ class Window:
     end: int
     #: ``(from_ts, utc_offset_seconds)`` for each offset in force during the window.
     offsets: tuple[tuple[int, int], ...]
+    #: Reads that several reports of one page share (the chats per period), made once per window.
+    shared: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def periods(self) -> list[int]:
         """The day numbers (days since 1970-01-01) of every day, or every week's Monday, in the window."""
@@ -232,6 +234,14 @@ class ReportService:
 
     # --- conversations ----------------------------------------------------------------------------------
 
+    def _chats(self, w: Window) -> list[dict[str, Any]]:
+        """Chats per period: the conversations and the traffic report both show them, so one read serves."""
+        if "chats" not in w.shared:
+            w.shared["chats"] = self._store.reports.chats(
+                w.start, w.end, w.offsets, w.period, missed_after=self.missed_after, now=_now()
+            )
+        return w.shared["chats"]  # type: ignore[no-any-return]
+
     def _summary(self, w: Window) -> Table:
         reports = self._store.reports
         totals = reports.chat_totals(w.start, w.end, missed_after=self.missed_after, now=_now())
@@ -263,12 +273,7 @@ class ReportService:
         )
 
     def _conversations(self, w: Window) -> Table:
-        found = {
-            r["bucket"]: r
-            for r in self._store.reports.chats(
-                w.start, w.end, w.offsets, w.period, missed_after=self.missed_after, now=_now()
-            )
-        }
+        found = {r["bucket"]: r for r in self._chats(w)}
         rows = self._per_period(
             w,
             found,
@@ -393,12 +398,7 @@ class ReportService:
     def _traffic(self, w: Window) -> Table:
         reports = self._store.reports
         views = {r["bucket"]: r for r in reports.traffic(w.start, w.end, w.offsets, w.period)}
-        chats = {
-            r["bucket"]: r
-            for r in reports.chats(
-                w.start, w.end, w.offsets, w.period, missed_after=self.missed_after, now=_now()
-            )
-        }
+        chats = {r["bucket"]: r for r in self._chats(w)}
         # Both sources keyed by bucket in one row: {"people", "views"} from page views, "chats"/"chat_people".
         merged = {day: dict(row) for day, row in views.items()}
         for day, row in chats.items():

@@ -23,6 +23,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    column,
     delete,
     distinct,
     func,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     literal,
     select,
     update,
+    values,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -219,6 +221,41 @@ def bucket(column: Any, offsets: Offsets, period: str) -> Any:
     return day
 
 
+def period_ranges(start: int, end: int, offsets: Offsets, period: str) -> list[tuple[int, int, int]]:
+    """``(bucket, low, high)`` for each local day or week of ``[start, end)``: the bucket as ``bucket()``
+    numbers it, and the epoch seconds where it begins and ends (clipped to the window)."""
+    first, last = _bucket_of(start, offsets, period), _bucket_of(end - 1, offsets, period)
+    step = 7 if period == "week" else 1
+    days = range(first, last + 1, step)
+    edges = [_local_midnight(day, offsets) for day in days] + [_local_midnight(last + step, offsets)]
+    return [
+        (day, max(low, start), min(high, end)) for day, low, high in zip(days, edges, edges[1:], strict=False)
+    ]
+
+
+def _offset_at(moment: int, offsets: Offsets) -> int:
+    """The UTC offset in force at ``moment``, as ``local()`` picks it in SQL."""
+    for (_, offset), (following, _) in itertools.pairwise(offsets):
+        if moment < following:
+            return offset
+    return offsets[-1][1]
+
+
+def _bucket_of(moment: int, offsets: Offsets, period: str) -> int:
+    day = (moment + _offset_at(moment, offsets)) // DAY
+    return ((day + _THURSDAY) // 7) * 7 - _THURSDAY if period == "week" else day
+
+
+def _local_midnight(day: int, offsets: Offsets) -> int:
+    """The epoch second where local day number ``day`` begins: one of ``offsets`` is in force then, and it
+    is the one that maps the candidate back onto the day's first second."""
+    for _, offset in offsets:
+        candidate = day * DAY - offset
+        if candidate + _offset_at(candidate, offsets) == day * DAY:
+            return candidate
+    return day * DAY - offsets[-1][1]
+
+
 class ReportQueries:
     """Aggregates over the facts in ``[start, end)`` (epoch seconds); each method is one read."""
 
@@ -277,7 +314,7 @@ class ReportQueries:
 
     def first_response(self, start: int, end: int, offsets: Offsets, period: str | None) -> list[Row]:
         """Median and 90th percentile seconds to the first agent reply, per period (or overall)."""
-        group = bucket(ReportChat.started, offsets, period) if period else literal(0)
+        group = bucket(ReportChat.started, offsets, period) if period else None
         return self._percentiles(
             group,
             ReportChat.first_reply - ReportChat.started,
@@ -307,7 +344,7 @@ class ReportQueries:
 
     def duration_percentiles(self, start: int, end: int) -> list[Row]:
         return self._percentiles(
-            literal(0),
+            None,
             ReportChat.last_message - ReportChat.first_message,
             [*_chat_window(start, end), ReportChat.left_message.is_(False)],
         )
@@ -371,7 +408,7 @@ class ReportQueries:
 
     def left_message_answer_time(self, start: int, end: int) -> list[Row]:
         return self._percentiles(
-            literal(0),
+            None,
             ReportChat.first_reply - ReportChat.started,
             [
                 *_chat_window(start, end),
@@ -414,17 +451,26 @@ class ReportQueries:
     # visitors
 
     def traffic(self, start: int, end: int, offsets: Offsets, period: str) -> list[Row]:
-        """Distinct visitors and page views per period."""
-        group = bucket(ReportView.viewed, offsets, period).label("bucket")
+        """Distinct visitors and page views per period.
+
+        Counted per period's range of the ``viewed`` index (a correlated count for each day or week) rather
+        than grouped by the computed local day: grouping sorted every page view of the window (a year's
+        625,000 on SQLite: 334 ms against 171 ms this way)."""
+        periods = (
+            values(column("bucket", Integer), column("low", Integer), column("high", Integer), name="periods")
+            .data(period_ranges(start, end, offsets, period))
+            .cte()
+        )  # SQLite reads VALUES only as a CTE
+        in_period = [ReportView.viewed >= periods.c.low, ReportView.viewed < periods.c.high]
         return self._rows(
             select(
-                group,
-                func.count().label("views"),
-                func.count(distinct(ReportView.visitor_id)).label("people"),
-            )
-            .where(*_in_range(ReportView.viewed, start, end))
-            .group_by(group)
-            .order_by(group)
+                periods.c.bucket,
+                select(func.count()).where(*in_period).scalar_subquery().label("views"),
+                select(func.count(distinct(ReportView.visitor_id)))
+                .where(*in_period)
+                .scalar_subquery()
+                .label("people"),
+            ).order_by(periods.c.bucket)
         )
 
     def top_pages(self, start: int, end: int, *, min_people: int, limit: int = 10) -> list[Row]:
@@ -475,30 +521,52 @@ class ReportQueries:
 
     # helpers
 
-    def _percentiles(self, group: Any, value: Any, conditions: list[Any]) -> list[Row]:
-        ranked = (
-            select(
-                group.label("bucket"),
-                value.label("value"),
-                ReportChat.visitor_id,
-                func.row_number().over(partition_by=group, order_by=value).label("rank"),
-                func.count().over(partition_by=group).label("n"),
-            )
+    def _percentiles(self, group: Any | None, value: Any, conditions: list[Any]) -> list[Row]:
+        """``n``, distinct ``people``, and the median and 90th percentile (nearest rank) of ``value`` per
+        ``group`` (or over all rows as bucket 0).
+
+        Two reads in one transaction: the counts straight from the facts, then the percentiles from a
+        histogram (one row per distinct value, with its running count), which sorts a few thousand rows
+        where ranking every chat sorted all of them (a year on SQLite: 44 ms against 115 ms)."""
+        key = group if group is not None else literal(0)
+        counts = select(
+            key.label("bucket"),
+            func.count().label("n"),
+            func.count(distinct(ReportChat.visitor_id)).label("people"),
+        ).where(*conditions)
+        if group is not None:
+            counts = counts.group_by(group)
+        histogram = (
+            select(key.label("bucket"), value.label("value"), func.count().label("times"))
             .where(*conditions)
+            .group_by(*([group] if group is not None else []), value)
             .subquery()
         )
-        n = ranked.c.n
-        return self._rows(
+        partition = histogram.c.bucket if group is not None else None
+        times = func.sum(histogram.c.times)
+        running = (
             select(
-                ranked.c.bucket,
-                n,
-                func.count(distinct(ranked.c.visitor_id)).label("people"),
-                func.max(case((ranked.c.rank == (50 * n + 99) // 100, ranked.c.value))).label("p50"),
-                func.max(case((ranked.c.rank == (90 * n + 99) // 100, ranked.c.value))).label("p90"),
+                histogram.c.bucket,
+                histogram.c.value,
+                cast(times.over(partition_by=partition, order_by=histogram.c.value), Integer).label(
+                    "running"
+                ),
+                cast(times.over(partition_by=partition), Integer).label("n"),
             )
-            .group_by(ranked.c.bucket, n)
-            .order_by(ranked.c.bucket)
-        )
+        ).subquery()
+        n = running.c.n
+        picked = select(
+            running.c.bucket,
+            *[
+                func.min(case((running.c.running >= (p * n + 99) // 100, running.c.value))).label(f"p{p}")
+                for p in (50, 90)
+            ],
+        ).group_by(running.c.bucket)
+        with self._db.reading() as connection:
+            found = {row.bucket: dict(row._mapping) for row in connection.execute(counts) if row.n}
+            for row in connection.execute(picked):
+                found[row.bucket].update(p50=row.p50, p90=row.p90)
+        return [found[bucket] for bucket in sorted(found, key=_sort_key)]
 
     # upkeep
 
@@ -554,6 +622,11 @@ def _scanned(element: scanned, compiler: Any, **kw: Any) -> str:
 @compiles(scanned, "sqlite")
 def _scanned_sqlite(element: scanned, compiler: Any, **kw: Any) -> str:
     return "+" + str(compiler.process(element.clauses, **kw))
+
+
+def _sort_key(bucket: Any) -> tuple[bool, Any]:
+    """Buckets in order, a ``None`` bucket last (agents' names may be missing)."""
+    return (bucket is None, bucket)
 
 
 def _in_range(column: Any, start: int, end: int) -> list[Any]:
