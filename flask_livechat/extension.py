@@ -157,7 +157,9 @@ class LiveChat:
         return callback
 
     def erase_account(self, host_user_id: str) -> int:
-        """Call when your app deletes a user account: erases that user's chat data (not your rows)."""
+        """Call when your app deletes a user account: erases that user's chat data (not your rows) and
+        revokes the API tokens acting as them."""
+        current_livechat.api_tokens.revoke_for_agent(str(host_user_id), actor="account deletion")
         return current_livechat.privacy.erase(
             Subject(host_user_id=str(host_user_id)), actor="account deletion", include_host=False
         )
@@ -170,8 +172,10 @@ class LiveChat:
         return mail.send_mail(app, current_livechat.store, to, subject, text, kind=kind)
 
     def revoke_agent(self, host_user_id: str) -> int:
-        """Disconnects a staff member's console sockets now (call it when you disable them or change roles;
-        logging out through Flask-Login does it for you). Returns how many sockets were closed."""
+        """Disconnects a staff member's console sockets now and revokes the API tokens acting as them (call
+        it when you disable them or change roles; logging out through Flask-Login closes the sockets, and
+        keeps the tokens). Returns how many sockets were closed."""
+        current_livechat.api_tokens.revoke_for_agent(str(host_user_id), actor="LiveChat.revoke_agent")
         return revocation.revoke_agent(current_livechat.socketio, str(host_user_id))
 
     def is_opted_out(self, email: str, kind: str = "promotional") -> bool:

@@ -180,3 +180,17 @@ def test_the_api_rate_limit_answers_429_with_retry_after(app: Flask) -> None:
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
     # Another token has its own budget for the caller, but the address is shared: also limited.
     assert client.get(f"{API}/me", headers=bearer(api_token(app))).status_code == 429
+
+
+def test_revoking_an_agent_or_deleting_their_account_revokes_their_tokens(app: Flask) -> None:
+    ada, bob = api_token(app), api_token(app, agent_id="2", agent_name="Bob Admin", role="admin")
+    client = app.test_client()
+    with app.test_request_context():
+        app.extensions["livechat"].livechat.revoke_agent("1")
+    assert client.get(f"{API}/me", headers=bearer(ada)).status_code == 401
+    assert client.get(f"{API}/me", headers=bearer(bob)).status_code == 200
+    with app.test_request_context():
+        app.extensions["livechat"].livechat.erase_account("2")
+    assert client.get(f"{API}/me", headers=bearer(bob)).status_code == 401
+    actors = {entry["actor"] for entry in app.extensions["livechat"].privacy.audit_entries(10)}
+    assert {"LiveChat.revoke_agent", "account deletion"} <= actors

@@ -82,7 +82,11 @@ def test_staff_forms_refuse_missing_forged_and_foreign_tokens(
             {"name": "crm", "scope": "read", "agent_id": "1", "agent_name": "Ada", "role": "agent"},
             "/livechat/admin/tokens",
         ),
-        "livechat.token_revoke": ("/livechat/admin/tokens/revoke", {"token_id": "1"}, "/livechat/admin/tokens"),
+        "livechat.token_revoke": (
+            "/livechat/admin/tokens/revoke",
+            {"token_id": "1"},
+            "/livechat/admin/tokens",
+        ),
     }
     api_token(app)  # token 1, for the revocation
     assert staff_post_endpoints(app) == set(forms)

@@ -117,6 +117,16 @@ class ApiTokenService:
         self._audit(admin, "token_revoke", record)
         return record
 
+    def revoke_for_agent(self, agent_id: str, *, actor: str) -> int:
+        """The host disabled a staff member or changed their role (``LiveChat.revoke_agent``), or deleted the
+        account: the tokens acting as them stop working now. Each revocation is audited."""
+        revoked = self._store.tokens.revoke_tokens_of(agent_id)
+        for record in revoked:
+            self._store.privacy.audit(
+                actor, "token_revoke", f"token:{record.public_id}", self._detail(record)
+            )
+        return len(revoked)
+
     def authenticate(self, presented: str) -> TokenCaller | None:
         """The caller a token stands for; ``None`` for a malformed, unknown, wrong or revoked token."""
         match = _TOKEN.match(presented)
@@ -140,8 +150,12 @@ class ApiTokenService:
         return TokenCaller(record, agent)
 
     def _audit(self, admin: Agent, action: str, record: ApiTokenRecord) -> None:
+        self._store.privacy.audit(admin.label, action, f"token:{record.public_id}", self._detail(record))
+
+    @staticmethod
+    def _detail(record: ApiTokenRecord) -> str:
         detail = (
             f"{record.scope} token {record.name!r} ({record.public_id}) acting as "
             f"{record.agent_name} (user {record.agent_id}, {record.role})"
         )
-        self._store.privacy.audit(admin.label, action, f"token:{record.public_id}", detail[:500])
+        return detail[:500]

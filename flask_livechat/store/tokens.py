@@ -89,6 +89,17 @@ class TokenQueries:
             ).first()
         return _record(row) if row else None
 
+    def revoke_tokens_of(self, agent_id: str) -> list[ApiTokenRecord]:
+        """Revokes every active token acting as ``agent_id``; the ones revoked now."""
+        with self._db.writing() as connection:
+            rows = connection.execute(
+                update(ApiToken)
+                .where(ApiToken.agent_id == agent_id, ApiToken.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+                .returning(*ApiToken.__table__.columns)
+            ).all()
+        return [_record(row) for row in rows]
+
     def touch_token(self, token_id: int, at: datetime) -> None:
         with self._db.writing() as connection:
             connection.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=at))
