@@ -13,6 +13,7 @@ from ...schemas import live_visitor_schema
 from ...services.permissions import require
 from ...services.reports import Table, Window
 from ...state import current_livechat
+from ..reports import window_of, window_query
 from . import schemas
 from .auth import Caller, new_csrf_token
 from .endpoints import Answer, api
@@ -116,14 +117,15 @@ def delete_canned(caller: Caller, canned_id: int) -> Answer:
 
 
 def _window(query: dict[str, Any]) -> Window:
-    first, last = query.get("first"), query.get("last")
-    return current_livechat.reports.window(
-        first=first.isoformat() if first else None,
-        last=last.isoformat() if last else None,
-        preset=query.get("preset"),
-        zone=query.get("tz"),
-        period=query.get("period"),
+    named = {"preset": query.get("preset"), "tz": query.get("tz"), "period": query.get("period")}
+    named.update(
+        {
+            key: query[field].isoformat()
+            for key, field in (("from", "first"), ("to", "last"))
+            if field in query
+        }
     )
+    return window_of(named)
 
 
 def _report(table: Table) -> dict[str, Any]:
@@ -137,15 +139,6 @@ def _report(table: Table) -> dict[str, Any]:
             for label, cells in table.rows
         ],
         "note": table.note,
-    }
-
-
-def _window_json(window: Window) -> dict[str, Any]:
-    return {
-        "from": window.first.isoformat(),
-        "to": window.last.isoformat(),
-        "tz": window.zone,
-        "period": window.period,
     }
 
 
@@ -163,7 +156,7 @@ def all_reports(caller: Caller, query: dict[str, Any]) -> Answer:
     require(caller.agent, "reports")
     window = _window(query)
     tables = current_livechat.reports.all(window)
-    return {"window": _window_json(window), "reports": [_report(table) for table in tables]}, 200
+    return {"window": window_query(window), "reports": [_report(table) for table in tables]}, 200
 
 
 @api.route(
