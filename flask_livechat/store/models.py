@@ -440,9 +440,10 @@ class ApiToken(Base):
     the staff member it was made for, with the role and departments it was made with."""
 
     __tablename__ = "livechat_api_tokens"
+    __table_args__ = (UniqueConstraint("public_id", name="uq_livechat_api_tokens_public_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(16), unique=True)
+    public_id: Mapped[str] = mapped_column(String(16))
     secret_hash: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(100))
     #: ``read`` or ``write`` (write includes read).
