@@ -138,6 +138,9 @@ def test_the_conversation_page_goes_newest_first_from_its_cursor(store: Store) -
     after = (first[-1].created_at, first[-1].id)
     rest = store.conversations.conversations_page(everything, departments=None, before=after, limit=2)
     assert [c.id for c in rest] == [opened[0].id]
-    assert store.conversations.conversations_page(
-        ConversationFilters(assignee=""), departments=frozenset({"sales"}), before=None, limit=5
-    ) == []
+    assert (
+        store.conversations.conversations_page(
+            ConversationFilters(assignee=""), departments=frozenset({"sales"}), before=None, limit=5
+        )
+        == []
+    )
