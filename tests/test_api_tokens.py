@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from flask_livechat.state import LiveChatState
-from tests.conftest import say, visitor_client
+from tests.conftest import build_app, say, stop_app, visitor_client
 from tests.helpers import API, api_token, bearer, every_row
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -194,3 +195,26 @@ def test_revoking_an_agent_or_deleting_their_account_revokes_their_tokens(app: F
     assert client.get(f"{API}/me", headers=bearer(bob)).status_code == 401
     actors = {entry["actor"] for entry in app.extensions["livechat"].privacy.audit_entries(10)}
     assert {"LiveChat.revoke_agent", "account deletion"} <= actors
+
+
+def test_a_host_with_flask_wtf_csrf_lets_token_calls_through(tmp_path: Path) -> None:
+    from flask_wtf import CSRFProtect
+
+    app = build_app(str(tmp_path / "instance"))
+    CSRFProtect(app)  # after LiveChat: refuses every POST without its token unless exempted
+    try:
+        token = bearer(api_token(app, agent_id="2", agent_name="Bob Admin", role="admin"))
+        made = app.test_client().post(
+            f"{API}/canned-responses", json={"shortcut": "hi", "body": "Hi"}, headers=token
+        )
+        assert made.status_code == 201, made.get_data(as_text=True)
+    finally:
+        stop_app(app)
+
+
+@pytest.mark.livechat_config(LIVECHAT_API=False)
+def test_the_api_can_be_left_out(app: Flask) -> None:
+    assert not any(rule.rule.startswith(API) for rule in app.url_map.iter_rules())
+    admin = app.test_client()
+    admin.get("/login-as/bob")
+    assert admin.get("/livechat/admin/tokens").status_code == 200
