@@ -13,7 +13,7 @@ from marshmallow import Schema
 
 from ...services.api_tokens import Scope
 from . import problems
-from .auth import Caller, authenticate
+from .auth import authenticate
 
 #: ``(payload, status)``, or ``None`` for 204 No Content.
 Answer = tuple[dict[str, Any], int] | None
@@ -49,7 +49,6 @@ class Endpoint:
     admins: bool = False
     #: Another success status the endpoint may answer (a send retried with the same client id: 200).
     also: tuple[int, ...] = field(default=())
-    public: bool = False
 
     @property
     def rule(self) -> str:
@@ -66,10 +65,7 @@ class Endpoint:
 
     def handle(self, **path: Any) -> Response:
         """Authenticates, reads the query and body, calls the view, answers JSON."""
-        arguments: dict[str, Any] = dict(path)
-        if not self.public:
-            caller: Caller = authenticate(self.scope)
-            arguments["caller"] = caller
+        arguments: dict[str, Any] = {**path, "caller": authenticate(self.scope)}
         if self.query is not None:
             arguments["query"] = problems.query(self.query())
         elif request.args:

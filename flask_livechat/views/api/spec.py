@@ -73,8 +73,6 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         "parameters": parameters,
         "responses": _responses(endpoint),
     }
-    if endpoint.public:
-        operation["security"] = []
     if endpoint.body is not None:
         operation["requestBody"] = {
             "required": True,
