@@ -80,6 +80,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(app.instance_path, "example.sqlite3"),
         # Pricing questions go to sales, everything else to support; admins see both.
         LIVECHAT_DEPARTMENTS={"sales": ["/pricing"], "support": ["/"]},
+        # Who is responsible for the chat's data, named on its privacy page (/livechat/privacy).
+        LIVECHAT_COMPANY_NAME="Example Shop Ltd (demo)",
+        LIVECHAT_COMPANY_ADDRESS="1 Demo Street, Example City",
+        LIVECHAT_PRIVACY_CONTACT="privacy@example.com",
     )
     app.config.update(config or {})
 

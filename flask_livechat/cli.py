@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import shutil
+import subprocess
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 from flask.cli import AppGroup
 
+from .errors import LiveChatError
 from .services.privacy import Subject
 from .state import current_livechat
 
@@ -18,11 +22,96 @@ CLI_ACTOR = "command line"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def clear_errors(command: F) -> F:
+    """A database that is down or behind is a one-line error naming what to do, not a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except LiveChatError as error:
+            raise click.ClickException(error.message) from error
+
+    return wrapper  # type: ignore[return-value]
+
+
 @livechat_group.command("init-db")
+@clear_errors
 def init_db() -> None:
-    """Create the chat tables (safe to run again: existing tables are kept)."""
+    """Create the chat tables at the newest revision (safe to run again: existing tables are kept)."""
     counts = current_livechat.maintenance.create_tables()
     click.echo(f"flask-livechat tables ready: {', '.join(sorted(counts))}")
+
+
+db_group = AppGroup("db", help="The chat's schema revisions (its own, beside any migrations of yours).")
+livechat_group.add_command(db_group)
+
+
+@db_group.command("upgrade")
+@clear_errors
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Bring the chat's tables to REVISION (default: the newest), in one transaction."""
+    before, after = current_livechat.maintenance.upgrade(revision)
+    if before == after:
+        click.echo(f"chat schema already at {after}")
+    else:
+        click.echo(f"chat schema upgraded from {before or 'nothing'} to {after}")
+
+
+@db_group.command("downgrade")
+@clear_errors
+@click.argument("revision", default="-1")
+@click.option("--yes", is_flag=True, help="Do not ask before dropping every chat table (below the first).")
+def db_downgrade(revision: str, yes: bool) -> None:
+    """Undo revisions down to REVISION (default: one step)."""
+    maintenance = current_livechat.maintenance
+    current = maintenance.current()
+    if current is None:
+        raise click.UsageError("the chat schema has no revision yet: nothing to downgrade")
+    first = maintenance.history()[-1].revision
+    if not yes and (revision == "base" or (revision == "-1" and current == first)):
+        click.confirm(
+            f"Revision {first} is the first: going below it drops every chat table and its data", abort=True
+        )
+    before, after = maintenance.downgrade(revision)
+    click.echo(f"chat schema downgraded from {before} to {after or 'nothing (no chat tables)'}")
+
+
+@db_group.command("current")
+@clear_errors
+def db_current() -> None:
+    """Show the chat schema's revision."""
+    maintenance = current_livechat.maintenance
+    current, head = maintenance.current(), maintenance.head()
+    if current == head:
+        click.echo(f"{current} (head)")
+    else:
+        click.echo(f"{current or 'no revision'} (head is {head}: run `flask livechat db upgrade`)")
+
+
+@db_group.command("history")
+@clear_errors
+def db_history() -> None:
+    """List the chat's revisions, newest first."""
+    for entry in current_livechat.maintenance.history():
+        marks = "".join((" (head)" if entry.head else "", " (current)" if entry.current else ""))
+        click.echo(f"{entry.down_revision or '<base>'} -> {entry.revision}{marks}, {entry.message}")
+
+
+@db_group.command("revision")
+@clear_errors
+@click.option("-m", "--message", required=True, help="What the revision changes (names its file).")
+@click.option("--empty", is_flag=True, help="Write no operations (a data migration written by hand).")
+def db_revision(message: str, empty: bool) -> None:
+    """For contributors: write a new revision from the difference between the models and the newest
+    revision (autogenerate against a scratch SQLite database). Review it before committing."""
+    path = current_livechat.maintenance.write_revision(message, autogenerate=not empty)
+    ruff = shutil.which("ruff")
+    if ruff:  # the project's formatting, so `make lint` passes as written
+        subprocess.run([ruff, "format", "--quiet", str(path)], check=False)
+        subprocess.run([ruff, "check", "--fix", "--quiet", str(path)], check=False)
+    click.echo(f"wrote {path}: review it (batch mode on SQLite, data to move, the full-text triggers)")
 
 
 def subject_options(command: F) -> F:

@@ -20,6 +20,8 @@ DAY = 24 * 60 * 60
 #: Defaults set with ``app.config.setdefault`` in ``init_app``; docs/configuration.md explains each.
 DEFAULTS: dict[str, Any] = {
     "LIVECHAT_DATABASE_URL": None,
+    # Whether first use may upgrade a database whose schema is behind (docs/deployment.md, "Upgrading").
+    "LIVECHAT_AUTO_MIGRATE": False,
     "LIVECHAT_URL_PREFIX": "/livechat",
     "LIVECHAT_ASYNC_MODE": None,
     "LIVECHAT_SOCKETIO_PATH": "socket.io",
@@ -78,6 +80,8 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_COMPANY_NAME": None,
     "LIVECHAT_COMPANY_ADDRESS": None,
     "LIVECHAT_PRIVACY_CONTACT": None,
+    #: The supervisory authority named on the privacy page (``None``: a general sentence about complaints).
+    "LIVECHAT_SUPERVISORY_AUTHORITY": None,
     "LIVECHAT_RETENTION_DAYS": 365,
     "LIVECHAT_PURGE_INTERVAL": DAY,
     "LIVECHAT_STORE_NETWORK_DATA": True,

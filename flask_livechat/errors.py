@@ -62,6 +62,13 @@ class StoreUnavailable(LiveChatError, ServiceUnavailable):
     message = "The chat store cannot be reached right now; nothing was stored, please retry."
 
 
+class SchemaOutdated(StoreUnavailable):
+    """The database's schema is behind this version (or ahead of it): the chat refuses to use it until
+    ``flask livechat db upgrade`` has run, and says so, instead of failing on a missing column."""
+
+    message = "The chat database needs `flask livechat db upgrade`."
+
+
 class ConnectionClosed(LiveChatError):
     """An event of a connection that has closed since it arrived; the client resends it after reconnecting."""
 

@@ -45,6 +45,7 @@ from .services.moderation import ModerationService
 from .services.offline import OfflineService
 from .services.presence import PresenceService
 from .services.privacy import PrivacyService, Subject
+from .services.privacy_notice import warn_without_controller
 from .services.ratelimit import RateLimiter
 from .services.redact import MaskingFilter
 from .services.reports import ReportService
@@ -193,6 +194,7 @@ class LiveChat:
         if not any(isinstance(existing, MaskingFilter) for existing in logger.filters):
             logger.addFilter(MaskingFilter())
         widget_config.validate(app)
+        warn_without_controller(app.config, debug=app.debug, testing=app.testing)
 
         # Every check that can refuse the config runs before the store is made, so a refusal leaves nothing
         # open behind it; the tables are made on first use (building an app, as a host's factory test
@@ -203,7 +205,7 @@ class LiveChat:
             self._configure_engine(app, socketio)
         else:
             config.check_origins(socketio.server_options.get("cors_allowed_origins"))
-        store = Store(database_url(app))
+        store = Store(database_url(app), auto_migrate=bool(app.config["LIVECHAT_AUTO_MIGRATE"]))
         self._register_namespaces(socketio)
 
         chat = ChatService(store, mask_card_numbers=app.config["LIVECHAT_MASK_CARD_NUMBERS"])

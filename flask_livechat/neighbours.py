@@ -5,7 +5,7 @@
   with its content type: ``csrf.py``), so they are exempted from the host's, in either init order.
 - Flask-Talisman replaces the headers of our pages: ``csp.keep_own_headers`` puts them back.
 - Flask-Migrate on a database the chat shares: ``host_tables_only`` keeps the chat's tables out of the
-  host's ``flask db migrate`` (they have their own schema and are created by ``flask livechat init-db``).
+  host's ``flask db migrate`` (they have their own revisions and version table: ``flask livechat db``).
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from typing import Any
 from flask import Flask, current_app
 
 from .host_request import own_hook
+from .store.schema import TABLE_PREFIX
 
-#: Every table, index and FTS shadow table of the chat starts with this.
-TABLE_PREFIX = "livechat_"
 #: Our blueprints, each with its own CSRF and same-origin protection.
 BLUEPRINTS = ("livechat", "livechat_privacy", "livechat_widget", "livechat_api")
 

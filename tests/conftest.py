@@ -394,24 +394,40 @@ def widget_node_modules() -> Path:
     return ASSETS / "node_modules"
 
 
-@pytest.fixture
-def database() -> Iterator[str]:
-    """A PostgreSQL database of this test's own, created with the tables and dropped afterwards."""
+@contextmanager
+def empty_postgres_database() -> Iterator[str]:
+    """A PostgreSQL database of its own, empty, dropped afterwards."""
     need(postgres_reachable(), f"PostgreSQL at {POSTGRES_URL} (apt-get install postgresql)")
     name = f"livechat_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        store = Store(url)
-        store.create_all()
-        store.dispose()
-        yield url
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def database() -> Iterator[str]:
+    """A PostgreSQL database of this test's own, created with the tables and dropped afterwards."""
+    with empty_postgres_database() as url:
+        store = Store(url)
+        store.create_all()
+        store.dispose()
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database: an SQLite file, or a PostgreSQL database of the test's own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    else:
+        with empty_postgres_database() as url:
+            yield url
 
 
 @pytest.fixture

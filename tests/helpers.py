@@ -20,11 +20,12 @@ import requests
 import socketio
 from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import Base
+from flask_livechat.store.schema import VERSION_TABLE
 
 T = TypeVar("T")
 
@@ -279,6 +280,15 @@ def sqlite_leftovers(livechat: LiveChatState, needles: list[str]) -> list[str]:
                 data = handle.read()
             found += [f"{os.path.basename(file)}: {n!r}" for n in encoded if n in data]
     return found
+
+
+def drop_chat_schema(engine: Engine) -> None:
+    """Every chat table, the full-text index and the version table: the next first use builds it anew."""
+    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
+        if connection.dialect.name == "sqlite":
+            connection.execute(text("DROP TABLE IF EXISTS livechat_messages_fts"))
 
 
 API = "/livechat/api/v1"

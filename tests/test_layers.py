@@ -99,6 +99,7 @@ def test_store_is_composed_of_aggregates_that_inherit_nothing() -> None:
             "privacy",
             "reports",
             "tokens",
+            "schema",
         }
         assert Store.__bases__ == (object,)
         for name, aggregate in aggregates.items():

@@ -10,10 +10,9 @@ import pytest
 
 from flask_livechat.errors import StoreUnavailable
 from flask_livechat.store import Store
-from flask_livechat.store.models import Base
 from flask_livechat.store.records import ConversationFilters
 from tests.conftest import need
-from tests.helpers import POSTGRES_URL, postgres_reachable
+from tests.helpers import POSTGRES_URL, drop_chat_schema, postgres_reachable
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -24,10 +23,10 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         need(postgres_reachable(), f"PostgreSQL at {POSTGRES_URL} (apt-get install postgresql)")
         url = POSTGRES_URL
     store = Store(url)
-    Base.metadata.drop_all(store.engine)
+    drop_chat_schema(store.database.engine)
     store.create_all()
     yield store
-    Base.metadata.drop_all(store.engine)
+    drop_chat_schema(store.database.engine)
     store.dispose()
 
 

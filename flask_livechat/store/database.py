@@ -54,6 +54,18 @@ POSTGRES_TIMEOUTS: dict[str, Any] = {
 }
 
 
+#: Serialises schema changes of processes starting together on PostgreSQL (``pg_advisory_xact_lock``).
+_SCHEMA_LOCK = 0x6C697665  # "live"
+
+
+def lock_schema(connection: Connection) -> None:
+    """Within ``connection``'s transaction: the only one changing the chat's schema (until it ends), so two
+    processes starting on one fresh PostgreSQL database do not both create it. SQLite's ``BEGIN IMMEDIATE``
+    does this already."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})")
+
+
 class Database:
     """Owns the engine; safe to share between threads and greenlets (one pooled connection per call)."""
 
@@ -69,10 +81,12 @@ class Database:
         self.engine: Engine = create_engine(url, **engine_options)
         if is_sqlite:
             _tune_sqlite(self.engine)
-        self._writer = self.engine.execution_options(**{_WRITE: True})
-        #: Creates what is missing (``Store.create_all``) before the first statement: an app that is only
+        #: Execution options of a writing transaction (``BEGIN IMMEDIATE`` on SQLite).
+        self.write_options: dict[str, Any] = {_WRITE: True}
+        self._writer = self.engine.execution_options(**self.write_options)
+        #: Brings the schema to head (``Store.prepare``) before the first statement: an app that is only
         #: built (a host's factory test, a CLI command of the host's) writes no database file at all.
-        self.prepare: Callable[[], None] = self.create_all
+        self.prepare: Callable[[], None] = lambda: None
         self._prepared = False
         self._preparing = False
         # Reentrant: prepare() itself reads and writes through this object; other threads wait for it.
@@ -90,10 +104,6 @@ class Database:
                 self._prepared = True
             finally:
                 self._preparing = False
-
-    def create_all(self) -> None:
-        with self.guard():
-            Base.metadata.create_all(self.engine)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -257,3 +257,14 @@ def to_record(record_class: type[Record], row: Any, **related: Any) -> Record:
         if f.name not in _RELATED and (f.default is MISSING or hasattr(row, f.name))
     }
     return record_class(**columns, **related)
+
+
+@dataclass(frozen=True)
+class RevisionRecord:
+    """One schema revision, for ``flask livechat db history``."""
+
+    revision: str
+    down_revision: str | None
+    message: str
+    current: bool
+    head: bool

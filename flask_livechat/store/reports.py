@@ -305,10 +305,19 @@ class ReportQueries:
         return rows[0]
 
     def view_totals(self, start: int, end: int) -> Row:
+        """The window's page views and distinct visitors. Grouped by visitor, the read follows the
+        (visitor_id, viewed) index in order; a ``count(DISTINCT)`` let SQLite pick the (viewed, visitor_id)
+        one and sort (a year: 71 ms against 534 ms)."""
+        per_visitor = (
+            select(func.count().label("views"))
+            .where(*_in_range(ReportView.viewed, start, end))
+            .group_by(ReportView.visitor_id)
+            .subquery()
+        )
         rows = self._rows(
             select(
-                func.count().label("views"), func.count(distinct(ReportView.visitor_id)).label("people")
-            ).where(*_in_range(ReportView.viewed, start, end))
+                func.coalesce(func.sum(per_visitor.c.views), 0).label("views"), func.count().label("people")
+            )
         )
         return rows[0]
 

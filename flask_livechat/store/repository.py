@@ -23,6 +23,7 @@ from .privacy import PrivacyQueries
 from .profiles import ProfileQueries
 from .reads import ReadQueries
 from .reports import ReportQueries
+from .schema import SchemaQueries
 from .search import SearchQueries
 from .tokens import TokenQueries
 from .visitors import VisitorQueries
@@ -54,8 +55,12 @@ _PERSONAL_TABLES = frozenset(
 class Store:
     """Safe to share between threads and greenlets: one pooled connection per call."""
 
-    def __init__(self, url: str, **engine_options: Any) -> None:
+    def __init__(self, url: str, *, auto_migrate: bool = False, **engine_options: Any) -> None:
         self.database = Database(url, **engine_options)
+        #: Whether first use may upgrade a database that is behind (``LIVECHAT_AUTO_MIGRATE``).
+        self.auto_migrate = auto_migrate
+        #: The schema's revision: start-up check, ``flask livechat db upgrade`` and friends.
+        self.schema = SchemaQueries(self.database)
         #: Visitors, visits, page views, and the console's live visitor list.
         self.visitors = VisitorQueries(self.database)
         #: Conversations and their messages, a returning visitor's earlier messages.
@@ -90,8 +95,9 @@ class Store:
         return self.database.engine
 
     def create_all(self) -> None:
-        """Creates the tables and the full-text index that are missing; safe to run on every start."""
-        self.database.create_all()
+        """Brings the schema to head (``SchemaQueries.prepare``: a fresh database is built, one that is behind
+        refused unless ``auto_migrate``) and the full-text index in step; safe to run on every start."""
+        self.schema.prepare(auto_upgrade=self.auto_migrate)
         self.search.create_index()
         if self.reports.is_behind():  # history stored before the reports existed
             self.reports.rebuild()

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, exists, select, text
 
 from .conversations import in_departments, summaries
-from .database import Database
+from .database import Database, lock_schema
 from .models import Conversation, ConversationTag, Message, PageView, Visit
 from .records import ConversationRecord, Departments, HistoryFilters
 
@@ -48,8 +48,16 @@ class SearchQueries:
         self._db = database
 
     def create_index(self) -> None:
-        """The full-text index beside the tables (``Store.create_all`` calls it); idempotent."""
-        with self._db.guard(), self._db.engine.begin() as connection:
+        """The full-text index beside the tables (``Store.create_all`` calls it after the schema check);
+        idempotent. The revisions make it too; this builds it on a fresh database and puts the SQLite
+        triggers back should a batch-mode revision have copied ``livechat_messages`` without them."""
+        with (
+            self._db.guard(),
+            self._db.engine.connect() as connection,
+            # A write transaction from the start (BEGIN IMMEDIATE on SQLite): one that began reading would
+            # fail at once with "database is locked" when another process committed in the meantime.
+            connection.execution_options(**self._db.write_options).begin(),
+        ):
             if connection.dialect.name == "sqlite":
                 fresh = (
                     connection.execute(
@@ -62,6 +70,7 @@ class SearchQueries:
                 if fresh:
                     connection.execute(text(_SQLITE_BACKFILL))
             elif connection.dialect.name == "postgresql":
+                lock_schema(connection)
                 connection.execute(text(_POSTGRES_INDEX))
 
     def drop_deleted(self) -> None:

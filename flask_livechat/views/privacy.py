@@ -23,6 +23,7 @@ from ..caller import client_ip_key
 from ..csp import protect
 from ..csrf import check_csrf, csrf_token, protect_blueprint, require_json
 from ..errors import LiveChatError
+from ..host import no_billing
 from ..host_request import current_host_user_id
 from ..identity import clear_visitor_cookie, unsign, visitor_id_from_request
 from ..inbound import json_body
@@ -31,6 +32,7 @@ from ..services.consent import CONSENT_COOKIE, consent_state
 from ..services.contact import normalize_address
 from ..services.mail import MAIL_KINDS
 from ..services.privacy import Subject
+from ..services.privacy_notice import privacy_notice
 from ..state import current_livechat
 from ..visitor_session import HEADER as SESSION_HEADER
 from ..visitor_session import visitor_id_from_session, visitor_of_request
@@ -110,9 +112,11 @@ def privacy_page() -> str:
     conversations: list[Any] = []
     if subject is not None and subject.host_user_id is not None:
         profile, conversations = _profile_of(subject)
+    policy = privacy_notice(config, billing=current_livechat.livechat.load_billing is not no_billing)
     return render_template(
         "livechat/privacy.html",
-        company=config["LIVECHAT_COMPANY_NAME"] or current_app.name,
+        policy=policy,
+        company=config["LIVECHAT_COMPANY_NAME"],
         address=config["LIVECHAT_COMPANY_ADDRESS"],
         contact=config["LIVECHAT_PRIVACY_CONTACT"],
         version=config["LIVECHAT_POLICY_VERSION"],

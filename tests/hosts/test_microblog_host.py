@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -90,9 +91,11 @@ def _flask(tmp_path: Path, *args: str, plain: bool) -> subprocess.CompletedProce
 @pytest.mark.parametrize("plain", [False, True], ids=["include_name-given", "migrate-before-livechat"])
 def test_flask_db_migrate_leaves_the_chat_tables_alone(tmp_path: Path, plain: bool) -> None:
     """Real ``flask db init`` and ``flask db migrate`` (autogenerate) against a database the chat created
-    its tables in: the host's revision creates the host's table and never drops or alters a chat table."""
+    its tables in: the host's revision creates the host's table and never drops or alters a chat table
+    (nor the chat's version table); and the chat's own revisions, up and down, never touch the host's."""
     directory = str(tmp_path / "migrations")
-    assert _flask(tmp_path, "livechat", "init-db", plain=plain).returncode == 0  # the chat's tables first
+    chat = _flask(tmp_path, "livechat", "db", "upgrade", plain=plain)  # the chat's tables first
+    assert chat.returncode == 0, chat.stderr
     assert _flask(tmp_path, "db", "init", "--directory", directory, plain=plain).returncode == 0
     migrated = _flask(tmp_path, "db", "migrate", "-m", "users", "--directory", directory, plain=plain)
     assert migrated.returncode == 0, migrated.stderr
@@ -101,11 +104,33 @@ def test_flask_db_migrate_leaves_the_chat_tables_alone(tmp_path: Path, plain: bo
     assert "op.create_table('user'" in script
     assert "livechat_" not in script
     assert [line.strip() for line in script.splitlines() if "drop_" in line] == ["op.drop_table('user')"]
-    import sqlite3
+    assert "livechat_messages" in _tables(tmp_path)  # the chat's tables were there for autogenerate to see
+    if plain:
+        return
+    host = _flask(tmp_path, "db", "upgrade", "--directory", directory, plain=plain)
+    assert host.returncode == 0, host.stderr
+    host_revision = _versions(tmp_path)["alembic_version"]
+    for step in (("downgrade", "--yes"), ("upgrade",)):
+        moved = _flask(tmp_path, "livechat", "db", *step, plain=plain)
+        assert moved.returncode == 0, moved.stderr
+        assert {"user", "alembic_version"} <= _tables(tmp_path)  # the host's table and version, untouched
+        assert _versions(tmp_path)["alembic_version"] == host_revision
+    assert "livechat_messages" in _tables(tmp_path)
+    assert _versions(tmp_path)["livechat_alembic_version"] is not None
 
+
+def _tables(tmp_path: Path) -> set[str]:
     with sqlite3.connect(tmp_path / "shared.sqlite3") as connection:
-        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert "livechat_messages" in tables  # the chat's tables were there for autogenerate to see
+        return {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def _versions(tmp_path: Path) -> dict[str, str | None]:
+    """The host's and the chat's version tables, side by side in the one database."""
+    with sqlite3.connect(tmp_path / "shared.sqlite3") as connection:
+        return {
+            table: (connection.execute(f"SELECT version_num FROM {table}").fetchone() or [None])[0]
+            for table in ("alembic_version", "livechat_alembic_version")
+        }
 
 
 @pytest.mark.browser
