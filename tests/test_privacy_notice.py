@@ -184,6 +184,7 @@ def test_each_category_is_kept_as_long_as_the_page_says(retained_app: Flask) -> 
     livechat: LiveChatState = app.extensions["livechat"]
     fill_as(app, socketio, "carol", "198.51.100.77", "zebra", block=True)
     fill_as(app, socketio, "ada", "203.0.113.9", "otter")  # not blocked: still connected
+    api_token(app)  # a REST API token acting as a staff member
     app.test_client().post("/livechat/api/consent", json={"choice": "declined"})  # a decline, without an id
     livechat.privacy.export(Subject(host_user_id="3"), actor="an admin", include_host=False)  # an audit entry
     before = livechat.store.count_rows()

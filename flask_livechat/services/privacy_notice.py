@@ -401,14 +401,16 @@ def categories(config: Mapping[str, Any], *, billing: bool) -> list[Category]:
             key="staff",
             name="Staff using the console",
             what="For our own staff: their account id, name, role, departments, which console tabs are open "
-            "and which conversation each shows, and their name on the messages and notes they write",
+            "and which conversation each shows, their name on the messages and notes they write, and the "
+            "API tokens made to act as them (a digest of each, when it was made and last used)",
             purpose="To share the chat among staff and show visitors who answers",
             basis="contract",
             who="Our staff and administrators",
             retention=f"Console tabs: deleted when closed (at the latest {presence} seconds after they stop "
-            "answering); names on messages and notes go with them",
+            "answering); names on messages and notes go with them; API tokens until an administrator "
+            "revokes them (revoked ones stay listed)",
             kept_by=CONNECTION_KEY,
-            columns=("livechat_agent_connections.*",),
+            columns=("livechat_agent_connections.*", "livechat_api_tokens.*"),
         ),
     ]
 
