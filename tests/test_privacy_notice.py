@@ -26,6 +26,7 @@ from flask_livechat.services.privacy_notice import (
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import Base, UTCDateTime
 from tests.conftest import build_app, stop_app
+from tests.helpers import api_token
 from tests.test_erasure import fill_as
 
 
