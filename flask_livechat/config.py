@@ -101,6 +101,9 @@ DEFAULTS: dict[str, Any] = {
         "offline_form": "5/hour",
         "upload": "20/hour",
         "page_view": "30/minute;600/hour",
+        # The REST API (docs/api.md): per token (or staff session) and per address.
+        "api_read": "300/minute",
+        "api_write": "60/minute",
     },
     "LIVECHAT_RATE_LIMIT_STORAGE": "memory://",
     "LIVECHAT_AGENT_RECHECK_INTERVAL": 0.5,
@@ -115,6 +118,8 @@ DEFAULTS: dict[str, Any] = {
     # The admin's reports (docs/reports.md)
     "LIVECHAT_REPORTS_MIN_COUNT": 5,
     "LIVECHAT_REPORTS_MISSED_AFTER": 5 * 60,
+    # The REST API (docs/api.md)
+    "LIVECHAT_API": True,
     "LIVECHAT_MAIL_SERVER": None,
     "LIVECHAT_MAIL_PORT": 25,
     "LIVECHAT_MAIL_USE_TLS": False,

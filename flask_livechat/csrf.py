@@ -120,15 +120,20 @@ def csrf_token(scope: str) -> str:
     return sign(current_app, "csrf", {"k": secret, "s": scope})
 
 
-def check_csrf(scope: str) -> None:
-    """Refuses (400) a form without the token this browser's session got for ``scope``."""
-    claims = unsign(current_app, "csrf", request.form.get("csrf_token"), TOKEN_MAX_AGE)
+def valid_csrf(token: str | None, scope: str) -> bool:
+    """Whether ``token`` is one this browser's session got for ``scope`` (and has not expired)."""
+    claims = unsign(current_app, "csrf", token, TOKEN_MAX_AGE)
     secret = _session_secret(create=False)
-    if (
+    return not (
         secret is None
         or not isinstance(claims, dict)
         or not isinstance(claims.get("k"), str)
         or not hmac.compare_digest(claims["k"], secret)
         or claims.get("s") != scope
-    ):
+    )
+
+
+def check_csrf(scope: str) -> None:
+    """Refuses (400) a form without the token this browser's session got for ``scope``."""
+    if not valid_csrf(request.form.get("csrf_token"), scope):
         abort(400, "The form expired or did not come from this site: reload the page and try again.")

@@ -36,6 +36,7 @@ from .realtime.sweeper import PresenceSweeper
 from .realtime.visitor import VisitorNamespace
 from .realtime.webhooks import WebhookWorker
 from .services import mail, retention
+from .services.api_tokens import ApiTokenService
 from .services.audit import AuditLog
 from .services.availability import AvailabilityService
 from .services.canned import CannedService
@@ -59,6 +60,7 @@ from .signals import account_deleted
 from .state import LiveChatState, current_livechat
 from .store import Store
 from .transport_guard import TransportGuard, guard_socketio_server
+from .views import api as api_views
 from .views import privacy as privacy_views
 from .views import widget as widget_views
 from .views.agent import create_blueprint
@@ -159,7 +161,9 @@ class LiveChat:
         return callback
 
     def erase_account(self, host_user_id: str) -> int:
-        """Call when your app deletes a user account: erases that user's chat data (not your rows)."""
+        """Call when your app deletes a user account: erases that user's chat data (not your rows) and
+        revokes the API tokens acting as them."""
+        current_livechat.api_tokens.revoke_for_agent(str(host_user_id), actor="account deletion")
         return current_livechat.privacy.erase(
             Subject(host_user_id=str(host_user_id)), actor="account deletion", include_host=False
         )
@@ -172,8 +176,10 @@ class LiveChat:
         return mail.send_mail(app, current_livechat.store, to, subject, text, kind=kind)
 
     def revoke_agent(self, host_user_id: str) -> int:
-        """Disconnects a staff member's console sockets now (call it when you disable them or change roles;
-        logging out through Flask-Login does it for you). Returns how many sockets were closed."""
+        """Disconnects a staff member's console sockets now and revokes the API tokens acting as them (call
+        it when you disable them or change roles; logging out through Flask-Login closes the sockets, and
+        keeps the tokens). Returns how many sockets were closed."""
+        current_livechat.api_tokens.revoke_for_agent(str(host_user_id), actor="LiveChat.revoke_agent")
         return revocation.revoke_agent(current_livechat.socketio, str(host_user_id))
 
     def is_opted_out(self, email: str, kind: str = "promotional") -> bool:
@@ -243,6 +249,7 @@ class LiveChat:
                 min_count=app.config["LIVECHAT_REPORTS_MIN_COUNT"],
                 missed_after=app.config["LIVECHAT_REPORTS_MISSED_AFTER"],
             ),
+            api_tokens=ApiTokenService(store, app.config),
             pusher=push.connect(app, socketio),
             sweeper=PresenceSweeper(socketio, interval=presence_timeout / 3),
             webhooks=WebhookService(
@@ -264,6 +271,8 @@ class LiveChat:
         account_deleted.connect(self._on_account_deleted, sender=app, weak=False)
         retention.init_app(app)
         app.register_blueprint(widget_views.create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
+        if app.config["LIVECHAT_API"]:
+            app.register_blueprint(api_views.create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
         capture.init_app(app)
         inject.init_app(app)
         csp.init_app(app)

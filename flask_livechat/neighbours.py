@@ -18,7 +18,7 @@ from .host_request import own_hook
 from .store.schema import TABLE_PREFIX
 
 #: Our blueprints, each with its own CSRF and same-origin protection.
-BLUEPRINTS = ("livechat", "livechat_privacy", "livechat_widget")
+BLUEPRINTS = ("livechat", "livechat_privacy", "livechat_widget", "livechat_api")
 
 
 def host_tables_only(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:

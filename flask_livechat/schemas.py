@@ -21,6 +21,8 @@ from .state import current_livechat
 
 _PUBLIC_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$", error="Not a valid id.")
 _CLIENT_ID = validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$", error="Use 8 to 64 letters, digits, '-' or '_'.")
+#: The id and client id rules, for the REST API's schemas (views/api/schemas.py).
+PUBLIC_ID, CLIENT_ID = _PUBLIC_ID, _CLIENT_ID
 
 
 class InboundSchema(Schema):

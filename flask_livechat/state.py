@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # for the annotations only: this module sits below everything
     from .realtime.revocation import AgentRecheck
     from .realtime.sweeper import PresenceSweeper
     from .realtime.webhooks import WebhookWorker
+    from .services.api_tokens import ApiTokenService
     from .services.availability import AvailabilityService
     from .services.canned import CannedService
     from .services.chat import ChatService
@@ -61,6 +62,8 @@ class LiveChatState:
     maintenance: MaintenanceService
     #: The admin's reports (views/reports.py).
     reports: ReportService
+    #: The REST API's personal access tokens (views/api/).
+    api_tokens: ApiTokenService
     #: The one push path: turns the services' published changes into emits.
     pusher: Pusher
     #: This process's presence refresh-and-sweep task.

@@ -364,3 +364,33 @@ def response_text(response: Any) -> str:
         return str(response.get_data(as_text=True))
     archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
     return "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+API = "/livechat/api/v1"
+
+
+def api_token(
+    app: Any,
+    *,
+    scope: str = "write",
+    agent_id: str = "1",
+    agent_name: str = "Ada Agent",
+    role: str = "agent",
+    departments: tuple[str, ...] = (),
+) -> str:
+    """A personal access token made through the service, as the admin page makes them (by Bob Admin)."""
+    from flask_livechat.services.chat import Agent
+
+    with app.app_context():
+        made = app.extensions["livechat"].api_tokens.create(
+            Agent("2", "Bob Admin", "admin"),
+            name=f"test {scope} token",
+            scope=scope,
+            agent_id=agent_id,
+            agent_name=agent_name,
+            role=role,
+            departments=list(departments),
+        )
+    return str(made.plain)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

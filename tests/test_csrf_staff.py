@@ -18,7 +18,7 @@ from flask_livechat.state import LiveChatState
 from flask_livechat.store import webhooks as outbox
 from flask_livechat.store.models import utcnow
 from tests.conftest import say, visitor_client
-from tests.helpers import every_row, is_staff_path
+from tests.helpers import api_token, every_row, is_staff_path
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -102,7 +102,18 @@ def test_staff_forms_refuse_missing_forged_and_foreign_tokens(
         "livechat.webhook_rotate": (f"{webhooks}/{hooks[0].id}/rotate", {}, webhooks),
         "livechat.webhook_delete": (f"{webhooks}/{hooks[1].id}/delete", {}, webhooks),
         "livechat.webhook_replay": (f"{webhooks}/deliveries/{delivery.id}/replay", {}, webhooks),
+        "livechat.tokens": (
+            "/livechat/admin/tokens",
+            {"name": "crm", "scope": "read", "agent_id": "1", "agent_name": "Ada", "role": "agent"},
+            "/livechat/admin/tokens",
+        ),
+        "livechat.token_revoke": (
+            "/livechat/admin/tokens/revoke",
+            {"token_id": "1"},
+            "/livechat/admin/tokens",
+        ),
     }
+    api_token(app)  # token 1, for the revocation
     assert staff_post_endpoints(app) == set(forms)
     # A token this site signed for someone else's form: a visitor's privacy page.
     guest = app.test_client()

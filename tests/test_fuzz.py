@@ -370,7 +370,9 @@ def test_hostile_bodies_on_every_route_are_refused_and_store_nothing(
                 for body in HOSTILE_BODIES:
                     response = client.open(path, method=method, data=body, content_type="application/json")
                     assert response.status_code < 500, (method, path, who, body[:20], response.status_code)
-                    if path.startswith("/livechat/api/") and response.status_code not in (401, 403):
+                    if path.startswith("/livechat/api/v1/"):  # the REST API: a problem document (docs/api.md)
+                        assert response.mimetype == "application/problem+json", (method, path, who)
+                    elif path.startswith("/livechat/api/") and response.status_code not in (401, 403):
                         assert response.status_code == 400 and response.json["error"]["code"] == "invalid"
                     response.close()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text

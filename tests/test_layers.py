@@ -100,6 +100,7 @@ def test_store_is_composed_of_aggregates_that_inherit_nothing() -> None:
             "privacy",
             "reports",
             "webhooks",
+            "tokens",
             "schema",
         }
         assert Store.__bases__ == (object,)

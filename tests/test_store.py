@@ -10,6 +10,7 @@ import pytest
 
 from flask_livechat.errors import StoreUnavailable
 from flask_livechat.store import Store
+from flask_livechat.store.records import ConversationFilters
 from tests.helpers import drop_chat_schema
 
 
@@ -99,3 +100,44 @@ def test_unreachable_database_is_store_unavailable(tmp_path: Path) -> None:
         store.visitors.create_visitor(persistent=True)
     with pytest.raises(StoreUnavailable):
         store.conversations.open_conversations()
+
+
+def test_api_tokens_are_kept_as_digests_and_revoked_once(store: Store) -> None:
+    made = store.tokens.create_token(
+        public_id="0123456789abcdef",
+        secret_hash="d" * 64,
+        name="crm",
+        scope="read",
+        agent_id="7",
+        agent_name="Ada",
+        role="agent",
+        departments=["sales"],
+        created_by="Bob (user 2)",
+    )
+    assert made.departments == ("sales",) and made.revoked_at is None
+    found = store.tokens.token_by_public_id("0123456789abcdef")
+    assert found is not None and found[1] == "d" * 64
+    assert store.tokens.revoke_token(made.id) is not None
+    assert store.tokens.revoke_token(made.id) is None  # already revoked
+    assert store.tokens.revoke_tokens_of("7") == []
+    assert store.tokens.tokens()[0].revoked_at is not None
+
+
+def test_the_conversation_page_goes_newest_first_from_its_cursor(store: Store) -> None:
+    opened = []
+    for index in range(3):
+        visitor = store.visitors.create_visitor(persistent=True)
+        stored = store.conversations.add_visitor_message(visitor.id, client_id=f"page-{index:04d}", body="hi")
+        opened.append(stored.conversation)
+    everything = ConversationFilters()
+    first = store.conversations.conversations_page(everything, departments=None, before=None, limit=2)
+    assert [c.id for c in first] == [opened[2].id, opened[1].id]
+    after = (first[-1].created_at, first[-1].id)
+    rest = store.conversations.conversations_page(everything, departments=None, before=after, limit=2)
+    assert [c.id for c in rest] == [opened[0].id]
+    assert (
+        store.conversations.conversations_page(
+            ConversationFilters(assignee=""), departments=frozenset({"sales"}), before=None, limit=5
+        )
+        == []
+    )

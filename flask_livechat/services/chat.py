@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 
@@ -12,7 +13,7 @@ from ..errors import ConflictError, NotFoundError
 from ..host import Role
 from ..signals import conversation_closed, conversation_reopened, conversation_started, message_stored
 from ..store import ConversationRecord, MessageRecord, Store, StoredMessage
-from ..store.records import AttachmentRecord, Departments
+from ..store.records import AttachmentRecord, ConversationFilters, Departments
 from .redact import mask_card_numbers
 
 
@@ -61,6 +62,23 @@ class ChatService:
         if conversation is None:
             raise NotFoundError()
         return conversation
+
+    def conversations_page(
+        self, agent: Agent, filters: ConversationFilters, *, before: tuple[datetime, str] | None, size: int
+    ) -> tuple[list[ConversationRecord], bool]:
+        """The conversations ``agent`` may see, newest first, after the cursor ``before``; and whether there
+        are more (the REST API's list)."""
+        found = self._store.conversations.conversations_page(
+            filters, departments=agent.departments, before=before, limit=size + 1
+        )
+        return found[:size], len(found) > size
+
+    def agent_messages_page(
+        self, agent: Agent, conversation_id: str, after_seq: int, size: int
+    ) -> tuple[list[MessageRecord], bool]:
+        """``messages_page`` of a conversation ``agent`` may see (``not_found`` otherwise)."""
+        self.conversation_for_agent(agent, conversation_id)
+        return self.messages_page(conversation_id, after_seq, size)
 
     def join(self, agent: Agent, conversation_id: str) -> tuple[ConversationRecord, list[MessageRecord]]:
         conversation = self.conversation_for_agent(agent, conversation_id)

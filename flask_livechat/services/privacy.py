@@ -13,14 +13,17 @@ from typing import Any
 from flask import Flask, Request
 from werkzeug.wrappers import Response
 
+from ..errors import NotFoundError
 from ..identity import visitor_id_from_request
 from ..signals import subject_erased
 from ..store import Store, VisitorRecord
 from . import consent, mail
 from .attachments import download_name, storage_for
 from .audit import AuditLog, subject_keys
+from .chat import Agent
 from .consent import ConsentState
 from .contact import normalize_address
+from .permissions import require
 from .prechat import contact_keys
 from .redact import clean_optional, mask_card_numbers
 
@@ -186,6 +189,13 @@ class PrivacyService:
         self._scrub()
         subject_erased.send(self._app, visitors=erased)
         return erased
+
+    def erase_visitor(self, agent: Agent, visitor_id: str) -> int:
+        """An admin erases one visitor (the REST API's twin of the admin page's erasure, audited alike)."""
+        require(agent, "privacy")
+        if self._store.visitors.get_visitor(visitor_id) is None:
+            raise NotFoundError("No such visitor.")
+        return self.erase(Subject(visitor_id=visitor_id), actor=agent.label)
 
     def visitor(self, visitor_id: str) -> VisitorRecord | None:
         return self._store.visitors.get_visitor(visitor_id)

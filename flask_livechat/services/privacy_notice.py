@@ -444,6 +444,20 @@ def categories(config: Mapping[str, Any], *, billing: bool, webhooks: bool = Fal
             kept_by=CONNECTION_KEY,
             columns=("livechat_agent_connections.*",),
         ),
+        Category(
+            key="api_tokens",
+            name="Staff API tokens",
+            what="For our own staff: the API tokens administrators made to act as them (a digest of each, "
+            "its name, scope, the staff member's id, name, role and departments, when it was made, last "
+            "used and revoked)",
+            purpose="To let the team's own tools use the chat's API with a staff member's rights",
+            basis="contract",
+            who="Administrators",
+            retention="Kept until an administrator revokes them, then listed as revoked; revoked at once "
+            "when the staff member's account is deleted or their access is withdrawn",
+            kept_by=None,
+            columns=("livechat_api_tokens.*",),
+        ),
     ]
 
 

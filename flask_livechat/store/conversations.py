@@ -3,6 +3,7 @@ messages."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, true, update
@@ -12,6 +13,7 @@ from . import reports, webhooks
 from .database import Database
 from .models import Conversation, ConversationTag, Message, Visitor, new_public_id, utcnow
 from .records import (
+    ConversationFilters,
     ConversationRecord,
     Departments,
     MessageRecord,
@@ -61,6 +63,42 @@ class ConversationQueries:
                 connection,
                 (Conversation.status == "open") & in_departments(Conversation.department, departments),
                 limit=limit,
+            )
+
+    def conversations_page(
+        self,
+        filters: ConversationFilters,
+        *,
+        departments: Departments,
+        before: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[ConversationRecord]:
+        """Conversations newest first (created_at, then id), those after the cursor ``before``: new ones
+        arrive at the front, so paging on from a cursor never repeats or skips one."""
+        condition = in_departments(Conversation.department, departments)
+        if filters.status is not None:
+            condition &= Conversation.status == filters.status
+        if filters.department is not None:
+            condition &= Conversation.department == filters.department
+        if filters.assignee == "":
+            condition &= Conversation.assigned_agent_id.is_(None)
+        elif filters.assignee is not None:
+            condition &= Conversation.assigned_agent_id == filters.assignee
+        if filters.visitor_id is not None:
+            condition &= Conversation.visitor_id == filters.visitor_id
+        if filters.updated_since is not None:
+            condition &= Conversation.updated_at >= filters.updated_since
+        if before is not None:
+            created, conversation_id = before
+            condition &= (Conversation.created_at < created) | (
+                (Conversation.created_at == created) & (Conversation.id < conversation_id)
+            )
+        with self._db.reading() as connection:
+            return summaries(
+                connection,
+                condition,
+                limit=limit,
+                order_by=(Conversation.created_at.desc(), Conversation.id.desc()),
             )
 
     def messages_of(
@@ -156,7 +194,9 @@ class ConversationQueries:
 # --- in the caller's transaction: shared with the attachments, workflow and search queries -------------
 
 
-def summaries(connection: Connection, condition: Any, *, limit: int) -> list[ConversationRecord]:
+def summaries(
+    connection: Connection, condition: Any, *, limit: int, order_by: tuple[Any, ...] = ()
+) -> list[ConversationRecord]:
     # An ORM session here only to split the three entities of the joined row; records leave, not objects.
     rows = (
         Session(connection)
@@ -170,7 +210,7 @@ def summaries(connection: Connection, condition: Any, *, limit: int) -> list[Con
                 & Message.deleted_at.is_(None),
             )
             .where(condition)
-            .order_by(Conversation.updated_at.desc())
+            .order_by(*(order_by or (Conversation.updated_at.desc(),)))
             .limit(limit)
         )
         .all()

@@ -524,3 +524,29 @@ class WebhookAttempt(Base):
     status_code: Mapped[int | None] = mapped_column()
     error: Mapped[str | None] = mapped_column(String(300))
     duration_ms: Mapped[int] = mapped_column(default=0)
+# --- the REST API ----------------------------------------------------------------------------------------
+
+
+class ApiToken(Base):
+    """A personal access token for the REST API. Only a SHA-256 digest of its secret is kept; ``public_id``
+    (also in the token's text) finds the row, so a lookup never compares secrets in SQL. The token acts as
+    the staff member it was made for, with the role and departments it was made with."""
+
+    __tablename__ = "livechat_api_tokens"
+    __table_args__ = (UniqueConstraint("public_id", name="uq_livechat_api_tokens_public_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    #: ``read`` or ``write`` (write includes read).
+    scope: Mapped[str] = mapped_column(String(8))
+    agent_id: Mapped[str] = mapped_column(String(128), index=True)
+    agent_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(8))
+    #: The departments it works in (a list of names); an admin's token sees them all anyway.
+    departments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()

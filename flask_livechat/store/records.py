@@ -204,6 +204,35 @@ class AttachmentRecord:
 
 
 @dataclass(frozen=True)
+class ApiTokenRecord:
+    """A personal access token as the admin page and the API see it: never its secret or digest."""
+
+    id: int
+    public_id: str
+    name: str
+    scope: str
+    agent_id: str
+    agent_name: str
+    role: str
+    departments: tuple[str, ...]
+    created_by: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ConversationFilters:
+    """The REST API's conversation list filters; ``None``: not filtered. ``assignee`` ``""``: unassigned."""
+
+    status: str | None = None
+    department: str | None = None
+    assignee: str | None = None
+    visitor_id: str | None = None
+    updated_since: datetime | None = None
+
+
+@dataclass(frozen=True)
 class HistoryFilters:
     query: str | None = None
     since: datetime | None = None

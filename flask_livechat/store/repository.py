@@ -26,6 +26,7 @@ from .reads import ReadQueries
 from .reports import ReportQueries
 from .schema import SchemaQueries
 from .search import SearchQueries
+from .tokens import TokenQueries
 from .visitors import VisitorQueries
 from .webhooks import WebhookQueries
 from .workflow import WorkflowQueries
@@ -91,6 +92,8 @@ class Store:
         self.reports = ReportQueries(self.database)
         #: Outgoing webhooks: endpoints, the outbox of deliveries, their attempts.
         self.webhooks = WebhookQueries(self.database)
+        #: The REST API's personal access tokens.
+        self.tokens = TokenQueries(self.database)
 
         self.database.prepare = self.create_all
 

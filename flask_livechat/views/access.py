@@ -8,6 +8,7 @@ from ..caller import agent_for, staff_role
 from ..host import Role, user_id, why_no_id
 from ..host_request import current_host_user
 from ..services.chat import Agent
+from ..services.permissions import has_role
 
 
 def _login_url() -> str | None:
@@ -30,6 +31,6 @@ def require_agent(role: Role = "agent") -> Agent:
     if agent is None and staff_role(user) is not None and user_id(user) is None:
         # The role says staff but the chat cannot tell who they are: say what the site has to change.
         abort(403, f"You are signed in as staff, but the chat cannot tell who you are: {why_no_id(user)}.")
-    if agent is None or (role == "admin" and agent.role != "admin"):
+    if agent is None or not has_role(agent, role):
         abort(403, f"This page is for {'admins' if role == 'admin' else 'agents and admins'}.")
     return agent

@@ -6,17 +6,15 @@ scheme (``flask_livechat.csrf``: a token bound to the host session and to this a
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..csrf import check_csrf, csrf_token
+from ..services.canned import canned_problem
 from ..services.chat import Agent
+from ..services.permissions import has_role
 from ..state import current_livechat
 from .access import require_agent
-
-_SHORTCUT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
 def register(blueprint: Blueprint) -> None:
@@ -35,7 +33,7 @@ def csrf_scope(agent: Agent) -> str:
 
 def _require_admin(*, form: bool = False) -> Agent:
     agent = require_agent()
-    if agent.role != "admin":
+    if not has_role(agent, "admin"):
         abort(403, "Only admins can manage the live chat.")
     if form:
         check_csrf(csrf_scope(agent))
@@ -63,10 +61,9 @@ def canned_save() -> BaseResponse:
     canned_id = int(raw_id) if raw_id.isdigit() else None
     if raw_id and canned_id is None:
         abort(400, "Not a canned response id.")
-    if not _SHORTCUT.match(shortcut):
-        flash("A shortcut is 1 to 32 lower-case letters, digits, '-' or '_'.", "error")
-    elif not body or len(body) > 4000:
-        flash("The reply must have 1 to 4000 characters.", "error")
+    problem = canned_problem(shortcut, body)
+    if problem is not None:
+        flash(problem[1], "error")
     elif not current_livechat.canned.save(canned_id, shortcut, body):
         flash(f"/{shortcut} is already taken (or that response was deleted).", "error")
     else:

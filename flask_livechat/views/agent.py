@@ -11,7 +11,7 @@ from ..assets import static_url
 from ..csp import protect
 from ..csrf import protect_blueprint
 from ..state import current_livechat
-from . import admin, assets, reports, webhooks_admin
+from . import admin, assets, reports, tokens_admin, webhooks_admin
 from .access import require_agent
 
 _PACKAGE = os.path.dirname(os.path.dirname(__file__))
@@ -29,6 +29,7 @@ def create_blueprint(url_prefix: str) -> Blueprint:
     admin.register(blueprint)
     reports.register(blueprint)
     webhooks_admin.register(blueprint)
+    tokens_admin.register(blueprint)
     protect_blueprint(blueprint)
     # Staff pages show personal data and take actions: strict CSP, never framed (static files get it too).
     protect(blueprint)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
@@ -20,7 +21,11 @@ def register(blueprint: Blueprint) -> None:
 
 
 def _window() -> Window:
-    args = request.args
+    return window_of(request.args)
+
+
+def window_of(args: Mapping[str, Any]) -> Window:
+    """The window named by ``from``, ``to``, ``preset``, ``tz`` and ``period`` (the page's and the API's)."""
     return current_livechat.reports.window(
         first=args.get("from") or None,
         last=args.get("to") or None,
@@ -30,7 +35,8 @@ def _window() -> Window:
     )
 
 
-def _query(window: Window) -> dict[str, str]:
+def window_query(window: Window) -> dict[str, str]:
+    """The parameters that name ``window`` again (links, and the API's answer)."""
     return {
         "from": window.first.isoformat(),
         "to": window.last.isoformat(),
@@ -44,7 +50,7 @@ def reports_page() -> str:
     window = _window()
     service = current_livechat.reports
     tables = service.all(window)
-    query = _query(window)
+    query = window_query(window)
     return render_template(
         "livechat/admin/reports.html",
         window=window,

@@ -1,0 +1,67 @@
+"""The admin page for the REST API's personal access tokens: make one (shown once), see when each was last
+used, revoke. Plain forms with the admin CSRF token, like the other admin pages; every change is audited by
+the service."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from ..csrf import check_csrf, csrf_token
+from ..errors import InvalidPayload, NotFoundError
+from ..services.chat import Agent
+from ..services.departments import configured
+from ..state import current_livechat
+from .access import require_agent
+from .admin import csrf_scope
+
+
+def register(blueprint: Blueprint) -> None:
+    blueprint.add_url_rule("/admin/tokens", "tokens", tokens_page, methods=["GET", "POST"])
+    blueprint.add_url_rule("/admin/tokens/revoke", "token_revoke", token_revoke, methods=["POST"])
+
+
+def _page(admin: Agent, *, created: str | None = None, problems: dict[str, list[str]] | None = None) -> str:
+    return render_template(
+        "livechat/admin/tokens.html",
+        tokens=current_livechat.api_tokens.tokens(admin),
+        admin=admin,
+        departments=list(configured(current_app.config)),
+        created=created,
+        problems=problems or {},
+        form=request.form if problems else {},
+        csrf_token=csrf_token(csrf_scope(admin)),
+    )
+
+
+def tokens_page() -> str | tuple[str, int]:
+    admin = require_agent("admin")
+    if request.method == "GET":
+        return _page(admin)
+    check_csrf(csrf_scope(admin))
+    form = request.form
+    try:
+        new = current_livechat.api_tokens.create(
+            admin,
+            name=form.get("name", ""),
+            scope=form.get("scope", ""),
+            agent_id=form.get("agent_id", ""),
+            agent_name=form.get("agent_name", ""),
+            role=form.get("role", ""),
+            departments=form.getlist("departments"),
+        )
+    except InvalidPayload as error:
+        return _page(admin, problems=error.fields), 400
+    return _page(admin, created=new.plain)
+
+
+def token_revoke() -> str:
+    admin = require_agent("admin")
+    check_csrf(csrf_scope(admin))
+    raw = request.form.get("token_id", "")
+    if not raw.isdigit() or len(raw) > 12:
+        abort(400, "Not a token id.")
+    try:
+        current_livechat.api_tokens.revoke(admin, int(raw))
+    except NotFoundError:
+        abort(404, "That token does not exist or is already revoked.")
+    return _page(admin)
