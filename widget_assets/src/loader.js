@@ -239,11 +239,20 @@ function boot(script, queued) {
     launcher.addEventListener("click", () => (chat ? chat.toggle() : open()));
     ui = { host, root, app, launcher, badge, unreadText };
     document.body.append(host);
-    if ("ongoing" in data) load();
+    if ("ongoing" in data || wasOpen()) load();
     else if (data.pending) watchForInvitation(data.pending, Number(data.pendingEvery) || 20);
     ready = true;
     markReady();
     emit("ready", null);
+  }
+
+  // The panel was open on this tab's previous page (the chat's panel memory, written only with consent).
+  function wasOpen() {
+    try {
+      return /"open":true/.test(sessionStorage.getItem("livechat:panel") || "");
+    } catch {
+      return false;
+    }
   }
 
   // An agent may invite a visitor whose chat is not loaded (so there is no socket yet): ask now and then,
