@@ -84,7 +84,12 @@ def _script_tag(nonce: str | None) -> Markup:
     elif app.config["LIVECHAT_INVITATION_CHECK_SECONDS"]:
         # Without an open chat there is no socket: the loader asks now and then whether an agent invited them.
         attributes["data-pending"] = url_for("livechat_widget.pending")
-        attributes["data-pending-every"] = str(app.config["LIVECHAT_INVITATION_CHECK_SECONDS"])
+        # It is also the browsing visitor's heartbeat (services/presence.py): often enough to stay live.
+        every = min(
+            app.config["LIVECHAT_INVITATION_CHECK_SECONDS"],
+            max(1, app.config["LIVECHAT_PRESENCE_TIMEOUT"] // 2),
+        )
+        attributes["data-pending-every"] = str(every)
     if nonce:
         attributes["nonce"] = nonce
     rendered = Markup("").join(

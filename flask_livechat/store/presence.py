@@ -134,7 +134,7 @@ class PresenceQueries:
 
     def page_present(self, visitor_id: str, *, fresh_after: datetime) -> bool:
         """A page of the visitor's with the loader but no chat socket is open: one row per visitor (sid
-        ``page:<visitor id>``), refreshed unless it was refreshed after ``fresh_after`` (then no write at all).
+        ``page:<visitor id>``), refreshed unless that happened after ``fresh_after`` (then no write at all).
         The sweep deletes it like a dead connection once the page stops asking. True when the row is new."""
         sid = PAGE_SID_PREFIX + visitor_id
         with self._db.reading() as connection:

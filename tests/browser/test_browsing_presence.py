@@ -4,7 +4,6 @@ while their page is open, and offline soon after they leave; the loader's check-
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from playwright.sync_api import expect
 

@@ -9,20 +9,21 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AgentSocket, ClosingBrowser, ask, open_chat, visit
+from tests.browser.conftest import AgentSocket, ClosingBrowser, ask, visit
 
 PHONE = {"width": 390, "height": 844}
 
 
 def active_label(page: Any) -> str:
-    """What has the focus: inside the widget's shadow root its accessible label or text, else the page's tag."""
+    """What has the focus: in the widget's shadow root its accessible label or text, else the page's tag."""
     return str(
         page.evaluate(
             """() => {
               const host = document.querySelector("livechat-widget");
               const inner = host && host.shadowRoot && host.shadowRoot.activeElement;
               const el = inner || document.activeElement;
-              return (inner ? "widget:" : "page:") + (el.getAttribute("aria-label") || el.textContent.trim().slice(0, 30) || el.tagName);
+              const name = el.getAttribute("aria-label") || el.textContent.trim().slice(0, 30);
+              return (inner ? "widget:" : "page:") + (name || el.tagName);
             }"""
         )
     )
