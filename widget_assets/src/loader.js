@@ -239,7 +239,10 @@ function boot(script, queued) {
     launcher.addEventListener("click", () => (chat ? chat.toggle() : open()));
     ui = { host, root, app, launcher, badge, unreadText };
     document.body.append(host);
-    if ("ongoing" in data || wasOpen()) load();
+    // Reopened at once (so the launcher already says so): the panel was open on this tab's previous page.
+    const reopen = wasOpen();
+    if (reopen) launcher.setAttribute("aria-expanded", "true");
+    if ("ongoing" in data || reopen) load();
     else if (data.pending) watchForInvitation(data.pending, Number(data.pendingEvery) || 20);
     ready = true;
     markReady();
