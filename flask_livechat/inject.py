@@ -15,6 +15,7 @@ from .assets import static_url
 from .errors import StoreUnavailable
 from .identity import visitor_id_from_request
 from .pages import is_host_page
+from .services.consent import consent_state
 from .state import current_livechat
 from .version import __version__
 
@@ -79,12 +80,20 @@ def _script_tag(nonce: str | None) -> Markup:
         "data-text-color": widget_config.text_color(color),
         "data-position": app.config["LIVECHAT_POSITION"],
     }
+    if consent_state(app, request).recognition_allowed:
+        # The loader and the chat read the tab's storage (the panel left open) only then.
+        attributes["data-remembered"] = ""
     if _ongoing_conversation():
         attributes["data-ongoing"] = ""
     elif app.config["LIVECHAT_INVITATION_CHECK_SECONDS"]:
         # Without an open chat there is no socket: the loader asks now and then whether an agent invited them.
         attributes["data-pending"] = url_for("livechat_widget.pending")
-        attributes["data-pending-every"] = str(app.config["LIVECHAT_INVITATION_CHECK_SECONDS"])
+        # It is also the browsing visitor's heartbeat (services/presence.py): often enough to stay live.
+        every = min(
+            app.config["LIVECHAT_INVITATION_CHECK_SECONDS"],
+            max(1, app.config["LIVECHAT_PRESENCE_TIMEOUT"] // 2),
+        )
+        attributes["data-pending-every"] = str(every)
     if nonce:
         attributes["nonce"] = nonce
     rendered = Markup("").join(

@@ -84,6 +84,18 @@ class PresenceService:
         if self._store.presence.viewing_of(sid) == conversation_id:
             self.view(sid, None)
 
+    # --- visitors browsing without the chat loaded ---------------------------------------------
+
+    def browsing(self, visitor_id: str) -> None:
+        """The loader of an open page asked in (``GET /widget/pending``, while the page is visible): the
+        visitor is on the site, so the consoles list them online, with Invite. Nothing is written while no
+        console is open (nobody would see it), nor more than once per quarter of the timeout per visitor; the
+        sweep takes the row away once the page stops asking."""
+        if not self.agents():
+            return
+        if self._store.presence.page_present(visitor_id, fresh_after=utcnow() - self.timeout / 4):
+            publish(VisitorChanged(visitor_id))
+
     # --- dead connections ---------------------------------------------------------------------
 
     def sweep(self, agent_sids: list[str], visitor_sids: list[str]) -> None:

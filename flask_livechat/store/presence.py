@@ -12,8 +12,11 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 
 from .database import Database
-from .models import AgentConnection, VisitorConnection, utcnow
+from .models import AgentConnection, Visitor, VisitorConnection, utcnow
 from .records import AgentPresence
+
+#: The sid of a visitor's "browsing, chat not loaded" row (a real Socket.IO sid never has a colon).
+PAGE_SID_PREFIX = "page:"
 
 
 class PresenceQueries:
@@ -128,6 +131,32 @@ class PresenceQueries:
                     sid=sid, visitor_id=visitor_id, customer=customer, connected_at=now, last_seen_at=now
                 )
             )
+
+    def page_present(self, visitor_id: str, *, fresh_after: datetime) -> bool:
+        """A page of the visitor's with the loader but no chat socket is open: one row per visitor (sid
+        ``page:<visitor id>``), refreshed unless that happened after ``fresh_after`` (then no write at all).
+        The sweep deletes it like a dead connection once the page stops asking. True when the row is new."""
+        sid = PAGE_SID_PREFIX + visitor_id
+        with self._db.reading() as connection:
+            seen = connection.execute(
+                select(VisitorConnection.last_seen_at).where(VisitorConnection.sid == sid)
+            ).scalar()
+        if isinstance(seen, datetime) and seen >= fresh_after:
+            return False
+        now = utcnow()
+        with self._db.writing() as connection:
+            refreshed = connection.execute(
+                update(VisitorConnection).where(VisitorConnection.sid == sid).values(last_seen_at=now)
+            )
+            known = connection.execute(select(Visitor.id).where(Visitor.id == visitor_id)).scalar()
+            if refreshed.rowcount or known is None:  # refreshed, or a visitor erased meanwhile: no row
+                return False
+            connection.execute(
+                insert(VisitorConnection).values(
+                    sid=sid, visitor_id=visitor_id, connected_at=now, last_seen_at=now
+                )
+            )
+        return True
 
     def visitor_on_page(self, sid: str, *, url: str | None, title: str | None) -> None:
         with self._db.writing() as connection:

@@ -144,6 +144,8 @@ def pending() -> Response:
     )
     if visitor_id is not None:
         _adopt_pending(visitor_id)  # a first page's visitor, now with a row: on the consoles' lists
+        current_livechat.presence.browsing(visitor_id)
+        current_livechat.sweeper.ensure_running(app)  # takes the row away once this page stops asking
     invited = visitor_id is not None and current_livechat.chat.invited(visitor_id)
     response = jsonify({"ok": True, "invited": invited})
     response.headers["Cache-Control"] = "no-store"

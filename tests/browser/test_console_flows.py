@@ -8,7 +8,7 @@ from typing import Any
 import socketio
 from playwright.sync_api import expect
 
-from tests.browser.conftest import collect_console_errors, log_in
+from tests.browser.conftest import collect_console_errors, log_in, open_chat
 
 # Records every desktop notification the page creates (the permission is granted in the context) and every
 # sound it starts.
@@ -48,11 +48,7 @@ def agent_page(browser: Any, base_url: str, email: str, password: str) -> tuple[
 
 
 def open_widget(page: Any) -> Any:
-    chat = page.get_by_role("dialog", name="Chat")
-    if not chat.is_visible():
-        page.get_by_role("button", name="Open chat").click()
-    expect(chat).to_be_visible()
-    return chat
+    return open_chat(page)
 
 
 def send(chat: Any, text: str) -> None:

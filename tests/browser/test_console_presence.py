@@ -6,16 +6,14 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, open_chat
 
 OFFLINE = "No one is online right now"
 
 
 def widget_status(page: Any, base_url: str, path: str = "/pricing") -> Any:
     page.goto(base_url + path)
-    page.get_by_role("button", name="Open chat").click()
-    expect(page.get_by_role("dialog", name="Chat")).to_be_visible()
-    return page.get_by_role("dialog", name="Chat")  # says OFFLINE (and offers a form) when nobody is online
+    return open_chat(page)  # says OFFLINE (and offers a form) when nobody is online
 
 
 def expect_online(visitor: Any, console: Any, base_url: str) -> None:

@@ -64,8 +64,10 @@ def test_an_ongoing_conversation_loads_the_chat_with_the_page(
     context = browser.new_context()
     page = context.new_page()
     page.goto(site + "/")
-    send(open_chat(page), "I have a question")
+    chat = open_chat(page)
+    send(chat, "I have a question")
     conversation = agent.conversation_with("I have a question")
+    chat.get_by_role("button", name="Close chat").click()  # closed, so it stays closed on the next page
 
     urls = requested(page)
     page.goto(site + "/pricing")

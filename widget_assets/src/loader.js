@@ -35,6 +35,7 @@ function boot(script, queued) {
     language: data.language || "en",
     // The nonce attribute reads back empty once applied; the property keeps the value.
     nonce: script.nonce || script.getAttribute("nonce") || "",
+    remembered: "remembered" in data,
   };
   /** @type {(ctx: LiveChatContext) => LiveChatChat} */
   let startChat;
@@ -239,11 +240,24 @@ function boot(script, queued) {
     launcher.addEventListener("click", () => (chat ? chat.toggle() : open()));
     ui = { host, root, app, launcher, badge, unreadText };
     document.body.append(host);
-    if ("ongoing" in data) load();
+    // Reopened at once (so the launcher already says so): the panel was open on this tab's previous page.
+    const reopen = wasOpen();
+    if (reopen) launcher.setAttribute("aria-expanded", "true");
+    if ("ongoing" in data || reopen) load();
     else if (data.pending) watchForInvitation(data.pending, Number(data.pendingEvery) || 20);
     ready = true;
     markReady();
     emit("ready", null);
+  }
+
+  // The panel was open on this tab's previous page (the chat's panel memory, written only with consent).
+  function wasOpen() {
+    if (!config.remembered) return false; // no storage is touched before the visitor allowed it
+    try {
+      return /"open":true/.test(sessionStorage.getItem("livechat:panel") || "");
+    } catch {
+      return false;
+    }
   }
 
   // An agent may invite a visitor whose chat is not loaded (so there is no socket yet): ask now and then,

@@ -15,7 +15,9 @@ import { ThreadView } from "./shared/thread-view.js";
 import { TypingSignal } from "./shared/typing.js";
 import { fileProblem } from "./widget/files.js";
 import { formProblems } from "./widget/forms.js";
+import { fullScreen, trapTab } from "./widget/focus-trap.js";
 import { buildPanel, formField, ratingForm } from "./widget/panel.js";
+import { PanelMemory } from "./widget/panel-memory.js";
 import { consentPrompt, createPrivacy } from "./widget/privacy.js";
 import { chime, unlockSound } from "./widget/sound.js";
 import { fill } from "./widget/text.js";
@@ -115,15 +117,18 @@ function panelToggle(ctx, ui, focusTarget, onOpen = () => {}, onClose = () => {}
   function isOpen() {
     return !ui.panel.hidden;
   }
-  function open() {
+  // `focus` false: the panel comes back open on a new page (panel memory) and leaves the focus where it is.
+  function open(focus = true) {
     if (!isOpen()) {
+      if (fullScreen()) ui.panel.setAttribute("aria-modal", "true");
+      else ui.panel.removeAttribute("aria-modal");
       ui.panel.hidden = false;
       ctx.app.setAttribute("data-open", "");
       ctx.launcher.setAttribute("aria-expanded", "true");
       onOpen();
       ctx.emit("open", null);
     }
-    focusTarget().focus();
+    if (focus !== false) focusTarget().focus();
   }
   function close() {
     if (!isOpen()) return;
@@ -141,6 +146,8 @@ function panelToggle(ctx, ui, focusTarget, onOpen = () => {}, onClose = () => {}
     if (event.key === "Escape") {
       event.preventDefault();
       close();
+    } else if (event.key === "Tab" && fullScreen()) {
+      trapTab(ui.panel, ctx.root, event);
     }
   });
   return { open, close, toggle: () => (isOpen() ? close() : open()), isOpen };
@@ -245,6 +252,10 @@ function createChat(ctx, settings) {
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let typingTimer;
 
+  const memory = new PanelMemory(ctx.config.remembered);
+  /** @type {number | null} */
+  let restoreScroll = memory.saved && memory.saved.open ? memory.saved.scroll : null;
+  const remember = () => memory.save({ open: toggle.isOpen(), scroll: view.isNearEnd() ? null : ui.log.scrollTop });
   const toggle = panelToggle(
     ctx,
     ui,
@@ -252,9 +263,14 @@ function createChat(ctx, settings) {
     () => {
       unlockSound();
       store.update({ open: true }, { scrollToEnd: true });
+      remember();
     },
-    () => store.update({ open: false }),
+    () => {
+      store.update({ open: false });
+      remember();
+    },
   );
+  window.addEventListener("pagehide", remember);
 
   function focusTarget() {
     const field = ui.sheet.hidden ? null : /** @type {HTMLElement | null} */ (ui.sheet.querySelector("input, textarea, select, button"));
@@ -293,9 +309,13 @@ function createChat(ctx, settings) {
     // wrong form).
     if (!s.historyLoaded) sheet = null;
     else if (offline && !s.offlineSent) sheet = "offline";
-    else if (s.closedConversation) sheet = "rating";
     else if (!s.prechatDone && !s.conversationId && !offline) sheet = "prechat";
-    const sheetChanged = showSheet(sheet, s);
+    const sheetChanged = showSheet(sheet);
+    showRating(s);
+    if (restoreScroll !== null && s.historyLoaded && s.open) {
+      ui.log.scrollTop = restoreScroll; // where the visitor was reading on the previous page
+      restoreScroll = null;
+    }
     ui.composer.hidden = sheet === "offline" || sheet === "prechat";
     // A form that replaced the one in use takes the focus, so keyboard users are never left nowhere.
     const active = /** @type {HTMLElement | null} */ (ctx.root.activeElement);
@@ -358,20 +378,32 @@ function createChat(ctx, settings) {
     return h("p", { class: "lc-msg-body" }, [h("a", { href: url, download: file.name, text: fill(t.download, { name: file.name }) })]);
   }
 
-  // --- the sheet: pre-chat, leave-a-message, or rating --------------------------------------
+  // The rating request: a card at the end of the thread (not a sheet that squeezes it), with the composer
+  // still there below. Messages that arrive later go above it (ThreadView inserts before what it does not own).
+  /** @type {{ node: HTMLElement, conversation: string } | null} */
+  let ratingCard = null;
+  /** @param {WidgetState} s */
+  function showRating(s) {
+    const wanted = s.historyLoaded && sheetKind !== "offline" ? s.closedConversation : null;
+    if (ratingCard && ratingCard.conversation === wanted) return;
+    if (ratingCard) ratingCard.node.remove();
+    ratingCard = null;
+    if (!wanted) return;
+    ratingCard = { node: h("div", { class: "lc-card" }, [ratingSheet(wanted)]), conversation: wanted };
+    ui.log.append(ratingCard.node);
+    view.scrollToEnd();
+  }
 
-  /**
-   * @param {string | null} kind
-   * @param {WidgetState} s
-   */
-  function showSheet(kind, s) {
+  // --- the sheet: pre-chat or leave-a-message --------------------------------------
+
+  /** @param {string | null} kind */
+  function showSheet(kind) {
     if (kind === sheetKind) return false;
     sheetKind = kind;
     ui.sheet.replaceChildren();
     ui.sheet.hidden = !kind;
     if (kind === "prechat") ui.sheet.append(fieldsForm(t.prechat_intro, settings.prechat, t.start_chat, submitPrechat));
     if (kind === "offline") ui.sheet.append(fieldsForm(t.offline_intro, offlineFields(), t.leave_message, submitOffline));
-    if (kind === "rating") ui.sheet.append(ratingSheet(s.closedConversation));
     return true;
   }
 
@@ -691,6 +723,7 @@ function createChat(ctx, settings) {
       sessionKnown();
       // Local storage only for a visitor who allowed being recognised; a reload's unsent messages come back.
       for (const payload of outbox.persist(remembered)) messages.addPending(payload.client_id, payload.body);
+      memory.persist(remembered); // session storage: the same rule
       // Merge, don't replace: after a reconnect this fills in whatever was missed meanwhile.
       for (const message of ack.history || []) messages.add(message);
       const conversationId = ack.conversation ? ack.conversation.id : null;
@@ -766,6 +799,7 @@ function createChat(ctx, settings) {
   });
 
   if (t.open_chat) ctx.launcher.setAttribute("aria-label", t.open_chat);
+  if (memory.saved && memory.saved.open) toggle.open(false); // it was open on the previous page of this tab
   store.update({}); // the first render: "Connecting…" and the sheet the settings call for
   return {
     open: toggle.open,
@@ -780,6 +814,7 @@ function createChat(ctx, settings) {
       toggle.close();
       socket.disconnect();
       document.removeEventListener("visibilitychange", onVisibility);
+      window.removeEventListener("pagehide", remember);
       clearTimeout(typingTimer);
       ui.panel.remove();
       ctx.badge.hidden = true;

@@ -56,6 +56,8 @@ interface LiveChatConfig {
   socketioPath: string;
   language: string;
   nonce: string;
+  /** The server said this browser may be recognised (consent): only then is the tab's storage read. */
+  remembered: boolean;
 }
 
 /** What the loader hands the chat bundle's start function. */

@@ -1,0 +1,51 @@
+"""Issue 14, point 3: a visitor who only browses (chat never opened) is online in the console, with Invite,
+while their page is open, and offline soon after they leave; the loader's check-in is the heartbeat."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ClosingBrowser, collect_console_errors, log_in
+from tests.helpers import eventually
+
+# A short presence timeout, so "offline soon after leaving" takes seconds here (60 s by default).
+BROWSING = {"LIVECHAT_INVITATION_CHECK_SECONDS": 1, "LIVECHAT_PRESENCE_TIMEOUT": 3}
+
+
+def test_a_visitor_who_only_browses_is_online_with_invite_until_they_leave(
+    browser: ClosingBrowser, sites: Callable[..., str]
+) -> None:
+    site = sites(**BROWSING)
+    console = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    log_in(console, site, "agent@example.com", "agent")
+    console.goto(site + "/livechat/agent/")
+    expect(console.locator("#lc-agents")).to_contain_text("Sam Agent (online)")
+
+    visitor = browser.new_context().new_page()
+    errors = collect_console_errors(visitor)
+    check_ins: list[str] = []
+    visitor.on("request", lambda r: check_ins.append(r.url) if "/widget/pending" in r.url else None)
+    visitor.goto(site + "/pricing")
+    expect(visitor.get_by_role("button", name="Open chat")).to_be_visible()
+    listed = console.get_by_role("list", name="Visitors on the site").get_by_role("button")
+    browsing = listed.filter(has_text="Pricing")
+    expect(browsing).to_have_count(1)
+    expect(browsing).to_contain_text("Online")
+    browsing.click()
+    expect(console.get_by_role("button", name="Invite to chat")).to_be_visible()
+    # Still online after more heartbeats than the presence timeout lasts, the chat never loaded.
+    seen = len(check_ins)
+    eventually(
+        lambda: len(check_ins) >= seen + 5,
+        message=lambda: f"only {len(check_ins)} check-ins",
+        sleep=lambda seconds: visitor.wait_for_timeout(seconds * 1000),  # Playwright's events come in there
+    )
+    expect(browsing).to_contain_text("Online")
+    assert visitor.evaluate("() => [...document.scripts].some(s => s.src.includes('/widget.js'))") is False
+
+    visitor.close()
+    expect(browsing).to_contain_text("Seen")
+    expect(console.get_by_role("button", name="Invite to chat")).to_have_count(0)
+    assert errors == []
