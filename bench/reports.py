@@ -64,7 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="livechat-bench-")
     url = args.url or f"sqlite:///{os.path.join(folder, 'bench.db')}"
-    store = Store(url)
+    store = Store(url, auto_migrate=True)  # a history kept from an earlier version is upgraded first
     store.create_all()
     insert_seconds = rebuild_seconds = 0.0
     if not args.reuse:
