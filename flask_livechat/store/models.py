@@ -524,6 +524,8 @@ class WebhookAttempt(Base):
     status_code: Mapped[int | None] = mapped_column()
     error: Mapped[str | None] = mapped_column(String(300))
     duration_ms: Mapped[int] = mapped_column(default=0)
+
+
 # --- the REST API ----------------------------------------------------------------------------------------
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 
 from .database import Database
 from .models import ApiToken, utcnow
@@ -27,6 +27,11 @@ def _record(row: Any) -> ApiTokenRecord:
         last_used_at=row.last_used_at,
         revoked_at=row.revoked_at,
     )
+
+
+#: The table itself: an UPDATE of the ORM entity with RETURNING of its raw columns fails on SQLAlchemy 2.0.16
+#: (the lowest we support), a Core UPDATE of the table does not.
+_TOKENS = cast(Table, ApiToken.__table__)
 
 
 class TokenQueries:
@@ -82,7 +87,7 @@ class TokenQueries:
         """Revokes an active token; ``None`` when there is no such token or it was already revoked."""
         with self._db.writing() as connection:
             row = connection.execute(
-                update(ApiToken)
+                update(_TOKENS)
                 .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
                 .values(revoked_at=utcnow())
                 .returning(*ApiToken.__table__.columns)
@@ -93,7 +98,7 @@ class TokenQueries:
         """Revokes every active token acting as ``agent_id``; the ones revoked now."""
         with self._db.writing() as connection:
             rows = connection.execute(
-                update(ApiToken)
+                update(_TOKENS)
                 .where(ApiToken.agent_id == agent_id, ApiToken.revoked_at.is_(None))
                 .values(revoked_at=utcnow())
                 .returning(*ApiToken.__table__.columns)
