@@ -203,9 +203,12 @@ def collect_console_errors(page: Any) -> list[str]:
 def log_in(page: Any, base_url: str, email: str, password: str) -> None:
     """Logs in through the example site's form, as a member of staff would."""
     page.goto(base_url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    # The site's own form: the chat's panel may be open beside it (it stays open across a tab's pages) with
+    # an Email field of its own.
+    form = page.locator("form").filter(has=page.get_by_role("button", name="Log in"))
+    form.get_by_label("Email").fill(email)
+    form.get_by_label("Password").fill(password)
+    form.get_by_role("button", name="Log in").click()
     page.wait_for_url(base_url + "/")
 
 
