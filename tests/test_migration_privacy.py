@@ -103,8 +103,9 @@ def test_0003_moves_opt_outs_to_digests_and_unlinks_the_audit_log(store: Store) 
     for gone in (old_digest("email=ada@example.com"), old_digest("visitor_id=v1")):
         assert gone not in stored
 
-    assert store.schema.downgrade("0002") == ("0003", "0002")  # lossy, but it runs
-    assert store.schema.upgrade() == ("0002", "0003")
+    head = store.schema.head()  # later revisions come down and go up with it
+    assert store.schema.downgrade("0002") == (head, "0002")  # lossy, but it runs
+    assert store.schema.upgrade() == ("0002", head)
 
 
 def test_0003_without_the_key_refuses_and_changes_nothing(store: Store) -> None:
