@@ -43,12 +43,17 @@ test-min:
 	.venv-min/bin/pip install --quiet -c .ci/minimum.txt -e ".[dev]"
 	.venv-min/bin/python -m pytest -p no:cacheprovider $(SUBSET)
 
+# The versions run side by side (one core each), each into its own log, shown when both are done.
 test-pythons:
-	set -e; for python in $(OTHER_PYTHONS); do \
-	  rm -rf .venv-$$python; $$python -m venv .venv-$$python; \
-	  .venv-$$python/bin/pip install --quiet -e ".[dev]"; \
-	  .venv-$$python/bin/python -m pytest -p no:cacheprovider $(PYTHONS_SUBSET); \
-	done
+	pids=""; for python in $(OTHER_PYTHONS); do \
+	  ( rm -rf .venv-$$python && $$python -m venv .venv-$$python && \
+	    .venv-$$python/bin/pip install --quiet -e ".[dev]" && \
+	    .venv-$$python/bin/python -m pytest -p no:cacheprovider $(PYTHONS_SUBSET) ) > .venv-$$python.log 2>&1 & \
+	  pids="$$pids $$!"; \
+	done; \
+	status=0; for pid in $$pids; do wait $$pid || status=1; done; \
+	for python in $(OTHER_PYTHONS); do echo "== $$python"; tail -n 40 .venv-$$python.log; done; \
+	exit $$status
 
 # The sdist and wheel as a package index would get them, checked by twine, and the wheel installed on its own.
 dist: $(VENV)/.dev-installed
