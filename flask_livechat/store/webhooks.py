@@ -35,38 +35,42 @@ def _iso(at: datetime) -> str:
 # --- in the caller's transaction: called where the changes are stored ----------------------------------
 
 
-def enqueue(connection: Connection, event: str, data: dict[str, Any], *, visitor_id: str | None) -> None:
-    """Queues ``event`` for every enabled endpoint subscribed to it, in the caller's transaction.
+def enqueue(
+    connection: Connection, event: str | tuple[str, ...], data: dict[str, Any], *, visitor_id: str | None
+) -> None:
+    """Queues ``event`` (or each of several events with the same data) for every enabled endpoint
+    subscribed to it, in the caller's transaction: one read of the endpoints however many events.
 
     ``visitor_id`` names whose data the payload holds, so erasing them deletes it from the outbox too."""
-    subscribed = [
-        row.id
-        for row in connection.execute(
-            select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.enabled.is_(True))
-        )
-        if event in row.events.split()
-    ]
-    if not subscribed:
+    events = (event,) if isinstance(event, str) else event
+    endpoints = connection.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.enabled.is_(True))
+    ).all()
+    queued = [(name, row.id) for name in events for row in endpoints if name in row.events.split()]
+    if not queued:
         return
     now = utcnow()
-    body = json.dumps(
-        {"type": event, "timestamp": _iso(now), "data": data}, separators=(",", ":"), ensure_ascii=False
-    )
+    bodies = {
+        name: json.dumps(
+            {"type": name, "timestamp": _iso(now), "data": data}, separators=(",", ":"), ensure_ascii=False
+        )
+        for name in events
+    }
     connection.execute(
         insert(WebhookDelivery),
         [
             {
                 "id": new_message_id(),
                 "endpoint_id": endpoint_id,
-                "event": event,
-                "payload": body,
+                "event": name,
+                "payload": bodies[name],
                 "visitor_id": visitor_id,
                 "created_at": now,
                 "status": "pending",
                 "attempts": 0,
                 "next_attempt_at": now,
             }
-            for endpoint_id in subscribed
+            for name, endpoint_id in queued
         ],
     )
 
@@ -97,9 +101,9 @@ def message_appended(connection: Connection, message: Any, visitor_id: str) -> N
         "text": message.body,
         "created_at": _iso(message.created_at),
     }
-    enqueue(connection, "message.created", data, visitor_id=visitor_id)
-    if message.sender == "visitor" and message.client_id.startswith("offline-"):
-        enqueue(connection, "message.left", data, visitor_id=visitor_id)
+    left = message.sender == "visitor" and message.client_id.startswith("offline-")
+    events = ("message.created", "message.left") if left else ("message.created",)
+    enqueue(connection, events, data, visitor_id=visitor_id)
 
 
 def conversation_closed(
