@@ -230,6 +230,11 @@ class ConversationSchema(Schema):
     chat_number = fields.Integer(dump_only=True)
 
 
+#: A conversation's own columns without what a message cannot change (its visitor, tags, chat number): the
+#: ``partial`` ``conversation_updated`` that follows each message.
+conversation_activity_schema = ConversationSchema(exclude=("visitor", "last_message", "tags", "chat_number"))
+
+
 class ConversationStateSchema(Schema):
     """What a visitor is told about their own conversation: no visitor record, no internals."""
 

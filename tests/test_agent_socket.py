@@ -61,6 +61,33 @@ def test_list_updates_live(visitor: SocketIOTestClient, agent: SocketIOTestClien
     assert updates[0]["args"][0]["last_message"]["body"] == "is this live?"
 
 
+def test_a_message_in_an_open_conversation_sends_a_partial_update(
+    visitor: SocketIOTestClient, agent: SocketIOTestClient
+) -> None:
+    first = visitor_says(visitor, "first", "c-partial1")
+    agent.get_received(AGENT_NS)
+    visitor_says(visitor, "second", "c-partial2")
+    updates = [e["args"][0] for e in agent.get_received(AGENT_NS) if e["name"] == "conversation_updated"]
+    assert len(updates) == 1
+    update = updates[0]
+    # What the message changed, without what it cannot change (the summary is not read again).
+    assert update["partial"] is True and update["id"] == first["conversation_id"]
+    assert (update["last_seq"], update["last_message"]["body"], update["status"]) == (2, "second", "open")
+    assert not {"visitor", "tags", "chat_number"} & set(update)
+    # A console that has not listed it asks for the whole summary.
+    whole = agent.emit(
+        "fetch_conversation", {"conversation_id": first["conversation_id"]}, namespace=AGENT_NS, callback=True
+    )
+    assert whole["ok"] and "partial" not in whole["conversation"]
+    assert (
+        whole["conversation"]["visitor"]["id"] and whole["conversation"]["last_message"]["body"] == "second"
+    )
+    missing = agent.emit(
+        "fetch_conversation", {"conversation_id": "x" * 22}, namespace=AGENT_NS, callback=True
+    )
+    assert missing["error"]["code"] == "not_found"
+
+
 def test_agent_joins_and_replies_and_the_visitor_sees_it(
     visitor: SocketIOTestClient, agent: SocketIOTestClient
 ) -> None:

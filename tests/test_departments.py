@@ -59,6 +59,7 @@ def test_each_agent_sees_only_their_departments(app: Flask, socketio: SocketIO) 
 
     for event, payload in (
         ("join_conversation", {"conversation_id": ticket}),
+        ("fetch_conversation", {"conversation_id": ticket}),
         ("claim_conversation", {"conversation_id": ticket}),
         ("close_conversation", {"conversation_id": ticket}),
         ("transcript", {"conversation_id": ticket}),

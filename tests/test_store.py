@@ -86,6 +86,36 @@ def test_duplicate_client_id_is_answered_from_the_store(store: Store) -> None:
     assert store.count_rows()["livechat_messages"] == 1
 
 
+def test_concurrent_retries_of_one_message_store_it_once(store: Store) -> None:
+    """A widget retrying while its first send is still in flight: on PostgreSQL both transactions pass the
+    duplicate check before either commits; the later insert fails on the unique client id and is answered
+    as the duplicate it is."""
+    visitor = store.visitors.create_visitor(persistent=True)
+    store.conversations.add_visitor_message(visitor.id, client_id="c-open-0002", body="open")
+    start = threading.Barrier(6)
+    results = []
+    errors: list[BaseException] = []
+
+    def retry() -> None:
+        start.wait()
+        try:
+            results.append(
+                store.conversations.add_visitor_message(visitor.id, client_id="c-race-0001", body="x")
+            )
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=retry) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(stored.duplicate for stored in results) == [False] + [True] * 5
+    assert len({stored.message.id for stored in results}) == 1
+    assert store.count_rows()["livechat_messages"] == 2
+
+
 def test_unknown_conversation_is_a_lookup_error(store: Store) -> None:
     with pytest.raises(LookupError):
         store.conversations.add_message(

@@ -70,6 +70,7 @@ class AgentNamespace(AgentWork):
             "typing",
             "mark_read",
             "fetch_messages",
+            "fetch_conversation",
             *AgentWork.work_events,
         }
     )
@@ -159,6 +160,14 @@ class AgentNamespace(AgentWork):
             "notes": note_schema.dump(state.workflow.notes(agent, conversation.id), many=True),
             "viewers": state.presence.viewers(conversation.id),
         }
+
+    @client_event
+    def on_fetch_conversation(self, payload: Any) -> Ack:
+        """One conversation's whole summary: a console that got a ``partial`` update of a conversation it
+        has not listed yet (it connected later, or more are open than ``hello`` lists) asks for it."""
+        data = load(_conversation_schema, payload)
+        conversation = current_livechat.chat.conversation_for_agent(self._agent(), data["conversation_id"])
+        return {"ok": True, "conversation": conversation_schema.dump(conversation)}
 
     @client_event
     def on_leave_conversation(self, payload: Any) -> Ack:

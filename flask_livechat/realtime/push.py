@@ -16,7 +16,13 @@ from flask_socketio import SocketIO
 
 from .. import changes
 from ..errors import StoreUnavailable
-from ..schemas import conversation_schema, live_visitor_schema, message_schema, note_schema
+from ..schemas import (
+    conversation_activity_schema,
+    conversation_schema,
+    live_visitor_schema,
+    message_schema,
+    note_schema,
+)
 from ..services.attachments import links_for_visitor
 from ..state import current_livechat
 from ..store import ConversationRecord
@@ -80,7 +86,15 @@ class Pusher:
                 visitor_payload = message_schema.dump(change.stored.message)
         self._to_visitor("new_message", visitor_payload, conversation.visitor_id)
         self._to_agents("new_message", payload, conversation_room(conversation.id))
-        self.conversation_updated(conversation.id)
+        if change.stored.opened_conversation:
+            self.conversation_updated(conversation.id)
+        else:
+            # Only what the message changed: the store already returned it, so no summary is read again
+            # per message. Consoles merge it into the summary they have (docs/protocol.md).
+            activity = conversation_activity_schema.dump(conversation)
+            activity["last_message"] = payload
+            activity["partial"] = True
+            self._to_agents("conversation_updated", activity, audience(conversation.department))
 
     @push.register
     def _(self, change: changes.StatusChanged) -> None:

@@ -3,10 +3,12 @@ messages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, true, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import reports, webhooks
@@ -132,22 +134,46 @@ class ConversationQueries:
 
     def add_visitor_message(self, visitor_id: str, *, client_id: str, body: str) -> StoredMessage:
         """Appends to the visitor's open conversation, opening one if there is none."""
-        with self._db.writing() as connection:
+
+        def work(connection: Connection) -> StoredMessage:
+            # The usual case, one conversation already open: found, locked and bumped by one UPDATE.
+            appended = append_to_open(
+                connection, visitor_id, client_id=client_id, sender="visitor", body=body
+            )
+            if appended is not None:
+                message, conversation, duplicate = appended
+                return StoredMessage(message, conversation, opened_conversation=False, duplicate=duplicate)
             conversation_id, opened = visitor_conversation(connection, visitor_id)
             message, conversation, duplicate = append_message(
                 connection, conversation_id, client_id=client_id, sender="visitor", author=None, body=body
             )
-        return StoredMessage(message, conversation, opened_conversation=opened, duplicate=duplicate)
+            return StoredMessage(message, conversation, opened_conversation=opened, duplicate=duplicate)
+
+        return self._writing_once(work)
 
     def add_message(
         self, conversation_id: str, *, client_id: str, sender: str, author: str | None, body: str
     ) -> StoredMessage:
         """Appends to an existing conversation; ``LookupError`` when it does not exist."""
-        with self._db.writing() as connection:
+
+        def work(connection: Connection) -> StoredMessage:
             message, conversation, duplicate = append_message(
                 connection, conversation_id, client_id=client_id, sender=sender, author=author, body=body
             )
-        return StoredMessage(message, conversation, opened_conversation=False, duplicate=duplicate)
+            return StoredMessage(message, conversation, opened_conversation=False, duplicate=duplicate)
+
+        return self._writing_once(work)
+
+    def _writing_once(self, work: Callable[[Connection], StoredMessage]) -> StoredMessage:
+        """``work`` in a write transaction, run again once if a concurrent retry of the same message committed
+        first (PostgreSQL: the unique client id refuses our insert; the second run finds it as a duplicate).
+        SQLite serialises writers, so there it never happens."""
+        try:
+            with self._db.writing() as connection:
+                return work(connection)
+        except IntegrityError:
+            with self._db.writing() as connection:
+                return work(connection)
 
     def set_status(
         self, conversation_id: str, status: str, *, notice: str, notice_id: str, by: str | None = None
@@ -318,33 +344,68 @@ def append_message(
     author: str | None,
     body: str,
 ) -> tuple[MessageRecord, ConversationRecord, bool]:
-    # Lock the conversation first (PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers anyway), so
-    # the duplicate check and the seq bump below see every committed message.
-    locked = connection.execute(
-        select(Conversation.id).where(Conversation.id == conversation_id).with_for_update()
-    ).first()
-    if locked is None:
+    """Appends a message to ``conversation_id`` in the caller's transaction: (message, conversation as it is
+    now, whether ``client_id`` was already stored there). ``LookupError`` when the conversation is gone."""
+    appended = _append(
+        connection,
+        Conversation.id == conversation_id,
+        client_id=client_id,
+        sender=sender,
+        author=author,
+        body=body,
+    )
+    if appended is None:
         raise LookupError(conversation_id)
+    return appended
+
+
+def append_to_open(
+    connection: Connection, visitor_id: str, *, client_id: str, sender: str, body: str
+) -> tuple[MessageRecord, ConversationRecord, bool] | None:
+    """``append_message`` to the visitor's open conversation; ``None`` when they have none (the caller opens
+    one, under the visitor's lock)."""
+    condition = (Conversation.visitor_id == visitor_id) & (Conversation.status == "open")
+    return _append(connection, condition, client_id=client_id, sender=sender, author=None, body=body)
+
+
+def _append(
+    connection: Connection,
+    conversation: Any,
+    *,
+    client_id: str,
+    sender: str,
+    author: str | None,
+    body: str,
+) -> tuple[MessageRecord, ConversationRecord, bool] | None:
+    """The hot path of every message, in four statements: the duplicate check, the seq bump that also locks
+    the conversation row and returns it, the insert, the report's timings (plus the webhook outbox when an
+    endpoint is enabled). ``conversation``: the condition naming the one conversation."""
     existing = connection.execute(
-        select(Message).where(Message.conversation_id == conversation_id, Message.client_id == client_id)
+        select(Message)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(conversation, Message.client_id == client_id)
     ).first()
-    if existing is not None:
-        conversation = connection.execute(
-            select(Conversation).where(Conversation.id == conversation_id)
+    if existing is not None:  # a retry: what was stored then, and the conversation as it is now
+        current = connection.execute(
+            select(Conversation).where(Conversation.id == existing.conversation_id)
         ).one()
-        return to_record(MessageRecord, existing), to_record(ConversationRecord, conversation), True
+        return to_record(MessageRecord, existing), to_record(ConversationRecord, current), True
     now = utcnow()
+    # Locks the row (PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers anyway): seqs never repeat, and
+    # a concurrent retry of this message fails on the unique client id (``_writing_once`` retries it).
     bumped = connection.execute(
         update(Conversation)
-        .where(Conversation.id == conversation_id)
+        .where(conversation)
         .values(last_seq=Conversation.last_seq + 1, updated_at=now)
-        .returning(Conversation.last_seq)
-    ).one()
+        .returning(*Conversation.__table__.columns)
+    ).first()
+    if bumped is None:
+        return None
     inserted = connection.execute(
         insert(Message)
         .values(
             id=new_public_id(),
-            conversation_id=conversation_id,
+            conversation_id=bumped.id,
             seq=bumped.last_seq,
             client_id=client_id,
             sender=sender,
@@ -354,10 +415,6 @@ def append_message(
         )
         .returning(*Message.__table__.columns)
     ).one()
-    reports.message_stored(
-        connection, conversation_id, sender=sender, author=author, client_id=client_id, at=now
-    )
-    conversation = connection.execute(select(Conversation).where(Conversation.id == conversation_id)).one()
-    webhooks.message_appended(connection, inserted, conversation.visitor_id)
-    message = to_record(MessageRecord, inserted)
-    return message, to_record(ConversationRecord, conversation), False
+    reports.message_stored(connection, bumped.id, sender=sender, author=author, client_id=client_id, at=now)
+    webhooks.message_appended(connection, inserted, bumped.visitor_id)
+    return to_record(MessageRecord, inserted), to_record(ConversationRecord, bumped), False

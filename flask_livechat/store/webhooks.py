@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
+import weakref
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, case, delete, func, insert, or_, select, update
+from sqlalchemy.pool import Pool
 
 from .database import Database
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, utcnow
@@ -32,6 +35,35 @@ def _iso(at: datetime) -> str:
     return at.isoformat().replace("+00:00", "Z")
 
 
+#: How long a process trusts its copy of the enabled endpoints and their events. Changes made in this
+#: process apply at once (the copy is dropped after they commit); other processes see them within this time.
+SUBSCRIPTIONS_TTL = 2.0
+
+#: Per database (keyed by its connection pool): (read at, [(endpoint id, its events)]). Every stored message
+#: asks whether any endpoint wants it; with no webhooks that read was a query in every message's transaction.
+_subscriptions: weakref.WeakKeyDictionary[Pool, tuple[float, list[tuple[int, tuple[str, ...]]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _subscribed(connection: Connection) -> list[tuple[int, tuple[str, ...]]]:
+    pool = connection.engine.pool
+    cached = _subscriptions.get(pool)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < SUBSCRIPTIONS_TTL:
+        return cached[1]
+    rows = connection.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.enabled.is_(True))
+    ).all()
+    found = [(row.id, tuple(row.events.split())) for row in rows]
+    _subscriptions[pool] = (now, found)
+    return found
+
+
+def _endpoints_changed(database: Database) -> None:
+    _subscriptions.pop(database.engine.pool, None)
+
+
 # --- in the caller's transaction: called where the changes are stored ----------------------------------
 
 
@@ -43,6 +75,9 @@ def enqueue(
 
     ``visitor_id`` names whose data the payload holds, so erasing them deletes it from the outbox too."""
     events = (event,) if isinstance(event, str) else event
+    if not any(name in wanted for _, wanted in _subscribed(connection) for name in events):
+        return  # the usual case: no statement at all
+    # Someone wants it: read the endpoints in this transaction (the copy may lag another process's change).
     endpoints = connection.execute(
         select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.enabled.is_(True))
     ).all()
@@ -184,6 +219,7 @@ class WebhookQueries:
                 .values(url=url, events=" ".join(events), secret=secret, enabled=True, created_at=utcnow())
                 .returning(*WebhookEndpoint.__table__.columns)
             ).one()
+        _endpoints_changed(self._db)
         return _endpoint(row)
 
     def endpoints(self) -> list[WebhookEndpointRecord]:
@@ -203,6 +239,7 @@ class WebhookQueries:
             result = connection.execute(
                 update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id).values(enabled=enabled)
             )
+        _endpoints_changed(self._db)
         return bool(result.rowcount)
 
     def rotate(self, endpoint_id: int, secret: str, *, old_until: datetime) -> bool:
@@ -222,6 +259,7 @@ class WebhookQueries:
             connection.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries)))
             connection.execute(delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id))
             result = connection.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id))
+        _endpoints_changed(self._db)
         return bool(result.rowcount)
 
     def claim(self, limit: int, *, lease: timedelta) -> list[WebhookDue]:

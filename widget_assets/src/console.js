@@ -313,6 +313,14 @@ function start(rootEl) {
   function upsertConversation(conversation, isNews = true) {
     const before = conversation && conversations.get(conversation.id);
     const change = applyConversation(conversations, conversation);
+    if (change && change.missing) {
+      // A message in a conversation this console has not listed: ask for its whole summary.
+      socket.emit("fetch_conversation", { conversation_id: conversation.id }, (/** @type {any} */ ack) => {
+        if (ack && ack.ok) upsertConversation(ack.conversation, isNews);
+      });
+      return;
+    }
+    if (change) conversation = conversations.get(conversation.id) || conversation;
     store.update({ conversations });
     // Closed or reopened: the details panel's list of the visitor's conversations is out of date.
     const visitorId = conversation && conversation.visitor && conversation.visitor.id;

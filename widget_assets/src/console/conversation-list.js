@@ -6,16 +6,21 @@ import { byMostRecent, chatNumberText, isOlder, preview, statusText, visitorLabe
 
 /**
  * Stores a conversation from the server in `conversations` unless it is older than the one there
- * (conversation_updated events may overtake each other). Returns null when ignored, else what changed.
+ * (conversation_updated events may overtake each other). A `partial` update (the one after each message:
+ * no visitor, tags or chat number) is merged into the summary already there; for an unknown conversation it
+ * is ignored and `missing` says so, so the caller fetches the whole summary. Returns null when ignored, else
+ * what changed.
  * @param {Map<string, LiveChatConversation>} conversations
- * @param {LiveChatConversation} conversation
- * @returns {{ known: boolean, grew: boolean, fromVisitor: boolean } | null}
+ * @param {LiveChatConversation & { partial?: boolean }} conversation
+ * @returns {{ known: boolean, grew: boolean, fromVisitor: boolean, missing?: boolean } | null}
  */
 export function applyConversation(conversations, conversation) {
   if (!conversation || conversation.id == null) return null;
   const known = conversations.get(conversation.id);
   if (known && isOlder(conversation, known)) return null;
-  conversations.set(conversation.id, conversation);
+  const { partial, ...fields } = conversation;
+  if (partial && !known) return { known: false, grew: false, fromVisitor: false, missing: true };
+  conversations.set(conversation.id, partial ? { ...known, ...fields } : fields);
   return {
     known: Boolean(known),
     grew: !known || (conversation.last_seq || 0) > (known.last_seq || 0),
