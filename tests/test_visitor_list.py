@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask_socketio import SocketIO
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import Visit, Visitor, utcnow
@@ -113,3 +113,35 @@ def test_visitor_details_and_bad_ids(app: Flask, socketio: SocketIO) -> None:
         ack = agent.emit("visitor_details", payload, namespace=AGENT_NS, callback=True)
         assert ack["ok"] is False and ack["error"]["code"] in {"not_found", "invalid"}
     guest.disconnect(VISITOR_NS)
+
+
+def test_page_views_push_nothing_while_no_console_is_open(app: Flask, socketio: SocketIO) -> None:
+    """Without a console anywhere a page view makes no ``visitor_updated`` (its query and emit went
+    nowhere); a console opened in this process hears the next one at once."""
+    livechat = app.extensions["livechat"]
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    http = app.test_client()
+    http.get("/", headers={"User-Agent": CHROME})
+    http.get("/page/pricing", headers={"User-Agent": CHROME})  # now a visitor row, a returning cookie
+    engine = livechat.store.database.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        http.get("/page/help", headers={"User-Agent": CHROME})
+        quiet = list(statements)
+        agent = agent_client(app, socketio, "ada")
+        agent.emit("hello", {}, namespace=AGENT_NS, callback=True)
+        agent.get_received(AGENT_NS)
+        statements.clear()
+        http.get("/page/features", headers={"User-Agent": CHROME})
+        heard = list(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    pushed = [e["args"][0] for e in agent.get_received(AGENT_NS) if e["name"] == "visitor_updated"]
+    assert [p["current_url"].rsplit("/", 1)[-1] for p in pushed] == ["features"]
+    # The live entry's read (its visitor connections) happens only when someone can hear it.
+    assert not any("livechat_visitor_connections" in s for s in quiet)
+    assert any("livechat_visitor_connections" in s for s in heard)

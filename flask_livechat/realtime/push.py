@@ -151,10 +151,13 @@ class Pusher:
 
     @push.register
     def _(self, change: changes.VisitorChanged) -> None:
-        self.visitor_pushes.changed(change.visitor_id)
+        if current_livechat.presence.consoles_open():  # else nobody would hear it: not even a query
+            self.visitor_pushes.changed(change.visitor_id)
 
     @push.register
     def _(self, change: changes.VisitorLeftDepartment) -> None:
+        if not current_livechat.presence.consoles_open():
+            return
         # Sent before the visitor's new state, so an agent of both departments keeps them listed.
         self._to_agents(
             "visitor_updated", {"id": change.visitor_id, "listed": False}, department_room(change.department)

@@ -8,6 +8,7 @@ nobody refreshed for longer than ``LIVECHAT_PRESENCE_TIMEOUT``: a process that d
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from ..changes import PresenceChanged, ViewersChanged, VisitorChanged, publish
@@ -17,11 +18,16 @@ from ..store.records import AgentPresence
 
 STATUSES = ("online", "away")
 
+#: How long a process trusts its answer to "is any console open anywhere?" (``consoles_open``).
+CONSOLES_CHECK_SECONDS = 2.0
+
 
 class PresenceService:
     def __init__(self, store: Store, *, timeout_seconds: int) -> None:
         self._store = store
         self.timeout = timedelta(seconds=timeout_seconds)
+        #: (checked at, answer) of ``consoles_open``.
+        self._consoles: tuple[float, bool] = (float("-inf"), True)
 
     def cutoff(self, now: datetime | None = None) -> datetime:
         return (now or utcnow()) - self.timeout
@@ -42,6 +48,18 @@ class PresenceService:
         found = next((a for a in self.agents() if a.agent_id == agent_id), None)
         return found.status if found else "offline"
 
+    def consoles_open(self) -> bool:
+        """Whether any agent has a console open in any process: page views and visitor changes push
+        nothing (no query, no emit) while nobody could see them. A console opened in this process counts at
+        once, one in another process within ``CONSOLES_CHECK_SECONDS``; each console loads the visitor list
+        fresh at ``hello``, so nothing it needs is lost in between."""
+        checked, answer = self._consoles
+        now = time.monotonic()
+        if now - checked >= CONSOLES_CHECK_SECONDS:
+            answer = self._store.presence.any_agent_connected(cutoff=self.cutoff())
+            self._consoles = (now, answer)
+        return answer
+
     # --- agent connections --------------------------------------------------------------------
 
     def agent_connected(
@@ -50,6 +68,7 @@ class PresenceService:
         self._store.presence.agent_connected(
             sid, agent_id=agent_id, name=name, role=role, cutoff=self.cutoff(), departments=departments
         )
+        self._consoles = (time.monotonic(), True)
         publish(PresenceChanged())
 
     def agent_disconnected(self, sid: str) -> None:

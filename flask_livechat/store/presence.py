@@ -98,6 +98,14 @@ class PresenceQueries:
             ).all()
         return [(row.agent_id, row.agent_name) for row in rows]
 
+    def any_agent_connected(self, *, cutoff: datetime) -> bool:
+        """Whether any console tab is open anywhere (any process): without one, visitor pushes go nowhere."""
+        with self._db.reading() as connection:
+            found = connection.execute(
+                select(AgentConnection.sid).where(AgentConnection.last_seen_at >= cutoff).limit(1)
+            ).first()
+        return found is not None
+
     def agents_presence(self, *, cutoff: datetime) -> list[AgentPresence]:
         """Every agent with at least one fresh tab; agents without one are offline and not listed."""
         with self._db.reading() as connection:
