@@ -113,6 +113,7 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_PRESENCE_TIMEOUT": 60,
     "LIVECHAT_RECENT_VISITOR_SECONDS": 5 * 60,
     "LIVECHAT_VISITOR_PUSH_INTERVAL": 1.0,
+    "LIVECHAT_PAGE_VIEW_BATCH_SECONDS": 1.0,
     "LIVECHAT_MAX_BLOCK_DAYS": 365,
     "LIVECHAT_INVITATION_CHECK_SECONDS": 20,
     # The admin's reports (docs/reports.md)
@@ -273,6 +274,12 @@ def validate(app: Flask) -> None:
     if isinstance(push_interval, bool) or not isinstance(push_interval, int | float) or push_interval < 0:
         raise ConfigError(
             "LIVECHAT_VISITOR_PUSH_INTERVAL must be seconds between a visitor's list updates (0: no limit)."
+        )
+    batch = config["LIVECHAT_PAGE_VIEW_BATCH_SECONDS"]
+    if isinstance(batch, bool) or not isinstance(batch, int | float) or not 0 <= batch <= 60:
+        raise ConfigError(
+            "LIVECHAT_PAGE_VIEW_BATCH_SECONDS must be seconds between writes of queued page views (<= 60; "
+            "0: each page view is written on its request)."
         )
     shown = config["LIVECHAT_AGENT_DISPLAY_NAME"]
     if not isinstance(shown, str) or not shown.strip() or "@" in shown:

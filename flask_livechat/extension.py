@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 import weakref
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import socketio as python_socketio
@@ -15,6 +16,7 @@ from flask import Flask, current_app
 from flask_socketio import SocketIO
 
 from . import capture, cli, config, csp, host_request, inject, neighbours, serving, widget_config
+from .changes import VisitorChanged, publish
 from .errors import ConfigError
 from .host import (
     BillingLoader,
@@ -45,6 +47,7 @@ from .services.history import HistoryService
 from .services.maintenance import MaintenanceService
 from .services.moderation import ModerationService
 from .services.offline import OfflineService
+from .services.page_view_batch import PageViewBatch
 from .services.presence import PresenceService
 from .services.privacy import PrivacyService, Subject
 from .services.privacy_notice import warn_without_controller
@@ -264,6 +267,7 @@ class LiveChat:
             webhook_worker=WebhookWorker(app),
         )
         app.extensions["livechat"].webhook_worker.connect()
+        self._batch_page_views(app, store, socketio)
         revocation.init_app(app, socketio)
         self._guard_transport(app, socketio)
         app.register_blueprint(create_blueprint(app.config["LIVECHAT_URL_PREFIX"]))
@@ -279,6 +283,27 @@ class LiveChat:
         neighbours.init_app(app)
         host_request.init_app(app)  # last: its hook goes first, before the host's and ours
         app.cli.add_command(cli.livechat_group)
+
+    @staticmethod
+    def _batch_page_views(app: Flask, store: Store, socketio: SocketIO) -> None:
+        """Page views of a visit under way are queued and written together (services/page_view_batch.py)."""
+        every = float(app.config["LIVECHAT_PAGE_VIEW_BATCH_SECONDS"])
+        if every <= 0:
+            return
+
+        def written(visitor_ids: set[str]) -> None:
+            with app.app_context():
+                for visitor_id in visitor_ids:
+                    publish(VisitorChanged(visitor_id))
+
+        app.extensions["livechat"].visitors.page_views = PageViewBatch(
+            store,
+            visit_timeout=timedelta(seconds=app.config["LIVECHAT_VISIT_TIMEOUT"]),
+            every_seconds=every,
+            start_task=socketio.start_background_task,
+            sleep=socketio.sleep,
+            written=written,
+        )
 
     def _on_account_deleted(self, app: Flask, user_id: str, **_: object) -> None:
         with app.app_context():

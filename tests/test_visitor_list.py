@@ -46,8 +46,12 @@ def test_live_list_shows_pages_path_client_and_updates_live(app: Flask, socketio
     )
     assert ack["ok"]
 
+    # Page views of a visit under way are written (and pushed) together, within a second.
     pushed = wait_for_events(
-        agent, AGENT_NS, "visitor_updated", lambda v: v.get("current_title") == "Features"
+        agent,
+        AGENT_NS,
+        "visitor_updated",
+        lambda v: v.get("current_title") == "Features" and len(v["pages"]) == 3,
     )
     assert pushed, "the list updates without a reload"
     live = pushed[-1]
@@ -76,6 +80,7 @@ def test_live_list_shows_pages_path_client_and_updates_live(app: Flask, socketio
     assert listed["conversations"][0]["id"] == message["conversation_id"]
 
 
+@pytest.mark.livechat_config(LIVECHAT_PAGE_VIEW_BATCH_SECONDS=0)  # the visit is aged in the database alone
 def test_returning_visitors_are_marked(app: Flask, socketio: SocketIO, livechat: LiveChatState) -> None:
     http = app.test_client()
     http.get("/")
@@ -137,6 +142,7 @@ def test_page_views_push_nothing_while_no_console_is_open(app: Flask, socketio: 
         agent.get_received(AGENT_NS)
         statements.clear()
         http.get("/page/features", headers={"User-Agent": CHROME})
+        livechat.visitors.page_views.flush()  # queued with the visit's others; written within a second
         heard = list(statements)
     finally:
         event.remove(engine, "before_cursor_execute", count)

@@ -19,6 +19,7 @@ from ..store import ClientInfo, PageInfo, Store, VisitorRecord, VisitRecord
 from ..store.models import new_public_id
 from ..store.records import Departments, LiveVisitor
 from . import customer, page_urls
+from .page_view_batch import PageViewBatch
 from .prechat import labelled_answers, save_answers
 
 #: (host user id, customer context, is staff), as ``customer.customer_snapshot`` reads them.
@@ -66,6 +67,15 @@ def describe_client(
         os_version=_clip(".".join(p for p in (system.major, system.minor) if p), 32) if system else None,
         device=_clip(parsed.device.family, 64) if parsed.device else None,
         language=_clip(language, 64),
+    )
+
+
+def _clean(page: PageInfo) -> PageInfo:
+    """What is kept of a page: its URL and referrer without secrets in them (page_urls.py), a short title."""
+    return PageInfo(
+        url=page_urls.page_url(page.url),
+        title=_clip(page.title, 512),
+        referrer=page_urls.referrer(page.referrer),
     )
 
 
@@ -117,6 +127,8 @@ class VisitorService:
         #: Connections older than this no longer count as live (the presence timeout).
         self._connection_cutoff = connection_cutoff
         self.landing_views = LandingViews(capacity=10_000, ttl_seconds=visit_timeout_seconds)
+        #: Set by the extension when LIVECHAT_PAGE_VIEW_BATCH_SECONDS > 0: views of a visit under way.
+        self.page_views: PageViewBatch | None = None
 
     def hold_landing_view(self, view: LandingView) -> str:
         """A page view without our cookie: no visitor row (it may be a bot or a flood), only a note in memory
@@ -175,6 +187,13 @@ class VisitorService:
         ``pending``: the browser brought back the pending cookie of its landing view, so it becomes a visitor
         (``adopt``) before this view is recorded."""
         host_user_id, context, staff = snapshot
+        if not pending and visitor_id is not None and self.page_views is not None:
+            # A visit under way: queued, written with others (the live list follows when it is written).
+            queued = self.page_views.add(
+                visitor_id, _clean(page), department=department, staff=staff, host_user_id=host_user_id
+            )
+            if queued is not None:
+                return queued
         if pending and visitor_id is not None:
             self.adopt(visitor_id, host_user_id=host_user_id)
         visit = self.record_page_view(
@@ -184,6 +203,8 @@ class VisitorService:
             visitor = self._store.visitors.get_visitor(visit.visitor_id)
             if visitor is not None and visitor.name is None:
                 customer.remember_customer(self._store, visitor, host_user_id, context, staff)
+        if self.page_views is not None:
+            self.page_views.remember(visit, department=department, staff=staff, host_user_id=host_user_id)
         if visit.left_department is not None:
             publish(VisitorLeftDepartment(visit.visitor_id, visit.left_department))
         publish(VisitorChanged(visit.visitor_id))  # the live list follows page views, JS or not
@@ -304,11 +325,7 @@ class VisitorService:
     ) -> VisitRecord:
         return self._store.visitors.record_page_view(
             visitor_id,
-            PageInfo(
-                url=page_urls.page_url(page.url),
-                title=_clip(page.title, 512),
-                referrer=page_urls.referrer(page.referrer),
-            ),
+            _clean(page),
             client,
             visit_timeout=self._visit_timeout,
             department=department,

@@ -80,6 +80,17 @@ class StoredMessage:
 
 
 @dataclass(frozen=True)
+class QueuedPageView:
+    """A page view of a visit under way, waiting in memory to be written with others (page_view_batch.py)."""
+
+    visitor_id: str
+    visit_id: int
+    page: PageInfo
+    viewed_at: datetime
+    staff: bool
+
+
+@dataclass(frozen=True)
 class PageInfo:
     url: str
     title: str | None = None

@@ -143,11 +143,24 @@ def visit_started(
 def page_viewed(
     connection: Connection, page_view_id: int, visitor_id: str, *, at: datetime, url: str
 ) -> None:
-    connection.execute(
-        insert(ReportView).values(
-            page_view_id=page_view_id, visitor_id=visitor_id, viewed=epoch(at), path=page_path(url)
+    pages_viewed(connection, [(page_view_id, visitor_id, at, url)])
+
+
+def pages_viewed(connection: Connection, views: list[tuple[int, str, datetime, str]]) -> None:
+    """The report rows of page views: (page view id, visitor id, viewed at, url) each."""
+    if views:
+        connection.execute(
+            insert(ReportView),
+            [
+                {
+                    "page_view_id": view_id,
+                    "visitor_id": visitor_id,
+                    "viewed": epoch(at),
+                    "path": page_path(url),
+                }
+                for view_id, visitor_id, at, url in views
+            ],
         )
-    )
 
 
 def page_path(url: str) -> str:

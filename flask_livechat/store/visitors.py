@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, case, delete, insert, or_, select, update
 
 from . import reports
 from .conversations import in_departments
@@ -29,6 +29,7 @@ from .records import (
     LiveVisitor,
     PageInfo,
     PageVisit,
+    QueuedPageView,
     VisitorRecord,
     VisitRecord,
     to_record,
@@ -191,6 +192,59 @@ class VisitorQueries:
             new_visit=new_visit,
             left_department=left_department,
         )
+
+    def write_page_views(self, views: list[QueuedPageView]) -> set[str]:
+        """Writes page views queued in memory (services/page_view_batch.py) in one transaction: each visit's
+        and visitor's last-seen time moves to its latest view. Views of a visit that no longer exists (its
+        visitor was erased or purged meanwhile) are dropped. Returns the visitors whose views were written."""
+        with self._db.writing() as connection:
+            # Key-share locks (PostgreSQL): an erasure deleting these visits waits for this commit, then
+            # deletes what it wrote too.
+            alive = set(
+                connection.execute(
+                    select(Visit.id)
+                    .where(Visit.id.in_({view.visit_id for view in views}))
+                    .with_for_update(read=True, key_share=True)
+                ).scalars()
+            )
+            kept = [view for view in views if view.visit_id in alive]
+            if not kept:
+                return set()
+            ids = connection.execute(
+                insert(PageView).returning(PageView.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "visit_id": view.visit_id,
+                        "visitor_id": view.visitor_id,
+                        "url": view.page.url,
+                        "title": view.page.title,
+                        "referrer": view.page.referrer,
+                        "viewed_at": view.viewed_at,
+                    }
+                    for view in kept
+                ],
+            ).scalars()
+            reports.pages_viewed(
+                connection,
+                [
+                    (page_view_id, view.visitor_id, view.viewed_at, view.page.url)
+                    for page_view_id, view in zip(ids, kept, strict=True)
+                    if not view.staff
+                ],
+            )
+            visits = {view.visit_id: view.viewed_at for view in kept}
+            visitors = {view.visitor_id: view.viewed_at for view in kept}
+            connection.execute(
+                update(Visit).where(Visit.id == bindparam("b_id")).values(last_seen_at=bindparam("b_seen")),
+                [{"b_id": visit_id, "b_seen": seen} for visit_id, seen in visits.items()],
+            )
+            connection.execute(
+                update(Visitor)
+                .where(Visitor.id == bindparam("b_id"))
+                .values(last_seen_at=bindparam("b_seen")),
+                [{"b_id": visitor_id, "b_seen": seen} for visitor_id, seen in visitors.items()],
+            )
+        return set(visitors)
 
     def page_views_of(self, visitor_id: str) -> list[PageInfo]:
         with self._db.reading() as connection:
