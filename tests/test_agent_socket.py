@@ -51,6 +51,7 @@ def test_hello_lists_open_conversations_newest_first(
     first = ack["conversations"][1]
     assert first["status"] == "open" and first["visitor"]["visit_count"] == 1
     assert first["visitor"]["returning"] is False
+    assert first["left_message"] is False  # a live chat, not the leave-a-message form
 
 
 def test_list_updates_live(visitor: SocketIOTestClient, agent: SocketIOTestClient) -> None:
