@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ClosingBrowser, collect_console_errors, log_in
+from tests.browser.conftest import ClosingBrowser, collect_console_errors, log_in, visitors_tab
 from tests.helpers import eventually
 
 # A short presence timeout, so "offline soon after leaving" takes seconds here (60 s by default).
@@ -29,7 +29,7 @@ def test_a_visitor_who_only_browses_is_online_with_invite_until_they_leave(
     visitor.on("request", lambda r: check_ins.append(r.url) if "/widget/pending" in r.url else None)
     visitor.goto(site + "/pricing")
     expect(visitor.get_by_role("button", name="Open chat")).to_be_visible()
-    listed = console.get_by_role("list", name="Visitors on the site").get_by_role("button")
+    listed = visitors_tab(console).get_by_role("button")
     browsing = listed.filter(has_text="Pricing")
     expect(browsing).to_have_count(1)
     expect(browsing).to_contain_text("Online")
