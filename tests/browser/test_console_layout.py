@@ -35,7 +35,8 @@ QUESTIONS = [f"Question number {n} about the plans" for n in range(1, 10)]
 # The page's width, and (to say what is wrong when it is too wide) the elements that stick out to the right.
 OVERFLOW = """(limit) => [document.scrollingElement.scrollWidth, [...document.querySelectorAll('body *')]
   .filter((el) => el.getBoundingClientRect().right > limit + 0.5 && el.getClientRects().length)
-  .slice(0, 5).map((el) => el.tagName + '#' + el.id + '.' + el.className + ' ' + el.getBoundingClientRect().right)]"""
+  .slice(0, 5)
+  .map((el) => el.tagName + '#' + el.id + '.' + el.className + ' ' + el.getBoundingClientRect().right)]"""
 
 
 def fits(page: Any, width: int) -> None:
@@ -58,7 +59,9 @@ class Visitor:
         self.http.get(site + "/", timeout=10)
         cookie = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
         self.client = socketio.Client(reconnection=False)
-        self.client.connect(site, namespaces=["/livechat"], headers={"Cookie": cookie}, transports=["polling"])
+        self.client.connect(
+            site, namespaces=["/livechat"], headers={"Cookie": cookie}, transports=["polling"]
+        )
         hello: dict[str, Any] = {"page": {"url": site + "/pricing", "title": "Pricing"}}
         if timezone:
             hello["timezone"] = timezone
@@ -182,7 +185,7 @@ def test_desktop_layout(browser: Any, site: str) -> None:
         colleague.say(colleague_conversation(colleague), "Ada here as well.")
         expect(log).to_contain_text("Ada here as well.")
         order = log.locator(".lc-msg").all_inner_texts()
-        at = [i for i, text in enumerate(order) if "yearly billing" in text][0]
+        at = next(i for i, text in enumerate(order) if "yearly billing" in text)
         assert "Happy to help" in order[at - 1] and "Ada here as well." in order[at + 1], order
         page.get_by_role("radio", name="Reply").check()
         expect(composer).to_have_attribute("data-mode", "reply")

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import more_actions, collect_console_errors, log_in, open_chat
+from tests.browser.conftest import collect_console_errors, log_in, more_actions, open_chat
 from tests.conftest import SmtpServer, mail_config
 
 PAYLOADS = [
