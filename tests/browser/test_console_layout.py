@@ -31,6 +31,11 @@ from tests.browser.conftest import (
 DESK = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+# What a desktop Chrome sends, so the visitors look like people's (their browser names the anonymous ones).
+CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/131.0.0.0 Safari/537.36"
+)
 QUESTIONS = [f"Question number {n} about the plans" for n in range(1, 10)]
 # The page's width, and (to say what is wrong when it is too wide) the elements that stick out to the right.
 OVERFLOW = """(limit) => [document.scrollingElement.scrollWidth, [...document.querySelectorAll('body *')]
@@ -56,12 +61,12 @@ class Visitor:
 
     def __init__(self, site: str, timezone: str | None = None) -> None:
         self.http = requests.Session()
+        self.http.headers["User-Agent"] = CHROME
         self.http.get(site + "/", timeout=10)
         cookie = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
         self.client = socketio.Client(reconnection=False)
-        self.client.connect(
-            site, namespaces=["/livechat"], headers={"Cookie": cookie}, transports=["polling"]
-        )
+        headers = {"Cookie": cookie, "User-Agent": CHROME}
+        self.client.connect(site, namespaces=["/livechat"], headers=headers, transports=["polling"])
         hello: dict[str, Any] = {"page": {"url": site + "/pricing", "title": "Pricing"}}
         if timezone:
             hello["timezone"] = timezone
@@ -189,6 +194,8 @@ def test_desktop_layout(browser: Any, site: str) -> None:
         assert "Happy to help" in order[at - 1] and "Ada here as well." in order[at + 1], order
         page.get_by_role("radio", name="Reply").check()
         expect(composer).to_have_attribute("data-mode", "reply")
+        expect(conversations.get_by_role("button", name="Visitor · Chrome on Windows")).to_have_count(8)
+        page.evaluate("() => { document.getElementById('lc-conversations').scrollTop = 0; }")
         shoot(page, "console-desktop.png")
 
         # Delete is behind the message's menu and a confirmation; Cancel keeps the message.
