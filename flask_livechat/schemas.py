@@ -209,6 +209,8 @@ class VisitorSummarySchema(Schema):
     email = fields.String(dump_only=True, allow_none=True)
     visit_count = fields.Integer(dump_only=True)
     returning = fields.Function(lambda visitor: visitor.visit_count > 1, dump_only=True)
+    #: The IANA zone the widget reported (``Europe/Berlin``): names an anonymous visitor in the console.
+    timezone = fields.String(dump_only=True, allow_none=True)
 
 
 class ConversationSchema(Schema):
@@ -228,11 +230,15 @@ class ConversationSchema(Schema):
     rating_comment = fields.String(dump_only=True, allow_none=True)
     #: 1 for the visitor's first conversation, 2 for their second…
     chat_number = fields.Integer(dump_only=True)
+    #: True when it began with the leave-a-message form (nobody was online then).
+    left_message = fields.Boolean(dump_only=True)
 
 
-#: A conversation's own columns without what a message cannot change (its visitor, tags, chat number): the
-#: ``partial`` ``conversation_updated`` that follows each message.
-conversation_activity_schema = ConversationSchema(exclude=("visitor", "last_message", "tags", "chat_number"))
+#: A conversation's own columns without what a message cannot change (its visitor, tags, chat number, how it
+#: began): the ``partial`` ``conversation_updated`` that follows each message.
+conversation_activity_schema = ConversationSchema(
+    exclude=("visitor", "last_message", "tags", "chat_number", "left_message")
+)
 
 
 class ConversationStateSchema(Schema):

@@ -51,6 +51,7 @@ def test_hello_lists_open_conversations_newest_first(
     first = ack["conversations"][1]
     assert first["status"] == "open" and first["visitor"]["visit_count"] == 1
     assert first["visitor"]["returning"] is False
+    assert first["left_message"] is False  # a live chat, not the leave-a-message form
 
 
 def test_list_updates_live(visitor: SocketIOTestClient, agent: SocketIOTestClient) -> None:
@@ -73,7 +74,7 @@ def test_a_message_in_an_open_conversation_sends_a_partial_update(
     # What the message changed, without what it cannot change (the summary is not read again).
     assert update["partial"] is True and update["id"] == first["conversation_id"]
     assert (update["last_seq"], update["last_message"]["body"], update["status"]) == (2, "second", "open")
-    assert not {"visitor", "tags", "chat_number"} & set(update)
+    assert not {"visitor", "tags", "chat_number", "left_message"} & set(update)
     # A console that has not listed it asks for the whole summary.
     whole = agent.emit(
         "fetch_conversation", {"conversation_id": first["conversation_id"]}, namespace=AGENT_NS, callback=True

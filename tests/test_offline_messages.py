@@ -28,6 +28,7 @@ def test_a_left_message_is_stored_for_agents_and_mailed(mail_app: Flask, smtp_se
     assert conversation.id == message["conversation_id"]
     assert conversation.visitor is not None
     assert (conversation.visitor.name, conversation.visitor.email) == ("Ada Lovelace", "ada@example.org")
+    assert conversation.left_message is True  # the console marks it "Left a message"
     [mail] = smtp_server.messages
     assert mail["To"] == "support@example.com" and mail["Reply-To"] == "ada@example.org"
     assert "Ada Lovelace" in mail["Subject"]

@@ -251,6 +251,7 @@ def summaries(
         ):
             tags.setdefault(tag_row.conversation_id, []).append(tag_row.tag)
     numbers = chat_numbers(connection, {row.Conversation.visitor_id for row in rows})
+    left = left_messages(connection, ids)
     return [
         to_record(
             ConversationRecord,
@@ -259,9 +260,28 @@ def summaries(
             last_message=to_record(MessageRecord, row.Message) if row.Message is not None else None,
             tags=tuple(tags.get(row.Conversation.id, ())),
             chat_number=numbers.get(row.Conversation.id, 1),
+            left_message=row.Conversation.id in left,
         )
         for row in rows
     ]
+
+
+def left_messages(connection: Connection, conversation_ids: list[str]) -> set[str]:
+    """The ids among ``conversation_ids`` whose first message came from the leave-a-message form (its
+    ``offline-`` client id, as the reports and the reply-by-mail count them), so agents see who is not on the
+    page waiting but expects an answer by email."""
+    if not conversation_ids:
+        return set()
+    return set(
+        connection.execute(
+            select(Message.conversation_id).where(
+                Message.conversation_id.in_(conversation_ids),
+                Message.seq == 1,
+                Message.sender == "visitor",
+                Message.client_id.startswith("offline-"),
+            )
+        ).scalars()
+    )
 
 
 def chat_numbers(connection: Connection, visitor_ids: set[str]) -> dict[str, int]:

@@ -55,6 +55,8 @@ class ConversationRecord:
     tags: tuple[str, ...] = ()
     #: 1 for the visitor's first conversation, 2 for their second… (in order of starting).
     chat_number: int = 1
+    #: True when it began with the leave-a-message form (nobody was online): the console marks it.
+    left_message: bool = False
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,43 @@ def send(chat: Any, text: str) -> None:
     expect(chat.get_by_role("log")).to_contain_text(text)
 
 
+def more_actions(console: Any) -> Any:
+    """Opens the console thread's "More actions" popover (transfer, tags, email), unless it is open already;
+    returns it."""
+    button = console.get_by_role("button", name="More actions")
+    if button.get_attribute("aria-expanded") != "true":
+        button.click()
+    menu = console.get_by_role("group", name="More actions")
+    expect(menu).to_be_visible()
+    return menu
+
+
+def visitors_tab(console: Any) -> Any:
+    """Shows the console's Visitors tab; returns the list of visitors on the site."""
+    console.get_by_role("tab", name="Visitors").click()
+    visitors = console.get_by_role("list", name="Visitors on the site")
+    expect(visitors).to_be_visible()
+    return visitors
+
+
+def conversations_tab(console: Any) -> Any:
+    """Shows the console's Conversations tab; returns the list."""
+    console.get_by_role("tab", name="Conversations").click()
+    return console.get_by_role("list", name="Conversations", exact=True)
+
+
+def delete_message(console: Any, text: str, *, confirm: bool = True) -> None:
+    """Deletes the thread's message containing ``text`` through its menu and the confirmation."""
+    message = console.get_by_role("log").locator(".lc-msg").filter(has_text=text)
+    message.hover()
+    message.get_by_role("button", name="Message actions").click()
+    message.get_by_role("menuitem", name="Delete message").click()
+    dialog = console.get_by_role("dialog", name="Delete this message?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Delete" if confirm else "Cancel", exact=True).click()
+    expect(dialog).to_be_hidden()
+
+
 def load(opener: Any, url: str) -> tuple[Any, list[str]]:
     """A new page of ``opener`` (the browser or a context) at ``url``, and the errors its console shows."""
     page = opener.new_page()

@@ -3,12 +3,24 @@ while their page is open, and offline soon after they leave; the loader's check-
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ClosingBrowser, collect_console_errors, log_in
+from tests.browser.conftest import ClosingBrowser, collect_console_errors, log_in, visitors_tab
 from tests.helpers import eventually
+
+IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+
+
+def shoot(page: Any, name: str) -> None:
+    """docs/widget.md's screenshots, written with LIVECHAT_DOC_SCREENSHOTS=1."""
+    if os.environ.get("LIVECHAT_DOC_SCREENSHOTS") == "1":
+        page.screenshot(path=str(IMAGES / name))
+
 
 # A short presence timeout, so "offline soon after leaving" takes seconds here (60 s by default).
 BROWSING = {"LIVECHAT_INVITATION_CHECK_SECONDS": 1, "LIVECHAT_PRESENCE_TIMEOUT": 3}
@@ -29,7 +41,7 @@ def test_a_visitor_who_only_browses_is_online_with_invite_until_they_leave(
     visitor.on("request", lambda r: check_ins.append(r.url) if "/widget/pending" in r.url else None)
     visitor.goto(site + "/pricing")
     expect(visitor.get_by_role("button", name="Open chat")).to_be_visible()
-    listed = console.get_by_role("list", name="Visitors on the site").get_by_role("button")
+    listed = visitors_tab(console).get_by_role("button")
     browsing = listed.filter(has_text="Pricing")
     expect(browsing).to_have_count(1)
     expect(browsing).to_contain_text("Online")
@@ -43,6 +55,16 @@ def test_a_visitor_who_only_browses_is_online_with_invite_until_they_leave(
         sleep=lambda seconds: visitor.wait_for_timeout(seconds * 1000),  # Playwright's events come in there
     )
     expect(browsing).to_contain_text("Online")
+    shoot(console, "console-browsing-visitor-desktop.png")
+    # On a phone the visitor's details are a pane of their own, Invite included (issue 14, point 19).
+    phone = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    log_in(phone, site, "agent@example.com", "agent")
+    phone.goto(site + "/livechat/agent/")
+    visitors_tab(phone).get_by_role("button").filter(has_text="Pricing").click()
+    expect(phone.get_by_role("button", name="Invite to chat")).to_be_visible()
+    assert phone.evaluate("() => document.scrollingElement.scrollWidth") <= 390
+    shoot(phone, "console-browsing-visitor-phone.png")
+    phone.close()
     assert visitor.evaluate("() => [...document.scripts].some(s => s.src.includes('/widget.js'))") is False
 
     visitor.close()

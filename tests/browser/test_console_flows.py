@@ -8,7 +8,15 @@ from typing import Any
 import socketio
 from playwright.sync_api import expect
 
-from tests.browser.conftest import collect_console_errors, log_in, open_chat
+from tests.browser.conftest import (
+    collect_console_errors,
+    conversations_tab,
+    delete_message,
+    log_in,
+    more_actions,
+    open_chat,
+    visitors_tab,
+)
 
 # Records every desktop notification the page creates (the permission is granted in the context) and every
 # sound it starts.
@@ -98,7 +106,7 @@ def test_two_agents_two_visitors(browser: Any, example_site: str) -> None:
     open_widget(alice)
 
     # Who is on the site, live, with their context.
-    visitors = admin.get_by_role("list", name="Visitors on the site")
+    visitors = visitors_tab(admin)
     # (The fixture's start-up probe of "/" is a visitor too, seen recently.)
     expect(visitors).to_contain_text("Alice Customer")
     expect(visitors).to_contain_text("Pricing · Acme Cloud")
@@ -116,7 +124,7 @@ def test_two_agents_two_visitors(browser: Any, example_site: str) -> None:
     # Proactive chat: the agent invites the anonymous visitor, whose chat is loaded (they opened it once and
     # closed it again); the invitation opens their widget.
     open_widget(guest).get_by_role("button", name="Close chat").click()
-    on_site = agent.get_by_role("list", name="Visitors on the site")
+    on_site = visitors_tab(agent)
     on_site.get_by_role("button", name=re.compile("Pricing")).click()
     agent_panel = agent.get_by_role("complementary", name="Visitor details")
     agent_panel.get_by_role("textbox", name="Invitation message").fill("Hi! Questions about our plans?")
@@ -131,7 +139,7 @@ def test_two_agents_two_visitors(browser: Any, example_site: str) -> None:
     # Alice writes: the admin is alerted (desktop notification, unread count in the title).
     alice_chat = open_widget(alice)
     send(alice_chat, "My invoice is wrong")
-    conversations = admin.get_by_role("list", name="Conversations")
+    conversations = conversations_tab(admin)
     expect(conversations).to_contain_text("My invoice is wrong")
     # Unread: Alice's conversation and the invited visitor's answer.
     expect(admin).to_have_title("(2) Live chat console")
@@ -139,21 +147,24 @@ def test_two_agents_two_visitors(browser: Any, example_site: str) -> None:
     admin.wait_for_function("window.__beeps > 0")  # the sound (the admin has clicked on the page before)
 
     # The agent claims Alice's chat from the queue and transfers it to the admin with a note.
+    agent_list = conversations_tab(agent)
     agent.get_by_label("Show").select_option("queue")
-    agent_list = agent.get_by_role("list", name="Conversations")
     expect(agent_list.get_by_role("button")).to_have_count(1)
     agent_list.get_by_role("button").click()
     agent.get_by_role("button", name="Claim").click()
     expect(agent.locator("#lc-thread-status")).to_contain_text("Assigned to you")
-    agent.get_by_label("Transfer to").select_option(label="Ada Admin")
-    agent.get_by_role("textbox", name="Transfer note").fill("Billing question, please check")
-    agent.get_by_role("button", name="Transfer").click()
+    menu = more_actions(agent)
+    menu.get_by_label("Transfer to").select_option(label="Ada Admin")
+    menu.get_by_role("textbox", name="Transfer note").fill("Billing question, please check")
+    menu.get_by_role("button", name="Transfer").click()
+    expect(menu).to_be_hidden()  # the popover closes once it is done
     expect(admin.get_by_role("status").filter(has_text="gave you the conversation")).to_contain_text(
         "Billing question, please check"
     )
     admin.wait_for_function("window.__notifications.some(n => n.title === 'Conversation assigned to you')")
     conversations.get_by_role("button", name="Alice Customer").click()
-    expect(admin.get_by_role("list", name="Internal notes")).to_contain_text("Billing question, please check")
+    notes = admin.get_by_role("log").locator(".lc-msg--note")  # notes are inline in the thread
+    expect(notes).to_contain_text("Billing question, please check")
     expect(admin.locator("#lc-thread-status")).to_contain_text("Assigned to you")
     expect(admin).to_have_title("(1) Live chat console")
     # The agent still has it open: the admin sees who else is viewing.
@@ -167,20 +178,20 @@ def test_two_agents_two_visitors(browser: Any, example_site: str) -> None:
     expect(reply).to_have_value("Refunds take five working days.")
     reply.press("Enter")
     expect(alice_chat.get_by_role("log")).to_contain_text("Refunds take five working days.")
-    admin.get_by_role("checkbox", name="Internal note").check()
+    admin.get_by_role("radio", name="Internal note").check()
     reply.fill("VIP customer, be generous")
     reply.press("Enter")
-    expect(admin.get_by_role("list", name="Internal notes")).to_contain_text("VIP customer, be generous")
-    admin.get_by_role("checkbox", name="Internal note").uncheck()
-    admin.get_by_role("textbox", name="Tags").fill("billing, vip")
-    admin.get_by_role("button", name="Save tags").click()
+    expect(notes.filter(has_text="VIP customer, be generous")).to_have_count(1)
+    admin.get_by_role("radio", name="Reply").check()
+    menu = more_actions(admin)
+    menu.get_by_role("textbox", name="Tags").fill("billing, vip")
+    menu.get_by_role("button", name="Save tags").click()
     expect(admin.locator("#lc-thread-status")).to_contain_text("Tags: billing, vip")
 
     # Moderation: a message is deleted for both sides.
     send(alice_chat, "this line is abusive")
-    message = admin.get_by_role("log").locator(".lc-msg").filter(has_text="this line is abusive")
-    admin.once("dialog", lambda dialog: dialog.accept())
-    message.get_by_role("button", name="Delete message").click()
+    expect(admin.get_by_role("log")).to_contain_text("this line is abusive")
+    delete_message(admin, "this line is abusive")
     expect(admin.get_by_role("log")).not_to_contain_text("this line is abusive")
     alice.reload()
     alice_chat = open_widget(alice)

@@ -6,7 +6,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in, open_chat
+from tests.browser.conftest import log_in, open_chat, visitors_tab
 
 OFFLINE = "No one is online right now"
 
@@ -20,7 +20,7 @@ def expect_online(visitor: Any, console: Any, base_url: str) -> None:
     """The widget's hello on the home page has been answered (the console shows the visitor has moved there
     from the pricing page), without the offline notice."""
     status = widget_status(visitor, base_url, "/")
-    visitors = console.get_by_role("list", name="Visitors on the site")
+    visitors = visitors_tab(console)
     moved = visitors.get_by_role("button").filter(has_text="Online").filter(has_not_text="Pricing")
     expect(moved).to_have_count(1)
     expect(status).not_to_contain_text(OFFLINE)

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import collect_console_errors, log_in, open_chat
+from tests.browser.conftest import collect_console_errors, log_in, more_actions, open_chat
 from tests.conftest import SmtpServer, mail_config
 
 PAYLOADS = [
@@ -135,17 +135,18 @@ def test_xss_payloads_show_as_text_everywhere(
     reply.press("Enter")
     expect(reply).to_have_value(ALL)
     reply.press("Enter")
-    agent.page.get_by_role("checkbox", name="Internal note").check()
+    agent.page.get_by_role("radio", name="Internal note").check()
     reply.fill("note " + ALL)
     reply.press("Enter")
-    expect(agent.page.get_by_role("list", name="Internal notes")).to_contain_text("note " + ALL)
-    agent.page.get_by_role("checkbox", name="Internal note").uncheck()
-    agent.page.get_by_role("textbox", name="Tags").fill(PAYLOADS[0])
-    agent.page.get_by_role("button", name="Save tags").click()
+    expect(thread.locator(".lc-msg--note")).to_contain_text("note " + ALL)  # inline in the thread
+    agent.page.get_by_role("radio", name="Reply").check()
+    menu = more_actions(agent.page)
+    menu.get_by_role("textbox", name="Tags").fill(PAYLOADS[0])
+    menu.get_by_role("button", name="Save tags").click()
     expect(log.locator(".lc-msg").filter(has_text=ALL)).to_have_count(2)  # the visitor's and the agent's
 
     # The transcript by email: plain text and an escaped HTML part.
-    agent.page.get_by_role("button", name="Email transcript").click()
+    more_actions(agent.page).get_by_role("button", name="Email transcript").click()
     expect(agent.page.locator("#lc-info")).to_contain_text("Transcript sent to")
     [mail] = [m for m in session_smtp.messages if "7*7" in str(m["To"])]
     html = mail.get_body(preferencelist=("html",)).get_content()

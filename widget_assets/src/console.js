@@ -1,5 +1,6 @@
-// Agent console: conversations and visitors on the left, the selected thread in the middle, the
-// visitor's context on the right, and a history view. Works under a strict CSP (script-src 'self'
+// Agent console: conversations and visitors (two tabs) on the left, the selected thread in the middle with
+// its notes inline and the composer pinned under it, the visitor's context on the right (collapsible), and a
+// history view. On a phone one of them at a time, with Back. Works under a strict CSP (script-src 'self'
 // 'nonce-…'): no inline handlers, no eval, no HTML strings; all text goes in through textContent.
 import { io } from "socket.io-client";
 import { errorText, request } from "./shared/ack.js";
@@ -13,14 +14,19 @@ import { ThreadView } from "./shared/thread-view.js";
 import { TypingSignal } from "./shared/typing.js";
 import { Attention } from "./console/attention.js";
 import { CannedPicker } from "./console/canned.js";
-import { ConversationList, applyConversation } from "./console/conversation-list.js";
-import { answersOf, chatNumberText, describe, preview, statusText, visitorLabel } from "./console/format.js";
+import { ConversationList, applyConversation, visibleConversations } from "./console/conversation-list.js";
+import { answersOf, avatarClass, chatNumberText, describe, initials, preview, statusText, visitorLabel } from "./console/format.js";
 import { setupHistory } from "./console/history.js";
 import { ThreadActions } from "./console/thread-actions.js";
 import { VisitorList, VisitorPanel, answersList, upsertVisitor } from "./console/visitors.js";
 
 // The console speaks English; the thread view takes its words from here (the widget passes its translations).
 const THREAD_STRINGS = { agent: "Agent", sending: "Sending\u2026" };
+const REPLY_PLACEHOLDER = "Write a reply\u2026 (type / for canned responses)";
+const NOTE_PLACEHOLDER = "Write an internal note\u2026 Only agents see it.";
+// The layout's breakpoints (console.html): a phone shows one pane; below "wide" the details are a drawer.
+const PHONE = window.matchMedia("(max-width: 760px)");
+const WIDE = window.matchMedia("(min-width: 1100px)");
 
 const root = document.getElementById("livechat-console");
 if (root) start(root);
@@ -43,8 +49,15 @@ function findUi() {
     typing: "lc-typing", actions: "lc-actions", claim: "lc-claim", transferTo: "lc-transfer-to",
     transferNote: "lc-transfer-note", transfer: "lc-transfer", close: "lc-close", reopen: "lc-reopen",
     email: "lc-email", tags: "lc-tags", saveTags: "lc-save-tags",
-    log: "lc-log", notes: "lc-notes", error: "lc-error", info: "lc-info", canned: "lc-canned",
-    form: "lc-reply-form", reply: "lc-reply", asNote: "lc-as-note", send: "lc-send",
+    log: "lc-log", error: "lc-error", info: "lc-info", canned: "lc-canned",
+    form: "lc-reply-form", reply: "lc-reply", asNote: "lc-as-note", asReply: "lc-as-reply", send: "lc-send", modeHint: "lc-mode-hint",
+    tabConversations: "lc-tab-conversations", tabVisitors: "lc-tab-visitors",
+    conversationsPanel: "lc-conversations-panel", visitorsPanel: "lc-visitors-panel",
+    countConversations: "lc-count-conversations", countVisitors: "lc-count-visitors",
+    back: "lc-back", avatar: "lc-thread-avatar", more: "lc-more", moreMenu: "lc-more-menu", emailHint: "lc-email-hint",
+    detailsToggle: "lc-details-toggle", panelBack: "lc-panel-back", panelClose: "lc-panel-close",
+    confirm: "lc-confirm", confirmTitle: "lc-confirm-title", confirmText: "lc-confirm-text",
+    confirmOk: "lc-confirm-ok", confirmCancel: "lc-confirm-cancel",
     panel: "lc-visitor-details",
     searchForm: "lc-search-form", searchQuery: "lc-search-query", searchFrom: "lc-search-from", searchTo: "lc-search-to",
     searchAgent: "lc-search-agent", searchTag: "lc-search-tag", searchStatus: "lc-search-status",
@@ -76,6 +89,10 @@ function findUi() {
  * @property {string | null} selectedId the conversation on screen
  * @property {string | null} panelVisitorId the visitor in the side panel
  * @property {"chats" | "history"} view
+ * @property {"conversations" | "visitors"} tab the sidebar's tab
+ * @property {"list" | "thread" | "details"} pane what a phone shows (one at a time)
+ * @property {boolean} detailsOpen the details panel is shown (a column at a desk, a drawer below WIDE)
+ * @property {"reply" | "note"} mode what the composer writes
  * @property {string} filter the list's filter: "all", "queue" or "mine"
  * @property {{ state: string, text: string }} connection
  * @property {string} error
@@ -89,10 +106,13 @@ function start(rootEl) {
   const path = rootEl.getAttribute("data-socketio-path") || "/socket.io";
   const socket = io(location.origin + "/livechat-agent", { path });
   const outbox = new Outbox(socket, onSendAck);
-  const view = new ThreadView(ui.log, { ownSender: "agent", decorate: addDeleteButton, strings: THREAD_STRINGS });
+  const view = new ThreadView(ui.log, { ownSender: "agent", decorate, strings: THREAD_STRINGS });
   const attention = new Attention(ui.notify);
   const canned = new CannedPicker(ui.reply, ui.canned);
-  const visitorList = new VisitorList(ui.visitors, ui.visitorsEmpty, (id) => showVisitor(id));
+  const visitorList = new VisitorList(ui.visitors, ui.visitorsEmpty, (id) => {
+    showVisitor(id);
+    store.update({ detailsOpen: true, pane: "details" });
+  });
   const list = new ConversationList(ui.list, ui.empty, (id) => select(id));
 
   /** @type {Store<ConsoleState>} */
@@ -113,6 +133,10 @@ function start(rootEl) {
       selectedId: null,
       panelVisitorId: null,
       view: "chats",
+      tab: "conversations",
+      pane: "list",
+      detailsOpen: WIDE.matches,
+      mode: "reply",
       filter: ui.filter.value,
       connection: { state: "connecting", text: "Connecting\u2026" },
       error: "",
@@ -180,7 +204,13 @@ function start(rootEl) {
     ui.historyView.hidden = !history;
     ui.viewChats.setAttribute("aria-pressed", history ? "false" : "true");
     ui.viewHistory.setAttribute("aria-pressed", history ? "true" : "false");
-    list.render(s.conversations, s.unread, { filter: s.filter, selectedId: s.selectedId, meId: s.me.id });
+    renderLayout(s);
+    const listView = { filter: s.filter, selectedId: s.selectedId, meId: s.me.id, visitors: s.visitors };
+    list.render(s.conversations, s.unread, listView);
+    ui.countConversations.textContent = String(visibleConversations(s.conversations, listView).length || "");
+    let online = 0;
+    for (const v of s.visitors.values()) if (v.online) online += 1;
+    ui.countVisitors.textContent = online ? String(online) : "";
     attention.setUnread(s.unread.size);
     if (changed.has("agents") || changed.has("me")) renderAgents(s);
     if (changed.has("visitors") || changed.has("panelVisitorId")) visitorList.render(s.visitors, s.panelVisitorId);
@@ -190,10 +220,16 @@ function start(rootEl) {
     }
     // A closed chat cannot be written to by mistake: the composer is off and says why, with Reopen at hand.
     const closed = Boolean(selected && selected.status === "closed");
-    ui.reply.disabled = s.selectedId == null || closed;
-    ui.send.disabled = s.selectedId == null || closed;
-    ui.asNote.disabled = s.selectedId == null || closed;
-    ui.reply.placeholder = closed ? "This chat is closed." : "Write a reply\u2026 (type / for canned responses)";
+    const off = s.selectedId == null || closed;
+    for (const control of [ui.reply, ui.send, ui.asNote, ui.asReply]) control.disabled = off;
+    // A note looks like one before it is written: the note colours, its own words, its own button.
+    const note = s.mode === "note";
+    ui.form.setAttribute("data-mode", s.mode);
+    ui.asNote.checked = note;
+    ui.asReply.checked = !note;
+    ui.reply.placeholder = closed ? "This chat is closed." : note ? NOTE_PLACEHOLDER : REPLY_PLACEHOLDER;
+    ui.send.textContent = note ? "Add note" : "Send";
+    ui.modeHint.textContent = note ? "Only agents see notes, never the visitor." : "The visitor sees your reply.";
     ui.closed.hidden = !closed;
     if (s.selectedId == null) {
       ui.answersCard.hidden = true;
@@ -204,9 +240,13 @@ function start(rootEl) {
       view.clear();
       shownThread = s.selectedId;
     }
-    ui.title.textContent = selected ? visitorLabel(selected.visitor) : "Conversation";
+    const live = selected && selected.visitor ? s.visitors.get(selected.visitor.id) : null;
+    ui.title.textContent = selected ? visitorLabel(selected.visitor, live) : "Conversation";
+    ui.avatar.textContent = selected ? initials(selected.visitor) : "";
+    ui.avatar.className = avatarClass(selected && selected.visitor && selected.visitor.id);
     const number = selected ? chatNumberText(selected) : "";
-    ui.details.textContent = selected ? [describe(selected), number].filter(Boolean).join(" \u00b7 ") : "";
+    const left = selected && selected.left_message ? "Left a message while no one was online" : "";
+    ui.details.textContent = selected ? [describe(selected), number, left].filter(Boolean).join(" \u00b7 ") : "";
     renderVisitorCards(s, selected);
     ui.status.textContent = selected ? statusText(selected, s.me.id) : "";
     const others = (s.viewers.get(s.selectedId) || []).filter((v) => v.id !== s.me.id).map((v) => v.name);
@@ -218,8 +258,7 @@ function start(rootEl) {
     else if (lastOwn && seen >= lastOwn) ui.typing.textContent = "Seen by the visitor";
     else ui.typing.textContent = "";
     actions.render(selected);
-    if (changed.has("notes") || changed.has("selectedId")) renderNotes(s.selectedId);
-    view.render(thread.entries(), { scrollToEnd: hints.scrollToEnd });
+    view.render(withNotes(thread.entries(), notesFor(s.selectedId)), { scrollToEnd: hints.scrollToEnd });
     if (hints.focusComposer) ui.reply.focus();
     syncReadMark(s);
   }
@@ -258,10 +297,48 @@ function start(rootEl) {
     history.open(id);
   });
 
-  /** @param {string} id the conversation on screen */
-  function renderNotes(id) {
-    const sorted = Array.from(notesFor(id).values()).sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
-    ui.notes.replaceChildren(...sorted.map((n) => h("li", {}, [h("strong", { text: "Note by " + n.author + ": " }), h("span", { text: n.body })])));
+  // The page's layout state, as attributes the stylesheet reads (console.html): which view, which pane on a
+  // phone, whether a conversation is open, whether the details panel is; and the sidebar's tabs.
+  /** @param {ConsoleState} s */
+  function renderLayout(s) {
+    rootEl.setAttribute("data-view", s.view);
+    rootEl.setAttribute("data-pane", s.pane);
+    rootEl.setAttribute("data-selected", s.selectedId == null ? "none" : "some");
+    rootEl.setAttribute("data-details", s.detailsOpen ? "open" : "closed");
+    ui.detailsToggle.setAttribute("aria-expanded", s.detailsOpen ? "true" : "false");
+    const onVisitors = s.tab === "visitors";
+    ui.tabConversations.setAttribute("aria-selected", onVisitors ? "false" : "true");
+    ui.tabVisitors.setAttribute("aria-selected", onVisitors ? "true" : "false");
+    ui.tabConversations.tabIndex = onVisitors ? -1 : 0;
+    ui.tabVisitors.tabIndex = onVisitors ? 0 : -1;
+    ui.conversationsPanel.hidden = onVisitors;
+    ui.visitorsPanel.hidden = !onVisitors;
+  }
+
+  // Notes go into the thread where they were written (by time), as entries the decorator marks as notes.
+  /**
+   * @param {import("./shared/messages.js").Entry[]} entries
+   * @param {Map<string, any>} noteMap
+   * @returns {import("./shared/messages.js").Entry[]}
+   */
+  function withNotes(entries, noteMap) {
+    if (!noteMap.size) return entries;
+    const sorted = Array.from(noteMap.values()).sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
+    const out = [];
+    let i = 0;
+    for (const entry of entries) {
+      const at = entry.pending ? null : entry.message.created_at || "";
+      while (i < sorted.length && (at == null || sorted[i].created_at < at)) out.push(noteEntry(sorted[i++]));
+      out.push(entry);
+    }
+    while (i < sorted.length) out.push(noteEntry(sorted[i++]));
+    return out;
+  }
+
+  /** @param {any} note */
+  function noteEntry(note) {
+    const message = { id: note.id, conversation_id: note.conversation_id, sender: "note", author: note.author, body: note.body, created_at: note.created_at };
+    return /** @type {import("./shared/messages.js").Entry} */ ({ key: "note:" + note.id, message, pending: false });
   }
 
   /** @param {ConsoleState} s */
@@ -287,20 +364,94 @@ function start(rootEl) {
     socket.emit("mark_read", { conversation_id: s.selectedId, seq }, () => {});
   }
 
+  // Marks notes as notes; gives each visitor and agent message a "Message actions" menu (Delete, after a
+  // confirmation: it is removed for everyone).
   /**
    * @param {HTMLElement} node
    * @param {import("./shared/messages.js").Entry} entry
    */
-  function addDeleteButton(node, entry) {
+  function decorate(node, entry) {
     const m = entry.message;
+    if (m.sender === "note") {
+      node.className = "lc-msg lc-msg--note";
+      node.prepend(h("span", { class: "lc-msg-author", text: "Internal note \u00b7 " + (m.author || "Agent") }));
+      return;
+    }
     if (entry.pending || (m.sender !== "visitor" && m.sender !== "agent")) return;
-    const button = h("button", { type: "button", class: "lc-msg-delete", text: "Delete message" });
-    button.addEventListener("click", () => {
-      if (!window.confirm("Delete this message for everyone?")) return;
-      act("delete_message", { conversation_id: m.conversation_id, message_id: m.id }, "The message could not be deleted.");
+    const more = h("button", { type: "button", class: "lc-msg-more", "aria-label": "Message actions", "aria-haspopup": "menu", "aria-expanded": "false" }, [
+      h("span", { class: "lc-dots", "aria-hidden": "true" }),
+    ]);
+    const meta = node.querySelector(".lc-msg-meta");
+    node.append(h("div", { class: "lc-msg-foot" }, [meta, more]));
+    more.addEventListener("click", () => {
+      const open = messageMenu && messageMenu.button === more;
+      closeMessageMenu();
+      if (!open) openMessageMenu(node, more, m);
     });
-    node.append(button);
   }
+
+  /** @type {{ menu: HTMLElement, button: HTMLElement } | null} */
+  let messageMenu = null;
+
+  /**
+   * @param {HTMLElement} node
+   * @param {HTMLElement} button
+   * @param {any} m the message
+   */
+  function openMessageMenu(node, button, m) {
+    const remove = h("button", { type: "button", role: "menuitem", text: "Delete message" });
+    const menu = h("div", { class: "lc-msg-menu", role: "menu", "aria-label": "Message actions" }, [remove]);
+    remove.addEventListener("click", () => {
+      closeMessageMenu();
+      confirmAction("Delete this message?", "It is removed for everyone, the visitor's chat too. The deletion is logged.", "Delete").then((yes) => {
+        if (yes) act("delete_message", { conversation_id: m.conversation_id, message_id: m.id }, "The message could not be deleted.");
+        else button.focus();
+      });
+    });
+    menu.addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
+      if (event.key === "Escape") {
+        closeMessageMenu();
+        button.focus();
+      }
+    });
+    node.append(menu);
+    button.setAttribute("aria-expanded", "true");
+    messageMenu = { menu, button };
+    remove.focus();
+  }
+
+  function closeMessageMenu() {
+    if (!messageMenu) return;
+    messageMenu.menu.remove();
+    messageMenu.button.setAttribute("aria-expanded", "false");
+    messageMenu = null;
+  }
+
+  document.addEventListener("pointerdown", (event) => {
+    const target = /** @type {Node} */ (event.target);
+    if (messageMenu && !messageMenu.menu.contains(target) && !messageMenu.button.contains(target)) closeMessageMenu();
+  });
+
+  // A styled confirmation (a modal <dialog>) for what cannot be undone; Cancel has the focus first.
+  /**
+   * @param {string} title
+   * @param {string} text
+   * @param {string} action the confirming button's words ("Delete", "Block")
+   * @returns {Promise<boolean>}
+   */
+  function confirmAction(title, text, action) {
+    ui.confirmTitle.textContent = title;
+    ui.confirmText.textContent = text;
+    ui.confirmOk.textContent = action;
+    ui.confirm.returnValue = "";
+    ui.confirm.showModal();
+    ui.confirmCancel.focus();
+    return new Promise((resolve) => {
+      ui.confirm.addEventListener("close", () => resolve(ui.confirm.returnValue === "ok"), { once: true });
+    });
+  }
+  ui.confirmOk.addEventListener("click", () => ui.confirm.close("ok"));
+  ui.confirmCancel.addEventListener("click", () => ui.confirm.close("cancel"));
 
   // --- conversation list -----------------------------------------------------------------
 
@@ -362,7 +513,9 @@ function start(rootEl) {
       store.update({ selectedId: id, drafts, error: "", info: "" });
     }
     unread.delete(id);
-    store.update({ view: "chats", unread }, { scrollToEnd: true, focusComposer: true });
+    // On a phone the thread replaces the list; below WIDE the details drawer would cover the thread.
+    const detailsOpen = WIDE.matches ? state.detailsOpen : false;
+    store.update({ view: "chats", unread, pane: "thread", detailsOpen }, { scrollToEnd: true, focusComposer: !PHONE.matches });
     if (socket.connected) join(id);
   }
 
@@ -443,7 +596,7 @@ function start(rootEl) {
     const id = state.selectedId;
     if (!body || id == null) return;
     const clientId = newClientId();
-    if (ui.asNote.checked) {
+    if (state.mode === "note") {
       ui.reply.value = "";
       store.update({ error: "" });
       request(socket, "add_note", { conversation_id: id, client_id: clientId, body }).then((ack) => {
@@ -503,7 +656,7 @@ function start(rootEl) {
     }
   });
   ui.reply.addEventListener("input", () => {
-    if (ui.asNote.checked) return;
+    if (state.mode === "note") return;
     if (ui.reply.value.trim()) typingSignal.input();
     else typingSignal.stop();
   });
@@ -520,6 +673,7 @@ function start(rootEl) {
     },
     showInfo,
     showError,
+    confirm: confirmAction,
   });
 
   // Shows a visitor in the side panel, and asks for their full details (pages, earlier conversations).
@@ -545,6 +699,40 @@ function start(rootEl) {
 
   ui.viewChats.addEventListener("click", () => store.update({ view: "chats" }));
   ui.viewHistory.addEventListener("click", () => store.update({ view: "history" }));
+
+  // --- layout: tabs, panes, the details panel, the composer's mode ---------------------------
+
+  const tabs = [ui.tabConversations, ui.tabVisitors];
+  const tabNames = /** @type {const} */ (["conversations", "visitors"]);
+  tabs.forEach((tab, index) => {
+    tab.addEventListener("click", () => store.update({ tab: tabNames[index] }));
+    // Arrow keys move between the tabs (the ARIA tabs pattern); Tab goes on into the panel.
+    tab.addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
+      if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+      event.preventDefault();
+      const next = (index + 1) % tabs.length;
+      store.update({ tab: tabNames[next] });
+      tabs[next].focus();
+    });
+  });
+  ui.back.addEventListener("click", () => store.update({ pane: "list" }));
+  ui.detailsToggle.addEventListener("click", () => {
+    if (PHONE.matches) store.update({ pane: "details", detailsOpen: true });
+    else store.update({ detailsOpen: !state.detailsOpen });
+  });
+  ui.panelClose.addEventListener("click", () => {
+    store.update({ detailsOpen: false });
+    if (state.selectedId != null) ui.detailsToggle.focus();
+  });
+  ui.panelBack.addEventListener("click", () => store.update({ pane: state.selectedId == null ? "list" : "thread" }));
+  WIDE.addEventListener("change", (event) => store.update({ detailsOpen: event.matches }));
+  for (const radio of [ui.asReply, ui.asNote]) {
+    radio.addEventListener("change", () => {
+      if (radio.checked) store.update({ mode: radio === ui.asNote ? "note" : "reply" });
+      typingSignal.stop();
+      ui.reply.focus();
+    });
+  }
 
   // --- connection ------------------------------------------------------------------------
 

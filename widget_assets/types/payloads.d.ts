@@ -32,6 +32,7 @@ interface LiveChatConversation {
   rating?: number | null;
   rating_comment?: string | null;
   chat_number?: number;
+  left_message?: boolean;
   [field: string]: any;
 }
 

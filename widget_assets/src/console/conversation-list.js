@@ -1,8 +1,9 @@
 // The "Conversations" list: every conversation the console has seen, which ones have unread visitor
-// messages, and their rendering as buttons named by the visitor (status, preview and time describe them).
+// messages, and their rendering as compact rows (avatar, name and time; preview; status) named by the
+// visitor, so at least eight fit at 1366x768.
 import { h } from "../shared/dom.js";
 import { formatTime } from "../shared/time.js";
-import { byMostRecent, chatNumberText, isOlder, preview, statusText, visitorLabel } from "./format.js";
+import { avatarClass, byMostRecent, chatNumberText, initials, isOlder, preview, statusText, visitorLabel } from "./format.js";
 
 /**
  * Stores a conversation from the server in `conversations` unless it is older than the one there
@@ -42,8 +43,9 @@ export function visibleConversations(conversations, { filter, selectedId, meId }
 }
 
 /**
- * @typedef {{ li: HTMLElement, button: HTMLElement, parts: Record<"name" | "time" | "status" | "preview" | "unread", HTMLElement> }} ListItem
+ * @typedef {{ li: HTMLElement, button: HTMLElement, parts: Record<"avatar" | "name" | "time" | "status" | "left" | "statusText" | "preview" | "unread", HTMLElement> }} ListItem
  */
+/** @typedef {{ filter: string, selectedId: string | null, meId: string | null, visitors?: Map<string, LiveChatVisitor> }} ListView */
 
 // The list's elements; the console's state says what goes in them.
 export class ConversationList {
@@ -64,7 +66,7 @@ export class ConversationList {
   /**
    * @param {Map<string, LiveChatConversation>} conversations
    * @param {Set<string>} unread ids with visitor messages the agent has not looked at
-   * @param {{ filter: string, selectedId: string | null, meId: string | null }} view
+   * @param {ListView} view
    */
   render(conversations, unread, view) {
     const shown = visibleConversations(conversations, view);
@@ -95,10 +97,15 @@ export class ConversationList {
       // The button is named by the visitor only; the rest is its description. That keeps names
       // short for screen readers and stops a preview from sounding like another control.
       const prefix = "lc-conv-" + ++this.itemCount;
+      const left = h("span", { class: "lc-badge lc-badge--left" });
+      const statusLine = h("span", { class: "lc-conv-status-text" });
       const parts = {
+        avatar: h("span", { class: "lc-avatar", "aria-hidden": "true" }),
         name: h("span", { id: prefix + "-name", class: "lc-conv-name" }),
         time: h("time", { id: prefix + "-time", class: "lc-conv-time" }),
-        status: h("span", { id: prefix + "-status", class: "lc-conv-status" }),
+        status: h("span", { id: prefix + "-status", class: "lc-conv-status" }, [left, statusLine]),
+        left,
+        statusText: statusLine,
         preview: h("span", { id: prefix + "-preview", class: "lc-conv-preview" }),
         unread: h("span", { id: prefix + "-unread", class: "lc-conv-unread" }),
       };
@@ -110,7 +117,7 @@ export class ConversationList {
           "aria-labelledby": parts.name.id,
           "aria-describedby": [parts.unread.id, parts.status.id, parts.preview.id, parts.time.id].join(" "),
         },
-        [parts.name, parts.time, parts.status, parts.preview, parts.unread],
+        [parts.avatar, parts.name, parts.time, parts.preview, parts.unread, parts.status],
       );
       button.addEventListener("click", () => this.onSelect(id));
       item = { li: h("li", { "data-conversation-id": id }, [button]), button, parts };
@@ -123,19 +130,25 @@ export class ConversationList {
    * @param {ListItem} item
    * @param {LiveChatConversation} conversation
    * @param {boolean} isUnread
-   * @param {{ selectedId: string | null, meId: string | null }} view
+   * @param {ListView} view
    */
-  fill(item, conversation, isUnread, { selectedId, meId }) {
+  fill(item, conversation, isUnread, { selectedId, meId, visitors }) {
     const closed = conversation.status === "closed";
     item.button.className = "lc-conv" + (isUnread ? " lc-conv--unread" : "") + (closed ? " lc-conv--closed" : "");
     if (conversation.id === selectedId) item.button.setAttribute("aria-current", "true");
     else item.button.removeAttribute("aria-current");
-    item.parts.name.textContent = visitorLabel(conversation.visitor);
+    const visitor = conversation.visitor;
+    const live = visitor && visitors ? visitors.get(visitor.id) : null;
+    item.parts.name.textContent = visitorLabel(visitor, live);
+    item.parts.avatar.textContent = initials(visitor);
+    item.parts.avatar.className = avatarClass(visitor && visitor.id);
     item.parts.time.textContent = formatTime(conversation.updated_at);
     item.parts.time.setAttribute("datetime", conversation.updated_at || "");
     // "2nd chat" says this is a returning visitor's new conversation, not a duplicate of the old row.
     const number = chatNumberText(conversation);
-    item.parts.status.textContent = (number ? number + " \u00b7 " : "") + statusText(conversation, meId);
+    item.parts.statusText.textContent = (number ? number + " \u00b7 " : "") + statusText(conversation, meId);
+    // Nobody was online when it came in: the visitor left and expects an answer by email.
+    item.parts.left.textContent = conversation.left_message ? "Left a message" : "";
     item.parts.preview.textContent = preview(conversation.last_message);
     // Emptied rather than hidden: aria-describedby would still read a hidden element's text.
     item.parts.unread.textContent = isUnread ? "New" : "";

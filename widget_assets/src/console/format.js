@@ -3,12 +3,60 @@ import { parseTime } from "../shared/time.js";
 
 const PREVIEW_LENGTH = 80;
 
-/** @param {LiveChatVisitor | null | undefined} visitor */
-export function visitorLabel(visitor) {
-  if (!visitor) return "Visitor";
-  if (visitor.name) return visitor.name;
-  const id = String(visitor.id || "");
+// An anonymous visitor is named by what we know of them, never by an id: their name, their email, the time
+// zone their browser reported ("Visitor \u00b7 Berlin time": a zone, not a place, so it says "time"), then
+// their browser and system. Only with none of these, the id's last characters tell two visitors apart.
+/**
+ * @param {Partial<LiveChatVisitor> | null | undefined} visitor
+ * @param {Partial<LiveChatVisitor> | null | undefined} [live] the live list's copy (browser, system, zone)
+ */
+export function visitorLabel(visitor, live = null) {
+  const v = Object.assign({}, stripEmpty(live || {}), stripEmpty(visitor || {}));
+  if (v.name) return v.name;
+  if (v.email) return v.email;
+  const zone = zoneName(v.timezone);
+  if (zone) return "Visitor \u00b7 " + zone + " time";
+  if (v.browser && v.os) return "Visitor \u00b7 " + v.browser + " on " + v.os;
+  if (v.browser || v.os) return "Visitor \u00b7 " + (v.browser || v.os);
+  const id = String(v.id || "");
   return id ? "Visitor " + id.slice(-4) : "Visitor";
+}
+
+/** @param {Record<string, any>} object */
+function stripEmpty(object) {
+  /** @type {Record<string, any>} */
+  const out = {};
+  // The user-agent parser says "Other" for what it does not know: that is no name.
+  for (const [key, value] of Object.entries(object)) if (value != null && value !== "" && value !== "Other") out[key] = value;
+  return out;
+}
+
+// "Europe/Berlin" -> "Berlin", "America/Argentina/Buenos_Aires" -> "Buenos Aires", "UTC" -> "UTC".
+/** @param {unknown} timezone */
+export function zoneName(timezone) {
+  if (typeof timezone !== "string" || !/^[A-Za-z_+\-/0-9]{1,64}$/.test(timezone)) return "";
+  const last = timezone.split("/").pop() || "";
+  if (timezone.startsWith("Etc/")) return last.replace(/^GMT/, "GMT ");
+  return last.replace(/_/g, " ");
+}
+
+// Two letters for an avatar: "Ada Lovelace" -> "AL", "ada@example.org" -> "A", an anonymous visitor -> "?".
+/** @param {Partial<LiveChatVisitor> | null | undefined} visitor */
+export function initials(visitor) {
+  const name = visitor && (visitor.name || visitor.email);
+  if (!name) return "?";
+  const words = String(name).split("@")[0].split(/[\s._-]+/).filter(Boolean);
+  const letters = words.length > 1 ? words[0][0] + words[words.length - 1][0] : (words[0] || "?")[0];
+  return letters.toUpperCase();
+}
+
+// The same visitor gets the same avatar colour everywhere (one of 8 classes, all AA with white text).
+/** @param {unknown} id */
+export function avatarClass(id) {
+  let hash = 0;
+  for (const ch of String(id || "")) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  const n = hash % 8;
+  return "lc-avatar" + (n ? " lc-av-" + n : "");
 }
 
 /** @param {LiveChatConversation} conversation */

@@ -1,5 +1,6 @@
-// The toolbar over a conversation: claim, transfer (with a note), close, reopen, email the transcript,
-// tags. `deps.act(event, payload, failure, onOk)` sends one action and refreshes the views.
+// The actions in the thread's header: Claim and Close (or Reopen) at hand, the rest (transfer with a note,
+// tags, email the transcript) behind "More actions", a popover that closes on Escape, on a click outside and
+// after an action went through. `deps.act(event, payload, failure, onOk)` sends one action.
 import { h } from "../shared/dom.js";
 
 /**
@@ -25,6 +26,17 @@ export class ThreadActions {
       const conversation = deps.selected();
       if (conversation) handler(conversation);
     };
+    ui.more.addEventListener("click", () => this.setMenu(ui.moreMenu.hidden));
+    ui.moreMenu.addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
+      if (event.key === "Escape") {
+        this.setMenu(false);
+        ui.more.focus();
+      }
+    });
+    document.addEventListener("pointerdown", (event) => {
+      const target = /** @type {Node} */ (event.target);
+      if (!ui.moreMenu.hidden && !ui.moreMenu.contains(target) && !ui.more.contains(target)) this.setMenu(false);
+    });
     ui.claim.addEventListener("click", onSelected((c) => deps.act("claim_conversation", { conversation_id: c.id }, "Could not claim it.")));
     ui.close.addEventListener("click", onSelected((c) => deps.act("close_conversation", { conversation_id: c.id }, "Could not close it.")));
     const reopen = onSelected((c) => deps.act("reopen_conversation", { conversation_id: c.id }, "Could not reopen it."));
@@ -34,16 +46,20 @@ export class ThreadActions {
     ui.email.addEventListener(
       "click",
       onSelected((c) =>
-        deps.act("email_transcript", { conversation_id: c.id }, "The transcript could not be emailed.", (ack) =>
-          deps.showInfo("Transcript sent to " + ack.mail.recipient + "."),
-        ),
+        deps.act("email_transcript", { conversation_id: c.id }, "The transcript could not be emailed.", (ack) => {
+          this.setMenu(false);
+          deps.showInfo("Transcript sent to " + ack.mail.recipient + ".");
+        }),
       ),
     );
     ui.saveTags.addEventListener(
       "click",
       onSelected((c) => {
         const tags = ui.tags.value.split(",").map((/** @type {string} */ t) => t.trim()).filter(Boolean);
-        deps.act("set_tags", { conversation_id: c.id, tags }, "Those tags could not be saved.", () => deps.showInfo("Tags saved."));
+        deps.act("set_tags", { conversation_id: c.id, tags }, "Those tags could not be saved.", () => {
+          this.setMenu(false);
+          deps.showInfo("Tags saved.");
+        });
       }),
     );
   }
@@ -59,15 +75,26 @@ export class ThreadActions {
     const payload = { conversation_id: conversation.id, agent_id: ui.transferTo.value, note: ui.transferNote.value.trim() || null };
     this.deps.act(event, payload, "Could not hand it over.", () => {
       ui.transferNote.value = "";
+      this.setMenu(false);
       this.deps.showInfo("Handed over.");
     });
+  }
+
+  /** @param {boolean} open */
+  setMenu(open) {
+    this.ui.moreMenu.hidden = !open;
+    this.ui.more.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) this.ui.transferTo.focus();
   }
 
   /** @param {LiveChatConversation | null | undefined} conversation */
   render(conversation) {
     const ui = this.ui;
     ui.actions.hidden = !conversation;
-    if (!conversation) return;
+    if (!conversation) {
+      this.setMenu(false);
+      return;
+    }
     const closed = conversation.status === "closed";
     ui.claim.hidden = closed || conversation.assigned_agent_id != null;
     ui.close.hidden = closed;
@@ -76,6 +103,7 @@ export class ThreadActions {
     const email = this.deps.emailOf(conversation);
     ui.email.disabled = !email;
     ui.email.title = email ? "Send the transcript to " + email : "We do not know this visitor's email address.";
+    ui.emailHint.textContent = email ? "To " + email : "We do not know this visitor's email address.";
     const current = ui.transferTo.value;
     const targets = this.deps.agents().filter((a) => a.id !== conversation.assigned_agent_id);
     ui.transferTo.replaceChildren(...targets.map((a) => h("option", { value: a.id, text: a.name + (a.status === "away" ? " (away)" : "") })));

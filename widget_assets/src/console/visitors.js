@@ -3,7 +3,7 @@ import { errorText, request } from "../shared/ack.js";
 import { h } from "../shared/dom.js";
 import { newClientId } from "../shared/ids.js";
 import { formatTime } from "../shared/time.js";
-import { answersOf, byMostRecent, dateTime, localTime, ratingText, visitorLabel } from "./format.js";
+import { answersOf, avatarClass, byMostRecent, dateTime, initials, localTime, ratingText, visitorLabel } from "./format.js";
 
 /**
  * Applies a visitor from the server: one that is no longer listed (left, or erased) goes.
@@ -43,9 +43,12 @@ export class VisitorList {
     const sorted = Array.from(visitors.values()).sort((a, b) => Number(b.online) - Number(a.online) || byMostRecent(a, b));
     this.list.replaceChildren(
       ...sorted.map((visitor) => {
-        const state = visitor.online ? h("span", { class: "lc-online", text: "Online" }) : h("span", { text: "Seen " + formatTime(visitor.last_seen_at) });
+        const state = visitor.online
+          ? h("span", { class: "lc-visitor-state lc-online", text: "Online" })
+          : h("span", { class: "lc-visitor-state", text: "Seen " + formatTime(visitor.last_seen_at) });
         const button = h("button", { type: "button", class: "lc-visitor", "aria-current": visitor.id === selectedId ? "true" : null }, [
-          h("strong", { text: visitorLabel(visitor) }),
+          h("span", { class: avatarClass(visitor.id), "aria-hidden": "true", text: initials(visitor) }),
+          h("span", { class: "lc-visitor-name", text: visitorLabel(visitor) }),
           " ",
           state,
           h("span", { class: "lc-visitor-page", text: visitor.current_title || visitor.current_url || "" }),
@@ -59,12 +62,12 @@ export class VisitorList {
 }
 
 // The side panel: one visitor's details, with invitation and block actions.
-// deps = { onInvited(ack), showInfo(text), showError(text) }.
+// deps = { onInvited(ack), showInfo(text), showError(text), confirm(title, text, action) }.
 export class VisitorPanel {
   /**
    * @param {HTMLElement} container
    * @param {import("../shared/ack.js").AckSocket} socket
-   * @param {{ onInvited: (ack: import("../shared/ack.js").Ack) => void, showInfo: (text: string) => void, showError: (text: string) => void }} deps
+   * @param {{ onInvited: (ack: import("../shared/ack.js").Ack) => void, showInfo: (text: string) => void, showError: (text: string) => void, confirm: (title: string, text: string, action: string) => Promise<boolean> }} deps
    */
   constructor(container, socket, deps) {
     this.container = container;
@@ -82,11 +85,12 @@ export class VisitorPanel {
     if (!force && this.container.contains(document.activeElement)) return;
     const deps = this.deps;
     if (!visitor) {
-      renderVisitorDetails(this.container, null, { canInvite: false, onInvite: () => {}, onBlock: () => {} });
+      renderVisitorDetails(this.container, null, { canInvite: false, onInvite: () => {}, onBlock: () => {}, confirm: deps.confirm });
       return;
     }
     renderVisitorDetails(this.container, visitor, {
       canInvite,
+      confirm: deps.confirm,
       onInvite: (text) => {
         const payload = { visitor_id: visitor.id, client_id: newClientId(), body: text };
         request(this.socket, "invite_visitor", payload).then((ack) => {
@@ -123,7 +127,7 @@ function row(label, value) {
 /**
  * @param {HTMLElement} container
  * @param {LiveChatVisitor | null} visitor
- * @param {{ canInvite: boolean, onInvite: (text: string) => void, onBlock: (minutes: number) => void }} actions
+ * @param {{ canInvite: boolean, onInvite: (text: string) => void, onBlock: (minutes: number) => void, confirm: (title: string, text: string, action: string) => Promise<boolean> }} actions
  */
 function renderVisitorDetails(container, visitor, actions) {
   if (!visitor) {
@@ -133,7 +137,13 @@ function renderVisitorDetails(container, visitor, actions) {
   const browser = [visitor.browser, visitor.browser_version].filter(Boolean).join(" ");
   const system = [visitor.os, visitor.os_version].filter(Boolean).join(" ");
   const parts = [
-    h("p", {}, [h("strong", { text: visitorLabel(visitor) }), " ", visitor.online ? h("span", { class: "lc-online", text: "Online now" }) : h("span", { text: "Offline" })]),
+    h("div", { class: "lc-details-who" }, [
+      h("span", { class: avatarClass(visitor.id), "aria-hidden": "true", text: initials(visitor) }),
+      h("div", {}, [
+        h("p", {}, [h("strong", { text: visitorLabel(visitor) })]),
+        h("p", {}, [visitor.online ? h("span", { class: "lc-online", text: "Online now" }) : h("span", { class: "lc-visitor-state", text: "Offline" })]),
+      ]),
+    ]),
     h("dl", {}, [
       ...row("Current page", visitor.current_title ? visitor.current_title + " \u2014 " + (visitor.current_url || "") : visitor.current_url),
       ...row("Referrer", visitor.referrer),
@@ -192,25 +202,27 @@ function renderVisitorDetails(container, visitor, actions) {
     );
   }
   if (actions.canInvite && visitor.online) {
-    const input = h("input", { type: "text", "aria-label": "Invitation message", value: "Hi! Can I help you with anything?", maxlength: "500" });
-    const invite = h("button", { type: "submit", text: "Invite to chat" });
-    const form = h("form", { class: "lc-toolbar" }, [input, invite]);
+    const input = h("input", { type: "text", class: "lc-input", "aria-label": "Invitation message", value: "Hi! Can I help you with anything?", maxlength: "500" });
+    const invite = h("button", { type: "submit", class: "lc-btn lc-btn--primary", text: "Invite to chat" });
+    const form = h("form", {}, [input, invite]);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       if (input.value.trim()) actions.onInvite(input.value.trim());
     });
     parts.push(h("h3", { text: "Proactive chat" }), form);
   }
-  const minutes = h("select", { "aria-label": "Block for" }, [
+  const minutes = h("select", { class: "lc-select", "aria-label": "Block for" }, [
     h("option", { value: "60", text: "1 hour" }),
     h("option", { value: "1440", text: "1 day" }),
     h("option", { value: "10080", text: "7 days" }),
     h("option", { value: "43200", text: "30 days" }),
   ]);
-  const block = h("button", { type: "button", text: "Block visitor" });
+  const block = h("button", { type: "button", class: "lc-btn lc-btn--secondary", text: "Block visitor" });
   block.addEventListener("click", () => {
-    if (window.confirm("Block this visitor? They lose the chat widget until the block ends.")) actions.onBlock(Number(minutes.value));
+    actions.confirm("Block this visitor?", "They lose the chat widget until the block ends.", "Block").then((yes) => {
+      if (yes) actions.onBlock(Number(minutes.value));
+    });
   });
-  parts.push(h("h3", { text: "Moderation" }), h("div", { class: "lc-toolbar" }, [minutes, block]));
+  parts.push(h("h3", { text: "Moderation" }), h("div", { class: "lc-inline" }, [minutes, block]));
   container.replaceChildren(...parts);
 }
