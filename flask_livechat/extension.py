@@ -17,6 +17,7 @@ from flask_socketio import SocketIO
 from . import capture, cli, config, csp, host_request, inject, neighbours, serving, widget_config
 from .errors import ConfigError
 from .host import (
+    AgentAvatarLoader,
     BillingLoader,
     DepartmentLoader,
     EraseHook,
@@ -72,6 +73,7 @@ UserLoaderT = TypeVar("UserLoaderT", bound=UserLoader)
 RoleLoaderT = TypeVar("RoleLoaderT", bound=RoleLoader)
 BillingLoaderT = TypeVar("BillingLoaderT", bound=BillingLoader)
 DepartmentLoaderT = TypeVar("DepartmentLoaderT", bound=DepartmentLoader)
+AgentAvatarLoaderT = TypeVar("AgentAvatarLoaderT", bound=AgentAvatarLoader)
 ExportHookT = TypeVar("ExportHookT", bound=ExportHook)
 EraseHookT = TypeVar("EraseHookT", bound=EraseHook)
 
@@ -127,6 +129,7 @@ class LiveChat:
         self.export_host_user: ExportHook | None = None
         self.erase_host_user: EraseHook | None = None
         self.load_departments: DepartmentLoader = departments_attribute
+        self.load_agent_avatar: AgentAvatarLoader | None = None
         if app is not None:
             self.init_app(app)
 
@@ -148,6 +151,11 @@ class LiveChat:
     def department_loader(self, callback: DepartmentLoaderT) -> DepartmentLoaderT:
         """Registers the ``DepartmentLoader``: which LIVECHAT_DEPARTMENTS a staff user works in."""
         self.load_departments = callback
+        return callback
+
+    def agent_avatar(self, callback: AgentAvatarLoaderT) -> AgentAvatarLoaderT:
+        """Registers the ``AgentAvatarLoader``: the picture of an online agent in the widget's header."""
+        self.load_agent_avatar = callback
         return callback
 
     def export_hook(self, callback: ExportHookT) -> ExportHookT:
