@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import re
 import time
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 from ..state import current_livechat
@@ -22,19 +24,24 @@ MAX_TEAM = 6
 AVATAR_TTL = 300.0
 _URL = re.compile(r"^(https://|http://|/(?!/))[^\s\"'<>\\]{0,1000}$")
 
-_avatars: dict[tuple[int, str], tuple[float, str | None]] = {}
+#: Per registered loader (a new loader starts afresh): agent id -> (when asked, its answer).
+_avatars: weakref.WeakKeyDictionary[Callable[..., Any], dict[str, tuple[float, str | None]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def avatar_of(agent_id: str) -> str | None:
     """The host's picture URL for ``agent_id`` (cached), or ``None``: none registered, none given, a URL
     that is not http(s) or a site path, or a loader that raised (logged)."""
-    livechat = current_livechat.livechat
-    loader = livechat.load_agent_avatar
+    loader = current_livechat.livechat.load_agent_avatar
     if loader is None:
         return None
-    key = (id(livechat), agent_id)
+    try:
+        answers = _avatars.setdefault(loader, {})
+    except TypeError:  # a callable that cannot be weakly referenced: asked every time
+        answers = {}
     now = time.monotonic()
-    cached = _avatars.get(key)
+    cached = answers.get(agent_id)
     if cached is not None and now - cached[0] < AVATAR_TTL:
         return cached[1]
     try:
@@ -45,7 +52,7 @@ def avatar_of(agent_id: str) -> str | None:
     if url is not None and not (isinstance(url, str) and _URL.match(url)):
         logger.warning("flask-livechat: agent_avatar gave %r, not an http(s) URL or a path: left out", url)
         url = None
-    _avatars[key] = (now, url)
+    answers[agent_id] = (now, url)
     return url
 
 
