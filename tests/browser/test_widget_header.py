@@ -82,7 +82,7 @@ def test_team_header_empty_state_emoji_and_dark_theme(
     browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
 ) -> None:
     site = sites()
-    agents(site)  # Sam Agent, with a picture from the site's agent_avatar
+    sam = agents(site)  # Sam Agent, with a picture from the site's agent_avatar
     admin = AgentSocket(site, "admin@example.com", "admin")  # Ada Admin, without one: initials
     try:
         for viewport, suffix in ((DESKTOP, "desktop"), (PHONE, "phone")):
@@ -134,6 +134,10 @@ def test_team_header_empty_state_emoji_and_dark_theme(
             page.emulate_media(color_scheme="dark")
             expect(chat).to_have_css("background-color", "rgb(17, 24, 39)")
             expect(chat.locator(".lc-intro-title")).to_have_css("color", "rgb(243, 244, 246)")
+            conversation = ask(chat, sam, f"Do you have a dark mode? ({suffix})")
+            sam.say(conversation, "You are looking at it \U0001f60e It follows your system's setting.")
+            expect(chat.get_by_role("log")).to_contain_text("You are looking at it")
+            expect(chat.locator(".lc-intro")).to_be_hidden()  # the empty state gives way to the thread
             shoot(page, f"widget-dark-{suffix}.png")
             # A dark accent (#1d4ed8): the ring on the Send button and on the header's close button.
             chat.get_by_role("button", name="Close chat").focus()
