@@ -128,6 +128,9 @@ def test_team_header_empty_state_emoji_and_dark_theme(
             page.keyboard.press("Escape")  # closes the picker, not the chat
             expect(picker).to_be_hidden()
             expect(chat).to_be_visible()
+            emoji_button.click()
+            chat.locator(".lc-title").click()  # a press elsewhere in the chat closes it too
+            expect(picker).to_be_hidden()
             assert sum("emoji.js" in url for url in bundles) == 1
             textbox.fill("")
             # The same page in a system's dark mode: LIVECHAT_THEME "auto" follows it.

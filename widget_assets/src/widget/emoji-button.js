@@ -69,5 +69,10 @@ export function emojiButton(ctx, url, t, button, textarea) {
   }
 
   button.addEventListener("click", () => (picker && !picker.element.hidden ? close() : open()));
+  // A press anywhere else in the chat closes it, as a menu would.
+  ctx.root.addEventListener("pointerdown", (event) => {
+    const target = /** @type {Node} */ (event.target);
+    if (picker && !picker.element.contains(target) && !button.contains(target)) close(false);
+  });
   return { close: () => close(false) };
 }

@@ -27,7 +27,8 @@ export function createPreview(ctx, t, openChat) {
   let shown = null;
 
   /**
-   * @param {{ id: string, author?: string | null, body: string } | null} message what to show, if anything
+   * @param {{ id: string, author?: string | null, body?: string | null, attachment?: { name?: string } | null } | null} message
+   *   what to show, if anything
    * @param {import("./team.js").Member} [member] its author as the team names them (their picture)
    */
   function update(message, member) {
@@ -43,7 +44,8 @@ export function createPreview(ctx, t, openChat) {
     const card = h("button", { type: "button", class: "lc-preview" }, [
       Object.assign(face(member || { name: author }), { ariaHidden: "true" }),
       h("span", { class: "lc-preview-author", text: author }),
-      h("span", { class: "lc-preview-body", text: message.body }),
+      // A file the agent sent shows as its name (body is empty then).
+      h("span", { class: "lc-preview-body", text: message.body || (message.attachment ? "\u{1F4CE} " + (message.attachment.name || "") : "") }),
     ]);
     card.addEventListener("click", openChat);
     const close = h("button", { type: "button", class: "lc-preview-close", "aria-label": t.preview_dismiss }, [
