@@ -17,6 +17,7 @@ STATIC = Path(__file__).resolve().parent.parent / "flask_livechat" / "static" / 
 BUNDLES = (
     ("loader.js", "every host page"),
     ("widget.js", "on first open / ongoing chat"),
+    ("emoji.js", "when the emoji picker is first opened"),
     ("console.js", "agent console only"),
 )
 

@@ -105,6 +105,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def chat_departments(user: User) -> list[str]:
         return (user.chat_departments or "").split()
 
+    @livechat.agent_avatar
+    def chat_avatar(agent_id: str) -> str | None:
+        # The site's own staff pictures; Ada has none, so the widget draws her initials.
+        user = db.session.get(User, int(agent_id))
+        # A path, not url_for: the chat may ask outside a request (its presence sweep).
+        return f"/staff/{user.id}.svg" if user and user.email in STAFF_PICTURES else None
+
     @livechat.billing_loader
     def chat_billing(user: User) -> BillingSummary | None:
         subscription = user.subscription
@@ -148,8 +155,27 @@ def strict_csp(app: Flask) -> None:
         return response
 
 
+#: Staff with a picture on this site (drawn below; a real site would store an uploaded file).
+STAFF_PICTURES = {"agent@example.com": "#0f766e"}
+
+
 def register_views(app: Flask) -> None:
     app.jinja_env.globals["csrf_token"] = csrf_token
+
+    @app.get("/staff/<int:user_id>.svg")
+    def staff_picture(user_id: int) -> Response:
+        user = db.session.get(User, user_id)
+        if user is None or user.email not in STAFF_PICTURES:
+            abort(404)
+        svg = (
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">'
+            f'<rect width="64" height="64" fill="{STAFF_PICTURES[user.email]}"/>'
+            '<circle cx="32" cy="25" r="12" fill="#fde68a"/>'
+            '<path d="M10 64c2-14 11-21 22-21s20 7 22 21z" fill="#fde68a"/></svg>'
+        )
+        response = Response(svg, mimetype="image/svg+xml")
+        response.cache_control.max_age = 3600
+        return response
 
     @app.get("/")
     def home() -> str:

@@ -18,6 +18,7 @@ _TYPES = {
     "widget.js": "text/javascript; charset=utf-8",
     "console.js": "text/javascript; charset=utf-8",
     "reports.js": "text/javascript; charset=utf-8",
+    "emoji.js": "text/javascript; charset=utf-8",
     "icon.svg": "image/svg+xml",
 }
 

@@ -19,6 +19,7 @@ from . import capture, cli, config, csp, host_request, inject, neighbours, servi
 from .changes import VisitorChanged, publish
 from .errors import ConfigError
 from .host import (
+    AgentAvatarLoader,
     BillingLoader,
     DepartmentLoader,
     EraseHook,
@@ -75,6 +76,7 @@ UserLoaderT = TypeVar("UserLoaderT", bound=UserLoader)
 RoleLoaderT = TypeVar("RoleLoaderT", bound=RoleLoader)
 BillingLoaderT = TypeVar("BillingLoaderT", bound=BillingLoader)
 DepartmentLoaderT = TypeVar("DepartmentLoaderT", bound=DepartmentLoader)
+AgentAvatarLoaderT = TypeVar("AgentAvatarLoaderT", bound=AgentAvatarLoader)
 ExportHookT = TypeVar("ExportHookT", bound=ExportHook)
 EraseHookT = TypeVar("EraseHookT", bound=EraseHook)
 
@@ -130,6 +132,7 @@ class LiveChat:
         self.export_host_user: ExportHook | None = None
         self.erase_host_user: EraseHook | None = None
         self.load_departments: DepartmentLoader = departments_attribute
+        self.load_agent_avatar: AgentAvatarLoader | None = None
         if app is not None:
             self.init_app(app)
 
@@ -151,6 +154,11 @@ class LiveChat:
     def department_loader(self, callback: DepartmentLoaderT) -> DepartmentLoaderT:
         """Registers the ``DepartmentLoader``: which LIVECHAT_DEPARTMENTS a staff user works in."""
         self.load_departments = callback
+        return callback
+
+    def agent_avatar(self, callback: AgentAvatarLoaderT) -> AgentAvatarLoaderT:
+        """Registers the ``AgentAvatarLoader``: the picture of an online agent in the widget's header."""
+        self.load_agent_avatar = callback
         return callback
 
     def export_hook(self, callback: ExportHookT) -> ExportHookT:

@@ -69,6 +69,14 @@ class DepartmentLoader(Protocol):
     def __call__(self, user: Any) -> Iterable[str] | None: ...
 
 
+class AgentAvatarLoader(Protocol):
+    """Returns the URL of a staff member's picture (``https://…`` or a path on the host's site), or ``None``
+    for initials on a coloured circle. Called with the host user id of an agent who is online, outside that
+    agent's own request: look the user up by id, do not read ``current_user``."""
+
+    def __call__(self, agent_id: str) -> str | None: ...
+
+
 def flask_login_user() -> Any | None:
     """Default ``UserLoader``: Flask-Login's ``current_user`` when installed and authenticated."""
     if not hasattr(current_app, "login_manager"):

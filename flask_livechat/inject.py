@@ -79,7 +79,12 @@ def _script_tag(nonce: str | None) -> Markup:
         "data-color": color,
         "data-text-color": widget_config.text_color(color),
         "data-position": app.config["LIVECHAT_POSITION"],
+        "data-theme": app.config["LIVECHAT_THEME"],
+        "data-offset": "{LIVECHAT_LAUNCHER_OFFSET_X} {LIVECHAT_LAUNCHER_OFFSET_Y}".format(**app.config),
     }
+    if app.config["LIVECHAT_EMOJI"]:
+        # The loader's Trusted Types policy lets the chat load this bundle (and the chat's own) only.
+        attributes["data-emoji"] = static_url("emoji.js")
     if consent_state(app, request).recognition_allowed:
         # The loader and the chat read the tab's storage (the panel left open) only then.
         attributes["data-remembered"] = ""

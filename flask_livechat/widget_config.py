@@ -12,12 +12,17 @@ from typing import Any
 from flask import Flask, url_for
 
 from . import i18n
+from .assets import static_url
 from .errors import ConfigError
 from .hours import parse_business_hours
 
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 _FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 FIELD_TYPES = ("text", "email", "tel", "textarea", "select")
+#: LIVECHAT_THEME: "auto" follows the visitor's prefers-color-scheme; the others force one.
+THEMES = ("auto", "light", "dark")
+#: The largest LIVECHAT_LAUNCHER_OFFSET_X/Y, in CSS pixels.
+MAX_OFFSET = 120
 
 
 def validate(app: Flask) -> None:
@@ -32,7 +37,7 @@ def validate(app: Flask) -> None:
         value = config[key]
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ConfigError(f"{key} must be a positive integer, got {value!r}.")
-    for key in ("LIVECHAT_SOUND", "LIVECHAT_ATTACHMENTS"):
+    for key in ("LIVECHAT_SOUND", "LIVECHAT_ATTACHMENTS", "LIVECHAT_MESSAGE_PREVIEW", "LIVECHAT_EMOJI"):
         if not isinstance(config[key], bool):
             raise ConfigError(f"{key} must be True or False, got {config[key]!r}.")
     _check_translations(config["LIVECHAT_TRANSLATIONS"])
@@ -50,6 +55,15 @@ def validate(app: Flask) -> None:
         raise ConfigError(
             f"LIVECHAT_POSITION must be 'right' or 'left', got {config['LIVECHAT_POSITION']!r}."
         )
+    if config["LIVECHAT_THEME"] not in THEMES:
+        raise ConfigError(f"LIVECHAT_THEME must be one of {THEMES}, got {config['LIVECHAT_THEME']!r}.")
+    for key in ("LIVECHAT_LAUNCHER_OFFSET_X", "LIVECHAT_LAUNCHER_OFFSET_Y"):
+        value = config[key]
+        # Pixels from the corner's two edges; much more puts the launcher over a phone's content.
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_OFFSET:
+            raise ConfigError(
+                f"{key} must be a whole number of pixels from 0 to {MAX_OFFSET}, got {value!r}."
+            )
     for key in ("LIVECHAT_TITLE", "LIVECHAT_GREETING"):
         _check_localizable(key, config[key])
     avatar = config["LIVECHAT_AVATAR_URL"]
@@ -167,6 +181,8 @@ def settings(app: Flask, language: str) -> dict[str, Any]:
         "greeting": i18n.localized(config["LIVECHAT_GREETING"], language) or words["greeting"],
         "avatar_url": config["LIVECHAT_AVATAR_URL"],
         "sound": config["LIVECHAT_SOUND"],
+        "preview": config["LIVECHAT_MESSAGE_PREVIEW"],
+        "emoji": config["LIVECHAT_EMOJI"],
         "reply_time": words["reply_time"].format(
             duration=i18n.duration(words, config["LIVECHAT_REPLY_TIME"])
         ),
@@ -180,6 +196,7 @@ def settings(app: Flask, language: str) -> dict[str, Any]:
             "my_data": url_for("livechat_privacy.my_data"),
             "delete_data": url_for("livechat_privacy.delete_api"),
             "profile": url_for("livechat_privacy.profile_api"),
+            "emoji": static_url("emoji.js") if config["LIVECHAT_EMOJI"] else None,
         },
         "attachments": {
             "enabled": config["LIVECHAT_ATTACHMENTS"],

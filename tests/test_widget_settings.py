@@ -74,6 +74,31 @@ def test_appearance_and_words_come_from_config(client: FlaskClient) -> None:
     assert settings["reply_time"] == "Wir antworten meist innerhalb von 2 Stunden."
 
 
+def test_theme_offsets_preview_and_emoji_defaults(client: FlaskClient) -> None:
+    tag = loader_tag(client)
+    assert (tag["data-theme"], tag["data-offset"]) == ("auto", "20 20")
+    assert tag["data-emoji"].startswith("/livechat/static/emoji.js?v=")
+    settings = client.get(tag["data-settings"]).json
+    assert settings["preview"] is True and settings["emoji"] is True
+    assert settings["urls"]["emoji"] == tag["data-emoji"]  # the one URL the loader's policy lets through
+    assert client.get(tag["data-emoji"]).status_code == 200
+
+
+@pytest.mark.livechat_config(
+    LIVECHAT_THEME="dark",
+    LIVECHAT_LAUNCHER_OFFSET_X=0,
+    LIVECHAT_LAUNCHER_OFFSET_Y=96,
+    LIVECHAT_MESSAGE_PREVIEW=False,
+    LIVECHAT_EMOJI=False,
+)
+def test_theme_offsets_preview_and_emoji_from_config(client: FlaskClient) -> None:
+    tag = loader_tag(client)
+    assert (tag["data-theme"], tag["data-offset"]) == ("dark", "0 96")
+    assert "data-emoji" not in tag
+    settings = client.get(tag["data-settings"]).json
+    assert settings["preview"] is False and settings["emoji"] is False and settings["urls"]["emoji"] is None
+
+
 def test_settings_describe_attachments_and_are_cacheable(client: FlaskClient) -> None:
     response = client.get("/livechat/widget/settings.json?lang=xx")
     assert response.json["language"] == "en"
@@ -101,6 +126,13 @@ def test_text_colour_keeps_contrast() -> None:
         ("LIVECHAT_TITLE", 3, "LIVECHAT_TITLE"),
         ("LIVECHAT_AVATAR_URL", "javascript:alert(1)", "LIVECHAT_AVATAR_URL"),
         ("LIVECHAT_SOUND", "yes", "True or False"),
+        ("LIVECHAT_MESSAGE_PREVIEW", "on", "True or False"),
+        ("LIVECHAT_EMOJI", 1, "True or False"),
+        ("LIVECHAT_THEME", "night", "LIVECHAT_THEME must be one of"),
+        ("LIVECHAT_LAUNCHER_OFFSET_X", -4, "from 0 to 120"),
+        ("LIVECHAT_LAUNCHER_OFFSET_Y", 500, "from 0 to 120"),
+        ("LIVECHAT_LAUNCHER_OFFSET_X", "20px", "whole number of pixels"),
+        ("LIVECHAT_LAUNCHER_OFFSET_Y", True, "whole number of pixels"),
         ("LIVECHAT_REPLY_TIME", 0, "positive integer"),
         ("LIVECHAT_PRECHAT_FIELDS", [{"name": "Bad Name"}], "field name"),
         ("LIVECHAT_PRECHAT_FIELDS", [{"name": "x", "label": "X", "type": "date"}], "type must be"),

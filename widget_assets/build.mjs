@@ -48,6 +48,8 @@ const result = await esbuild.build({
     widget: "src/widget.js",
     console: "src/console.js",
     reports: "src/reports.js",
+    // emoji.js: the picker and its list, loaded by the chat when the visitor first opens the picker.
+    emoji: "src/emoji.js",
   },
   outdir,
   bundle: true,

@@ -38,6 +38,7 @@ from .rooms import (
     local_sids,
     visitor_room,
 )
+from .team import team
 from .visitor_pushes import VisitorPushes
 
 logger = logging.getLogger("flask_livechat")
@@ -52,6 +53,8 @@ class Pusher:
         self.visitor_pushes = VisitorPushes(app, socketio, self.visitor_updated)
         #: What widgets were last told about availability, so they hear only of a change.
         self._last_available: bool | None = None
+        #: The team widgets were last told about (names and pictures), likewise.
+        self._last_team: list[dict[str, Any]] | None = None
 
     def _to_agents(self, event: str, payload: Any, room: str | list[str]) -> None:
         self.socketio.emit(event, payload, to=room, namespace=AGENT_NAMESPACE)
@@ -185,6 +188,7 @@ class Pusher:
     def _(self, change: changes.PresenceChanged) -> None:
         self._to_agents("agent_presence", {"agents": current_livechat.presence.agents_payload()}, AGENTS_ROOM)
         self.availability_check()
+        self.team_check()
 
     @push.register
     def _(self, change: changes.VisitorBlocked) -> None:
@@ -220,6 +224,13 @@ class Pusher:
             self.socketio.emit(
                 "availability", {"agents_online": available}, to=VISITORS_ROOM, namespace=VISITOR_NAMESPACE
             )
+
+    def team_check(self) -> None:
+        """Tells widgets who is on the team now (their header), when that changed."""
+        now = team()
+        if now != self._last_team:
+            self._last_team = now
+            self.socketio.emit("team", {"team": now}, to=VISITORS_ROOM, namespace=VISITOR_NAMESPACE)
 
     def access_changed(self, sid: str, reason: str) -> None:
         """One console connection's rights changed (revocation.py disconnects it next): it says why."""

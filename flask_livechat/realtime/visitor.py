@@ -47,6 +47,7 @@ from .base import (
 )
 from .resume import fetch_ack, messages_after
 from .rooms import VISITOR_NAMESPACE, VISITORS_ROOM, visitor_room
+from .team import team
 from .typing_reads import should_relay_typing, typing_reads
 
 _hello_schema = VisitorHelloSchema()
@@ -165,6 +166,7 @@ class VisitorNamespace(LiveChatNamespace):
             "messages": dumped,
             "more": more,
             "agents_online": state.availability.available(),
+            "team": team(),
             "privacy": {**self.connection()["privacy"], "privacy_url": url_for("livechat_privacy.page")},
             "business_hours": state.availability.within_business_hours(),
             "history": dumped_history,

@@ -70,6 +70,11 @@ def test_widget_and_console_work_under_a_strict_policy_with_trusted_types(
     agent.get_by_role("button", name="Send").click()
     expect(chat.get_by_role("log")).to_contain_text("Not at all.")
     expect(agent.get_by_role("log")).to_contain_text("Not at all.")
+    # The emoji picker's own bundle, loaded on demand through the loader's Trusted Types policy.
+    chat.get_by_role("button", name="Emoji").click()
+    chat.get_by_role("dialog", name="Emoji").get_by_role("button", name="\U0001f600").click()
+    chat.get_by_role("button", name="Send", exact=True).click()
+    expect(agent.get_by_role("log")).to_contain_text("\U0001f600")
 
     assert violations(visitor) == [] and violations(agent) == []
     assert visitor_errors == [] and agent_errors == []

@@ -1,5 +1,6 @@
 """Point 9: full-screen below 480 px, keyboard alone (Tab, Enter, Escape), focus back to the launcher, new
-messages announced through an aria-live region, and axe-core finds no serious or critical violation."""
+messages announced through an aria-live region, and axe-core finds no serious or critical violation, in the
+light theme and the dark one (issue 14, point 15)."""
 
 from __future__ import annotations
 
@@ -100,7 +101,16 @@ def test_axe_finds_no_serious_violation(
     agent.say(conversation, "An answer to check")
     expect(chat.get_by_role("log")).to_contain_text("An answer to check")
     assert axe_violations(page, axe) == []
+    # The dark theme (LIVECHAT_THEME "auto" follows the system), with the emoji picker open.
+    page.emulate_media(color_scheme="dark")
+    chat.get_by_role("button", name="Emoji").click()
+    expect(chat.get_by_role("dialog", name="Emoji")).to_be_visible()
+    assert axe_violations(page, axe) == []
+    page.keyboard.press("Escape")
+    page.emulate_media(color_scheme="light")
     agent.call("close_conversation", {"conversation_id": conversation})
     expect(chat.get_by_role("group", name="How was this chat?")).to_be_visible()
+    assert axe_violations(page, axe) == []
+    page.emulate_media(color_scheme="dark")
     assert axe_violations(page, axe) == []
     page.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -41,7 +42,7 @@ def test_appearance_and_language_from_config(
     browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
 ) -> None:
     site = sites(**APPEARANCE)
-    agents(site)
+    agent = agents(site)
     context = browser.new_context(locale="en-US")  # config wins over the browser's language
     page, errors = load(context, site + "/")
     launcher = page.get_by_role("button", name="Chat \u00f6ffnen")
@@ -52,11 +53,17 @@ def test_appearance_and_language_from_config(
     chat = page.get_by_role("dialog", name="Chat")
     expect(chat.get_by_role("heading", name="Acme-Hilfe")).to_be_visible()
     expect(chat).to_contain_text("Moin! Wie k\u00f6nnen wir helfen?")
-    avatar = page.locator("livechat-widget .lc-avatar")
-    expect(avatar).to_have_attribute("src", "/livechat/static/icon.svg")
+    # The team online is in the header (Sam's picture from the site's agent_avatar); the site's own picture
+    # (LIVECHAT_AVATAR_URL) stands in while nobody is online.
+    faces = page.locator("livechat-widget .lc-faces > *")
+    expect(faces).to_have_count(1)
+    expect(faces).to_have_attribute("src", re.compile(r"^/staff/\d+\.svg$"))
     expect(chat.get_by_role("button", name="Senden")).to_have_css("background-color", "rgb(15, 118, 110)")
     panel_box = chat.bounding_box()
     assert panel_box is not None and panel_box["x"] == 20
+    agent.close()
+    expect(faces).to_have_attribute("src", "/livechat/static/icon.svg")
+    expect(faces).to_have_class("lc-avatar")
     assert errors == []
     context.close()
 

@@ -96,7 +96,8 @@ function boot(script, queued) {
     try {
       policy ||= types.createPolicy("livechat", {
         createScriptURL(value) {
-          if (value === config.chatUrl && new URL(value, location.href).origin === location.origin) return value;
+          // Our two bundles: the chat, and the emoji picker it loads when the visitor opens it.
+          if ((value === config.chatUrl || value === data.emoji) && new URL(value, location.href).origin === location.origin) return value;
           throw new TypeError("livechat: not the chat bundle: " + value);
         },
       });
@@ -115,7 +116,7 @@ function boot(script, queued) {
 
   function mount() {
     if (!ui) return;
-    chat = startChat(Object.assign({ config, emit }, ui));
+    chat = startChat(Object.assign({ config, emit, scriptUrl }, ui));
     ui.launcher.removeAttribute("aria-busy");
     if (wantOpen) chat.open();
   }
@@ -221,6 +222,11 @@ function boot(script, queued) {
     const app = h("div", { class: "lc-app", lang: config.language });
     app.style.setProperty("--lc-accent", data.color || "#1d4ed8");
     app.style.setProperty("--lc-accent-text", data.textColor || "#ffffff");
+    // LIVECHAT_THEME ("auto" follows prefers-color-scheme) and LIVECHAT_LAUNCHER_OFFSET_X/Y, in px.
+    app.setAttribute("data-theme", data.theme || "auto");
+    const [x, y] = (data.offset || "20 20").split(" ");
+    app.style.setProperty("--lc-x", x + "px");
+    app.style.setProperty("--lc-y", y + "px");
     const badge = h("span", { class: "lc-badge", "aria-hidden": "true", hidden: true });
     const launcher = h(
       "button",

@@ -22,6 +22,9 @@ import { consentPrompt, createPrivacy } from "./widget/privacy.js";
 import { chime, unlockSound } from "./widget/sound.js";
 import { fill } from "./widget/text.js";
 import { titleWithCount, unreadCount } from "./widget/unread.js";
+import { emojiButton } from "./widget/emoji-button.js";
+import { createPreview } from "./widget/preview.js";
+import { showTeam } from "./widget/team.js";
 
 const MOUNT = Symbol.for("livechat.mount");
 const FALLBACK = { strings: { chat: "Chat", close_chat: "Close chat", unavailable: "Chat is unavailable right now." } };
@@ -34,10 +37,10 @@ if (window.LiveChat && typeof window.LiveChat[MOUNT] === "function") window.Live
 /**
  * settings.json (docs/widget.md), as far as the chat reads it.
  * @typedef {import("./widget/panel.js").PanelSettings & {
- *   language: string, prechat: import("./widget/forms.js").FieldSpec[], reply_time: string, sound: boolean,
+ *   language: string, prechat: import("./widget/forms.js").FieldSpec[], reply_time: string, sound: boolean, preview: boolean,
  *   max_message_length: number, attachments: import("./widget/files.js").Limits,
  *   urls: { consent: string, delete_data: string, offline: string, upload: string, privacy: string, my_data: string,
- *   profile: string } }} WidgetSettings
+ *   profile: string, emoji?: string | null } }} WidgetSettings
  */
 
 /** @typedef {ReturnType<typeof buildPanel>} PanelUi */
@@ -174,6 +177,7 @@ function panelToggle(ctx, ui, focusTarget, onOpen = () => {}, onClose = () => {}
  * @property {string} error the error line
  * @property {string | null} typingName who is typing on the agents' side, if anyone
  * @property {import("./widget/privacy.js").Privacy | null} privacy the hello ack's `privacy`
+ * @property {import("./widget/team.js").Member[]} team who is online, for the header (`hello`, `team`)
  */
 
 /**
@@ -197,6 +201,10 @@ function createChat(ctx, settings) {
   ui.notice.after(privacy.consent);
   ui.panel.append(privacy.footer);
   ctx.app.append(ui.panel);
+  // Header, launcher and composer extras: the team, the reply preview, the emoji picker.
+  const siteFaces = Array.from(ui.faces.childNodes);
+  const preview = createPreview(ctx, t, () => toggle.open());
+  const emoji = ui.emojiButton && settings.urls.emoji ? emojiButton(ctx, settings.urls.emoji, t, ui.emojiButton, /** @type {HTMLTextAreaElement} */ (ui.textarea)) : null;
 
   const view = new ThreadView(ui.log, { ownSender: "visitor", renderBody: attachmentBody, strings: { agent: t.agent, sending: t.sending } });
   /** @type {Store<WidgetState>} */
@@ -220,6 +228,7 @@ function createChat(ctx, settings) {
       error: "",
       typingName: null,
       privacy: null,
+      team: [],
     }),
     render,
   );
@@ -266,6 +275,7 @@ function createChat(ctx, settings) {
       remember();
     },
     () => {
+      if (emoji) emoji.close();
       store.update({ open: false });
       remember();
     },
@@ -289,6 +299,10 @@ function createChat(ctx, settings) {
   function render(s, changed, hints) {
     syncReadMark(s);
     ui.intro.hidden = !s.messages.isEmpty;
+    ui.panel.toggleAttribute("data-empty", s.messages.isEmpty);
+    if (changed.has("team") || changed.has("agentsOnline") || changed.has("historyLoaded")) {
+      if (s.historyLoaded) showTeam(ui, s.team, s.agentsOnline, t, siteFaces);
+    }
     view.render(s.messages.entries(), { scrollToEnd: hints.scrollToEnd });
     if (changed.has("privacy")) privacy.update(s.privacy);
     // Notice mode: the notice is on screen now, so recognition may start (docs/privacy.md, "noticed").
@@ -311,6 +325,7 @@ function createChat(ctx, settings) {
     else if (offline && !s.offlineSent) sheet = "offline";
     else if (!s.prechatDone && !s.conversationId && !offline) sheet = "prechat";
     const sheetChanged = showSheet(sheet);
+    ui.panel.toggleAttribute("data-sheet", sheet !== null);
     showRating(s);
     if (restoreScroll !== null && s.historyLoaded && s.open) {
       ui.log.scrollTop = restoreScroll; // where the visitor was reading on the previous page
@@ -328,6 +343,8 @@ function createChat(ctx, settings) {
     ctx.badge.hidden = shown === 0;
     ctx.badge.textContent = shown > 99 ? "99+" : String(shown);
     ctx.unreadText.textContent = shown === 0 ? "" : shown === 1 ? t.unread_one : fill(t.unread_many, { count: shown });
+    const latest = settings.preview && !s.open && shown > 0 ? latestUnread(s) : null;
+    preview.update(latest, latest ? s.team.find((member) => member.name === latest.author) : undefined);
     if (shown !== unreadShown) {
       unreadShown = shown;
       ctx.emit("unread", { count: shown });
@@ -336,6 +353,17 @@ function createChat(ctx, settings) {
       if (!/^\(\d+\+?\) /.test(document.title)) pageTitle = document.title;
       document.title = titleWithCount(pageTitle, shown);
     }
+  }
+
+  // The newest agent message of the open conversation the visitor has not read (the launcher's preview).
+  /** @param {WidgetState} s */
+  function latestUnread(s) {
+    /** @type {any} */
+    let latest = null;
+    for (const m of confirmedMessages()) {
+      if (m.conversation_id === s.conversationId && m.sender === "agent" && (m.seq || 0) > s.readSeq) latest = m;
+    }
+    return latest;
   }
 
   // While the visitor can see the open conversation, everything in it is read: tell the server once.
@@ -743,6 +771,7 @@ function createChat(ctx, settings) {
         businessHours: ack.business_hours !== false,
         prechatDone: state.prechatDone || ack.prechat_done === true,
         privacy: ack.privacy,
+        team: Array.isArray(ack.team) ? ack.team : state.team,
         status: "",
       });
     });
@@ -788,6 +817,9 @@ function createChat(ctx, settings) {
     if (!event || typeof event.agents_online !== "boolean") return;
     store.update({ agentsOnline: event.agents_online });
   });
+  socket.on("team", (event) => {
+    if (event && Array.isArray(event.team)) store.update({ team: event.team });
+  });
   socket.on("invitation", (event) => {
     if (!event || !event.message) return;
     if (receive(event.message)) store.update({ messages }, { scrollToEnd: true });
@@ -817,6 +849,7 @@ function createChat(ctx, settings) {
       window.removeEventListener("pagehide", remember);
       clearTimeout(typingTimer);
       ui.panel.remove();
+      preview.remove();
       ctx.badge.hidden = true;
       ctx.unreadText.textContent = "";
       document.title = titleWithCount(pageTitle, 0);

@@ -64,4 +64,6 @@ interface LiveChatConfig {
 interface LiveChatContext extends LiveChatLauncher {
   config: LiveChatConfig;
   emit(name: string, detail: unknown): void;
+  /** A script URL the loader's Trusted Types policy lets through (the chat and emoji bundles only). */
+  scriptUrl(url: string): any;
 }

@@ -3,6 +3,10 @@ import { fill } from "./text.js";
 
 const CLOSE_ICON =
   "M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z";
+const SMILE_ICON =
+  "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 18a8 8 0 1 1 0-16 8 8 0 0 1 0 16zm-3.5-9a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zm7 0a1.5 1.5 0 1 0 0-3 1.5 1.5 0 0 0 0 3zM12 17.5a5.5 5.5 0 0 0 5.1-3.5H6.9a5.5 5.5 0 0 0 5.1 3.5z";
+const BUBBLE_ICON =
+  "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6a1.25 1.25 0 1 0 0 2.5A1.25 1.25 0 0 0 7 10zm5 0a1.25 1.25 0 1 0 0 2.5 1.25 1.25 0 0 0 0-2.5zm5 0a1.25 1.25 0 1 0 0 2.5 1.25 1.25 0 0 0 0-2.5z";
 const CLIP_ICON =
   "M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z";
 
@@ -10,19 +14,29 @@ const CLIP_ICON =
 /**
  * The part of settings.json (docs/widget.md) the panel is built from.
  * @typedef {{ strings: import("./text.js").Strings, title: string, greeting: string, avatar_url?: string | null,
- *   attachments: { enabled?: boolean } }} PanelSettings
+ *   attachments: { enabled?: boolean }, emoji?: boolean, reply_time?: string }} PanelSettings
  */
 
 /** @param {PanelSettings} settings */
 export function buildPanel(settings) {
   const t = settings.strings;
-  const avatar = settings.avatar_url ? h("img", { class: "lc-avatar", src: settings.avatar_url, alt: "" }) : null;
+  // The header's faces: the team's once the hello ack names it (team.js), the site's picture until then.
+  const faces = h("div", { class: "lc-faces", "aria-hidden": "true" }, [
+    settings.avatar_url ? h("img", { class: "lc-avatar", src: settings.avatar_url, alt: "" }) : null,
+  ]);
+  const presence = h("p", { class: "lc-presence", hidden: true });
+  const replyTime = h("p", { class: "lc-reply-time", text: settings.reply_time || "", hidden: !settings.reply_time });
   const endButton = h("button", { type: "button", class: "lc-end", text: t.end_chat, hidden: true });
   const closeButton = h("button", { type: "button", class: "lc-close", "aria-label": t.close_chat }, [
     icon(CLOSE_ICON, 22),
   ]);
   const notice = h("p", { class: "lc-notice" });
-  const intro = h("p", { class: "lc-intro", text: settings.greeting });
+  // The empty conversation: an invitation to write the first message.
+  const intro = h("div", { class: "lc-intro" }, [
+    h("span", { class: "lc-intro-icon", "aria-hidden": "true" }, [icon(BUBBLE_ICON, 28)]),
+    h("p", { class: "lc-intro-title", text: settings.greeting }),
+    t.empty_hint ? h("p", { class: "lc-intro-hint", text: t.empty_hint }) : null,
+  ]);
   const log = h("div", { class: "lc-log", role: "log", "aria-live": "polite", "aria-label": t.messages, tabindex: "0" });
   const typing = h("p", { class: "lc-live", "aria-hidden": "true" });
   const receipt = h("p", { class: "lc-live" });
@@ -34,11 +48,17 @@ export function buildPanel(settings) {
   const attachButton = settings.attachments.enabled
     ? h("button", { type: "button", class: "lc-attach", "aria-label": t.attach, title: t.attach }, [icon(CLIP_ICON, 20)])
     : null;
+  const emojiButton = settings.emoji
+    ? h("button", { type: "button", class: "lc-emoji-button", "aria-label": t.emoji, title: t.emoji, "aria-haspopup": "dialog", "aria-expanded": "false" }, [icon(SMILE_ICON, 20)])
+    : null;
   const sendButton = h("button", { type: "submit", class: "lc-send", text: t.send });
-  const composer = h("form", { class: "lc-form", novalidate: true }, [attachButton, fileInput, textarea, sendButton]);
+  const composer = h("form", { class: "lc-form", novalidate: true }, [attachButton, fileInput, textarea, emojiButton, sendButton]);
   const panel = h("div", { id: "lc-panel", class: "lc-panel", role: "dialog", "aria-label": t.chat, hidden: true }, [
     h("div", { class: "lc-header" }, [
-      h("div", { class: "lc-title-wrap" }, [avatar, h("h2", { class: "lc-title", text: settings.title })]),
+      h("div", { class: "lc-title-wrap" }, [
+        faces,
+        h("div", { class: "lc-heading" }, [h("h2", { class: "lc-title", text: settings.title }), presence, replyTime]),
+      ]),
       h("div", { class: "lc-actions" }, [endButton, closeButton]),
     ]),
     notice,
@@ -67,6 +87,9 @@ export function buildPanel(settings) {
     textarea,
     fileInput,
     attachButton,
+    emojiButton,
+    faces,
+    presence,
   };
 }
 
