@@ -77,15 +77,25 @@ def validate(app: Flask) -> None:
 
 
 def _check_translations(translations: Any) -> None:
-    known = set(i18n.CATALOG[i18n.DEFAULT_LANGUAGE])
+    known = {*i18n.WIDGET, *i18n.WIDGET_PLURALS}
     if not isinstance(translations, dict):
         raise ConfigError("LIVECHAT_TRANSLATIONS must be a dict such as {'fr': {'send': 'Envoyer'}}.")
     for language, table in translations.items():
-        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-            raise ConfigError(f"LIVECHAT_TRANSLATIONS[{language!r}] must map string keys to strings.")
+        if not isinstance(table, dict) or not all(_is_words(k, v) for k, v in table.items()):
+            raise ConfigError(
+                f"LIVECHAT_TRANSLATIONS[{language!r}] must map string keys to strings (plural keys such as "
+                "'unread': a list of the language's forms)."
+            )
         unknown = set(table) - known
         if unknown:
             raise ConfigError(f"LIVECHAT_TRANSLATIONS[{language!r}] has unknown keys {sorted(unknown)}.")
+
+
+def _is_words(key: Any, value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    plural = key in i18n.WIDGET_PLURALS and isinstance(value, list | tuple)
+    return plural and all(isinstance(v, str) for v in value)
 
 
 def _check_localizable(key: str, value: Any) -> None:
@@ -168,8 +178,11 @@ def settings(app: Flask, language: str) -> dict[str, Any]:
         "avatar_url": config["LIVECHAT_AVATAR_URL"],
         "sound": config["LIVECHAT_SOUND"],
         "reply_time": words["reply_time"].format(
-            duration=i18n.duration(words, config["LIVECHAT_REPLY_TIME"])
+            duration=i18n.duration(app, language, config["LIVECHAT_REPLY_TIME"])
         ),
+        # Plural strings: every form, and which form each count takes (widget/text.js ``plural``).
+        "plurals": i18n.plurals(app, language),
+        "plural_index": i18n.plural_index(language),
         "prechat": prechat_fields(app, language),
         "max_message_length": config["LIVECHAT_MAX_MESSAGE_LENGTH"],
         "urls": {

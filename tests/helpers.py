@@ -364,6 +364,8 @@ def response_text(response: Any) -> str:
         return str(response.get_data(as_text=True))
     archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
     return "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+
+
 API = "/livechat/api/v1"
 
 

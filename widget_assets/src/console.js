@@ -19,10 +19,9 @@ import { setupHistory } from "./console/history.js";
 import { ThreadActions } from "./console/thread-actions.js";
 import { VisitorList, VisitorPanel, answersList, upsertVisitor } from "./console/visitors.js";
 
-// The console speaks English; the thread view takes its words from here (the widget passes its translations).
-const THREAD_STRINGS = { agent: "Agent", sending: "Sending\u2026" };
-
+// The thread view's words in the agent's language (console.html data-words: "Agent", "Sending…", system lines).
 const root = document.getElementById("livechat-console");
+const THREAD_STRINGS = { agent: "Agent", sending: "Sending\u2026", ...JSON.parse(root?.dataset.words || "{}") };
 if (root) start(root);
 
 // The page markup lives in templates/livechat/agent/console.html; these ids are the contract.
