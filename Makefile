@@ -64,6 +64,8 @@ dist: $(VENV)/.dev-installed
 	.venv-dist/bin/pip install --quiet dist/*.whl
 	cd dist && ../.venv-dist/bin/python -c "import flask_livechat, importlib.resources as r; \
 	assert r.files('flask_livechat').joinpath('static/livechat/loader.js').is_file(); \
+	assert r.files('flask_livechat').joinpath('translations/fr/LC_MESSAGES/livechat.mo').is_file(); \
+	from flask_livechat import i18n; assert i18n.translate('de', 'Unsubscribe') == 'Abmelden'; \
 	from flask_livechat.store import Store; store = Store('sqlite:///wheel-check.sqlite3'); \
 	assert store.schema.upgrade()[1] == store.schema.head(); print('wheel ok')" && rm -f wheel-check.sqlite3*
 

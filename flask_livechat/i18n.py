@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from babel.core import UnknownLocaleError
 from babel.messages.plurals import get_plural
 from babel.support import NullTranslations, Translations
 from flask import Flask, Request
@@ -230,7 +231,7 @@ def plural_rule(language: str) -> Callable[[int], int]:
         return rule  # type: ignore[no-any-return]
     try:
         expression = get_plural(language).plural_expr
-    except ValueError:  # a language tag Babel does not know: English's rule
+    except (ValueError, UnknownLocaleError):  # a language tag Babel does not know: English's rule
         expression = "(n != 1)"
     return _gettext.c2py(expression)
 
@@ -250,7 +251,7 @@ def plural_count(language: str) -> int:
         return int(declared.split("nplurals=")[1].split(";")[0])
     try:
         return int(get_plural(language).num_plurals)
-    except ValueError:
+    except (ValueError, UnknownLocaleError):
         return 2
 
 

@@ -86,6 +86,13 @@ def _check_translations(translations: Any) -> None:
                 f"LIVECHAT_TRANSLATIONS[{language!r}] must map string keys to strings (plural keys such as "
                 "'unread': a list of the language's forms)."
             )
+        for key, value in table.items():
+            forms = i18n.plural_count(language)
+            if not isinstance(value, str) and len(value) != forms:
+                raise ConfigError(
+                    f"LIVECHAT_TRANSLATIONS[{language!r}][{key!r}] needs {forms} plural forms, in the "
+                    "order of the language's gettext plural rule (docs/translating.md)."
+                )
         unknown = set(table) - known
         if unknown:
             raise ConfigError(f"LIVECHAT_TRANSLATIONS[{language!r}] has unknown keys {sorted(unknown)}.")

@@ -92,6 +92,7 @@ def test_text_colour_keeps_contrast() -> None:
     [
         ("LIVECHAT_LANGUAGE", "xx", "LIVECHAT_LANGUAGE"),
         ("LIVECHAT_TRANSLATIONS", {"de": {"unread": 3}}, "list of the language's forms"),
+        ("LIVECHAT_TRANSLATIONS", {"fr": {"unread": ["{count} non lu"]}}, "needs 3 plural forms"),
         ("LIVECHAT_TRANSLATIONS", {"de": {"sned": "x"}}, "unknown keys"),
         ("LIVECHAT_COLOR", "blue", "hex colour"),
         ("LIVECHAT_POSITION", "top", "'right' or 'left'"),
