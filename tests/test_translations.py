@@ -195,7 +195,8 @@ def test_system_lines_are_worded_in_each_readers_language(app: Flask, socketio: 
     http = app.test_client()
     http.get("/login-as/ada")
     console = http.get("/livechat/agent/", headers={"Accept-Language": "de"}).get_data(as_text=True)
-    assert thread_words(console)["system_closed"] == "{name} hat den Chat beendet." and 'lang="de"' in console
+    assert thread_words(console)["system_closed"] == "{name} hat den Chat beendet."
+    assert '<html lang="en">' in console  # the console's own words are English still
     # A visitor's own ending is "You ended the chat." for them.
     visitor2 = visitor_client(app, socketio, "/", **{"Accept-Language": "es"})
     say(visitor2, "Hola", "c-i18n-0002")
@@ -232,6 +233,10 @@ def test_the_transcript_email_is_in_the_visitors_language(
     assert "Jij: Waar is mijn factuur?" in text
     assert "Ada Agent heeft de chat gesloten." in text
     assert "Open http" in text and "om deze service-e-mails niet meer te ontvangen" in text
+    link = re.search(r"http://localhost(/livechat/unsubscribe/\S+)", text)
+    assert link, text
+    page = app.test_client().get(link.group(1), headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert '<html lang="nl">' in page and "Geen service-e-mails meer van ons ontvangen?" in page
 
 
 def test_a_host_using_flask_babel_keeps_its_own_gettext(tmp_path: Path) -> None:
