@@ -1,4 +1,5 @@
 import { h } from "./dom.js";
+import { systemLine } from "./system-line.js";
 import { formatTime } from "./time.js";
 
 /** @typedef {import("./messages.js").Entry} Entry */
@@ -107,16 +108,4 @@ function fillMessage(node, entry, ownSender, strings, renderBody) {
   const text = sender === "system" ? systemLine(m, strings) : m.body;
   const body = (renderBody && renderBody(m)) || h("p", { class: "lc-msg-body", text });
   node.replaceChildren(...(author ? [author] : []), body, meta);
-}
-
-// A system line in the reader's words ("system_closed": "{name} closed the chat."), from its event; a line
-// stored before events (or an event this reader has no words for) shows its stored English body.
-/**
- * @param {Message} m
- * @param {ThreadStrings} strings
- */
-function systemLine(m, strings) {
-  const event = m.event;
-  const template = event ? strings["system_" + event.type] : undefined;
-  return template && event ? template.replace("{name}", () => event.name || "") : m.body;
 }
