@@ -16,7 +16,7 @@ OTHER_PYTHONS ?= python3.12 python3.13
 PYTHONS_SUBSET := tests/test_extension.py tests/test_visitor_socket.py tests/test_agent_socket.py \
 	tests/test_store.py tests/test_async_mode.py tests/test_live_server.py tests/test_readme.py
 
-.PHONY: run test test-min test-pythons dist lint widget clean
+.PHONY: run test test-min test-pythons dist lint widget translations clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,8 @@ dist: $(VENV)/.dev-installed
 	.venv-dist/bin/pip install --quiet dist/*.whl
 	cd dist && ../.venv-dist/bin/python -c "import flask_livechat, importlib.resources as r; \
 	assert r.files('flask_livechat').joinpath('static/livechat/loader.js').is_file(); \
+	assert r.files('flask_livechat').joinpath('translations/fr/LC_MESSAGES/livechat.mo').is_file(); \
+	from flask_livechat import i18n; assert i18n.translate('de', 'Unsubscribe') == 'Abmelden'; \
 	from flask_livechat.store import Store; store = Store('sqlite:///wheel-check.sqlite3'); \
 	assert store.schema.upgrade()[1] == store.schema.head(); print('wheel ok')" && rm -f wheel-check.sqlite3*
 
@@ -72,6 +74,18 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/mypy
 	$(BIN)/lint-imports  # the layer contracts in pyproject.toml (docs/development.md)
 	cd widget_assets && (test -d node_modules || npm ci) && npm run check
+
+# Translators' cycle (docs/translating.md): extract every string into the template, merge it into each
+# language's .po, compile the .mo files that ship in the package (committed, tests/test_translations.py checks
+# they match). A new language: `$(BIN)/pybabel init -D livechat -i $(POT) -d $(CATALOGS) -l xx`, then this.
+CATALOGS := flask_livechat/translations
+POT := $(CATALOGS)/livechat.pot
+translations: $(VENV)/.dev-installed
+	PYTHONPATH=. $(BIN)/pybabel -q extract -F babel.cfg -k translate:2 -k translate_plural:2,3 \
+	  --add-comments=Translators: --add-location=file --sort-output --no-wrap \
+	  --project=flask-livechat --copyright-holder="The flask-livechat contributors" -o $(POT) flask_livechat
+	$(BIN)/pybabel -q update -D livechat -i $(POT) -d $(CATALOGS) --no-wrap --ignore-obsolete
+	$(BIN)/pybabel compile --statistics -D livechat -d $(CATALOGS)
 
 widget:
 	cd widget_assets && npm ci && npm run build

@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app, url_for
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from . import i18n
 from .errors import InvalidPayload
 from .inbound import check_payload
 from .services import attachments
@@ -179,6 +180,14 @@ class MessageSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
     #: ``null``, or ``{id, name, content_type, size, image, url}`` with a fresh signed, expiring ``url``.
     attachment = fields.Method("dump_attachment", dump_only=True)
+    #: A system line's event, ``{type: "closed"|"reopened"|"ended", name}``, for each reader to render it in
+    #: their own language; ``null`` otherwise (``body`` holds the English line).
+    event = fields.Method("dump_event", dump_only=True)
+
+    def dump_event(self, message: Any) -> dict[str, Any] | None:
+        if message.sender != "system":
+            return None
+        return i18n.system_event(message.client_id, message.author)
 
     def dump_attachment(self, message: Any) -> dict[str, Any] | None:
         attachment_id = getattr(message, "attachment_id", None)

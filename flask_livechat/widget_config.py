@@ -91,15 +91,32 @@ def validate(app: Flask) -> None:
 
 
 def _check_translations(translations: Any) -> None:
-    known = set(i18n.CATALOG[i18n.DEFAULT_LANGUAGE])
+    known = {*i18n.WIDGET, *i18n.WIDGET_PLURALS}
     if not isinstance(translations, dict):
         raise ConfigError("LIVECHAT_TRANSLATIONS must be a dict such as {'fr': {'send': 'Envoyer'}}.")
     for language, table in translations.items():
-        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-            raise ConfigError(f"LIVECHAT_TRANSLATIONS[{language!r}] must map string keys to strings.")
+        if not isinstance(table, dict) or not all(_is_words(k, v) for k, v in table.items()):
+            raise ConfigError(
+                f"LIVECHAT_TRANSLATIONS[{language!r}] must map string keys to strings (plural keys such as "
+                "'unread': a list of the language's forms)."
+            )
+        for key, value in table.items():
+            forms = i18n.plural_count(language)
+            if not isinstance(value, str) and len(value) != forms:
+                raise ConfigError(
+                    f"LIVECHAT_TRANSLATIONS[{language!r}][{key!r}] needs {forms} plural forms, in the "
+                    "order of the language's gettext plural rule (docs/translating.md)."
+                )
         unknown = set(table) - known
         if unknown:
             raise ConfigError(f"LIVECHAT_TRANSLATIONS[{language!r}] has unknown keys {sorted(unknown)}.")
+
+
+def _is_words(key: Any, value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    plural = key in i18n.WIDGET_PLURALS and isinstance(value, list | tuple)
+    return plural and all(isinstance(v, str) for v in value)
 
 
 def _check_localizable(key: str, value: Any) -> None:
@@ -184,8 +201,11 @@ def settings(app: Flask, language: str) -> dict[str, Any]:
         "preview": config["LIVECHAT_MESSAGE_PREVIEW"],
         "emoji": config["LIVECHAT_EMOJI"],
         "reply_time": words["reply_time"].format(
-            duration=i18n.duration(words, config["LIVECHAT_REPLY_TIME"])
+            duration=i18n.duration(app, language, config["LIVECHAT_REPLY_TIME"])
         ),
+        # Plural strings: every form, and which form each count takes (widget/text.js ``plural``).
+        "plurals": i18n.plurals(app, language),
+        "plural_index": i18n.plural_index(language),
         "prechat": prechat_fields(app, language),
         "max_message_length": config["LIVECHAT_MAX_MESSAGE_LENGTH"],
         "urls": {

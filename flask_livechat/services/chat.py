@@ -8,6 +8,7 @@ from datetime import datetime
 
 from flask import current_app
 
+from .. import i18n
 from ..changes import ConversationChanged, MessageStored, StatusChanged, publish
 from ..errors import ConflictError, NotFoundError
 from ..host import Role
@@ -106,25 +107,37 @@ class ChatService:
         conversation = self._store.conversations.open_conversation_of(visitor_id)
         if conversation is None:
             raise NotFoundError("You have no open conversation.")
-        return self._set_status(conversation.id, "closed", "The visitor ended the chat.", "visitor")
+        return self._set_status(conversation.id, "closed", "ended", None)
 
     def close(self, agent: Agent, conversation_id: str) -> StoredMessage | None:
         self.conversation_for_agent(agent, conversation_id)
-        return self._set_status(conversation_id, "closed", f"{agent.name} closed the chat.", "agent")
+        return self._set_status(conversation_id, "closed", "closed", agent.name)
 
     def reopen(self, agent: Agent, conversation_id: str) -> StoredMessage | None:
         self.conversation_for_agent(agent, conversation_id)
         try:
-            return self._set_status(conversation_id, "open", f"{agent.name} reopened the chat.", "agent")
+            return self._set_status(conversation_id, "open", "reopened", agent.name)
         except ValueError:
             raise ConflictError(
                 "The visitor has started another conversation since; answer them there."
             ) from None
 
-    def _set_status(self, conversation_id: str, status: str, notice: str, by: str) -> StoredMessage | None:
+    def _set_status(
+        self, conversation_id: str, status: str, event: str, agent_name: str | None
+    ) -> StoredMessage | None:
+        """The system line is stored with its event in ``client_id`` and the agent as ``author``, so each
+        reader sees it in their own language (``i18n.system_event``); the body is the English line, for
+        search, exports and webhooks."""
+        by = "visitor" if agent_name is None else "agent"
+        notice = i18n.system_line(i18n.DEFAULT_LANGUAGE, {"type": event, "name": agent_name})
         try:
             stored = self._store.conversations.set_status(
-                conversation_id, status, notice=notice, notice_id=f"status-{status}-{uuid.uuid4().hex}", by=by
+                conversation_id,
+                status,
+                notice=notice,
+                notice_id=f"status-{event}-{uuid.uuid4().hex}",
+                by=by,
+                author=agent_name,
             )
         except LookupError:
             raise NotFoundError() from None

@@ -24,7 +24,9 @@ from email.policy import default as default_policy
 from email.utils import formataddr, make_msgid
 
 from flask import Flask, url_for
+from markupsafe import escape
 
+from .. import i18n
 from ..identity import keyed_digest, keyed_digests, sign
 from ..store import Store
 from .contact import check_address, normalize_address
@@ -53,6 +55,13 @@ def mail_configured(app: Flask) -> bool:
 def recipient_digests(app: Flask, address: str) -> list[str]:
     """The address's suppression digests, under ``SECRET_KEY`` first, then each fallback key."""
     return keyed_digests(app, "mail-suppression", normalize_address(address))
+
+
+def visitor_language(app: Flask, store: Store, visitor_id: str) -> str:
+    """The language of mail to a visitor: the widget's, from the browser language of their latest visit."""
+    visits = store.visitors.visits_of(visitor_id)
+    accepted = visits[-1].get("language") if visits else None
+    return i18n.visitor_language(app, accepted)
 
 
 def mask_address(address: str) -> str:
@@ -102,8 +111,10 @@ def send_mail(
     purpose: str = "host_mail",
     conversation_id: str | None = None,
     requested_by: str | None = None,
+    language: str = i18n.DEFAULT_LANGUAGE,
 ) -> bool:
-    """Sends one message; ``False`` (and nothing sent) when the recipient opted out of this kind.
+    """Sends one message, its unsubscribe footer in ``language``; ``False`` (and nothing sent) when the
+    recipient opted out of this kind.
 
     Every attempt is in the mail log (``purpose``, ``conversation_id`` and ``requested_by`` say what it was),
     failures included. SMTP failures raise (``OSError``, ``smtplib.SMTPException``); a recipient or
@@ -129,7 +140,9 @@ def send_mail(
         )
 
     try:
-        sent = _send(app, store, to, subject, text, kind=kind, html=html, reply_to=reply_to)
+        sent = _send(
+            app, store, to, subject, text, kind=kind, html=html, reply_to=reply_to, language=language
+        )
     except MailNotConfigured:
         log("failed", "MailNotConfigured")
         raise
@@ -150,6 +163,7 @@ def _send(
     kind: str,
     html: str | None,
     reply_to: str | None,
+    language: str,
 ) -> bool:
     if not mail_configured(app):
         raise MailNotConfigured("Set LIVECHAT_MAIL_SERVER and LIVECHAT_MAIL_SENDER to send mail.")
@@ -173,9 +187,14 @@ def _send(
         message["Reply-To"] = reply_to
     message["List-Unsubscribe"] = f"<{link}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(f"{text}\n\n--\nTo stop these {kind} emails, open {link}\n")
+    if kind == "promotional":
+        footer = i18n.translate(language, "To stop these promotional emails, open %(link)s", link=link)
+    else:
+        footer = i18n.translate(language, "To stop these transactional emails, open %(link)s", link=link)
+    message.set_content(f"{text}\n\n--\n{footer}\n")
     if html is not None:
-        message.add_alternative(f'{html}<hr><p><a href="{link}">Unsubscribe</a></p>', subtype="html")
+        unsubscribe = escape(i18n.translate(language, "Unsubscribe"))
+        message.add_alternative(f'{html}<hr><p><a href="{link}">{unsubscribe}</a></p>', subtype="html")
     timeout = config["LIVECHAT_MAIL_TIMEOUT"]
     server, port = config["LIVECHAT_MAIL_SERVER"], config["LIVECHAT_MAIL_PORT"]
     if config["LIVECHAT_MAIL_USE_SSL"]:
@@ -216,6 +235,7 @@ def notify_host(
             reply_to=reply_to,
             purpose="offline_notice",
             conversation_id=conversation_id,
+            language=i18n.host_language(app),
         )
     except ValueError as error:
         logger.warning("flask-livechat: mail to the host not sent: %s", error)

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from flask import current_app, url_for
 
+from .. import i18n
 from ..store import Store, StoredMessage
 from .chat import ChatService
-from .mail import mail_configured, notify_host, send_mail
+from .mail import mail_configured, notify_host, send_mail, visitor_language
 from .prechat import save_answers
 from .redact import clean
 
@@ -37,16 +38,30 @@ def leave_message(
     message = stored.message.body  # as stored: masked, so the mail carries no more than the database
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     console = url_for("livechat.console", _external=True)
-    body = (
-        f"{name} <{email}> left a message while no one was online:\n\n{message}\n\n"
-        f"Reply to this email to answer them, or open the conversation in the console: {console}\n"
-        f"(conversation {stored.conversation.id})\n"
+    language = i18n.host_language(app)
+    body = "\n\n".join(
+        [
+            i18n.translate(
+                language,
+                "%(name)s <%(email)s> left a message while no one was online:",
+                name=name,
+                email=email,
+            ),
+            message,
+            i18n.translate(
+                language,
+                "Reply to this email to answer them, or open the conversation in the console: %(url)s",
+                url=console,
+            )
+            + "\n"
+            + i18n.translate(language, "(conversation %(id)s)", id=stored.conversation.id),
+        ]
     )
     emailed = notify_host(
         app,
         store,
-        f"Live chat: message from {name}",
-        body,
+        i18n.translate(language, "Live chat: message from %(name)s", name=name),
+        body + "\n",
         reply_to=email,
         conversation_id=stored.conversation.id,
     )
@@ -66,20 +81,28 @@ def mail_reply(store: Store, stored: StoredMessage) -> bool:
     visitor = store.visitors.get_visitor(stored.conversation.visitor_id)
     if visitor is None or not visitor.email:
         return False
-    author = stored.message.author or "We"
+    author = stored.message.author
     site = app.config["LIVECHAT_COMPANY_NAME"] or app.name
-    text = f"{author} replied to the message you left on {site}:\n\n{stored.message.body}\n"
+    language = visitor_language(app, store, visitor.id)
+    if author:
+        said = i18n.translate(
+            language, "%(author)s replied to the message you left on %(site)s:", author=author, site=site
+        )
+    else:
+        said = i18n.translate(language, "We replied to the message you left on %(site)s:", site=site)
+    text = f"{said}\n\n{stored.message.body}\n"
     try:
         return send_mail(
             app,
             store,
             visitor.email,
-            f"Re: your message to {site}",
+            i18n.translate(language, "Re: your message to %(site)s", site=site),
             text,
             kind="transactional",
             purpose="offline_reply",
             conversation_id=stored.conversation.id,
-            requested_by=author,
+            requested_by=author or "We",
+            language=language,
         )
     except ValueError:
         logger.warning("flask-livechat: the reply to a left message not mailed: the address is not valid")

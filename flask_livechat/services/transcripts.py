@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import UTC
 
-from flask import current_app, render_template_string
+from babel.dates import format_datetime
+from flask import Flask, current_app, render_template_string
 
+from .. import i18n
 from ..errors import ConflictError, LiveChatError
 from ..store import Store
 from ..store.records import MailRecord
 from .chat import Agent
 from .history import HistoryService, Transcript
-from .mail import MailNotConfigured, send_mail
+from .mail import MailNotConfigured, send_mail, visitor_language
 
 logger = logging.getLogger("flask_livechat")
 
@@ -33,7 +36,7 @@ class MailBadAddress(MailFailed):
 
 
 _HTML = """<!doctype html><html><body style="font-family:sans-serif">
-<h1 style="font-size:18px">Your chat on {{ started }}</h1>
+<h1 style="font-size:18px">{{ heading }}</h1>
 {% if answers %}<dl>{% for label, value in answers %}<dt><strong>{{ label }}</strong></dt><dd>{{ value }}</dd>
 {% endfor %}</dl>{% endif %}
 {% for m in messages %}{% if m.system %}
@@ -44,36 +47,34 @@ _HTML = """<!doctype html><html><body style="font-family:sans-serif">
 </body></html>"""
 
 
-def _who(sender: str, author: str | None) -> str:
-    return "You" if sender == "visitor" else author or "Agent"
-
-
-def render(transcript: Transcript) -> tuple[str, str, str]:
-    """(subject, text, html) of a transcript email: the visitor's own form answers and the messages,
-    never internal notes. System lines have no author: they are written as plain lines in italics."""
-    started = transcript.started_at.strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"Your chat on {started}", ""]
+def render(app: Flask, transcript: Transcript, language: str) -> tuple[str, str, str]:
+    """(subject, text, html) of a transcript email in the visitor's ``language``: their own form answers
+    and the messages, never internal notes. System lines have no author: they are written as plain lines in
+    italics, worded as the widget words them."""
+    words = i18n.strings(app, language)
+    locale = language.replace("-", "_")
+    try:
+        started = format_datetime(transcript.started_at, "medium", tzinfo=UTC, locale=locale) + " UTC"
+    except ValueError:  # a host-added language Babel has no data for
+        started = transcript.started_at.strftime("%Y-%m-%d %H:%M UTC")
+    heading = i18n.translate(language, "Your chat on %(date)s", date=started)
+    lines = [heading, ""]
     if transcript.answers:
         lines += [f"{label}: {value}" for label, value in transcript.answers] + [""]
     rows = []
     for message in transcript.messages:
         time = message.created_at.strftime("%H:%M")
-        if message.sender == "system":
-            lines.append(f"[{time}] {message.body}")
-        else:
-            lines.append(f"[{time}] {_who(message.sender, message.author)}: {message.body}")
-        rows.append(
-            {
-                "who": _who(message.sender, message.author),
-                "time": time,
-                "body": message.body,
-                "system": message.sender == "system",
-            }
-        )
+        system = message.sender == "system"
+        event = i18n.system_event(message.client_id, message.author) if system else None
+        body = i18n.visitor_system_line(app, language, event) if event else message.body
+        who = words["you"] if message.sender == "visitor" else message.author or words["agent"]
+        lines.append(f"[{time}] {body}" if system else f"[{time}] {who}: {body}")
+        rows.append({"who": who, "time": time, "body": body, "system": system})
     html = render_template_string(
-        _HTML, started=started, messages=rows, answers=transcript.answers
+        _HTML, heading=heading, messages=rows, answers=transcript.answers
     )  # autoescaped
-    return f"Transcript of your chat on {started}", "\n".join(lines) + "\n", html
+    subject = i18n.translate(language, "Transcript of your chat on %(date)s", date=started)
+    return subject, "\n".join(lines) + "\n", html
 
 
 class TranscriptMailer:
@@ -89,8 +90,9 @@ class TranscriptMailer:
             raise ConflictError(
                 "We do not know this visitor's email address, so there is nowhere to send it."
             )
-        subject, text, html = render(transcript)
         app = current_app._get_current_object()  # type: ignore[attr-defined]
+        language = visitor_language(app, self._store, transcript.conversation.visitor_id)
+        subject, text, html = render(app, transcript, language)
         error: str | None = None
         sent = True
         failure: type[MailFailed] = MailFailed
@@ -105,6 +107,7 @@ class TranscriptMailer:
                 purpose="transcript",
                 conversation_id=conversation_id,
                 requested_by=agent.name,
+                language=language,
             )
         except MailNotConfigured as exc:
             logger.warning("flask-livechat: transcript email not sent: %s", exc)

@@ -176,7 +176,14 @@ class ConversationQueries:
                 return work(connection)
 
     def set_status(
-        self, conversation_id: str, status: str, *, notice: str, notice_id: str, by: str | None = None
+        self,
+        conversation_id: str,
+        status: str,
+        *,
+        notice: str,
+        notice_id: str,
+        by: str | None = None,
+        author: str | None = None,
     ) -> StoredMessage | None:
         """Opens or closes a conversation and records why as a system message in its thread.
 
@@ -212,7 +219,7 @@ class ConversationQueries:
                     connection, conversation_id, current.visitor_id, closed_at=closed_at, by=by
                 )
             message, conversation, duplicate = append_message(
-                connection, conversation_id, client_id=notice_id, sender="system", author=None, body=notice
+                connection, conversation_id, client_id=notice_id, sender="system", author=author, body=notice
             )
         return StoredMessage(message, conversation, opened_conversation=False, duplicate=duplicate)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from .. import i18n
 from ..assets import static_url
 from ..csp import protect
 from ..csrf import protect_blueprint
@@ -31,6 +32,8 @@ def create_blueprint(url_prefix: str) -> Blueprint:
     webhooks_admin.register(blueprint)
     tokens_admin.register(blueprint)
     protect_blueprint(blueprint)
+    # Our templates' own _() in the staff member's language; the host's Jinja environment is left alone.
+    blueprint.context_processor(lambda: i18n.bound(i18n.staff_language(request)))
     # Staff pages show personal data and take actions: strict CSP, never framed (static files get it too).
     protect(blueprint)
     return blueprint
@@ -45,4 +48,17 @@ def console() -> str | BaseResponse:
         admin_url=url_for("livechat.admin"),
         socketio_path=current_livechat.socketio_path,
         script_url=static_url("console.js"),
+        thread_words=_thread_words(i18n.staff_language(request)),
     )
+
+
+def _thread_words(language: str) -> dict[str, str]:
+    """The console's thread view words (console.js ``THREAD_STRINGS``) in the agent's language, with the
+    widget's ``{name}`` placeholder for the system lines it words from their events."""
+    return {
+        "agent": i18n.translate(language, "Agent"),
+        "sending": i18n.translate(language, "Sending…"),
+        "system_closed": i18n.system_line(language, {"type": "closed", "name": "{name}"}),
+        "system_reopened": i18n.system_line(language, {"type": "reopened", "name": "{name}"}),
+        "system_ended": i18n.system_line(language, {"type": "ended", "name": None}),
+    }

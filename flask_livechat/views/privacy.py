@@ -19,6 +19,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
+from .. import i18n
 from ..caller import client_ip_key
 from ..csp import protect
 from ..csrf import any_site, check_csrf, csrf_token, protect_blueprint, require_json
@@ -71,9 +72,17 @@ def create_blueprint(url_prefix: str) -> Blueprint:
         "/admin/privacy/erase", "admin_erase", privacy_admin.privacy_erase, methods=["POST"]
     )
     blueprint.register_error_handler(LiveChatError, error_response)
+    # The visitor's language, as the widget's (the admin page here is a staff page).
+    blueprint.context_processor(_template_words)
     protect_blueprint(blueprint)
     protect(blueprint)
     return blueprint
+
+
+def _template_words() -> dict[str, Any]:
+    staff = request.endpoint in ("livechat_privacy.admin",)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return i18n.bound(i18n.staff_language(request) if staff else i18n.language_for(app, request))
 
 
 # -- whose data is this? ------------------------------------------------------------------------------

@@ -20,8 +20,7 @@ import { setupHistory } from "./console/history.js";
 import { ThreadActions } from "./console/thread-actions.js";
 import { VisitorList, VisitorPanel, answersList, upsertVisitor } from "./console/visitors.js";
 
-// The console speaks English; the thread view takes its words from here (the widget passes its translations).
-const THREAD_STRINGS = { agent: "Agent", sending: "Sending\u2026" };
+// The thread view's words in the agent's language (console.html data-words: "Agent", "Sending…", system lines).
 const REPLY_PLACEHOLDER = "Write a reply\u2026 (type / for canned responses)";
 const NOTE_PLACEHOLDER = "Write an internal note\u2026 Only agents see it.";
 // The layout's breakpoints (console.html): a phone shows one pane; below "wide" the details are a drawer.
@@ -29,6 +28,7 @@ const PHONE = window.matchMedia("(max-width: 760px)");
 const WIDE = window.matchMedia("(min-width: 1100px)");
 
 const root = document.getElementById("livechat-console");
+const THREAD_STRINGS = { agent: "Agent", sending: "Sending\u2026", ...JSON.parse(root?.dataset.words || "{}") };
 if (root) start(root);
 
 // The page markup lives in templates/livechat/agent/console.html; these ids are the contract.

@@ -20,7 +20,7 @@ import { buildPanel, formField, ratingForm } from "./widget/panel.js";
 import { PanelMemory } from "./widget/panel-memory.js";
 import { consentPrompt, createPrivacy } from "./widget/privacy.js";
 import { chime, unlockSound } from "./widget/sound.js";
-import { fill } from "./widget/text.js";
+import { fill, plural } from "./widget/text.js";
 import { titleWithCount, unreadCount } from "./widget/unread.js";
 import { emojiButton } from "./widget/emoji-button.js";
 import { createPreview } from "./widget/preview.js";
@@ -36,7 +36,7 @@ if (window.LiveChat && typeof window.LiveChat[MOUNT] === "function") window.Live
 
 /**
  * settings.json (docs/widget.md), as far as the chat reads it.
- * @typedef {import("./widget/panel.js").PanelSettings & {
+ * @typedef {import("./widget/panel.js").PanelSettings & import("./widget/text.js").PluralSettings & {
  *   language: string, prechat: import("./widget/forms.js").FieldSpec[], reply_time: string, sound: boolean, preview: boolean,
  *   max_message_length: number, attachments: import("./widget/files.js").Limits,
  *   urls: { consent: string, delete_data: string, offline: string, upload: string, privacy: string, my_data: string,
@@ -206,7 +206,7 @@ function createChat(ctx, settings) {
   const preview = createPreview(ctx, t, () => toggle.open());
   const emoji = ui.emojiButton && settings.urls.emoji ? emojiButton(ctx, settings.urls.emoji, t, ui.emojiButton, /** @type {HTMLTextAreaElement} */ (ui.textarea)) : null;
 
-  const view = new ThreadView(ui.log, { ownSender: "visitor", renderBody: attachmentBody, strings: { agent: t.agent, sending: t.sending } });
+  const view = new ThreadView(ui.log, { ownSender: "visitor", renderBody: attachmentBody, strings: { ...t, agent: t.agent, sending: t.sending } });
   /** @type {Store<WidgetState>} */
   const store = new Store(
     /** @type {WidgetState} */ ({
@@ -342,7 +342,7 @@ function createChat(ctx, settings) {
     const shown = s.open && s.pageVisible ? 0 : count;
     ctx.badge.hidden = shown === 0;
     ctx.badge.textContent = shown > 99 ? "99+" : String(shown);
-    ctx.unreadText.textContent = shown === 0 ? "" : shown === 1 ? t.unread_one : fill(t.unread_many, { count: shown });
+    ctx.unreadText.textContent = shown === 0 ? "" : plural(settings, "unread", shown);
     const latest = settings.preview && !s.open && shown > 0 ? latestUnread(s) : null;
     preview.update(latest, latest ? s.team.find((member) => member.name === latest.author) : undefined);
     if (shown !== unreadShown) {

@@ -1,6 +1,7 @@
 // History: search transcripts with filters, and read one transcript with its timeline and pages.
 import { errorText, request } from "../shared/ack.js";
 import { h } from "../shared/dom.js";
+import { systemLine } from "../shared/system-line.js";
 import { formatTime } from "../shared/time.js";
 import { answersOf, chatNumberText, dateTime, duration, statusText, visitorLabel } from "./format.js";
 
@@ -69,6 +70,14 @@ export function setupHistory(ui, socket, selfId) {
   return { open };
 }
 
+// The agent's words for system lines (console.html data-words), read once.
+/** @type {Record<string, string> | null} */
+let words = null;
+function consoleWords() {
+  if (words === null) words = JSON.parse(document.getElementById("livechat-console")?.dataset.words || "{}");
+  return /** @type {Record<string, string>} */ (words);
+}
+
 // One transcript line: who said it, or, for the system's own lines ("Ada closed the chat."), the line alone
 // in italics, centred, as the thread shows it.
 /**
@@ -78,7 +87,7 @@ export function setupHistory(ui, socket, selfId) {
 function transcriptLine(m, visitorName) {
   const time = h("time", { datetime: m.created_at, text: formatTime(m.created_at) });
   if (m.sender !== "agent" && m.sender !== "visitor") {
-    return h("li", { class: "lc-transcript-system" }, [time, " ", h("em", { text: m.body })]);
+    return h("li", { class: "lc-transcript-system" }, [time, " ", h("em", { text: systemLine(m, consoleWords()) })]);
   }
   const who = m.sender === "agent" ? m.author || "Agent" : visitorName;
   const body = m.body || (m.attachment && m.attachment.name ? "File: " + m.attachment.name : "");

@@ -15,6 +15,7 @@
  * @property {string} body
  * @property {string} [created_at]
  * @property {any} [attachment]
+ * @property {{ type: string, name: string | null } | null} [event] a system line's event (docs/protocol.md)
  */
 
 /**

@@ -1,20 +1,23 @@
 import { h } from "./dom.js";
+import { systemLine } from "./system-line.js";
 import { formatTime } from "./time.js";
 
 /** @typedef {import("./messages.js").Entry} Entry */
 /** @typedef {import("./messages.js").Message} Message */
+/** @typedef {{ agent: string, sending: string } & Record<string, string>} ThreadStrings */
 
 // Renders MessageStore entries into a role="log" element. Nodes are kept per entry key and only
 // moved or refilled when needed, so screen readers announce new messages, not the whole log.
 export class ThreadView {
   // renderBody(message) may return the element for a message's body (e.g. an attachment);
   // decorate(node, entry) may add controls to a filled message (the console's "Delete").
-  // strings: the words it shows, { agent, sending }: the widget passes the visitor's translations.
+  // strings: the words it shows, { agent, sending, system_closed, … }: the widget passes the visitor's
+  // translations, the console its agent's (system lines are worded by the reader, from the message's event).
   /**
    * @param {HTMLElement} log
    * @param {object} options
    * @param {string} options.ownSender
-   * @param {{ agent: string, sending: string }} options.strings
+   * @param {ThreadStrings} options.strings
    * @param {((message: Message) => HTMLElement | null) | null} [options.renderBody]
    * @param {((node: HTMLElement, entry: Entry) => void) | null} [options.decorate]
    */
@@ -85,7 +88,7 @@ export class ThreadView {
  * @param {HTMLElement} node
  * @param {Entry} entry
  * @param {string} ownSender
- * @param {{ agent: string, sending: string }} strings
+ * @param {ThreadStrings} strings
  * @param {((message: Message) => HTMLElement | null) | null} renderBody
  */
 function fillMessage(node, entry, ownSender, strings, renderBody) {
@@ -102,6 +105,7 @@ function fillMessage(node, entry, ownSender, strings, renderBody) {
   const meta = entry.pending
     ? h("span", { class: "lc-msg-meta", text: strings.sending })
     : h("span", { class: "lc-msg-meta" }, [h("time", { datetime: m.created_at, text: formatTime(m.created_at) })]);
-  const body = (renderBody && renderBody(m)) || h("p", { class: "lc-msg-body", text: m.body });
+  const text = sender === "system" ? systemLine(m, strings) : m.body;
+  const body = (renderBody && renderBody(m)) || h("p", { class: "lc-msg-body", text });
   node.replaceChildren(...(author ? [author] : []), body, meta);
 }
