@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import i18n, widget_config
 from .assets import static_url
@@ -63,11 +63,41 @@ def _ongoing_conversation() -> bool:
 
 
 def _script_tag(nonce: str | None) -> Markup:
-    """The loader (docs/widget.md): it draws the launcher and loads the chat bundle on first open."""
+    """The loader (docs/widget.md): it draws the launcher and loads the chat bundle on first open.
+
+    Every host page gets it, so what is the same for every page of one language (URLs, label, colours) is
+    built once per app and language and kept; only the visitor's own attributes are added per page."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     language = i18n.language_for(app, request)
+    key = (language, request.script_root)
+    cache = current_livechat.script_tags
+    fixed = cache.get(key)
+    if fixed is None:
+        fixed = cache[key] = _fixed_attributes(app, language)
+    parts = [fixed]
+    if consent_state(app, request).recognition_allowed:
+        # The loader and the chat read the tab's storage (the panel left open) only then.
+        parts.append(" data-remembered")
+    if _ongoing_conversation():
+        parts.append(" data-ongoing")
+    elif app.config["LIVECHAT_INVITATION_CHECK_SECONDS"]:
+        # Without an open chat there is no socket: the loader asks now and then whether an agent invited them.
+        # It is also the browsing visitor's heartbeat (services/presence.py): often enough to stay live.
+        every = min(
+            app.config["LIVECHAT_INVITATION_CHECK_SECONDS"],
+            max(1, app.config["LIVECHAT_PRESENCE_TIMEOUT"] // 2),
+        )
+        parts.append(
+            _attributes({"data-pending": url_for("livechat_widget.pending"), "data-pending-every": every})
+        )
+    if nonce:
+        parts.append(_attributes({"nonce": nonce}))
+    return Markup(f"<script defer{''.join(parts)}></script>")  # every value escaped by _attributes
+
+
+def _fixed_attributes(app: Flask, language: str) -> str:
     color = app.config["LIVECHAT_COLOR"]
-    attributes = {
+    attributes: dict[str, object] = {
         "src": static_url("loader.js"),
         "data-livechat": "",
         "data-socketio-path": current_livechat.socketio_path,
@@ -85,27 +115,14 @@ def _script_tag(nonce: str | None) -> Markup:
     if app.config["LIVECHAT_EMOJI"]:
         # The loader's Trusted Types policy lets the chat load this bundle (and the chat's own) only.
         attributes["data-emoji"] = static_url("emoji.js")
-    if consent_state(app, request).recognition_allowed:
-        # The loader and the chat read the tab's storage (the panel left open) only then.
-        attributes["data-remembered"] = ""
-    if _ongoing_conversation():
-        attributes["data-ongoing"] = ""
-    elif app.config["LIVECHAT_INVITATION_CHECK_SECONDS"]:
-        # Without an open chat there is no socket: the loader asks now and then whether an agent invited them.
-        attributes["data-pending"] = url_for("livechat_widget.pending")
-        # It is also the browsing visitor's heartbeat (services/presence.py): often enough to stay live.
-        every = min(
-            app.config["LIVECHAT_INVITATION_CHECK_SECONDS"],
-            max(1, app.config["LIVECHAT_PRESENCE_TIMEOUT"] // 2),
-        )
-        attributes["data-pending-every"] = str(every)
-    if nonce:
-        attributes["nonce"] = nonce
-    rendered = Markup("").join(
-        Markup(' {}="{}"').format(name, value) if value else Markup(" {}").format(name)
-        for name, value in attributes.items()
+    return _attributes(attributes)
+
+
+def _attributes(attributes: dict[str, object]) -> str:
+    """`` name="value"`` for each, escaped; a bare `` name`` for an empty value."""
+    return "".join(
+        f' {name}="{escape(str(value))}"' if value != "" else f" {name}" for name, value in attributes.items()
     )
-    return Markup("<script defer{}></script>").format(rendered)
 
 
 def livechat_script() -> Markup:

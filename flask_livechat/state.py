@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
 from flask import current_app
@@ -72,6 +72,8 @@ class LiveChatState:
     webhooks: WebhookService
     #: This process's webhook delivery thread.
     webhook_worker: WebhookWorker
+    #: The loader tag's attributes that every page of a language shares, by (language, script root).
+    script_tags: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def socketio_path(self) -> str:
