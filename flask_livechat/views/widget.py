@@ -23,6 +23,7 @@ from ..inbound import json_body
 from ..schemas import OfflineMessageSchema, PageViewSchema, load, message_schema
 from ..services import attachments
 from ..services.consent import consent_state
+from ..services.mail import mail_configured
 from ..state import current_livechat
 from ..store import ConversationRecord, PageInfo
 from ..visitor_session import HEADER as SESSION_HEADER
@@ -69,7 +70,10 @@ def _too_large(error: RequestEntityTooLarge) -> tuple[Response, int]:
 def settings() -> Response:
     app = _app()
     language = i18n.normalize_language(app, request.args.get("lang"))
-    response = jsonify(widget_config.settings(app, language))
+    payload = widget_config.settings(app, language)
+    # What the leave-a-message form may promise: a reply by email needs the site's mail set up.
+    payload["reply_by_email"] = mail_configured(app)
+    response = jsonify(payload)
     response.cache_control.public = True
     response.cache_control.max_age = 300
     return response
