@@ -43,7 +43,22 @@ CATALOG: dict[str, dict[str, str]] = {
         "reply_time": "We usually reply within {duration}.",
         "offline_intro": "Leave a message and we\u2019ll get back to you by email.",
         "leave_message": "Leave a message",
-        "offline_sent": "Thanks! We got your message and will reply by email.",
+        "offline_intro_plain": "Leave a message and we\u2019ll get back to you.",
+        "offline_sent": "Thanks! We got your message.",
+        "offline_sent_email": "We\u2019ll reply by email to {email}.",
+        "offline_sent_later": "We\u2019ll reply by email.",
+        "offline_sent_here": "Our reply will be waiting here in the chat when you come back.",
+        "offline_sent_contact": "We\u2019ll get back to you at {email}.",
+        "offline_again": "Send another message",
+        "too_many": "That was a lot at once. Please wait a moment and try again.",
+        "rate_failed": "Your rating could not be sent. Please try again.",
+        "dismiss": "Dismiss",
+        "consent_saved_accepted": (
+            "Saved: we\u2019ll remember this browser. Change it under \u201cYour data\u201d."
+        ),
+        "consent_saved_declined": (
+            "Saved: this chat won\u2019t remember you. Change it under \u201cYour data\u201d."
+        ),
         "name": "Name",
         "email": "Email",
         "required": "Please fill in {field}.",
@@ -126,7 +141,24 @@ CATALOG: dict[str, dict[str, str]] = {
         "reply_time": "Wir antworten meist innerhalb von {duration}.",
         "offline_intro": "Hinterlassen Sie uns eine Nachricht, wir antworten per E-Mail.",
         "leave_message": "Nachricht hinterlassen",
-        "offline_sent": "Danke! Wir haben Ihre Nachricht erhalten und antworten per E-Mail.",
+        "offline_intro_plain": "Hinterlassen Sie uns eine Nachricht, wir melden uns bei Ihnen.",
+        "offline_sent": "Danke! Wir haben Ihre Nachricht erhalten.",
+        "offline_sent_email": "Wir antworten Ihnen per E-Mail an {email}.",
+        "offline_sent_later": "Wir antworten Ihnen per E-Mail.",
+        "offline_sent_here": "Unsere Antwort finden Sie hier im Chat, wenn Sie wiederkommen.",
+        "offline_sent_contact": "Wir melden uns bei Ihnen unter {email}.",
+        "offline_again": "Weitere Nachricht senden",
+        "too_many": "Das war etwas viel auf einmal. Bitte warten Sie kurz und versuchen Sie es erneut.",
+        "rate_failed": "Ihre Bewertung konnte nicht gesendet werden. Bitte versuchen Sie es erneut.",
+        "dismiss": "Ausblenden",
+        "consent_saved_accepted": (
+            "Gespeichert: Wir merken uns diesen Browser. \u00c4ndern k\u00f6nnen Sie das unter "
+            "\u201eIhre Daten\u201c."
+        ),
+        "consent_saved_declined": (
+            "Gespeichert: Dieser Chat merkt sich Sie nicht. \u00c4ndern k\u00f6nnen Sie das unter "
+            "\u201eIhre Daten\u201c."
+        ),
         "name": "Name",
         "email": "E-Mail",
         "required": "Bitte f\u00fcllen Sie \u201e{field}\u201c aus.",

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import i18n, page_views, widget_config
+from ..widget_config import human_size
 from ..caller import client_ip_key, current_agent
 from ..csp import own_headers
 from ..csrf import protect_blueprint
@@ -63,7 +64,7 @@ def _limit_body(limit: int) -> None:
 
 
 def _too_large(error: RequestEntityTooLarge) -> tuple[Response, int]:
-    message = f"The file is too big: at most {current_app.config['LIVECHAT_ATTACHMENT_MAX_SIZE']} bytes."
+    message = f"The file is too big: at most {human_size(current_app.config['LIVECHAT_ATTACHMENT_MAX_SIZE'])}."
     return error_response(InvalidPayload(message, fields={"file": [message]}))
 
 
