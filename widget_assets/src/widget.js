@@ -322,7 +322,7 @@ function createChat(ctx, settings) {
     if (form) ui.panel.setAttribute("data-form", "");
     else ui.panel.removeAttribute("data-form");
     // The key names what the sheet's words depend on (the socket's copy of a left message may come first).
-    const sheetChanged = showSheet(sheet, [sheet, s.businessHours, sheet === "sent" && s.offlineEmail].join(":"));
+    const sheetChanged = showSheet(sheet, sheet && [sheet, s.businessHours, sheet === "sent" && s.offlineEmail].join(":"));
     showRating(s);
     if (restoreScroll !== null && s.historyLoaded && s.open) {
       ui.log.scrollTop = restoreScroll; // where the visitor was reading on the previous page
@@ -415,7 +415,7 @@ function createChat(ctx, settings) {
 
   /**
    * @param {string | null} kind
-   * @param {string} key
+   * @param {string | null} key
    */
   function showSheet(kind, key) {
     if (key === sheetKey) return false;
