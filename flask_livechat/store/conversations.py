@@ -43,7 +43,7 @@ class ConversationQueries:
         return to_record(ConversationRecord, row) if row else None
 
     def agent_answered(self, conversation_id: str) -> bool:
-        """Whether an agent wrote in the conversation (a message of theirs that moderation has not removed)."""
+        """Whether an agent wrote in the conversation (a message of theirs moderation has not removed)."""
         with self._db.reading() as connection:
             row = connection.execute(
                 select(Message.id)

@@ -13,7 +13,6 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import i18n, page_views, widget_config
-from ..widget_config import human_size
 from ..caller import client_ip_key, current_agent
 from ..csp import own_headers
 from ..csrf import protect_blueprint
@@ -29,6 +28,7 @@ from ..state import current_livechat
 from ..store import ConversationRecord, PageInfo
 from ..visitor_session import HEADER as SESSION_HEADER
 from ..visitor_session import visitor_id_from_session, visitor_of_request
+from ..widget_config import human_size
 from .responses import error_response
 
 
@@ -64,7 +64,8 @@ def _limit_body(limit: int) -> None:
 
 
 def _too_large(error: RequestEntityTooLarge) -> tuple[Response, int]:
-    message = f"The file is too big: at most {human_size(current_app.config['LIVECHAT_ATTACHMENT_MAX_SIZE'])}."
+    limit = human_size(current_app.config["LIVECHAT_ATTACHMENT_MAX_SIZE"])
+    message = f"The file is too big: at most {limit}."
     return error_response(InvalidPayload(message, fields={"file": [message]}))
 
 

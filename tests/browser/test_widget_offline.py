@@ -1,7 +1,7 @@
-"""Point 5 and issue 14 point 9: with nobody online, or outside business hours, the panel is one form that says
-so, with the reply time; its button stays in view (on a phone, in a short panel); once sent, the panel says
-what happens next instead of offering a live chat nobody reads. The message becomes a conversation for
-agents and a mail over real SMTP."""
+"""Point 5 and issue 14 point 9: with nobody online, or outside business hours, the panel is one
+form that says so, with the reply time; its button stays in view (on a phone, in a short panel); once sent,
+the panel says what happens next instead of offering a live chat nobody reads. The message becomes a
+conversation for agents and a mail over real SMTP."""
 
 from __future__ import annotations
 
@@ -50,7 +50,9 @@ def test_leave_a_message_when_nobody_is_online(
 
     # Sent: what happens next, and no live composer while nobody is there to read it.
     sent = chat.get_by_role("status").filter(has_text="Thanks! We got your message.")
-    expect(sent).to_contain_text("We\u2019ll reply by email to grace@example.org. We usually reply within 4 hours.")
+    expect(sent).to_contain_text(
+        "We\u2019ll reply by email to grace@example.org. We usually reply within 4 hours."
+    )
     expect(chat.get_by_role("log")).to_contain_text("Can you call me back tomorrow?")
     expect(chat.get_by_role("textbox")).to_have_count(0)
     expect(chat.get_by_role("button", name="End chat")).to_be_hidden()
@@ -87,7 +89,8 @@ def test_outside_business_hours_the_panel_says_so_even_with_agents_online(
     site = sites(LIVECHAT_BUSINESS_HOURS={"timezone": "UTC"})  # no opening hours at all
     agents(site)
     page, chat, _ = visit(browser, site + "/")
-    expect(chat.get_by_role("heading", name="We\u2019re outside our opening hours right now.")).to_be_visible()
+    closed = chat.get_by_role("heading", name="We\u2019re outside our opening hours right now.")
+    expect(closed).to_be_visible()
     expect(chat).to_contain_text("We usually reply within a day.")
     # Without mail set up the form promises no email, and the sent state says where the reply will be.
     expect(chat).to_contain_text("Leave a message and we\u2019ll get back to you.")

@@ -88,7 +88,9 @@ def test_opt_in_asks_first_and_accepting_keeps_the_conversation(visitor_on: Call
     assert not has_visitor_cookie(context)
     prompt.get_by_role("button", name="Accept").click()
     # After the choice: one line that says it is saved and where to change it, then gone when dismissed.
-    expect(prompt).to_contain_text("Saved: we\u2019ll remember this browser. Change it under \u201cYour data\u201d.")
+    expect(prompt).to_contain_text(
+        "Saved: we\u2019ll remember this browser. Change it under \u201cYour data\u201d."
+    )
     one_line(prompt)
     assert prompt.bounding_box()["height"] < full / 2
     prompt.get_by_role("button", name="Dismiss").click()
@@ -122,7 +124,7 @@ def test_notice_mode_shows_one_line_and_decline_stays_in_the_menu(
 ) -> None:
     """The host shows its own notice (as the test host says): the widget's is one line, and "Stop remembering
     me" in "Your data" is the decline."""
-    context, page, chat, errors = visitor_on(NOTICE)
+    context, _page, chat, errors = visitor_on(NOTICE)
     assert has_visitor_cookie(context)
     notice = privacy_choice(chat)
     expect(notice).to_contain_text("We remember this browser to keep your conversation.")
