@@ -52,6 +52,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "offline_again": "Send another message",
         "too_many": "That was a lot at once. Please wait a moment and try again.",
         "rate_failed": "Your rating could not be sent. Please try again.",
+        "file_refused": "{name} cannot be sent: its content is not what its name says.",
         "dismiss": "Dismiss",
         "consent_saved_accepted": (
             "Saved: we\u2019ll remember this browser. Change it under \u201cYour data\u201d."
@@ -150,6 +151,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "offline_again": "Weitere Nachricht senden",
         "too_many": "Das war etwas viel auf einmal. Bitte warten Sie kurz und versuchen Sie es erneut.",
         "rate_failed": "Ihre Bewertung konnte nicht gesendet werden. Bitte versuchen Sie es erneut.",
+        "file_refused": "{name} kann nicht gesendet werden: der Inhalt passt nicht zum Dateinamen.",
         "dismiss": "Ausblenden",
         "consent_saved_accepted": (
             "Gespeichert: Wir merken uns diesen Browser. \u00c4ndern k\u00f6nnen Sie das unter "

@@ -708,7 +708,8 @@ function createChat(ctx, settings) {
       .then((ack) => {
         messages.removePending(clientId);
         if (ack.ok) receive(ack.message);
-        else if (ack.error.code === "invalid") store.update({ error: fill(t.file_type, { name: file.name }) });
+        // The widget checked size and type by name already: what the server refuses is the content.
+        else if (ack.error.code === "invalid") store.update({ error: fill(t.file_refused, { name: file.name }) });
         else store.update({ error: visitorError(ack, t.upload_failed) });
         store.update({ messages }, { scrollToEnd: true });
       });
