@@ -38,10 +38,12 @@ class MessageStored(Change):
 
 @dataclass(frozen=True)
 class StatusChanged(Change):
-    """A conversation was opened or closed; ``stored`` is its system line."""
+    """A conversation was opened or closed; ``stored`` is its system line. ``ask_rating``: the visitor is
+    asked to rate it (closed, and an agent answered: a chat nobody answered has nothing to rate)."""
 
     stored: StoredMessage
     by: str
+    ask_rating: bool = False
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,19 @@ def test_gpc_and_dnt_count_as_a_decline(
     assert client.get_cookie(VISITOR) is None
 
 
+def test_a_browser_that_declines_can_dismiss_the_line_saying_so(
+    client: FlaskClient, livechat: LiveChatState
+) -> None:
+    """The widget's dismissal of "this chat won't remember you" is the consent cookie's decline, so it needs
+    no storage of the widget's own and the next page does not bring the line up again."""
+    client.get("/", headers={"Sec-GPC": "1"})
+    dismissed = choose(client, "declined", **{"Sec-GPC": "1"})
+    privacy = dismissed.json["privacy"]
+    assert (privacy["browser_declined"], privacy["answered"], privacy["recognition"]) == (True, True, False)
+    assert client.get_cookie(VISITOR) is None
+    assert stored_rows(livechat)["livechat_visitors"] == 0
+
+
 @pytest.mark.livechat_config(LIVECHAT_CONSENT_MODE="off")
 def test_off_leaves_consent_to_the_host(client: FlaskClient, livechat: LiveChatState) -> None:
     client.get("/", headers={"Sec-GPC": "1"})

@@ -70,3 +70,22 @@ def test_bad_ratings_change_nothing(app: Flask, socketio: SocketIO) -> None:
     assert ack == {"ok": True, "rating": 4, "comment": None}
     guest.disconnect(VISITOR_NS)
     stranger.disconnect(VISITOR_NS)
+
+
+def test_the_rating_request_only_follows_a_chat_an_agent_answered(app: Flask, socketio: SocketIO) -> None:
+    """The server decides whether the widget asks: ``rate`` in ``conversation_status``."""
+    guest = visitor_client(app, socketio, "/")
+    ada = agent_client(app, socketio, "ada")
+    unanswered = say(guest, "anyone there?", "c-rate-0003")["conversation_id"]
+    guest.emit("end_conversation", {}, namespace=VISITOR_NS, callback=True)
+    [status] = events(guest, VISITOR_NS, "conversation_status")
+    assert (status["conversation_id"], status["status"], status["rate"]) == (unanswered, "closed", False)
+
+    answered = say(guest, "hello again", "c-rate-0004")["conversation_id"]
+    ada.emit("join_conversation", {"conversation_id": answered}, namespace=AGENT_NS, callback=True)
+    reply = {"conversation_id": answered, "client_id": "a-rate-0004", "body": "Hi, how can I help?"}
+    assert ada.emit("send_message", reply, namespace=AGENT_NS, callback=True)["ok"] is True
+    ada.emit("close_conversation", {"conversation_id": answered}, namespace=AGENT_NS, callback=True)
+    [status] = events(guest, VISITOR_NS, "conversation_status")
+    assert (status["conversation_id"], status["rate"]) == (answered, True)
+    guest.disconnect(VISITOR_NS)

@@ -33,6 +33,7 @@ def test_hello_without_a_conversation(visitor: SocketIOTestClient) -> None:
         "recognition": True,
         "policy_version": "1",
         "noticed": True,  # the test host shows its own notice (LIVECHAT_HOST_SHOWS_NOTICE)
+        "answered": False,
         "privacy_url": "/livechat/privacy",
     }
     session = ack.pop("session")

@@ -105,6 +105,13 @@ def test_settings_describe_attachments_and_are_cacheable(client: FlaskClient) ->
     assert response.json["attachments"]["max_size_text"] == "5 MB"
     assert "image/png" in response.json["attachments"]["types"]
     assert "public" in response.headers["Cache-Control"]
+    # Without mail set up, the leave-a-message form must not promise a reply by email.
+    assert response.json["reply_by_email"] is False
+
+
+@pytest.mark.livechat_config(LIVECHAT_MAIL_SERVER="127.0.0.1", LIVECHAT_MAIL_SENDER="chat@example.com")
+def test_settings_say_replies_go_by_email_when_mail_is_set_up(client: FlaskClient) -> None:
+    assert client.get("/livechat/widget/settings.json").json["reply_by_email"] is True
 
 
 def test_text_colour_keeps_contrast() -> None:

@@ -105,7 +105,12 @@ class Pusher:
         conversation = change.stored.conversation
         self._to_visitor(
             "conversation_status",
-            {"conversation_id": conversation.id, "status": conversation.status, "by": change.by},
+            {
+                "conversation_id": conversation.id,
+                "status": conversation.status,
+                "by": change.by,
+                "rate": change.ask_rating,
+            },
             conversation.visitor_id,
         )
 

@@ -27,6 +27,7 @@ from itsdangerous import BadSignature
 
 from ..errors import InvalidPayload
 from ..identity import signer, visitor_id_from_request
+from ..widget_config import human_size
 from .redact import clean
 
 #: Types shown inline as images. Anything else (SVG included: it can carry script) is a download.
@@ -195,7 +196,7 @@ def check_upload(filename: str | None, declared_type: str | None, data: bytes) -
     if not data:
         raise _refuse("The file is empty.")
     if len(data) > config["LIVECHAT_ATTACHMENT_MAX_SIZE"]:
-        raise _refuse(f"The file is too big: at most {config['LIVECHAT_ATTACHMENT_MAX_SIZE']} bytes.")
+        raise _refuse(f"The file is too big: at most {human_size(config['LIVECHAT_ATTACHMENT_MAX_SIZE'])}.")
     allowed = check_extensions(config["LIVECHAT_ATTACHMENT_EXTENSIONS"])
     content_type = type_for_name(name, allowed)
     if content_type is None or content_type not in config["LIVECHAT_ATTACHMENT_TYPES"]:

@@ -146,8 +146,16 @@ class ChatService:
             signal = conversation_closed if status == "closed" else conversation_reopened
             signal.send(app, conversation=stored.conversation, by=by)
             message_stored.send(app, message=stored.message)
-            publish(StatusChanged(stored, by))
+            publish(StatusChanged(stored, by, ask_rating=self.asks_rating(stored.conversation)))
         return stored
+
+    def asks_rating(self, conversation: ConversationRecord) -> bool:
+        """The one rule for the rating request: a closed conversation an agent answered, not rated yet."""
+        return (
+            conversation.status == "closed"
+            and conversation.rating is None
+            and self._store.conversations.agent_answered(conversation.id)
+        )
 
     # --- reading, for both sides ---------------------------------------------------------------
 

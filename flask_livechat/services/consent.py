@@ -57,6 +57,9 @@ class ConsentState:
             "recognition": self.recognition_allowed,
             "policy_version": self.policy_version,
             "noticed": self.noticed,
+            # The consent cookie holds this browser's own answer (for a browser that declines by itself:
+            # the visitor dismissed the line saying so), so the widget need not bring it up again.
+            "answered": self.choice is not None,
         }
 
 

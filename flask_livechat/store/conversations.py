@@ -44,6 +44,20 @@ class ConversationQueries:
             ).first()
         return to_record(ConversationRecord, row) if row else None
 
+    def agent_answered(self, conversation_id: str) -> bool:
+        """Whether an agent wrote in the conversation (a message of theirs moderation has not removed)."""
+        with self._db.reading() as connection:
+            row = connection.execute(
+                select(Message.id)
+                .where(
+                    Message.conversation_id == conversation_id,
+                    Message.sender == "agent",
+                    Message.deleted_at.is_(None),
+                )
+                .limit(1)
+            ).first()
+        return row is not None
+
     def get_conversation(
         self, conversation_id: str, *, departments: Departments = None
     ) -> ConversationRecord | None:

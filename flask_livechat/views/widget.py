@@ -23,10 +23,12 @@ from ..inbound import json_body
 from ..schemas import OfflineMessageSchema, PageViewSchema, load, message_schema
 from ..services import attachments
 from ..services.consent import consent_state
+from ..services.mail import mail_configured
 from ..state import current_livechat
 from ..store import ConversationRecord, PageInfo
 from ..visitor_session import HEADER as SESSION_HEADER
 from ..visitor_session import visitor_id_from_session, visitor_of_request
+from ..widget_config import human_size
 from .responses import error_response
 
 
@@ -62,14 +64,18 @@ def _limit_body(limit: int) -> None:
 
 
 def _too_large(error: RequestEntityTooLarge) -> tuple[Response, int]:
-    message = f"The file is too big: at most {current_app.config['LIVECHAT_ATTACHMENT_MAX_SIZE']} bytes."
+    limit = human_size(current_app.config["LIVECHAT_ATTACHMENT_MAX_SIZE"])
+    message = f"The file is too big: at most {limit}."
     return error_response(InvalidPayload(message, fields={"file": [message]}))
 
 
 def settings() -> Response:
     app = _app()
     language = i18n.normalize_language(app, request.args.get("lang"))
-    response = jsonify(widget_config.settings(app, language))
+    payload = widget_config.settings(app, language)
+    # What the leave-a-message form may promise: a reply by email needs the site's mail set up.
+    payload["reply_by_email"] = mail_configured(app)
+    response = jsonify(payload)
     response.cache_control.public = True
     response.cache_control.max_age = 300
     return response

@@ -398,3 +398,15 @@ def chat_works(url: str) -> None:
             visitor.disconnect()
     finally:
         agent.close()
+
+
+def fully_visible_in(chat: Any, control: Any) -> bool:
+    """Whether ``control`` is drawn whole inside the panel ``chat`` (not scrolled or cut off below it)."""
+    panel, box = chat.bounding_box(), control.bounding_box()
+    return bool(
+        panel
+        and box
+        and box["height"] > 0
+        and box["y"] >= panel["y"]
+        and box["y"] + box["height"] <= panel["y"] + panel["height"]
+    )

@@ -87,6 +87,8 @@ def test_files_over_the_limit_or_of_other_types_are_refused_with_a_message(
     file_input.set_input_files(
         {"name": "fake.png", "mimeType": "image/png", "buffer": b"<script>alert(1)</script>"}
     )
-    expect(chat.get_by_role("alert")).to_contain_text("does not match its type")
+    expect(chat.get_by_role("alert")).to_have_text(
+        "fake.png cannot be sent: its content is not what its name says."
+    )  # in the visitor's words, not the server's
     expect(chat.get_by_role("log")).not_to_contain_text("fake.png")
     page.close()

@@ -53,11 +53,19 @@ def test_end_chat_then_a_new_conversation_and_history_on_return(
     context = browser.new_context()
     _, chat, errors = visit(context, site + "/")
     first = ask(chat, agent, "My first question")
+    # A refused file's error line belongs to this conversation: ending it takes the line away.
+    chat.locator("input[type=file]").set_input_files(
+        {"name": "tool.exe", "mimeType": "application/octet-stream", "buffer": b"MZ"}
+    )
+    expect(chat.get_by_role("alert")).to_contain_text("tool.exe cannot be sent")
     chat.get_by_role("button", name="End chat").click()
     expect(chat.get_by_role("status")).to_contain_text("You ended the chat.")
     # The system line, as the visitor reads it.
     expect(chat.get_by_role("log")).to_contain_text("You ended the chat.")
     expect(chat.get_by_role("button", name="End chat")).to_be_hidden()
+    expect(chat.get_by_role("alert")).to_be_hidden()
+    # No agent wrote in it: nothing to rate, so no rating request.
+    expect(chat.get_by_role("group", name="How was this chat?")).to_have_count(0)
 
     second = ask(chat, agent, "A new question")
     assert second != first
@@ -79,6 +87,7 @@ def test_the_visitor_is_told_when_an_agent_closes_the_chat_and_can_rate_it(
     agent = agents(site)
     page, chat, errors = visit(browser, site + "/")
     conversation = ask(chat, agent, "Please close this")
+    agent.say(conversation, "Done, closing it now.")  # answered: worth a rating
     assert agent.call("close_conversation", {"conversation_id": conversation})["ok"] is True
     expect(chat.get_by_role("status")).to_contain_text("The chat was closed.")
     expect(chat.get_by_role("log")).to_contain_text("closed the chat")

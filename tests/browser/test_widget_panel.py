@@ -36,6 +36,7 @@ def test_the_rating_is_a_card_in_the_thread_and_works_from_the_keyboard(
     agent = agents(site)
     page, chat, errors = visit(browser.new_context(viewport={"width": 1366, "height": 768}), site + "/")
     conversation = ask(chat, agent, "Rate me afterwards")
+    agent.say(conversation, "Here is your answer.")
     assert agent.call("close_conversation", {"conversation_id": conversation})["ok"] is True
     log = chat.get_by_role("log")
     card = log.get_by_role("group", name="How was this chat?")

@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AgentSocket, open_chat, send, visit
+from tests.browser.conftest import AgentSocket, fully_visible_in, open_chat, send, visit
 
 FIELDS = [
     "name",
@@ -27,6 +27,11 @@ def test_the_pre_chat_form_comes_first_and_validates(
     expect(chat).to_contain_text("Before we start")
     expect(chat.get_by_role("textbox", name="Message")).to_be_hidden()
     start = chat.get_by_role("button", name="Start chat")
+    expect(chat.get_by_text("reply right here")).to_be_hidden()  # the form's own words, not the greeting too
+    # Four fields in a short panel: they scroll, the button stays in view (issue 14, point 9).
+    page.set_viewport_size({"width": 1366, "height": 460})
+    assert fully_visible_in(chat, start)
+    page.set_viewport_size({"width": 1280, "height": 720})
     chat.get_by_role("textbox", name="Email").fill("not an address")
     chat.get_by_role("textbox", name="Order number").fill("123456789")
     start.click()

@@ -1,5 +1,6 @@
 """The privacy issue in the widget: the consent prompt and notice, Global Privacy Control, the privacy page
-link, and the visitor's own download and deletion, in real Chromium."""
+link, and the visitor's own download and deletion, in real Chromium. Issue 14 point 10: the full question
+or notice before the choice, then (or where nothing needs choosing) one line that can be dismissed."""
 
 from __future__ import annotations
 
@@ -21,7 +22,10 @@ VISITOR = "livechat_visitor"
 # Sites of their own: these tests reconnect often, and the shared default site's per-IP connect limit is
 # spent by the other browser tests.
 OPT_IN = {"LIVECHAT_CONSENT_MODE": "opt-in"}
-NOTICE = {"LIVECHAT_CONSENT_MODE": "notice"}
+NOTICE = {"LIVECHAT_CONSENT_MODE": "notice"}  # the test host shows its own notice: the widget says one line
+#: The line's height at most: its 12 px text wraps to two lines at the panel's 370 px for the longer texts
+#: (the full question with its buttons is over 90 px).
+ONE_LINE = 46
 
 
 def has_visitor_cookie(context: Any) -> bool:
@@ -59,6 +63,12 @@ def privacy_choice(chat: Any) -> Any:
     return chat.get_by_role("region", name="Privacy choice")
 
 
+def one_line(region: Any) -> None:
+    """The region is a single line of text (at this panel width) with its dismiss button."""
+    expect(region.get_by_role("button", name="Dismiss")).to_be_visible()
+    assert region.bounding_box()["height"] <= ONE_LINE, region.bounding_box()
+
+
 def reopen(page: Any) -> Any:
     page.reload()
     chat = open_chat(page)
@@ -72,10 +82,20 @@ def test_opt_in_asks_first_and_accepting_keeps_the_conversation(visitor_on: Call
     expect(prompt).to_contain_text("remember this browser")
     assert not has_visitor_cookie(context)
 
+    full = prompt.bounding_box()["height"]
+    assert full > ONE_LINE  # the whole question, before the choice
     send(chat, "Asked before choosing")  # chat works while the question is open
     assert not has_visitor_cookie(context)
     prompt.get_by_role("button", name="Accept").click()
+    # After the choice: one line that says it is saved and where to change it, then gone when dismissed.
+    expect(prompt).to_contain_text(
+        "Saved: we\u2019ll remember this browser. Change it under \u201cYour data\u201d."
+    )
+    one_line(prompt)
+    assert prompt.bounding_box()["height"] < full / 2
+    prompt.get_by_role("button", name="Dismiss").click()
     expect(prompt).to_be_hidden()
+    expect(chat.get_by_role("textbox", name="Message")).to_be_focused()
     wait_for_cookie(context, True)
 
     chat = reopen(page)
@@ -88,7 +108,7 @@ def test_opt_in_decline_keeps_chat_for_the_page_only(visitor_on: Callable[..., V
     context, page, chat, errors = visitor_on(OPT_IN)
     prompt = privacy_choice(chat)
     prompt.get_by_role("button", name="Decline").click()
-    expect(prompt).to_be_hidden()
+    expect(prompt).to_contain_text("Saved: this chat won\u2019t remember you.")
     send(chat, "Declined but chatting")
     assert not has_visitor_cookie(context)
 
@@ -99,20 +119,22 @@ def test_opt_in_decline_keeps_chat_for_the_page_only(visitor_on: Callable[..., V
     assert errors == []
 
 
-def test_notice_mode_shows_a_notice_and_decline_removes_the_cookie(
+def test_notice_mode_shows_one_line_and_decline_stays_in_the_menu(
     visitor_on: Callable[..., Visitor],
 ) -> None:
+    """The host shows its own notice (as the test host says): the widget's is one line, and "Stop remembering
+    me" in "Your data" is the decline."""
     context, _page, chat, errors = visitor_on(NOTICE)
     assert has_visitor_cookie(context)
     notice = privacy_choice(chat)
     expect(notice).to_contain_text("We remember this browser to keep your conversation.")
-    expect(notice.get_by_role("button", name="OK")).to_be_visible()
-    notice.get_by_role("button", name="Decline").click()
+    one_line(notice)
+    chat.get_by_role("button", name="Your data").click()
+    chat.get_by_role("button", name="Stop remembering me").click()
     expect(notice).to_be_hidden()
     wait_for_cookie(context, False)
 
-    # Changing one's mind later: the menu now offers to remember again.
-    chat.get_by_role("button", name="Your data").click()
+    # Changing one's mind later: the menu (still open) now offers to remember again.
     remember = chat.get_by_role("button", name="Remember me")
     remember.click()
     wait_for_cookie(context, True)
@@ -120,13 +142,48 @@ def test_notice_mode_shows_a_notice_and_decline_removes_the_cookie(
     assert errors == []
 
 
+def test_the_widgets_own_notice_is_full_once_then_one_line_and_dismissing_it_is_ok(
+    browser: ClosingBrowser, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
+) -> None:
+    site = sites(LIVECHAT_CONSENT_MODE="notice", LIVECHAT_HOST_SHOWS_NOTICE=False)
+    agents(site)
+    context = browser.new_context()
+    page, chat, errors = visit(context, site + "/")
+    notice = privacy_choice(chat)
+    expect(notice.get_by_role("button", name="OK")).to_be_visible()  # the first time: in full
+    expect(notice.get_by_role("button", name="Decline")).to_be_visible()
+    wait_for_cookie(context, True)  # shown: recognition starts (docs/privacy.md)
+    chat.get_by_role("button", name="Close chat").click()
+    page.goto(site + "/pricing")
+    chat = open_chat(page)
+    notice = privacy_choice(chat)
+    expect(notice).to_contain_text("We remember this browser")
+    one_line(notice)
+    notice.get_by_role("button", name="Dismiss").click()  # the notice's OK
+    expect(notice).to_be_hidden()
+    page.goto(site + "/")
+    chat = open_chat(page)
+    expect(chat.get_by_role("textbox", name="Message")).to_be_visible()
+    expect(privacy_choice(chat)).to_be_hidden()
+    assert has_visitor_cookie(context)
+    assert errors == []
+
+
 def test_global_privacy_control_means_not_remembered(visitor_on: Callable[..., Visitor]) -> None:
-    context, _page, chat, errors = visitor_on(NOTICE, extra_http_headers={"Sec-GPC": "1"})
+    context, page, chat, errors = visitor_on(NOTICE, extra_http_headers={"Sec-GPC": "1"})
     region = privacy_choice(chat)
     expect(region).to_contain_text("won\u2019t remember you")
-    expect(region.get_by_role("button")).to_have_count(0)
+    one_line(region)
+    expect(region.get_by_role("button")).to_have_count(1)  # nothing to choose, only to dismiss
     send(chat, "Private question")
     assert not has_visitor_cookie(context)
+    # Dismissed for good: the consent cookie records the decline; the widget stores nothing of its own.
+    region.get_by_role("button", name="Dismiss").click()
+    expect(region).to_be_hidden()
+    chat = reopen(page)
+    expect(privacy_choice(chat)).to_be_hidden()
+    assert not has_visitor_cookie(context)
+    assert page.evaluate("() => localStorage.length + sessionStorage.length") == 0
     assert errors == []
 
 
@@ -186,7 +243,7 @@ def test_privacy_controls_speak_german(browser: Any, sites: Callable[..., str]) 
     chat = page.get_by_role("dialog", name="Chat")
     region = chat.get_by_role("region", name="Datenschutz-Auswahl")
     expect(region).to_contain_text("Wir merken uns diesen Browser")
-    expect(region.get_by_role("button", name="Ablehnen")).to_be_visible()
+    expect(region.get_by_role("button", name="Ausblenden")).to_be_visible()
     expect(chat.get_by_role("link", name="Datenschutz")).to_be_visible()
     assert errors == []
     context.close()

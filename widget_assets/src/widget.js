@@ -3,7 +3,7 @@
 // (docs/protocol.md). It defines no globals: it hands its start function to window.LiveChat.
 import { io } from "socket.io-client";
 import styles from "./widget.css";
-import { errorText, normalizeAck, request } from "./shared/ack.js";
+import { normalizeAck, request } from "./shared/ack.js";
 import { h } from "./shared/dom.js";
 import { newClientId } from "./shared/ids.js";
 import { GapFiller } from "./shared/gaps.js";
@@ -38,7 +38,7 @@ if (window.LiveChat && typeof window.LiveChat[MOUNT] === "function") window.Live
  * settings.json (docs/widget.md), as far as the chat reads it.
  * @typedef {import("./widget/panel.js").PanelSettings & import("./widget/text.js").PluralSettings & {
  *   language: string, prechat: import("./widget/forms.js").FieldSpec[], reply_time: string, sound: boolean, preview: boolean,
- *   max_message_length: number, attachments: import("./widget/files.js").Limits,
+ *   max_message_length: number, reply_by_email?: boolean, attachments: import("./widget/files.js").Limits,
  *   urls: { consent: string, delete_data: string, offline: string, upload: string, privacy: string, my_data: string,
  *   profile: string, emoji?: string | null } }} WidgetSettings
  */
@@ -170,7 +170,8 @@ function panelToggle(ctx, ui, focusTarget, onOpen = () => {}, onClose = () => {}
  * @property {boolean} agentsOnline
  * @property {boolean} businessHours
  * @property {boolean} prechatDone
- * @property {boolean} offlineSent
+ * @property {string | null} offlineEmail the address the visitor left a message with on this page
+ * @property {boolean} offlineAgain the visitor asked to leave another message
  * @property {boolean} open the panel is open
  * @property {boolean} pageVisible the host page's tab is visible
  * @property {string} status the status line (connection, thanks, chat ended)
@@ -221,7 +222,8 @@ function createChat(ctx, settings) {
       agentsOnline: true,
       businessHours: true,
       prechatDone: !settings.prechat.length,
-      offlineSent: false,
+      offlineEmail: null,
+      offlineAgain: false,
       open: false,
       pageVisible: !document.hidden,
       status: t.connecting,
@@ -298,7 +300,6 @@ function createChat(ctx, settings) {
   /** @type {import("./shared/store.js").Render<WidgetState>} */
   function render(s, changed, hints) {
     syncReadMark(s);
-    ui.intro.hidden = !s.messages.isEmpty;
     ui.panel.toggleAttribute("data-empty", s.messages.isEmpty);
     if (changed.has("team") || changed.has("agentsOnline") || changed.has("historyLoaded")) {
       if (s.historyLoaded) showTeam(ui, s.team, s.agentsOnline, t, siteFaces);
@@ -313,25 +314,36 @@ function createChat(ctx, settings) {
     ui.status.textContent = s.status;
     ui.error.textContent = s.error;
     ui.typing.textContent = s.typingName ? fill(t.typing, { name: s.typingName }) : "";
-    const offline = !s.agentsOnline && !s.conversationId;
-    ui.notice.textContent = !s.agentsOnline ? (s.businessHours ? t.offline : t.closed_hours) + " " + settings.reply_time : "";
-    ui.endButton.hidden = !s.conversationId;
+    // A message left while nobody was online waits for an answer: while nobody is online still, the panel
+    // says what happens next instead of offering a live chat no one would read.
+    const left = leftMessageWaiting(s);
+    const offline = !s.agentsOnline && (!s.conversationId || left);
     /** @type {string | null} */
     let sheet = null;
     // No form before the first hello answered: until then we do not know whether anyone is online, whether
     // this visitor already gave their pre-chat details, or whether a conversation is open (no flash of the
     // wrong form).
     if (!s.historyLoaded) sheet = null;
-    else if (offline && !s.offlineSent) sheet = "offline";
-    else if (!s.prechatDone && !s.conversationId && !offline) sheet = "prechat";
-    const sheetChanged = showSheet(sheet);
+    else if (offline) sheet = left && !s.offlineAgain ? "sent" : "offline";
+    else if (!s.prechatDone && !s.conversationId) sheet = "prechat";
+    const form = sheet === "offline" || sheet === "prechat";
+    // The offline form and its sent state say themselves that nobody is online; the greeting ("we'll reply
+    // right here") would contradict them: one message at a time.
+    ui.notice.textContent = !s.agentsOnline && !offline ? (s.businessHours ? t.offline : t.closed_hours) + " " + settings.reply_time : "";
+    ui.intro.hidden = !s.messages.isEmpty || sheet !== null;
+    ui.log.hidden = form && s.messages.isEmpty;
+    ui.endButton.hidden = !s.conversationId || sheet === "sent";
+    if (form) ui.panel.setAttribute("data-form", "");
+    else ui.panel.removeAttribute("data-form");
+    // The key names what the sheet's words depend on (the socket's copy of a left message may come first).
     ui.panel.toggleAttribute("data-sheet", sheet !== null);
+    const sheetChanged = showSheet(sheet, sheet && [sheet, s.businessHours, sheet === "sent" && s.offlineEmail].join(":"));
     showRating(s);
     if (restoreScroll !== null && s.historyLoaded && s.open) {
       ui.log.scrollTop = restoreScroll; // where the visitor was reading on the previous page
       restoreScroll = null;
     }
-    ui.composer.hidden = sheet === "offline" || sheet === "prechat";
+    ui.composer.hidden = sheet !== null;
     // A form that replaced the one in use takes the focus, so keyboard users are never left nowhere.
     const active = /** @type {HTMLElement | null} */ (ctx.root.activeElement);
     if (hints.focusComposer && !ui.composer.hidden) ui.textarea.focus();
@@ -412,7 +424,7 @@ function createChat(ctx, settings) {
   let ratingCard = null;
   /** @param {WidgetState} s */
   function showRating(s) {
-    const wanted = s.historyLoaded && sheetKind !== "offline" ? s.closedConversation : null;
+    const wanted = s.historyLoaded && sheetKind === null ? s.closedConversation : null;
     if (ratingCard && ratingCard.conversation === wanted) return;
     if (ratingCard) ratingCard.node.remove();
     ratingCard = null;
@@ -424,15 +436,60 @@ function createChat(ctx, settings) {
 
   // --- the sheet: pre-chat or leave-a-message --------------------------------------
 
-  /** @param {string | null} kind */
-  function showSheet(kind) {
-    if (kind === sheetKind) return false;
+  /** @type {string | null} */
+  let sheetKey = null; // the sheet and what its text depends on
+  /** @type {Record<string, string>} */
+  let leftWith = {}; // name and email of the last left message, for another one
+
+  /**
+   * @param {string | null} kind
+   * @param {string | null} key
+   */
+  function showSheet(kind, key) {
+    if (key === sheetKey) return false;
     sheetKind = kind;
+    sheetKey = key;
     ui.sheet.replaceChildren();
     ui.sheet.hidden = !kind;
-    if (kind === "prechat") ui.sheet.append(fieldsForm(t.prechat_intro, settings.prechat, t.start_chat, submitPrechat));
-    if (kind === "offline") ui.sheet.append(fieldsForm(t.offline_intro, offlineFields(), t.leave_message, submitOffline));
+    if (kind === "prechat") ui.sheet.append(fieldsForm(null, t.prechat_intro, settings.prechat, t.start_chat, submitPrechat));
+    if (kind === "offline") {
+      const intro = (settings.reply_by_email ? t.offline_intro : t.offline_intro_plain) + " " + settings.reply_time;
+      const title = state.businessHours ? t.offline : t.closed_hours;
+      ui.sheet.append(fieldsForm(title, intro, offlineFields(), t.leave_message, submitOffline, leftWith));
+    }
+    if (kind === "sent") ui.sheet.append(sentCard());
     return true;
+  }
+
+  // What happens next, in the words that are true for this site and this visitor: a reply by email needs
+  // the site's mail; without it the reply waits in the chat, which only a remembered visitor comes back to.
+  function sentCard() {
+    const email = state.offlineEmail;
+    let next;
+    if (settings.reply_by_email) next = email ? fill(t.offline_sent_email, { email }) : t.offline_sent_later;
+    else if (state.remembered || !email) next = t.offline_sent_here;
+    else next = fill(t.offline_sent_contact, { email });
+    const again = h("button", { type: "button", class: "lc-secondary", text: t.offline_again });
+    again.addEventListener("click", () => store.update({ offlineAgain: true }));
+    return h("div", { class: "lc-sent", role: "status" }, [
+      h("h3", { class: "lc-sheet-title", text: t.offline_sent }),
+      h("p", { text: next + " " + settings.reply_time }),
+      again,
+    ]);
+  }
+
+  // The open conversation began as a left message and no agent has answered it yet.
+  /** @param {WidgetState} s */
+  function leftMessageWaiting(s) {
+    if (!s.conversationId) return false;
+    /** @type {import("./shared/messages.js").Message | null} */
+    let first = null;
+    for (const m of confirmedMessages()) {
+      if (m.conversation_id !== s.conversationId) continue;
+      if (m.sender === "agent") return false;
+      if (m.sender === "visitor" && (!first || (m.seq || 0) < (first.seq || 0))) first = m;
+    }
+    return Boolean(first && typeof first.client_id === "string" && first.client_id.startsWith("offline-"));
   }
 
   function offlineFields() {
@@ -445,17 +502,26 @@ function createChat(ctx, settings) {
 
   // A form's own field errors are drawn by the form (they belong to its inputs, not to the chat's state).
   /**
+   * The fields scroll; the button stays in view below them, however short the panel.
    * @typedef {(problems: Record<string, string>) => void} ShowProblems
+   * @param {string | null} title
    * @param {string} introText
    * @param {import("./widget/forms.js").FieldSpec[]} specs
    * @param {string} submitText
    * @param {(values: Record<string, string>, showProblems: ShowProblems) => void} onSubmit
+   * @param {Record<string, string>} [initial] values to start from
    */
-  function fieldsForm(introText, specs, submitText, onSubmit) {
+  function fieldsForm(title, introText, specs, submitText, onSubmit, initial = {}) {
     const fields = specs.map((spec) => Object.assign({ spec }, formField(spec, t)));
-    const form = h("form", { novalidate: true }, [h("p", { text: introText })].concat(fields.map((f) => f.field), [
-      h("button", { type: "submit", class: "lc-primary", text: submitText }),
-    ]));
+    for (const f of fields) if (initial[f.spec.name]) /** @type {HTMLInputElement} */ (f.input).value = initial[f.spec.name];
+    const body = h("div", { class: "lc-sheet-body" }, [
+      title ? h("h3", { class: "lc-sheet-title", text: title }) : null,
+      h("p", { class: "lc-sheet-intro", text: introText }),
+    ].concat(fields.map((f) => f.field)));
+    const form = h("form", { class: "lc-sheet-fields", novalidate: true }, [
+      body,
+      h("div", { class: "lc-sheet-actions" }, [h("button", { type: "submit", class: "lc-primary", text: submitText })]),
+    ]);
     /** @type {ShowProblems} */
     function showProblems(problems) {
       for (const f of fields) f.showError(problems[f.spec.name] && String(problems[f.spec.name]));
@@ -490,7 +556,8 @@ function createChat(ctx, settings) {
       problems[name] = Array.isArray(list) ? list[0] : String(list);
     }
     showProblems(problems);
-    store.update({ error: errorText(ack, t.send_failed) });
+    // The field lines say what to fix; the error line only what the visitor can do about the rest.
+    store.update({ error: Object.keys(problems).length ? "" : visitorError(ack, t.send_failed) });
     return false;
   }
 
@@ -511,9 +578,20 @@ function createChat(ctx, settings) {
   function submitOffline(values, showProblems) {
     postJson(settings.urls.offline, values).then((ack) => {
       if (!accepted(ack, showProblems)) return;
+      leftWith = { name: values.name, email: values.email };
       receive(ack.message);
-      store.update({ offlineSent: true, messages, status: t.offline_sent }, { scrollToEnd: true, focusComposer: true });
+      store.update({ offlineEmail: values.email, offlineAgain: false, messages, status: "" }, { scrollToEnd: true });
     });
+  }
+
+  // Error text for the visitor: the server's own messages are written for developers and agents (and in
+  // English), so the visitor reads what went wrong in their language and what they can do.
+  /**
+   * @param {import("./shared/ack.js").Ack} ack
+   * @param {string} fallback
+   */
+  function visitorError(ack, fallback) {
+    return ack && ack.error && ack.error.code === "rate_limited" ? t.too_many : fallback;
   }
 
   /** @param {Record<string, string>} extra */
@@ -569,11 +647,11 @@ function createChat(ctx, settings) {
       const payload = { conversation_id: conversation, rating: Number(chosen.value) };
       if (rating.comment.value.trim()) payload.comment = rating.comment.value.trim();
       request(socket, "rate_conversation", payload).then((ack) => {
-        if (!ack.ok && ack.error.code !== "unknown_event") {
-          store.update({ error: errorText(ack, t.send_failed) });
+        // A server without ratings answers unknown_event, one that has it already conflict: nothing to retry.
+        if (!ack.ok && ack.error.code !== "unknown_event" && ack.error.code !== "conflict") {
+          store.update({ error: visitorError(ack, t.rate_failed) });
           return;
         }
-        // A server without ratings answers unknown_event: then there is nothing to thank for.
         store.update({ error: "", closedConversation: null, status: ack.ok ? t.rate_thanks : "" }, { focusComposer: true });
       });
     });
@@ -589,7 +667,8 @@ function createChat(ctx, settings) {
     if (!messages.add(message)) return false;
     if (message.conversation_id && message.sender !== "system" && message.conversation_id !== state.closedConversation) {
       if (!state.conversationId || message.conversation_id !== state.conversationId) {
-        store.update({ conversationId: message.conversation_id, readSeq: 0, agentReadSeq: 0, closedConversation: null });
+        // A new conversation: what was said about the last one (an upload error, a thank-you) is not about it.
+        store.update({ conversationId: message.conversation_id, readSeq: 0, agentReadSeq: 0, closedConversation: null, error: "", status: "" });
       }
     }
     // Only the open conversation is resumed; a new one starts its count over.
@@ -628,7 +707,7 @@ function createChat(ctx, settings) {
     if (ack.ok) {
       receive(ack.message);
     } else {
-      store.update({ error: errorText(ack, t.send_failed) });
+      store.update({ error: visitorError(ack, t.send_failed) });
       // Nothing was stored on an error ack: give the text back so the visitor can retry or edit it.
       const current = ui.textarea.value;
       ui.textarea.value = current.trim() ? payload.body + "\n" + current : payload.body;
@@ -657,7 +736,9 @@ function createChat(ctx, settings) {
       .then((ack) => {
         messages.removePending(clientId);
         if (ack.ok) receive(ack.message);
-        else store.update({ error: errorText(ack, t.upload_failed) });
+        // The widget checked size and type by name already: what the server refuses is the content.
+        else if (ack.error.code === "invalid") store.update({ error: fill(t.file_refused, { name: file.name }) });
+        else store.update({ error: visitorError(ack, t.upload_failed) });
         store.update({ messages }, { scrollToEnd: true });
       });
   }
@@ -687,7 +768,7 @@ function createChat(ctx, settings) {
   }
   ui.endButton.addEventListener("click", () => {
     request(socket, "end_conversation", {}).then((ack) => {
-      if (!ack.ok) store.update({ error: errorText(ack, t.send_failed) });
+      if (!ack.ok) store.update({ error: visitorError(ack, t.send_failed) });
       ui.textarea.focus();
     });
   });
@@ -717,6 +798,8 @@ function createChat(ctx, settings) {
       readSeq: 0,
       agentReadSeq: 0,
       prechatDone: !settings.prechat.length,
+      offlineEmail: null,
+      offlineAgain: false,
     });
     return reconnect();
   }
@@ -743,7 +826,7 @@ function createChat(ctx, settings) {
     const since = resumed ? { conversation_id: resumed, last_seq: gaps.lastSeq(resumed) } : {};
     request(socket, "hello", Object.assign({ page, timezone: localTimeZone() }, since)).then((ack) => {
       if (!ack.ok) {
-        store.update({ status: errorText(ack, t.unavailable) });
+        store.update({ status: visitorError(ack, t.unavailable) });
         return;
       }
       const remembered = ack.remembered !== false;
@@ -791,13 +874,15 @@ function createChat(ctx, settings) {
     if (event.status === "closed" && event.conversation_id === state.conversationId) {
       typingSignal.stop();
       hideTyping();
+      // The server decides whether to ask for a rating (an agent answered: docs/protocol.md, rate).
       store.update({
         conversationId: null,
-        closedConversation: event.conversation_id,
+        closedConversation: event.rate === true ? event.conversation_id : null,
+        error: "",
         status: (event.by === "visitor" ? t.ended_by_visitor : t.ended_by_agent) + " " + t.new_chat,
       });
     } else if (event.status === "open") {
-      store.update({ conversationId: event.conversation_id, closedConversation: null, status: "" });
+      store.update({ conversationId: event.conversation_id, closedConversation: null, error: "", status: "" });
     }
   });
   socket.on("typing", (event) => {

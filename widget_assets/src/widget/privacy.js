@@ -2,27 +2,39 @@ import { h } from "../shared/dom.js";
 import { fieldProblem } from "./forms.js";
 import { formField } from "./panel.js";
 
-// What the panel says about consent, from the hello ack's `privacy` (docs/protocol.md): "ask" (opt-in,
-// no choice yet), "notice" (notice mode, no choice yet), "browser" (Global Privacy Control or Do Not
-// Track: nothing to choose) or null.
+// What the panel says about consent, from the hello ack's `privacy` (docs/protocol.md):
+// - "ask": opt-in, no choice yet: the full question with Accept and Decline (nothing is stored before it);
+// - "notice": notice mode, the notice not shown to this browser yet (or shown in full on this page): the
+//   full notice with OK and Decline;
+// - "notice-line": notice mode, the notice seen before (by the widget, or the host's own): one line, whose
+//   dismissal is the OK; Decline stays in the "Your data" menu ("Stop remembering me");
+// - "browser": Global Privacy Control or Do Not Track, until the visitor dismissed the line saying so;
+// - null: nothing to say.
+// No state of its own is stored to remember a dismissal: a dismissal is the consent cookie's answer.
 /**
  * The hello ack's `privacy` (docs/protocol.md).
  * @typedef {{ consent_mode?: string, choice?: string | null, browser_declined?: boolean, needs_choice?: boolean,
- *   recognition?: boolean, privacy_url?: string, noticed?: boolean }} Privacy
+ *   recognition?: boolean, privacy_url?: string, noticed?: boolean, answered?: boolean }} Privacy
  */
 
-/** @param {Privacy | null | undefined} privacy */
-export function consentPrompt(privacy) {
+/**
+ * @param {Privacy | null | undefined} privacy
+ * @param {boolean} [shownInFull] this page already showed the full notice: it stays until a choice
+ */
+export function consentPrompt(privacy, shownInFull = false) {
   if (!privacy || privacy.consent_mode === "off") return null;
-  if (privacy.browser_declined) return "browser";
-  if (privacy.needs_choice) return privacy.consent_mode === "opt-in" ? "ask" : "notice";
-  return null;
+  if (privacy.browser_declined) return privacy.answered ? null : "browser";
+  if (!privacy.needs_choice) return null;
+  if (privacy.consent_mode === "opt-in") return "ask";
+  return privacy.noticed && !shownInFull ? "notice-line" : "notice";
 }
 
-// The change of mind the "Your data" menu offers once a choice is made: "stop", "remember" or null.
+// The change of mind the "Your data" menu offers: "stop", "remember" or null. In notice mode a visitor who
+// is recognised without having chosen (the notice was seen) can stop it there too.
 /** @param {Privacy | null | undefined} privacy */
 export function consentToggle(privacy) {
-  if (!privacy || privacy.consent_mode === "off" || privacy.browser_declined || privacy.needs_choice) return null;
+  if (!privacy || privacy.consent_mode === "off" || privacy.browser_declined) return null;
+  if (privacy.needs_choice) return privacy.consent_mode === "notice" && privacy.recognition ? "stop" : null;
   return privacy.recognition ? "stop" : "remember";
 }
 
@@ -80,6 +92,11 @@ export function createPrivacy(t, urls, actions) {
   ]);
   /** @type {"stop" | "remember" | null} */
   let toggle = null;
+  let shownInFull = false; // the full notice was on screen on this page
+  /** @type {string | null} */
+  let saved = null; // the choice made with the prompt's buttons on this page, confirmed in one line
+  /** @type {Privacy | null | undefined} */
+  let last = null;
 
   /** @param {boolean} shown */
   function showMenu(shown) {
@@ -131,32 +148,63 @@ export function createPrivacy(t, urls, actions) {
     if (shown) confirmNo.focus();
   }
 
-  /** @param {string} choice */
-  function choose(choice) {
+  /**
+   * @param {string} choice
+   * @param {boolean} [confirm] say "Saved" in one line afterwards (a choice made with the prompt's buttons)
+   */
+  function choose(choice, confirm = false) {
     const root = /** @type {Document | ShadowRoot} */ (consent.getRootNode());
     // The prompt's buttons vanish with it: keyboard users must not be left on nothing.
     const fromPrompt = consent.contains(root.activeElement);
     status.textContent = "";
     actions.choose(choice).then((ok) => {
       if (!ok) status.textContent = t.choice_failed;
-      else if (fromPrompt) actions.focusChat();
+      else {
+        if (confirm) saved = choice;
+        if (fromPrompt) actions.focusChat();
+      }
     });
+  }
+
+  // One line and its dismiss button (×).
+  /**
+   * @param {string} text
+   * @param {() => void} onDismiss
+   */
+  function line(text, onDismiss) {
+    const dismiss = h("button", { type: "button", class: "lc-dismiss", "aria-label": t.dismiss, title: t.dismiss, text: "\u00d7" });
+    dismiss.addEventListener("click", onDismiss);
+    consent.classList.add("lc-consent--line");
+    consent.append(h("p", { text }), dismiss);
   }
 
   /** @param {Privacy | null | undefined} privacy */
   function update(privacy) {
+    last = privacy;
     if (privacy && typeof privacy.privacy_url === "string") link.setAttribute("href", privacy.privacy_url);
-    const kind = consentPrompt(privacy);
-    consent.hidden = !kind;
+    const kind = consentPrompt(privacy, shownInFull);
+    if (kind === "notice") shownInFull = true;
+    const confirmation = !kind && saved && privacy && !privacy.needs_choice ? saved : null;
+    consent.hidden = !kind && !confirmation;
     consent.replaceChildren();
-    if (kind === "browser") consent.append(h("p", { text: t.consent_browser_declined }));
+    consent.classList.remove("lc-consent--line");
+    if (confirmation) {
+      line(confirmation === "accepted" ? t.consent_saved_accepted : t.consent_saved_declined, () => {
+        saved = null; // this page only: the next one has nothing to confirm
+        update(last);
+        actions.focusChat();
+      });
+    }
+    // Dismissing is answering: the consent cookie keeps it (OK in notice mode; a decline the browser asked for).
+    if (kind === "browser") line(t.consent_browser_declined, () => choose("declined"));
+    if (kind === "notice-line") line(t.consent_notice, () => choose("accepted"));
     if (kind === "ask" || kind === "notice") {
       const buttons = [
         h("button", { type: "button", class: "lc-primary", text: kind === "ask" ? t.accept : t.ok }),
         h("button", { type: "button", class: "lc-secondary", text: t.decline }),
       ];
-      buttons[0].addEventListener("click", () => choose("accepted"));
-      buttons[1].addEventListener("click", () => choose("declined"));
+      buttons[0].addEventListener("click", () => choose("accepted", true));
+      buttons[1].addEventListener("click", () => choose("declined", true));
       consent.append(h("p", { text: kind === "ask" ? t.consent_ask : t.consent_notice }), h("div", { class: "lc-choice-buttons" }, buttons));
     }
     toggle = consentToggle(privacy);
