@@ -208,6 +208,34 @@ class ChatService:
         self.announce(stored)
         return stored
 
+    def add_agent_attachment(
+        self,
+        agent: Agent,
+        conversation_id: str,
+        *,
+        client_id: str,
+        filename: str,
+        content_type: str,
+        size: int,
+        storage_key: str,
+    ) -> StoredMessage:
+        """An agent's file for the visitor, in a conversation the agent may see (the same rule as a reply)."""
+        self.conversation_for_agent(agent, conversation_id)
+        try:
+            stored = self._store.attachments.add_agent_attachment(
+                conversation_id,
+                client_id=client_id,
+                author=agent.name,
+                filename=filename,
+                content_type=content_type,
+                size=size,
+                storage_key=storage_key,
+            )
+        except LookupError:
+            raise NotFoundError() from None
+        self.announce(stored)
+        return stored
+
     def announce(self, stored: StoredMessage) -> None:
         """After any new message is committed: the host's signals, then the push to both rooms. Every route
         that stores a message (here, uploads, the offline form, invitations) ends here."""

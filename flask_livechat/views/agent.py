@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, current_app, render_template, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..assets import static_url
 from ..csp import protect
 from ..csrf import protect_blueprint
+from ..services.attachments import KNOWN_EXTENSIONS, check_extensions
 from ..state import current_livechat
-from . import admin, assets, reports, tokens_admin, webhooks_admin
+from . import admin, agent_files, assets, reports, tokens_admin, webhooks_admin
 from .access import require_agent
 
 _PACKAGE = os.path.dirname(os.path.dirname(__file__))
@@ -27,6 +29,7 @@ def create_blueprint(url_prefix: str) -> Blueprint:
     blueprint.add_url_rule("/agent/", "console", console)
     assets.register(blueprint)
     admin.register(blueprint)
+    agent_files.register(blueprint)
     reports.register(blueprint)
     webhooks_admin.register(blueprint)
     tokens_admin.register(blueprint)
@@ -45,4 +48,15 @@ def console() -> str | BaseResponse:
         admin_url=url_for("livechat.admin"),
         socketio_path=current_livechat.socketio_path,
         script_url=static_url("console.js"),
+        upload_url=url_for("livechat.agent_upload"),
+        upload_token=agent_files.console_upload_token(agent),
+        attachments=current_app.config["LIVECHAT_ATTACHMENTS"],
+        accept=_accept(current_app.config),
     )
+
+
+def _accept(config: Any) -> str:
+    """The file picker's ``accept``: the extensions the upload check takes (it still decides by content)."""
+    allowed = check_extensions(config["LIVECHAT_ATTACHMENT_EXTENSIONS"])
+    types = config["LIVECHAT_ATTACHMENT_TYPES"]
+    return ",".join(f".{extension}" for extension in allowed if KNOWN_EXTENSIONS[extension] in types)
