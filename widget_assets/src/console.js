@@ -12,6 +12,7 @@ import { Store } from "./shared/store.js";
 import { ThreadView } from "./shared/thread-view.js";
 import { TypingSignal } from "./shared/typing.js";
 import { Attention } from "./console/attention.js";
+import { attachmentBody, setupAttach } from "./console/attach.js";
 import { CannedPicker } from "./console/canned.js";
 import { ConversationList, applyConversation } from "./console/conversation-list.js";
 import { answersOf, chatNumberText, describe, preview, statusText, visitorLabel } from "./console/format.js";
@@ -89,7 +90,7 @@ function start(rootEl) {
   const path = rootEl.getAttribute("data-socketio-path") || "/socket.io";
   const socket = io(location.origin + "/livechat-agent", { path });
   const outbox = new Outbox(socket, onSendAck);
-  const view = new ThreadView(ui.log, { ownSender: "agent", decorate: addDeleteButton, strings: THREAD_STRINGS });
+  const view = new ThreadView(ui.log, { ownSender: "agent", decorate: addDeleteButton, renderBody: attachmentBody, strings: THREAD_STRINGS });
   const attention = new Attention(ui.notify);
   const canned = new CannedPicker(ui.reply, ui.canned);
   const visitorList = new VisitorList(ui.visitors, ui.visitorsEmpty, (id) => showVisitor(id));
@@ -122,6 +123,19 @@ function start(rootEl) {
     render,
   );
   const state = store.state;
+  const attach = setupAttach(rootEl, ui.reply, {
+    conversation: () => state.selectedId,
+    pending: (id, clientId, text) => {
+      threadFor(id).addPending(clientId, text);
+      store.update({ threads, error: "" }, { scrollToEnd: true });
+    },
+    done: (id, clientId, ack) => {
+      if (ack.ok) addMessage(ack.message);
+      threadFor(id).removePending(clientId);
+      store.update(ack.ok ? { threads } : { threads, error: errorText(ack, "The file could not be sent.") });
+    },
+  });
+
   const { conversations, unread, threads, notes, drafts, viewers, typing, readUpTo, readSent, visitors } = state;
   let helloDone = false; // the first hello's list is the starting point, later ones are news
   /** @type {{ open: (id: string) => void } | null} */
@@ -193,6 +207,7 @@ function start(rootEl) {
     ui.reply.disabled = s.selectedId == null || closed;
     ui.send.disabled = s.selectedId == null || closed;
     ui.asNote.disabled = s.selectedId == null || closed;
+    attach.setEnabled(!ui.reply.disabled);
     ui.reply.placeholder = closed ? "This chat is closed." : "Write a reply\u2026 (type / for canned responses)";
     ui.closed.hidden = !closed;
     if (s.selectedId == null) {
