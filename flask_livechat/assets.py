@@ -19,6 +19,7 @@ _TYPES = {
     "console.js": "text/javascript; charset=utf-8",
     "reports.js": "text/javascript; charset=utf-8",
     "icon.svg": "image/svg+xml",
+    "admin.css": "text/css; charset=utf-8",
 }
 
 

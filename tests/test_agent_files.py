@@ -113,6 +113,9 @@ def test_only_staff_who_may_see_the_conversation_can_send_files_into_it(
     # No token (a forged form), another agent's token, or a customer: refused, nothing stored.
     assert send_file(support, None, cid, PNG, "x.png").status_code == 403
     assert send_file(support, sales_token, cid, PNG, "x.png").status_code == 403
+    admin_page = support.get("/livechat/privacy").get_data(as_text=True)  # a token for another form
+    foreign = re.search(r'name="csrf_token" value="([^"]+)"', admin_page)
+    assert foreign and send_file(support, foreign.group(1), cid, PNG, "x.png").status_code == 403
     customer = app.test_client()
     customer.get("/login-as/carol")
     assert send_file(customer, support_token, cid, PNG, "x.png").status_code == 403
