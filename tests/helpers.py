@@ -192,7 +192,13 @@ def upload(client: FlaskClient, session: str | None, data: bytes, name: str, **e
 
 
 def agent_upload(
-    app: Any, conversation_id: str, data: bytes, name: str, *, staff: str = "ada", client_id: str = "agent-file-1"
+    app: Any,
+    conversation_id: str,
+    data: bytes,
+    name: str,
+    *,
+    staff: str = "ada",
+    client_id: str = "agent-file-1",
 ) -> Any:
     """A file an agent sends from the console: logged in, with the upload token the console page carries."""
     http = app.test_client()
@@ -379,6 +385,8 @@ def response_text(response: Any) -> str:
         return str(response.get_data(as_text=True))
     archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
     return "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+
+
 API = "/livechat/api/v1"
 
 

@@ -88,7 +88,9 @@ def test_the_download_holds_every_stored_row_about_the_person(
     ada = agent_client(app, socketio, "ada")
     reply = {"conversation_id": conversation, "client_id": "c-export-0002", "body": "sorry to hear that"}
     ada.emit("send_message", reply, namespace=AGENT_NS, callback=True)
-    sent = agent_upload(app, conversation, b"%PDF-1.4 refund form", "refund form.pdf", client_id="c-export-file")
+    sent = agent_upload(
+        app, conversation, b"%PDF-1.4 refund form", "refund form.pdf", client_id="c-export-file"
+    )
     assert sent.status_code == 201, sent.json
     assert widget.emit("mark_read", {"seq": 4}, namespace=VISITOR_NS, callback=True)["ok"]
     for event, payload in (

@@ -4,7 +4,7 @@ what was typed, and destructive actions that ask first."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask
 
@@ -18,7 +18,7 @@ PAGES = ("/livechat/admin/", "/livechat/admin/webhooks", "/livechat/admin/tokens
 def test_times_are_utc_instants_without_fractions_of_a_second() -> None:
     moment = datetime(2026, 12, 2, 14, 5, 9, 123456)
     assert iso_utc(moment) == "2026-12-02T14:05:09Z"
-    assert iso_utc(moment.replace(tzinfo=timezone.utc)) == "2026-12-02T14:05:09Z"
+    assert iso_utc(moment.replace(tzinfo=UTC)) == "2026-12-02T14:05:09Z"
     assert utc_text(moment) == "2026-12-02 14:05 UTC"
     assert utc_text(moment, True, True) == "14:05:09 UTC"
     assert iso_utc("2026-12-02 14:05:09.123456") == "2026-12-02T14:05:09Z"  # an audit row's text
@@ -32,7 +32,9 @@ def test_every_admin_page_shares_the_stylesheet_and_says_times_one_way(
     api_token(app)  # a token row: created and last-used times on the tokens page
     token = re.search(r'name="csrf_token" value="([^"]+)"', admin.get("/livechat/admin/privacy").text)
     assert token
-    admin.post("/livechat/admin/privacy", data={"csrf_token": token.group(1), "visitor_id": "nobody"})  # audited
+    admin.post(
+        "/livechat/admin/privacy", data={"csrf_token": token.group(1), "visitor_id": "nobody"}
+    )  # audited
     for path in PAGES:
         page = admin.get(path).get_data(as_text=True)
         assert "/livechat/static/admin.css" in page and "<style" not in page, path
@@ -70,6 +72,8 @@ def test_revoking_a_token_asks_first(app: Flask, livechat: LiveChatState) -> Non
     token = re.search(r'name="csrf_token" value="([^"]+)"', ask.text)
     assert token
     token_id = link.group(1).rsplit("=", 1)[1]
-    done = admin.post("/livechat/admin/tokens/revoke", data={"csrf_token": token.group(1), "token_id": token_id})
+    done = admin.post(
+        "/livechat/admin/tokens/revoke", data={"csrf_token": token.group(1), "token_id": token_id}
+    )
     assert done.status_code == 200 and "Token revoked." in done.text
     assert admin.get(link.group(1)).status_code == 404

@@ -1,4 +1,4 @@
-"""Files agents send to visitors: the visitor upload's checks, department rights, and who may download them."""
+"""Files agents send to visitors: the visitor upload's checks, department rights, who may download them."""
 
 from __future__ import annotations
 
@@ -34,7 +34,11 @@ def staff(app: Flask, name: str) -> tuple[FlaskClient, str]:
 def send_file(http: FlaskClient, token: str | None, conversation_id: str, data: bytes, name: str) -> Any:
     return http.post(
         "/livechat/agent/attachments",
-        data={"conversation_id": conversation_id, "client_id": "agent-file-1", "file": (io.BytesIO(data), name)},
+        data={
+            "conversation_id": conversation_id,
+            "client_id": "agent-file-1",
+            "file": (io.BytesIO(data), name),
+        },
         headers={"X-CSRF-Token": token} if token else {},
         content_type="multipart/form-data",
     )
@@ -42,7 +46,10 @@ def send_file(http: FlaskClient, token: str | None, conversation_id: str, data: 
 
 def conversation_of(visitor: SocketIOTestClient) -> str:
     ack = visitor.emit(
-        "send_message", {"client_id": "c-visitor-01", "body": "I need my invoice"}, namespace="/livechat", callback=True
+        "send_message",
+        {"client_id": "c-visitor-01", "body": "I need my invoice"},
+        namespace="/livechat",
+        callback=True,
     )
     cid: str = ack["message"]["conversation_id"]
     visitor.get_received("/livechat")

@@ -72,7 +72,11 @@ def test_admins_create_edit_and_delete(app: Flask, socketio: SocketIO, livechat:
 
     # Delete asks first: the link opens a page with one button (and the token), which then deletes.
     ask = admin.get(f"/livechat/admin/canned/{item.id}/delete").get_data(as_text=True)
-    assert "Delete the canned response /hours?" in ask and "We answer 8-18." in ask and 'name="csrf_token"' in ask
+    assert (
+        "Delete the canned response /hours?" in ask
+        and "We answer 8-18." in ask
+        and 'name="csrf_token"' in ask
+    )
     with app.app_context():
         assert len(livechat.store.canned.canned_responses()) == 1  # asking deleted nothing
     admin.post(f"/livechat/admin/canned/{item.id}/delete", data={"csrf_token": token})

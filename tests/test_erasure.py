@@ -16,8 +16,16 @@ from flask_livechat.signals import account_deleted, subject_erased
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import Base
 from tests.conftest import agent_client
-from tests.helpers import PNG, WebhookReceiver, agent_upload, api_token, eventually, session_of, sqlite_leftovers, upload
-
+from tests.helpers import (
+    PNG,
+    WebhookReceiver,
+    agent_upload,
+    api_token,
+    eventually,
+    session_of,
+    sqlite_leftovers,
+    upload,
+)
 
 PDF = b"%PDF-1.4\n"
 
@@ -46,7 +54,9 @@ def fill_as(app: Flask, socketio: SocketIO, user: str, ip: str, secret: str, blo
         http, session_of(visitor), PNG + secret.encode(), f"{secret}.png", client_id=f"u-{secret}-0001"
     )
     assert uploaded.status_code == 201, uploaded.json
-    sent = agent_upload(app, conversation_id, PDF + secret.encode(), f"{secret}-agent.pdf", client_id=f"f-{secret}-1")
+    sent = agent_upload(
+        app, conversation_id, PDF + secret.encode(), f"{secret}-agent.pdf", client_id=f"f-{secret}-1"
+    )
     assert sent.status_code == 201, sent.json
     agent = agent_client(app, socketio)
     agent.emit(

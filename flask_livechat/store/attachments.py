@@ -47,7 +47,7 @@ class AttachmentQueries:
         size: int,
         storage_key: str,
     ) -> StoredMessage:
-        """An agent's message carrying a file, in an existing conversation; ``LookupError`` when it is gone."""
+        """An agent's message carrying a file, in an existing conversation (``LookupError``: it is gone)."""
         with self._db.writing() as connection:
             message, conversation, duplicate = append_message(
                 connection, conversation_id, client_id=client_id, sender="agent", author=author, body=filename

@@ -6,9 +6,8 @@ scheme (``flask_livechat.csrf``: a token bound to the host session and to this a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
-
-from datetime import datetime, timezone
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -35,8 +34,8 @@ def register(blueprint: Blueprint) -> None:
 def _utc(moment: datetime) -> datetime:
     """Stored times are UTC, naive on SQLite and aware on PostgreSQL: one aware value, whole seconds."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).replace(microsecond=0)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
 def iso_utc(moment: datetime | str | None) -> str:
@@ -72,7 +71,7 @@ def _require_admin(*, form: bool = False) -> Agent:
     return agent
 
 
-def admin_index() -> str:
+def admin_index() -> Any:
     return _index(_require_admin())
 
 
@@ -109,7 +108,11 @@ def canned_save() -> Any:
         # Shown again with what was typed, the field marked and the reason next to it (nothing changed).
         field, text = problem
         flash(f"Not saved: {text}", "error")
-        typed = {"id": raw_id, "shortcut": request.form.get("shortcut", ""), "body": request.form.get("body", "")}
+        typed = {
+            "id": raw_id,
+            "shortcut": request.form.get("shortcut", ""),
+            "body": request.form.get("body", ""),
+        }
         return _index(agent, status=400, problems={field: [text]}, form=typed)
     flash(f"Saved /{shortcut}.", "info")
     return redirect(url_for("livechat.admin"))

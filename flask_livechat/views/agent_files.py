@@ -85,4 +85,6 @@ def _upload(agent: Agent) -> tuple[Response, int]:
             storage_key=key,
         ),
     )
-    return jsonify({"ok": True, "message": message_schema.dump(stored.message)}), 200 if stored.duplicate else 201
+    return jsonify(
+        {"ok": True, "message": message_schema.dump(stored.message)}
+    ), 200 if stored.duplicate else 201

@@ -70,7 +70,8 @@ def token_revoke() -> str:
         abort(400, "Not a token id.")
     if request.method == "GET":
         token = next(
-            (t for t in current_livechat.api_tokens.tokens(admin) if t.id == int(raw) and not t.revoked_at), None
+            (t for t in current_livechat.api_tokens.tokens(admin) if t.id == int(raw) and not t.revoked_at),
+            None,
         )
         if token is None:
             abort(404, "That token does not exist or is already revoked.")
