@@ -172,11 +172,14 @@ def upload() -> tuple[Response, int]:
 
 
 def _may_download(conversation: ConversationRecord, link: attachments.Link) -> None:
-    """The conversation's own visitor (cookie or page session header), staff exactly as they may see the
+    """The conversation's own visitor (cookie or page session header), the logged-in host user it belongs
+    to (their other devices), staff exactly as they may see the
     conversation (``conversation_for_agent``, departments included), or the holder of the visitor's own link
     (a visitor without cookies has nothing else an ``<img>`` could send). Anyone else: ``forbidden``."""
     if visitor_of_request(_app(), request) == conversation.visitor_id:
         return
+    if current_livechat.chat.shares_host_user(conversation, current_host_user_id()):
+        return  # a logged-in customer's own earlier chat, from another device
     agent = current_agent()
     if agent is not None:
         current_livechat.chat.conversation_for_agent(agent, conversation.id)  # not_found when out of scope
