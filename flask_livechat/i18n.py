@@ -127,8 +127,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "history": "Fr\u00fchere Gespr\u00e4che",
         "transcript_button": "Diesen Chat per E-Mail senden",
         "transcript_sent": "An {to} gesendet.",
-        "transcript_confirm": "Wir haben {to} einen Link geschickt: \u00d6ffnen Sie ihn, um das Protokoll zu erhalten.",
-        "transcript_failed": "Die E-Mail konnte nicht gesendet werden. Bitte versuchen Sie es sp\u00e4ter erneut.",
+        "transcript_confirm": (
+            "Wir haben {to} einen Link geschickt: \u00d6ffnen Sie ihn, um das Protokoll zu erhalten."
+        ),
+        "transcript_failed": (
+            "Die E-Mail konnte nicht gesendet werden. Bitte versuchen Sie es sp\u00e4ter erneut."
+        ),
         "offline": "Gerade ist niemand online.",
         "closed_hours": "Wir sind gerade au\u00dferhalb unserer \u00d6ffnungszeiten.",
         "reply_time": "Wir antworten meist innerhalb von {duration}.",

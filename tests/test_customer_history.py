@@ -13,7 +13,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from flask_livechat.state import LiveChatState
-from tests.conftest import agent_client, say, visitor_client
+from tests.conftest import agent_client, build_app, say, stop_app, visitor_client
 from tests.helpers import PNG, agent_upload, mail_texts
 from tests.test_transcripts_mail import MAIL, SMTP_PORT, Inbox
 
@@ -135,3 +135,29 @@ def test_an_address_only_typed_must_confirm_first_and_floods_stop(
     limited = guest.emit("email_transcript", {}, namespace=VISITOR_NS, callback=True)
     assert limited["ok"] is False and limited["error"]["code"] == "rate_limited"
     assert app.test_client().get("/livechat/transcript/forged").status_code == 404
+
+
+def test_the_store_finds_a_host_users_closed_chats_across_visitor_records(
+    store_config: dict[str, Any], tmp_path: Any
+) -> None:
+    """The query itself, on SQLite and PostgreSQL: the user's visitor records, closed chats only."""
+    app = build_app(str(tmp_path / "instance"), **store_config)
+    try:
+        store = app.extensions["livechat"].store
+        conversations = store.conversations
+        laptop = store.visitors.create_visitor(persistent=True, host_user_id="7")
+        phone = store.visitors.create_visitor(persistent=True, host_user_id="7")
+        someone = store.visitors.create_visitor(persistent=True, host_user_id="8")
+        for visitor, body in ((laptop, "laptop chat"), (someone, "someone else's"), (phone, "open on phone")):
+            stored = conversations.add_visitor_message(
+                visitor.id, client_id=f"c-{visitor.id}"[:20], body=body
+            )
+            if visitor is not phone:
+                conversations.set_status(
+                    stored.conversation.id, "closed", notice="closed", notice_id=f"n{body[:4]}"
+                )
+        mine = [m.body for m in conversations.closed_messages_of(phone.id, host_user_id="7")]
+        assert "laptop chat" in mine and "someone else's" not in mine and "open on phone" not in mine
+        assert "laptop chat" not in [m.body for m in conversations.closed_messages_of(phone.id)]
+    finally:
+        stop_app(app)

@@ -1,6 +1,6 @@
-"""Issue 14 points 14, 16, 17: the admin pages (a refused form keeps what was typed, delete asks first, times in
-the admin's zone); agents send files (the visitor sees and downloads them, a bad file is refused, a stranger
-cannot open one); a customer's earlier chats on another browser, and the transcript by email."""
+"""Issue 14 points 14, 16, 17: the admin pages (a refused form keeps what was typed, delete asks first, times
+in the admin's zone); agents send files (the visitor sees and downloads them, a bad file is refused, a
+stranger cannot open one); a customer's earlier chats on another browser, and the transcript by email."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_admin_forms_keep_input_delete_asks_first_and_times_are_local(
     browser: Any, sites: Callable[..., str]
 ) -> None:
     site = sites()
-    context, admin, errors = staff_page(
+    _, admin, errors = staff_page(
         browser, site, "admin@example.com", "admin", timezone_id="Asia/Tokyo", locale="en-GB"
     )
     admin.goto(site + "/livechat/admin/")
@@ -84,7 +84,7 @@ def test_agents_send_files_the_visitor_opens_and_nobody_else_can(
     browser: Any, sites: Callable[..., str]
 ) -> None:
     site = sites()
-    agent_context, agent, agent_errors = staff_page(browser, site, "agent@example.com", "agent")
+    _, agent, agent_errors = staff_page(browser, site, "agent@example.com", "agent")
     agent.goto(site + "/livechat/agent/")  # on duty first, or the widget offers the leave-a-message form
     expect(agent.get_by_role("status").filter(has_text="Connected")).to_be_visible()
     visitor_context = browser.new_context(viewport=DESKTOP)
@@ -107,7 +107,7 @@ def test_agents_send_files_the_visitor_opens_and_nobody_else_can(
     expect(chat.get_by_role("img", name="screenshot.png")).to_be_visible()
     expect(agent.get_by_role("img", name="screenshot.png")).to_be_visible()  # the console shows it too
 
-    # A file that is not what its name says: refused, in words the agent understands; nothing reaches the visitor.
+    # A file that is not what its name says: refused in words the agent understands; the visitor gets nothing.
     attach.set_input_files(
         {"name": "report.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00 a program"}
     )
@@ -118,19 +118,21 @@ def test_agents_send_files_the_visitor_opens_and_nobody_else_can(
 
     # Another visitor with the link gets nothing.
     stranger_context = browser.new_context()
-    stranger, _ = stranger_context.new_page(), None
+    stranger = stranger_context.new_page()
     stranger.goto(site + "/")
     refused = stranger_context.request.get(site + str(link.get_attribute("href")))
     assert refused.status == 403
     phone_context = browser.new_context(
         viewport=PHONE, is_mobile=True, has_touch=True, storage_state=visitor_context.storage_state()
     )
-    phone, phone_errors = phone_context.new_page(), []
+    phone = phone_context.new_page()
     phone.goto(site + "/pricing")
     phone_chat = open_chat(phone)
     expect(phone_chat.get_by_role("img", name="screenshot.png")).to_be_visible()
     phone.screenshot(path=str(IMAGES / "widget-agent-file-phone.png"))
-    refusal = [e for e in agent_errors if "/livechat/agent/attachments" not in e and "400 (BAD REQUEST)" not in e]
+    refusal = [
+        e for e in agent_errors if "/livechat/agent/attachments" not in e and "400 (BAD REQUEST)" not in e
+    ]
     assert visitor_errors == [] and refusal == [], (visitor_errors, agent_errors)  # (the bad file: 400)
 
 
