@@ -93,7 +93,7 @@ def test_agents_send_files_the_visitor_opens_and_nobody_else_can(
     conversations = agent.get_by_role("list", name="Conversations")
     expect(conversations).to_contain_text("Can you send me the invoice?")
     conversations.get_by_role("button").filter(has_text="Can you send me the invoice?").first.click()
-    attach = agent.get_by_label("Send a file")
+    attach = agent.get_by_label("Attach a file")
     expect(attach).to_be_enabled()
 
     attach.set_input_files(

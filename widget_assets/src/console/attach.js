@@ -8,9 +8,14 @@ import { newClientId } from "../shared/ids.js";
 export function attachmentBody(message) {
   const file = message.attachment;
   if (!file || typeof file.url !== "string") return null;
-  const link = file.image
-    ? h("a", { href: file.url, target: "_blank", rel: "noopener" }, [h("img", { class: "lc-msg-image", src: file.url, alt: file.name })])
-    : h("a", { href: file.url, download: file.name, text: "\u{1F4C4} " + file.name + " (" + sizeText(file.size) + ")" });
+  if (file.image) {
+    // The preview, and its name under it: agents tell screenshots apart by name (and search for it).
+    return h("p", { class: "lc-msg-body lc-msg-file" }, [
+      h("a", { href: file.url, target: "_blank", rel: "noopener" }, [h("img", { class: "lc-msg-image", src: file.url, alt: file.name })]),
+      h("span", { class: "lc-file-name", text: file.name }),
+    ]);
+  }
+  const link = h("a", { href: file.url, download: file.name, text: "\u{1F4C4} " + file.name + " (" + sizeText(file.size) + ")" });
   return h("p", { class: "lc-msg-body lc-msg-file" }, [link]);
 }
 
