@@ -20,6 +20,7 @@ _TYPES = {
     "reports.js": "text/javascript; charset=utf-8",
     "emoji.js": "text/javascript; charset=utf-8",
     "icon.svg": "image/svg+xml",
+    "admin.css": "text/css; charset=utf-8",
 }
 
 

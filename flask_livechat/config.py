@@ -105,6 +105,9 @@ DEFAULTS: dict[str, Any] = {
         "privacy": "20/hour",
         "offline_form": "5/hour",
         "upload": "20/hour",
+        "agent_upload": "60/hour",
+        # A visitor's "email me the transcript" (per visitor and per address).
+        "transcript_mail": "3/hour",
         "page_view": "30/minute;600/hour",
         # The REST API (docs/api.md): per token (or staff session) and per address.
         "api_read": "300/minute",

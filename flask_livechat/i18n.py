@@ -71,8 +71,16 @@ WIDGET: dict[str, str] = {
     "rate_failed": "Your rating could not be sent. Please try again.",
     "file_refused": "{name} cannot be sent: its content is not what its name says.",
     "dismiss": "Dismiss",
-    "consent_saved_accepted": "Saved: we\u2019ll remember this browser. Change it under \u201cYour data\u201d.",
-    "consent_saved_declined": "Saved: this chat won\u2019t remember you. Change it under \u201cYour data\u201d.",
+    "transcript_button": "Email me this chat",
+    "transcript_sent": "Sent to {to}.",
+    "transcript_confirm": "We emailed {to} a link: open it to get the transcript.",
+    "transcript_failed": "The email could not be sent. Please try again later.",
+    "consent_saved_accepted": (
+        "Saved: we\u2019ll remember this browser. Change it under \u201cYour data\u201d."
+    ),
+    "consent_saved_declined": (
+        "Saved: this chat won\u2019t remember you. Change it under \u201cYour data\u201d."
+    ),
     "name": "Name",
     "email": "Email",
     "required": "Please fill in {field}.",

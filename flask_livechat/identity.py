@@ -24,6 +24,7 @@ PURPOSES = {
     "consent": "flask-livechat.consent",
     "unsubscribe": "flask-livechat.unsubscribe",
     "csrf": "flask-livechat.csrf",
+    "transcript-confirm": "flask-livechat.transcript-confirm",
 }
 
 #: Purposes of keyed digests: each has its own key derived from ``SECRET_KEY``, so a digest made for one
@@ -31,6 +32,7 @@ PURPOSES = {
 DIGEST_PURPOSES = {
     "mail-suppression": b"flask-livechat.mail-suppression.v1",
     "audit-subject": b"flask-livechat.audit-subject.v1",
+    "transcript-address": b"flask-livechat.transcript-address.v1",
 }
 
 

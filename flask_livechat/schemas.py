@@ -101,6 +101,12 @@ class ConversationIdSchema(InboundSchema):
     conversation_id = fields.String(required=True, validate=_PUBLIC_ID)
 
 
+class VisitorTranscriptSchema(InboundSchema):
+    """A visitor's "email me this chat": their own conversation, else their open one."""
+
+    conversation_id = fields.String(validate=_PUBLIC_ID, allow_none=True, load_default=None)
+
+
 class TypingSchema(InboundSchema):
     typing = fields.Boolean(required=True)
 

@@ -104,6 +104,7 @@ USERS = {
     "carol": StaffUser("3", "Carol Customer", None, email="carol@example.com"),
     "dan": StaffUser("4", "Dan Sales", "agent", departments=("sales",)),
     "eve": StaffUser("5", "Eve Support", "agent", departments=("support",)),
+    "frank": StaffUser("6", "Frank Customer", None, email="frank@example.com"),
 }
 
 

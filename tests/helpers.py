@@ -191,6 +191,27 @@ def upload(client: FlaskClient, session: str | None, data: bytes, name: str, **e
     )
 
 
+def agent_upload(
+    app: Any,
+    conversation_id: str,
+    data: bytes,
+    name: str,
+    *,
+    staff: str = "ada",
+    client_id: str = "agent-file-1",
+) -> Any:
+    """A file an agent sends from the console: logged in, with the upload token the console page carries."""
+    http = app.test_client()
+    http.get(f"/login-as/{staff}")
+    token = http.get("/livechat/agent/attachments").json["csrf_token"]
+    return http.post(
+        "/livechat/agent/attachments",
+        data={"conversation_id": conversation_id, "client_id": client_id, "file": (io.BytesIO(data), name)},
+        headers={"X-CSRF-Token": token},
+        content_type="multipart/form-data",
+    )
+
+
 # databases
 POSTGRES_URL = os.environ.get(
     "LIVECHAT_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import Base
 from tests.conftest import agent_client, say, visitor_client
-from tests.helpers import PNG, free_port, session_of, upload
+from tests.helpers import PNG, agent_upload, free_port, session_of, upload
 
 AGENT_NS = "/livechat-agent"
 VISITOR_NS = "/livechat"
@@ -88,7 +88,11 @@ def test_the_download_holds_every_stored_row_about_the_person(
     ada = agent_client(app, socketio, "ada")
     reply = {"conversation_id": conversation, "client_id": "c-export-0002", "body": "sorry to hear that"}
     ada.emit("send_message", reply, namespace=AGENT_NS, callback=True)
-    assert widget.emit("mark_read", {"seq": 3}, namespace=VISITOR_NS, callback=True)["ok"]
+    sent = agent_upload(
+        app, conversation, b"%PDF-1.4 refund form", "refund form.pdf", client_id="c-export-file"
+    )
+    assert sent.status_code == 201, sent.json
+    assert widget.emit("mark_read", {"seq": 4}, namespace=VISITOR_NS, callback=True)["ok"]
     for event, payload in (
         ("add_note", {"client_id": "note-export-1", "body": "suspected courier fraud"}),
         ("set_tags", {"tags": ["shipping", "escalated"]}),
@@ -156,9 +160,9 @@ def test_the_download_holds_every_stored_row_about_the_person(
     assert len(document["audit_log"]) == len(dump["livechat_audit_log"])
     assert document["mail_opt_outs"] == [{"kind": "promotional"}]  # a suppression holds a digest and the kind
     assert "someone else" not in exported
-    [attachment] = document["visitors"][0]["conversations"][0]["attachments"]
-    assert files == {attachment["file"]: PNG}
-    assert attachment["file"].endswith("/proof-of-loss.png")
+    theirs, agents = document["visitors"][0]["conversations"][0]["attachments"]
+    assert files == {theirs["file"]: PNG, agents["file"]: b"%PDF-1.4 refund form"}  # the agent's file too
+    assert theirs["file"].endswith("/proof-of-loss.png") and agents["file"].endswith("/refund form.pdf")
     assert "storage_key" not in exported
 
     only_json = client.get("/livechat/api/my-data?format=json")

@@ -55,16 +55,32 @@ def test_admins_create_edit_and_delete(app: Flask, socketio: SocketIO, livechat:
         {"shortcut": "no spaces", "body": "x"},
         {"shortcut": "empty", "body": "  "},
     ):
-        response = admin.post(
-            "/livechat/admin/canned", data={"csrf_token": token, **data}, follow_redirects=True
-        )
-        assert response.status_code == 200 and 'class="flash-error"' in response.get_data(as_text=True)
+        response = admin.post("/livechat/admin/canned", data={"csrf_token": token, **data})
+        page = response.get_data(as_text=True)
+        # Shown again at once with what was typed, the wrong field marked and the reason beside it.
+        assert response.status_code == 400 and "lc-flash--error" in page
+        assert f'value="{data["shortcut"]}"' in page and 'aria-invalid="true"' in page
+        assert data["body"].strip() in page and 'class="lc-field-error"' in page
+    # Editing an existing one keeps the typed reply in its own row.
+    edit = {"id": str(item.id), "shortcut": "hours", "body": "x" * 4001}
+    page = admin.post("/livechat/admin/canned", data={"csrf_token": token, **edit}).get_data(as_text=True)
+    assert f'id="canned-{item.id}-error"' in page and "x" * 4001 in page
     with app.app_context():
         assert [(c.shortcut, c.body) for c in livechat.store.canned.canned_responses()] == [
             ("hours", "We answer 8-18.")
         ]
 
+    # Delete asks first: the link opens a page with one button (and the token), which then deletes.
+    ask = admin.get(f"/livechat/admin/canned/{item.id}/delete").get_data(as_text=True)
+    assert (
+        "Delete the canned response /hours?" in ask
+        and "We answer 8-18." in ask
+        and 'name="csrf_token"' in ask
+    )
+    with app.app_context():
+        assert len(livechat.store.canned.canned_responses()) == 1  # asking deleted nothing
     admin.post(f"/livechat/admin/canned/{item.id}/delete", data={"csrf_token": token})
+    assert admin.get(f"/livechat/admin/canned/{item.id}/delete").status_code == 404
     with app.app_context():
         assert livechat.store.canned.canned_responses() == []
 

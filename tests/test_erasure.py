@@ -16,7 +16,18 @@ from flask_livechat.signals import account_deleted, subject_erased
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import Base
 from tests.conftest import agent_client
-from tests.helpers import PNG, WebhookReceiver, api_token, eventually, session_of, sqlite_leftovers, upload
+from tests.helpers import (
+    PNG,
+    WebhookReceiver,
+    agent_upload,
+    api_token,
+    eventually,
+    session_of,
+    sqlite_leftovers,
+    upload,
+)
+
+PDF = b"%PDF-1.4\n"
 
 
 def fill_as(app: Flask, socketio: SocketIO, user: str, ip: str, secret: str, block: bool = False) -> Any:
@@ -43,6 +54,10 @@ def fill_as(app: Flask, socketio: SocketIO, user: str, ip: str, secret: str, blo
         http, session_of(visitor), PNG + secret.encode(), f"{secret}.png", client_id=f"u-{secret}-0001"
     )
     assert uploaded.status_code == 201, uploaded.json
+    sent = agent_upload(
+        app, conversation_id, PDF + secret.encode(), f"{secret}-agent.pdf", client_id=f"f-{secret}-1"
+    )
+    assert sent.status_code == 201, sent.json
     agent = agent_client(app, socketio)
     agent.emit(
         "join_conversation", {"conversation_id": conversation_id}, namespace="/livechat-agent", callback=True
@@ -168,6 +183,9 @@ def test_account_deletion_leaves_no_trace_and_spares_others(
         "the attachment's bytes are gone"
     )
     assert [data for data in on_disk if kept["secret"].encode() in data], "the other subject's file stays"
+    assert [data for data in on_disk if data.startswith(PDF) and kept["secret"].encode() in data], (
+        "the file an agent sent the other subject stays too"
+    )
     survivors = " ".join(value for values in after.values() for value in values)
     for needle in (
         kept["visitor_id"],

@@ -49,6 +49,7 @@ def test_hello_without_a_conversation(visitor: SocketIOTestClient) -> None:
         "read": {"visitor": 0, "agent": 0},
         "prechat_done": False,
         "remembered": True,
+        "transcript_to": None,  # no mail set up
     }
 
 

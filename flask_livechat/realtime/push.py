@@ -85,7 +85,11 @@ class Pusher:
         conversation = change.stored.conversation
         visitor_payload = payload
         if change.stored.message.attachment_id is not None:  # the visitor gets links of their own
-            with links_for_visitor(conversation.visitor_id):
+            cookie = None
+            if change.stored.message.sender != "visitor":  # not their request: do they have our cookie?
+                visitor = current_livechat.visitors.get(conversation.visitor_id)
+                cookie = bool(visitor and visitor.persistent)
+            with links_for_visitor(conversation.visitor_id, has_cookie=cookie):
                 visitor_payload = message_schema.dump(change.stored.message)
         self._to_visitor("new_message", visitor_payload, conversation.visitor_id)
         self._to_agents("new_message", payload, conversation_room(conversation.id))

@@ -21,6 +21,7 @@ from ..schemas import (
     SendMessageSchema,
     TypingSchema,
     VisitorHelloSchema,
+    VisitorTranscriptSchema,
     conversation_state_schema,
     load,
     message_schema,
@@ -31,6 +32,7 @@ from ..services.consent import consent_state
 from ..services.departments import department_for_path
 from ..services.moderation import Blocked
 from ..services.prechat import check_answers
+from ..services.transcripts import address_digest
 from ..state import current_livechat
 from ..visitor_session import session_token, visitor_id_from_session
 from .availability import watch_business_hours
@@ -56,6 +58,16 @@ _typing_schema = TypingSchema()
 _read_schema = MarkReadSchema()
 _prechat_schema = PrechatSchema()
 _rate_schema = RateConversationSchema()
+_transcript_schema = VisitorTranscriptSchema()
+
+
+def _verified_email(connection: dict[str, Any]) -> str | None:
+    """The logged-in customer's own address, from the host's user (the host verified it); else ``None``."""
+    context = connection["snapshot"][1]
+    email = context["user"].get("email") if context else None
+    return email if isinstance(email, str) and "@" in email else None
+
+
 _fetch_schema = FetchMessagesSchema()
 _page_schema = PageChangeSchema()
 
@@ -69,6 +81,7 @@ class VisitorNamespace(LiveChatNamespace):
         {
             "hello",
             "send_message",
+            "email_transcript",
             "end_conversation",
             "typing",
             "mark_read",
@@ -156,7 +169,9 @@ class VisitorNamespace(LiveChatNamespace):
             connection["page"] = (page.get("url"), page.get("title"))
         conversation, messages, more = self._resume(visitor_id, data)
         persistent = self.connection()["persistent"]
-        history = state.chat.earlier_messages(visitor_id) if persistent else []
+        host_user_id = self.connection()["snapshot"][0]
+        # Earlier conversations: this browser's (with our cookie), and a logged-in customer's from any device.
+        history = state.chat.earlier_messages(visitor_id, host_user_id) if persistent or host_user_id else []
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         with links_for_visitor(visitor_id):
             dumped, dumped_history = (message_schema.dump(m, many=True) for m in (messages, history))
@@ -175,6 +190,8 @@ class VisitorNamespace(LiveChatNamespace):
             "session": session_token(app, visitor_id),
             # False without the visitor cookie: the widget then proves who it is with the session token.
             "remembered": persistent,
+            # "Email me this chat" goes here (masked); null: no mail set up or no address known.
+            "transcript_to": state.transcripts.offer(visitor_id, _verified_email(self.connection())),
         }
 
     @staticmethod
@@ -285,6 +302,23 @@ class VisitorNamespace(LiveChatNamespace):
         self._start_storing()
         current_livechat.visitors.save_answers(self.connection()["visitor_id"], answers)
         return {"ok": True}
+
+    @client_event
+    def on_email_transcript(self, payload: Any) -> Ack:
+        """The visitor's own transcript by email: to the address the host verified (a logged-in customer's)
+        at once; to an address they only typed, through a confirmation link mailed to it first. Rate limited
+        per visitor, per address and per IP, so the widget cannot be used to flood an inbox."""
+        data = load(_transcript_schema, payload)
+        state = current_livechat
+        connection = self.connection()
+        visitor_id = connection["visitor_id"]
+        verified = _verified_email(connection)
+        found = state.transcripts.visitor_address(visitor_id, verified)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        address_key = f"address:{address_digest(app, found[0])}" if found else None
+        state.limiter.hit("transcript_mail", f"visitor:{visitor_id}", address_key, client_ip_key())
+        result, to = state.transcripts.for_visitor(visitor_id, data["conversation_id"], verified)
+        return {"ok": True, "result": result, "to": to}
 
     @client_event
     def on_rate_conversation(self, payload: Any) -> Ack:

@@ -235,11 +235,15 @@ _link_audience: ContextVar[str | None] = ContextVar("livechat_attachment_link_au
 
 
 @contextmanager
-def links_for_visitor(visitor_id: str) -> Iterator[None]:
+def links_for_visitor(visitor_id: str, *, has_cookie: bool | None = None) -> Iterator[None]:
     """Messages dumped inside this block are for ``visitor_id``, the conversation's visitor. When the current
     request (their socket's handshake, their upload) has no cookie of theirs, the links name them and open
-    without one; with the cookie, the links stay plain (the cookie proves who they are)."""
-    cookieless = has_request_context() and visitor_id_from_request(current_app, request) != visitor_id
+    without one; with the cookie, the links stay plain (the cookie proves who they are). Someone else's
+    request (an agent's upload, pushed to the visitor) says with ``has_cookie`` what the visitor has."""
+    if has_cookie is not None:
+        cookieless = not has_cookie
+    else:
+        cookieless = has_request_context() and visitor_id_from_request(current_app, request) != visitor_id
     token = _link_audience.set(visitor_id if cookieless else None)
     try:
         yield

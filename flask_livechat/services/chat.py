@@ -183,9 +183,18 @@ class ChatService:
     def recent_messages(self, conversation_id: str, limit: int) -> list[MessageRecord]:
         return self._store.conversations.messages_of(conversation_id, limit=limit)
 
-    def earlier_messages(self, visitor_id: str) -> list[MessageRecord]:
-        """A returning visitor's messages from closed conversations (their history in the widget)."""
-        return self._store.conversations.closed_messages_of(visitor_id)
+    def earlier_messages(self, visitor_id: str, host_user_id: str | None = None) -> list[MessageRecord]:
+        """A returning visitor's messages from closed conversations (their history in the widget); with the
+        host's logged-in user, also those of every visitor record linked to that user (their other devices
+        and browsers), and never another user's."""
+        return self._store.conversations.closed_messages_of(visitor_id, host_user_id=host_user_id)
+
+    def shares_host_user(self, conversation: ConversationRecord, host_user_id: str | None) -> bool:
+        """Whether the conversation's visitor is the logged-in host user ``host_user_id`` (on any device)."""
+        if host_user_id is None:
+            return False
+        visitor = self._store.visitors.get_visitor(conversation.visitor_id)
+        return visitor is not None and visitor.host_user_id == host_user_id
 
     def read_marks(self, conversation_id: str) -> dict[str, int]:
         return self._store.reads.read_marks(conversation_id)
@@ -226,6 +235,34 @@ class ChatService:
             )
         except LookupError:
             raise NotFoundError("Your visitor record is gone; reload the page to start again.") from None
+        self.announce(stored)
+        return stored
+
+    def add_agent_attachment(
+        self,
+        agent: Agent,
+        conversation_id: str,
+        *,
+        client_id: str,
+        filename: str,
+        content_type: str,
+        size: int,
+        storage_key: str,
+    ) -> StoredMessage:
+        """An agent's file for the visitor, in a conversation the agent may see (the same rule as a reply)."""
+        self.conversation_for_agent(agent, conversation_id)
+        try:
+            stored = self._store.attachments.add_agent_attachment(
+                conversation_id,
+                client_id=client_id,
+                author=agent.name,
+                filename=filename,
+                content_type=content_type,
+                size=size,
+                storage_key=storage_key,
+            )
+        except LookupError:
+            raise NotFoundError() from None
         self.announce(stored)
         return stored
 

@@ -57,7 +57,14 @@ class HistoryService:
 
     def build(self, agent: Agent, conversation_id: str) -> Transcript:
         """The transcript without an audit entry: for mailing it to the visitor, who is not looked up."""
-        conversation = self._chat.conversation_for_agent(agent, conversation_id)
+        return self._build(self._chat.conversation_for_agent(agent, conversation_id))
+
+    def build_for_visitor(self, visitor_id: str, conversation_id: str | None) -> Transcript:
+        """The visitor's own conversation (``conversation_id``, else their open one), for their own email."""
+        return self._build(self._chat.visitor_conversation(visitor_id, conversation_id))
+
+    def _build(self, conversation: ConversationRecord) -> Transcript:
+        conversation_id = conversation.id
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         messages = self._store.conversations.messages_of(conversation_id, limit=5000)
         started = conversation.created_at

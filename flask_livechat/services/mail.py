@@ -37,7 +37,7 @@ logger = logging.getLogger("flask_livechat")
 MAIL_KINDS = ("transactional", "promotional")
 
 #: What a mail-log row says the mail was.
-PURPOSES = ("transcript", "offline_notice", "offline_reply", "host_mail")
+PURPOSES = ("transcript", "transcript_confirm", "offline_notice", "offline_reply", "host_mail")
 
 # RFC 5322 allows 998 characters a line; the default 78 makes the email package fold a long
 # ``List-Unsubscribe: <https://…>`` into RFC 2047 encoded words, which mail clients do not read as a URL.

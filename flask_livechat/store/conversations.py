@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, true, update
+from sqlalchemy import Connection, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -133,14 +133,20 @@ class ConversationQueries:
             ).all()
         return [to_record(MessageRecord, row) for row in rows]
 
-    def closed_messages_of(self, visitor_id: str, *, limit: int = 100) -> list[MessageRecord]:
+    def closed_messages_of(
+        self, visitor_id: str, *, host_user_id: str | None = None, limit: int = 100
+    ) -> list[MessageRecord]:
         """A returning visitor's history: the last ``limit`` messages of their closed conversations, oldest
-        first."""
+        first; with ``host_user_id``, also those of every visitor record linked to that host user."""
+        whose = Conversation.visitor_id == visitor_id
+        if host_user_id is not None:
+            linked = select(Visitor.id).where(Visitor.host_user_id == host_user_id)
+            whose = or_(whose, Conversation.visitor_id.in_(linked))
         with self._db.reading() as connection:
             rows = connection.execute(
                 select(Message)
                 .join(Conversation, Conversation.id == Message.conversation_id)
-                .where(Conversation.visitor_id == visitor_id, Conversation.status == "closed")
+                .where(whose, Conversation.status == "closed")
                 .order_by(Message.created_at.desc(), Message.seq.desc())
                 .limit(limit)
             ).all()

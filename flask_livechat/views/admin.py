@@ -6,6 +6,9 @@ scheme (``flask_livechat.csrf``: a token bound to the host session and to this a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -18,12 +21,40 @@ from .access import require_agent
 
 
 def register(blueprint: Blueprint) -> None:
+    blueprint.add_app_template_filter(iso_utc, "livechat_iso")
+    blueprint.add_app_template_filter(utc_text, "livechat_utc")
     blueprint.add_url_rule("/admin/", "admin", admin_index)
     blueprint.add_url_rule("/admin/canned", "canned_save", canned_save, methods=["POST"])
     blueprint.add_url_rule(
-        "/admin/canned/<int:canned_id>/delete", "canned_delete", canned_delete, methods=["POST"]
+        "/admin/canned/<int:canned_id>/delete", "canned_delete", canned_delete, methods=["GET", "POST"]
     )
     blueprint.add_url_rule("/admin/blocks/<int:block_id>/lift", "block_lift", block_lift, methods=["POST"])
+
+
+def _utc(moment: datetime) -> datetime:
+    """Stored times are UTC, naive on SQLite and aware on PostgreSQL: one aware value, whole seconds."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def iso_utc(moment: datetime | str | None) -> str:
+    """A ``<time datetime>`` value: ISO 8601 in UTC with a ``Z``, never with fractions of a second."""
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return _utc(moment).isoformat().replace("+00:00", "Z")
+
+
+def utc_text(moment: datetime | str | None, seconds: bool = False, time_only: bool = False) -> str:
+    """What a ``<time>`` reads before the browser puts it in the admin's zone (and without JavaScript)."""
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    pattern = ("" if time_only else "%Y-%m-%d ") + ("%H:%M:%S" if seconds else "%H:%M") + " UTC"
+    return _utc(moment).strftime(pattern)
 
 
 def csrf_scope(agent: Agent) -> str:
@@ -40,21 +71,30 @@ def _require_admin(*, form: bool = False) -> Agent:
     return agent
 
 
-def admin_index() -> str:
-    agent = _require_admin()
+def admin_index() -> Any:
+    return _index(_require_admin())
+
+
+def _index(
+    agent: Agent, *, status: int = 200, problems: dict[str, list[str]] | None = None, form: object = None
+) -> Any:
+    """The page, or (after a refused save) the page with what was typed and why it was refused."""
     state = current_livechat
-    return render_template(
+    page = render_template(
         "livechat/admin/index.html",
         canned=state.canned.responses(),
         blocks=state.moderation.active_blocks(),
         log=state.moderation.log(limit=100),
         mail=state.moderation.mail_log(limit=100),
         csrf_token=csrf_token(csrf_scope(agent)),
+        problems=problems or {},
+        form=form or {},
     )
+    return (page, status) if status != 200 else page
 
 
-def canned_save() -> BaseResponse:
-    _require_admin(form=True)
+def canned_save() -> Any:
+    agent = _require_admin(form=True)
     raw_id = request.form.get("id", "").strip()
     shortcut = request.form.get("shortcut", "").strip().lstrip("/").lower()
     body = request.form.get("body", "").strip()
@@ -62,17 +102,40 @@ def canned_save() -> BaseResponse:
     if raw_id and canned_id is None:
         abort(400, "Not a canned response id.")
     problem = canned_problem(shortcut, body)
+    if problem is None and not current_livechat.canned.save(canned_id, shortcut, body):
+        problem = ("shortcut", f"/{shortcut} is already taken (or that response was deleted).")
     if problem is not None:
-        flash(problem[1], "error")
-    elif not current_livechat.canned.save(canned_id, shortcut, body):
-        flash(f"/{shortcut} is already taken (or that response was deleted).", "error")
-    else:
-        flash(f"Saved /{shortcut}.", "info")
+        # Shown again with what was typed, the field marked and the reason next to it (nothing changed).
+        field, text = problem
+        flash(f"Not saved: {text}", "error")
+        typed = {
+            "id": raw_id,
+            "shortcut": request.form.get("shortcut", ""),
+            "body": request.form.get("body", ""),
+        }
+        return _index(agent, status=400, problems={field: [text]}, form=typed)
+    flash(f"Saved /{shortcut}.", "info")
     return redirect(url_for("livechat.admin"))
 
 
-def canned_delete(canned_id: int) -> BaseResponse:
-    _require_admin(form=True)
+def canned_delete(canned_id: int) -> str | BaseResponse:
+    """GET asks first (a page with one button, so it works without JavaScript); POST deletes."""
+    agent = _require_admin(form=request.method == "POST")
+    if request.method == "GET":
+        item = next((c for c in current_livechat.canned.responses() if c.id == canned_id), None)
+        if item is None:
+            abort(404, "That canned response no longer exists.")
+        return render_template(
+            "livechat/admin/confirm.html",
+            active="livechat.admin",
+            heading=f"Delete the canned response /{item.shortcut}?",
+            what=item.body,
+            consequence="Agents can no longer insert it with its shortcut. This cannot be undone.",
+            action=url_for("livechat.canned_delete", canned_id=canned_id),
+            button=f"Delete /{item.shortcut}",
+            cancel=url_for("livechat.admin"),
+            csrf_token=csrf_token(csrf_scope(agent)),
+        )
     if current_livechat.canned.delete(canned_id):
         flash("Deleted.", "info")
     else:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import i18n
 from ..assets import static_url
 from ..csp import protect
 from ..csrf import protect_blueprint
+from ..services.attachments import KNOWN_EXTENSIONS, check_extensions
 from ..state import current_livechat
-from . import admin, assets, reports, tokens_admin, webhooks_admin
+from . import admin, agent_files, assets, reports, tokens_admin, webhooks_admin
 from .access import require_agent
 
 _PACKAGE = os.path.dirname(os.path.dirname(__file__))
@@ -28,6 +30,7 @@ def create_blueprint(url_prefix: str) -> Blueprint:
     blueprint.add_url_rule("/agent/", "console", console)
     assets.register(blueprint)
     admin.register(blueprint)
+    agent_files.register(blueprint)
     reports.register(blueprint)
     webhooks_admin.register(blueprint)
     tokens_admin.register(blueprint)
@@ -49,6 +52,10 @@ def console() -> str | BaseResponse:
         socketio_path=current_livechat.socketio_path,
         script_url=static_url("console.js"),
         thread_words=_thread_words(i18n.staff_language(request)),
+        upload_url=url_for("livechat.agent_upload"),
+        upload_token=agent_files.console_upload_token(agent),
+        attachments=current_app.config["LIVECHAT_ATTACHMENTS"],
+        accept=_accept(current_app.config),
     )
 
 
@@ -62,3 +69,10 @@ def _thread_words(language: str) -> dict[str, str]:
         "system_reopened": i18n.system_line(language, {"type": "reopened", "name": "{name}"}),
         "system_ended": i18n.system_line(language, {"type": "ended", "name": None}),
     }
+
+
+def _accept(config: Any) -> str:
+    """The file picker's ``accept``: the extensions the upload check takes (it still decides by content)."""
+    allowed = check_extensions(config["LIVECHAT_ATTACHMENT_EXTENSIONS"])
+    types = config["LIVECHAT_ATTACHMENT_TYPES"]
+    return ",".join(f".{extension}" for extension in allowed if KNOWN_EXTENSIONS[extension] in types)

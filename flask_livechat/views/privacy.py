@@ -64,6 +64,7 @@ def create_blueprint(url_prefix: str) -> Blueprint:
     blueprint.add_url_rule("/api/my-data/delete", "delete_api", delete_api, methods=["POST"])
     blueprint.add_url_rule("/api/profile", "profile_api", profile_api, methods=["GET", "POST"])
     blueprint.add_url_rule("/unsubscribe/<token>", "unsubscribe", unsubscribe, methods=["GET", "POST"])
+    blueprint.add_url_rule("/transcript/<token>", "transcript_link", transcript_link, methods=["GET", "POST"])
     blueprint.add_url_rule("/admin/privacy", "admin", privacy_admin.privacy_admin, methods=["GET", "POST"])
     blueprint.add_url_rule(
         "/admin/privacy/export", "admin_export", privacy_admin.privacy_export, methods=["POST"]
@@ -334,3 +335,18 @@ def unsubscribe(token: str) -> BaseResponse | str:
         abort(404, "This unsubscribe link is not valid (or the data it pointed to was erased).")
     done = request.method == "POST"
     return render_template("livechat/unsubscribe.html", kind=kind, done=done, token=token)
+
+
+# -- a visitor's transcript, confirmed from their inbox ----------------------------------------------------
+
+
+def transcript_link(token: str) -> str:
+    """The link in the "confirm: send the transcript" mail: GET asks (a mail scanner that opens links sends
+    nothing), POST from that page sends the transcript to the address, which must still be the visitor's."""
+    mailer = current_livechat.transcripts
+    address = mailer.confirmed(token, send=request.method == "POST")
+    if address is None:
+        abort(404, "This link is not valid any more. Ask for the transcript again from the chat.")
+    return render_template(
+        "livechat/transcript_link.html", token=token, address=address, done=request.method == "POST"
+    )

@@ -4,7 +4,7 @@ the service."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 
 from ..csrf import check_csrf, csrf_token
 from ..errors import InvalidPayload, NotFoundError
@@ -17,16 +17,23 @@ from .admin import csrf_scope
 
 def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/admin/tokens", "tokens", tokens_page, methods=["GET", "POST"])
-    blueprint.add_url_rule("/admin/tokens/revoke", "token_revoke", token_revoke, methods=["POST"])
+    blueprint.add_url_rule("/admin/tokens/revoke", "token_revoke", token_revoke, methods=["GET", "POST"])
 
 
-def _page(admin: Agent, *, created: str | None = None, problems: dict[str, list[str]] | None = None) -> str:
+def _page(
+    admin: Agent,
+    *,
+    created: str | None = None,
+    problems: dict[str, list[str]] | None = None,
+    revoked: bool = False,
+) -> str:
     return render_template(
         "livechat/admin/tokens.html",
         tokens=current_livechat.api_tokens.tokens(admin),
         admin=admin,
         departments=list(configured(current_app.config)),
         created=created,
+        revoked=revoked,
         problems=problems or {},
         form=request.form if problems else {},
         csrf_token=csrf_token(csrf_scope(admin)),
@@ -55,13 +62,34 @@ def tokens_page() -> str | tuple[str, int]:
 
 
 def token_revoke() -> str:
+    """GET asks first (``?token_id=``: a page with one button, no JavaScript needed); POST revokes."""
     admin = require_agent("admin")
-    check_csrf(csrf_scope(admin))
-    raw = request.form.get("token_id", "")
+    source = request.args if request.method == "GET" else request.form
+    raw = source.get("token_id", "")
     if not raw.isdigit() or len(raw) > 12:
         abort(400, "Not a token id.")
+    if request.method == "GET":
+        token = next(
+            (t for t in current_livechat.api_tokens.tokens(admin) if t.id == int(raw) and not t.revoked_at),
+            None,
+        )
+        if token is None:
+            abort(404, "That token does not exist or is already revoked.")
+        return render_template(
+            "livechat/admin/confirm.html",
+            active="livechat.tokens",
+            heading=f"Revoke the token {token.name}?",
+            what=f"{token.name} (lc_{token.public_id}_…), {token.scope}, acts as {token.agent_name}",
+            consequence="Programs using it get 401 from the next call on. This cannot be undone.",
+            action=url_for("livechat.token_revoke"),
+            fields={"token_id": raw},
+            button=f"Revoke {token.name}",
+            cancel=url_for("livechat.tokens"),
+            csrf_token=csrf_token(csrf_scope(admin)),
+        )
+    check_csrf(csrf_scope(admin))
     try:
         current_livechat.api_tokens.revoke(admin, int(raw))
     except NotFoundError:
         abort(404, "That token does not exist or is already revoked.")
-    return _page(admin)
+    return _page(admin, revoked=True)

@@ -114,7 +114,18 @@ def webhook_delete(endpoint_id: int) -> str | BaseResponse:
         if endpoint is None:
             abort(404, "That webhook endpoint no longer exists.")
         return render_template(
-            "livechat/admin/webhook_delete.html", endpoint=endpoint, csrf_token=csrf_token(csrf_scope(agent))
+            "livechat/admin/confirm.html",
+            active="livechat.webhooks",
+            heading="Delete this webhook endpoint?",
+            what=f"{endpoint.url} ({', '.join(endpoint.events)})",
+            consequence=(
+                "It gets no more events, deliveries still waiting are dropped, and its delivery log goes. "
+                "To pause it instead, disable it."
+            ),
+            action=url_for("livechat.webhook_delete", endpoint_id=endpoint.id),
+            button=f"Delete endpoint {endpoint.id}",
+            cancel=url_for("livechat.webhooks"),
+            csrf_token=csrf_token(csrf_scope(agent)),
         )
     try:
         current_livechat.webhooks.delete(endpoint_id)

@@ -30,6 +30,7 @@ from ..visitor_session import HEADER as SESSION_HEADER
 from ..visitor_session import visitor_id_from_session, visitor_of_request
 from ..widget_config import human_size
 from .responses import error_response
+from .uploads import form_file, store_checked
 
 
 def create_blueprint(url_prefix: str) -> Blueprint:
@@ -49,18 +50,6 @@ def create_blueprint(url_prefix: str) -> Blueprint:
 
 def _app() -> Any:
     return current_app._get_current_object()  # type: ignore[attr-defined]
-
-
-def _limit_body(limit: int) -> None:
-    """This request's body limit, before the form is parsed. Flask 3.1+ enforces it while reading; Flask 3.0
-    has no per-request setting, so there the declared length is checked (werkzeug reads no further than it)
-    and a body without one is refused."""
-    try:
-        request.max_content_length = limit
-    except AttributeError:  # Flask 3.0: a read-only property
-        declared = request.content_length
-        if declared is None or declared > limit:
-            raise RequestEntityTooLarge() from None
 
 
 def _too_large(error: RequestEntityTooLarge) -> tuple[Response, int]:
@@ -167,44 +156,36 @@ def upload() -> tuple[Response, int]:
     if visitor_id is None:
         raise ForbiddenError("Open the chat first: uploads need the chat's session.")
     current_livechat.limiter.hit("upload", f"visitor:{visitor_id}", client_ip_key())
-    _limit_body(app.config["LIVECHAT_ATTACHMENT_MAX_SIZE"] + 64 * 1024)
-    file = request.files.get("file")
-    client_id = request.form.get("client_id", "")
-    if file is None:
-        raise InvalidPayload(fields={"file": ["Attach one file in the 'file' field."]})
-    if not (8 <= len(client_id) <= 64 and client_id.replace("-", "").replace("_", "").isalnum()):
-        raise InvalidPayload(fields={"client_id": ["Use 8 to 64 letters, digits, '-' or '_'."]})
+    file, client_id = form_file(app)
     checked = attachments.check_upload(file.filename, file.mimetype, file.read())
     # A page session's visitor is stored once they write; a file is writing.
     current_livechat.visitors.ensure_stored(visitor_id, host_user_id=current_host_user_id())
-    key = attachments.new_storage_key()
-    storage = attachments.storage_for(app)
-    storage.save(key, checked.data)
-    try:
-        stored = current_livechat.chat.add_visitor_attachment(
+    stored = store_checked(
+        app,
+        checked,
+        lambda key: current_livechat.chat.add_visitor_attachment(
             visitor_id,
             client_id=client_id,
             filename=checked.filename,
             content_type=checked.content_type,
             size=len(checked.data),
             storage_key=key,
-        )
-    except BaseException:
-        storage.delete(key)  # nothing refers to these bytes (visitor gone, store down): leave no file behind
-        raise
-    if stored.duplicate:
-        storage.delete(key)  # a retry of a stored upload: the first copy is the one its message names
+        ),
+    )
     with attachments.links_for_visitor(visitor_id):
         message = message_schema.dump(stored.message)
     return jsonify({"ok": True, "message": message}), 201
 
 
 def _may_download(conversation: ConversationRecord, link: attachments.Link) -> None:
-    """The conversation's own visitor (cookie or page session header), staff exactly as they may see the
+    """The conversation's own visitor (cookie or page session header), the logged-in host user it belongs
+    to (their other devices), staff exactly as they may see the
     conversation (``conversation_for_agent``, departments included), or the holder of the visitor's own link
     (a visitor without cookies has nothing else an ``<img>`` could send). Anyone else: ``forbidden``."""
     if visitor_of_request(_app(), request) == conversation.visitor_id:
         return
+    if current_livechat.chat.shares_host_user(conversation, current_host_user_id()):
+        return  # a logged-in customer's own earlier chat, from another device
     agent = current_agent()
     if agent is not None:
         current_livechat.chat.conversation_for_agent(agent, conversation.id)  # not_found when out of scope

@@ -13,6 +13,7 @@ import { Store } from "./shared/store.js";
 import { ThreadView } from "./shared/thread-view.js";
 import { TypingSignal } from "./shared/typing.js";
 import { Attention } from "./console/attention.js";
+import { attachmentBody, setupAttach } from "./console/attach.js";
 import { CannedPicker } from "./console/canned.js";
 import { ConversationList, applyConversation, visibleConversations } from "./console/conversation-list.js";
 import { answersOf, avatarClass, chatNumberText, describe, initials, preview, statusText, visitorLabel } from "./console/format.js";
@@ -106,7 +107,7 @@ function start(rootEl) {
   const path = rootEl.getAttribute("data-socketio-path") || "/socket.io";
   const socket = io(location.origin + "/livechat-agent", { path });
   const outbox = new Outbox(socket, onSendAck);
-  const view = new ThreadView(ui.log, { ownSender: "agent", decorate, strings: THREAD_STRINGS });
+  const view = new ThreadView(ui.log, { ownSender: "agent", decorate, renderBody: attachmentBody, strings: THREAD_STRINGS });
   const attention = new Attention(ui.notify);
   const canned = new CannedPicker(ui.reply, ui.canned);
   const visitorList = new VisitorList(ui.visitors, ui.visitorsEmpty, (id) => {
@@ -146,6 +147,19 @@ function start(rootEl) {
     render,
   );
   const state = store.state;
+  const attach = setupAttach(rootEl, ui.reply, {
+    conversation: () => state.selectedId,
+    pending: (id, clientId, text) => {
+      threadFor(id).addPending(clientId, text);
+      store.update({ threads, error: "" }, { scrollToEnd: true });
+    },
+    done: (id, clientId, ack) => {
+      if (ack.ok) addMessage(ack.message);
+      threadFor(id).removePending(clientId);
+      store.update(ack.ok ? { threads } : { threads, error: errorText(ack, "The file could not be sent.") });
+    },
+  });
+
   const { conversations, unread, threads, notes, drafts, viewers, typing, readUpTo, readSent, visitors } = state;
   let helloDone = false; // the first hello's list is the starting point, later ones are news
   /** @type {{ open: (id: string) => void } | null} */
@@ -229,6 +243,7 @@ function start(rootEl) {
     ui.asReply.checked = !note;
     ui.reply.placeholder = closed ? "This chat is closed." : note ? NOTE_PLACEHOLDER : REPLY_PLACEHOLDER;
     ui.send.textContent = note ? "Add note" : "Send";
+    attach.setEnabled(!off && !note); // files go to the visitor: not in note mode
     ui.modeHint.textContent = note ? "Only agents see notes, never the visitor." : "The visitor sees your reply.";
     ui.closed.hidden = !closed;
     if (s.selectedId == null) {

@@ -21,6 +21,7 @@ import { PanelMemory } from "./widget/panel-memory.js";
 import { consentPrompt, createPrivacy } from "./widget/privacy.js";
 import { chime, unlockSound } from "./widget/sound.js";
 import { fill, plural } from "./widget/text.js";
+import { transcriptLine } from "./widget/transcript.js";
 import { titleWithCount, unreadCount } from "./widget/unread.js";
 import { emojiButton } from "./widget/emoji-button.js";
 import { createPreview } from "./widget/preview.js";
@@ -248,6 +249,7 @@ function createChat(ctx, settings) {
     randomizationFactor: 0.5,
   });
   const outbox = new Outbox(socket, onSendAck, { key: "livechat:outbox" });
+  const transcript = transcriptLine(ui.composer, t, (id) => request(socket, "email_transcript", { conversation_id: id }));
   // Resume: the highest seq of the open conversation we have without a gap (sent in hello), and gap filling.
   const gaps = new GapFiller({
     fetch: (conversationId, afterSeq) => request(socket, "fetch_messages", { conversation_id: conversationId, after_seq: afterSeq }),
@@ -318,6 +320,7 @@ function createChat(ctx, settings) {
     // says what happens next instead of offering a live chat no one would read.
     const left = leftMessageWaiting(s);
     const offline = !s.agentsOnline && (!s.conversationId || left);
+    transcript.update(undefined, s.conversationId || s.closedConversation);
     /** @type {string | null} */
     let sheet = null;
     // No form before the first hello answered: until then we do not know whether anyone is online, whether
@@ -830,6 +833,7 @@ function createChat(ctx, settings) {
         return;
       }
       const remembered = ack.remembered !== false;
+      transcript.update(typeof ack.transcript_to === "string" ? ack.transcript_to : null, state.conversationId);
       store.update({ session: typeof ack.session === "string" ? ack.session : state.session, remembered });
       sessionKnown();
       // Local storage only for a visitor who allowed being recognised; a reload's unsent messages come back.
