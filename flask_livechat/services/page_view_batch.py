@@ -23,8 +23,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from ..errors import StoreUnavailable
 from ..store import PageInfo, Store
 from ..store.models import utcnow
@@ -156,12 +154,8 @@ class PageViewBatch:
 
     def write(self, batch: list[QueuedPageView]) -> None:
         try:
-            try:
-                kept = self._store.visitors.write_page_views(batch)
-            except IntegrityError:
-                # An erasure committed between our check and our insert (PostgreSQL): check again.
-                kept = self._store.visitors.write_page_views(batch)
-        except (StoreUnavailable, IntegrityError):
+            kept = self._store.visitors.write_page_views(batch)
+        except StoreUnavailable:
             logger.warning(
                 "flask-livechat: %d page views not recorded, the chat store is unavailable", len(batch)
             )

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, case, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from . import reports
 from .conversations import in_departments
@@ -197,6 +198,12 @@ class VisitorQueries:
         """Writes page views queued in memory (services/page_view_batch.py) in one transaction: each visit's
         and visitor's last-seen time moves to its latest view. Views of a visit that no longer exists (its
         visitor was erased or purged meanwhile) are dropped. Returns the visitors whose views were written."""
+        try:
+            return self._write_page_views(views)
+        except IntegrityError:  # an erasure committed between our check and our insert: check again
+            return self._write_page_views(views)
+
+    def _write_page_views(self, views: list[QueuedPageView]) -> set[str]:
         with self._db.writing() as connection:
             # Key-share locks (PostgreSQL): an erasure deleting these visits waits for this commit, then
             # deletes what it wrote too.
