@@ -83,7 +83,7 @@ def console_words(language: str) -> dict[str, str]:
         "delete_message": i18n.translate(language, "Delete message"),
         "delete_message_title": i18n.translate(language, "Delete this message?"),
         "delete_message_text": i18n.translate(
-            language, "It is removed for everyone, the visitor\u2019s chat too. The deletion is logged."
+            language, "It is removed for everyone, the visitor's chat too. The deletion is logged."
         ),
         "delete": i18n.translate(language, "Delete"),
         "delete_message_failed": i18n.translate(language, "The message could not be deleted."),
@@ -148,7 +148,7 @@ def console_words(language: str) -> dict[str, str]:
         "handover_failed": i18n.translate(language, "Could not hand it over."),
         "handed_over": i18n.translate(language, "Handed over."),
         "send_transcript_to": i18n.translate(language, "Send the transcript to {email}"),
-        "no_email": i18n.translate(language, "We do not know this visitor\u2019s email address."),
+        "no_email": i18n.translate(language, "We do not know this visitor's email address."),
         "to_email": i18n.translate(language, "To {email}"),
         "online": i18n.translate(language, "Online"),
         "online_now": i18n.translate(language, "Online now"),

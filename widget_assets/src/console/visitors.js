@@ -198,7 +198,7 @@ function renderVisitorDetails(container, visitor, actions) {
       h(
         "ul",
         { "aria-label": word("earlier_conversations") },
-        earlier.map((/** @type {LiveChatConversation} */ c) => h("li", { text: dateTime(c.created_at) + " \u00b7 " + (c.status === "closed" ? "closed" : "open") + (c.rating != null ? " \u00b7 " + ratingText(c) : "") })),
+        earlier.map((/** @type {LiveChatConversation} */ c) => h("li", { text: dateTime(c.created_at) + " \u00b7 " + word(c.status === "closed" ? "status_closed" : "status_open") + (c.rating != null ? " \u00b7 " + ratingText(c) : "") })),
       ),
     );
   }
