@@ -202,5 +202,6 @@ def console_words(language: str) -> dict[str, str]:
     }
     if language != i18n.DEFAULT_LANGUAGE:
         # English numbers chats with ordinals in the JS ("2nd chat"); other languages word it here.
+        # Translators: a returning visitor's n-th chat ("2nd chat"); {count} is the number, 2 or more.
         words["chat_number"] = i18n.translate(language, "Chat {count}")
     return words
