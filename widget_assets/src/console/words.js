@@ -154,26 +154,27 @@ let words = null;
  * @returns {Record<string, string> & typeof DEFAULTS}
  */
 export function allWords() {
-  if (words === null) {
-    const root = typeof document === "undefined" ? null : document.getElementById("livechat-console");
-    /** @type {Record<string, string>} */
-    const merged = { ...DEFAULTS };
-    for (const [key, value] of Object.entries(pageWords(root))) if (typeof value === "string" && value) merged[key] = value;
-    words = merged;
-  }
+  if (words === null) words = mergeWords(typeof document === "undefined" ? null : document.getElementById("livechat-console"));
   return /** @type {Record<string, string> & typeof DEFAULTS} */ (words);
 }
 
 /**
- * @param {HTMLElement | null} root
- * @returns {Record<string, unknown>}
+ * The defaults, then each non-empty string of the page's `data-words` (unparsable: the defaults alone).
+ * @param {{ dataset: DOMStringMap } | null} root
+ * @returns {Record<string, string>}
  */
-function pageWords(root) {
+export function mergeWords(root) {
+  /** @type {Record<string, string>} */
+  const merged = { ...DEFAULTS };
+  /** @type {Record<string, unknown>} */
+  let given = {};
   try {
-    return JSON.parse((root && root.dataset.words) || "{}");
+    given = JSON.parse((root && root.dataset.words) || "{}");
   } catch (error) {
-    return {};
+    return merged;
   }
+  for (const [key, value] of Object.entries(given)) if (typeof value === "string" && value) merged[key] = value;
+  return merged;
 }
 
 /**
