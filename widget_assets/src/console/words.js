@@ -166,15 +166,21 @@ export function allWords() {
 export function mergeWords(root) {
   /** @type {Record<string, string>} */
   const merged = { ...DEFAULTS };
-  /** @type {Record<string, unknown>} */
-  let given = {};
-  try {
-    given = JSON.parse((root && root.dataset.words) || "{}");
-  } catch (error) {
-    return merged;
-  }
-  for (const [key, value] of Object.entries(given)) if (typeof value === "string" && value) merged[key] = value;
+  for (const [key, value] of Object.entries(pageWords(root))) if (typeof value === "string" && value) merged[key] = value;
   return merged;
+}
+
+/**
+ * @param {{ dataset: DOMStringMap } | null} root
+ * @returns {Record<string, unknown>}
+ */
+function pageWords(root) {
+  try {
+    const parsed = JSON.parse((root && root.dataset.words) || "{}");
+    return parsed && typeof parsed === "object" ? parsed : {};
+  } catch (error) {
+    return {};
+  }
 }
 
 /**
