@@ -28,13 +28,17 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = ROOT / "flask_livechat" / "translations"
 LANGUAGES = ("de", "fr", "es", "nl")
 AGENT_NS, VISITOR_NS = "/livechat-agent", "/livechat"
-#: Where a message that must be translated comes from: besides the widget's (keyed) words, the emails and the
-#: system lines. Console, admin and privacy page strings may lag behind (they are listed, not failed).
+#: Where a message that must be translated comes from: besides the widget's (keyed) words, the emails, the
+#: system lines and the agent console (its page and its JS's words). Admin and privacy page strings may lag
+#: behind (they are listed, not failed).
 REQUIRED_SOURCES = (
     "flask_livechat/i18n.py",
     "flask_livechat/services/",
     "flask_livechat/templates/livechat/unsubscribe.html",
+    "flask_livechat/templates/livechat/agent/",
+    "flask_livechat/views/agent.py",
 )
+CONSOLE_WORDS_JS = ROOT / "widget_assets" / "src" / "console" / "words.js"
 
 
 def thread_words(console: str) -> dict[str, str]:
@@ -65,7 +69,7 @@ def untranslated(language: str) -> tuple[list[str], list[str]]:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_widget_email_and_system_strings_are_translated(language: str) -> None:
+def test_widget_email_system_and_console_strings_are_translated(language: str) -> None:
     required, optional = untranslated(language)
     assert not required, f"{language}: untranslated {required} (and, not required yet: {optional})"
 
@@ -196,7 +200,6 @@ def test_system_lines_are_worded_in_each_readers_language(app: Flask, socketio: 
     http.get("/login-as/ada")
     console = http.get("/livechat/agent/", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert thread_words(console)["system_closed"] == "{name} hat den Chat beendet."
-    assert '<html lang="en">' in console  # the console's own words are English still
     # A visitor's own ending is "You ended the chat." for them.
     visitor2 = visitor_client(app, socketio, "/", **{"Accept-Language": "es"})
     say(visitor2, "Hola", "c-i18n-0002")
@@ -255,3 +258,32 @@ def test_a_host_using_flask_babel_keeps_its_own_gettext(tmp_path: Path) -> None:
         assert thread_words(console)["system_closed"] == "{name} a clôturé le chat."
     finally:
         stop_app(app)
+
+
+def test_the_console_js_words_are_the_servers() -> None:
+    """console.js falls back to its English DEFAULTS (src/console/words.js) for a key the page leaves out;
+    the server sends the same keys, with the same English, so nothing drifts untranslated."""
+    source = CONSOLE_WORDS_JS.read_text(encoding="utf-8")
+    body = source.split("export const DEFAULTS = {", 1)[1].split("\n};", 1)[0]
+    defaults = {key: json.loads(text) for key, text in re.findall(r'^  (\w+): (".*"),$', body, re.M)}
+    from flask_livechat.views.agent import console_words
+
+    assert len(defaults) > 100
+    assert console_words("en") == defaults
+    assert set(console_words("de")) == {*defaults, "chat_number"}  # ordinals: English only in the JS
+
+
+def test_the_console_is_in_the_agents_language(app: Flask) -> None:
+    http = app.test_client()
+    http.get("/login-as/ada")
+    german = {"Accept-Language": "de-DE,de;q=0.9"}
+    console = http.get("/livechat/agent/", headers=german).get_data(as_text=True)
+    assert '<html lang="de">' in console
+    assert "<title>Live-Chat-Konsole</title>" in console
+    assert ">Gespräche <span" in console and 'aria-label="Weitere Aktionen"' in console
+    words = thread_words(console)
+    assert words["reply_placeholder"] == "Antwort schreiben … (/ für Textbausteine)"
+    assert words["visitor_zone"] == "Besucher · Zeitzone {zone}"
+    english = http.get("/livechat/agent/", headers={"Accept-Language": "en-US"}).get_data(as_text=True)
+    assert '<html lang="en">' in english and ">Conversations <span" in english
+    assert thread_words(english)["reply_placeholder"].startswith("Write a reply")

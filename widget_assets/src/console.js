@@ -20,16 +20,15 @@ import { answersOf, avatarClass, chatNumberText, describe, initials, preview, st
 import { setupHistory } from "./console/history.js";
 import { ThreadActions } from "./console/thread-actions.js";
 import { VisitorList, VisitorPanel, answersList, upsertVisitor } from "./console/visitors.js";
+import { allWords, word } from "./console/words.js";
 
-// The thread view's words in the agent's language (console.html data-words: "Agent", "Sending…", system lines).
-const REPLY_PLACEHOLDER = "Write a reply\u2026 (type / for canned responses)";
-const NOTE_PLACEHOLDER = "Write an internal note\u2026 Only agents see it.";
 // The layout's breakpoints (console.html): a phone shows one pane; below "wide" the details are a drawer.
 const PHONE = window.matchMedia("(max-width: 760px)");
 const WIDE = window.matchMedia("(min-width: 1100px)");
 
 const root = document.getElementById("livechat-console");
-const THREAD_STRINGS = { agent: "Agent", sending: "Sending\u2026", ...JSON.parse(root?.dataset.words || "{}") };
+// The thread view's words in the agent's language too (console.html data-words: "Agent", "Sending…", system lines).
+const THREAD_STRINGS = allWords();
 if (root) start(root);
 
 // The page markup lives in templates/livechat/agent/console.html; these ids are the contract.
@@ -139,7 +138,7 @@ function start(rootEl) {
       detailsOpen: WIDE.matches,
       mode: "reply",
       filter: ui.filter.value,
-      connection: { state: "connecting", text: "Connecting\u2026" },
+      connection: { state: "connecting", text: word("connecting") },
       error: "",
       info: "",
       now: Date.now(),
@@ -156,7 +155,7 @@ function start(rootEl) {
     done: (id, clientId, ack) => {
       if (ack.ok) addMessage(ack.message);
       threadFor(id).removePending(clientId);
-      store.update(ack.ok ? { threads } : { threads, error: errorText(ack, "The file could not be sent.") });
+      store.update(ack.ok ? { threads } : { threads, error: errorText(ack, word("file_failed")) });
     },
   });
 
@@ -241,10 +240,10 @@ function start(rootEl) {
     ui.form.setAttribute("data-mode", s.mode);
     ui.asNote.checked = note;
     ui.asReply.checked = !note;
-    ui.reply.placeholder = closed ? "This chat is closed." : note ? NOTE_PLACEHOLDER : REPLY_PLACEHOLDER;
-    ui.send.textContent = note ? "Add note" : "Send";
+    ui.reply.placeholder = closed ? word("chat_closed") : note ? word("note_placeholder") : word("reply_placeholder");
+    ui.send.textContent = note ? word("add_note") : word("send");
     attach.setEnabled(!off && !note); // files go to the visitor: not in note mode
-    ui.modeHint.textContent = note ? "Only agents see notes, never the visitor." : "The visitor sees your reply.";
+    ui.modeHint.textContent = note ? word("note_hint") : word("reply_hint");
     ui.closed.hidden = !closed;
     if (s.selectedId == null) {
       ui.answersCard.hidden = true;
@@ -256,21 +255,21 @@ function start(rootEl) {
       shownThread = s.selectedId;
     }
     const live = selected && selected.visitor ? s.visitors.get(selected.visitor.id) : null;
-    ui.title.textContent = selected ? visitorLabel(selected.visitor, live) : "Conversation";
+    ui.title.textContent = selected ? visitorLabel(selected.visitor, live) : word("conversation");
     ui.avatar.textContent = selected ? initials(selected.visitor) : "";
     ui.avatar.className = avatarClass(selected && selected.visitor && selected.visitor.id);
     const number = selected ? chatNumberText(selected) : "";
-    const left = selected && selected.left_message ? "Left a message while no one was online" : "";
+    const left = selected && selected.left_message ? word("left_message_offline") : "";
     ui.details.textContent = selected ? [describe(selected), number, left].filter(Boolean).join(" \u00b7 ") : "";
     renderVisitorCards(s, selected);
     ui.status.textContent = selected ? statusText(selected, s.me.id) : "";
     const others = (s.viewers.get(s.selectedId) || []).filter((v) => v.id !== s.me.id).map((v) => v.name);
-    ui.viewers.textContent = others.length ? "Also viewing: " + others.join(", ") : "";
+    ui.viewers.textContent = others.length ? word("also_viewing", { names: others.join(", ") }) : "";
     const thread = threadFor(s.selectedId);
     const seen = s.readUpTo.get(s.selectedId) || 0;
     const lastOwn = thread.lastSeqFrom("agent");
-    if (s.typing.get(s.selectedId)) ui.typing.textContent = "The visitor is typing\u2026";
-    else if (lastOwn && seen >= lastOwn) ui.typing.textContent = "Seen by the visitor";
+    if (s.typing.get(s.selectedId)) ui.typing.textContent = word("visitor_typing");
+    else if (lastOwn && seen >= lastOwn) ui.typing.textContent = word("seen_by_visitor");
     else ui.typing.textContent = "";
     actions.render(selected);
     view.render(withNotes(thread.entries(), notesFor(s.selectedId)), { scrollToEnd: hints.scrollToEnd });
@@ -287,7 +286,7 @@ function start(rootEl) {
     const visitor = selected && selected.visitor ? s.visitors.get(selected.visitor.id) : null;
     const answers = answersOf(visitor);
     ui.answersCard.hidden = answers.length === 0;
-    if (answers.length) ui.answersCard.replaceChildren(h("h3", { text: "Pre-chat answers" }), answersList(answers));
+    if (answers.length) ui.answersCard.replaceChildren(h("h3", { text: word("prechat_answers") }), answersList(answers));
     const earlier = previousConversation(visitor, selected);
     ui.previous.hidden = !earlier;
     ui.previous.setAttribute("data-conversation-id", earlier ? earlier.id : "");
@@ -361,10 +360,10 @@ function start(rootEl) {
     const mine = s.agents.find((a) => a.id === s.me.id);
     if (mine && document.activeElement !== ui.presence) ui.presence.value = mine.status;
     ui.agents.textContent = s.agents.length
-      ? "Agents: " + s.agents.map((a) => a.name + (a.status === "away" ? " (away)" : " (online)")).join(", ")
+      ? word("agents_list", { names: s.agents.map((a) => word(a.status === "away" ? "agent_away" : "agent_online", { name: a.name })).join(", ") })
       : "";
     const current = ui.searchAgent.value;
-    ui.searchAgent.replaceChildren(h("option", { value: "", text: "Anyone" }), ...s.agents.map((a) => h("option", { value: a.id, text: a.name })));
+    ui.searchAgent.replaceChildren(h("option", { value: "", text: word("anyone") }), ...s.agents.map((a) => h("option", { value: a.id, text: a.name })));
     ui.searchAgent.value = s.agents.some((a) => a.id === current) ? current : "";
   }
 
@@ -389,11 +388,11 @@ function start(rootEl) {
     const m = entry.message;
     if (m.sender === "note") {
       node.className = "lc-msg lc-msg--note";
-      node.prepend(h("span", { class: "lc-msg-author", text: "Internal note \u00b7 " + (m.author || "Agent") }));
+      node.prepend(h("span", { class: "lc-msg-author", text: word("internal_note_by", { name: m.author || word("agent") }) }));
       return;
     }
     if (entry.pending || (m.sender !== "visitor" && m.sender !== "agent")) return;
-    const more = h("button", { type: "button", class: "lc-msg-more", "aria-label": "Message actions", "aria-haspopup": "menu", "aria-expanded": "false" }, [
+    const more = h("button", { type: "button", class: "lc-msg-more", "aria-label": word("message_actions"), "aria-haspopup": "menu", "aria-expanded": "false" }, [
       h("span", { class: "lc-dots", "aria-hidden": "true" }),
     ]);
     const meta = node.querySelector(".lc-msg-meta");
@@ -414,12 +413,12 @@ function start(rootEl) {
    * @param {any} m the message
    */
   function openMessageMenu(node, button, m) {
-    const remove = h("button", { type: "button", role: "menuitem", text: "Delete message" });
-    const menu = h("div", { class: "lc-msg-menu", role: "menu", "aria-label": "Message actions" }, [remove]);
+    const remove = h("button", { type: "button", role: "menuitem", text: word("delete_message") });
+    const menu = h("div", { class: "lc-msg-menu", role: "menu", "aria-label": word("message_actions") }, [remove]);
     remove.addEventListener("click", () => {
       closeMessageMenu();
-      confirmAction("Delete this message?", "It is removed for everyone, the visitor's chat too. The deletion is logged.", "Delete").then((yes) => {
-        if (yes) act("delete_message", { conversation_id: m.conversation_id, message_id: m.id }, "The message could not be deleted.");
+      confirmAction(word("delete_message_title"), word("delete_message_text"), word("delete")).then((yes) => {
+        if (yes) act("delete_message", { conversation_id: m.conversation_id, message_id: m.id }, word("delete_message_failed"));
         else button.focus();
       });
     });
@@ -499,7 +498,7 @@ function start(rootEl) {
     }
     if (!looking) {
       const who = visitorLabel(conversation.visitor);
-      attention.alert(change.known ? "New message from " + who : "New conversation: " + who, preview(conversation.last_message), conversation.id, () => select(conversation.id));
+      attention.alert(word(change.known ? "new_message_from" : "new_conversation", { name: who }), preview(conversation.last_message), conversation.id, () => select(conversation.id));
     }
   }
 
@@ -539,7 +538,7 @@ function start(rootEl) {
   function join(id) {
     request(socket, "join_conversation", { conversation_id: id }).then((ack) => {
       if (!ack.ok) {
-        if (id === state.selectedId) store.update({ error: errorText(ack, "This conversation could not be opened.") });
+        if (id === state.selectedId) store.update({ error: errorText(ack, word("open_failed")) });
         return;
       }
       upsertConversation(ack.conversation, false);
@@ -616,7 +615,7 @@ function start(rootEl) {
       store.update({ error: "" });
       request(socket, "add_note", { conversation_id: id, client_id: clientId, body }).then((ack) => {
         if (!ack.ok) {
-          store.update({ error: errorText(ack, "Your note could not be saved.") });
+          store.update({ error: errorText(ack, word("note_failed")) });
           restoreDraft(id, body);
           return;
         }
@@ -641,7 +640,7 @@ function start(rootEl) {
     if (ack.ok) addMessage(ack.message);
     threadFor(id).removePending(payload.client_id);
     if (!ack.ok) {
-      store.update({ error: errorText(ack, "Your reply could not be sent.") });
+      store.update({ error: errorText(ack, word("reply_failed")) });
       restoreDraft(id, payload.body);
     }
     store.update({ threads });
@@ -683,7 +682,7 @@ function start(rootEl) {
     onInvited(ack) {
       upsertConversation(ack.conversation, false);
       addMessage(ack.message);
-      showInfo("Invitation sent.");
+      showInfo(word("invitation_sent"));
       select(ack.conversation.id);
     },
     showInfo,
@@ -706,7 +705,7 @@ function start(rootEl) {
 
   ui.presence.addEventListener("change", () => {
     request(socket, "set_presence", { status: ui.presence.value }).then((ack) => {
-      if (!ack.ok) store.update({ error: errorText(ack, "Your status could not be changed.") });
+      if (!ack.ok) store.update({ error: errorText(ack, word("status_failed")) });
     });
   });
 
@@ -755,7 +754,7 @@ function start(rootEl) {
     const knownBefore = new Set(conversations.keys());
     request(socket, "hello", {}).then((ack) => {
       if (!ack.ok) {
-        store.update({ connection: { state: "error", text: errorText(ack, "The console could not load conversations.") } });
+        store.update({ connection: { state: "error", text: errorText(ack, word("load_failed")) } });
         return;
       }
       const me = ack.agent || state.me;
@@ -785,14 +784,14 @@ function start(rootEl) {
   socket.on("connect", () => {
     readSent.clear(); // a new connection: say again what we have read
     gaps.restart(); // requests of the last connection never resolve
-    store.update({ connection: { state: "connected", text: "Connected" }, readSent });
+    store.update({ connection: { state: "connected", text: word("connected") }, readSent });
     hello();
     if (state.selectedId != null) join(state.selectedId); // re-subscribe and fetch what we missed
     outbox.restart();
   });
   socket.on("disconnect", () => {
     store.update({
-      connection: socket.active ? { state: "reconnecting", text: "Reconnecting\u2026" } : { state: "disconnected", text: "Disconnected" },
+      connection: socket.active ? { state: "reconnecting", text: word("reconnecting") } : { state: "disconnected", text: word("disconnected") },
     });
   });
   // Our rights changed (role, departments): the server closes this connection. Hide what the old rights
@@ -811,7 +810,7 @@ function start(rootEl) {
       unread,
       selectedId: null,
       panelVisitorId: null,
-      connection: { state: "disconnected", text: (event && event.reason) || "Your access changed." },
+      connection: { state: "disconnected", text: (event && event.reason) || word("access_changed") },
     });
     setTimeout(() => location.reload(), 1500);
   });
@@ -819,8 +818,8 @@ function start(rootEl) {
     // Refused at connect (not an agent, logged out): Socket.IO gives up, so say why.
     store.update({
       connection: socket.active
-        ? { state: "reconnecting", text: "Reconnecting\u2026" }
-        : { state: "disconnected", text: "Not connected: " + ((error && error.message) || "refused") },
+        ? { state: "reconnecting", text: word("reconnecting") }
+        : { state: "disconnected", text: word("not_connected", { reason: (error && error.message) || word("refused") }) },
     });
   });
   socket.on("conversation_updated", (conversation) => upsertConversation(conversation));
@@ -863,9 +862,9 @@ function start(rootEl) {
     if (!event || !event.conversation) return;
     upsertConversation(event.conversation, false);
     const who = visitorLabel(event.conversation.visitor);
-    const text = (event.by || "Someone") + " gave you the conversation with " + who + (event.note ? ": " + event.note : ".");
+    const text = word(event.note ? "assigned_note" : "assigned_text", { by: event.by || word("someone"), name: who, note: event.note || "" });
     showInfo(text);
-    attention.alert("Conversation assigned to you", text, "assigned-" + event.conversation.id, () => select(event.conversation.id));
+    attention.alert(word("assigned_title"), text, "assigned-" + event.conversation.id, () => select(event.conversation.id));
   });
   document.addEventListener("visibilitychange", () => store.update({}));
   // Keep "Seen …" and local times fresh without reloading.

@@ -3,6 +3,7 @@
 // checks; the message comes back in the answer and through the socket, like a reply.
 import { h } from "../shared/dom.js";
 import { newClientId } from "../shared/ids.js";
+import { word } from "./words.js";
 
 /** @param {import("../shared/messages.js").Message} message */
 export function attachmentBody(message) {
@@ -70,7 +71,7 @@ export function setupAttach(root, reply, hooks) {
     const conversationId = hooks.conversation();
     if (!enabled || conversationId == null) return;
     const clientId = newClientId();
-    hooks.pending(conversationId, clientId, "Sending " + file.name + "\u2026");
+    hooks.pending(conversationId, clientId, word("file_sending", { name: file.name }));
     /** @type {UploadAck} */
     let ack;
     try {

@@ -4,6 +4,7 @@
 import { h } from "../shared/dom.js";
 import { formatTime } from "../shared/time.js";
 import { avatarClass, byMostRecent, chatNumberText, initials, isOlder, preview, statusText, visitorLabel } from "./format.js";
+import { word } from "./words.js";
 
 /**
  * Stores a conversation from the server in `conversations` unless it is older than the one there
@@ -148,9 +149,9 @@ export class ConversationList {
     const number = chatNumberText(conversation);
     item.parts.statusText.textContent = (number ? number + " \u00b7 " : "") + statusText(conversation, meId);
     // Nobody was online when it came in: the visitor left and expects an answer by email.
-    item.parts.left.textContent = conversation.left_message ? "Left a message" : "";
+    item.parts.left.textContent = conversation.left_message ? word("left_message") : "";
     item.parts.preview.textContent = preview(conversation.last_message);
     // Emptied rather than hidden: aria-describedby would still read a hidden element's text.
-    item.parts.unread.textContent = isUnread ? "New" : "";
+    item.parts.unread.textContent = isUnread ? word("new_badge") : "";
   }
 }

@@ -1,5 +1,6 @@
 // Text helpers of the console. Everything here returns plain strings; callers put them in with textContent.
 import { parseTime } from "../shared/time.js";
+import { given, word } from "./words.js";
 
 const PREVIEW_LENGTH = 80;
 
@@ -15,11 +16,11 @@ export function visitorLabel(visitor, live = null) {
   if (v.name) return v.name;
   if (v.email) return v.email;
   const zone = zoneName(v.timezone);
-  if (zone) return "Visitor \u00b7 " + zone + " time";
-  if (v.browser && v.os) return "Visitor \u00b7 " + v.browser + " on " + v.os;
-  if (v.browser || v.os) return "Visitor \u00b7 " + (v.browser || v.os);
+  if (zone) return word("visitor_zone", { zone });
+  if (v.browser && v.os) return word("visitor_browser_os", { browser: v.browser, os: v.os });
+  if (v.browser || v.os) return word("visitor_one", { what: v.browser || v.os });
   const id = String(v.id || "");
-  return id ? "Visitor " + id.slice(-4) : "Visitor";
+  return id ? word("visitor_id", { id: id.slice(-4) }) : word("visitor");
 }
 
 /** @param {Record<string, any>} object */
@@ -64,8 +65,8 @@ export function describe(conversation) {
   const visitor = conversation.visitor || /** @type {Partial<LiveChatVisitor>} */ ({});
   const parts = [];
   if (visitor.email) parts.push(visitor.email);
-  if (visitor.returning) parts.push("Returning visitor" + (visitor.visit_count ? ", " + visitor.visit_count + " visits" : ""));
-  else parts.push("New visitor");
+  if (visitor.returning) parts.push(visitor.visit_count ? word("returning_visits", { count: visitor.visit_count }) : word("returning_visitor"));
+  else parts.push(word("new_visitor"));
   return parts.join(" \u00b7 ");
 }
 
@@ -75,11 +76,11 @@ export function describe(conversation) {
  * @param {string | null} selfId
  */
 export function statusText(conversation, selfId) {
-  const parts = [conversation.status === "closed" ? "Closed" : "Open"];
-  if (conversation.assigned_agent_id == null) parts.push("Unassigned");
-  else if (conversation.assigned_agent_id === selfId) parts.push("Assigned to you");
-  else parts.push("Assigned to " + (conversation.assigned_agent_name || "another agent"));
-  if (conversation.tags && conversation.tags.length) parts.push("Tags: " + conversation.tags.join(", "));
+  const parts = [conversation.status === "closed" ? word("status_closed") : word("status_open")];
+  if (conversation.assigned_agent_id == null) parts.push(word("unassigned"));
+  else if (conversation.assigned_agent_id === selfId) parts.push(word("assigned_you"));
+  else parts.push(word("assigned_to", { name: conversation.assigned_agent_name || word("another_agent") }));
+  if (conversation.tags && conversation.tags.length) parts.push(word("tags_list", { tags: conversation.tags.join(", ") }));
   if (conversation.rating != null) parts.push(ratingText(conversation));
   return parts.join(" \u00b7 ");
 }
@@ -92,6 +93,7 @@ export function chatNumberText(conversation) {
   if (n < 2) return "";
   const tens = n % 100;
   const suffix = tens >= 11 && tens <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" })[n % 10] || "th";
+  if (given("chat_number")) return word("chat_number", { count: n });
   return n + suffix + " chat";
 }
 
@@ -106,13 +108,13 @@ export function answersOf(holder) {
 export function ratingText(conversation) {
   if (conversation.rating == null) return "";
   const comment = conversation.rating_comment ? " \u201c" + conversation.rating_comment + "\u201d" : "";
-  return "Rated " + conversation.rating + "/5" + comment;
+  return word("rated", { rating: conversation.rating }) + comment;
 }
 
 /** @param {{ sender: string, author?: string | null, body: string } | null | undefined} message */
 export function preview(message) {
-  if (!message) return "No messages yet";
-  const prefix = message.sender === "agent" ? (message.author || "Agent") + ": " : "";
+  if (!message) return word("no_messages");
+  const prefix = message.sender === "agent" ? (message.author || word("agent")) + ": " : "";
   const text = prefix + String(message.body || "").replace(/\s+/g, " ").trim();
   return text.length > PREVIEW_LENGTH ? text.slice(0, PREVIEW_LENGTH - 1) + "\u2026" : text;
 }

@@ -4,6 +4,7 @@ import { h } from "../shared/dom.js";
 import { systemLine } from "../shared/system-line.js";
 import { formatTime } from "../shared/time.js";
 import { answersOf, chatNumberText, dateTime, duration, statusText, visitorLabel } from "./format.js";
+import { allWords, word } from "./words.js";
 
 /**
  * @param {Record<string, any>} ui the console's elements by name (console.js findUi)
@@ -36,7 +37,7 @@ export function setupHistory(ui, socket, selfId) {
     };
     request(socket, "search_history", payload).then((ack) => {
       if (!ack.ok) {
-        ui.results.replaceChildren(h("li", { text: errorText(ack, "The search failed.") }));
+        ui.results.replaceChildren(h("li", { text: errorText(ack, word("search_failed")) }));
         return;
       }
       const found = ack.conversations || [];
@@ -51,17 +52,17 @@ export function setupHistory(ui, socket, selfId) {
               button.addEventListener("click", () => open(conversation.id));
               return h("li", {}, [button]);
             })
-          : [h("li", { text: "No conversations match." })]),
+          : [h("li", { text: word("no_match") })]),
       );
     });
   });
 
   /** @param {string} conversationId */
   function open(conversationId) {
-    ui.transcript.replaceChildren(h("p", { text: "Opening the transcript\u2026" }));
+    ui.transcript.replaceChildren(h("p", { text: word("opening_transcript") }));
     request(socket, "transcript", { conversation_id: conversationId }).then((ack) => {
       if (!ack.ok) {
-        ui.transcript.replaceChildren(h("p", { text: errorText(ack, "This transcript could not be opened.") }));
+        ui.transcript.replaceChildren(h("p", { text: errorText(ack, word("transcript_failed")) }));
         return;
       }
       renderTranscript(ui.transcript, ack.transcript, selfId);
@@ -70,12 +71,9 @@ export function setupHistory(ui, socket, selfId) {
   return { open };
 }
 
-// The agent's words for system lines (console.html data-words), read once.
-/** @type {Record<string, string> | null} */
-let words = null;
+// The agent's words for system lines (console.html data-words, through words.js).
 function consoleWords() {
-  if (words === null) words = JSON.parse(document.getElementById("livechat-console")?.dataset.words || "{}");
-  return /** @type {Record<string, string>} */ (words);
+  return allWords();
 }
 
 // One transcript line: who said it, or, for the system's own lines ("Ada closed the chat."), the line alone
@@ -89,8 +87,8 @@ function transcriptLine(m, visitorName) {
   if (m.sender !== "agent" && m.sender !== "visitor") {
     return h("li", { class: "lc-transcript-system" }, [time, " ", h("em", { text: systemLine(m, consoleWords()) })]);
   }
-  const who = m.sender === "agent" ? m.author || "Agent" : visitorName;
-  const body = m.body || (m.attachment && m.attachment.name ? "File: " + m.attachment.name : "");
+  const who = m.sender === "agent" ? m.author || word("agent") : visitorName;
+  const body = m.body || (m.attachment && m.attachment.name ? word("file", { name: m.attachment.name }) : "");
   return h("li", {}, [time, " ", h("strong", { text: who + ":" }), " ", h("span", { text: body })]);
 }
 
@@ -107,28 +105,28 @@ function renderTranscript(container, transcript, selfId) {
   // The status line carries the rating already, so it is said once.
   /** @type {(HTMLElement | null)[]} */
   const parts = [
-    h("h3", { text: "Transcript: " + visitorLabel(c.visitor) + (number ? " (" + number + ")" : "") }),
-    h("p", { text: "Started " + dateTime(transcript.started_at) }),
-    h("p", { text: transcript.ended_at ? "Ended " + dateTime(transcript.ended_at) : "Still open" }),
-    h("p", { text: "Duration " + duration(transcript.duration_seconds) }),
+    h("h3", { text: word("transcript_title", { name: visitorLabel(c.visitor) + (number ? " (" + number + ")" : "") }) }),
+    h("p", { text: word("started", { time: dateTime(transcript.started_at) }) }),
+    h("p", { text: transcript.ended_at ? word("ended", { time: dateTime(transcript.ended_at) }) : word("still_open") }),
+    h("p", { text: word("duration", { duration: duration(transcript.duration_seconds) }) }),
     h("p", { text: statusText(c, selfId) }),
-    answers.length ? h("h4", { text: "Pre-chat answers" }) : null,
-    answers.length ? h("dl", { class: "lc-answers", "aria-label": "Pre-chat answers" }, answers.flatMap((a) => [h("dt", { text: a.label }), h("dd", { text: a.value })])) : null,
-    h("h4", { text: "Pages visited" }),
+    answers.length ? h("h4", { text: word("prechat_answers") }) : null,
+    answers.length ? h("dl", { class: "lc-answers", "aria-label": word("prechat_answers") }, answers.flatMap((a) => [h("dt", { text: a.label }), h("dd", { text: a.value })])) : null,
+    h("h4", { text: word("pages_visited") }),
     h(
       "ol",
-      { "aria-label": "Pages visited" },
+      { "aria-label": word("pages_visited") },
       (transcript.pages || []).map((/** @type {{ viewed_at: string, title?: string, url: string }} */ page) => h("li", { text: formatTime(page.viewed_at) + " " + (page.title || page.url) })),
     ),
-    h("h4", { text: "Messages" }),
+    h("h4", { text: word("messages") }),
     h(
       "ol",
-      { "aria-label": "Transcript messages", class: "lc-transcript-messages" },
+      { "aria-label": word("transcript_messages"), class: "lc-transcript-messages" },
       (transcript.messages || []).map((/** @type {import("../shared/messages.js").Message} */ m) => transcriptLine(m, visitorLabel(c.visitor))),
     ),
-    (transcript.notes || []).length ? h("h4", { text: "Internal notes" }) : null,
+    (transcript.notes || []).length ? h("h4", { text: word("internal_notes") }) : null,
     (transcript.notes || []).length ? h("ul", {}, transcript.notes.map((/** @type {{ author: string, body: string }} */ n) => h("li", { text: n.author + ": " + n.body }))) : null,
-    (transcript.mail || []).length ? h("h4", { text: "Emails" }) : null,
+    (transcript.mail || []).length ? h("h4", { text: word("emails") }) : null,
     (transcript.mail || []).length ? h("ul", {}, transcript.mail.map((/** @type {{ created_at: string, recipient: string, status: string }} */ m) => h("li", { text: dateTime(m.created_at) + " to " + m.recipient + ": " + m.status }))) : null,
   ];
   container.replaceChildren();

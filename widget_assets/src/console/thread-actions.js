@@ -2,6 +2,7 @@
 // tags, email the transcript) behind "More actions", a popover that closes on Escape, on a click outside and
 // after an action went through. `deps.act(event, payload, failure, onOk)` sends one action.
 import { h } from "../shared/dom.js";
+import { word } from "./words.js";
 
 /**
  * @typedef {object} ThreadActionDeps
@@ -37,18 +38,18 @@ export class ThreadActions {
       const target = /** @type {Node} */ (event.target);
       if (!ui.moreMenu.hidden && !ui.moreMenu.contains(target) && !ui.more.contains(target)) this.setMenu(false);
     });
-    ui.claim.addEventListener("click", onSelected((c) => deps.act("claim_conversation", { conversation_id: c.id }, "Could not claim it.")));
-    ui.close.addEventListener("click", onSelected((c) => deps.act("close_conversation", { conversation_id: c.id }, "Could not close it.")));
-    const reopen = onSelected((c) => deps.act("reopen_conversation", { conversation_id: c.id }, "Could not reopen it."));
+    ui.claim.addEventListener("click", onSelected((c) => deps.act("claim_conversation", { conversation_id: c.id }, word("claim_failed"))));
+    ui.close.addEventListener("click", onSelected((c) => deps.act("close_conversation", { conversation_id: c.id }, word("close_failed"))));
+    const reopen = onSelected((c) => deps.act("reopen_conversation", { conversation_id: c.id }, word("reopen_failed")));
     ui.reopen.addEventListener("click", reopen);
     ui.closedReopen.addEventListener("click", reopen);
     ui.transfer.addEventListener("click", onSelected((c) => this.transfer(c)));
     ui.email.addEventListener(
       "click",
       onSelected((c) =>
-        deps.act("email_transcript", { conversation_id: c.id }, "The transcript could not be emailed.", (ack) => {
+        deps.act("email_transcript", { conversation_id: c.id }, word("email_failed"), (ack) => {
           this.setMenu(false);
-          deps.showInfo("Transcript sent to " + ack.mail.recipient + ".");
+          deps.showInfo(word("transcript_sent", { email: ack.mail.recipient }));
         }),
       ),
     );
@@ -56,9 +57,9 @@ export class ThreadActions {
       "click",
       onSelected((c) => {
         const tags = ui.tags.value.split(",").map((/** @type {string} */ t) => t.trim()).filter(Boolean);
-        deps.act("set_tags", { conversation_id: c.id, tags }, "Those tags could not be saved.", () => {
+        deps.act("set_tags", { conversation_id: c.id, tags }, word("tags_failed"), () => {
           this.setMenu(false);
-          deps.showInfo("Tags saved.");
+          deps.showInfo(word("tags_saved"));
         });
       }),
     );
@@ -73,10 +74,10 @@ export class ThreadActions {
     const mine = conversation.assigned_agent_id === me.id || me.role === "admin";
     const event = conversation.assigned_agent_id != null && mine ? "transfer_conversation" : "assign_conversation";
     const payload = { conversation_id: conversation.id, agent_id: ui.transferTo.value, note: ui.transferNote.value.trim() || null };
-    this.deps.act(event, payload, "Could not hand it over.", () => {
+    this.deps.act(event, payload, word("handover_failed"), () => {
       ui.transferNote.value = "";
       this.setMenu(false);
-      this.deps.showInfo("Handed over.");
+      this.deps.showInfo(word("handed_over"));
     });
   }
 
@@ -102,8 +103,8 @@ export class ThreadActions {
     // Only a visitor whose address we know can be sent the transcript: say so rather than fail.
     const email = this.deps.emailOf(conversation);
     ui.email.disabled = !email;
-    ui.email.title = email ? "Send the transcript to " + email : "We do not know this visitor's email address.";
-    ui.emailHint.textContent = email ? "To " + email : "We do not know this visitor's email address.";
+    ui.email.title = email ? word("send_transcript_to", { email }) : word("no_email");
+    ui.emailHint.textContent = email ? word("to_email", { email }) : word("no_email");
     const current = ui.transferTo.value;
     const targets = this.deps.agents().filter((a) => a.id !== conversation.assigned_agent_id);
     ui.transferTo.replaceChildren(...targets.map((a) => h("option", { value: a.id, text: a.name + (a.status === "away" ? " (away)" : "") })));

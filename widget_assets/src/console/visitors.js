@@ -4,6 +4,7 @@ import { h } from "../shared/dom.js";
 import { newClientId } from "../shared/ids.js";
 import { formatTime } from "../shared/time.js";
 import { answersOf, avatarClass, byMostRecent, dateTime, initials, localTime, ratingText, visitorLabel } from "./format.js";
+import { word } from "./words.js";
 
 /**
  * Applies a visitor from the server: one that is no longer listed (left, or erased) goes.
@@ -44,8 +45,8 @@ export class VisitorList {
     this.list.replaceChildren(
       ...sorted.map((visitor) => {
         const state = visitor.online
-          ? h("span", { class: "lc-visitor-state lc-online", text: "Online" })
-          : h("span", { class: "lc-visitor-state", text: "Seen " + formatTime(visitor.last_seen_at) });
+          ? h("span", { class: "lc-visitor-state lc-online", text: word("online") })
+          : h("span", { class: "lc-visitor-state", text: word("seen_at", { time: formatTime(visitor.last_seen_at) }) });
         const button = h("button", { type: "button", class: "lc-visitor", "aria-current": visitor.id === selectedId ? "true" : null }, [
           h("span", { class: avatarClass(visitor.id), "aria-hidden": "true", text: initials(visitor) }),
           h("span", { class: "lc-visitor-name", text: visitorLabel(visitor) }),
@@ -95,13 +96,13 @@ export class VisitorPanel {
         const payload = { visitor_id: visitor.id, client_id: newClientId(), body: text };
         request(this.socket, "invite_visitor", payload).then((ack) => {
           if (ack.ok) deps.onInvited(ack);
-          else deps.showError(errorText(ack, "The invitation could not be sent."));
+          else deps.showError(errorText(ack, word("invite_failed")));
         });
       },
       onBlock: (minutes) => {
         request(this.socket, "block_visitor", { visitor_id: visitor.id, minutes }).then((ack) => {
-          if (ack.ok) deps.showInfo("Visitor blocked.");
-          else deps.showError(errorText(ack, "The visitor could not be blocked."));
+          if (ack.ok) deps.showInfo(word("visitor_blocked"));
+          else deps.showError(errorText(ack, word("block_failed")));
         });
       },
     });
@@ -111,7 +112,7 @@ export class VisitorPanel {
 // The pre-chat answers as a definition list (the details panel and the card over the thread).
 /** @param {{ label: string, value: string }[]} answers */
 export function answersList(answers) {
-  return h("dl", { class: "lc-answers", "aria-label": "Pre-chat answers" }, answers.flatMap((a) => row(a.label, a.value)));
+  return h("dl", { class: "lc-answers", "aria-label": word("prechat_answers") }, answers.flatMap((a) => row(a.label, a.value)));
 }
 
 /**
@@ -131,7 +132,7 @@ function row(label, value) {
  */
 function renderVisitorDetails(container, visitor, actions) {
   if (!visitor) {
-    container.replaceChildren(h("p", { class: "lc-empty", text: "Select a visitor or a conversation." }));
+    container.replaceChildren(h("p", { class: "lc-empty", text: word("select_visitor") }));
     return;
   }
   const browser = [visitor.browser, visitor.browser_version].filter(Boolean).join(" ");
@@ -141,51 +142,51 @@ function renderVisitorDetails(container, visitor, actions) {
       h("span", { class: avatarClass(visitor.id), "aria-hidden": "true", text: initials(visitor) }),
       h("div", {}, [
         h("p", {}, [h("strong", { text: visitorLabel(visitor) })]),
-        h("p", {}, [visitor.online ? h("span", { class: "lc-online", text: "Online now" }) : h("span", { class: "lc-visitor-state", text: "Offline" })]),
+        h("p", {}, [visitor.online ? h("span", { class: "lc-online", text: word("online_now") }) : h("span", { class: "lc-visitor-state", text: word("offline") })]),
       ]),
     ]),
     h("dl", {}, [
-      ...row("Current page", visitor.current_title ? visitor.current_title + " \u2014 " + (visitor.current_url || "") : visitor.current_url),
-      ...row("Referrer", visitor.referrer),
-      ...row("Browser", browser),
-      ...row("System", [system, visitor.device && visitor.device !== "Other" ? visitor.device : ""].filter(Boolean).join(", ")),
-      ...row("Language", visitor.language),
-      ...row("Local time", localTime(visitor.timezone)),
-      ...row("Visits", (visitor.visit_count || 0) + (visitor.returning ? " (returning visitor)" : " (first visit)")),
-      ...row("First seen", dateTime(visitor.first_seen_at)),
-      ...row("Department", visitor.department),
-      ...row("Email", visitor.email),
-      ...row("Network", visitor.ip),
+      ...row(word("current_page"), visitor.current_title ? visitor.current_title + " \u2014 " + (visitor.current_url || "") : visitor.current_url),
+      ...row(word("referrer"), visitor.referrer),
+      ...row(word("browser"), browser),
+      ...row(word("system"), [system, visitor.device && visitor.device !== "Other" ? visitor.device : ""].filter(Boolean).join(", ")),
+      ...row(word("language"), visitor.language),
+      ...row(word("local_time"), localTime(visitor.timezone)),
+      ...row(word("visits"), word(visitor.returning ? "visits_returning" : "visits_first", { count: visitor.visit_count || 0 })),
+      ...row(word("first_seen"), dateTime(visitor.first_seen_at)),
+      ...row(word("department"), visitor.department),
+      ...row(word("email"), visitor.email),
+      ...row(word("network"), visitor.ip),
     ]),
   ];
   const answers = answersOf(visitor);
   if (answers.length) {
     // What the visitor told us before the chat comes first: it is what the agent needs to answer.
-    parts.splice(1, 0, h("h3", { text: "Pre-chat answers" }), answersList(answers), h("h3", { text: "This visit" }));
+    parts.splice(1, 0, h("h3", { text: word("prechat_answers") }), answersList(answers), h("h3", { text: word("this_visit") }));
   }
   const customer = visitor.customer;
   if (customer && customer.user) {
     const billing = customer.billing || {};
     parts.push(
-      h("h3", { text: "Customer" }),
-      h("dl", { "aria-label": "Customer" }, [
-        ...row("Name", customer.user.name),
-        ...row("Email", customer.user.email),
-        ...row("User id", customer.user.id),
-        ...row("Plan", billing.plan),
-        ...row("Status", billing.status),
-        ...row("Renews", billing.renews_on),
-        ...row("Card", billing.card_brand || billing.card_last4 ? (billing.card_brand || "Card") + " \u2022\u2022\u2022\u2022 " + (billing.card_last4 || "") : ""),
+      h("h3", { text: word("customer") }),
+      h("dl", { "aria-label": word("customer") }, [
+        ...row(word("name"), customer.user.name),
+        ...row(word("email"), customer.user.email),
+        ...row(word("user_id"), customer.user.id),
+        ...row(word("plan"), billing.plan),
+        ...row(word("status"), billing.status),
+        ...row(word("renews"), billing.renews_on),
+        ...row(word("card"), billing.card_brand || billing.card_last4 ? (billing.card_brand || word("card")) + " \u2022\u2022\u2022\u2022 " + (billing.card_last4 || "") : ""),
       ]),
     );
   }
   const pages = visitor.pages || [];
   if (pages.length) {
     parts.push(
-      h("h3", { text: "Pages this visit" }),
+      h("h3", { text: word("pages_this_visit") }),
       h(
         "ol",
-        { "aria-label": "Pages this visit" },
+        { "aria-label": word("pages_this_visit") },
         pages.map((/** @type {{ viewed_at: string, title?: string, url: string }} */ page) => h("li", {}, [h("time", { datetime: page.viewed_at, text: formatTime(page.viewed_at) }), " ", h("span", { text: page.title || page.url })])),
       ),
     );
@@ -193,36 +194,36 @@ function renderVisitorDetails(container, visitor, actions) {
   const earlier = visitor.conversations || [];
   if (earlier.length) {
     parts.push(
-      h("h3", { text: "Conversations" }),
+      h("h3", { text: word("conversations") }),
       h(
         "ul",
-        { "aria-label": "Earlier conversations" },
-        earlier.map((/** @type {LiveChatConversation} */ c) => h("li", { text: dateTime(c.created_at) + " \u00b7 " + (c.status === "closed" ? "closed" : "open") + (c.rating != null ? " \u00b7 " + ratingText(c) : "") })),
+        { "aria-label": word("earlier_conversations") },
+        earlier.map((/** @type {LiveChatConversation} */ c) => h("li", { text: dateTime(c.created_at) + " \u00b7 " + word(c.status === "closed" ? "status_closed" : "status_open") + (c.rating != null ? " \u00b7 " + ratingText(c) : "") })),
       ),
     );
   }
   if (actions.canInvite && visitor.online) {
-    const input = h("input", { type: "text", class: "lc-input", "aria-label": "Invitation message", value: "Hi! Can I help you with anything?", maxlength: "500" });
-    const invite = h("button", { type: "submit", class: "lc-btn lc-btn--primary", text: "Invite to chat" });
+    const input = h("input", { type: "text", class: "lc-input", "aria-label": word("invitation_message"), value: word("invitation_default"), maxlength: "500" });
+    const invite = h("button", { type: "submit", class: "lc-btn lc-btn--primary", text: word("invite") });
     const form = h("form", {}, [input, invite]);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       if (input.value.trim()) actions.onInvite(input.value.trim());
     });
-    parts.push(h("h3", { text: "Proactive chat" }), form);
+    parts.push(h("h3", { text: word("proactive_chat") }), form);
   }
-  const minutes = h("select", { class: "lc-select", "aria-label": "Block for" }, [
-    h("option", { value: "60", text: "1 hour" }),
-    h("option", { value: "1440", text: "1 day" }),
-    h("option", { value: "10080", text: "7 days" }),
-    h("option", { value: "43200", text: "30 days" }),
+  const minutes = h("select", { class: "lc-select", "aria-label": word("block_for") }, [
+    h("option", { value: "60", text: word("block_hour") }),
+    h("option", { value: "1440", text: word("block_day") }),
+    h("option", { value: "10080", text: word("block_week") }),
+    h("option", { value: "43200", text: word("block_month") }),
   ]);
-  const block = h("button", { type: "button", class: "lc-btn lc-btn--secondary", text: "Block visitor" });
+  const block = h("button", { type: "button", class: "lc-btn lc-btn--secondary", text: word("block_visitor") });
   block.addEventListener("click", () => {
-    actions.confirm("Block this visitor?", "They lose the chat widget until the block ends.", "Block").then((yes) => {
+    actions.confirm(word("block_title"), word("block_text"), word("block")).then((yes) => {
       if (yes) actions.onBlock(Number(minutes.value));
     });
   });
-  parts.push(h("h3", { text: "Moderation" }), h("div", { class: "lc-inline" }, [minutes, block]));
+  parts.push(h("h3", { text: word("moderation") }), h("div", { class: "lc-inline" }, [minutes, block]));
   container.replaceChildren(...parts);
 }
