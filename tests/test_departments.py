@@ -152,3 +152,24 @@ def test_a_visitor_who_changes_department_leaves_the_other_list(app: Flask, sock
     assert events(dan, AGENT_NS, "visitor_updated") == []  # the batch did not reach the sales agent
     assert emit(dan, "hello", {})["visitors"] == []
     guest.disconnect(VISITOR_NS)
+
+
+def test_a_first_time_visitors_chat_gets_the_department_of_their_page(app: Flask, socketio: SocketIO) -> None:
+    """A browser on its first page (a pending cookie, no page view stored yet) that writes at once: the
+    department comes from the page the widget names, so the department's agents see the chat (it was stored
+    without one, and no agent of a department ever saw it)."""
+    dan = agent_client(app, socketio, "dan")  # sales
+    emit(dan, "hello", {})
+    http = app.test_client()
+    http.get("/page/pricing")  # cookie-less: nothing stored
+    # The widget showed the notice: recognised from now on (the cookie), yet no page view of theirs is stored.
+    noticed = http.post("/livechat/api/consent", json={"choice": "noticed"})
+    assert noticed.status_code == 200, noticed.get_data(as_text=True)
+    buyer = socketio.test_client(app, namespace=VISITOR_NS, flask_test_client=http)
+    ack = buyer.emit(
+        "hello", {"page": {"url": "http://localhost/page/pricing"}}, namespace=VISITOR_NS, callback=True
+    )
+    assert ack["ok"]
+    sale = say(buyer, "Do you invoice yearly?", "c-dept-first")["conversation_id"]
+    assert [c["id"] for c in emit(dan, "hello", {})["conversations"]] == [sale]
+    buyer.disconnect(VISITOR_NS)

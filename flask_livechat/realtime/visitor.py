@@ -155,17 +155,23 @@ class VisitorNamespace(LiveChatNamespace):
         learned: dict[str, Any] = {}
         if data.get("timezone") and connection["persistent"]:
             learned["timezone"] = data["timezone"]
-        if not connection["persistent"] and page.get("url"):
+        department = department_for_path(current_app.config, page["url"]) if page.get("url") else None
+        if not connection["persistent"] and department is not None:
             # A visitor we do not recognise has no page views: their page tells us their department.
-            department = department_for_path(current_app.config, page["url"])
-            if department is not None:
-                learned["department"] = department
+            learned["department"] = department
         if connection["stored"]:
             state.visitors.on_page(
-                current_sid(), visitor_id, url=page.get("url"), title=page.get("title"), learned=learned
+                current_sid(),
+                visitor_id,
+                url=page.get("url"),
+                title=page.get("title"),
+                learned=learned,
+                # A recognised visitor whose page views were not stored (recognised only since the notice on
+                # this page) has no department yet: without one, no department's agent would see their chat.
+                page_department=department,
             )
         else:  # kept with the connection, stored only if they write
-            connection["department"] = learned.get("department")
+            connection["department"] = learned.get("department", department)
             connection["page"] = (page.get("url"), page.get("title"))
         conversation, messages, more = self._resume(visitor_id, data)
         persistent = self.connection()["persistent"]

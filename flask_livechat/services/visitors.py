@@ -272,10 +272,22 @@ class VisitorService:
             publish(VisitorChanged(visitor_id))
 
     def on_page(
-        self, sid: str, visitor_id: str, *, url: str | None, title: str | None, learned: dict[str, Any]
+        self,
+        sid: str,
+        visitor_id: str,
+        *,
+        url: str | None,
+        title: str | None,
+        learned: dict[str, Any],
+        page_department: str | None = None,
     ) -> None:
         """The widget said where it is (``hello``): the connection's page, the view's title, and what the
-        widget told us about the visitor (time zone, department)."""
+        widget told us about the visitor (time zone, department); ``page_department`` becomes theirs only
+        when they have none."""
+        if page_department is not None and "department" not in learned:
+            visitor = self._store.visitors.get_visitor(visitor_id)
+            if visitor is not None and visitor.department is None:
+                learned = {**learned, "department": page_department}
         url = page_urls.page_url(url) if url else url
         self._store.presence.visitor_on_page(sid, url=url, title=title)
         if url and title:
