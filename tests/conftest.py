@@ -26,7 +26,7 @@ from flask_livechat import LiveChat
 from flask_livechat.state import LiveChatState
 from flask_livechat.store import Store
 from tests.faults import RedisProcess
-from tests.helpers import POSTGRES_URL, WebhookReceiver, free_port, postgres_reachable
+from tests.helpers import POSTGRES_URL, WebhookReceiver, drop_chat_schema, free_port, postgres_reachable
 
 ON_CI = os.environ.get("CI") == "true"
 
@@ -469,3 +469,18 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver()
     yield receiver
     receiver.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A bare store on SQLite and on PostgreSQL (a database of its own), emptied before and after."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/store.db"
+    else:
+        url = request.getfixturevalue("database")  # a database of its own: nothing another run left behind
+    store = Store(url)
+    drop_chat_schema(store.database.engine)
+    store.create_all()
+    yield store
+    drop_chat_schema(store.database.engine)
+    store.dispose()

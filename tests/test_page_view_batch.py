@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +16,6 @@ from flask_livechat.state import LiveChatState
 from flask_livechat.store import PageInfo, Store
 from flask_livechat.store.models import PageView, ReportView, Visit, utcnow
 from flask_livechat.store.records import QueuedPageView
-from tests.helpers import drop_chat_schema
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "BEGIN IMMEDIATE")
 
@@ -99,19 +96,6 @@ def test_zero_writes_every_page_view_on_its_request(app: Flask, livechat: LiveCh
     for _ in range(3):
         http.get("/")
     assert len(urls(livechat)) == 3
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    url = (
-        f"sqlite:///{tmp_path}/batch.db" if request.param == "sqlite" else request.getfixturevalue("database")
-    )
-    store = Store(url)
-    drop_chat_schema(store.database.engine)
-    store.create_all()
-    yield store
-    drop_chat_schema(store.database.engine)
-    store.dispose()
 
 
 def test_the_store_writes_a_batch_and_drops_views_of_visits_gone(store: Store) -> None:

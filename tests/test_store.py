@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,21 +10,6 @@ import pytest
 from flask_livechat.errors import StoreUnavailable
 from flask_livechat.store import Store
 from flask_livechat.store.records import ConversationFilters
-from tests.helpers import drop_chat_schema
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/store.db"
-    else:
-        url = request.getfixturevalue("database")  # a database of its own: nothing another run left behind
-    store = Store(url)
-    drop_chat_schema(store.database.engine)
-    store.create_all()
-    yield store
-    drop_chat_schema(store.database.engine)
-    store.dispose()
 
 
 def test_concurrent_writers_get_distinct_consecutive_seqs(store: Store) -> None:
