@@ -33,8 +33,13 @@ $(VENV)/.dev-installed: $(BIN)/activate setup.cfg pyproject.toml
 run: $(VENV)/.run-installed
 	PORT=$(PORT) $(BIN)/python -m example_site
 
+# The whole suite in three parts side by side (tests/parallel.py); with PYTEST_ARGS, just those, in one run.
 test: $(VENV)/.dev-installed
+ifeq ($(strip $(PYTEST_ARGS)),)
+	$(BIN)/python tests/parallel.py
+else
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+endif
 
 # The declared minimum versions, exactly (.ci/minimum.txt), in a fresh virtualenv: lower bounds are what we test.
 test-min:

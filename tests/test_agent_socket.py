@@ -146,7 +146,8 @@ def test_agent_closes_and_the_visitor_is_told(visitor: SocketIOTestClient, agent
     events = visitor.get_received(VISITOR_NS)
     assert {
         "name": "conversation_status",
-        "args": [{"conversation_id": conversation_id, "status": "closed", "by": "agent"}],
+        # No agent wrote in it, so the visitor is not asked to rate it.
+        "args": [{"conversation_id": conversation_id, "status": "closed", "by": "agent", "rate": False}],
         "namespace": VISITOR_NS,
     } in events
     notices = [e["args"][0] for e in events if e["name"] == "new_message"]

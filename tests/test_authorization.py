@@ -40,6 +40,7 @@ VISITOR_EVENTS: dict[str, dict[str, Any]] = {
     "rate_conversation": {"rating": 1, "comment": "attacker rating"},
     "fetch_messages": {"after_seq": 0},
     "page": {"page": {"url": "http://localhost/attacker", "title": "Attacker"}},
+    "email_transcript": {},
 }
 ID_KEYS = ("conversation_id", "message_id", "attachment_id", "visitor_id", "id")
 

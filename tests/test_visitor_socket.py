@@ -44,6 +44,7 @@ def test_hello_without_a_conversation(visitor: SocketIOTestClient) -> None:
         "messages": [],
         "more": False,
         "agents_online": False,
+        "team": [],
         "business_hours": True,
         "history": [],
         "read": {"visitor": 0, "agent": 0},

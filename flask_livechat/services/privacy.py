@@ -169,6 +169,9 @@ class PrivacyService:
         host_user_ids = self._host_user_ids(subject, exported)
         ref = self._audit.ref(subject.keys())
         erased, keys = self._store.privacy.erase_visitors(visitor_ids)
+        batch = self._app.extensions["livechat"].visitors.page_views
+        if batch is not None:  # page views of theirs still queued in this process, and what it knew of them
+            batch.forget(visitor_ids)
         # Their mail log rows and unsubscribe links go; their opt-outs stay, as digests only.
         self._store.mail.forget_recipients(
             [digest for email in emails for digest in mail.recipient_digests(self._app, email)]

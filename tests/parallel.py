@@ -1,0 +1,42 @@
+"""``make test``: the whole suite in three parts side by side.
+
+Most tests wait on real servers, browsers and timers rather than the CPU (a serial run keeps the load near one
+core), so the browser and foreign-host tests run in one pytest process and the other modules, split in two
+halves, in two more. Every test still runs exactly once, each part in its own process with its own ports,
+databases and Redis (the fixtures make them per test). Each part's report is printed when all are done; the
+exit status is the worst of them. Arguments are passed to every part (``make test PYTEST_ARGS=-x``).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def parts() -> list[list[str]]:
+    modules = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "tests").glob("test_*.py"))
+    return [["tests/browser", "tests/hosts"], modules[0::2], modules[1::2]]
+
+
+def main(arguments: list[str]) -> int:
+    running = []
+    for files in parts():
+        log = tempfile.TemporaryFile(mode="w+")
+        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *arguments, *files]
+        running.append((files, log, subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)))
+    status = 0
+    for files, log, process in running:
+        code = process.wait()
+        log.seek(0)
+        print(f"===== part: {' '.join(files[:2])}{' …' if len(files) > 2 else ''} (exit {code})", flush=True)
+        sys.stdout.write(log.read())
+        status = max(status, code)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
