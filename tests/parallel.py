@@ -27,7 +27,8 @@ def main(arguments: list[str]) -> int:
     for files in parts():
         log = tempfile.TemporaryFile(mode="w+")
         command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *arguments, *files]
-        running.append((files, log, subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)))
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        running.append((files, log, process))
     status = 0
     for files, log, process in running:
         code = process.wait()
