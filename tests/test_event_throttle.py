@@ -73,21 +73,35 @@ def test_reserved_and_undeclared_names_get_an_error_ack_and_change_nothing(
 def test_typing_is_relayed_at_most_once_per_interval(chat: tuple[Any, Any, str]) -> None:
     visitor, agent, conversation_id = chat
     to_agent = collect(agent, "typing", AGENT_NS)
-    acks = [visitor.call("typing", {"typing": True}, namespace=VISITOR_NS, timeout=5) for _ in range(20)]
-    assert acks[0] == {"ok": True}
-    assert all(a["ok"] is False and a["error"]["code"] == "rate_limited" for a in acks[1:]), acks
-    assert all(a["error"]["fields"]["retry_after"] >= 1 for a in acks[1:])
+    started = time.monotonic()
+    # Only what is sent well inside the interval is judged: on a loaded machine 20 calls may outlast it.
+    inside = TYPING_INTERVAL_SECONDS - 0.5
+    acks = []
+    for _ in range(20):
+        sent = time.monotonic() - started
+        acks.append((sent, visitor.call("typing", {"typing": True}, namespace=VISITOR_NS, timeout=5)))
+    assert acks[0][1] == {"ok": True}
+    limited = [ack for sent, ack in acks[1:] if sent < inside]
+    assert limited, "the machine was too slow to send twice inside the interval"
+    assert all(a["ok"] is False and a["error"]["code"] == "rate_limited" for a in limited), acks
+    assert all(a["error"]["fields"]["retry_after"] >= 1 for a in limited)
     # Flipping on and off: a stop ends the relayed start once, and further starts wait for the interval.
+    flipping = time.monotonic()
     for _ in range(10):
+        if time.monotonic() - flipping > inside:
+            break
         visitor.call("typing", {"typing": False}, namespace=VISITOR_NS, timeout=5)
         visitor.call("typing", {"typing": True}, namespace=VISITOR_NS, timeout=5)
     time.sleep(0.5)
-    assert [event["typing"] for event in to_agent] == [True, False], to_agent
+    assert [event["typing"] for event in to_agent][:2] == [True, False], to_agent
+    if time.monotonic() - flipping < TYPING_INTERVAL_SECONDS:  # still inside: nothing more was relayed
+        assert [event["typing"] for event in to_agent] == [True, False], to_agent
 
     time.sleep(TYPING_INTERVAL_SECONDS)
+    relayed = len(to_agent)
     assert visitor.call("typing", {"typing": True}, namespace=VISITOR_NS, timeout=5) == {"ok": True}
     time.sleep(0.5)
-    assert [event["typing"] for event in to_agent] == [True, False, True]
+    assert len(to_agent) == relayed + 1 and to_agent[-1]["typing"] is True, to_agent
 
     to_visitor = collect(visitor, "typing", VISITOR_NS)
     agent_acks = [
