@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, insert, or_, select, true, update
+from sqlalchemy import Connection, Table, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -440,11 +440,12 @@ def _append(
     now = utcnow()
     # Locks the row (PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers anyway): seqs never repeat, and
     # a concurrent retry of this message fails on the unique client id (``_writing_once`` retries it).
+    table = cast(Table, Conversation.__table__)  # a Core UPDATE: 2.0.16's ORM one cannot return plain columns
     bumped = connection.execute(
-        update(Conversation)
+        update(table)
         .where(conversation)
-        .values(last_seq=Conversation.last_seq + 1, updated_at=now)
-        .returning(*Conversation.__table__.columns)
+        .values(last_seq=table.c.last_seq + 1, updated_at=now)
+        .returning(*table.c)
     ).first()
     if bumped is None:
         return None
