@@ -70,6 +70,7 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=2)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--postgres", nargs="?", const=os.environ.get(POSTGRES_ENV), default=None)
+    parser.add_argument("--async-mode", default="eventlet", choices=("eventlet", "threading", "gevent"))
     parser.add_argument("--raw", type=Path, help="keep py-spy's raw (collapsed) stacks here")
     arguments = parser.parse_args()
     if shutil.which("py-spy") is None and not (Path(sys.executable).parent / "py-spy").exists():
@@ -80,7 +81,7 @@ def main() -> None:
     raw = arguments.raw or Path(tempfile.mkdtemp(prefix="livechat-profile-")) / "stacks.txt"
     recorder: dict[str, Any] = {}
 
-    with running(Server("ours", postgres_url=arguments.postgres)) as server:
+    with running(Server("ours", arguments.async_mode, postgres_url=arguments.postgres)) as server:
 
         def on_mark(name: str) -> None:
             if name == "window":
@@ -123,7 +124,7 @@ def main() -> None:
     print(
         f"\nProfile of our server: {arguments.rate} msg/s offered for {arguments.seconds:g} s, "
         f"{arguments.visitors} visitors, {arguments.agents} agents, "
-        f"{'PostgreSQL' if arguments.postgres else 'SQLite'}, eventlet\n"
+        f"{'PostgreSQL' if arguments.postgres else 'SQLite'}, {arguments.async_mode}\n"
     )
     print_machine(info)
     print(

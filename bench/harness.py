@@ -104,8 +104,12 @@ class Server:
 
     @property
     def pid(self) -> int:
+        """The process that serves: under gunicorn its one worker, not the master."""
         assert self.process is not None
-        return self.process.pid
+        if self.async_mode != "gevent":
+            return self.process.pid
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return int(children[0]) if children else self.process.pid
 
     @property
     def label(self) -> str:
@@ -138,6 +142,8 @@ class Server:
             command += ["--async-mode", self.async_mode]
             if self.max_size:
                 command += ["--max-size", str(self.max_size)]
+        if self.async_mode == "gevent":
+            command = self.gunicorn_command()
         log = open(self.directory / "server.log", "wb")
         self.process = subprocess.Popen(
             ["taskset", "-c", SERVER_CORE, *command],
@@ -157,8 +163,18 @@ class Server:
                     return self
             except (URLError, OSError):
                 time.sleep(0.2)
+        output = self.log()
         self.stop()
-        raise RuntimeError(f"{self.label} did not answer within 60 s:\n{self.log()}")
+        raise RuntimeError(f"{self.label} did not answer within 60 s:\n{output}")
+
+    def gunicorn_command(self) -> list[str]:
+        """gevent is measured as docs/deployment.md recommends it: one gunicorn gevent worker."""
+        return [
+            *(sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1"),
+            *("--worker-connections", str(self.max_size or 10000), "-b", f"127.0.0.1:{self.port}"),
+            *("--pythonpath", f"{ROOT / 'bench'},{ROOT}", "--log-level", "warning", "--timeout", "120"),
+            "wsgi:relay()" if self.kind == "bare" else "wsgi:ours()",
+        ]
 
     def log(self) -> str:
         assert self.directory is not None
@@ -319,6 +335,8 @@ def machine() -> dict[str, str]:
                 "python-socketio",
                 "python-engineio",
                 "eventlet",
+                "gevent",
+                "gunicorn",
                 "SQLAlchemy",
             )
         )

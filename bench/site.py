@@ -19,7 +19,6 @@ import resource
 import runpy
 import sys
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,18 +36,10 @@ if __name__ == "__main__":
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
     sys.path.insert(0, str(ROOT))
     if os.environ.get("BENCH_WITHOUT_CHAT") == "1":
-        import example_site.app
+        sys.path.insert(0, str(ROOT / "bench"))
+        from wsgi import without_chat
 
-        class NoChat:
-            """Stands in for ``LiveChat``: every seam decorator hands its callback back, nothing else."""
-
-            def __init__(self, *_: Any, **__: Any) -> None:
-                pass
-
-            def __getattr__(self, _name: str) -> Any:
-                return lambda callback: callback
-
-        example_site.app.LiveChat = NoChat  # type: ignore[misc,assignment]
+        without_chat()
     if os.environ.get("BENCH_MAX_SIZE") and mode == "eventlet":
         import functools
 
