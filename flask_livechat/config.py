@@ -122,6 +122,9 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_RECENT_VISITOR_SECONDS": 5 * 60,
     "LIVECHAT_VISITOR_PUSH_INTERVAL": 1.0,
     "LIVECHAT_PAGE_VIEW_BATCH_SECONDS": 1.0,
+    # Past saturation (realtime/overload.py): visitors' messages a process holds at once (received, not yet
+    # acknowledged); past it a new one is refused with ``overloaded`` and ``retry_after`` (None: they queue).
+    "LIVECHAT_MAX_MESSAGES_IN_FLIGHT": 64,
     "LIVECHAT_MAX_BLOCK_DAYS": 365,
     "LIVECHAT_INVITATION_CHECK_SECONDS": 20,
     # The admin's reports (docs/reports.md)
@@ -288,6 +291,14 @@ def validate(app: Flask) -> None:
         raise ConfigError(
             "LIVECHAT_PAGE_VIEW_BATCH_SECONDS must be seconds between writes of queued page views (<= 60; "
             "0: each page view is written on its request)."
+        )
+    in_flight = config["LIVECHAT_MAX_MESSAGES_IN_FLIGHT"]
+    if in_flight is not None and (
+        isinstance(in_flight, bool) or not isinstance(in_flight, int) or in_flight < 1
+    ):
+        raise ConfigError(
+            "LIVECHAT_MAX_MESSAGES_IN_FLIGHT must be how many visitor messages a process holds at once "
+            f"before it refuses new ones as overloaded (say 64), or None to let them queue, got {in_flight!r}."
         )
     shown = config["LIVECHAT_AGENT_DISPLAY_NAME"]
     if not isinstance(shown, str) or not shown.strip() or "@" in shown:

@@ -69,6 +69,19 @@ class SchemaOutdated(StoreUnavailable):
     message = "The chat database needs `flask livechat db upgrade`."
 
 
+class Overloaded(LiveChatError, ServiceUnavailable):
+    """This process is past what it can handle now: nothing was stored; the client sends again after
+    ``retry_after`` seconds (realtime/overload.py)."""
+
+    error_code = "overloaded"
+
+    def __init__(self, retry_after: int) -> None:
+        LiveChatError.__init__(
+            self, f"The chat is busy: try again in {retry_after} seconds.", {"retry_after": retry_after}
+        )
+        self.retry_after = retry_after
+
+
 class ConnectionClosed(LiveChatError):
     """An event of a connection that has closed since it arrived; the client resends it after reconnecting."""
 

@@ -34,6 +34,7 @@ from .host import (
 from .realtime import push, revocation
 from .realtime.agent import AgentNamespace
 from .realtime.ordering import SendOrder
+from .realtime.overload import AdmissionGate
 from .realtime.revocation import AgentRecheck
 from .realtime.sweeper import PresenceSweeper
 from .realtime.visitor import VisitorNamespace
@@ -238,6 +239,7 @@ class LiveChat:
             ),
             chat=chat,
             send_order=SendOrder(socketio),
+            admission=AdmissionGate(app.config["LIVECHAT_MAX_MESSAGES_IN_FLIGHT"]),
             presence=presence,
             workflow=WorkflowService(store, chat, presence),
             history=history,

@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # for the annotations only: this module sits below everything
 
     from .extension import LiveChat
     from .realtime.ordering import SendOrder
+    from .realtime.overload import AdmissionGate
     from .realtime.push import Pusher
     from .realtime.revocation import AgentRecheck
     from .realtime.sweeper import PresenceSweeper
@@ -47,6 +48,8 @@ class LiveChatState:
     visitors: VisitorService
     chat: ChatService
     send_order: SendOrder
+    #: This process's visitor messages in flight, and their refusal past saturation.
+    admission: AdmissionGate
     privacy: PrivacyService
     limiter: RateLimiter
     agent_recheck: AgentRecheck

@@ -13,7 +13,9 @@
 // In the measured window the visitors together send `--rate` messages per second, round robin, open loop
 // (on schedule, whether or not earlier ones were acked). Latency is send -> the first agent connection that
 // receives the message (`new_message`, or `conversation_updated` whose last_message has that client_id);
-// `delivered_by` counts which event came first. Ack latency is send -> ack.
+// `delivered_by` counts which event came first. Ack latency is send -> ack. A message refused as `overloaded`
+// is sent again after its `retry_after`, doubled for each further refusal, with the same client_id, as the
+// widget's outbox does (`--retry 0`: not); its latencies count from its first send; `retried` counts resends.
 
 import { performance } from "node:perf_hooks";
 import { randomUUID } from "node:crypto";
@@ -35,6 +37,7 @@ const DEFAULTS = {
   "connect-timeout": 20,
   concurrency: 50,
   body: "Hello, I have a question about my invoice.",
+  retry: 1, // like the widget's outbox: a message refused as overloaded is sent again after retry_after (0: not)
 };
 
 function parseArguments(argv) {
@@ -199,10 +202,15 @@ async function chat(result) {
   // One message each opens the conversations; one agent tab per conversation joins it.
   const opened = await inBatches(visitors.length, async (index) => {
     const visitor = visitors[index];
-    visitor.seq += 1;
-    const ack = await call(visitor.socket, "send_message", {
-      client_id: randomUUID(), body: "first", client_seq: visitor.seq,
-    });
+    const clientId = randomUUID();
+    let ack;
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      visitor.seq += 1;
+      ack = await call(visitor.socket, "send_message", { client_id: clientId, body: "first", client_seq: visitor.seq });
+      const wait = Number(ack?.error?.fields?.retry_after);
+      if (ack?.ok || ack?.error?.code !== "overloaded" || !(wait > 0)) break;
+      await sleep(wait * 1000 + Math.random() * 500);
+    }
     if (!ack?.ok) throw new Error(`first message: ${ack?.error?.code}`);
     return ack.message.conversation_id;
   });
@@ -269,27 +277,63 @@ async function chat(result) {
       while (sent < total && start + sent * interval <= current) {
         const visitor = visitors[turn++ % visitors.length];
         if (!visitor.socket.connected) continue;
+        visitor.waiting ??= [];
+        visitor.holds ??= 0;
         const scheduled = start + sent * interval;
         const clientId = randomUUID();
         const entry = { sent: now() };
         lags.push(entry.sent - scheduled);
         pending.set(clientId, entry);
-        visitor.seq += 1;
-        visitor.socket.emit(
-          "send_message",
-          { client_id: clientId, body: options.body, client_seq: visitor.seq },
-          (ack) => {
-            entry.acked = now();
-            if (ack?.ok) {
-              result.acked_ok++;
-              ackLatencies.push(entry.acked - entry.sent);
-            } else {
-              entry.failed = true;
-              tally(result.ack_errors, ack?.error?.code ?? "malformed");
-              errorAckLatencies.push(entry.acked - entry.sent);
-            }
-          },
-        );
+        entry.order = sent;
+        const send = () => {
+          if (visitor.held) {
+            visitor.waiting.push({ entry, send });
+            return;
+          }
+          visitor.seq += 1;
+          visitor.socket.emit(
+            "send_message",
+            { client_id: clientId, body: options.body, client_seq: visitor.seq },
+            (ack) => {
+              const code = ack?.ok ? null : ack?.error?.code ?? "malformed";
+              if (code) {
+                tally(result.ack_errors, code);
+                errorAckLatencies.push(now() - (entry.resent ?? entry.sent));
+              }
+              const wait = Number(ack?.error?.fields?.retry_after);
+              if (code === "overloaded" && options.retry && wait > 0 && visitor.socket.connected) {
+                // As the widget's outbox (shared/outbox.js): the visitor holds every message for retry_after
+                // (doubled for each hold in a row), then sends what waits again, in the order written.
+                result.retried++;
+                visitor.waiting.push({ entry, send });
+                if (!visitor.held) {
+                  visitor.held = true;
+                  const backoff = Math.min(60000, wait * 1000 * 2 ** Math.min(visitor.holds, 10));
+                  visitor.holds += 1;
+                  setTimeout(() => {
+                    visitor.held = false;
+                    const waiting = visitor.waiting.sort((a, b) => a.entry.order - b.entry.order);
+                    visitor.waiting = [];
+                    for (const item of waiting) {
+                      item.entry.resent = now();
+                      item.send();
+                    }
+                  }, backoff + Math.random() * (backoff / 2));
+                }
+                return;
+              }
+              if (!code) visitor.holds = 0;
+              entry.acked = now();
+              if (code) {
+                entry.failed = true;
+              } else {
+                result.acked_ok++;
+                ackLatencies.push(entry.acked - entry.sent);
+              }
+            },
+          );
+        };
+        send();
         sent++;
       }
       if (sent < total) setTimeout(tick, 2);
@@ -327,7 +371,7 @@ async function main() {
     url: base, mode: options.mode, visitors: options.visitors, agents: options.agents,
     rate: options.rate, duration: options.duration, transports: options.transports,
     visitors_connected: 0, agent_tabs: 0, sent: 0, acked_ok: 0, delivered: 0, conversation_updated: 0,
-    ack_errors: {}, connect_errors: {}, disconnects: {}, delivered_by: {},
+    ack_errors: {}, connect_errors: {}, disconnects: {}, delivered_by: {}, retried: 0,
   };
   if (options.mode === "idle") await idle(result);
   else await chat(result);

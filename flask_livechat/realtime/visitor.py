@@ -224,20 +224,25 @@ class VisitorNamespace(LiveChatNamespace):
 
     @client_event
     def on_send_message(self, payload: Any) -> Ack:
-        visitor_id = self.connection()["visitor_id"]
+        """Refused at once while the process is past saturation (overload.py); otherwise in send order."""
+        connection = self.connection()
+        visitor_id = connection["visitor_id"]
         state = current_livechat
-        return self.send_in_order(
-            payload,
-            SendMessageSchema,
-            lambda data: state.chat.send_visitor_message(
-                visitor_id, client_id=data["client_id"], body=data["body"]
-            ),
-            self._may_send,
-        )
+        with state.admission.counted():
+            return self.send_in_order(
+                payload,
+                SendMessageSchema,
+                lambda data: state.chat.send_visitor_message(
+                    visitor_id, client_id=data["client_id"], body=data["body"]
+                ),
+                self._may_send,
+            )
 
     def _may_send(self) -> None:
         """Blocked visitors may not; the rest within their limits: per visitor, and looser per IP (many
-        visitors share an office or mobile network). Checked in the send's turn, so a refusal keeps order."""
+        visitors share an office or mobile network), and not past saturation. Checked in the send's turn, so
+        a refusal keeps order."""
+        current_livechat.admission.check(self.connection())
         current_livechat.moderation.check(self.connection()["visitor_id"], request.remote_addr)
         limiter = current_livechat.limiter
         limiter.hit("message", f"visitor:{self.connection()['visitor_id']}")

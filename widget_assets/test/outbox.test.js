@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { Outbox } from "../src/shared/outbox.js";
+import { Outbox, retryDelay } from "../src/shared/outbox.js";
 
 function fakeSocket() {
   return {
@@ -100,6 +100,40 @@ test("an unavailable ack keeps the message and tries again; other errors settle 
   socket.sent[1].callback({ ok: false, error: { code: "invalid", message: "bad" } });
   assert.equal(settled, [["c-00000004", false]]);
   assert.is(outbox.pending().length, 0);
+});
+
+test("an overloaded ack holds the outbox for retry_after, then sends everything again in order", async () => {
+  assert.is(retryDelay({ ok: true }, 3000), null);
+  assert.is(retryDelay({ ok: false, error: { code: "rate_limited", fields: { retry_after: 5 } } }, 3000), null);
+  const busy2 = { ok: false, error: { code: "overloaded", fields: { retry_after: 2 } } };
+  const wait = retryDelay(busy2, 3000);
+  assert.ok(wait !== null && wait >= 2000 && wait < 3000, String(wait));
+  const third = retryDelay(busy2, 3000, 2); // refused twice before: four times as long
+  assert.ok(third !== null && third >= 8000 && third < 12000, String(third));
+  const longest = retryDelay(busy2, 3000, 30);
+  assert.ok(longest !== null && longest >= 60000 && longest < 90000, String(longest));
+  const fallback = retryDelay({ ok: false, error: { code: "overloaded", fields: {} } }, 3000);
+  assert.ok(fallback !== null && fallback >= 3000 && fallback < 4500, String(fallback));
+
+  const socket = fakeSocket();
+  /** @type {[string, boolean][]} */
+  const settled = [];
+  const outbox = new Outbox(socket, (p, ack) => settled.push([p.client_id, ack.ok]));
+  outbox.send({ client_id: "c-00000005", body: "five" });
+  outbox.send({ client_id: "c-00000006", body: "six" });
+  const busy = { ok: false, error: { code: "overloaded", message: "busy", fields: { retry_after: 0.001 } } };
+  socket.sent[0].callback(busy);
+  outbox.send({ client_id: "c-00000007", body: "seven" }); // written while held: waits its turn
+  assert.is(socket.sent.length, 2);
+  socket.sent[1].callback(busy);
+  assert.is(settled.length, 0);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(
+    socket.sent.slice(2).map((sent) => sent.packet.client_id),
+    ["c-00000005", "c-00000006", "c-00000007"],
+  );
+  socket.sent[2].callback({ ok: true, message: { client_id: "c-00000005" } });
+  assert.equal(settled, [["c-00000005", true]]);
 });
 
 test.run();

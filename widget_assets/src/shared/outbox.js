@@ -23,6 +23,27 @@ function localStore(key) {
   }
 }
 
+export const LONGEST_RETRY_MS = 60000;
+
+/**
+ * Milliseconds until a refused message may be sent again, or null when the refusal is final. An overloaded
+ * server says when; each further refusal of the same message doubles that (up to a minute), so the retries
+ * of everyone refused thin out instead of coming back as a storm while the overload lasts.
+ * @param {import("./ack.js").Ack} ack
+ * @param {number} retryMs
+ * @param {number} [refusals] earlier refusals of this message
+ */
+export function retryDelay(ack, retryMs, refusals = 0) {
+  const error = !ack.ok && ack.error;
+  if (!error) return null;
+  if (error.code === "unavailable") return retryMs;
+  if (error.code !== "overloaded") return null;
+  const seconds = Number(error.fields && error.fields.retry_after);
+  const base = seconds > 0 && seconds < 600 ? seconds * 1000 : retryMs;
+  const wait = Math.min(LONGEST_RETRY_MS, base * 2 ** Math.min(refusals, 10));
+  return wait + Math.floor(Math.random() * (wait / 2)); // spread, so they do not all come back at once
+}
+
 /**
  * A send_message payload without its client_seq (the console adds conversation_id).
  * @typedef {{ client_id: string, body: string, conversation_id?: string }} OutboxPayload
@@ -40,6 +61,10 @@ export class Outbox {
     this.retryMs = retryMs;
     this.onAck = onAck; // (payload, ack) for each message, exactly once
     this.items = new Map(); // client_id -> payload without client_seq, in send order
+    this.inFlight = new Set(); // client_ids emitted on this connection and not yet acknowledged
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.resumeTimer = null; // while set, the server asked us to wait: nothing is emitted until it fires
+    this.holds = 0; // waits in a row without a message accepted (each one doubles the next)
     this.nextSeq = 1;
     /** @type {Pick<Storage, "getItem" | "setItem" | "removeItem"> | null | undefined} */
     this.given = storage;
@@ -103,6 +128,9 @@ export class Outbox {
   // Call from the "connect" handler: a new connection numbers from 1 again.
   restart() {
     this.nextSeq = 1;
+    this.inFlight.clear();
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    this.resumeTimer = null;
     for (const payload of this.items.values()) this.emit(payload);
   }
 
@@ -112,23 +140,40 @@ export class Outbox {
     this.save();
     // While disconnected we keep the message here rather than in Socket.IO's buffer: that buffer is
     // flushed before our "connect" handler runs, so it would carry the old connection's client_seq.
-    if (this.socket.connected) this.emit(payload);
+    if (this.socket.connected && !this.resumeTimer) this.emit(payload);
+  }
+
+  // Nothing is sent for `wait` ms; then every message not acknowledged goes again, in the order written,
+  // so a refused message is never overtaken by one written after it.
+  /** @param {number} wait */
+  hold(wait) {
+    this.holds += 1;
+    if (this.resumeTimer) return; // already waiting: the resume sends this one too
+    this.resumeTimer = setTimeout(() => {
+      this.resumeTimer = null;
+      if (!this.socket.connected) return; // restart() sends them on the next connection
+      for (const payload of this.items.values()) if (!this.inFlight.has(payload.client_id)) this.emit(payload);
+    }, wait);
   }
 
   /** @param {OutboxPayload} payload */
   emit(payload) {
     const clientId = payload.client_id;
     const packet = Object.assign({}, payload, { client_seq: this.nextSeq++ });
+    this.inFlight.add(clientId);
     this.socket.emit("send_message", packet, (ack) => {
       if (!this.items.has(clientId)) return; // settled by an earlier ack (message sent twice)
+      this.inFlight.delete(clientId);
       const normalized = normalizeAck(ack);
-      // "unavailable": nothing was stored, for now (store outage); keep it and try again.
-      if (!normalized.ok && normalized.error && normalized.error.code === "unavailable") {
-        setTimeout(() => {
-          if (this.items.has(clientId) && this.socket.connected) this.emit(payload);
-        }, this.retryMs);
+      // Nothing was stored, for now: "unavailable" (store outage) or "overloaded" (the server is past
+      // saturation and says when to come back); keep it, wait, and send it again then. The server refuses
+      // this connection's messages already on their way meanwhile, so none overtakes it.
+      const wait = retryDelay(normalized, this.retryMs, this.holds);
+      if (wait !== null) {
+        this.hold(wait);
         return;
       }
+      if (normalized.ok) this.holds = 0;
       this.items.delete(clientId);
       this.save();
       this.onAck(payload, normalized);
