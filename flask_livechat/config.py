@@ -298,7 +298,7 @@ def validate(app: Flask) -> None:
     ):
         raise ConfigError(
             "LIVECHAT_MAX_MESSAGES_IN_FLIGHT must be how many visitor messages a process holds at once "
-            f"before it refuses new ones as overloaded (say 64), or None to let them queue, got {in_flight!r}."
+            f"before it refuses new ones as overloaded (say 64), or None to let them queue: {in_flight!r}."
         )
     shown = config["LIVECHAT_AGENT_DISPLAY_NAME"]
     if not isinstance(shown, str) or not shown.strip() or "@" in shown:
