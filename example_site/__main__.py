@@ -27,7 +27,7 @@ if __name__ == "__main__":
     server_options: dict[str, Any] = {}
     if socketio.async_mode == "eventlet":
         server_options["socket_timeout"] = timeout
-    else:  # werkzeug's threaded server: the handler's socket timeout
+    elif socketio.async_mode == "threading":  # werkzeug's threaded server: the handler's socket timeout
         server_options["request_handler"] = type(
             "TimeoutRequestHandler", (WSGIRequestHandler,), {"timeout": timeout}
         )
