@@ -5,7 +5,8 @@ chat open) with and without ``LiveChat(app)``, in the same run, alternating.
     python bench/host_pages.py        # 2 rounds of 10 s per case; --quick: 1 round of 5 s
 
 Both servers are the example site served by ``socketio.run`` on eventlet (bench/site.py; without the
-extension, ``BENCH_WITHOUT_CHAT=1``), pinned to core 0; wrk runs on core 1 with 1 thread and 10
+extension, ``BENCH_WITHOUT_CHAT=1``), or by gunicorn's gevent worker with ``--async-mode gevent``, pinned to
+core 0; wrk runs on core 1 with 1 thread and 10
 connections. Two cases each: **new visitors** (no cookie, so with the extension every request is a first
 visit: capture, a new visitor cookie, the loader injected) and **one returning visitor** (the cookies of one
 earlier GET sent with every request).
@@ -57,6 +58,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument("--async-mode", default="eventlet", choices=("eventlet", "threading", "gevent"))
     arguments = parser.parse_args()
     if shutil.which("wrk") is None:
         parser.error("wrk is not installed: apt-get install -y wrk")
@@ -66,13 +68,16 @@ def main() -> None:
     results: dict[tuple[str, str], list[dict[str, float]]] = {}
     for round_number in range(1, rounds + 1):
         for kind in ("host", "ours"):
-            with running(Server(kind)) as server:
+            with running(Server(kind, arguments.async_mode)) as server:
                 for case in ("new visitors", "returning visitor"):
                     cookie = returning_cookie(server) if case == "returning visitor" else None
                     result = wrk(server, seconds, cookie)
                     results.setdefault((kind, case), []).append(result)
                     print(f"# round {round_number} {server.label:>17}, {case}: {result}", file=sys.stderr)
-    print(f"\nHost pages: wrk -t1 -c10 on GET /, {rounds} round(s) of {seconds:g} s alternating\n")
+    print(
+        f"\nHost pages: wrk -t1 -c10 on GET /, {arguments.async_mode}, {rounds} round(s) of {seconds:g} s "
+        "alternating\n"
+    )
     print_machine(info)
     print()
     rows: list[tuple[str, ...]] = []

@@ -77,6 +77,29 @@ def chat_opened(
     )
 
 
+def _message_timings(sender: str) -> Any:
+    """The UPDATE that moves a conversation's timings on for a message of ``sender``, built once."""
+    ts: Any = bindparam("message_ts")
+    values: dict[str, Any] = {
+        "first_message": func.coalesce(ReportChat.first_message, ts),
+        "last_message": ts,
+    }
+    if sender == "visitor":
+        values["started"] = func.coalesce(ReportChat.started, ts)
+        values["left_message"] = case(
+            (ReportChat.started.is_(None), bindparam("message_offline")), else_=ReportChat.left_message
+        )
+    else:
+        waiting = ReportChat.started.is_not(None) & ReportChat.first_reply.is_(None)
+        values["first_reply"] = case((waiting, ts), else_=ReportChat.first_reply)
+        values["agent"] = case((waiting, bindparam("message_author")), else_=ReportChat.agent)
+    return update(ReportChat).where(ReportChat.conversation_id == bindparam("message_chat")).values(**values)
+
+
+#: Built once (a statement per message would cost more than its SQL): see conversations._AppendStatements.
+_MESSAGE_TIMINGS = {sender: _message_timings(sender) for sender in ("visitor", "agent")}
+
+
 def message_stored(
     connection: Connection,
     conversation_id: str,
@@ -88,25 +111,15 @@ def message_stored(
 ) -> None:
     """Moves the conversation's timings on; a conversation stored before the reports existed has no row and
     keeps none (``flask livechat reports-rebuild`` fills those in)."""
-    if sender not in ("visitor", "agent"):
+    statement = _MESSAGE_TIMINGS.get(sender)
+    if statement is None:
         return
-    ts = epoch(at)
-    values: dict[str, Any] = {
-        "first_message": func.coalesce(ReportChat.first_message, ts),
-        "last_message": ts,
-    }
+    parameters: dict[str, Any] = {"message_chat": conversation_id, "message_ts": epoch(at)}
     if sender == "visitor":
-        values["started"] = func.coalesce(ReportChat.started, ts)
-        values["left_message"] = case(
-            (ReportChat.started.is_(None), client_id.startswith("offline-")), else_=ReportChat.left_message
-        )
+        parameters["message_offline"] = client_id.startswith("offline-")
     else:
-        waiting = ReportChat.started.is_not(None) & ReportChat.first_reply.is_(None)
-        values["first_reply"] = case((waiting, ts), else_=ReportChat.first_reply)
-        values["agent"] = case((waiting, author), else_=ReportChat.agent)
-    connection.execute(
-        update(ReportChat).where(ReportChat.conversation_id == conversation_id).values(**values)
-    )
+        parameters["message_author"] = author
+    connection.execute(statement, parameters)
 
 
 def chat_rated(connection: Connection, conversation_id: str, rating: int) -> None:
