@@ -51,6 +51,10 @@ def test_the_privacy_page_is_in_german(tmp_path: Any) -> None:
         LIVECHAT_RETENTION_DAYS=30,
         LIVECHAT_MAIL_SERVER="smtp.mailer.example",
         LIVECHAT_MAIL_SENDER="chat@acme.example",
+        LIVECHAT_PRECHAT_FIELDS=[
+            "name",
+            {"name": "order", "label": {"en": "Order number", "de": "Bestellnummer"}},
+        ],
     )
     assert '<html lang="de">' in page and "<title>Datenschutz im Live-Chat · Acme GmbH</title>" in page
     assert "Verantwortlicher für die Daten des Chats ist <strong>Acme GmbH</strong>." in page
@@ -59,6 +63,7 @@ def test_the_privacy_page_is_in_german(tmp_path: Any) -> None:
     )
     assert "Berechtigtes Interesse (Art. 6 Abs. 1 lit. f DSGVO)" in row(page, "visits")
     assert "Vertrag oder vorvertragliche Maßnahmen (Art. 6 Abs. 1 lit. b DSGVO)" in row(page, "messages")
+    assert "Was Sie vor Ihrer ersten Nachricht beantworten: Name, Bestellnummer" in row(page, "prechat")
     assert "Der Mailserver smtp.mailer.example, der die E-Mails des Chats zustellt" in page
     assert "schreiben Sie an privacy@acme.example." in page  # the rights name the contact in the sentence
     assert 'data-label="Rechtsgrundlage:"' in page and ">365 Tage</td>" in page

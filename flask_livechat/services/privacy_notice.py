@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..i18n import DEFAULT_LANGUAGE, texts
+from ..i18n import DEFAULT_LANGUAGE, WIDGET, catalog, texts
 
 logger = logging.getLogger("flask_livechat")
 
@@ -113,18 +113,29 @@ def mail_host(config: Mapping[str, Any]) -> str | None:
 
 
 def field_labels(config: Mapping[str, Any], language: str = DEFAULT_LANGUAGE) -> list[str]:
-    """The pre-chat form's questions, as visitors see them (in ``language`` when the label is translated,
-    else in English)."""
+    """The pre-chat form's questions as visitors see them in ``language``: the configured label (English when
+    not translated), else the widget's own word for the field (``name``, ``email``), as the form shows it."""
+    overrides = (config.get("LIVECHAT_TRANSLATIONS") or {}).get(language) or {}
     labels = []
     for item in config.get("LIVECHAT_PRECHAT_FIELDS") or ():
-        if isinstance(item, str):
-            labels.append(item)
-            continue
-        label = item.get("label") or item.get("name")
+        field = {"name": item} if isinstance(item, str) else item
+        label = field.get("label")
         if isinstance(label, Mapping):
-            label = label.get(language) or label.get("en") or next(iter(label.values()), item.get("name"))
+            label = label.get(language) or label.get("en") or next(iter(label.values()), None)
+        if not label:
+            name = str(field.get("name"))
+            label = (
+                overrides.get(name) if isinstance(overrides.get(name), str) else widget_word(language, name)
+            )
         labels.append(str(label))
     return labels
+
+
+def widget_word(language: str, key: str) -> str:
+    """A widget string by key in ``language`` (the key itself when the widget has no such word)."""
+    if key not in WIDGET:
+        return key
+    return str(catalog(language).pgettext(key, WIDGET[key]))
 
 
 def categories(
