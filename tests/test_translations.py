@@ -38,6 +38,7 @@ REQUIRED_SOURCES = (
     "flask_livechat/templates/livechat/agent/",
     "flask_livechat/templates/livechat/admin/",
     "flask_livechat/templates/livechat/privacy.html",
+    "flask_livechat/templates/livechat/transcript_link.html",
     "flask_livechat/views/agent.py",
     "flask_livechat/views/admin.py",
     "flask_livechat/views/privacy_admin.py",
