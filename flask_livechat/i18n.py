@@ -27,6 +27,7 @@ from babel.core import UnknownLocaleError
 from babel.messages.plurals import get_plural
 from babel.support import NullTranslations, Translations
 from flask import Flask, Request
+from markupsafe import Markup
 
 DEFAULT_LANGUAGE = "en"
 DOMAIN = "livechat"
@@ -240,11 +241,64 @@ def translate_plural(language: str, singular: str, plural: str, count: int, **va
     return catalog(language).ngettext(singular, plural, count) % {"num": count, **values}
 
 
+def texts(language: str) -> tuple[Callable[..., str], Callable[..., str]]:
+    """``_`` and ``ngettext`` in ``language``, for a module that words a whole page (the privacy notice):
+    bound to local names ``_`` and ``ngettext``, their calls are extracted like any other."""
+
+    def text(message: str, **values: Any) -> str:
+        return translate(language, message, **values)
+
+    def plural(singular: str, plural: str, count: int, **values: Any) -> str:
+        return translate_plural(language, singular, plural, count, **values)
+
+    return text, plural
+
+
+def staff_text(message: str, **values: Any) -> str:
+    """``message`` in the language of the staff member making the request (the admin pages' flashes and
+    labels); imported as ``_`` so Babel extracts its calls."""
+    from flask import request
+
+    return translate(staff_language(request), message, **values)
+
+
+class Text(str):
+    """An English message that keeps its ``msgid`` and values, so that a page can show it in its reader's
+    language later (``localize``) while the REST API, which answers in English, uses it as the plain string
+    it is. Made by ``N_``."""
+
+    msgid: str
+    values: dict[str, Any]
+
+    def __new__(cls, message: str, values: dict[str, Any] | None = None) -> Text:
+        # ``values`` may be left out: copy and pickle make a str subclass from its text alone, then restore
+        # the attributes.
+        made = super().__new__(cls, message % values if values else message)
+        made.msgid, made.values = message, values or {}
+        return made
+
+
+def N_(message: str, **values: Any) -> Text:
+    """Marks a service's message for extraction and keeps it translatable (see ``Text``)."""
+    return Text(message, values)
+
+
+def localize(language: str, message: str) -> str:
+    """A ``Text`` in ``language``; any other string as it is."""
+    if isinstance(message, Text):
+        return translate(language, message.msgid, **message.values)
+    return message
+
+
 def bound(language: str) -> dict[str, Any]:
     """``_``, ``gettext`` and ``ngettext`` in ``language``, for our templates' context (never the host's
     Jinja environment: a host using Flask-Babel keeps its own ``_``)."""
 
     def text(message: str, **values: Any) -> str:
+        if any(isinstance(value, Markup) for value in values.values()):
+            # A value with markup (a <strong>, a link) that the template made: as Jinja's own i18n does, the
+            # sentence (ours, from the shipped catalog) is taken as markup and every other value is escaped.
+            return Markup(catalog(language).gettext(message)) % values
         return translate(language, message, **values)
 
     def plural(singular: str, plural: str, count: int, **values: Any) -> str:

@@ -128,6 +128,8 @@ def test_an_address_only_typed_must_confirm_first_and_floods_stop(
     assert link, text
     page = http.get(link.group(1))  # opening the link (or a mail scanner doing so) sends nothing
     assert page.status_code == 200 and "Send me the transcript" in page.text and len(smtp.messages) == 1
+    german = http.get(link.group(1), headers={"Accept-Language": "de"}).text  # the reader's language
+    assert '<html lang="de">' in german and "Verlauf an mich senden" in german and len(smtp.messages) == 1
     sent = http.post(link.group(1))
     assert sent.status_code == 200 and "Transcript sent" in sent.text
     assert "PILLS" in mail_texts(smtp.messages[-1][2]) and smtp.messages[-1][1] == ["victim@example.org"]

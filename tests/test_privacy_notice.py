@@ -85,7 +85,7 @@ def test_the_page_follows_the_config(tmp_path: Any) -> None:
         LIVECHAT_PRIVACY_CONTACT="privacy@acme.example",
         LIVECHAT_SUPERVISORY_AUTHORITY="Berlin's data protection commissioner",
     )
-    assert "before your first message: name, Order number" in asked
+    assert "before your first message: Name, Order number" in asked  # the labels the form shows
     assert "The controller of the chat's data is <strong>Acme GmbH</strong>" in asked
     assert "not configured" not in asked and "ours is Berlin&#39;s data protection commissioner" in asked
 

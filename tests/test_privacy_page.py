@@ -23,7 +23,7 @@ def test_page_says_what_why_how_long_and_who(client: FlaskClient) -> None:
     client.get("/")  # the cookie came back: this browser holds data now
     response = client.get("/livechat/privacy")
     assert response.status_code == 200
-    page = response.get_data(as_text=True)
+    page = response.get_data(as_text=True).replace("<wbr>", "")  # cookie names may break on a phone
     for expected in (
         "Policy version 2026.2",
         "last updated 2026-11-01",

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from ..errors import InvalidPayload, NotFoundError
 from ..host import ROLES
+from ..i18n import N_
 from ..store import Store
 from ..store.models import utcnow
 from ..store.records import ApiTokenRecord
@@ -75,18 +76,20 @@ class ApiTokenService:
         require(admin, "tokens")
         problems: dict[str, list[str]] = {}
         if not name.strip() or len(name) > 100:
-            problems["name"] = ["Give the token a name of 1 to 100 characters (what uses it)."]
+            problems["name"] = [N_("Give the token a name of 1 to 100 characters (what uses it).")]
         if scope not in SCOPES:
-            problems["scope"] = ["The scope is 'read' or 'write'."]
+            problems["scope"] = [N_("The scope is 'read' or 'write'.")]
         if not agent_id.strip() or len(agent_id) > 128:
-            problems["agent_id"] = ["Give the host user id of the staff member the token acts as."]
+            problems["agent_id"] = [N_("Give the host user id of the staff member the token acts as.")]
         if not agent_name.strip() or len(agent_name) > 200:
-            problems["agent_name"] = ["Give the name the token's messages are signed with."]
+            problems["agent_name"] = [N_("Give the name the token's messages are signed with.")]
         if role not in ROLES:
-            problems["role"] = ["The role is 'agent' or 'admin'."]
+            problems["role"] = [N_("The role is 'agent' or 'admin'.")]
         unknown = sorted(set(departments) - set(configured(self._config)))
         if unknown:
-            problems["departments"] = [f"Not in LIVECHAT_DEPARTMENTS: {', '.join(unknown)}."]
+            problems["departments"] = [
+                N_("Not in LIVECHAT_DEPARTMENTS: %(names)s.", names=", ".join(unknown))
+            ]
         if problems:
             raise InvalidPayload(fields=problems)
         public_id = secrets.token_hex(8)

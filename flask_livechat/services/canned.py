@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..errors import ConflictError, InvalidPayload, NotFoundError
+from ..i18n import N_
 from ..store import Store
 from ..store.records import CannedRecord
 from .chat import Agent
@@ -18,9 +19,9 @@ def canned_problem(shortcut: str, body: str) -> tuple[str, str] | None:
     """What is wrong with a canned response (the field and why), or ``None``: the admin page and the API
     refuse the same things."""
     if not SHORTCUT.match(shortcut):
-        return "shortcut", "A shortcut is 1 to 32 lower-case letters, digits, '-' or '_'."
+        return "shortcut", N_("A shortcut is 1 to 32 lower-case letters, digits, '-' or '_'.")
     if not body.strip() or len(body) > MAX_BODY:
-        return "body", f"The reply must have 1 to {MAX_BODY} characters."
+        return "body", N_("The reply must have 1 to %(max)s characters.", max=MAX_BODY)
     return None
 
 

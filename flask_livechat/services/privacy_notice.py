@@ -15,15 +15,24 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..i18n import DEFAULT_LANGUAGE, WIDGET, catalog, texts
+
 logger = logging.getLogger("flask_livechat")
 
-#: Legal bases (GDPR Art. 6(1)), by the key a category names.
-BASES = {
-    "contract": "Contract or steps before one (Art. 6(1)(b) GDPR)",
-    "consent": "Consent (Art. 6(1)(a) GDPR), which you can withdraw",
-    "legitimate": "Legitimate interest (Art. 6(1)(f) GDPR); you may object",
-    "obligation": "Legal obligation (Art. 6(1)(c) GDPR)",
-}
+#: The legal bases (GDPR Art. 6(1)) a category can name.
+BASIS_KEYS = ("contract", "consent", "legitimate", "obligation")
+
+
+def bases(language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """The legal bases by key, worded as the GDPR's own text in each language cites its articles."""
+    _ = texts(language)[0]
+    return {
+        "contract": _("Contract or steps before one (Art. 6(1)(b) GDPR)"),
+        "consent": _("Consent (Art. 6(1)(a) GDPR), which you can withdraw"),
+        "legitimate": _("Legitimate interest (Art. 6(1)(f) GDPR); you may object"),
+        "obligation": _("Legal obligation (Art. 6(1)(c) GDPR)"),
+    }
+
 
 #: Columns that hold nothing about a person, and why ("table.*" for a whole table).
 NOT_PERSONAL: dict[str, str] = {
@@ -56,10 +65,12 @@ class Category:
     collected: bool = True
     #: What an erasure leaves of it, and why (``None``: erasure deletes all of it about the person).
     after_erasure: str | None = None
+    #: The language the texts above are in.
+    language: str = DEFAULT_LANGUAGE
 
     @property
     def basis_text(self) -> str:
-        return BASES[self.basis]
+        return bases(self.language)[self.basis]
 
 
 @dataclass(frozen=True)
@@ -101,56 +112,123 @@ def mail_host(config: Mapping[str, Any]) -> str | None:
     return str(server) if server and config.get("LIVECHAT_MAIL_SENDER") else None
 
 
-def field_labels(config: Mapping[str, Any]) -> list[str]:
-    """The pre-chat form's questions, as visitors see them (English label when translated)."""
+def field_labels(config: Mapping[str, Any], language: str = DEFAULT_LANGUAGE) -> list[str]:
+    """The pre-chat form's questions as visitors see them in ``language``: the configured label (English when
+    not translated), else the widget's own word for the field (``name``, ``email``), as the form shows it."""
+    overrides = (config.get("LIVECHAT_TRANSLATIONS") or {}).get(language) or {}
     labels = []
     for item in config.get("LIVECHAT_PRECHAT_FIELDS") or ():
-        if isinstance(item, str):
-            labels.append(item)
-            continue
-        label = item.get("label") or item.get("name")
+        field = {"name": item} if isinstance(item, str) else item
+        label = field.get("label")
         if isinstance(label, Mapping):
-            label = label.get("en") or next(iter(label.values()), item.get("name"))
+            label = label.get(language) or label.get("en") or next(iter(label.values()), None)
+        if not label:
+            name = str(field.get("name"))
+            label = (
+                overrides.get(name) if isinstance(overrides.get(name), str) else widget_word(language, name)
+            )
         labels.append(str(label))
     return labels
 
 
-def _days(days: int) -> str:
-    return "1 day" if days == 1 else f"{days} days"
+def widget_word(language: str, key: str) -> str:
+    """A widget string by key in ``language`` (the key itself when the widget has no such word)."""
+    if key not in WIDGET:
+        return key
+    return str(catalog(language).pgettext(key, WIDGET[key]))
 
 
-def categories(config: Mapping[str, Any], *, billing: bool, webhooks: bool = False) -> list[Category]:
+def categories(
+    config: Mapping[str, Any], *, billing: bool, webhooks: bool = False, language: str = DEFAULT_LANGUAGE
+) -> list[Category]:
     """Every category of personal data, with this installation's settings: the one list (see module doc).
-    ``webhooks``: administrators registered an enabled webhook receiver."""
+    ``webhooks``: administrators registered an enabled webhook receiver. Each text is one whole sentence
+    in ``language`` (word order differs between languages: nothing is put together from pieces)."""
+    _, ngettext = texts(language)
     days = config[RETENTION_KEY]
-    after = f"Deleted {_days(days)} after their last activity"
     network = bool(config["LIVECHAT_STORE_NETWORK_DATA"])
     mode = config["LIVECHAT_CONSENT_MODE"]
     recognition_basis = "consent" if mode == "opt-in" else "legitimate"
     mail = mail_host(config) is not None
-    labels = field_labels(config)
+    labels = field_labels(config, language)
     audit_days = config[AUDIT_RETENTION_KEY]
     presence = config[CONNECTION_KEY]
     min_count = config["LIVECHAT_REPORTS_MIN_COUNT"]
-    staff = "Our staff who answer the chat (agents) and administrators"
-    visit_what = (
-        "When each visit started and last moved; your browser, operating system and device with their "
-        "versions and the full user-agent string your browser sends; your language; the page you came from "
-        "(its origin and path only) and the page you landed on"
+    allowlist = config["LIVECHAT_URL_QUERY_ALLOWLIST"]
+    staff = _("Our staff who answer the chat (agents) and administrators")
+    with_conversation = ngettext(
+        "Deleted %(num)d day after their last activity, with their conversation",
+        "Deleted %(num)d days after their last activity, with their conversation",
+        days,
+    )
+    with_record = ngettext(
+        "Kept with your visitor record: deleted %(num)d day after their last activity",
+        "Kept with your visitor record: deleted %(num)d days after their last activity",
+        days,
     )
     if network:
-        visit_what += "; your IP address with its last part removed (e.g. 203.0.113.0)"
+        visit_what = _(
+            "When each visit started and last moved; your browser, operating system and device with their "
+            "versions and the full user-agent string your browser sends; your language; the page you came "
+            "from (its origin and path only) and the page you landed on; your IP address with its last part "
+            "removed (e.g. 203.0.113.0)"
+        )
+    else:
+        visit_what = _(
+            "When each visit started and last moved; your browser, operating system and device with their "
+            "versions and the full user-agent string your browser sends; your language; the page you came "
+            "from (its origin and path only) and the page you landed on"
+        )
+    if allowlist:
+        page_what = _(
+            "Each page's address (origin and path, with the parameters %(parameters)s), its title, the page "
+            "before it, and when",
+            parameters=", ".join(allowlist),
+        )
+    else:
+        page_what = _(
+            "Each page's address (origin and path; no query string), its title, the page before it, and when"
+        )
+    if billing:
+        connection_what = _(
+            "The page you have open now and its title, and, when you are logged in to this site, your "
+            "account name and email and a summary of your plan and billing state (plan, status, renewal "
+            "date, card brand and last four digits, never a full card number)"
+        )
+    else:
+        connection_what = _(
+            "The page you have open now and its title, and, when you are logged in to this site, your "
+            "account name and email"
+        )
+    mail_what = _(
+        "Each email the chat tried to send (transcripts, replies to messages you left, other mail): its "
+        "kind, when, the address masked (a\u2022\u2022\u2022@example.com) with a keyed digest of it, whether "
+        "it was delivered, and who asked for it; never its subject or text"
+    )
+    if not mail:
+        mail_what = _(
+            "Each email the chat tried to send (transcripts, replies to messages you left, other mail): its "
+            "kind, when, the address masked (a\u2022\u2022\u2022@example.com) with a keyed digest of it, "
+            "whether it was delivered, and who asked for it; never its subject or text (no mail server is "
+            "set up here, so none leaves the site)"
+        )
     return [
         Category(
             key="messages",
-            name="Your messages",
-            what="What you and our staff write in the chat, with its dates and times, the conversation's "
-            "status, duration and department, which staff member it is assigned to, and how far each side "
-            "has read",
-            purpose="To answer you, and so the conversation is there when you come back",
+            name=_("Your messages"),
+            what=_(
+                "What you and our staff write in the chat, with its dates and times, the conversation's "
+                "status, duration and department, which staff member it is assigned to, and how far each "
+                "side has read"
+            ),
+            purpose=_("To answer you, and so the conversation is there when you come back"),
             basis="contract",
             who=staff,
-            retention=f"{after} (the conversation's last message)",
+            retention=ngettext(
+                "Deleted %(num)d day after their last activity (the conversation's last message)",
+                "Deleted %(num)d days after their last activity (the conversation's last message)",
+                days,
+            ),
             kept_by=RETENTION_KEY,
             columns=(
                 "livechat_conversations.id",
@@ -167,93 +245,113 @@ def categories(config: Mapping[str, Any], *, billing: bool, webhooks: bool = Fal
                 "livechat_messages_fts.*",
                 "livechat_read_marks.*",
             ),
+            language=language,
         ),
         Category(
             key="attachments",
-            name="Files you send",
-            what="Files attached in the chat, with their name, type and size",
-            purpose="To answer you when a picture or document says it better",
+            name=_("Files you send"),
+            what=_("Files attached in the chat, with their name, type and size"),
+            purpose=_("To answer you when a picture or document says it better"),
             basis="contract",
             who=staff,
-            retention=f"{after}, with their conversation",
+            retention=with_conversation,
             kept_by=RETENTION_KEY,
             columns=("livechat_attachments.*",),
             collected=bool(config["LIVECHAT_ATTACHMENTS"]),
+            language=language,
         ),
         Category(
             key="prechat",
-            name="Answers to the pre-chat form",
-            what="What you answer before your first message: " + ", ".join(labels)
+            name=_("Answers to the pre-chat form"),
+            what=_("What you answer before your first message: %(questions)s", questions=", ".join(labels))
             if labels
-            else "What you answer before your first message",
-            purpose="To route your question and address you",
+            else _("What you answer before your first message"),
+            purpose=_("To route your question and address you"),
             basis="contract",
             who=staff,
-            retention=f"Kept with your visitor record: {after.lower()}",
+            retention=with_record,
             kept_by=RETENTION_KEY,
             columns=("livechat_visitor_profiles.*",),
             collected=bool(labels),
+            language=language,
         ),
         Category(
             key="contact",
-            name="Your name and email",
-            what="The name and email you give in the pre-chat or leave-a-message form, or correct here",
-            purpose="To reply to you, also by email when you left a message",
+            name=_("Your name and email"),
+            what=_("The name and email you give in the pre-chat or leave-a-message form, or correct here"),
+            purpose=_("To reply to you, also by email when you left a message"),
             basis="contract",
             who=staff,
-            retention=f"Kept with your visitor record: {after.lower()}",
+            retention=with_record,
             kept_by=RETENTION_KEY,
             columns=("livechat_visitors.name", "livechat_visitors.email"),
+            language=language,
         ),
         Category(
             key="offline",
-            name="Messages left while nobody is online",
-            what="The leave-a-message form's name, email and message"
-            + (", also mailed to our team's address" if mail and config.get("LIVECHAT_MAIL_TO") else ""),
-            purpose="To answer you later, by email",
+            name=_("Messages left while nobody is online"),
+            what=_("The leave-a-message form's name, email and message, also mailed to our team's address")
+            if mail and config.get("LIVECHAT_MAIL_TO")
+            else _("The leave-a-message form's name, email and message"),
+            purpose=_("To answer you later, by email"),
             basis="contract",
             who=staff,
-            retention=f"{after}, as a conversation",
+            retention=ngettext(
+                "Deleted %(num)d day after their last activity, as a conversation",
+                "Deleted %(num)d days after their last activity, as a conversation",
+                days,
+            ),
             kept_by=RETENTION_KEY,
             columns=("livechat_visitor_profiles.fields", "livechat_messages.body"),
+            language=language,
         ),
         Category(
             key="ratings",
-            name="Ratings and comments",
-            what="The score (1 to 5) you give a conversation, your comment and when you gave it",
-            purpose="To learn how well we help",
+            name=_("Ratings and comments"),
+            what=_("The score (1 to 5) you give a conversation, your comment and when you gave it"),
+            purpose=_("To learn how well we help"),
             basis="legitimate",
             who=staff,
-            retention=f"{after}, with their conversation",
+            retention=with_conversation,
             kept_by=RETENTION_KEY,
             columns=(
                 "livechat_conversations.rating",
                 "livechat_conversations.rating_comment",
                 "livechat_conversations.rated_at",
             ),
+            language=language,
         ),
         Category(
             key="notes",
-            name="Staff notes and tags",
-            what="Internal notes and tags our staff add to your conversation (never shown in the chat), "
-            "with who wrote them and when",
-            purpose="So colleagues can follow up on your question",
+            name=_("Staff notes and tags"),
+            what=_(
+                "Internal notes and tags our staff add to your conversation (never shown in the chat), with "
+                "who wrote them and when"
+            ),
+            purpose=_("So colleagues can follow up on your question"),
             basis="legitimate",
             who=staff,
-            retention=f"{after}, with their conversation",
+            retention=with_conversation,
             kept_by=RETENTION_KEY,
             columns=("livechat_notes.*", "livechat_conversation_tags.*"),
+            language=language,
         ),
         Category(
             key="visitor",
-            name="Returning-visitor record",
-            what="A random id (in the recognition cookie), when you were first and last seen, how many "
-            "visits, the time zone your browser reports (for your local time), the department of the last "
-            "page you viewed, and, when you are logged in to this site, your account id",
-            purpose="To recognise you as a returning visitor and keep your conversation",
+            name=_("Returning-visitor record"),
+            what=_(
+                "A random id (in the recognition cookie), when you were first and last seen, how many "
+                "visits, the time zone your browser reports (for your local time), the department of the "
+                "last page you viewed, and, when you are logged in to this site, your account id"
+            ),
+            purpose=_("To recognise you as a returning visitor and keep your conversation"),
             basis=recognition_basis,
             who=staff,
-            retention=f"Deleted {_days(days)} after your last visit, once no conversation or visit is left",
+            retention=ngettext(
+                "Deleted %(num)d day after your last visit, once no conversation or visit is left",
+                "Deleted %(num)d days after your last visit, once no conversation or visit is left",
+                days,
+            ),
             kept_by=RETENTION_KEY,
             columns=(
                 "livechat_visitors.id",
@@ -266,309 +364,451 @@ def categories(config: Mapping[str, Any], *, billing: bool, webhooks: bool = Fal
                 "livechat_visitors.staff",
                 "livechat_visitors.timezone",
             ),
+            language=language,
         ),
         Category(
             key="visits",
-            name="Your visits",
+            name=_("Your visits"),
             what=visit_what,
-            purpose="So the person answering knows where you are coming from and what you use",
+            purpose=_("So the person answering knows where you are coming from and what you use"),
             basis=recognition_basis,
             who=staff,
-            retention=f"{after} (the visit's last page view)",
+            retention=ngettext(
+                "Deleted %(num)d day after their last activity (the visit's last page view)",
+                "Deleted %(num)d days after their last activity (the visit's last page view)",
+                days,
+            ),
             kept_by=RETENTION_KEY,
             columns=("livechat_visits.*",),
+            language=language,
         ),
         Category(
             key="page_views",
-            name="Pages you view",
-            what="Each page's address (origin and path"
-            + (
-                ", with the parameters " + ", ".join(config["LIVECHAT_URL_QUERY_ALLOWLIST"]) + ")"
-                if config["LIVECHAT_URL_QUERY_ALLOWLIST"]
-                else "; no query string)"
-            )
-            + ", its title, the page before it, and when",
-            purpose="So the person answering knows what you were looking at, and in which order",
+            name=_("Pages you view"),
+            what=page_what,
+            purpose=_("So the person answering knows what you were looking at, and in which order"),
             basis=recognition_basis,
             who=staff,
-            retention=f"Deleted {_days(days)} after the view",
+            retention=ngettext(
+                "Deleted %(num)d day after the view", "Deleted %(num)d days after the view", days
+            ),
             kept_by=RETENTION_KEY,
             columns=("livechat_page_views.*",),
             collected=bool(config["LIVECHAT_TRACK_PAGE_VIEWS"]),
+            language=language,
         ),
         Category(
             key="connections",
-            name="While you are on the site",
-            what="The page you have open now and its title, and, when you are logged in to this site, "
-            "your account name and email"
-            + (
-                " and a summary of your plan and billing state (plan, status, renewal date, card brand "
-                "and last four digits, never a full card number)"
-                if billing
-                else ""
-            ),
-            purpose="To show our staff who is on the site now, and help customers with their account",
+            name=_("While you are on the site"),
+            what=connection_what,
+            purpose=_("To show our staff who is on the site now, and help customers with their account"),
             basis="contract" if billing else recognition_basis,
             who=staff,
-            retention=f"Deleted when you leave (at the latest {presence} seconds after your browser stops "
-            "answering)",
+            retention=ngettext(
+                "Deleted when you leave (at the latest %(num)d second after your browser stops answering)",
+                "Deleted when you leave (at the latest %(num)d seconds after your browser stops answering)",
+                presence,
+            ),
             kept_by=CONNECTION_KEY,
             columns=("livechat_visitor_connections.*",),
+            language=language,
         ),
         Category(
             key="consents",
-            name="Your privacy choices",
-            what="Each choice you make here or in the chat (accept or decline), with the policy version and "
-            "the time; a decline is kept without any id",
-            purpose="To respect your choice and be able to show it was made",
+            name=_("Your privacy choices"),
+            what=_(
+                "Each choice you make here or in the chat (accept or decline), with the policy version and "
+                "the time; a decline is kept without any id"
+            ),
+            purpose=_("To respect your choice and be able to show it was made"),
             basis="obligation",
-            who="Administrators",
-            retention=f"Kept with your visitor record ({after.lower()}); declines {_days(days)} after they "
-            "were made",
+            who=_("Administrators"),
+            retention=ngettext(
+                "Kept with your visitor record (deleted %(num)d day after their last activity); declines "
+                "%(num)d day after they were made",
+                "Kept with your visitor record (deleted %(num)d days after their last activity); declines "
+                "%(num)d days after they were made",
+                days,
+            ),
             kept_by=RETENTION_KEY,
             columns=("livechat_consents.*",),
+            language=language,
         ),
         Category(
             key="mail_log",
-            name="Emails sent to you",
-            what="Each email the chat tried to send (transcripts, replies to messages you left, other mail): "
-            "its kind, when, the address masked (a•••@example.com) with a keyed digest of it, whether it was "
-            "delivered, and who asked for it; never its subject or text"
-            + ("" if mail else " (no mail server is set up here, so none leaves the site)"),
-            purpose="To know what we sent you and fix delivery problems",
+            name=_("Emails sent to you"),
+            what=mail_what,
+            purpose=_("To know what we sent you and fix delivery problems"),
             basis="legitimate",
-            who="Administrators",
-            retention=f"Deleted {_days(days)} after it was sent",
+            who=_("Administrators"),
+            retention=ngettext(
+                "Deleted %(num)d day after it was sent", "Deleted %(num)d days after it was sent", days
+            ),
             kept_by=RETENTION_KEY,
             columns=("livechat_mail_log.*",),
+            language=language,
         ),
         Category(
             key="unsubscribe_links",
-            name="Unsubscribe links",
-            what="The random id in the unsubscribe link of the emails we send you, standing for a keyed "
-            "digest of your address and the kind of email (never the address itself)",
-            purpose="So the link in an email can unsubscribe you without a login",
+            name=_("Unsubscribe links"),
+            what=_(
+                "The random id in the unsubscribe link of the emails we send you, standing for a keyed "
+                "digest of your address and the kind of email (never the address itself)"
+            ),
+            purpose=_("So the link in an email can unsubscribe you without a login"),
             basis="legitimate",
-            who="Nobody reads them; the link you click does",
-            retention=f"Deleted {_days(days)} after the last email that carried it",
+            who=_("Nobody reads them; the link you click does"),
+            retention=ngettext(
+                "Deleted %(num)d day after the last email that carried it",
+                "Deleted %(num)d days after the last email that carried it",
+                days,
+            ),
             kept_by=RETENTION_KEY,
             columns=("livechat_unsubscribe_links.*",),
+            language=language,
         ),
         Category(
             key="opt_outs",
-            name="Email opt-outs",
-            what="A keyed digest of your email address (not the address: it only matches when someone "
-            "already has your address) and which kind of email (promotional or service) you unsubscribed "
-            "from",
-            purpose="So we never mail you what you unsubscribed from",
+            name=_("Email opt-outs"),
+            what=_(
+                "A keyed digest of your email address (not the address: it only matches when someone "
+                "already has your address) and which kind of email (promotional or service) you "
+                "unsubscribed from"
+            ),
+            purpose=_("So we never mail you what you unsubscribed from"),
             basis="obligation",
-            who="Nobody reads them; our mail sender checks them before every email",
-            retention="Kept, even when you ask us to erase your data (otherwise mail you refused would "
-            "resume)",
+            who=_("Nobody reads them; our mail sender checks them before every email"),
+            retention=_(
+                "Kept, even when you ask us to erase your data (otherwise mail you refused would resume)"
+            ),
             kept_by=None,
             columns=("livechat_mail_suppressions.*",),
-            after_erasure="the opt-out, as the digest of your address only, so that mail you refused does "
-            "not resume",
+            after_erasure=_(
+                "the opt-out, as the digest of your address only, so that mail you refused does not resume"
+            ),
+            language=language,
         ),
         Category(
             key="audit",
-            name="Record of privacy actions",
-            what="Who looked at, searched for, downloaded or erased someone's chat data, and when; the "
-            "person is recorded as a random reference, never by name or id (a history search by what it "
-            "filtered on, never the words searched for)",
-            purpose="To show that data about you is only used as this page says",
+            name=_("Record of privacy actions"),
+            what=_(
+                "Who looked at, searched for, downloaded or erased someone's chat data, and when; the person "
+                "is recorded as a random reference, never by name or id (a history search by what it "
+                "filtered on, never the words searched for)"
+            ),
+            purpose=_("To show that data about you is only used as this page says"),
             basis="obligation",
-            who="Administrators",
-            retention=f"Deleted {_days(audit_days)} after the action",
+            who=_("Administrators"),
+            retention=ngettext(
+                "Deleted %(num)d day after the action", "Deleted %(num)d days after the action", audit_days
+            ),
             kept_by=AUDIT_RETENTION_KEY,
             columns=("livechat_audit_log.*", "livechat_audit_subjects.*"),
-            after_erasure="the record of the erasure itself and earlier actions, under a random reference "
-            "that nothing links to you any more",
+            after_erasure=_(
+                "the record of the erasure itself and earlier actions, under a random reference that "
+                "nothing links to you any more"
+            ),
+            language=language,
         ),
         Category(
             key="moderation",
-            name="Blocks and moderation",
-            what="When staff block a visitor or a network (an address range, never a full address) or "
-            "remove a message: who did it, why, when and until when",
-            purpose="To protect our staff and visitors from abuse",
+            name=_("Blocks and moderation"),
+            what=_(
+                "When staff block a visitor or a network (an address range, never a full address) or remove "
+                "a message: who did it, why, when and until when"
+            ),
+            purpose=_("To protect our staff and visitors from abuse"),
             basis="legitimate",
-            who="Administrators and agents",
-            retention=f"Blocks are deleted {_days(days)} after they end, the record of actions {_days(days)} "
-            "after the action",
+            who=_("Administrators and agents"),
+            retention=ngettext(
+                "Blocks are deleted %(num)d day after they end, the record of actions %(num)d day after the "
+                "action",
+                "Blocks are deleted %(num)d days after they end, the record of actions %(num)d days after "
+                "the action",
+                days,
+            ),
             kept_by=RETENTION_KEY,
             columns=("livechat_blocks.*", "livechat_moderation_log.*"),
-            after_erasure="what staff did, without any link to you, and a block on a network until it ends",
+            after_erasure=_(
+                "what staff did, without any link to you, and a block on a network until it ends"
+            ),
+            language=language,
         ),
         Category(
             key="reports",
-            name="Figures for reports",
-            what="For each conversation, visit and page view a summary row for the administrators' reports: "
-            "its times, first reply and who sent it, duration, rating, department, the customer's plan, "
-            "whether it was a left message, browser and operating system, the other site you came from "
-            "(origin only), whether you visited before, the page's path, and your visitor id (only to "
-            "count distinct visitors)",
-            purpose="Aggregate statistics to staff the chat and improve the site",
+            name=_("Figures for reports"),
+            what=_(
+                "For each conversation, visit and page view a summary row for the administrators' reports: "
+                "its times, first reply and who sent it, duration, rating, department, the customer's plan, "
+                "whether it was a left message, browser and operating system, the other site you came from "
+                "(origin only), whether you visited before, the page's path, and your visitor id (only to "
+                "count distinct visitors)"
+            ),
+            purpose=_("Aggregate statistics to staff the chat and improve the site"),
             basis="legitimate",
-            who=f"Administrators, as totals only: any figure counting fewer than {min_count} people is "
-            f"shown as \u201c< {min_count}\u201d",
-            retention="Deleted with the conversation, visit or page view it summarises "
-            f"({_days(days)} after it), and when you erase your data",
+            who=ngettext(
+                "Administrators, as totals only: any figure counting fewer than %(num)d person is shown as "
+                "\u201c< %(num)d\u201d",
+                "Administrators, as totals only: any figure counting fewer than %(num)d people is shown as "
+                "\u201c< %(num)d\u201d",
+                min_count,
+            ),
+            retention=ngettext(
+                "Deleted with the conversation, visit or page view it summarises (%(num)d day after it), and "
+                "when you erase your data",
+                "Deleted with the conversation, visit or page view it summarises (%(num)d days after it), "
+                "and when you erase your data",
+                days,
+            ),
             kept_by=RETENTION_KEY,
             columns=("livechat_report_chats.*", "livechat_report_visits.*", "livechat_report_views.*"),
+            language=language,
         ),
         Category(
             key="webhooks",
-            name="Events sent to other services",
-            what="When administrators have registered a webhook receiver (see Who receives it): a copy of "
-            "each event sent to it (conversation and visitor ids, times, and for a message its text as "
-            "stored, card numbers masked; never your IP address), and each delivery attempt's result",
-            purpose="To pass conversations on to the tools our team works in (help desk, CRM, team chat)",
+            name=_("Events sent to other services"),
+            what=_(
+                "When administrators have registered a webhook receiver (see Who receives it): a copy of "
+                "each event sent to it (conversation and visitor ids, times, and for a message its text as "
+                "stored, card numbers masked; never your IP address), and each delivery attempt's result"
+            ),
+            purpose=_("To pass conversations on to the tools our team works in (help desk, CRM, team chat)"),
             basis="legitimate",
-            who="Administrators, and the receivers named under Who receives it",
-            retention=f"Deleted {_days(config['LIVECHAT_WEBHOOK_LOG_DAYS'])} after it was sent, with the "
-            "conversation, and when you erase your data",
+            who=_("Administrators, and the receivers named under Who receives it"),
+            retention=ngettext(
+                "Deleted %(num)d day after it was sent, with the conversation, and when you erase your data",
+                "Deleted %(num)d days after it was sent, with the conversation, and when you erase your data",
+                config["LIVECHAT_WEBHOOK_LOG_DAYS"],
+            ),
             kept_by="LIVECHAT_WEBHOOK_LOG_DAYS",
             columns=("livechat_webhook_deliveries.*", "livechat_webhook_attempts.*"),
             collected=webhooks,
+            language=language,
         ),
         Category(
             key="staff",
-            name="Staff using the console",
-            what="For our own staff: their account id, name, role, departments, which console tabs are open "
-            "and which conversation each shows, and their name on the messages and notes they write",
-            purpose="To share the chat among staff and show visitors who answers",
+            name=_("Staff using the console"),
+            what=_(
+                "For our own staff: their account id, name, role, departments, which console tabs are open "
+                "and which conversation each shows, and their name on the messages and notes they write"
+            ),
+            purpose=_("To share the chat among staff and show visitors who answers"),
             basis="contract",
-            who="Our staff and administrators",
-            retention=f"Console tabs: deleted when closed (at the latest {presence} seconds after they stop "
-            "answering); names on messages and notes go with them",
+            who=_("Our staff and administrators"),
+            retention=ngettext(
+                "Console tabs: deleted when closed (at the latest %(num)d second after they stop answering); "
+                "names on messages and notes go with them",
+                "Console tabs: deleted when closed (at the latest %(num)d seconds after they stop "
+                "answering); names on messages and notes go with them",
+                presence,
+            ),
             kept_by=CONNECTION_KEY,
             columns=("livechat_agent_connections.*",),
+            language=language,
         ),
         Category(
             key="api_tokens",
-            name="Staff API tokens",
-            what="For our own staff: the API tokens administrators made to act as them (a digest of each, "
-            "its name, scope, the staff member's id, name, role and departments, when it was made, last "
-            "used and revoked)",
-            purpose="To let the team's own tools use the chat's API with a staff member's rights",
+            name=_("Staff API tokens"),
+            what=_(
+                "For our own staff: the API tokens administrators made to act as them (a digest of each, its "
+                "name, scope, the staff member's id, name, role and departments, when it was made, last used "
+                "and revoked)"
+            ),
+            purpose=_("To let the team's own tools use the chat's API with a staff member's rights"),
             basis="contract",
-            who="Administrators",
-            retention="Kept until an administrator revokes them, then listed as revoked; revoked at once "
-            "when the staff member's account is deleted or their access is withdrawn",
+            who=_("Administrators"),
+            retention=_(
+                "Kept until an administrator revokes them, then listed as revoked; revoked at once when the "
+                "staff member's account is deleted or their access is withdrawn"
+            ),
             kept_by=None,
             columns=("livechat_api_tokens.*",),
+            language=language,
         ),
     ]
 
 
 def recipients(
-    config: Mapping[str, Any], webhooks: Sequence[tuple[str, Sequence[str]]] = ()
+    config: Mapping[str, Any],
+    webhooks: Sequence[tuple[str, Sequence[str]]] = (),
+    language: str = DEFAULT_LANGUAGE,
 ) -> list[Recipient]:
     """Who receives the data besides the controller's own staff: only what this configuration sends.
     ``webhooks``: each enabled receiver's site and the events it gets."""
+    _ = texts(language)[0]
     found = [
         Recipient(
-            "Our staff (agents and administrators) on this site's own servers",
-            "The chat runs inside this site: its data stays in our own database and files",
+            _("Our staff (agents and administrators) on this site's own servers"),
+            _("The chat runs inside this site: its data stays in our own database and files"),
         )
     ]
     host = mail_host(config)
     if host is not None:
         found.append(
             Recipient(
-                f"The mail server {host}, which delivers the chat's emails (a processor when it is not ours)",
-                "Transcripts you ask for, replies to messages you left"
-                + (
-                    ", and messages left while nobody was online, mailed to our team"
-                    if config.get("LIVECHAT_MAIL_TO")
-                    else ""
+                _(
+                    "The mail server %(host)s, which delivers the chat's emails (a processor when it is not "
+                    "ours)",
+                    host=host,
                 ),
+                _(
+                    "Transcripts you ask for, replies to messages you left, and messages left while nobody "
+                    "was online, mailed to our team"
+                )
+                if config.get("LIVECHAT_MAIL_TO")
+                else _("Transcripts you ask for, replies to messages you left"),
             )
         )
     queue = config.get("LIVECHAT_MESSAGE_QUEUE")
     if queue:
+        queue_host = urlsplit(str(queue)).hostname
         found.append(
             Recipient(
-                f"The message queue at {urlsplit(str(queue)).hostname or 'the address this site set'}",
-                "Chat messages pass through it between our servers; it keeps nothing",
+                _("The message queue at %(host)s", host=queue_host)
+                if queue_host
+                else _("The message queue at the address this site set"),
+                _("Chat messages pass through it between our servers; it keeps nothing"),
             )
         )
     for origin, events in webhooks:
         found.append(
             Recipient(
-                f"The webhook receiver at {origin}, registered by our administrators",
-                "It is sent these chat events as they happen: " + ", ".join(events),
+                _("The webhook receiver at %(site)s, registered by our administrators", site=origin),
+                _("It is sent these chat events as they happen: %(events)s", events=", ".join(events)),
             )
         )
     if config.get("LIVECHAT_ATTACHMENT_STORAGE") is not None and config["LIVECHAT_ATTACHMENTS"]:
-        found.append(Recipient("The file storage this site configured", "It holds the files you send"))
+        found.append(Recipient(_("The file storage this site configured"), _("It holds the files you send")))
     return found
 
 
-def rights(config: Mapping[str, Any], *, contact: str | None) -> list[Right]:
-    """The data subject's rights and how to use each one here."""
-    write = f"write to {contact}" if contact else "write to us (see Who is responsible)"
+def rights(
+    config: Mapping[str, Any], *, contact: str | None, language: str = DEFAULT_LANGUAGE
+) -> list[Right]:
+    """The data subject's rights and how to use each one here (each in two whole sentences: with the
+    privacy contact to write to, and without one)."""
+    _ = texts(language)[0]
     mode = config["LIVECHAT_CONSENT_MODE"]
     authority = config.get("LIVECHAT_SUPERVISORY_AUTHORITY")
-    complaint = "You may complain to a data protection supervisory authority" + (
-        f": ours is {authority}; you may also turn to the one where you live or work."
-        if authority
-        else ", in particular where you live or work, or where the problem happened."
-    )
+    if contact:
+        access = _(
+            "Download my data, below or in the chat's Your data menu: a zip file with everything stored "
+            "about you as JSON (conversations, notes and tags our staff added, emails sent to you, your "
+            "requests' audit entries) and the files you sent; a JSON-only download too. In the chat it also "
+            "covers a conversation held without our cookie; for anything else, write to %(contact)s.",
+            contact=contact,
+        )
+        rectify = _(
+            "Correct your name and email under Your chat profile (this browser or your account) or in the "
+            "chat's Your data menu; every stored copy changes. For anything else, write to %(contact)s.",
+            contact=contact,
+        )
+        objection = _(
+            "Decline recognition under Your choice; unsubscribe with the link in any email; to object to "
+            "anything else, write to %(contact)s.",
+            contact=contact,
+        )
+        restriction = _(
+            "To have us keep but not use your data while a question is settled, write to %(contact)s.",
+            contact=contact,
+        )
+    else:
+        access = _(
+            "Download my data, below or in the chat's Your data menu: a zip file with everything stored "
+            "about you as JSON (conversations, notes and tags our staff added, emails sent to you, your "
+            "requests' audit entries) and the files you sent; a JSON-only download too. In the chat it also "
+            "covers a conversation held without our cookie; for anything else, write to us (see Who is "
+            "responsible)."
+        )
+        rectify = _(
+            "Correct your name and email under Your chat profile (this browser or your account) or in the "
+            "chat's Your data menu; every stored copy changes. For anything else, write to us (see Who is "
+            "responsible)."
+        )
+        objection = _(
+            "Decline recognition under Your choice; unsubscribe with the link in any email; to object to "
+            "anything else, write to us (see Who is responsible)."
+        )
+        restriction = _(
+            "To have us keep but not use your data while a question is settled, write to us (see Who is "
+            "responsible)."
+        )
+    if authority:
+        complaint = _(
+            "You may complain to a data protection supervisory authority: ours is %(authority)s; you may "
+            "also turn to the one where you live or work.",
+            authority=authority,
+        )
+    else:
+        complaint = _(
+            "You may complain to a data protection supervisory authority, in particular where you live or "
+            "work, or where the problem happened."
+        )
     return [
+        Right(_("Access and portability"), access),
+        Right(_("Rectification"), rectify),
         Right(
-            "Access and portability",
-            "Download my data, below or in the chat's Your data menu: a zip file with everything "
-            "stored about you as JSON (conversations, notes and tags our staff added, emails sent to "
-            "you, your requests' audit entries) and the files you sent; a JSON-only download too. "
-            f"In the chat it also covers a conversation held without our cookie; for anything else, {write}.",
+            _("Erasure"),
+            _(
+                "Use the deletion form below (once this browser holds chat data), or the chat's Your data "
+                "menu; it is gone at once. For data held under your account, log in first."
+            ),
         ),
+        Right(_("Objection"), objection),
+        Right(_("Restriction"), restriction),
         Right(
-            "Rectification",
-            "Correct your name and email under Your chat profile (this browser or your account) or "
-            "in the chat's Your data menu; every stored copy changes. "
-            f"For anything else, {write}.",
-        ),
-        Right(
-            "Erasure",
-            "Use the deletion form below (once this browser holds chat data), or the chat's "
-            "Your data menu; it is gone at once. For data held under your account, log in first.",
-        ),
-        Right(
-            "Objection",
-            "Decline recognition under Your choice; unsubscribe with the link in any email; "
-            f"to object to anything else, {write}.",
-        ),
-        Right("Restriction", f"To have us keep but not use your data while a question is settled, {write}."),
-        Right(
-            "Withdrawing consent",
-            "Change Your choice below, or Stop remembering me in the chat, at any time; it does not affect "
-            "what was done before."
+            _("Withdrawing consent"),
+            _(
+                "Change Your choice below, or Stop remembering me in the chat, at any time; it does not "
+                "affect what was done before."
+            )
             if mode != "off"
-            else "This site's own cookie settings govern the chat.",
+            else _("This site's own cookie settings govern the chat."),
         ),
-        Right("Complaint", complaint),
+        Right(_("Complaint"), complaint),
     ]
 
 
-def statistics(config: Mapping[str, Any]) -> str:
+def statistics(config: Mapping[str, Any], language: str = DEFAULT_LANGUAGE) -> str:
+    """The aggregate statistics paragraph: three sentences, each translated whole."""
+    _, ngettext = texts(language)
     days = config[RETENTION_KEY]
     minimum = config["LIVECHAT_REPORTS_MIN_COUNT"]
-    return (
-        "Administrators see reports of how the chat and the site are doing: conversations, response times, "
-        "ratings, visitors, busiest hours, top pages, referring sites, browsers and plans. They are computed "
-        "from the summary rows under Figures for reports and show totals only: any figure counting fewer "
-        f"than {minimum} people is shown as \u201c< {minimum}\u201d, so no one can be picked out. The "
-        f"summary rows are deleted with what they summarise ({_days(days)} after it) and when you erase "
-        "your data."
+    return " ".join(
+        (
+            _(
+                "Administrators see reports of how the chat and the site are doing: conversations, response "
+                "times, ratings, visitors, busiest hours, top pages, referring sites, browsers and plans."
+            ),
+            ngettext(
+                "They are computed from the summary rows under Figures for reports and show totals only: any "
+                "figure counting fewer than %(num)d person is shown as \u201c< %(num)d\u201d, so no one can "
+                "be picked out.",
+                "They are computed from the summary rows under Figures for reports and show totals only: any "
+                "figure counting fewer than %(num)d people is shown as \u201c< %(num)d\u201d, so no one can "
+                "be picked out.",
+                minimum,
+            ),
+            ngettext(
+                "The summary rows are deleted with what they summarise (%(num)d day after it) and when you "
+                "erase your data.",
+                "The summary rows are deleted with what they summarise (%(num)d days after it) and when you "
+                "erase your data.",
+                days,
+            ),
+        )
     )
 
 
 def privacy_notice(
-    config: Mapping[str, Any], *, billing: bool, webhooks: Sequence[tuple[str, Sequence[str]]] = ()
+    config: Mapping[str, Any],
+    *,
+    billing: bool,
+    webhooks: Sequence[tuple[str, Sequence[str]]] = (),
+    language: str = DEFAULT_LANGUAGE,
 ) -> Notice:
-    """The page's content for this configuration; ``billing``: the host registered a ``billing_loader``;
-    ``webhooks``: the enabled webhook receivers, as (site, events)."""
+    """The page's content for this configuration, in ``language``; ``billing``: the host registered a
+    ``billing_loader``; ``webhooks``: the enabled webhook receivers, as (site, events)."""
     contact = config.get("LIVECHAT_PRIVACY_CONTACT")
     return Notice(
         controller=config.get("LIVECHAT_COMPANY_NAME"),
@@ -576,10 +816,10 @@ def privacy_notice(
         contact=contact,
         authority=config.get("LIVECHAT_SUPERVISORY_AUTHORITY"),
         consent_mode=config["LIVECHAT_CONSENT_MODE"],
-        categories=categories(config, billing=billing, webhooks=bool(webhooks)),
-        recipients=recipients(config, webhooks),
-        rights=rights(config, contact=contact),
-        statistics=statistics(config),
+        categories=categories(config, billing=billing, webhooks=bool(webhooks), language=language),
+        recipients=recipients(config, webhooks, language),
+        rights=rights(config, contact=contact, language=language),
+        statistics=statistics(config, language),
         mail_on=mail_host(config) is not None,
         retention_days=config[RETENTION_KEY],
     )

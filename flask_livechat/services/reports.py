@@ -3,7 +3,8 @@
 Every figure is aggregated in SQL (store/reports.py). This module turns the rows into tables and applies the
 one privacy rule of the reports: a figure computed from fewer than ``min_count`` distinct visitors (but more
 than none) is replaced by "< min_count", on the page, in the charts and in the CSV alike. docs/reports.md says
-what each figure means.
+what each figure means. Titles, headings, labels and notes are ``N_`` texts: English as they are (the REST API
+answers in English), and the admin pages show them in the admin's language (``i18n.localize``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import InvalidPayload
+from ..i18n import N_
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -23,17 +25,32 @@ if TYPE_CHECKING:
 EPOCH = date(1970, 1, 1)
 MAX_DAYS = 400
 PERIODS = ("day", "week")
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-DURATION_BINS = ("under 1 min", "1-5 min", "5-15 min", "15-30 min", "30-60 min", "over 1 hour")
+WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+DURATION_BINS = (
+    N_("under 1 min"),
+    N_("1-5 min"),
+    N_("5-15 min"),
+    N_("15-30 min"),
+    N_("30-60 min"),
+    N_("over 1 hour"),
+)
 #: Presets of the date range picker: key, label.
 PRESETS = (
-    ("today", "Today"),
-    ("yesterday", "Yesterday"),
-    ("7d", "Last 7 days"),
-    ("30d", "Last 30 days"),
-    ("this_month", "This month"),
-    ("last_month", "Last month"),
-    ("90d", "Last 90 days"),
+    ("today", N_("Today")),
+    ("yesterday", N_("Yesterday")),
+    ("7d", N_("Last 7 days")),
+    ("30d", N_("Last 30 days")),
+    ("this_month", N_("This month")),
+    ("last_month", N_("Last month")),
+    ("90d", N_("Last 90 days")),
 )
 
 
@@ -121,24 +138,42 @@ class ReportService:
         self.min_count = min_count
         self.missed_after = missed_after
         self._builders: dict[str, tuple[str, Callable[[Window], Table]]] = {
-            "summary": ("Summary", self._summary),
-            "conversations": ("Conversations", self._conversations),
-            "first_response": ("First response time", self._first_response),
-            "durations": ("Chat duration", self._durations),
-            "satisfaction": ("Satisfaction", self._satisfaction),
-            "agents": ("Agents", self._agents),
-            "left_messages": ("Left messages", self._left_messages),
-            "traffic": ("Visitors and page views", self._traffic),
-            "busiest_hours": ("Busiest hours", self._busiest_hours),
-            "top_pages": ("Top pages", self._top_pages),
-            "referrers": ("Top referrers", self._referrers),
-            "browsers": ("Browsers", lambda w: self._visits_by(w, "browsers", "browser", "Browser")),
-            "systems": ("Operating systems", lambda w: self._visits_by(w, "systems", "os", "System")),
-            "new_returning": ("New and returning visitors", self._new_returning),
-            "plans": ("Chats by plan", lambda w: self._chats_by(w, "plans", "plan", "Plan", "No plan known")),
+            "summary": (N_("Summary"), self._summary),
+            "conversations": (N_("Conversations"), self._conversations),
+            "first_response": (N_("First response time"), self._first_response),
+            "durations": (N_("Chat duration"), self._durations),
+            "satisfaction": (N_("Satisfaction"), self._satisfaction),
+            "agents": (N_("Agents"), self._agents),
+            "left_messages": (N_("Left messages"), self._left_messages),
+            "traffic": (N_("Visitors and page views"), self._traffic),
+            "busiest_hours": (N_("Busiest hours"), self._busiest_hours),
+            "top_pages": (N_("Top pages"), self._top_pages),
+            "referrers": (N_("Top referrers"), self._referrers),
+            "browsers": (
+                N_("Browsers"),
+                lambda w: self._visits_by(w, "browsers", "browser", N_("Browser"), N_("Visitors by browser")),
+            ),
+            "systems": (
+                N_("Operating systems"),
+                lambda w: self._visits_by(w, "systems", "os", N_("System"), N_("Visitors by system")),
+            ),
+            "new_returning": (N_("New and returning visitors"), self._new_returning),
+            "plans": (
+                N_("Chats by plan"),
+                lambda w: self._chats_by(
+                    w, "plans", "plan", N_("Plan"), N_("Chats by plan"), N_("No plan known")
+                ),
+            ),
             "departments": (
-                "Chats by department",
-                lambda w: self._chats_by(w, "departments", "department", "Department", "No department"),
+                N_("Chats by department"),
+                lambda w: self._chats_by(
+                    w,
+                    "departments",
+                    "department",
+                    N_("Department"),
+                    N_("Chats by department"),
+                    N_("No department"),
+                ),
             ),
         }
 
@@ -252,24 +287,27 @@ class ReportService:
         rated = totals["rated"]
         average = round(totals["rating_sum"] / rated, 2) if rated else None
         rows = [
-            ("Chats", self._cell(totals["chats"], totals["people"])),
-            ("Missed chats", self._cell(totals["missed"], totals["missed_people"])),
-            ("First response, median", self._seconds(frt.get("p50"), frt.get("people", 0))),
-            ("First response, 90th percentile", self._seconds(frt.get("p90"), frt.get("people", 0))),
-            ("Chat duration, median", self._seconds(lengths.get("p50"), lengths.get("people", 0))),
-            ("Satisfaction, average of 5", self._cell(average, totals["rated_people"])),
-            ("Ratings", self._cell(rated, totals["rated_people"])),
-            ("Left messages answered, median time", self._seconds(left.get("p50"), left.get("people", 0))),
-            ("Visitors", self._cell(views["people"], views["people"])),
-            ("Page views", self._cell(views["views"], views["people"])),
+            (N_("Chats"), self._cell(totals["chats"], totals["people"])),
+            (N_("Missed chats"), self._cell(totals["missed"], totals["missed_people"])),
+            (N_("First response, median"), self._seconds(frt.get("p50"), frt.get("people", 0))),
+            (N_("First response, 90th percentile"), self._seconds(frt.get("p90"), frt.get("people", 0))),
+            (N_("Chat duration, median"), self._seconds(lengths.get("p50"), lengths.get("people", 0))),
+            (N_("Satisfaction, average of 5"), self._cell(average, totals["rated_people"])),
+            (N_("Ratings"), self._cell(rated, totals["rated_people"])),
+            (
+                N_("Left messages answered, median time"),
+                self._seconds(left.get("p50"), left.get("people", 0)),
+            ),
+            (N_("Visitors"), self._cell(views["people"], views["people"])),
+            (N_("Page views"), self._cell(views["views"], views["people"])),
         ]
         return Table(
             "summary",
-            "Summary",
+            N_("Summary"),
             "none",
-            ("Figure", "Value"),
+            (N_("Figure"), N_("Value")),
             tuple((label, (cell,)) for label, cell in rows),
-            note="Times from a visitor's first message to the first agent reply.",
+            note=N_("Times from a visitor's first message to the first agent reply."),
         )
 
     def _conversations(self, w: Window) -> Table:
@@ -284,11 +322,11 @@ class ReportService:
         )
         return Table(
             "conversations",
-            f"Chats per {w.period}",
+            N_("Chats per week") if w.period == "week" else N_("Chats per day"),
             "bar",
-            (w.period.capitalize(), "Chats", "Missed"),
+            (_period_heading(w), N_("Chats"), N_("Missed")),
             rows,
-            note=f"Missed: no agent reply within {duration_text(self.missed_after)}.",
+            note=N_("Missed: no agent reply within %(time)s.", time=duration_text(self.missed_after)),
             series=(0, 1),
         )
 
@@ -306,11 +344,13 @@ class ReportService:
         )
         return Table(
             "first_response",
-            f"First response time per {w.period} (seconds)",
+            N_("First response time per week (seconds)")
+            if w.period == "week"
+            else N_("First response time per day (seconds)"),
             "line",
-            (w.period.capitalize(), "Median", "90th percentile"),
+            (_period_heading(w), N_("Median"), N_("90th percentile")),
             rows,
-            note="Of answered chats; nearest-rank percentiles.",
+            note=N_("Of answered chats; nearest-rank percentiles."),
             series=(0, 1),
         )
 
@@ -322,11 +362,11 @@ class ReportService:
         )
         return Table(
             "durations",
-            "Chat duration",
+            N_("Chat duration"),
             "bar",
-            ("Length", "Chats"),
+            (N_("Length"), N_("Chats")),
             rows,
-            note="From the first to the last visitor or agent message.",
+            note=N_("From the first to the last visitor or agent message."),
             series=(0,),
         )
 
@@ -334,12 +374,19 @@ class ReportService:
         found = {r["bucket"]: r for r in self._store.reports.ratings(w.start, w.end)}
         rows = tuple(
             (
-                f"{score} of 5",
+                N_("%(score)s of 5", score=score),
                 (self._cell(found.get(score, {}).get("chats", 0), found.get(score, {}).get("people", 0)),),
             )
             for score in range(1, 6)
         )
-        return Table("satisfaction", "Satisfaction ratings", "bar", ("Rating", "Chats"), rows, series=(0,))
+        return Table(
+            "satisfaction",
+            N_("Satisfaction ratings"),
+            "bar",
+            (N_("Rating"), N_("Chats")),
+            rows,
+            series=(0,),
+        )
 
     def _agents(self, w: Window) -> Table:
         reports = self._store.reports
@@ -361,11 +408,11 @@ class ReportService:
             )
         return Table(
             "agents",
-            "Agents",
+            N_("Agents"),
             "bar",
-            ("Agent", "Chats", "First response, median", "Ratings", "Average rating"),
+            (N_("Agent"), N_("Chats"), N_("First response, median"), N_("Ratings"), N_("Average rating")),
             tuple(rows),
-            note="Each chat counts for the agent who sent its first reply.",
+            note=N_("Each chat counts for the agent who sent its first reply."),
             series=(0,),
         )
 
@@ -385,11 +432,15 @@ class ReportService:
         median, p90 = self._seconds(answer.get("p50"), people), self._seconds(answer.get("p90"), people)
         return Table(
             "left_messages",
-            f"Left messages per {w.period}",
+            N_("Left messages per week") if w.period == "week" else N_("Left messages per day"),
             "bar",
-            (w.period.capitalize(), "Left", "Answered"),
+            (_period_heading(w), N_("Left"), N_("Answered")),
             rows,
-            note=f"Time to the first answer: median {median.text}, 90th percentile {p90.text}.",
+            note=N_(
+                "Time to the first answer: median %(median)s, 90th percentile %(p90)s.",
+                median=median.text,
+                p90=p90.text,
+            ),
             series=(0, 1),
         )
 
@@ -414,9 +465,11 @@ class ReportService:
         )
         return Table(
             "traffic",
-            f"Visitors, page views and chats per {w.period}",
+            N_("Visitors, page views and chats per week")
+            if w.period == "week"
+            else N_("Visitors, page views and chats per day"),
             "line",
-            (w.period.capitalize(), "Visitors", "Page views", "Chats"),
+            (_period_heading(w), N_("Visitors"), N_("Page views"), N_("Chats")),
             rows,
             series=(0, 1, 2),
         )
@@ -440,11 +493,11 @@ class ReportService:
         )
         return Table(
             "busiest_hours",
-            "Busiest hours (chats started)",
+            N_("Busiest hours (chats started)"),
             "heatmap",
-            ("Weekday", *[f"{hour:02d}:00" for hour in range(24)]),
+            (N_("Weekday"), *[f"{hour:02d}:00" for hour in range(24)]),
             rows,
-            note=f"Local time in {w.zone}.",
+            note=N_("Local time in %(zone)s.", zone=w.zone),
             series=tuple(range(24)),
         )
 
@@ -455,12 +508,14 @@ class ReportService:
         )
         return Table(
             "top_pages",
-            "Top pages",
+            N_("Top pages"),
             "bar",
-            ("Page", "Page views", "Visitors"),
+            (N_("Page"), N_("Page views"), N_("Visitors")),
             rows,
-            note=f"Paths without query strings; a page seen by fewer than {self.min_count} visitors is not "
-            "listed.",
+            note=N_(
+                "Paths without query strings; a page seen by fewer than %(min)s visitors is not listed.",
+                min=self.min_count,
+            ),
             series=(0,),
         )
 
@@ -471,47 +526,53 @@ class ReportService:
         )
         return Table(
             "referrers",
-            "Top referrers",
+            N_("Top referrers"),
             "bar",
-            ("Origin", "Visits", "Visitors"),
+            (N_("Origin"), N_("Visits"), N_("Visitors")),
             rows,
-            note=f"Other sites visits came from; one that fewer than {self.min_count} visitors came from "
-            "is not listed.",
+            note=N_(
+                "Other sites visits came from; one that fewer than %(min)s visitors came from is not listed.",
+                min=self.min_count,
+            ),
             series=(0,),
         )
 
-    def _visits_by(self, w: Window, key: str, column: str, label: str) -> Table:
+    def _visits_by(self, w: Window, key: str, column: str, label: str, title: str) -> Table:
         rows = tuple(
-            (str(r["bucket"] or "Unknown"), (self._cell(r["people"], r["people"]),))
+            (str(r["bucket"]) if r["bucket"] else N_("Unknown"), (self._cell(r["people"], r["people"]),))
             for r in self._store.reports.visits_by(w.start, w.end, column)
         )
-        return Table(key, f"Visitors by {label.lower()}", "doughnut", (label, "Visitors"), rows, series=(0,))
+        return Table(key, title, "doughnut", (label, N_("Visitors")), rows, series=(0,))
 
     def _new_returning(self, w: Window) -> Table:
         found = {r["bucket"]: r["people"] for r in self._store.reports.new_and_returning(w.start, w.end)}
         rows = (
-            ("New", (self._cell(found.get(1, 0), found.get(1, 0)),)),
-            ("Returning", (self._cell(found.get(0, 0), found.get(0, 0)),)),
+            (N_("New"), (self._cell(found.get(1, 0), found.get(1, 0)),)),
+            (N_("Returning"), (self._cell(found.get(0, 0), found.get(0, 0)),)),
         )
         return Table(
             "new_returning",
-            "New and returning visitors",
+            N_("New and returning visitors"),
             "doughnut",
-            ("Visitors", "Visitors"),
+            (N_("Visitors"), N_("Visitors")),
             rows,
-            note="New: their first visit was in this range.",
+            note=N_("New: their first visit was in this range."),
             series=(0,),
         )
 
-    def _chats_by(self, w: Window, key: str, column: str, label: str, none: str) -> Table:
+    def _chats_by(self, w: Window, key: str, column: str, label: str, title: str, none: str) -> Table:
         rows = tuple(
             (str(r["bucket"]) if r["bucket"] is not None else none, (self._cell(r["chats"], r["people"]),))
             for r in self._store.reports.chats_by(w.start, w.end, column)
         )
-        return Table(key, f"Chats by {label.lower()}", "bar", (label, "Chats"), rows, series=(0,))
+        return Table(key, title, "bar", (label, N_("Chats")), rows, series=(0,))
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
+
+
+def _period_heading(w: Window) -> str:
+    return N_("Week") if w.period == "week" else N_("Day")
 
 
 def preset_range(preset: str, today: date) -> tuple[date, date]:

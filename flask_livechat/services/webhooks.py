@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from ..errors import InvalidPayload, NotFoundError
+from ..i18n import N_
 from ..store import Store
 from ..store.records import WebhookDeliveryRecord, WebhookDue, WebhookEndpointRecord
 from ..version import __version__
@@ -64,31 +65,37 @@ def check_url(url: str) -> str:
     """An absolute http(s) URL with a host, no credentials, no fragment; else ``ValueError`` says why."""
     url = url.strip()
     if not url:
-        raise ValueError("Enter the URL that should receive the events.")
+        raise ValueError(N_("Enter the URL that should receive the events."))
     if len(url) > MAX_URL_LENGTH or any(ord(char) <= 32 or ord(char) == 127 for char in url):
-        raise ValueError(f"A URL has at most {MAX_URL_LENGTH} characters and no spaces.")
+        raise ValueError(N_("A URL has at most %(max)s characters and no spaces.", max=MAX_URL_LENGTH))
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
     except ValueError:
-        raise ValueError("That is not a valid URL.") from None
+        raise ValueError(N_("That is not a valid URL.")) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(
-            "Only http:// and https:// URLs can receive webhooks, e.g. https://crm.example/hook."
+            N_("Only http:// and https:// URLs can receive webhooks, e.g. https://crm.example/hook.")
         )
     if parts.username is not None or parts.password is not None:
-        raise ValueError("Leave credentials out of the URL: receivers verify the signature instead.")
+        raise ValueError(N_("Leave credentials out of the URL: receivers verify the signature instead."))
     if parts.fragment:
-        raise ValueError("A webhook URL has no #fragment.")
+        raise ValueError(N_("A webhook URL has no #fragment."))
     return url
 
 
 def check_events(events: Sequence[str]) -> list[str]:
     unknown = sorted(set(events) - set(EVENTS))
     if unknown:
-        raise ValueError(f"Unknown event {', '.join(unknown)}: choose from {', '.join(EVENTS)}.")
+        raise ValueError(
+            N_(
+                "Unknown event %(events)s: choose from %(known)s.",
+                events=", ".join(unknown),
+                known=", ".join(EVENTS),
+            )
+        )
     if not events:
-        raise ValueError("Choose at least one event.")
+        raise ValueError(N_("Choose at least one event."))
     return [event for event in EVENTS if event in events]
 
 
@@ -180,11 +187,11 @@ class WebhookService:
         try:
             url = check_url(url)
         except ValueError as error:
-            fields["url"] = str(error)
+            fields["url"] = error.args[0]  # the message itself (an N_ text: the admin page translates it)
         try:
             chosen = check_events(events)
         except ValueError as error:
-            fields["events"] = str(error)
+            fields["events"] = error.args[0]
         if fields:
             raise InvalidPayload(" ".join(fields.values()), fields)
         secret = new_secret()

@@ -12,7 +12,9 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from .. import i18n
 from ..csrf import check_csrf, csrf_token
+from ..i18n import staff_text as _
 from ..services.canned import canned_problem
 from ..services.chat import Agent
 from ..services.permissions import has_role
@@ -65,7 +67,7 @@ def csrf_scope(agent: Agent) -> str:
 def _require_admin(*, form: bool = False) -> Agent:
     agent = require_agent()
     if not has_role(agent, "admin"):
-        abort(403, "Only admins can manage the live chat.")
+        abort(403, _("Only admins can manage the live chat."))
     if form:
         check_csrf(csrf_scope(agent))
     return agent
@@ -100,21 +102,24 @@ def canned_save() -> Any:
     body = request.form.get("body", "").strip()
     canned_id = int(raw_id) if raw_id.isdigit() else None
     if raw_id and canned_id is None:
-        abort(400, "Not a canned response id.")
+        abort(400, _("Not a canned response id."))
     problem = canned_problem(shortcut, body)
     if problem is None and not current_livechat.canned.save(canned_id, shortcut, body):
-        problem = ("shortcut", f"/{shortcut} is already taken (or that response was deleted).")
+        problem = (
+            "shortcut",
+            _("/%(shortcut)s is already taken (or that response was deleted).", shortcut=shortcut),
+        )
     if problem is not None:
         # Shown again with what was typed, the field marked and the reason next to it (nothing changed).
-        field, text = problem
-        flash(f"Not saved: {text}", "error")
+        field, text = problem[0], i18n.localize(i18n.staff_language(request), problem[1])
+        flash(_("Not saved: %(reason)s", reason=text), "error")
         typed = {
             "id": raw_id,
             "shortcut": request.form.get("shortcut", ""),
             "body": request.form.get("body", ""),
         }
         return _index(agent, status=400, problems={field: [text]}, form=typed)
-    flash(f"Saved /{shortcut}.", "info")
+    flash(_("Saved /%(shortcut)s.", shortcut=shortcut), "info")
     return redirect(url_for("livechat.admin"))
 
 
@@ -124,29 +129,29 @@ def canned_delete(canned_id: int) -> str | BaseResponse:
     if request.method == "GET":
         item = next((c for c in current_livechat.canned.responses() if c.id == canned_id), None)
         if item is None:
-            abort(404, "That canned response no longer exists.")
+            abort(404, _("That canned response no longer exists."))
         return render_template(
             "livechat/admin/confirm.html",
             active="livechat.admin",
-            heading=f"Delete the canned response /{item.shortcut}?",
+            heading=_("Delete the canned response /%(shortcut)s?", shortcut=item.shortcut),
             what=item.body,
-            consequence="Agents can no longer insert it with its shortcut. This cannot be undone.",
+            consequence=_("Agents can no longer insert it with its shortcut. This cannot be undone."),
             action=url_for("livechat.canned_delete", canned_id=canned_id),
-            button=f"Delete /{item.shortcut}",
+            button=_("Delete /%(shortcut)s", shortcut=item.shortcut),
             cancel=url_for("livechat.admin"),
             csrf_token=csrf_token(csrf_scope(agent)),
         )
     if current_livechat.canned.delete(canned_id):
-        flash("Deleted.", "info")
+        flash(_("Deleted."), "info")
     else:
-        flash("That canned response no longer exists.", "error")
+        flash(_("That canned response no longer exists."), "error")
     return redirect(url_for("livechat.admin"))
 
 
 def block_lift(block_id: int) -> BaseResponse:
     agent = _require_admin(form=True)
     if current_livechat.moderation.lift_from_admin(block_id, agent.name):
-        flash("Block lifted.", "info")
+        flash(_("Block lifted."), "info")
     else:
-        flash("That block is no longer active.", "error")
+        flash(_("That block is no longer active."), "error")
     return redirect(url_for("livechat.admin"))

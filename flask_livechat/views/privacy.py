@@ -124,7 +124,10 @@ def privacy_page() -> str:
         profile, conversations = _profile_of([subject])
     receivers = [(r.origin, r.events) for r in current_livechat.webhooks.receivers()]
     policy = privacy_notice(
-        config, billing=current_livechat.livechat.load_billing is not no_billing, webhooks=receivers
+        config,
+        billing=current_livechat.livechat.load_billing is not no_billing,
+        webhooks=receivers,
+        language=i18n.language_for(current_app._get_current_object(), request),  # type: ignore[attr-defined]
     )
     return render_template(
         "livechat/privacy.html",

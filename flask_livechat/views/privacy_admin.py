@@ -14,6 +14,7 @@ from flask import abort, current_app, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..csrf import check_csrf, csrf_token
+from ..i18n import staff_text as _
 from ..schemas import SubjectQuerySchema, load
 from ..services.chat import Agent
 from ..services.privacy import Subject
@@ -44,7 +45,7 @@ def privacy_admin() -> str | BaseResponse:
         check_csrf(csrf_scope(admin))
         subject = _subject(request.form)
         if subject is None:
-            abort(400, "Name the subject by visitor id, email or host user id.")
+            abort(400, _("Name the subject by visitor id, email or host user id."))
         found = current_livechat.privacy.exported_visitors(subject)
         current_livechat.privacy.record_view(subject, actor=admin.label, what="privacy search")
     return _page(admin, subject=subject, found=found, erased=None)
@@ -67,7 +68,7 @@ def privacy_export() -> BaseResponse:
     check_csrf(csrf_scope(admin))
     subject = _subject(request.form)
     if subject is None:
-        abort(400, "Name the subject by visitor_id, email or user_id.")
+        abort(400, _("Name the subject by visitor_id, email or user_id."))
     document = current_livechat.privacy.export(subject, actor=admin.label)
     response = current_app.response_class(
         json.dumps(document, default=str, indent=2, ensure_ascii=False), mimetype="application/json"
@@ -82,6 +83,6 @@ def privacy_erase() -> str | BaseResponse:
     check_csrf(csrf_scope(admin))
     subject = _subject(request.form)
     if subject is None or request.form.get("confirm") != "yes":
-        abort(400, "Name the subject and tick the box to confirm the erasure.")
+        abort(400, _("Name the subject and tick the box to confirm the erasure."))
     erased = current_livechat.privacy.erase(subject, actor=admin.label)
     return _page(admin, subject=None, found=[], erased=erased)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 
+from .. import i18n
 from ..assets import static_url
-from ..services.reports import PERIODS, PRESETS, Window
+from ..services.reports import PERIODS, PRESETS, Table, Window
 from ..state import current_livechat
 from .access import require_agent
 
@@ -45,11 +47,28 @@ def window_query(window: Window) -> dict[str, str]:
     }
 
 
+def localized(table: Table, language: str) -> Table:
+    """The table's own words (title, headings, note, labels such as weekdays) in the admin's language; the
+    figures and the data's own labels (paths, names) as they are."""
+
+    def say(text: str) -> str:
+        return i18n.localize(language, text)
+
+    return dataclasses.replace(
+        table,
+        title=say(table.title),
+        columns=tuple(say(column) for column in table.columns),
+        rows=tuple((say(label), cells) for label, cells in table.rows),
+        note=say(table.note),
+    )
+
+
 def reports_page() -> str:
     require_agent("admin")
     window = _window()
     service = current_livechat.reports
-    tables = service.all(window)
+    language = i18n.staff_language(request)
+    tables = [localized(table, language) for table in service.all(window)]
     query = window_query(window)
     return render_template(
         "livechat/admin/reports.html",
@@ -58,7 +77,10 @@ def reports_page() -> str:
         charts=[table.chart_data() for table in tables if table.chart != "none"],
         csv_urls={table.key: _csv_url(table.key, query) for table in tables},
         presets=[
-            (label, url_for("livechat.reports", preset=key, tz=window.zone, period=window.period))
+            (
+                i18n.localize(language, label),
+                url_for("livechat.reports", preset=key, tz=window.zone, period=window.period),
+            )
             for key, label in PRESETS
         ],
         periods=PERIODS,
@@ -74,7 +96,7 @@ def _csv_url(key: str, query: dict[str, Any]) -> str:
 def reports_csv(key: str) -> Response:
     require_agent("admin")
     window = _window()
-    table = current_livechat.reports.report(key, window)
+    table = localized(current_livechat.reports.report(key, window), i18n.staff_language(request))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in table.csv_rows():

@@ -4,10 +4,14 @@ the service."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
+from .. import i18n
 from ..csrf import check_csrf, csrf_token
 from ..errors import InvalidPayload, NotFoundError
+from ..i18n import staff_text as _
 from ..services.chat import Agent
 from ..services.departments import configured
 from ..state import current_livechat
@@ -40,6 +44,15 @@ def _page(
     )
 
 
+def localized_fields(fields: dict[str, Any]) -> dict[str, list[str]]:
+    """A service's field errors (``N_`` texts) in the admin's language."""
+    language = i18n.staff_language(request)
+    return {
+        name: [i18n.localize(language, text) for text in (texts if isinstance(texts, list) else [texts])]
+        for name, texts in fields.items()
+    }
+
+
 def tokens_page() -> str | tuple[str, int]:
     admin = require_agent("admin")
     if request.method == "GET":
@@ -57,7 +70,7 @@ def tokens_page() -> str | tuple[str, int]:
             departments=form.getlist("departments"),
         )
     except InvalidPayload as error:
-        return _page(admin, problems=error.fields), 400
+        return _page(admin, problems=localized_fields(error.fields)), 400
     return _page(admin, created=new.plain)
 
 
@@ -67,23 +80,29 @@ def token_revoke() -> str:
     source = request.args if request.method == "GET" else request.form
     raw = source.get("token_id", "")
     if not raw.isdigit() or len(raw) > 12:
-        abort(400, "Not a token id.")
+        abort(400, _("Not a token id."))
     if request.method == "GET":
         token = next(
             (t for t in current_livechat.api_tokens.tokens(admin) if t.id == int(raw) and not t.revoked_at),
             None,
         )
         if token is None:
-            abort(404, "That token does not exist or is already revoked.")
+            abort(404, _("That token does not exist or is already revoked."))
         return render_template(
             "livechat/admin/confirm.html",
             active="livechat.tokens",
-            heading=f"Revoke the token {token.name}?",
-            what=f"{token.name} (lc_{token.public_id}_…), {token.scope}, acts as {token.agent_name}",
-            consequence="Programs using it get 401 from the next call on. This cannot be undone.",
+            heading=_("Revoke the token %(name)s?", name=token.name),
+            what=_(
+                "%(name)s (lc_%(id)s_…), %(scope)s, acts as %(agent)s",
+                name=token.name,
+                id=token.public_id,
+                scope=_("read") if token.scope == "read" else _("write"),
+                agent=token.agent_name,
+            ),
+            consequence=_("Programs using it get 401 from the next call on. This cannot be undone."),
             action=url_for("livechat.token_revoke"),
             fields={"token_id": raw},
-            button=f"Revoke {token.name}",
+            button=_("Revoke %(name)s", name=token.name),
             cancel=url_for("livechat.tokens"),
             csrf_token=csrf_token(csrf_scope(admin)),
         )
@@ -91,5 +110,5 @@ def token_revoke() -> str:
     try:
         current_livechat.api_tokens.revoke(admin, int(raw))
     except NotFoundError:
-        abort(404, "That token does not exist or is already revoked.")
+        abort(404, _("That token does not exist or is already revoked."))
     return _page(admin, revoked=True)

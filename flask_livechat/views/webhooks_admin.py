@@ -9,8 +9,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from .. import i18n
 from ..csrf import check_csrf, csrf_token
 from ..errors import InvalidPayload, NotFoundError
+from ..i18n import staff_text as _
 from ..services.chat import Agent
 from ..services.webhooks import EVENTS
 from ..state import current_livechat
@@ -74,7 +76,9 @@ def webhook_create() -> tuple[str, int]:
     try:
         endpoint, secret = current_livechat.webhooks.create(url, events)
     except InvalidPayload as error:
-        return _page(400, errors=error.fields, form_url=url, form_events=events)
+        language = i18n.staff_language(request)
+        errors = {name: i18n.localize(language, text) for name, text in error.fields.items()}
+        return _page(400, errors=errors, form_url=url, form_events=events)
     current_livechat.webhook_worker.wake()
     return _page(201, secret=secret, secret_for=endpoint.url)
 
@@ -83,7 +87,7 @@ def webhook_enabled(endpoint_id: int) -> BaseResponse:
     require_admin(form=True)
     enabled = request.form.get("enabled")
     if enabled not in ("0", "1"):
-        abort(400, "Say enabled=1 or enabled=0.")
+        abort(400, _("Say enabled=1 or enabled=0."))
     try:
         current_livechat.webhooks.set_enabled(endpoint_id, enabled == "1")
     except NotFoundError as error:
@@ -91,7 +95,8 @@ def webhook_enabled(endpoint_id: int) -> BaseResponse:
     if enabled == "1":
         current_livechat.webhook_worker.wake()
     flash(
-        "Endpoint enabled." if enabled == "1" else "Endpoint disabled: it gets nothing until enabled.", "info"
+        _("Endpoint enabled.") if enabled == "1" else _("Endpoint disabled: it gets nothing until enabled."),
+        "info",
     )
     return redirect(url_for("livechat.webhooks"))
 
@@ -112,18 +117,18 @@ def webhook_delete(endpoint_id: int) -> str | BaseResponse:
     if request.method == "GET":
         endpoint = next((e for e in current_livechat.webhooks.endpoints() if e.id == endpoint_id), None)
         if endpoint is None:
-            abort(404, "That webhook endpoint no longer exists.")
+            abort(404, _("That webhook endpoint no longer exists."))
         return render_template(
             "livechat/admin/confirm.html",
             active="livechat.webhooks",
-            heading="Delete this webhook endpoint?",
+            heading=_("Delete this webhook endpoint?"),
             what=f"{endpoint.url} ({', '.join(endpoint.events)})",
-            consequence=(
+            consequence=_(
                 "It gets no more events, deliveries still waiting are dropped, and its delivery log goes. "
                 "To pause it instead, disable it."
             ),
             action=url_for("livechat.webhook_delete", endpoint_id=endpoint.id),
-            button=f"Delete endpoint {endpoint.id}",
+            button=_("Delete endpoint %(id)s", id=endpoint.id),
             cancel=url_for("livechat.webhooks"),
             csrf_token=csrf_token(csrf_scope(agent)),
         )
@@ -131,7 +136,7 @@ def webhook_delete(endpoint_id: int) -> str | BaseResponse:
         current_livechat.webhooks.delete(endpoint_id)
     except NotFoundError as error:
         abort(404, error.message)
-    flash("Endpoint deleted, with its delivery log.", "info")
+    flash(_("Endpoint deleted, with its delivery log."), "info")
     return redirect(url_for("livechat.webhooks"))
 
 
@@ -142,5 +147,5 @@ def webhook_replay(delivery_id: str) -> BaseResponse:
     except NotFoundError as error:
         abort(404, error.message)
     current_livechat.webhook_worker.wake()
-    flash(f"Delivery {delivery_id} queued to be sent again.", "info")
+    flash(_("Delivery %(id)s queued to be sent again.", id=delivery_id), "info")
     return redirect(url_for("livechat.webhooks"))

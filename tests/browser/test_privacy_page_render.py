@@ -42,3 +42,26 @@ def test_the_privacy_page_reads_well_wide_and_narrow(
         assert serious == [], serious
         assert errors == []
         context.close()
+
+
+def test_the_german_privacy_page_fits_wide_and_narrow(browser: Any, sites: Callable[..., str]) -> None:
+    """German's long words (and a cookie name in a three-column table) on a phone: nothing runs off the side
+    or past the text column, and each category is a full-width card."""
+    site = sites()
+    for width, height in ((1366, 768), (390, 844)):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="de-DE")
+        page = context.new_page()
+        page.goto(site + "/livechat/privacy")
+        expect(page.get_by_role("heading", name="Datenschutz im Live-Chat", level=1)).to_be_visible()
+        assert page.evaluate("document.documentElement.lang") == "de"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        past = page.evaluate(
+            """() => { const main = document.querySelector('main').getBoundingClientRect().right;
+                return [...document.querySelectorAll('main *')]
+                    .filter(e => e.getBoundingClientRect().right > main + 1).map(e => e.tagName); }"""
+        )
+        assert past == []
+        if width < 500:
+            card = page.locator("#data-messages").bounding_box()
+            assert card and card["width"] > width * 0.8
+        context.close()
