@@ -156,3 +156,28 @@ def test_a_flooding_client_does_not_slow_others_down(live_server: LiveServer) ->
         assert under_flood < 10 * calm_baseline + 0.05, (calm_baseline, under_flood)
     finally:
         disconnect_all(calm, flooder)
+
+
+def test_memory_windows_move_refuse_with_the_wait_and_forget_idle_keys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flask_livechat.services import ratelimit
+
+    clock = [1000.0]
+    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: clock[0])
+    windows = ratelimit.MemoryWindows()
+    limits = ratelimit.parse_limits({"message": "2/10 seconds;3/minute"})["message"]
+    assert windows.hit(limits, "message", ["a", "b"]) is None
+    clock[0] += 4
+    assert windows.hit(limits, "message", ["a"]) is None
+    assert windows.hit(limits, "message", ["a"]) == 6  # the first of the two leaves the 10 s window in 6 s
+    assert (
+        windows.hit(limits, "message", ["b"]) is None
+    )  # b had one: counted now, a's refusal counted nothing
+    clock[0] += 6
+    assert windows.hit(limits, "message", ["a"]) is None  # third in the minute
+    clock[0] += 10
+    assert windows.hit(limits, "message", ["a"]) == 40  # the minute's window is full until its first leaves
+    clock[0] += 120  # past the sweep: every window is empty, and dropped
+    assert windows.hit(limits, "message", ["c"]) is None
+    assert [key[1] for key in windows._hits] == ["c", "c"]
