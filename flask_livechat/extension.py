@@ -387,6 +387,8 @@ class LiveChat:
             handshakes,
             app.config["LIVECHAT_MAX_CONNECTIONS_PER_IP"],
             socketio.server.eio.async_mode,
+            app.config["LIVECHAT_MAX_CONNECTIONS"],
+            lambda: socketio.server.eio.sockets,
         )
 
     @staticmethod
