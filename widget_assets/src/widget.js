@@ -26,6 +26,7 @@ import { titleWithCount, unreadCount } from "./widget/unread.js";
 import { emojiButton } from "./widget/emoji-button.js";
 import { createPreview } from "./widget/preview.js";
 import { showTeam } from "./widget/team.js";
+import { busyBackoff, busyRetryAfter } from "./widget/busy.js";
 
 const MOUNT = Symbol.for("livechat.mount");
 const FALLBACK = { strings: { chat: "Chat", close_chat: "Close chat", unavailable: "Chat is unavailable right now." } };
@@ -865,11 +866,20 @@ function createChat(ctx, settings) {
   }
 
   socket.on("connect", () => {
+    socket.io.reconnectionDelay(1000).reconnectionDelayMax(10000); // the usual backoff after a busy spell
     hello(); // every (re)connect: the server may have restarted or we may have missed messages
     outbox.restart();
   });
   socket.on("disconnect", () => store.update({ status: socket.active ? t.reconnecting : t.unavailable }));
-  socket.on("connect_error", () => store.update({ status: socket.active ? t.reconnecting : t.unavailable }));
+  socket.on("connect_error", (error) => {
+    const wait = busyRetryAfter(error);
+    if (wait !== null) {
+      // The server is full: the next try (scheduled after this event) waits at least what it asked.
+      const { delay, delayMax } = busyBackoff(wait);
+      socket.io.reconnectionDelay(delay).reconnectionDelayMax(delayMax);
+    }
+    store.update({ status: wait !== null ? t.busy : socket.active ? t.reconnecting : t.unavailable });
+  });
   socket.on("new_message", (message) => {
     if (receive(message)) store.update({ messages });
   });
