@@ -11,13 +11,8 @@ read past the limit. WebSocket frames are not affected; their size limit is the 
 Engine.IO handshakes (a GET without ``sid``) are counted per client address with the ``limits`` library, and
 the requests in flight on the Socket.IO path (a WebSocket is one for its whole life) are counted per address,
 so that one address can neither fill the server's memory with sessions nor its connection pool. The address
-is the WSGI ``REMOTE_ADDR``; ``X-Forwarded-For`` counts only through the host's werkzeug ``ProxyFix``.
-
-The process as a whole has a cap too (``LIVECHAT_MAX_CONNECTIONS``): the WSGI server's own pool (gunicorn's
-``--worker-connections``, eventlet's 1,024) is shared by chat sockets and the host's pages, and once chat
-fills it every page hangs. So a new handshake is refused with 503 while the open chat connections (the
-engine's sessions, or the requests in flight if more) are at the cap, which sits below the pool; requests of
-sessions already open pass, and the host's pages never meet this guard.
+is the WSGI ``REMOTE_ADDR``; ``X-Forwarded-For`` counts only through the host's werkzeug ``ProxyFix``. The
+process as a whole has a cap too (connection_cap.py): at it, a new handshake gets 503, and nothing else does.
 """
 
 from __future__ import annotations
@@ -28,14 +23,14 @@ import io
 import json
 import logging
 import threading
-import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from socketio import packet as socketio_packet
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .connection_cap import ConnectionCap
 from .errors import RateLimited
 from .services.ratelimit import RateLimiter
 from .serving import ONE_REQUEST_PER_WORKER, holds_one_request_at_a_time
@@ -47,13 +42,6 @@ StartResponse = Callable[..., Any]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 _RECORD_SEPARATOR = "\x1e"
-#: Seconds a refused visitor waits before its next try (``Retry-After``; the widget waits at least that).
-BUSY_RETRY_AFTER = 5
-#: A burst of refusals at the cap is logged once; one after this many quiet seconds starts a new burst.
-_BUSY_LOG_INTERVAL = 60.0
-CHAT_BUSY_MESSAGE = (
-    "The chat server is holding as many connections as it may (LIVECHAT_MAX_CONNECTIONS): try again shortly."
-)
 #: What a client may send over polling: close, pong, message (and base64 binary messages).
 _CLIENT_PACKET_TYPES = {"1", "3", "4"}
 _EVENTS = {socketio_packet.EVENT, socketio_packet.BINARY_EVENT}
@@ -123,9 +111,7 @@ class TransportGuard:
     ``handshakes`` counts Engine.IO handshakes per address (``None``: not limited); ``max_connections`` caps
     the requests in flight per address (``None``: no cap). ``async_mode`` is the Socket.IO server's: in
     threading mode a server with one request per worker gets 503 for every chat request (serving.py).
-    ``max_total`` caps the chat connections of the process (``None``: no cap), counted as the larger of the
-    requests in flight and the open ones of ``sessions()`` (the engine's table of sessions by sid, which a
-    polling client keeps between its requests; read each time, as the engine may replace it).
+    ``cap`` is the process's cap on chat connections (``None``: no cap), asked before each new handshake.
     """
 
     def __init__(
@@ -136,8 +122,7 @@ class TransportGuard:
         handshakes: RateLimiter | None = None,
         max_connections: int | None = None,
         async_mode: str = "threading",
-        max_total: int | None = None,
-        sessions: Callable[[], Mapping[str, Any]] | None = None,
+        cap: ConnectionCap | None = None,
     ) -> None:
         self.wsgi_app = wsgi_app
         self._async_mode = async_mode
@@ -148,10 +133,7 @@ class TransportGuard:
         self._max_connections = max_connections
         self._in_flight: dict[str, int] = {}
         self._total = 0
-        self._max_total = max_total
-        self._sessions = sessions
-        self._busy_since_log = 0
-        self._busy_logged_at: float | None = None
+        self.cap = cap
         self._lock = threading.Lock()
         inner = _inner_proxy_fix(wsgi_app)
         self._address_fix = None if inner is None else ProxyFix(_nothing, x_for=inner.x_for)
@@ -168,8 +150,8 @@ class TransportGuard:
         method = environ.get("REQUEST_METHOD")
         handshake = method == "GET" and "sid" not in query
         # Before the per-address limiter: a visitor told to come back later has not used up its handshakes.
-        if handshake and self._at_total_cap():
-            return self._refuse_busy(start_response)
+        if handshake and self.cap is not None and self.cap.full(self.in_flight()):
+            return self.cap.refuse(start_response, self.open_connections())
         if handshake and self._handshakes is not None:
             try:
                 self._handshakes.hit("handshake", self._handshakes.ip_key(address))
@@ -226,59 +208,8 @@ class TransportGuard:
             return self._total
 
     def open_connections(self) -> int:
-        """What the process-wide cap compares: requests in flight, or open sessions when there are more."""
-        with self._lock:
-            total = self._total
-        return max(total, self._open_sessions())
-
-    def _open_sessions(self, below: int | None = None) -> int:
-        """The engine's sessions that are not closed. A closed one stays in its table until the engine's
-        next sweep (a WebSocket that ended, in threading mode), so the closed are left out, but only counted
-        when there are ``below`` or more sessions at all: one pass over thousands only near the cap."""
-        if self._sessions is None:
-            return 0
-        sessions = self._sessions()
-        count = len(sessions)
-        if below is not None and count < below:
-            return count
-        return sum(1 for session in list(sessions.values()) if not getattr(session, "closed", False))
-
-    def _at_total_cap(self) -> bool:
-        cap = self._max_total
-        if cap is None:
-            return False
-        with self._lock:
-            total = self._total
-        return total >= cap or self._open_sessions(below=cap) >= cap
-
-    def _refuse_busy(self, start_response: StartResponse) -> Iterable[bytes]:
-        """503 at once, so the server's pool keeps room for the host's pages; one log line per burst."""
-        now = time.monotonic()
-        with self._lock:
-            self._busy_since_log += 1
-            refused = 0
-            if self._busy_logged_at is None or now - self._busy_logged_at >= _BUSY_LOG_INTERVAL:
-                refused, self._busy_since_log, self._busy_logged_at = self._busy_since_log, 0, now
-        if refused:
-            logger.warning(
-                "flask-livechat: %d chat connections open, LIVECHAT_MAX_CONNECTIONS is %d: new chat "
-                "connections are refused (503) until some close (%d refused since the last line). Raise it "
-                "together with the server's own pool (gunicorn --worker-connections); docs/deployment.md.",
-                self.open_connections(),
-                self._max_total,
-                refused,
-            )
-        error = {"code": "chat_busy", "message": CHAT_BUSY_MESSAGE, "fields": {}}
-        body = json.dumps({"ok": False, "error": error}).encode()
-        start_response(
-            "503 SERVICE UNAVAILABLE",
-            [
-                ("Content-Type", "application/json"),
-                ("Content-Length", str(len(body))),
-                ("Retry-After", str(BUSY_RETRY_AFTER)),
-            ],
-        )
-        return [body]
+        """What the process's cap compares: requests in flight, or open sessions when there are more."""
+        return max(self.in_flight(), self.cap.open_sessions() if self.cap is not None else 0)
 
     def _enter(self, address: str | None) -> bool:
         key = address or ""

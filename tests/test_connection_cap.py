@@ -16,9 +16,9 @@ import requests
 import websocket
 from flask import Flask
 
-from flask_livechat import LiveChat
+from flask_livechat import LiveChat, connection_cap
+from flask_livechat.connection_cap import BUSY_RETRY_AFTER, ConnectionCap
 from flask_livechat.errors import ConfigError
-from flask_livechat.transport_guard import BUSY_RETRY_AFTER
 from tests.conftest import LiveServer, build_host_socketio_app, serve, stop_app
 from tests.test_connection_floods import guard_of
 
@@ -123,6 +123,9 @@ def test_at_the_cap_new_chat_connections_are_refused_and_pages_still_answer(
 
         sockets.pop().close()
         wait_until(lambda: guard.open_connections() < 5)
+        assert guard.cap is not None
+        cap = guard.cap
+        wait_until(lambda: not cap.full(guard.in_flight()))  # the count at the cap is kept for a moment
         sockets.append(websocket.create_connection(url, timeout=5))  # room again
         assert sockets[-1].recv().startswith("0{")
     finally:
@@ -142,3 +145,35 @@ def closed_server(tmp_path: Path) -> Iterator[LiveServer]:
 def test_a_cap_of_zero_refuses_every_chat_and_serves_every_page(closed_server: LiveServer) -> None:
     assert requests.get(closed_server.url + POLLING, timeout=5).status_code == 503
     assert requests.get(closed_server.url + "/", timeout=5).status_code == 200
+
+
+class Session:
+    def __init__(self, closed: bool = False) -> None:
+        self.closed = closed
+
+
+def test_closed_sessions_leave_room_and_a_full_count_is_reused_briefly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A closed session waits in the engine's table for its sweep: it is no open connection. At the cap the
+    pass over the table is reused for a moment, so a flood of refused handshakes costs one pass."""
+    table = {"a": Session(), "b": Session(), "c": Session(closed=True)}
+    cap = ConnectionCap(2, lambda: table)
+    assert cap.full(in_flight=0) and cap.open_sessions() == 2
+    table["b"].closed = True
+    assert cap.full(in_flight=0)  # the count of a moment ago
+    monkeypatch.setattr(connection_cap, "SESSION_COUNT_TTL", 0.0)
+    assert not cap.full(in_flight=0) and cap.open_sessions() == 1
+    assert cap.full(in_flight=2)  # requests in flight count as much as sessions
+    assert not ConnectionCap(3, lambda: {"a": Session()}).full(in_flight=2)
+
+
+def test_a_burst_of_refusals_is_one_log_line(caplog: pytest.LogCaptureFixture) -> None:
+    cap = ConnectionCap(0)
+    answers: list[str] = []
+    with caplog.at_level(logging.WARNING, logger="flask_livechat"):
+        for _ in range(50):
+            body = b"".join(cap.refuse(lambda status, headers: answers.append(status), open_now=0))
+    assert answers == ["503 SERVICE UNAVAILABLE"] * 50
+    assert json.loads(body)["error"]["code"] == "chat_busy"
+    assert len([r for r in caplog.records if "LIVECHAT_MAX_CONNECTIONS" in r.getMessage()]) == 1

@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from flask_livechat.transport_guard import BUSY_RETRY_AFTER
+from flask_livechat.connection_cap import BUSY_RETRY_AFTER
 from tests.browser.conftest import open_chat
 
 
