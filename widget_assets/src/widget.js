@@ -29,6 +29,8 @@ import { showTeam } from "./widget/team.js";
 import { busyBackoff, busyRetryAfter } from "./widget/busy.js";
 
 const MOUNT = Symbol.for("livechat.mount");
+const RECONNECT_DELAY = 1000; // ms, the reconnection backoff's base and cap while the server is not busy
+const RECONNECT_DELAY_MAX = 10000;
 const FALLBACK = { strings: { chat: "Chat", close_chat: "Close chat", unavailable: "Chat is unavailable right now." } };
 
 /** Shadow roots that have our styles: a chat started again (LiveChat.setLanguage) must not add them twice. */
@@ -245,8 +247,8 @@ function createChat(ctx, settings) {
     path: ctx.config.socketioPath,
     auth: (send) => send({ session: state.session, language: settings.language }),
     // Jittered exponential backoff: after a server restart a thousand widgets do not all come back at once.
-    reconnectionDelay: 1000,
-    reconnectionDelayMax: 10000,
+    reconnectionDelay: RECONNECT_DELAY,
+    reconnectionDelayMax: RECONNECT_DELAY_MAX,
     randomizationFactor: 0.5,
   });
   const outbox = new Outbox(socket, onSendAck, { key: "livechat:outbox" });
@@ -866,7 +868,7 @@ function createChat(ctx, settings) {
   }
 
   socket.on("connect", () => {
-    socket.io.reconnectionDelay(1000).reconnectionDelayMax(10000); // the usual backoff after a busy spell
+    socket.io.reconnectionDelay(RECONNECT_DELAY).reconnectionDelayMax(RECONNECT_DELAY_MAX); // after a busy spell
     hello(); // every (re)connect: the server may have restarted or we may have missed messages
     outbox.restart();
   });
