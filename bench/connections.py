@@ -1,17 +1,22 @@
 """Idle visitors: memory per connection and idle CPU, ours against the bare relay, and what happens at the
 connection cap.
 
-    python bench/connections.py              # 5,000 idle visitors, 30 s of idle CPU; then the cap
-    python bench/connections.py --quick      # 1,000 visitors, 10 s
+    python bench/connections.py                      # 5,000 idle visitors, 30 s of idle CPU; then the cap
+    python bench/connections.py --quick              # 1,000 visitors, 10 s
+    python bench/connections.py --async-mode gevent  # under gunicorn -k gevent, as docs/deployment.md says
 
 Each server is pinned to core 0, the load generator (``--mode idle``) to core 1. Every visitor gets its
 cookie from ``GET /``, connects over WebSocket and says ``hello``, then stays connected and silent. The
 server's RSS is read before the visitors come and once all are connected; per connection is the growth
 divided by the visitors connected. Idle CPU is the server's CPU time over the idle period. For these runs
-eventlet's pool is raised to ``visitors + 100`` (``BENCH_MAX_SIZE``, what gunicorn's
-``--worker-connections`` does), since its default of 1,024 is the cap measured next: with the default pool,
-``cap + 76`` visitors connect (``--cap-visitors``), and the table says how many got in and what the others
-saw (connect timeouts: the server accepted nothing more and answered nothing).
+the server's pool is raised to ``visitors + 100`` (eventlet's ``max_size``, gunicorn's
+``--worker-connections``) and our ``LIVECHAT_MAX_CONNECTIONS`` to ``visitors``, as docs/deployment.md says
+to raise them: together, with a reserve for pages.
+
+Then the cap, with every default: the server's own pool (eventlet's 1,024, gunicorn's 1,000 worker
+connections) and our ``LIVECHAT_MAX_CONNECTIONS`` of 900. ``--cap-visitors`` visitors connect, and the
+table says how many got in, what the others saw (ours: 503 ``chat_busy``; connect timeouts: the server
+accepted nothing more and answered nothing), and how the site's own ``GET /`` answered meanwhile.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.error import HTTPError, URLError
+from urllib.request import urlopen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -37,19 +44,43 @@ from harness import (
 )
 from harness import table as render
 
+#: The server pools the cap run keeps at their defaults (``None``: eventlet's own 1,024).
+DEFAULT_POOL = {"eventlet": None, "gevent": 1000}
+PAGE_PROBES = 5
 
-def idle_run(kind: str, visitors: int, hold: float, max_size: int | None, timeout: float) -> dict[str, Any]:
-    with running(Server(kind, max_size=max_size)) as server:
+
+def probe_pages(url: str, count: int = PAGE_PROBES) -> list[tuple[str, float]]:
+    """``GET /`` of the host, one after another: each answer's status (or ``timeout``) and its seconds."""
+    answers = []
+    for _ in range(count):
+        began = time.monotonic()
+        try:
+            with urlopen(url + "/", timeout=5) as response:
+                status = str(response.status)
+        except HTTPError as error:
+            status = str(error.code)
+        except (URLError, OSError):
+            status = "timeout"
+        answers.append((status, time.monotonic() - began))
+    return answers
+
+
+def idle_run(
+    server: Server, visitors: int, hold: float, timeout: float, pages: bool = False
+) -> dict[str, Any]:
+    with running(server):
         time.sleep(2)
         before = rss_bytes(server.pid)
-        seen: dict[str, float] = {}
+        seen: dict[str, Any] = {}
 
         def on_mark(name: str) -> None:
             if name == "ready":
                 time.sleep(3)  # let the connect burst settle before the idle period starts
                 seen["rss"] = rss_bytes(server.pid)
                 seen["cpu"], seen["at"] = cpu_seconds(server.pid), time.monotonic()
-                time.sleep(hold)
+                if pages:  # while every visitor that got in holds its connection
+                    seen["pages"] = probe_pages(server.url)
+                time.sleep(max(0.0, hold - (time.monotonic() - seen["at"])))
                 seen["cpu_end"], seen["end"] = cpu_seconds(server.pid), time.monotonic()
 
         result = loadgen(
@@ -63,6 +94,7 @@ def idle_run(kind: str, visitors: int, hold: float, max_size: int | None, timeou
             concurrency=100,
         )
     connected = result["visitors_connected"] or 1
+    result["pages"] = seen.get("pages", [])
     result["rss_before_mb"] = before / 1e6
     result["kb_per_connection"] = (seen.get("rss", before) - before) / connected / 1000
     if "cpu_end" in seen:
@@ -76,14 +108,19 @@ def main() -> None:
     parser.add_argument("--visitors", type=int, default=None)
     parser.add_argument("--hold", type=float, default=None, help="seconds of idle CPU measured")
     parser.add_argument("--cap-visitors", type=int, default=1100)
+    parser.add_argument("--async-mode", default="eventlet", choices=("eventlet", "gevent"))
     arguments = parser.parse_args()
+    mode = arguments.async_mode
     visitors = arguments.visitors or (1000 if arguments.quick else 5000)
     hold = arguments.hold or (10.0 if arguments.quick else 30.0)
     ensure_loadgen()
     info = machine()
     idle: dict[str, dict[str, Any]] = {}
     for kind in ("ours", "bare"):
-        idle[kind] = idle_run(kind, visitors, hold, visitors + 100, timeout=60)
+        # The server's pool and our cap raised together, with a reserve of 100 for pages.
+        config = {"LIVECHAT_MAX_CONNECTIONS": visitors}
+        server = Server(kind, mode, config=config, max_size=visitors + 100)
+        idle[kind] = idle_run(server, visitors, hold, timeout=60)
         print(
             f"# {kind} idle: {idle[kind]['visitors_connected']} connected, "
             f"{idle[kind]['kb_per_connection']:.0f} KB each, "
@@ -94,15 +131,19 @@ def main() -> None:
         )
     cap: dict[str, dict[str, Any]] = {}
     for kind in ("ours", "bare"):
-        cap[kind] = idle_run(kind, arguments.cap_visitors, 5.0, None, timeout=15)
+        server = Server(kind, mode, max_size=DEFAULT_POOL[mode])
+        cap[kind] = idle_run(server, arguments.cap_visitors, 5.0, timeout=15, pages=True)
         print(
             f"# {kind} at the cap: {cap[kind]['visitors_connected']} connected, "
-            f"errors {cap[kind]['connect_errors']}",
+            f"errors {cap[kind]['connect_errors']}, GET / {cap[kind]['pages']}",
             file=sys.stderr,
             flush=True,
         )
 
-    print(f"\nIdle connections: {visitors:,} visitors (WebSocket, hello, then silent), {hold:g} s idle\n")
+    print(
+        f"\nIdle connections: {visitors:,} visitors (WebSocket, hello, then silent), {hold:g} s idle, "
+        f"{mode}{' (gunicorn -k gevent -w 1)' if mode == 'gevent' else ''}\n"
+    )
     print_machine(info)
     print()
     o, b = idle["ours"], idle["bare"]
@@ -136,17 +177,31 @@ def main() -> None:
     ]
 
     def refusals(run: dict[str, Any]) -> str:
-        return ", ".join(f"{count} {reason}" for reason, count in run["connect_errors"].items()) or "none"
+        # A refused WebSocket upgrade reads "websocket error: Unexpected server response: 503".
+        saw = {
+            reason.replace("websocket error: Unexpected server response: ", "HTTP "): count
+            for reason, count in run["connect_errors"].items()
+        }
+        return ", ".join(f"{count} {reason}" for reason, count in saw.items()) or "none"
 
+    def pages(run: dict[str, Any]) -> str:
+        if not run["pages"]:
+            return "-"
+        statuses = sorted({status for status, _ in run["pages"]})
+        slowest = max(seconds for _, seconds in run["pages"]) * 1000
+        return f"{'/'.join(statuses)}, max {slowest:.0f} ms"
+
+    pool = "1,000 worker connections" if mode == "gevent" else "pool 1,024"
     rows.append(
         (
-            f"cap ({arguments.cap_visitors:,} visitors, default pool): connected",
+            f"cap ({arguments.cap_visitors:,} visitors; {pool}, cap 900): connected",
             f"{cap['ours']['visitors_connected']:,}",
             f"{cap['bare']['visitors_connected']:,}",
             "",
         )
     )
     rows.append(("  the others saw", refusals(cap["ours"]), refusals(cap["bare"]), ""))
+    rows.append((f"  GET / meanwhile ({PAGE_PROBES} in a row)", pages(cap["ours"]), pages(cap["bare"]), ""))
     print(render(rows, ("", "ours", "bare", "ours/bare")))
 
 

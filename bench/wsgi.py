@@ -1,6 +1,7 @@
 """gunicorn entry points, for the benchmarks' gevent mode: the server docs/deployment.md recommends.
 
-    gunicorn -k gevent -w 1 --worker-connections 10000 --pythonpath bench,. 'wsgi:ours()'   # or wsgi:relay()
+    gunicorn -k gevent -w 1 --worker-connections 10000 --pythonpath bench,. 'wsgi:ours()'
+    gunicorn -k gevent -w 1 --worker-connections 10000 --pythonpath bench,. 'wsgi:relay()'
 
 ``ours()`` is the example site configured as bench/site.py configures it (``EXAMPLE_INSTANCE_PATH``,
 ``EXAMPLE_CONFIG``, ``SECRET_KEY``, ``BENCH_WITHOUT_CHAT``); gunicorn's gevent worker has monkey-patched the

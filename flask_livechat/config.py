@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     # Transport floods (docs/security.md, "Transport limits and floods")
     "LIVECHAT_HANDSHAKE_LIMIT": "60/minute",
     "LIVECHAT_MAX_CONNECTIONS_PER_IP": 50,
+    # Below gunicorn's default --worker-connections (1,000) and eventlet's pool (1,024): pages keep a reserve.
+    "LIVECHAT_MAX_CONNECTIONS": 900,
     "LIVECHAT_VISITOR_COOKIE_NAME": "livechat_visitor",
     "LIVECHAT_VISITOR_COOKIE_MAX_AGE": 365 * DAY,
     "LIVECHAT_VISITOR_COOKIE_SALT": "flask-livechat.visitor",
@@ -330,6 +332,13 @@ def _validate_transport_floods(config: Any) -> None:
     ):
         raise ConfigError(
             f"LIVECHAT_MAX_CONNECTIONS_PER_IP must be a positive integer, or None, got {connections!r}."
+        )
+    total = config["LIVECHAT_MAX_CONNECTIONS"]
+    if total is not None and (isinstance(total, bool) or not isinstance(total, int) or total < 0):
+        raise ConfigError(
+            "LIVECHAT_MAX_CONNECTIONS is how many chat connections one process holds open (keep it below "
+            "the server's own pool, e.g. gunicorn's --worker-connections): an integer of 0 or more, or None, "
+            f"got {total!r}."
         )
 
 

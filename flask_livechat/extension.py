@@ -17,6 +17,7 @@ from flask_socketio import SocketIO
 
 from . import capture, cli, config, csp, host_request, inject, neighbours, serving, widget_config
 from .changes import VisitorChanged, publish
+from .connection_cap import ConnectionCap
 from .errors import ConfigError
 from .host import (
     AgentAvatarLoader,
@@ -374,6 +375,8 @@ class LiveChat:
     def _install_guard(app: Flask, socketio: SocketIO) -> None:
         state = app.extensions["livechat"]
         guard_socketio_server(socketio.server)  # malformed WebSocket frames: one log line, not a traceback
+        limit = app.config["LIVECHAT_MAX_CONNECTIONS"]
+        cap = None if limit is None else ConnectionCap(limit, lambda: socketio.server.eio.sockets)
         handshake_limit = app.config["LIVECHAT_HANDSHAKE_LIMIT"]
         handshakes = None
         if handshake_limit is not None:
@@ -389,6 +392,7 @@ class LiveChat:
             handshakes,
             app.config["LIVECHAT_MAX_CONNECTIONS_PER_IP"],
             socketio.server.eio.async_mode,
+            cap,
         )
 
     @staticmethod

@@ -50,6 +50,7 @@ WIDGET: dict[str, str] = {
     "connecting": "Connecting\u2026",
     "reconnecting": "Reconnecting\u2026",
     "unavailable": "Chat is unavailable right now.",
+    "busy": "The chat is very busy right now. Trying again\u2026",
     "send_failed": "Your message could not be sent.",
     "typing": "{name} is typing\u2026",
     "agent": "Agent",

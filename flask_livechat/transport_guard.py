@@ -11,7 +11,8 @@ read past the limit. WebSocket frames are not affected; their size limit is the 
 Engine.IO handshakes (a GET without ``sid``) are counted per client address with the ``limits`` library, and
 the requests in flight on the Socket.IO path (a WebSocket is one for its whole life) are counted per address,
 so that one address can neither fill the server's memory with sessions nor its connection pool. The address
-is the WSGI ``REMOTE_ADDR``; ``X-Forwarded-For`` counts only through the host's werkzeug ``ProxyFix``.
+is the WSGI ``REMOTE_ADDR``; ``X-Forwarded-For`` counts only through the host's werkzeug ``ProxyFix``. The
+process as a whole has a cap too (connection_cap.py): at it, a new handshake gets 503, and nothing else does.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any, cast
 from socketio import packet as socketio_packet
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .connection_cap import ConnectionCap
 from .errors import RateLimited
 from .services.ratelimit import RateLimiter
 from .serving import ONE_REQUEST_PER_WORKER, holds_one_request_at_a_time
@@ -109,6 +111,7 @@ class TransportGuard:
     ``handshakes`` counts Engine.IO handshakes per address (``None``: not limited); ``max_connections`` caps
     the requests in flight per address (``None``: no cap). ``async_mode`` is the Socket.IO server's: in
     threading mode a server with one request per worker gets 503 for every chat request (serving.py).
+    ``cap`` is the process's cap on chat connections (``None``: no cap), asked before each new handshake.
     """
 
     def __init__(
@@ -119,6 +122,7 @@ class TransportGuard:
         handshakes: RateLimiter | None = None,
         max_connections: int | None = None,
         async_mode: str = "threading",
+        cap: ConnectionCap | None = None,
     ) -> None:
         self.wsgi_app = wsgi_app
         self._async_mode = async_mode
@@ -128,6 +132,8 @@ class TransportGuard:
         self._handshakes = handshakes
         self._max_connections = max_connections
         self._in_flight: dict[str, int] = {}
+        self._total = 0
+        self.cap = cap
         self._lock = threading.Lock()
         inner = _inner_proxy_fix(wsgi_app)
         self._address_fix = None if inner is None else ProxyFix(_nothing, x_for=inner.x_for)
@@ -142,7 +148,11 @@ class TransportGuard:
         address = self.client_address(environ)
         query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
         method = environ.get("REQUEST_METHOD")
-        if method == "GET" and "sid" not in query and self._handshakes is not None:
+        handshake = method == "GET" and "sid" not in query
+        # Before the per-address limiter: a visitor told to come back later has not used up its handshakes.
+        if handshake and self.cap is not None and self.cap.full(self.in_flight()):
+            return self.cap.refuse(start_response, self.open_connections())
+        if handshake and self._handshakes is not None:
             try:
                 self._handshakes.hit("handshake", self._handshakes.ip_key(address))
             except RateLimited as limited:
@@ -195,7 +205,11 @@ class TransportGuard:
     def in_flight(self) -> int:
         """How many Socket.IO requests are open now, from every address (for tests and monitoring)."""
         with self._lock:
-            return sum(self._in_flight.values())
+            return self._total
+
+    def open_connections(self) -> int:
+        """What the process's cap compares: requests in flight, or open sessions when there are more."""
+        return max(self.in_flight(), self.cap.open_sessions() if self.cap is not None else 0)
 
     def _enter(self, address: str | None) -> bool:
         key = address or ""
@@ -204,11 +218,13 @@ class TransportGuard:
             if self._max_connections is not None and address and count >= self._max_connections:
                 return False
             self._in_flight[key] = count + 1
+            self._total += 1
             return True
 
     def _leave(self, address: str | None) -> None:
         key = address or ""
         with self._lock:
+            self._total -= 1
             count = self._in_flight.get(key, 0) - 1
             if count > 0:
                 self._in_flight[key] = count

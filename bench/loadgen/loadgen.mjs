@@ -113,7 +113,9 @@ function connect(namespace, jar) {
     socket.once("connect", () => resolve(socket));
     socket.once("connect_error", (error) => {
       socket.close();
-      reject(error);
+      // A refused WebSocket upgrade says why only in its description ("Unexpected server response: 503").
+      const why = error?.description?.message;
+      reject(why ? new Error(`${error.message}: ${why}`) : error);
     });
   });
 }

@@ -26,8 +26,11 @@ import { titleWithCount, unreadCount } from "./widget/unread.js";
 import { emojiButton } from "./widget/emoji-button.js";
 import { createPreview } from "./widget/preview.js";
 import { showTeam } from "./widget/team.js";
+import { busyBackoff, busyRetryAfter } from "./widget/busy.js";
 
 const MOUNT = Symbol.for("livechat.mount");
+const RECONNECT_DELAY = 1000; // ms, the reconnection backoff's base and cap while the server is not busy
+const RECONNECT_DELAY_MAX = 10000;
 const FALLBACK = { strings: { chat: "Chat", close_chat: "Close chat", unavailable: "Chat is unavailable right now." } };
 
 /** Shadow roots that have our styles: a chat started again (LiveChat.setLanguage) must not add them twice. */
@@ -244,8 +247,8 @@ function createChat(ctx, settings) {
     path: ctx.config.socketioPath,
     auth: (send) => send({ session: state.session, language: settings.language }),
     // Jittered exponential backoff: after a server restart a thousand widgets do not all come back at once.
-    reconnectionDelay: 1000,
-    reconnectionDelayMax: 10000,
+    reconnectionDelay: RECONNECT_DELAY,
+    reconnectionDelayMax: RECONNECT_DELAY_MAX,
     randomizationFactor: 0.5,
   });
   const outbox = new Outbox(socket, onSendAck, { key: "livechat:outbox" });
@@ -865,11 +868,20 @@ function createChat(ctx, settings) {
   }
 
   socket.on("connect", () => {
+    socket.io.reconnectionDelay(RECONNECT_DELAY).reconnectionDelayMax(RECONNECT_DELAY_MAX); // after a busy spell
     hello(); // every (re)connect: the server may have restarted or we may have missed messages
     outbox.restart();
   });
   socket.on("disconnect", () => store.update({ status: socket.active ? t.reconnecting : t.unavailable }));
-  socket.on("connect_error", () => store.update({ status: socket.active ? t.reconnecting : t.unavailable }));
+  socket.on("connect_error", (error) => {
+    const wait = busyRetryAfter(error);
+    if (wait !== null) {
+      // The server is full: the next try (scheduled after this event) waits at least what it asked.
+      const { delay, delayMax } = busyBackoff(wait);
+      socket.io.reconnectionDelay(delay).reconnectionDelayMax(delayMax);
+    }
+    store.update({ status: wait !== null ? t.busy : socket.active ? t.reconnecting : t.unavailable });
+  });
   socket.on("new_message", (message) => {
     if (receive(message)) store.update({ messages });
   });
