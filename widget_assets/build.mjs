@@ -20,9 +20,26 @@ const cssAsText = {
   setup(build) {
     build.onLoad({ filter: /\.css$/ }, async (args) => {
       const source = await readFile(args.path, "utf8");
-      const { code } = await esbuild.transform(source, { loader: "css", minify: true });
+      const { code, warnings } = await esbuild.transform(source, { loader: "css", minify: true });
+      // A CSS mistake (an unclosed rule) swallows the rules after it without failing anything: refuse it.
+      if (warnings.length) {
+        const where = warnings.map((w) => `${args.path}:${w.location?.line}: ${w.text}`).join("\n");
+        return { errors: [{ text: `CSS warnings:\n${where}` }] };
+      }
       return { contents: code.trim(), loader: "text" };
     });
+  },
+};
+
+// engine.io-client bundles a WebTransport transport that it only uses when the server offers it as an
+// upgrade; python-engineio offers only websocket, so that code can never run: left out (about 1 KB).
+const noWebTransport = {
+  name: "no-webtransport",
+  setup(build) {
+    build.onLoad({ filter: /engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]webtransport\.js$/ }, () => ({
+      contents: "export class WT { constructor() { throw new Error('WebTransport is not offered'); } }",
+      loader: "js",
+    }));
   },
 };
 
@@ -61,7 +78,7 @@ const result = await esbuild.build({
   sourcemap: false,
   write: false,
   logLevel: "warning",
-  plugins: [cssAsText, noFunctionConstructor],
+  plugins: [cssAsText, noFunctionConstructor, noWebTransport],
 });
 
 let failed = false;
