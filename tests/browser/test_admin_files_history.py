@@ -45,14 +45,14 @@ def test_admin_forms_keep_input_delete_asks_first_and_times_are_local(
     expect(admin.get_by_label("Shortcut")).to_have_value("Not Valid!")  # what was typed stays
     expect(admin.get_by_label("Reply", exact=True)).to_have_value("Our opening hours are 9 to 5.")
     expect(admin.get_by_label("Shortcut")).to_have_attribute("aria-invalid", "true")
-    admin.screenshot(path=str(IMAGES / "admin-form-error-desktop.png"), full_page=False)
+    admin.screenshot(animations="disabled", path=str(IMAGES / "admin-form-error-desktop.png"), full_page=False)
     admin.get_by_label("Shortcut").fill("hours")
     admin.get_by_role("button", name="Add canned response").click()
     expect(admin.get_by_role("status").filter(has_text="Saved /hours.")).to_be_visible()
 
     admin.get_by_role("link", name="Delete /hours…").click()
     expect(admin.get_by_role("heading", name="Delete the canned response /hours?")).to_be_visible()
-    admin.screenshot(path=str(IMAGES / "admin-delete-confirm-desktop.png"))
+    admin.screenshot(animations="disabled", path=str(IMAGES / "admin-delete-confirm-desktop.png"))
     admin.get_by_role("link", name="Cancel").click()  # asking deleted nothing
     expect(admin.get_by_role("button", name="Save /hours")).to_be_visible()
     admin.get_by_role("link", name="Delete /hours…").click()
@@ -72,10 +72,10 @@ def test_admin_forms_keep_input_delete_asks_first_and_times_are_local(
     shown = created.inner_text()
     assert "UTC" not in shown and f"{(utc_hour + 9) % 24:02d}:" in shown, (stamp, shown)
     assert not re.search(r"\d\d:\d\d:\d\d\.\d", admin.content())
-    admin.screenshot(path=str(IMAGES / "admin-tokens-desktop.png"), full_page=True)
+    admin.screenshot(animations="disabled", path=str(IMAGES / "admin-tokens-desktop.png"), full_page=True)
     admin.set_viewport_size(PHONE)
     admin.goto(site + "/livechat/admin/")
-    admin.screenshot(path=str(IMAGES / "admin-phone.png"))
+    admin.screenshot(animations="disabled", path=str(IMAGES / "admin-phone.png"))
     unexpected = [e for e in errors if "/livechat/admin/canned" not in e and "400 (BAD REQUEST)" not in e]
     assert unexpected == [], errors  # (the refused form answers 400, as it should)
 
@@ -113,8 +113,8 @@ def test_agents_send_files_the_visitor_opens_and_nobody_else_can(
     )
     expect(agent.get_by_role("alert")).to_contain_text("The file's content does not match its type.")
     expect(chat.get_by_role("log")).not_to_contain_text("report.pdf")
-    agent.screenshot(path=str(IMAGES / "console-agent-file-desktop.png"))
-    visitor.screenshot(path=str(IMAGES / "widget-agent-file-desktop.png"))
+    agent.screenshot(animations="disabled", path=str(IMAGES / "console-agent-file-desktop.png"))
+    visitor.screenshot(animations="disabled", path=str(IMAGES / "widget-agent-file-desktop.png"))
 
     # Another visitor with the link gets nothing.
     stranger_context = browser.new_context()
@@ -129,7 +129,7 @@ def test_agents_send_files_the_visitor_opens_and_nobody_else_can(
     phone.goto(site + "/pricing")
     phone_chat = open_chat(phone)
     expect(phone_chat.get_by_role("img", name="screenshot.png")).to_be_visible()
-    phone.screenshot(path=str(IMAGES / "widget-agent-file-phone.png"))
+    phone.screenshot(animations="disabled", path=str(IMAGES / "widget-agent-file-phone.png"))
     refusal = [
         e for e in agent_errors if "/livechat/agent/attachments" not in e and "400 (BAD REQUEST)" not in e
     ]
@@ -176,7 +176,7 @@ def test_a_customer_sees_earlier_chats_on_a_second_browser_and_gets_the_transcri
     agent.conversation_with("Please email me this chat")
     phone_chat.get_by_role("button", name="Email me this chat").click()
     expect(phone_chat.get_by_role("status").filter(has_text="Sent to a•••@example.com.")).to_be_visible()
-    alice.screenshot(path=str(IMAGES / "widget-history-transcript-phone.png"))
+    alice.screenshot(animations="disabled", path=str(IMAGES / "widget-history-transcript-phone.png"))
     new = session_smtp.messages[mailed_before:]
     assert [r for r in session_smtp.recipients[mailed_before:]] == [["alice@example.com"]]
     assert "Please email me this chat" in str(new[0].get_body(("plain",)).get_content())

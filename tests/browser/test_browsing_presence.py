@@ -19,7 +19,7 @@ IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 def shoot(page: Any, name: str) -> None:
     """docs/widget.md's screenshots, written with LIVECHAT_DOC_SCREENSHOTS=1."""
     if os.environ.get("LIVECHAT_DOC_SCREENSHOTS") == "1":
-        page.screenshot(path=str(IMAGES / name))
+        page.screenshot(animations="disabled", path=str(IMAGES / name))
 
 
 # A short presence timeout, so "offline soon after leaving" takes seconds here (60 s by default).

@@ -32,7 +32,7 @@ def shoot(page: Any, name: str) -> None:
     LIVECHAT_DOC_SCREENSHOTS=1 (so an ordinary run leaves the checkout as it was)."""
     if os.environ.get("LIVECHAT_DOC_SCREENSHOTS") == "1":
         IMAGES.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(IMAGES / name))
+        page.screenshot(animations="disabled", path=str(IMAGES / name))
 
 
 def serious_violations(page: Any, axe: Path) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 def shoot(page: Any, name: str) -> None:
     if os.environ.get("LIVECHAT_DOC_SCREENSHOTS") == "1":
-        page.screenshot(path=str(IMAGES / name))
+        page.screenshot(animations="disabled", path=str(IMAGES / name))
 
 
 def test_a_lost_broadcast_is_fetched_when_the_next_message_shows_the_gap(

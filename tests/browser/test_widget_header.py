@@ -43,7 +43,7 @@ RING = """() => {
 def shoot(page: Any, name: str) -> None:
     if os.environ.get("LIVECHAT_DOC_SCREENSHOTS") == "1":
         IMAGES.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(IMAGES / name))
+        page.screenshot(animations="disabled", path=str(IMAGES / name))
 
 
 def rgb(text: str) -> tuple[int, ...]:

@@ -126,12 +126,12 @@ def test_a_french_browser_gets_the_widget_in_french(
     expect(page.locator("#lc-unread")).to_have_text("2 messages non lus")
     page.get_by_role("button", name="Ouvrir le chat").click()
     expect(chat.get_by_role("log")).to_contain_text("Avec un suivi par e-mail.")
-    page.screenshot(path=str(IMAGES / "widget-french-desktop.png"))
+    page.screenshot(animations="disabled", path=str(IMAGES / "widget-french-desktop.png"))
     assert agent.call("close_conversation", {"conversation_id": conversation})["ok"] is True
     expect(chat.get_by_role("status")).to_contain_text("Le chat a été clôturé.")
     expect(chat.get_by_role("log")).to_contain_text("Sam Agent a clôturé le chat.")
     expect(chat.get_by_role("group", name="Comment s\u2019est passé ce chat\u00a0?")).to_be_visible()
     page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=str(IMAGES / "widget-french-phone.png"))
+    page.screenshot(animations="disabled", path=str(IMAGES / "widget-french-phone.png"))
     assert errors == []
     context.close()

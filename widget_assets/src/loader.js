@@ -98,7 +98,7 @@ function boot(script, queued) {
         createScriptURL(value) {
           // Our two bundles: the chat, and the emoji picker it loads when the visitor opens it.
           if ((value === config.chatUrl || value === data.emoji) && new URL(value, location.href).origin === location.origin) return value;
-          throw new TypeError("livechat: not the chat bundle: " + value);
+          throw new TypeError("livechat: not our bundle: " + value);
         },
       });
     } catch {
@@ -168,7 +168,7 @@ function boot(script, queued) {
     /** @param {string} language a language the site offers (LIVECHAT_LANGUAGES); others fall back */
     setLanguage(language) {
       if (typeof language !== "string" || !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(language)) {
-        throw new TypeError("LiveChat.setLanguage needs a language tag such as \"de\"");
+        throw new TypeError("LiveChat.setLanguage: not a language tag");
       }
       config.language = language;
       const url = new URL(config.settingsUrl, location.href);
@@ -286,6 +286,9 @@ function boot(script, queued) {
     check();
   }
 
-  if (document.body) draw();
-  else document.addEventListener("DOMContentLoaded", draw, { once: true });
+  // The launcher waits for the page's own first paint (the next frame, then a task after it): the host's
+  // content is never painted later because of us (LCP), and our style and layout work is not in its frame.
+  const afterPaint = () => requestAnimationFrame(() => setTimeout(draw, 0));
+  if (document.body) afterPaint();
+  else document.addEventListener("DOMContentLoaded", afterPaint, { once: true });
 }
