@@ -45,7 +45,9 @@ def test_admin_forms_keep_input_delete_asks_first_and_times_are_local(
     expect(admin.get_by_label("Shortcut")).to_have_value("Not Valid!")  # what was typed stays
     expect(admin.get_by_label("Reply", exact=True)).to_have_value("Our opening hours are 9 to 5.")
     expect(admin.get_by_label("Shortcut")).to_have_attribute("aria-invalid", "true")
-    admin.screenshot(animations="disabled", path=str(IMAGES / "admin-form-error-desktop.png"), full_page=False)
+    admin.screenshot(
+        animations="disabled", path=str(IMAGES / "admin-form-error-desktop.png"), full_page=False
+    )
     admin.get_by_label("Shortcut").fill("hours")
     admin.get_by_role("button", name="Add canned response").click()
     expect(admin.get_by_role("status").filter(has_text="Saved /hours.")).to_be_visible()
