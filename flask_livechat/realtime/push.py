@@ -242,8 +242,12 @@ class Pusher:
             self.socketio.emit("team", {"team": now}, to=VISITORS_ROOM, namespace=VISITOR_NAMESPACE)
 
     def access_changed(self, sid: str, reason: str) -> None:
-        """One console connection's rights changed (revocation.py disconnects it next): it says why."""
-        self.socketio.emit("access_changed", {"reason": reason}, to=sid, namespace=AGENT_NAMESPACE)
+        """One console connection's rights changed (revocation.py disconnects it next): it says why. The
+        connection is this process's own (the recheck looks at local ones only), so the emit skips the
+        message queue."""
+        self.socketio.emit(
+            "access_changed", {"reason": reason}, to=sid, namespace=AGENT_NAMESPACE, ignore_queue=True
+        )
 
     def visitor_typing(self, conversation: ConversationRecord, typing: bool) -> None:
         self._to_agents(
