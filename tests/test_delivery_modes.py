@@ -19,7 +19,11 @@ pytestmark = CUTS_CONNECTIONS
 
 @pytest.fixture(params=["threading", "eventlet"])
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path / "instance", request.param, {"LIVECHAT_RATE_LIMITS": UNLIMITED})
+    process = ServerProcess(
+        tmp_path / "instance",
+        request.param,
+        {"LIVECHAT_RATE_LIMITS": UNLIMITED, "LIVECHAT_MAX_MESSAGES_IN_FLIGHT": None},
+    )
     try:
         yield process.start()
     finally:

@@ -90,7 +90,7 @@ def test_non_agent_is_refused_at_connect(live_server: LiveServer) -> None:
 UNLIMITED = {"connect": "1000/minute", "message": "10000/minute", "agent_message": "10000/minute"}
 
 
-@pytest.mark.livechat_config(LIVECHAT_RATE_LIMITS=UNLIMITED)
+@pytest.mark.livechat_config(LIVECHAT_RATE_LIMITS=UNLIMITED, LIVECHAT_MAX_MESSAGES_IN_FLIGHT=None)
 def test_rapid_messages_are_stored_in_the_order_sent(
     live_server: LiveServer, connect: Any, livechat: LiveChatState
 ) -> None:
@@ -121,7 +121,7 @@ def test_malformed_and_unknown_events_keep_the_connection(live_server: LiveServe
     )["ok"]
 
 
-@pytest.mark.livechat_config(LIVECHAT_RATE_LIMITS=UNLIMITED)
+@pytest.mark.livechat_config(LIVECHAT_RATE_LIMITS=UNLIMITED, LIVECHAT_MAX_MESSAGES_IN_FLIGHT=None)
 def test_concurrent_senders_get_distinct_gapless_seqs(
     live_server: LiveServer, connect: Any, livechat: LiveChatState
 ) -> None:

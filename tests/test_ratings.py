@@ -21,6 +21,12 @@ def test_rate_a_closed_conversation_once(app: Flask, socketio: SocketIO) -> None
     assert early["ok"] is False and early["error"]["code"] == "conflict"
 
     ada.emit("close_conversation", {"conversation_id": conversation}, namespace=AGENT_NS, callback=True)
+    unanswered = guest.emit("rate_conversation", rating, namespace=VISITOR_NS, callback=True)
+    assert unanswered["ok"] is False and unanswered["error"]["code"] == "conflict"  # no one answered it
+    ada.emit("reopen_conversation", {"conversation_id": conversation}, namespace=AGENT_NS, callback=True)
+    reply = {"conversation_id": conversation, "client_id": "c-rate-reply", "body": "Glad to help."}
+    assert ada.emit("send_message", reply, namespace=AGENT_NS, callback=True)["ok"]
+    ada.emit("close_conversation", {"conversation_id": conversation}, namespace=AGENT_NS, callback=True)
     ada.get_received(AGENT_NS)
     ack = guest.emit("rate_conversation", rating, namespace=VISITOR_NS, callback=True)
     assert ack == {"ok": True, "rating": 5, "comment": "Quick and friendly"}
@@ -41,6 +47,10 @@ def test_bad_ratings_change_nothing(app: Flask, socketio: SocketIO) -> None:
     guest = visitor_client(app, socketio, "/")
     stranger = visitor_client(app, socketio, "/")
     conversation = say(guest, "hello", "c-rate-0002")["conversation_id"]
+    reply = {"conversation_id": conversation, "client_id": "c-rate-0002-reply", "body": "Hi."}
+    assert agent_client(app, socketio, "ada").emit("send_message", reply, namespace=AGENT_NS, callback=True)[
+        "ok"
+    ]
     guest.emit("end_conversation", {}, namespace=VISITOR_NS, callback=True)
     for payload in (
         {"conversation_id": conversation, "rating": 0},

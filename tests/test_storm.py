@@ -44,7 +44,8 @@ class WidgetLikeClient(socketio.AsyncClient):
 def server(tmp_path: Path) -> Iterator[ServerProcess]:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
-    config = {"LIVECHAT_RATE_LIMITS": UNLIMITED, **UNLIMITED_TRANSPORT}
+    # A thousand widgets from one process: more than the default connection cap (900) lets in.
+    config = {"LIVECHAT_RATE_LIMITS": UNLIMITED, **UNLIMITED_TRANSPORT, "LIVECHAT_MAX_CONNECTIONS": None}
     process = ServerProcess(tmp_path / "instance", "eventlet", config)
     try:
         yield process.start()

@@ -90,13 +90,15 @@ def test_every_event_is_delivered_signed_with_ids_and_stored_text(
     assert created["data"]["text"] == message["body"] and "4111 1111 1111 1111" not in body  # as stored
 
     agent = agent_client(app, socketio)
+    reply = {"conversation_id": conversation_id, "client_id": "c-hook-reply", "body": "Here to help."}
+    assert agent.emit("send_message", reply, namespace=AGENT_NS, callback=True)["ok"]  # an answered chat
     ack = agent.emit(
         "close_conversation", {"conversation_id": conversation_id}, namespace=AGENT_NS, callback=True
     )
     assert ack["ok"], ack
     [(headers, body)] = received(webhook_receiver, "conversation.closed")
     assert verified(secret, headers, body)["data"]["by"] == "agent"
-    assert len(webhook_receiver.of_type("message.created")) == 1, "the system line is not a message.created"
+    assert len(webhook_receiver.of_type("message.created")) == 2, "the system line is not a message.created"
 
     rate = {"conversation_id": conversation_id, "rating": 4, "comment": "quick"}
     assert visitor.emit("rate_conversation", rate, namespace=VISITOR_NS, callback=True)["ok"]

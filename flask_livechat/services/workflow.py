@@ -130,6 +130,8 @@ class WorkflowService:
             raise ConflictError("A chat can be rated once it is closed.")
         if outcome == "already":
             raise ConflictError("You have already rated this chat. Thank you!")
+        if outcome == "unanswered":
+            raise ConflictError("Only a chat someone answered can be rated.")
         conversation = self._store.conversations.get_conversation(conversation_id)
         assert conversation is not None
         self._chat.changed(conversation_id)

@@ -47,16 +47,7 @@ class ConversationQueries:
     def agent_answered(self, conversation_id: str) -> bool:
         """Whether an agent wrote in the conversation (a message of theirs moderation has not removed)."""
         with self._db.reading() as connection:
-            row = connection.execute(
-                select(Message.id)
-                .where(
-                    Message.conversation_id == conversation_id,
-                    Message.sender == "agent",
-                    Message.deleted_at.is_(None),
-                )
-                .limit(1)
-            ).first()
-        return row is not None
+            return agent_wrote(connection, conversation_id)
 
     def get_conversation(
         self, conversation_id: str, *, departments: Departments = None
@@ -380,6 +371,20 @@ def insert_conversation(
         connection, conversation_id, visitor_id, department=department, created_at=now
     )
     return conversation_id
+
+
+def agent_wrote(connection: Connection, conversation_id: str) -> bool:
+    """In the caller's transaction: whether an agent message (not removed by moderation) is in it."""
+    row = connection.execute(
+        select(Message.id)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.sender == "agent",
+            Message.deleted_at.is_(None),
+        )
+        .limit(1)
+    ).first()
+    return row is not None
 
 
 def append_message(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import delete, insert, select, update
 
 from . import reports, webhooks
-from .conversations import append_message, insert_conversation, lock_visitor
+from .conversations import agent_wrote, append_message, insert_conversation, lock_visitor
 from .database import Database
 from .models import Conversation, ConversationTag, Message, Note, new_public_id, utcnow
 from .records import NoteRecord, StoredMessage
@@ -90,8 +90,8 @@ class WorkflowQueries:
     def rate(self, conversation_id: str, visitor_id: str, rating: int, comment: str | None) -> str:
         """Records the visitor's rating of their closed conversation.
 
-        Returns ``"rated"``, or why not: ``"not_found"`` (not theirs), ``"open"`` (not closed yet) or
-        ``"rated"``-already as ``"already"``.
+        Returns ``"rated"``, or why not: ``"not_found"`` (not theirs), ``"open"`` (not closed yet),
+        ``"unanswered"`` (no agent wrote in it: there is no service to rate) or ``"already"`` (rated before).
         """
         with self._db.writing() as connection:
             row = connection.execute(
@@ -105,6 +105,8 @@ class WorkflowQueries:
                 return "open"
             if row.rating is not None:
                 return "already"
+            if not agent_wrote(connection, conversation_id):
+                return "unanswered"
             rated_at = utcnow()
             connection.execute(
                 update(Conversation)
