@@ -2,7 +2,8 @@
 Node load generator pinned to the other, read a process's CPU time and memory from /proc, and describe the
 machine for the results table.
 
-Not a benchmark itself; bench/throughput.py, bench/connections.py and bench/profile.py use it.
+Not a benchmark itself; bench/throughput.py, bench/connections.py, bench/cpu_profile.py, bench/scaleout.py and
+bench/reconnect.py use it.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ class Server:
     config: dict[str, Any] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     max_size: int | None = None  # eventlet's connection pool, when not its 1,024
+    environment: dict[str, str] = field(default_factory=dict)  # more variables for the server process
     process: subprocess.Popen[bytes] | None = None
     directory: Path | None = None
 
@@ -116,11 +118,20 @@ class Server:
         return {"ours": "ours", "bare": "bare relay", "host": "site without chat"}[self.kind]
 
     def start(self) -> Server:
+        """Starts the server and returns once it answers ``GET /``. Started again after ``kill()``, it keeps
+        its port, instance folder and database (PostgreSQL is emptied at the first start only)."""
         if threading.current_thread() is threading.main_thread():
             # A benchmark stopped with SIGTERM (timeout, kill) still stops its servers (finally blocks run).
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-        self.directory = Path(tempfile.mkdtemp(prefix=f"livechat-bench-{self.kind}-"))
-        environment = {**os.environ, "PORT": str(self.port), "ASYNC_MODE": self.async_mode}
+        first = self.directory is None
+        if self.directory is None:
+            self.directory = Path(tempfile.mkdtemp(prefix=f"livechat-bench-{self.kind}-"))
+        environment = {
+            **os.environ,
+            **self.environment,
+            "PORT": str(self.port),
+            "ASYNC_MODE": self.async_mode,
+        }
         environment["PYTHONWARNINGS"] = "ignore"
         if self.max_size:
             environment["BENCH_MAX_SIZE"] = str(self.max_size)
@@ -129,7 +140,8 @@ class Server:
         if self.kind in ("ours", "host"):
             config = {**UNLIMITED, **self.config}
             if self.postgres_url:
-                reset_postgres(self.postgres_url)
+                if first:
+                    reset_postgres(self.postgres_url)
                 config["LIVECHAT_DATABASE_URL"] = self.postgres_url
             environment.update(
                 EXAMPLE_INSTANCE_PATH=str(self.directory),
@@ -144,7 +156,7 @@ class Server:
                 command += ["--max-size", str(self.max_size)]
         if self.async_mode == "gevent":
             command = self.gunicorn_command()
-        log = open(self.directory / "server.log", "wb")
+        log = open(self.directory / "server.log", "ab")
         self.process = subprocess.Popen(
             ["taskset", "-c", SERVER_CORE, *command],
             cwd=ROOT,
@@ -169,16 +181,32 @@ class Server:
 
     def gunicorn_command(self) -> list[str]:
         """gevent is measured as docs/deployment.md recommends it: one gunicorn gevent worker."""
+        assert self.directory is not None
         return [
             *(sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1"),
             *("--worker-connections", str(self.max_size or 10000), "-b", f"127.0.0.1:{self.port}"),
             *("--pythonpath", f"{ROOT / 'bench'},{ROOT}", "--log-level", "warning", "--timeout", "120"),
+            # gunicorn's control socket has one default path per user: each server its own.
+            *("--control-socket", str(self.directory / "gunicorn.ctl")),
             "wsgi:relay()" if self.kind == "bare" else "wsgi:ours()",
         ]
 
     def log(self) -> str:
         assert self.directory is not None
         return (self.directory / "server.log").read_text(errors="replace")[-4000:]
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or an OOM kill would: under gunicorn the worker and the master, so nothing
+        closes its connections politely. The instance folder stays for the next ``start()``."""
+        assert self.process is not None
+        worker = self.pid
+        if worker != self.process.pid:
+            os.kill(worker, signal.SIGKILL)
+        self.process.kill()
+        self.process.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the worker is gunicorn's child: gone once the master is reaped, or reparented
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -190,6 +218,7 @@ class Server:
                 self.process.wait(timeout=10)
         if self.directory is not None:
             shutil.rmtree(self.directory, ignore_errors=True)
+            self.directory = None
 
 
 @contextmanager
@@ -266,7 +295,10 @@ def loadgen(server: Server, on_mark: Callable[[str], None] | None = None, **opti
             assert process.stderr is not None
             for line in process.stderr:
                 if line.startswith("[loadgen] MARK "):
-                    marks[line.split()[2]] = (cpu_seconds(server.pid), time.monotonic())
+                    try:
+                        marks[line.split()[2]] = (cpu_seconds(server.pid), time.monotonic())
+                    except OSError:
+                        pass  # the server is down (bench/reconnect.py kills it): a mark without its CPU
                     if on_mark is not None:
                         on_mark(line.split()[2])
                 errors.append(line)

@@ -1,6 +1,7 @@
 """A bare Flask-SocketIO relay: the same events as flask-livechat, nothing stored, nothing checked.
 
     python bench/relay.py --port 5100 --async-mode eventlet     # or threading, gevent (if installed)
+    python bench/relay.py --message-queue redis://127.0.0.1:6379/5  # several relays sharing one queue
 
 It is the yardstick of the throughput, latency and connection benchmarks: every number in bench/README.md
 is reported beside this relay measured in the same run, on the same core, by the same load generator, so
@@ -29,12 +30,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 
-def create_relay(async_mode: str) -> tuple[Any, Any]:
+def create_relay(
+    async_mode: str, message_queue: str | None = None, channel: str = "flask-socketio"
+) -> tuple[Any, Any]:
+    """The relay's app and SocketIO; with ``message_queue`` its emits go through that queue (Redis), as
+    several processes of one chat need (bench/scaleout.py)."""
     from flask import Flask, make_response, request
     from flask_socketio import SocketIO, emit, join_room
 
     app = Flask(__name__)
-    socketio = SocketIO(app, async_mode=async_mode, cors_allowed_origins=None)
+    queue = {"message_queue": message_queue, "channel": channel} if message_queue else {}
+    socketio = SocketIO(app, async_mode=async_mode, cors_allowed_origins=None, **queue)
     conversations: dict[str, dict[str, Any]] = {}  # visitor id -> {"id", "seq"}
     visitors: dict[str, str] = {}  # sid -> visitor id
     message_ids = itertools.count(1)
@@ -122,6 +128,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5100")))
     parser.add_argument("--async-mode", default=os.environ.get("ASYNC_MODE", "eventlet"))
     parser.add_argument("--max-size", type=int, default=None, help="eventlet's connection pool (1,024)")
+    parser.add_argument(
+        "--message-queue",
+        default=os.environ.get("BENCH_MESSAGE_QUEUE"),
+        help="a redis:// URL (default $BENCH_MESSAGE_QUEUE): emits go through it, for several relays",
+    )
+    parser.add_argument("--channel", default=os.environ.get("BENCH_QUEUE_CHANNEL") or "flask-socketio")
     arguments = parser.parse_args()
     if arguments.async_mode == "eventlet":
         import eventlet
@@ -133,7 +145,7 @@ def main() -> None:
         monkey.patch_all()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
-    app, socketio = create_relay(arguments.async_mode)
+    app, socketio = create_relay(arguments.async_mode, arguments.message_queue, arguments.channel)
     print(f"relay on http://127.0.0.1:{arguments.port} ({arguments.async_mode})", file=sys.stderr, flush=True)
     options = (
         {"max_size": arguments.max_size} if arguments.max_size and arguments.async_mode == "eventlet" else {}

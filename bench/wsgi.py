@@ -6,13 +6,31 @@
 ``ours()`` is the example site configured as bench/site.py configures it (``EXAMPLE_INSTANCE_PATH``,
 ``EXAMPLE_CONFIG``, ``SECRET_KEY``, ``BENCH_WITHOUT_CHAT``); gunicorn's gevent worker has monkey-patched the
 standard library before it calls either.
+
+With ``BENCH_MESSAGE_QUEUE=redis://…`` both use that message queue (Flask-SocketIO's ``message_queue``) on
+the channel ``BENCH_QUEUE_CHANNEL`` (Redis channels are not per database: a channel of its own keeps other
+users of the same Redis out of the measurement). The example site passes its own ``SocketIO`` to the chat,
+so, as any host with its own server, it must give that server the queue: ``LIVECHAT_MESSAGE_QUEUE`` only
+configures a server the chat creates (docs/host-integration.md).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from typing import Any
+
+QUEUE_ENV = "BENCH_MESSAGE_QUEUE"
+CHANNEL_ENV = "BENCH_QUEUE_CHANNEL"
+
+
+def queue_options() -> dict[str, str]:
+    """Flask-SocketIO's options for the message queue the benchmark asked for, if any."""
+    url = os.environ.get(QUEUE_ENV)
+    if not url:
+        return {}
+    return {"message_queue": url, "channel": os.environ.get(CHANNEL_ENV) or "flask-socketio"}
 
 
 def without_chat() -> None:
@@ -32,13 +50,20 @@ def without_chat() -> None:
 def ours() -> Any:
     if os.environ.get("BENCH_WITHOUT_CHAT") == "1":
         without_chat()
+    import example_site.app
     from example_site.app import create_app
 
     config = json.loads(os.environ.get("EXAMPLE_CONFIG") or "{}")
+    queue = queue_options()
+    if queue:
+        # The site's own SocketIO gets the queue as a host would give it; the chat's setting says the same.
+        socketio = example_site.app.socketio
+        socketio.init_app = functools.partial(socketio.init_app, **queue)
+        config["LIVECHAT_MESSAGE_QUEUE"] = queue["message_queue"]
     return create_app({"ASYNC_MODE": "gevent", **config})
 
 
 def relay() -> Any:
     from relay import create_relay
 
-    return create_relay("gevent")[0]
+    return create_relay("gevent", **queue_options())[0]

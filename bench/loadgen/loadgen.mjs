@@ -4,6 +4,17 @@
 //
 //   node bench/loadgen/loadgen.mjs --url http://127.0.0.1:5000 --visitors 200 --agents 2 --rate 100 --duration 10
 //   node bench/loadgen/loadgen.mjs --url ... --visitors 5000 --agents 0 --mode idle --hold 40
+//   node bench/loadgen/loadgen.mjs --url http://a --visitor-urls http://a,http://b ...   # two processes
+//   node bench/loadgen/loadgen.mjs --url ... --visitors 5000 --agents 0 --mode reconnect --hold 60
+//
+// `--visitor-urls` spreads the visitors round robin over several servers of one chat (cookie and socket
+// from the same one); agents always use `--url`. `--mode reconnect` connects the visitors with the widget's
+// reconnection settings (widget_assets/src/widget.js: delay 1 s, max 10 s, randomization 0.5), prints
+// `MARK ready`, waits until every visitor has lost its connection (the caller restarts the server), prints
+// `MARK down`, then waits up to `--hold` seconds for every visitor to be reconnected and its `hello` acked
+// again (a failed hello is asked again on the next reconnect), and reports each one's time from losing to
+// regaining it, and the wall-clock times (`rehello_epoch_ms`, `connect_error_log`) so the caller can count
+// from its restart.
 //
 // Each visitor gets its cookie from GET / first, connects to /livechat and says hello; each agent logs in
 // through the site's login form (csrf_token field + session cookie) and connects to /livechat-agent. Every
@@ -29,7 +40,8 @@ const DEFAULTS = {
   rate: 100,
   duration: 10,
   drain: 10,
-  mode: "chat", // chat | idle
+  mode: "chat", // chat | idle | reconnect
+  "visitor-urls": "", // comma-separated servers for the visitors, round robin (default: --url)
   hold: 30,
   quiet: 0, // seconds of idle before the window, so the caller can measure the server's background CPU
   login: "agent@example.com:agent,admin@example.com:admin",
@@ -56,6 +68,9 @@ function parseArguments(argv) {
 const options = parseArguments(process.argv.slice(2));
 const base = options.url.replace(/\/$/, "");
 const origin = new URL(base).origin;
+const visitorBases = (options["visitor-urls"] || base).split(",").map((url) => url.replace(/\/$/, ""));
+// The widget's reconnection settings (widget_assets/src/widget.js), for --mode reconnect.
+const WIDGET_RECONNECTION = { reconnectionDelay: 1000, reconnectionDelayMax: 10000, randomizationFactor: 0.5 };
 const log = (...parts) => process.stderr.write(`[loadgen] ${parts.join(" ")}\n`);
 const now = () => performance.now();
 let closing = false; // our own close() at the end is no disconnect to report
@@ -72,8 +87,8 @@ function cookiesFrom(response, jar = {}) {
 
 const cookieHeader = (jar) => Object.entries(jar).map(([name, value]) => `${name}=${value}`).join("; ");
 
-async function visitorCookie() {
-  const response = await fetch(`${base}/`, {
+async function visitorCookie(server = base) {
+  const response = await fetch(`${server}/`, {
     headers: { Accept: "text/html" },
     signal: AbortSignal.timeout(options["connect-timeout"] * 1000), // a server at its cap answers nothing
   });
@@ -101,22 +116,27 @@ async function agentCookie(email, password) {
   return cookiesFrom(response, jar);
 }
 
-function connect(namespace, jar) {
-  const socket = io(`${base}${namespace}`, {
+function connect(namespace, jar, server = base, reconnection = false) {
+  const socket = io(`${server}${namespace}`, {
     forceNew: true,
-    reconnection: false,
+    reconnection,
+    ...(reconnection ? WIDGET_RECONNECTION : {}),
     transports: options.transports.split(","),
-    extraHeaders: { Cookie: cookieHeader(jar), Origin: origin },
+    extraHeaders: { Cookie: cookieHeader(jar), Origin: new URL(server).origin },
     timeout: options["connect-timeout"] * 1000,
   });
   return new Promise((resolve, reject) => {
-    socket.once("connect", () => resolve(socket));
-    socket.once("connect_error", (error) => {
-      socket.close();
+    const failed = (error) => {
+      socket.close(); // the first connect is not retried, even with reconnection on
       // A refused WebSocket upgrade says why only in its description ("Unexpected server response: 503").
       const why = error?.description?.message;
       reject(why ? new Error(`${error.message}: ${why}`) : error);
+    };
+    socket.once("connect", () => {
+      socket.off("connect_error", failed); // later reconnects' errors must not close the socket
+      resolve(socket);
     });
+    socket.once("connect_error", failed);
   });
 }
 
@@ -158,12 +178,13 @@ const tally = (object, key) => {
   object[key] = (object[key] ?? 0) + 1;
 };
 
-async function connectVisitors(result) {
+async function connectVisitors(result, reconnection = false) {
   const started = now();
   const visitors = (
     await inBatches(options.visitors, async (index) => {
-      const jar = await visitorCookie();
-      const socket = await connect("/livechat", jar);
+      const server = visitorBases[index % visitorBases.length];
+      const jar = await visitorCookie(server);
+      const socket = await connect("/livechat", jar, server, reconnection);
       const hello = await call(socket, "hello", { page: { url: `${base}/`, title: "Home" } });
       if (!hello?.ok) throw new Error(`hello: ${hello?.error?.code}`);
       socket.on("disconnect", (reason) => {
@@ -186,6 +207,65 @@ async function idle(result) {
   log("MARK ready");
   await sleep(options.hold * 1000);
   result.still_connected = visitors.filter((visitor) => visitor.socket.connected).length;
+  closing = true;
+  for (const visitor of visitors) visitor.socket.close();
+}
+
+async function reconnect(result) {
+  const visitors = await connectVisitors(result, true);
+  const pending = new Set(visitors); // lost their connection and not yet back with an acked hello
+  let lost = 0;
+  let allLost;
+  const down = new Promise((resolve) => (allLost = resolve));
+  let allBack;
+  const back = new Promise((resolve) => (allBack = resolve));
+  const times = [];
+  const epochs = [];
+  result.rehello_errors = {};
+  result.connect_error_log = []; // [epoch ms, reason]: the caller tells the downtime's from the others
+  for (const visitor of visitors) {
+    visitor.socket.on("disconnect", () => {
+      if (visitor.lostAt !== undefined) return;
+      visitor.lostAt = now();
+      lost += 1;
+      if (lost === visitors.length) allLost();
+    });
+    visitor.socket.io.on("reconnect_attempt", () => {
+      visitor.attempts = (visitor.attempts ?? 0) + 1;
+    });
+    visitor.socket.on("connect_error", (error) => {
+      const why = error?.description?.message;
+      const text = why ? `${error.message}: ${why}` : String(error?.message ?? error);
+      const reason = text.replace(/ \d+\.\d+\.\d+\.\d+:\d+$/, "").slice(0, 80);
+      tally(result.connect_errors, reason);
+      if (result.connect_error_log.length < 50000) result.connect_error_log.push([Date.now(), reason]);
+    });
+    visitor.socket.on("connect", async () => {
+      if (visitor.lostAt === undefined || visitor.backAt !== undefined) return;
+      const hello = await call(visitor.socket, "hello", { page: { url: `${base}/`, title: "Home" } });
+      if (!hello?.ok) {
+        tally(result.rehello_errors, hello?.error?.code ?? "malformed");
+        result.connect_error_log.push([Date.now(), `hello: ${hello?.error?.code ?? "malformed"}`]);
+        return; // asked again on the next reconnect, as the widget does
+      }
+      if (visitor.backAt !== undefined) return;
+      visitor.backAt = now();
+      times.push(visitor.backAt - visitor.lostAt);
+      epochs.push(Date.now());
+      pending.delete(visitor);
+      if (pending.size === 0) allBack();
+    });
+  }
+  log("MARK ready");
+  await down;
+  result.down_epoch_ms = Date.now();
+  log("MARK down");
+  await Promise.race([back, sleep(options.hold * 1000)]);
+  result.visitors_back = times.length;
+  result.not_back = pending.size;
+  result.reconnect_ms = percentiles(times);
+  result.reconnect_attempts = percentiles(visitors.map((visitor) => visitor.attempts ?? 0));
+  result.rehello_epoch_ms = epochs.sort((a, b) => a - b);
   closing = true;
   for (const visitor of visitors) visitor.socket.close();
 }
@@ -376,6 +456,7 @@ async function main() {
     ack_errors: {}, connect_errors: {}, disconnects: {}, delivered_by: {}, retried: 0,
   };
   if (options.mode === "idle") await idle(result);
+  else if (options.mode === "reconnect") await reconnect(result);
   else await chat(result);
   process.stdout.write(`${JSON.stringify(result)}\n`);
   // Sockets that the server left hanging must not keep the process alive.
