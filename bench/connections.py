@@ -35,6 +35,7 @@ from harness import (
     Server,
     cpu_seconds,
     ensure_loadgen,
+    for_visitors,
     loadgen,
     machine,
     print_machine,
@@ -117,9 +118,7 @@ def main() -> None:
     info = machine()
     idle: dict[str, dict[str, Any]] = {}
     for kind in ("ours", "bare"):
-        # The server's pool and our cap raised together, with a reserve of 100 for pages.
-        config = {"LIVECHAT_MAX_CONNECTIONS": visitors}
-        server = Server(kind, mode, config=config, max_size=visitors + 100)
+        server = for_visitors(kind, mode, visitors)
         idle[kind] = idle_run(server, visitors, hold, timeout=60)
         print(
             f"# {kind} idle: {idle[kind]['visitors_connected']} connected, "

@@ -221,6 +221,12 @@ class Server:
             self.directory = None
 
 
+def for_visitors(kind: str, async_mode: str, visitors: int) -> Server:
+    """A server that holds ``visitors`` chats: its pool and our connection cap raised together, with a
+    reserve of 100 places for pages (what docs/deployment.md tells a host to do)."""
+    return Server(kind, async_mode, config={"LIVECHAT_MAX_CONNECTIONS": visitors}, max_size=visitors + 100)
+
+
 @contextmanager
 def running(server: Server) -> Iterator[Server]:
     server.start()

@@ -35,6 +35,7 @@ from harness import (
     SERVER_CORE,
     Server,
     ensure_loadgen,
+    for_visitors,
     loadgen,
     machine,
     print_machine,
@@ -99,8 +100,7 @@ def main() -> None:
     info = machine()
     runs: dict[str, dict[str, Any]] = {}
     for kind in ("ours", "bare"):
-        config = {"LIVECHAT_MAX_CONNECTIONS": visitors}
-        server = Server(kind, "gevent", config=config, max_size=visitors + 100)
+        server = for_visitors(kind, "gevent", visitors)
         runs[kind] = restart_run(server, visitors, arguments.hold)
         run = runs[kind]
         log(
