@@ -127,6 +127,7 @@ DEFAULTS: dict[str, Any] = {
     # Past saturation (realtime/overload.py): visitors' messages a process holds at once (received, not yet
     # acknowledged); past it a new one is refused with ``overloaded`` and ``retry_after`` (None: they queue).
     "LIVECHAT_MAX_MESSAGES_IN_FLIGHT": 64,
+    "LIVECHAT_GROUP_COMMIT": 64,
     "LIVECHAT_MAX_BLOCK_DAYS": 365,
     "LIVECHAT_INVITATION_CHECK_SECONDS": 20,
     # The admin's reports (docs/reports.md)
@@ -301,6 +302,12 @@ def validate(app: Flask) -> None:
         raise ConfigError(
             "LIVECHAT_MAX_MESSAGES_IN_FLIGHT must be how many visitor messages a process holds at once "
             f"before it refuses new ones as overloaded (say 64), or None to let them queue: {in_flight!r}."
+        )
+    group = config["LIVECHAT_GROUP_COMMIT"]
+    if isinstance(group, bool) or not isinstance(group, int) or not 1 <= group <= 1000:
+        raise ConfigError(
+            "LIVECHAT_GROUP_COMMIT must be how many visitor messages that arrive together may share one "
+            f"transaction (1 to 1000; 1: a transaction per message): {group!r}."
         )
     shown = config["LIVECHAT_AGENT_DISPLAY_NAME"]
     if not isinstance(shown, str) or not shown.strip() or "@" in shown:

@@ -46,6 +46,7 @@ from .services.audit import AuditLog
 from .services.availability import AvailabilityService
 from .services.canned import CannedService
 from .services.chat import ChatService
+from .services.group_commit import GroupCommit
 from .services.history import HistoryService
 from .services.maintenance import MaintenanceService
 from .services.moderation import ModerationService
@@ -225,6 +226,14 @@ class LiveChat:
         self._register_namespaces(socketio)
 
         chat = ChatService(store, mask_card_numbers=app.config["LIVECHAT_MASK_CARD_NUMBERS"])
+        if app.config["LIVECHAT_GROUP_COMMIT"] > 1:
+            chat.group_commit = GroupCommit(
+                store.conversations.add_visitor_messages,
+                # The server may not exist yet (the host's init_app comes later): looked up per message.
+                new_event=lambda: socketio.server.eio.create_event(),
+                sleep=socketio.sleep,
+                max_batch=app.config["LIVECHAT_GROUP_COMMIT"],
+            )
         presence_timeout = app.config["LIVECHAT_PRESENCE_TIMEOUT"]
         presence = PresenceService(store, timeout_seconds=presence_timeout)
         audit = AuditLog(app, store)

@@ -14,7 +14,9 @@ from ..errors import ConflictError, NotFoundError
 from ..host import Role
 from ..signals import conversation_closed, conversation_reopened, conversation_started, message_stored
 from ..store import ConversationRecord, MessageRecord, Store, StoredMessage
+from ..store.conversations import VisitorMessage
 from ..store.records import AttachmentRecord, ConversationFilters, Departments
+from .group_commit import GroupCommit
 from .redact import mask_card_numbers
 
 
@@ -38,16 +40,23 @@ class ChatService:
     def __init__(self, store: Store, *, mask_card_numbers: bool = True) -> None:
         self._store = store
         self._mask = mask_card_numbers
+        #: Visitors' messages that arrive together share a transaction (group_commit.py); the extension
+        #: sets it up with the server's event type. ``None``: each message is its own transaction.
+        self.group_commit: GroupCommit[VisitorMessage, StoredMessage] | None = None
 
     def _clean(self, body: str) -> str:
         """What may be stored and broadcast: card numbers masked first, so they never reach the database."""
         return mask_card_numbers(body) if self._mask else body
 
     def send_visitor_message(self, visitor_id: str, *, client_id: str, body: str) -> StoredMessage:
+        message = VisitorMessage(visitor_id, client_id, self._clean(body))
         try:
-            stored = self._store.conversations.add_visitor_message(
-                visitor_id, client_id=client_id, body=self._clean(body)
-            )
+            if self.group_commit is not None:
+                stored = self.group_commit.submit(message)
+            else:
+                stored = self._store.conversations.add_visitor_message(
+                    visitor_id, client_id=client_id, body=message.body
+                )
         except LookupError:
             raise NotFoundError("Your visitor record is gone; reload the page to start again.") from None
         self.announce(stored)

@@ -3,7 +3,9 @@ messages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -145,22 +147,27 @@ class ConversationQueries:
 
     def add_visitor_message(self, visitor_id: str, *, client_id: str, body: str) -> StoredMessage:
         """Appends to the visitor's open conversation, opening one if there is none."""
+        message = VisitorMessage(visitor_id, client_id, body)
+        return self._writing_once(functools.partial(_add_visitor_message, message))
 
-        def work(connection: Connection) -> StoredMessage:
-            # The usual case, one conversation already open: found, locked and bumped by one UPDATE.
-            appended = append_to_open(
-                connection, visitor_id, client_id=client_id, sender="visitor", body=body
-            )
-            if appended is not None:
-                message, conversation, duplicate = appended
-                return StoredMessage(message, conversation, opened_conversation=False, duplicate=duplicate)
-            conversation_id, opened = visitor_conversation(connection, visitor_id)
-            message, conversation, duplicate = append_message(
-                connection, conversation_id, client_id=client_id, sender="visitor", author=None, body=body
-            )
-            return StoredMessage(message, conversation, opened_conversation=opened, duplicate=duplicate)
-
-        return self._writing_once(work)
+    def add_visitor_messages(self, messages: Sequence[VisitorMessage]) -> list[StoredMessage | Exception]:
+        """``add_visitor_message`` of each, all in one transaction (group commit: one commit for many
+        senders); each outcome in order, a record or the error that message alone raises. When any of them
+        fails, the transaction is rolled back and each is stored again on its own, so one bad message never
+        costs the others theirs."""
+        if len(messages) > 1:
+            try:
+                with self._db.writing() as connection:
+                    return [_add_visitor_message(message, connection) for message in messages]
+            except Exception:  # each alone, below, says whose it was
+                pass
+        outcomes: list[StoredMessage | Exception] = []
+        for message in messages:
+            try:
+                outcomes.append(self._writing_once(functools.partial(_add_visitor_message, message)))
+            except Exception as error:  # handed to that message's sender
+                outcomes.append(error)
+        return outcomes
 
     def add_message(
         self, conversation_id: str, *, client_id: str, sender: str, author: str | None, body: str
@@ -404,6 +411,35 @@ def append_message(
     if appended is None:
         raise LookupError(conversation_id)
     return appended
+
+
+@dataclass(frozen=True)
+class VisitorMessage:
+    """A visitor's message to store (``add_visitor_messages``)."""
+
+    visitor_id: str
+    client_id: str
+    body: str
+
+
+def _add_visitor_message(message: VisitorMessage, connection: Connection) -> StoredMessage:
+    # The usual case, one conversation already open: found, locked and bumped by one UPDATE.
+    appended = append_to_open(
+        connection, message.visitor_id, client_id=message.client_id, sender="visitor", body=message.body
+    )
+    if appended is not None:
+        stored, conversation, duplicate = appended
+        return StoredMessage(stored, conversation, opened_conversation=False, duplicate=duplicate)
+    conversation_id, opened = visitor_conversation(connection, message.visitor_id)
+    stored, conversation, duplicate = append_message(
+        connection,
+        conversation_id,
+        client_id=message.client_id,
+        sender="visitor",
+        author=None,
+        body=message.body,
+    )
+    return StoredMessage(stored, conversation, opened_conversation=opened, duplicate=duplicate)
 
 
 def append_to_open(

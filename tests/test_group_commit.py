@@ -1,0 +1,91 @@
+"""Group commit: visitor messages that arrive together share one transaction, and fail alone."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import event
+
+from flask_livechat.services.group_commit import GroupCommit
+from flask_livechat.store import Store
+from flask_livechat.store.conversations import VisitorMessage
+
+Group = GroupCommit[VisitorMessage, object]
+
+
+def _commits(store: Store) -> list[int]:
+    """Counts the write transactions the store commits (their sizes are what group commit changes)."""
+    committed: list[int] = []
+    event.listen(store.database.engine, "commit", lambda _connection: committed.append(1))
+    return committed
+
+
+def _group(store: Store, max_batch: int = 64) -> Group:
+    return GroupCommit(
+        store.conversations.add_visitor_messages,
+        new_event=threading.Event,
+        sleep=lambda seconds: time.sleep(max(seconds, 0.05)),  # long enough for every thread to join
+        max_batch=max_batch,
+    )
+
+
+def _send_together(
+    group: GroupCommit[VisitorMessage, object], messages: list[VisitorMessage]
+) -> list[object]:
+    outcomes: list[object] = [None] * len(messages)
+
+    def send(index: int) -> None:
+        try:
+            outcomes[index] = group.submit(messages[index])
+        except Exception as error:  # the sender's own outcome
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=send, args=(index,)) for index in range(len(messages))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    return outcomes
+
+
+def test_messages_sent_together_are_committed_together_and_each_is_stored(store: Store) -> None:
+    visitors = [store.visitors.create_visitor(persistent=True).id for _ in range(8)]
+    committed = _commits(store)
+    group = _group(store)
+    outcomes = _send_together(group, [VisitorMessage(v, f"c-{v}", "hello") for v in visitors])
+    assert [outcome.message.body for outcome in outcomes] == ["hello"] * 8  # type: ignore[attr-defined]
+    assert group.batches < 8 and group.batched == 8
+    assert len(committed) == group.batches  # one commit per batch, not per message
+    for visitor_id, outcome in zip(visitors, outcomes, strict=True):
+        assert outcome.conversation.visitor_id == visitor_id  # type: ignore[attr-defined]
+        assert [m.body for m in store.conversations.messages_of(outcome.conversation.id)] == ["hello"]  # type: ignore[attr-defined]
+
+
+def test_one_failing_message_fails_alone(store: Store) -> None:
+    visitors = [store.visitors.create_visitor(persistent=True).id for _ in range(4)]
+    messages = [VisitorMessage(v, f"c-{v}", "hi") for v in visitors]
+    messages.insert(2, VisitorMessage("no-such-visitor", "c-x", "hi"))
+    outcomes = _send_together(_group(store), messages)
+    assert isinstance(outcomes[2], Exception)
+    stored = [outcome for index, outcome in enumerate(outcomes) if index != 2]
+    assert all(not isinstance(outcome, Exception) for outcome in stored)
+    assert store.database.count_rows()["livechat_messages"] == 4
+
+
+def test_a_resent_message_in_the_same_batch_is_stored_once(store: Store) -> None:
+    visitor_id = store.visitors.create_visitor(persistent=True).id
+    store.conversations.add_visitor_message(visitor_id, client_id="first", body="one")
+    again = VisitorMessage(visitor_id, "first", "one")
+    outcomes = _send_together(_group(store), [again, VisitorMessage(visitor_id, "second", "two"), again])
+    assert [outcome.duplicate for outcome in outcomes] == [True, False, True]  # type: ignore[attr-defined]
+    conversation_id = outcomes[1].conversation.id  # type: ignore[attr-defined]
+    assert [m.seq for m in store.conversations.messages_of(conversation_id)] == [1, 2]
+
+
+def test_batches_are_bounded(store: Store) -> None:
+    visitors = [store.visitors.create_visitor(persistent=True).id for _ in range(6)]
+    group = _group(store, max_batch=2)
+    outcomes = _send_together(group, [VisitorMessage(v, f"c-{v}", "hello") for v in visitors])
+    assert all(not isinstance(outcome, Exception) for outcome in outcomes)
+    assert group.batches >= 3
