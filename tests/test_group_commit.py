@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 
 from flask_livechat.services.group_commit import GroupCommit
 from flask_livechat.store import Store
@@ -89,3 +89,41 @@ def test_batches_are_bounded(store: Store) -> None:
     outcomes = _send_together(group, [VisitorMessage(v, f"c-{v}", "hello") for v in visitors])
     assert all(not isinstance(outcome, Exception) for outcome in outcomes)
     assert group.batches >= 3
+
+
+def test_a_batch_stores_what_one_message_at_a_time_would(store: Store) -> None:
+    """The batch's own statements (one bump for many visitors, one insert, one timings update) leave the
+    same rows and return the same records as the one-message path."""
+    from flask_livechat.store.models import ReportChat
+
+    talking = [store.visitors.create_visitor(persistent=True).id for _ in range(3)]
+    for visitor_id in talking:
+        store.conversations.add_visitor_message(visitor_id, client_id=f"first-{visitor_id}", body="hi")
+    with store.database.writing() as connection:  # so the batch's own timings update shows
+        connection.execute(update(ReportChat).values(last_message=0))
+    newcomer = store.visitors.create_visitor(persistent=True).id
+    batch = [
+        VisitorMessage(talking[0], "a1", "one"),
+        VisitorMessage(talking[1], "b1", "two"),
+        VisitorMessage(talking[0], "a2", "three"),  # two of one visitor: bumped by two
+        VisitorMessage(newcomer, "n1", "four"),  # no open conversation: opened in the same transaction
+        VisitorMessage(talking[2], "c1", "five"),
+    ]
+    outcomes = store.conversations.add_visitor_messages(batch)
+    assert not any(isinstance(outcome, Exception) for outcome in outcomes)
+    stored = {outcome.message.client_id: outcome for outcome in outcomes}  # type: ignore[union-attr]
+    assert stored["a1"].message.seq == 2 and stored["a2"].message.seq == 3
+    assert stored["a2"].conversation.last_seq == 3 and stored["a1"].conversation.last_seq == 2
+    assert stored["n1"].opened_conversation and stored["n1"].message.seq == 1
+    for outcome in stored.values():
+        assert outcome.message.conversation_id == outcome.conversation.id
+        assert outcome.conversation.status == "open" and not outcome.duplicate
+        in_store = store.conversations.messages_of(outcome.conversation.id)
+        assert outcome.message in in_store  # the returned record is the stored row, field for field
+    with store.database.reading() as connection:
+        timings = {
+            row.conversation_id: row.last_message
+            for row in connection.execute(select(ReportChat.conversation_id, ReportChat.last_message))
+        }
+    for outcome in stored.values():
+        assert timings[outcome.conversation.id] == int(outcome.message.created_at.timestamp())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -158,7 +158,7 @@ class ConversationQueries:
         if len(messages) > 1:
             try:
                 with self._db.writing() as connection:
-                    return [_add_visitor_message(message, connection) for message in messages]
+                    return list(_add_visitor_messages(connection, messages))
             except Exception:  # each alone, below, says whose it was
                 pass
         outcomes: list[StoredMessage | Exception] = []
@@ -442,6 +442,81 @@ def _add_visitor_message(message: VisitorMessage, connection: Connection) -> Sto
     return StoredMessage(stored, conversation, opened_conversation=opened, duplicate=duplicate)
 
 
+def _add_visitor_messages(connection: Connection, messages: Sequence[VisitorMessage]) -> list[StoredMessage]:
+    """Many visitors' messages in a few statements whatever their number: one duplicate check, one seq bump
+    per visitor (by their number of messages), one insert, one update of the report timings. Anything
+    unusual (a resend, a visitor without an open conversation) takes the one-message path, in this
+    transaction."""
+    keys = {(message.visitor_id, message.client_id) for message in messages}
+    resent = (
+        len(keys) < len(messages)
+        or connection.execute(
+            _RESENT_IN_OPEN,
+            {
+                "visitor_ids": list({message.visitor_id for message in messages}),
+                "client_ids": list({message.client_id for message in messages}),
+            },
+        ).first()
+    )
+    if resent:
+        return [_add_visitor_message(message, connection) for message in messages]
+    by_visitor: dict[str, list[int]] = {}
+    for index, message in enumerate(messages):
+        by_visitor.setdefault(message.visitor_id, []).append(index)
+    outcomes: list[StoredMessage | None] = [None] * len(messages)
+    rows: list[dict[str, Any]] = []
+    now = utcnow()
+    # The usual case, one message per visitor: every such visitor's open conversation bumped by one UPDATE.
+    singles = [visitor_id for visitor_id, indexes in by_visitor.items() if len(indexes) == 1]
+    bumped_of = {
+        row.visitor_id: row
+        for row in connection.execute(_BUMP_OPEN_OF_VISITORS, {"visitor_ids": singles, "bumped_at": now})
+    }
+    for visitor_id, indexes in by_visitor.items():
+        if len(indexes) == 1:
+            bumped = bumped_of.get(visitor_id)
+        else:
+            bumped = connection.execute(
+                _OPEN_OF_VISITOR.bump,
+                {"conversation_key": visitor_id, "bumped_at": now, "bump_by": len(indexes)},
+            ).first()
+        if bumped is None:
+            continue  # no open conversation: opened below, under the visitor's lock
+        conversation = to_record(ConversationRecord, bumped)
+        first_seq = bumped.last_seq - len(indexes) + 1
+        for seq, index in enumerate(indexes, start=first_seq):
+            message = messages[index]
+            row = {
+                "id": new_public_id(),
+                "conversation_id": bumped.id,
+                "seq": seq,
+                "client_id": message.client_id,
+                "sender": "visitor",
+                "author": None,
+                "body": message.body,
+                "created_at": now,
+            }
+            rows.append(row)
+            record = MessageRecord(**row, attachment_id=None)
+            outcomes[index] = StoredMessage(
+                record,
+                replace(conversation, last_seq=seq),
+                opened_conversation=False,
+                duplicate=False,
+            )
+    if rows:
+        connection.execute(insert(Message), rows)
+        stored = [outcome.message for outcome in outcomes if outcome is not None]
+        reports.visitor_messages_stored(connection, stored)
+        for message, outcome in zip(messages, outcomes, strict=True):
+            if outcome is not None:
+                webhooks.message_appended(connection, outcome.message, message.visitor_id)
+    return [
+        outcome if outcome is not None else _add_visitor_message(message, connection)
+        for message, outcome in zip(messages, outcomes, strict=True)
+    ]
+
+
 def append_to_open(
     connection: Connection, visitor_id: str, *, client_id: str, sender: str, body: str
 ) -> tuple[MessageRecord, ConversationRecord, bool] | None:
@@ -467,7 +542,7 @@ class _AppendStatements:
         self.bump = (
             update(table)
             .where(conversation)
-            .values(last_seq=table.c.last_seq + 1, updated_at=bindparam("bumped_at"))
+            .values(last_seq=table.c.last_seq + bindparam("bump_by"), updated_at=bindparam("bumped_at"))
             .returning(*table.c)
         )
 
@@ -477,6 +552,28 @@ _OPEN_OF_VISITOR = _AppendStatements(
     (Conversation.visitor_id == bindparam("conversation_key")) & (Conversation.status == "open")
 )
 _INSERT_MESSAGE = insert(Message).returning(*Message.__table__.columns)
+_CONVERSATIONS = cast(Table, Conversation.__table__)
+#: The open conversations of many visitors, each bumped by one seq (a batch of one message per visitor).
+_BUMP_OPEN_OF_VISITORS = (
+    update(_CONVERSATIONS)
+    .where(
+        _CONVERSATIONS.c.visitor_id.in_(bindparam("visitor_ids", expanding=True)),
+        _CONVERSATIONS.c.status == "open",
+    )
+    .values(last_seq=_CONVERSATIONS.c.last_seq + 1, updated_at=bindparam("bumped_at"))
+    .returning(*_CONVERSATIONS.c)
+)
+#: Whether any of a batch's client ids is already stored in its visitors' open conversations (a resend).
+_RESENT_IN_OPEN = (
+    select(Message.id)
+    .join(Conversation, Conversation.id == Message.conversation_id)
+    .where(
+        Conversation.visitor_id.in_(bindparam("visitor_ids", expanding=True)),
+        Conversation.status == "open",
+        Message.client_id.in_(bindparam("client_ids", expanding=True)),
+    )
+    .limit(1)
+)
 _CONVERSATION_BY_ID = select(Conversation).where(Conversation.id == bindparam("conversation_key"))
 
 
@@ -504,7 +601,9 @@ def _append(
     now = utcnow()
     # Locks the row (PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers anyway): seqs never repeat, and
     # a concurrent retry of this message fails on the unique client id (``_writing_once`` retries it).
-    bumped = connection.execute(statements.bump, {"conversation_key": key, "bumped_at": now}).first()
+    bumped = connection.execute(
+        statements.bump, {"conversation_key": key, "bumped_at": now, "bump_by": 1}
+    ).first()
     if bumped is None:
         return None
     inserted = connection.execute(

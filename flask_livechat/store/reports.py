@@ -47,6 +47,7 @@ from .models import (
     Visitor,
     VisitorConnection,
 )
+from .records import MessageRecord
 
 #: A time zone's UTC offsets in a window: ``(from_ts, offset_seconds)``, the first from the window's start.
 Offsets = Sequence[tuple[int, int]]
@@ -114,12 +115,26 @@ def message_stored(
     statement = _MESSAGE_TIMINGS.get(sender)
     if statement is None:
         return
+    connection.execute(statement, _timing_parameters(conversation_id, sender, author, client_id, at))
+
+
+def visitor_messages_stored(connection: Connection, messages: Sequence[MessageRecord]) -> None:
+    """``message_stored`` for many visitor messages at once (group commit): one statement, many rows."""
+    connection.execute(
+        _MESSAGE_TIMINGS["visitor"],
+        [_timing_parameters(m.conversation_id, "visitor", None, m.client_id, m.created_at) for m in messages],
+    )
+
+
+def _timing_parameters(
+    conversation_id: str, sender: str, author: str | None, client_id: str, at: datetime
+) -> dict[str, Any]:
     parameters: dict[str, Any] = {"message_chat": conversation_id, "message_ts": epoch(at)}
     if sender == "visitor":
         parameters["message_offline"] = client_id.startswith("offline-")
     else:
         parameters["message_author"] = author
-    connection.execute(statement, parameters)
+    return parameters
 
 
 def chat_rated(connection: Connection, conversation_id: str, rating: int) -> None:
