@@ -127,3 +127,14 @@ def test_a_batch_stores_what_one_message_at_a_time_would(store: Store) -> None:
         }
     for outcome in stored.values():
         assert timings[outcome.conversation.id] == int(outcome.message.created_at.timestamp())
+
+
+def test_a_batch_of_one_visitor_s_messages_is_numbered_in_order(store: Store) -> None:
+    visitor_id = store.visitors.create_visitor(persistent=True).id
+    store.conversations.add_visitor_message(visitor_id, client_id="first", body="one")
+    batch = [VisitorMessage(visitor_id, f"next-{n}", f"message {n}") for n in range(3)]
+    outcomes = store.conversations.add_visitor_messages(batch)
+    assert [outcome.message.seq for outcome in outcomes] == [2, 3, 4]  # type: ignore[union-attr]
+    conversation_id = outcomes[0].conversation.id  # type: ignore[union-attr]
+    bodies = [m.body for m in store.conversations.messages_of(conversation_id)]
+    assert bodies == ["one", "message 0", "message 1", "message 2"]

@@ -3,10 +3,10 @@ store promptly, a new one is refused with ``overloaded`` and ``retry_after`` (th
 again then, backing off) instead of waiting in a queue for seconds behind everyone else's.
 
 The measure is the messages in flight (received, not yet acknowledged: waiting for their turn, the store, or
-an earlier message of the same connection). Under eventlet and gevent one message is stored at a time, so a
-queue of ``limit`` messages is ``limit`` times a store's duration of waiting; counting them bounds the wait
-of every message accepted, whatever the database, and keeps the process working at its capacity (a limit on
-a measured delay empties the queue each time it trips, and leaves the loop idle).
+an earlier message of the same connection). Under eventlet and gevent one batch is stored at a time
+(services/group_commit.py), so a queue of ``limit`` messages is a batch or two of waiting; counting them
+bounds the wait of every message accepted, whatever the database, and keeps the process working at its
+capacity (a limit on a measured delay empties the queue each time it trips, and leaves the loop idle).
 """
 
 from __future__ import annotations

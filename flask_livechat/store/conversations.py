@@ -468,10 +468,14 @@ def _add_visitor_messages(connection: Connection, messages: Sequence[VisitorMess
     now = utcnow()
     # The usual case, one message per visitor: every such visitor's open conversation bumped by one UPDATE.
     singles = [visitor_id for visitor_id, indexes in by_visitor.items() if len(indexes) == 1]
-    bumped_of = {
-        row.visitor_id: row
-        for row in connection.execute(_BUMP_OPEN_OF_VISITORS, {"visitor_ids": singles, "bumped_at": now})
-    }
+    bumped_of = (
+        {
+            row.visitor_id: row
+            for row in connection.execute(_BUMP_OPEN_OF_VISITORS, {"visitor_ids": singles, "bumped_at": now})
+        }
+        if singles
+        else {}
+    )
     for visitor_id, indexes in by_visitor.items():
         if len(indexes) == 1:
             bumped = bumped_of.get(visitor_id)
