@@ -94,7 +94,8 @@ def test_typing_is_relayed_at_most_once_per_interval(chat: tuple[Any, Any, str])
         visitor.call("typing", {"typing": True}, namespace=VISITOR_NS, timeout=5)
     time.sleep(0.5)
     assert [event["typing"] for event in to_agent][:2] == [True, False], to_agent
-    if time.monotonic() - flipping < TYPING_INTERVAL_SECONDS:  # still inside: nothing more was relayed
+    # The interval runs from the first relayed start (on a loaded machine it may be over by now).
+    if time.monotonic() - started < TYPING_INTERVAL_SECONDS:  # still inside: nothing more was relayed
         assert [event["typing"] for event in to_agent] == [True, False], to_agent
 
     time.sleep(TYPING_INTERVAL_SECONDS)

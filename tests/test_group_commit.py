@@ -9,7 +9,7 @@ from sqlalchemy import event, select, update
 
 from flask_livechat.services.group_commit import GroupCommit
 from flask_livechat.store import Store
-from flask_livechat.store.conversations import VisitorMessage
+from flask_livechat.store.records import VisitorMessage
 
 Group = GroupCommit[VisitorMessage, object]
 

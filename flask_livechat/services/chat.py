@@ -14,8 +14,7 @@ from ..errors import ConflictError, NotFoundError
 from ..host import Role
 from ..signals import conversation_closed, conversation_reopened, conversation_started, message_stored
 from ..store import ConversationRecord, MessageRecord, Store, StoredMessage
-from ..store.conversations import VisitorMessage
-from ..store.records import AttachmentRecord, ConversationFilters, Departments
+from ..store.records import AttachmentRecord, ConversationFilters, Departments, VisitorMessage
 from .group_commit import GroupCommit
 from .redact import mask_card_numbers
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -22,6 +22,7 @@ from .records import (
     Departments,
     MessageRecord,
     StoredMessage,
+    VisitorMessage,
     VisitorRecord,
     to_record,
 )
@@ -411,15 +412,6 @@ def append_message(
     if appended is None:
         raise LookupError(conversation_id)
     return appended
-
-
-@dataclass(frozen=True)
-class VisitorMessage:
-    """A visitor's message to store (``add_visitor_messages``)."""
-
-    visitor_id: str
-    client_id: str
-    body: str
 
 
 def _add_visitor_message(message: VisitorMessage, connection: Connection) -> StoredMessage:

@@ -82,6 +82,15 @@ class StoredMessage:
 
 
 @dataclass(frozen=True)
+class VisitorMessage:
+    """A visitor's message to store (``add_visitor_messages``, group commit)."""
+
+    visitor_id: str
+    client_id: str
+    body: str
+
+
+@dataclass(frozen=True)
 class QueuedPageView:
     """A page view of a visit under way, waiting in memory to be written with others (page_view_batch.py)."""
 
