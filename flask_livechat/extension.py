@@ -225,15 +225,20 @@ class LiveChat:
         store = Store(database_url(app), auto_migrate=bool(app.config["LIVECHAT_AUTO_MIGRATE"]))
         self._register_namespaces(socketio)
 
-        chat = ChatService(store, mask_card_numbers=app.config["LIVECHAT_MASK_CARD_NUMBERS"])
-        if app.config["LIVECHAT_GROUP_COMMIT"] > 1:
-            chat.group_commit = GroupCommit(
+        group_commit = (
+            GroupCommit(
                 store.conversations.add_visitor_messages,
                 # The server may not exist yet (the host's init_app comes later): looked up per message.
                 new_event=lambda: socketio.server.eio.create_event(),
                 sleep=socketio.sleep,
                 max_batch=app.config["LIVECHAT_GROUP_COMMIT"],
             )
+            if app.config["LIVECHAT_GROUP_COMMIT"] > 1
+            else None
+        )
+        chat = ChatService(
+            store, mask_card_numbers=app.config["LIVECHAT_MASK_CARD_NUMBERS"], group_commit=group_commit
+        )
         presence_timeout = app.config["LIVECHAT_PRESENCE_TIMEOUT"]
         presence = PresenceService(store, timeout_seconds=presence_timeout)
         audit = AuditLog(app, store)

@@ -36,12 +36,18 @@ class Agent:
 
 
 class ChatService:
-    def __init__(self, store: Store, *, mask_card_numbers: bool = True) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        mask_card_numbers: bool = True,
+        group_commit: GroupCommit[VisitorMessage, StoredMessage] | None = None,
+    ) -> None:
         self._store = store
         self._mask = mask_card_numbers
-        #: Visitors' messages that arrive together share a transaction (group_commit.py); the extension
-        #: sets it up with the server's event type. ``None``: each message is its own transaction.
-        self.group_commit: GroupCommit[VisitorMessage, StoredMessage] | None = None
+        #: Visitors' messages that arrive together share a transaction (group_commit.py, made by the extension
+        #: with the server's event type). ``None``: each message is its own transaction.
+        self._group_commit = group_commit
 
     def _clean(self, body: str) -> str:
         """What may be stored and broadcast: card numbers masked first, so they never reach the database."""
@@ -50,8 +56,8 @@ class ChatService:
     def send_visitor_message(self, visitor_id: str, *, client_id: str, body: str) -> StoredMessage:
         message = VisitorMessage(visitor_id, client_id, self._clean(body))
         try:
-            if self.group_commit is not None:
-                stored = self.group_commit.submit(message)
+            if self._group_commit is not None:
+                stored = self._group_commit.submit(message)
             else:
                 stored = self._store.conversations.add_visitor_message(
                     visitor_id, client_id=client_id, body=message.body

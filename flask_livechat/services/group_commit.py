@@ -20,9 +20,6 @@ from typing import Any, Generic, Protocol, TypeVar
 Request = TypeVar("Request")
 Result = TypeVar("Result")
 
-#: At most this many messages in one transaction (a longer one would hold the loop and SQLite's lock).
-MAX_BATCH = 64
-
 
 class _Event(Protocol):
     def set(self) -> None: ...
@@ -49,12 +46,14 @@ class GroupCommit(Generic[Request, Result]):
         *,
         new_event: Callable[[], _Event],
         sleep: Callable[[float], Any],
-        max_batch: int = MAX_BATCH,
+        max_batch: int,
     ) -> None:
         self._store_batch = store_batch
         #: The server's own event and sleep (green under eventlet and gevent), so waiting never blocks.
         self._new_event = new_event
         self._sleep = sleep
+        #: At most this many in one transaction (LIVECHAT_GROUP_COMMIT): a longer one would hold the event
+        #: loop and SQLite's write lock.
         self._max_batch = max_batch
         self._lock = threading.Lock()  # held for the list only, never across a wait
         self._pending: list[_Waiting[Request, Result]] = []

@@ -148,8 +148,7 @@ class ConversationQueries:
 
     def add_visitor_message(self, visitor_id: str, *, client_id: str, body: str) -> StoredMessage:
         """Appends to the visitor's open conversation, opening one if there is none."""
-        message = VisitorMessage(visitor_id, client_id, body)
-        return self._writing_once(functools.partial(_add_visitor_message, message))
+        return self._add_alone(VisitorMessage(visitor_id, client_id, body))
 
     def add_visitor_messages(self, messages: Sequence[VisitorMessage]) -> list[StoredMessage | Exception]:
         """``add_visitor_message`` of each, all in one transaction (group commit: one commit for many
@@ -165,10 +164,13 @@ class ConversationQueries:
         outcomes: list[StoredMessage | Exception] = []
         for message in messages:
             try:
-                outcomes.append(self._writing_once(functools.partial(_add_visitor_message, message)))
+                outcomes.append(self._add_alone(message))
             except Exception as error:  # handed to that message's sender
                 outcomes.append(error)
         return outcomes
+
+    def _add_alone(self, message: VisitorMessage) -> StoredMessage:
+        return self._writing_once(functools.partial(_add_visitor_message, message))
 
     def add_message(
         self, conversation_id: str, *, client_id: str, sender: str, author: str | None, body: str
@@ -463,7 +465,9 @@ def _add_visitor_messages(connection: Connection, messages: Sequence[VisitorMess
     bumped_of = (
         {
             row.visitor_id: row
-            for row in connection.execute(_BUMP_OPEN_OF_VISITORS, {"visitor_ids": singles, "bumped_at": now})
+            for row in connection.execute(
+                _OPEN_OF_VISITORS.bump, {"visitor_ids": singles, "bumped_at": now, "bump_by": 1}
+            )
         }
         if singles
         else {}
@@ -548,16 +552,9 @@ _OPEN_OF_VISITOR = _AppendStatements(
     (Conversation.visitor_id == bindparam("conversation_key")) & (Conversation.status == "open")
 )
 _INSERT_MESSAGE = insert(Message).returning(*Message.__table__.columns)
-_CONVERSATIONS = cast(Table, Conversation.__table__)
-#: The open conversations of many visitors, each bumped by one seq (a batch of one message per visitor).
-_BUMP_OPEN_OF_VISITORS = (
-    update(_CONVERSATIONS)
-    .where(
-        _CONVERSATIONS.c.visitor_id.in_(bindparam("visitor_ids", expanding=True)),
-        _CONVERSATIONS.c.status == "open",
-    )
-    .values(last_seq=_CONVERSATIONS.c.last_seq + 1, updated_at=bindparam("bumped_at"))
-    .returning(*_CONVERSATIONS.c)
+#: The open conversations of many visitors at once (a batch of one message per visitor).
+_OPEN_OF_VISITORS = _AppendStatements(
+    Conversation.visitor_id.in_(bindparam("visitor_ids", expanding=True)) & (Conversation.status == "open")
 )
 #: Whether any of a batch's client ids is already stored in its visitors' open conversations (a resend).
 _RESENT_IN_OPEN = (
