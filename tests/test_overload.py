@@ -8,9 +8,11 @@ from contextlib import ExitStack
 from typing import Any
 
 import pytest
-from flask_socketio import SocketIOTestClient
+from flask import Flask
+from flask_socketio import SocketIO, SocketIOTestClient
 
 from flask_livechat.errors import ConfigError, Overloaded
+from flask_livechat.realtime.ordering import SendOrder
 from flask_livechat.realtime.overload import AdmissionGate
 from flask_livechat.state import LiveChatState
 from tests.conftest import build_app, say
@@ -88,3 +90,42 @@ def test_an_overloaded_visitor_is_told_when_to_retry_and_nothing_is_stored(
         connection["overloaded_until"] = 0.0  # retry_after has passed
     assert send(visitor, "during", "c-over-0002")["ok"] is True  # the retry is stored once
     assert livechat.store.count_rows()["livechat_messages"] == stored + 2
+
+
+def test_a_refusal_is_answered_before_any_work_on_the_event(
+    app: Flask, visitor: SocketIOTestClient, livechat: LiveChatState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past saturation refusals can outnumber the messages stored: each must not cost a Flask request
+    context, a session and a schema load, or the refusals take the capacity they protect."""
+    contexts: list[object] = []
+    make_context = app.request_context
+
+    def counted_context(environ: dict[str, Any]) -> Any:
+        contexts.append(environ)
+        return make_context(environ)
+
+    monkeypatch.setattr(app, "request_context", counted_context)
+    assert say(visitor, "before", "c-early-0001")
+    assert len(contexts) == 1  # an accepted message is handled in its request context
+    with ExitStack() as others:
+        for _ in range(64):
+            others.enter_context(livechat.admission.counted())
+        refused = [send(visitor, "during", f"c-early-000{n}") for n in (2, 3)]
+    assert [ack["error"]["code"] for ack in refused] == ["overloaded", "overloaded"]
+    assert refused[0]["error"]["fields"]["retry_after"] == 1
+    assert len(contexts) == 1
+    assert livechat.admission.in_flight() == 0
+
+
+def test_a_send_refused_before_its_turn_settles_only_where_it_cannot_overtake(socketio: SocketIO) -> None:
+    order = SendOrder(socketio, wait_seconds=1.0)
+    assert order.settle_unstarted("a", 1)  # next in line, nothing of its connection running
+    assert not order.settle_unstarted("a", 3)  # 2 not handled yet: 3 must wait for it in its turn
+    with order.turn("a", 2):
+        assert not order.settle_unstarted("a", 3)  # 2 is being stored: 3 may not be answered before it
+    assert order.settle_unstarted("a", 3)
+    assert order.settle_unstarted("a", None)  # an unnumbered send keeps no place in line
+    started = time.monotonic()
+    with order.turn("a", 4):  # 3 counts as handled: its successor does not wait for it
+        pass
+    assert time.monotonic() - started < 0.5

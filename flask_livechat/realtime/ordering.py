@@ -75,6 +75,21 @@ class SendOrder:
             if successor is not None:
                 successor.set()
 
+    def settle_unstarted(self, sid: str, client_seq: int | None) -> bool:
+        """For a send refused before its turn (past saturation, before any work): counts it as handled when
+        it would not have waited (nothing of its connection running, and next in line or unnumbered), so
+        its successors need not wait for it. ``False``: it must take its turn like any other."""
+        with self._lock:
+            if sid in self._active:
+                return False
+            finished = self._finished.get(sid, 0)
+            if client_seq is None:
+                return True
+            if client_seq != finished + 1:
+                return False
+            self._finished[sid] = client_seq
+            return True
+
     def _wait_for(self, predecessor_done: _Event, predecessor: tuple[str, int]) -> None:
         waited = 0.0
         while not predecessor_done.wait(self._wait_seconds):

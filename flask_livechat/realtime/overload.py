@@ -51,12 +51,20 @@ class AdmissionGate:
         """Raises ``Overloaded`` when more than ``limit`` are in flight (this one counted), and for every
         later message of the same connection until its ``retry_after`` has passed, so a retry cannot be
         overtaken by a message sent after it. Called in the send's turn: the refusal keeps the order."""
+        refused = self.refusal(connection)
+        if refused is not None:
+            raise refused
+
+    def refusal(self, connection: dict[str, Any], *, counted: bool = True) -> Overloaded | None:
+        """``check``'s answer without raising; ``counted=False`` for a message not yet counted in flight
+        (asked before its handler starts, so that a refusal costs next to nothing)."""
         if self._limit is None:
-            return
+            return None
         now = time.monotonic()
         until = connection.get("overloaded_until", 0.0)
         if now < until:
-            raise Overloaded(retry_after=max(1, math.ceil(until - now)))
-        if self._in_flight > self._limit:
+            return Overloaded(retry_after=max(1, math.ceil(until - now)))
+        if self._in_flight + (0 if counted else 1) > self._limit:
             connection["overloaded_until"] = now + RETRY_AFTER
-            raise Overloaded(retry_after=RETRY_AFTER)
+            return Overloaded(retry_after=RETRY_AFTER)
+        return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_socketio import join_room
 
 from .. import i18n
@@ -33,7 +33,7 @@ from ..services.departments import department_for_path
 from ..services.moderation import Blocked
 from ..services.prechat import check_answers
 from ..services.transcripts import address_digest
-from ..state import current_livechat
+from ..state import LiveChatState, current_livechat
 from ..visitor_session import session_token, visitor_id_from_session
 from .availability import watch_business_hours
 from .base import (
@@ -44,6 +44,7 @@ from .base import (
     client_event,
     current_sid,
     outage_logged,
+    peek_client_seq,
     refusal,
     throttle,
 )
@@ -94,6 +95,28 @@ class VisitorNamespace(LiveChatNamespace):
 
     def __init__(self) -> None:
         super().__init__(VISITOR_NAMESPACE)
+
+    def trigger_event(self, event: Any, *args: Any) -> Any:
+        if event == "send_message" and len(args) == 2:
+            refused = self._refused_at_once(args[0], args[1])
+            if refused is not None:
+                return refused
+        return super().trigger_event(event, *args)
+
+    def _refused_at_once(self, sid: str, payload: Any) -> Ack | None:
+        """Past saturation, the ``overloaded`` ack before any work (no Flask request context, session or
+        schema): when refusals outnumber what is stored, each must cost next to nothing, or they take the
+        capacity they protect. Only when the refusal cannot overtake anything of its connection (its turn
+        would not have waited); otherwise it is refused in its turn as before."""
+        connection = self._connections.get(sid)
+        app: Flask | None = (self.server.get_environ(sid, namespace=self.namespace) or {}).get("flask.app")
+        state: LiveChatState | None = app.extensions.get("livechat") if app is not None else None
+        if connection is None or state is None:
+            return None
+        refused = state.admission.refusal(connection, counted=False)
+        if refused is None or not state.send_order.settle_unstarted(sid, peek_client_seq(payload)):
+            return None
+        return refused.to_ack()
 
     def on_connect(self, auth: Any = None) -> None:
         state = current_livechat
