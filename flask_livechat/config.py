@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_ALLOWED_ORIGINS": None,
     "LIVECHAT_MAX_MESSAGE_LENGTH": 4000,
     "LIVECHAT_MAX_HTTP_BUFFER_SIZE": 64 * 1024,
+    # permessage-deflate: chat frames are small; compressing them costs CPU and a zlib state per connection.
+    "LIVECHAT_WEBSOCKET_COMPRESSION": False,
     # Transport floods (docs/security.md, "Transport limits and floods")
     "LIVECHAT_HANDSHAKE_LIMIT": "60/minute",
     "LIVECHAT_MAX_CONNECTIONS_PER_IP": 50,

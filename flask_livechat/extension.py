@@ -407,6 +407,7 @@ class LiveChat:
             app.config["LIVECHAT_MAX_CONNECTIONS_PER_IP"],
             socketio.server.eio.async_mode,
             cap,
+            compression=bool(app.config["LIVECHAT_WEBSOCKET_COMPRESSION"]),
         )
 
     @staticmethod

@@ -123,8 +123,10 @@ class TransportGuard:
         max_connections: int | None = None,
         async_mode: str = "threading",
         cap: ConnectionCap | None = None,
+        compression: bool = False,
     ) -> None:
         self.wsgi_app = wsgi_app
+        self._compression = compression
         self._async_mode = async_mode
         self._warned_one_request = False
         self._path = "/" + socketio_path.strip("/")
@@ -145,6 +147,11 @@ class TransportGuard:
             return self.wsgi_app(environ, start_response)
         if holds_one_request_at_a_time(self._async_mode, environ):
             return self._refuse_one_request_server(start_response)
+        if not self._compression:
+            # Without the client's offer the WebSocket server agrees no permessage-deflate: a chat frame is a
+            # few hundred bytes, and compressing each costs more CPU than it saves, plus a zlib state per
+            # connection (LIVECHAT_WEBSOCKET_COMPRESSION).
+            environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
         address = self.client_address(environ)
         query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
         method = environ.get("REQUEST_METHOD")
