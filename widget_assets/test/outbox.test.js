@@ -102,7 +102,7 @@ test("an unavailable ack keeps the message and tries again; other errors settle 
   assert.is(outbox.pending().length, 0);
 });
 
-test("an overloaded ack holds the outbox for retry_after, then sends everything again in order", async () => {
+test("an overloaded ack holds the outbox for retry_after, then sends again one at a time, oldest first", async () => {
   assert.is(retryDelay({ ok: true }, 3000), null);
   assert.is(retryDelay({ ok: false, error: { code: "rate_limited", fields: { retry_after: 5 } } }, 3000), null);
   const busy2 = { ok: false, error: { code: "overloaded", fields: { retry_after: 2 } } };
@@ -128,12 +128,36 @@ test("an overloaded ack holds the outbox for retry_after, then sends everything 
   socket.sent[1].callback(busy);
   assert.is(settled.length, 0);
   await new Promise((resolve) => setTimeout(resolve, 50));
+  // One message asks whether the server takes messages again: a server still past saturation refuses one
+  // message per wait, not every message waiting.
   assert.equal(
     socket.sent.slice(2).map((sent) => sent.packet.client_id),
-    ["c-00000005", "c-00000006", "c-00000007"],
+    ["c-00000005"],
   );
-  socket.sent[2].callback({ ok: true, message: { client_id: "c-00000005" } });
+  outbox.send({ client_id: "c-00000008", body: "eight" }); // written while the probe is out: waits too
+  assert.is(socket.sent.length, 3);
+  socket.sent[2].callback(busy); // still refused: one more wait, and one probe again
+  assert.is(outbox.holds, 2);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(
+    socket.sent.slice(3).map((sent) => sent.packet.client_id),
+    ["c-00000005"],
+  );
+  socket.sent[3].callback({ ok: true, message: { client_id: "c-00000005" } });
   assert.equal(settled, [["c-00000005", true]]);
+  assert.is(outbox.holds, 0);
+  // The rest one at a time, each once the one before is accepted.
+  assert.equal(socket.sent.length, 5);
+  assert.is(socket.sent[4].packet.client_id, "c-00000006");
+  socket.sent[4].callback({ ok: true, message: { client_id: "c-00000006" } });
+  assert.is(socket.sent[5].packet.client_id, "c-00000007");
+  socket.sent[5].callback({ ok: true, message: { client_id: "c-00000007" } });
+  assert.is(socket.sent[6].packet.client_id, "c-00000008");
+  socket.sent[6].callback({ ok: true, message: { client_id: "c-00000008" } });
+  assert.is(outbox.draining, false);
+  outbox.send({ client_id: "c-00000009", body: "nine" }); // done draining: sent at once again
+  outbox.send({ client_id: "c-00000010", body: "ten" });
+  assert.is(socket.sent.length, 9);
 });
 
 test.run();

@@ -65,6 +65,7 @@ export class Outbox {
     /** @type {ReturnType<typeof setTimeout> | null} */
     this.resumeTimer = null; // while set, the server asked us to wait: nothing is emitted until it fires
     this.holds = 0; // waits in a row without a message accepted (each one doubles the next)
+    this.draining = false; // after a wait: one message at a time, each once the one before is acknowledged
     this.nextSeq = 1;
     /** @type {Pick<Storage, "getItem" | "setItem" | "removeItem"> | null | undefined} */
     this.given = storage;
@@ -131,6 +132,7 @@ export class Outbox {
     this.inFlight.clear();
     if (this.resumeTimer) clearTimeout(this.resumeTimer);
     this.resumeTimer = null;
+    this.draining = false;
     for (const payload of this.items.values()) this.emit(payload);
   }
 
@@ -140,20 +142,31 @@ export class Outbox {
     this.save();
     // While disconnected we keep the message here rather than in Socket.IO's buffer: that buffer is
     // flushed before our "connect" handler runs, so it would carry the old connection's client_seq.
-    if (this.socket.connected && !this.resumeTimer) this.emit(payload);
+    if (this.socket.connected && !this.resumeTimer && !this.draining) this.emit(payload);
   }
 
-  // Nothing is sent for `wait` ms; then every message not acknowledged goes again, in the order written,
-  // so a refused message is never overtaken by one written after it.
+  // Nothing is sent for `wait` ms; then the messages not acknowledged go again one at a time, oldest first,
+  // each once the one before is accepted: a refused message is never overtaken by one written after it, and
+  // a server still past saturation refuses at most one message of ours per wait, not every one waiting.
   /** @param {number} wait */
   hold(wait) {
+    this.draining = false;
+    if (this.resumeTimer) return; // already waiting (its other messages refused too): the resume sends it
     this.holds += 1;
-    if (this.resumeTimer) return; // already waiting: the resume sends this one too
     this.resumeTimer = setTimeout(() => {
       this.resumeTimer = null;
       if (!this.socket.connected) return; // restart() sends them on the next connection
-      for (const payload of this.items.values()) if (!this.inFlight.has(payload.client_id)) this.emit(payload);
+      this.draining = true;
+      this.sendNext();
     }, wait);
+  }
+
+  // While draining: the oldest message not acknowledged, when none is on its way; done once none is left.
+  sendNext() {
+    if (!this.draining || !this.socket.connected || this.resumeTimer || this.inFlight.size) return;
+    const next = this.items.values().next();
+    if (next.done) this.draining = false;
+    else this.emit(next.value);
   }
 
   /** @param {OutboxPayload} payload */
@@ -162,8 +175,8 @@ export class Outbox {
     const packet = Object.assign({}, payload, { client_seq: this.nextSeq++ });
     this.inFlight.add(clientId);
     this.socket.emit("send_message", packet, (ack) => {
-      if (!this.items.has(clientId)) return; // settled by an earlier ack (message sent twice)
       this.inFlight.delete(clientId);
+      if (!this.items.has(clientId)) return; // settled by an earlier ack (message sent twice)
       const normalized = normalizeAck(ack);
       // Nothing was stored, for now: "unavailable" (store outage) or "overloaded" (the server is past
       // saturation and says when to come back); keep it, wait, and send it again then. The server refuses
@@ -177,6 +190,7 @@ export class Outbox {
       this.items.delete(clientId);
       this.save();
       this.onAck(payload, normalized);
+      this.sendNext();
     });
   }
 }
