@@ -11,6 +11,7 @@ from flask import Flask
 from flask_socketio import SocketIO, SocketIOTestClient
 from sqlalchemy import insert, select, update
 
+from flask_livechat.services import presence
 from flask_livechat.state import LiveChatState
 from flask_livechat.store.models import AgentConnection, VisitorConnection, utcnow
 from tests.conftest import agent_client, events, visitor_client
@@ -74,9 +75,14 @@ def test_availability_follows_presence_and_is_pushed_to_visitors(
 
 
 def test_a_dead_connection_does_not_stay_online(
-    app: Flask, socketio: SocketIO, livechat: LiveChatState, visitor: SocketIOTestClient
+    app: Flask,
+    socketio: SocketIO,
+    livechat: LiveChatState,
+    visitor: SocketIOTestClient,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A process that died leaves rows nobody refreshes: they stop counting, and the sweep removes them."""
+    monkeypatch.setattr(presence, "AGENTS_CHECK_SECONDS", 0.0)  # other processes' rows: seen at once here
     with app.app_context():
         livechat.store.presence.agent_connected(
             "sid-of-a-dead-process",
@@ -96,8 +102,9 @@ def test_a_dead_connection_does_not_stay_online(
 
 
 def test_the_sweep_keeps_this_process_connections_alive(
-    app: Flask, socketio: SocketIO, livechat: LiveChatState
+    app: Flask, socketio: SocketIO, livechat: LiveChatState, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(presence, "AGENTS_CHECK_SECONDS", 0.0)
     agent = agent_client(app, socketio, "ada")
     with app.app_context():
         with livechat.store.engine.begin() as connection:
@@ -165,3 +172,34 @@ def test_a_store_outage_refuses_the_console_cleanly(
     refused = agent_client(app, socketio, "ada")
     assert not refused.is_connected(AGENT_NS)
     assert "Traceback" not in caplog.text
+
+
+def test_the_agent_list_is_asked_of_the_store_at_most_once_a_second_but_changes_here_count_at_once(
+    app: Flask, socketio: SocketIO, livechat: LiveChatState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every widget's hello asks who is online (twice): a reconnect storm must not ask the database each
+    time. Another process's agent (a row written directly here) shows once AGENTS_CHECK_SECONDS passed."""
+    monkeypatch.setattr(presence, "AGENTS_CHECK_SECONDS", 30.0)  # a slow machine cannot outlast it
+    with app.app_context():
+        assert livechat.presence.agents() == []
+        livechat.store.presence.agent_connected(
+            "sid-of-another-process",
+            agent_id="9",
+            name="Ghost",
+            role="agent",
+            cutoff=livechat.presence.cutoff(),
+        )
+        assert livechat.presence.agents() == []  # the answer of a moment ago
+    agent = agent_client(app, socketio, "ada")  # connected in this process: counted at once
+    with app.app_context():
+        assert sorted(a.name for a in livechat.presence.agents()) == ["Ada Agent", "Ghost"]
+    agent.emit("set_presence", {"status": "away"}, namespace=AGENT_NS, callback=True)
+    with app.app_context():
+        assert {a.name: a.status for a in livechat.presence.agents()}["Ada Agent"] == "away"
+    agent.disconnect(AGENT_NS)
+    with app.app_context():
+        assert [a.name for a in livechat.presence.agents()] == ["Ghost"]
+        livechat.store.presence.agent_disconnected("sid-of-another-process")
+        assert [a.name for a in livechat.presence.agents()] == ["Ghost"]
+        monkeypatch.setattr(presence, "AGENTS_CHECK_SECONDS", 0.0)  # the time has passed
+        assert livechat.presence.agents() == []

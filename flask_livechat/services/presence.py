@@ -20,20 +20,37 @@ STATUSES = ("online", "away")
 
 #: How long a process trusts its answer to "is any console open anywhere?" (``consoles_open``).
 CONSOLES_CHECK_SECONDS = 2.0
+#: How long a process trusts its list of agents with a live console (``agents``): every widget's ``hello``
+#: asks it twice (available, the team), and a reconnect storm after a restart asks it thousands of times a
+#: second. A change in this process is seen at once; one in another process within this time (its own push
+#: tells the consoles at once).
+AGENTS_CHECK_SECONDS = 1.0
 
 
 class PresenceService:
     def __init__(self, store: Store, *, timeout_seconds: int) -> None:
         self._store = store
         self.timeout = timedelta(seconds=timeout_seconds)
-        #: (checked at, answer) of ``consoles_open``.
+        #: (checked at, answer) of ``consoles_open``, and of ``agents``.
         self._consoles: tuple[float, bool] = (float("-inf"), True)
+        self._agents: tuple[float, list[AgentPresence]] = (float("-inf"), [])
 
     def cutoff(self, now: datetime | None = None) -> datetime:
         return (now or utcnow()) - self.timeout
 
     def agents(self) -> list[AgentPresence]:
-        return self._store.presence.agents_presence(cutoff=self.cutoff())
+        """Every agent with a live console tab, online or away (``AGENTS_CHECK_SECONDS``)."""
+        checked, answer = self._agents
+        now = time.monotonic()
+        if now - checked >= AGENTS_CHECK_SECONDS:
+            answer = self._store.presence.agents_presence(cutoff=self.cutoff())
+            self._agents = (now, answer)
+        return list(answer)
+
+    def _agents_changed(self) -> None:
+        """Something about an agent's presence changed here: the next ``agents`` asks the store."""
+        self._agents = (float("-inf"), [])
+        publish(PresenceChanged())
 
     def agents_payload(self) -> list[dict[str, str]]:
         """The agent list as the console shows it (``agent_presence`` and ``hello``)."""
@@ -69,18 +86,18 @@ class PresenceService:
             sid, agent_id=agent_id, name=name, role=role, cutoff=self.cutoff(), departments=departments
         )
         self._consoles = (time.monotonic(), True)
-        publish(PresenceChanged())
+        self._agents_changed()
 
     def agent_disconnected(self, sid: str) -> None:
         viewing = self._store.presence.viewing_of(sid)
         self._store.presence.agent_disconnected(sid)
-        publish(PresenceChanged())
+        self._agents_changed()
         if viewing is not None:
             publish(ViewersChanged(viewing))
 
     def set_status(self, agent_id: str, status: str) -> None:
         self._store.presence.set_agent_status(agent_id, status)
-        publish(PresenceChanged())
+        self._agents_changed()
 
     def viewers(self, conversation_id: str) -> list[dict[str, str]]:
         """The agents looking at a conversation now."""
@@ -122,6 +139,7 @@ class PresenceService:
         agents_gone, visitors = self._store.presence.refresh_and_sweep(
             agent_sids, visitor_sids, cutoff=self.cutoff()
         )
+        self._agents = (float("-inf"), [])  # refreshed rows are fresh again, swept ones gone
         if agents_gone:
             publish(PresenceChanged())
         for visitor_id in visitors:
