@@ -185,6 +185,9 @@ class Server:
         return [
             *(sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1"),
             *("--worker-connections", str(self.max_size or 10000), "-b", f"127.0.0.1:{self.port}"),
+            # A restart's reconnect storm overflows gunicorn's default listen queue (2,048): the connects past
+            # it are dropped and the client's SYN is retried after 1, 3, 7 s (docs/deployment.md).
+            *("--backlog", "4096"),
             *("--pythonpath", f"{ROOT / 'bench'},{ROOT}", "--log-level", "warning", "--timeout", "120"),
             # gunicorn's control socket has one default path per user: each server its own.
             *("--control-socket", str(self.directory / "gunicorn.ctl")),

@@ -32,7 +32,9 @@ def main(arguments: list[str]) -> int:
     running = []
     for files in parts():
         log = tempfile.TemporaryFile(mode="w+")
-        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *arguments, *files]
+        # The slowest tests of each part are listed, so CI's time can be watched (it must stay under 20 min).
+        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--durations=8", *arguments]
+        command += files
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         running.append((files, log, process))
     status = 0
