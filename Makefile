@@ -16,7 +16,7 @@ OTHER_PYTHONS ?= python3.12 python3.13
 PYTHONS_SUBSET := tests/test_extension.py tests/test_visitor_socket.py tests/test_agent_socket.py \
 	tests/test_store.py tests/test_async_mode.py tests/test_live_server.py tests/test_readme.py
 
-.PHONY: run test test-min test-pythons dist lint widget translations clean
+.PHONY: run test test-min test-pythons venvs dist lint widget translations clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -42,18 +42,28 @@ else
 endif
 
 # The declared minimum versions, exactly (.ci/minimum.txt), in a fresh virtualenv: lower bounds are what we test.
-test-min:
+# `make venvs` makes this one and the other Pythons' beforehand (CI does it while the suite runs).
+test-min: .venv-min/.installed
+	.venv-min/bin/python -m pytest -p no:cacheprovider $(SUBSET)
+
+.venv-min/.installed: setup.cfg pyproject.toml .ci/minimum.txt
 	rm -rf .venv-min
 	$(PYTHON) -m venv .venv-min
 	.venv-min/bin/pip install --quiet -c .ci/minimum.txt -e ".[dev]"
-	.venv-min/bin/python -m pytest -p no:cacheprovider $(SUBSET)
+	touch $@
+
+.venv-python%/.installed: setup.cfg pyproject.toml
+	rm -rf .venv-python$*
+	python$* -m venv .venv-python$*
+	.venv-python$*/bin/pip install --quiet -e ".[dev]"
+	touch $@
+
+venvs: .venv-min/.installed $(foreach python,$(OTHER_PYTHONS),.venv-$(python)/.installed)
 
 # The versions run side by side (one core each), each into its own log, shown when both are done.
-test-pythons:
+test-pythons: $(foreach python,$(OTHER_PYTHONS),.venv-$(python)/.installed)
 	pids=""; for python in $(OTHER_PYTHONS); do \
-	  ( rm -rf .venv-$$python && $$python -m venv .venv-$$python && \
-	    .venv-$$python/bin/pip install --quiet -e ".[dev]" && \
-	    .venv-$$python/bin/python -m pytest -p no:cacheprovider $(PYTHONS_SUBSET) ) > .venv-$$python.log 2>&1 & \
+	  .venv-$$python/bin/python -m pytest -p no:cacheprovider $(PYTHONS_SUBSET) > .venv-$$python.log 2>&1 & \
 	  pids="$$pids $$!"; \
 	done; \
 	status=0; for pid in $$pids; do wait $$pid || status=1; done; \
