@@ -74,6 +74,13 @@ def test_availability_follows_presence_and_is_pushed_to_visitors(
     assert events(visitor, VISITOR_NS, "availability") == [{"agents_online": False}]
 
 
+def ghost_agent(livechat: LiveChatState, sid: str) -> None:
+    """An agent's console row written straight to the store, as another process (or a dead one) leaves it."""
+    livechat.store.presence.agent_connected(
+        sid, agent_id="9", name="Ghost", role="agent", cutoff=livechat.presence.cutoff()
+    )
+
+
 def test_a_dead_connection_does_not_stay_online(
     app: Flask,
     socketio: SocketIO,
@@ -84,13 +91,7 @@ def test_a_dead_connection_does_not_stay_online(
     """A process that died leaves rows nobody refreshes: they stop counting, and the sweep removes them."""
     monkeypatch.setattr(presence, "AGENTS_CHECK_SECONDS", 0.0)  # other processes' rows: seen at once here
     with app.app_context():
-        livechat.store.presence.agent_connected(
-            "sid-of-a-dead-process",
-            agent_id="9",
-            name="Ghost",
-            role="agent",
-            cutoff=livechat.presence.cutoff(),
-        )
+        ghost_agent(livechat, "sid-of-a-dead-process")
         assert livechat.availability.available() is True
         with livechat.store.engine.begin() as connection:
             connection.execute(update(AgentConnection).values(last_seen_at=utcnow() - timedelta(days=1)))
@@ -182,13 +183,7 @@ def test_the_agent_list_is_asked_of_the_store_at_most_once_a_second_but_changes_
     monkeypatch.setattr(presence, "AGENTS_CHECK_SECONDS", 30.0)  # a slow machine cannot outlast it
     with app.app_context():
         assert livechat.presence.agents() == []
-        livechat.store.presence.agent_connected(
-            "sid-of-another-process",
-            agent_id="9",
-            name="Ghost",
-            role="agent",
-            cutoff=livechat.presence.cutoff(),
-        )
+        ghost_agent(livechat, "sid-of-another-process")
         assert livechat.presence.agents() == []  # the answer of a moment ago
     agent = agent_client(app, socketio, "ada")  # connected in this process: counted at once
     with app.app_context():
