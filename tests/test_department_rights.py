@@ -43,7 +43,11 @@ class Agent:
         client.on("disconnect", lambda *_: self.gone.set(), namespace=AGENT_NS)
         cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
         client.connect(
-            self.server.url, namespaces=[AGENT_NS], headers={"Cookie": cookie}, transports=["websocket"]
+            self.server.url,
+            namespaces=[AGENT_NS],
+            headers={"Cookie": cookie},
+            transports=["websocket"],
+            wait_timeout=5,
         )
         assert client.call("hello", {}, namespace=AGENT_NS, timeout=5)["ok"]
         return client
@@ -65,7 +69,11 @@ class SalesVisitor:
         cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
         self.client = socketio.Client(reconnection=False)
         self.client.connect(
-            server.url, namespaces=[VISITOR_NS], headers={"Cookie": cookie}, transports=["websocket"]
+            server.url,
+            namespaces=[VISITOR_NS],
+            headers={"Cookie": cookie},
+            transports=["websocket"],
+            wait_timeout=5,
         )
         hello = self.call("hello", {"page": {"url": server.url + "/page/pricing", "title": "Pricing"}})
         self.conversation_id = self.say("How much is the Pro plan?")["conversation_id"]

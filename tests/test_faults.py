@@ -127,7 +127,11 @@ def test_database_outage_gives_prompt_error_acks_and_acks_only_what_was_stored(
         server.start()
         visitor_cookie, _ = cookies(server.url)
         client.connect(
-            server.url, namespaces=[VISITOR_NS], headers={"Cookie": visitor_cookie}, transports=["websocket"]
+            server.url,
+            namespaces=[VISITOR_NS],
+            headers={"Cookie": visitor_cookie},
+            transports=["websocket"],
+            wait_timeout=5,
         )
         before = client.call(
             "send_message", {"client_id": "c-db-00001", "body": "before"}, namespace=VISITOR_NS

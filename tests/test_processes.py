@@ -42,7 +42,9 @@ def cluster(tmp_path: Path, database: str, redis: RedisProcess) -> Iterator[list
 
 def connect(url: str, namespace: str, cookie: str) -> socketio.Client:
     client = socketio.Client(reconnection=False)
-    client.connect(url, namespaces=[namespace], headers={"Cookie": cookie}, transports=["websocket"])
+    client.connect(
+        url, namespaces=[namespace], headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=5
+    )
     return client
 
 

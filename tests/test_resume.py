@@ -29,7 +29,9 @@ def proxy(live_server: LiveServer) -> Iterator[TcpProxy]:
 
 def plain_client(url: str, namespace: str, cookie: str) -> socketio.Client:
     client = socketio.Client(reconnection=False)
-    client.connect(url, namespaces=[namespace], headers={"Cookie": cookie}, transports=["websocket"])
+    client.connect(
+        url, namespaces=[namespace], headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=5
+    )
     return client
 
 
