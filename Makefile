@@ -42,7 +42,7 @@ else
 endif
 
 # The declared minimum versions, exactly (.ci/minimum.txt), in a fresh virtualenv: lower bounds are what we test.
-# `make venvs` makes this one and the other Pythons' beforehand (CI does it while the suite runs).
+# `make venvs` makes this one and the other Pythons' without running anything.
 test-min: .venv-min/.installed
 	.venv-min/bin/python -m pytest -p no:cacheprovider $(SUBSET)
 

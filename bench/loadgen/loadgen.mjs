@@ -26,7 +26,7 @@
 // receives the message (`new_message`, or `conversation_updated` whose last_message has that client_id);
 // `delivered_by` counts which event came first. Ack latency is send -> ack. A message refused as `overloaded`
 // is sent again after its `retry_after`, doubled for each further refusal, with the same client_id, as the
-// widget's outbox does (`--retry 0`: not): the oldest waiting message alone, the others once it is accepted;
+// widget's outbox does (`--retry 0`: not): one at a time, oldest first, each once the one before is accepted;
 // its latencies count from its first send; `retried` counts resends.
 
 import { performance } from "node:perf_hooks";
@@ -271,6 +271,19 @@ async function reconnect(result) {
   for (const visitor of visitors) visitor.socket.close();
 }
 
+// As the widget's outbox (shared/outbox.js) after a wait: the oldest waiting message, once none is on its way.
+function sendNextWaiting(visitor) {
+  if (!visitor.draining || visitor.held || visitor.inFlight) return;
+  visitor.waiting.sort((a, b) => a.entry.order - b.entry.order);
+  const next = visitor.waiting.shift();
+  if (!next) {
+    visitor.draining = false;
+    return;
+  }
+  next.entry.resent = now();
+  next.send(true);
+}
+
 async function chat(result) {
   const credentials = options.login.split(",").slice(0, options.agents).map((pair) => pair.split(":"));
   const agentJars = await Promise.all(credentials.map(([email, password]) => agentCookie(email, password)));
@@ -386,18 +399,6 @@ async function chat(result) {
                 errorAckLatencies.push(now() - (entry.resent ?? entry.sent));
               }
               const wait = Number(ack?.error?.fields?.retry_after);
-              // As the widget's outbox (shared/outbox.js): the oldest waiting message, once none is on its way.
-              const sendNext = () => {
-                if (!visitor.draining || visitor.held || visitor.inFlight) return;
-                visitor.waiting.sort((a, b) => a.entry.order - b.entry.order);
-                const next = visitor.waiting.shift();
-                if (!next) {
-                  visitor.draining = false;
-                  return;
-                }
-                next.entry.resent = now();
-                next.send(true);
-              };
               if (code === "overloaded" && options.retry && wait > 0 && visitor.socket.connected) {
                 // As the widget's outbox: the visitor holds every message for retry_after (doubled for each
                 // hold in a row), then sends them again one at a time, oldest first, each once the one before
@@ -412,13 +413,13 @@ async function chat(result) {
                   setTimeout(() => {
                     visitor.held = false;
                     visitor.draining = true;
-                    sendNext();
+                    sendNextWaiting(visitor);
                   }, backoff + Math.random() * (backoff / 2));
                 }
                 return;
               }
               if (!code) visitor.holds = 0;
-              sendNext();
+              sendNextWaiting(visitor);
               entry.acked = now();
               if (code) {
                 entry.failed = true;

@@ -47,9 +47,13 @@ class PresenceService:
             self._agents = (now, answer)
         return list(answer)
 
-    def _agents_changed(self) -> None:
-        """Something about an agent's presence changed here: the next ``agents`` asks the store."""
+    def _forget_agents(self) -> None:
+        """The next ``agents`` asks the store."""
         self._agents = (float("-inf"), [])
+
+    def _agents_changed(self) -> None:
+        """Something about an agent's presence changed here: seen at once, and pushed."""
+        self._forget_agents()
         publish(PresenceChanged())
 
     def agents_payload(self) -> list[dict[str, str]]:
@@ -139,7 +143,7 @@ class PresenceService:
         agents_gone, visitors = self._store.presence.refresh_and_sweep(
             agent_sids, visitor_sids, cutoff=self.cutoff()
         )
-        self._agents = (float("-inf"), [])  # refreshed rows are fresh again, swept ones gone
+        self._forget_agents()  # refreshed rows are fresh again, swept ones gone
         if agents_gone:
             publish(PresenceChanged())
         for visitor_id in visitors:
