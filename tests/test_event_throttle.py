@@ -82,6 +82,8 @@ def test_typing_is_relayed_at_most_once_per_interval(chat: tuple[Any, Any, str])
         # When its ack is back: the server handled it before then, and its interval began after `started`.
         acks.append((time.monotonic() - started, ack))
     assert acks[0][1] == {"ok": True}
+    # On a loaded machine the 20 calls may outlast the interval: a start answered after it is relayed again.
+    relayed_starts = [True] * sum(1 for _, ack in acks if ack["ok"])
     limited = [ack for answered, ack in acks[1:] if answered < inside]
     assert limited, "the machine was too slow to send twice inside the interval"
     assert all(a["ok"] is False and a["error"]["code"] == "rate_limited" for a in limited), acks
@@ -94,10 +96,11 @@ def test_typing_is_relayed_at_most_once_per_interval(chat: tuple[Any, Any, str])
         visitor.call("typing", {"typing": False}, namespace=VISITOR_NS, timeout=5)
         visitor.call("typing", {"typing": True}, namespace=VISITOR_NS, timeout=5)
     time.sleep(0.5)
-    assert [event["typing"] for event in to_agent][:2] == [True, False], to_agent
+    expected = [*relayed_starts, False]
+    assert [event["typing"] for event in to_agent][: len(expected)] == expected, to_agent
     # The interval runs from the first relayed start (on a loaded machine it may be over by now).
     if time.monotonic() - started < TYPING_INTERVAL_SECONDS:  # still inside: nothing more was relayed
-        assert [event["typing"] for event in to_agent] == [True, False], to_agent
+        assert [event["typing"] for event in to_agent] == expected, to_agent
 
     time.sleep(TYPING_INTERVAL_SECONDS)
     relayed = len(to_agent)
