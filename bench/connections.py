@@ -110,15 +110,28 @@ def main() -> None:
     parser.add_argument("--hold", type=float, default=None, help="seconds of idle CPU measured")
     parser.add_argument("--cap-visitors", type=int, default=1100)
     parser.add_argument("--async-mode", default="eventlet", choices=("eventlet", "gevent"))
+    parser.add_argument(
+        "--ping-interval",
+        type=float,
+        default=None,
+        help="seconds between pings for both servers (ours: LIVECHAT_PING_INTERVAL; the engine's default 25)",
+    )
     arguments = parser.parse_args()
     mode = arguments.async_mode
     visitors = arguments.visitors or (1000 if arguments.quick else 5000)
     hold = arguments.hold or (10.0 if arguments.quick else 30.0)
+    if arguments.ping_interval:
+        # Every connection's ping within the measured period, as in a steady state (the pings start one
+        # interval after each connection).
+        hold = max(hold, arguments.ping_interval + 10)
     ensure_loadgen()
     info = machine()
     idle: dict[str, dict[str, Any]] = {}
     for kind in ("ours", "bare"):
         server = for_visitors(kind, mode, visitors)
+        if arguments.ping_interval:
+            server.config["LIVECHAT_PING_INTERVAL"] = arguments.ping_interval
+            server.environment["BENCH_PING_INTERVAL"] = str(arguments.ping_interval)
         idle[kind] = idle_run(server, visitors, hold, timeout=60)
         print(
             f"# {kind} idle: {idle[kind]['visitors_connected']} connected, "
@@ -141,7 +154,8 @@ def main() -> None:
 
     print(
         f"\nIdle connections: {visitors:,} visitors (WebSocket, hello, then silent), {hold:g} s idle, "
-        f"{mode}{' (gunicorn -k gevent -w 1)' if mode == 'gevent' else ''}\n"
+        f"{mode}{' (gunicorn -k gevent -w 1)' if mode == 'gevent' else ''}, "
+        f"ping interval {arguments.ping_interval or 25:g} s\n"
     )
     print_machine(info)
     print()

@@ -40,7 +40,13 @@ def create_relay(
 
     app = Flask(__name__)
     queue = {"message_queue": message_queue, "channel": channel} if message_queue else {}
-    socketio = SocketIO(app, async_mode=async_mode, cors_allowed_origins=None, **queue)
+    # bench/connections.py --ping-interval: the same pings as ours (LIVECHAT_PING_INTERVAL).
+    pings = (
+        {"ping_interval": float(os.environ["BENCH_PING_INTERVAL"])}
+        if "BENCH_PING_INTERVAL" in os.environ
+        else {}
+    )
+    socketio = SocketIO(app, async_mode=async_mode, cors_allowed_origins=None, **queue, **pings)
     conversations: dict[str, dict[str, Any]] = {}  # visitor id -> {"id", "seq"}
     visitors: dict[str, str] = {}  # sid -> visitor id
     message_ids = itertools.count(1)

@@ -282,6 +282,11 @@ def validate(app: Flask) -> None:
     recheck = config["LIVECHAT_AGENT_RECHECK_INTERVAL"]
     if isinstance(recheck, bool) or not isinstance(recheck, int | float) or recheck <= 0:
         raise ConfigError("LIVECHAT_AGENT_RECHECK_INTERVAL must be a positive number of seconds.")
+    for key in ("LIVECHAT_PING_INTERVAL", "LIVECHAT_PING_TIMEOUT"):
+        value = config[key]
+        seconds = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+        if value is not None and not seconds:
+            raise ConfigError(f"{key} must be a positive number of seconds, or None for the engine's own.")
     try:
         check_extensions(config["LIVECHAT_ATTACHMENT_EXTENSIONS"])
     except ValueError as error:

@@ -63,6 +63,7 @@ from .services.typing_reads import TypingReadsService
 from .services.visitors import VisitorService
 from .services.webhooks import WebhookService
 from .services.workflow import WorkflowService
+from .session_sweep import sweep_instead_of_service_task
 from .signals import account_deleted
 from .state import LiveChatState, current_livechat
 from .store import Store
@@ -366,8 +367,8 @@ class LiveChat:
 
     @staticmethod
     def _configure_engine(app: Flask, socketio: SocketIO) -> None:
-        """Our size limit and Origin policy on the engine itself: its own defaults (1 MB, and origins taken
-        from ``X-Forwarded-Host``) must not survive because the host created the SocketIO first."""
+        """Our size limit, pings and Origin policy on the engine itself: its own defaults (1 MB, 25 s, and
+        origins taken from ``X-Forwarded-Host``) must not survive because the host made the SocketIO first."""
         engine = socketio.server.eio
         limit = app.config["LIVECHAT_MAX_HTTP_BUFFER_SIZE"]
         chosen = socketio.server_options.get("max_http_buffer_size")
@@ -381,6 +382,10 @@ class LiveChat:
                     limit,
                 )
         engine.max_http_buffer_size = limit
+        # Pings are most of an idle chat's CPU: a host's SocketIO must not silently keep the default.
+        for option in ("ping_interval", "ping_timeout"):
+            if app.config["LIVECHAT_" + option.upper()] is not None:
+                setattr(engine, option, app.config["LIVECHAT_" + option.upper()])
         engine.cors_allowed_origins = config.socket_origins(
             app, socketio.server_options.get("cors_allowed_origins")
         )
@@ -389,6 +394,7 @@ class LiveChat:
     def _install_guard(app: Flask, socketio: SocketIO) -> None:
         state = app.extensions["livechat"]
         guard_socketio_server(socketio.server)  # malformed WebSocket frames: one log line, not a traceback
+        sweep_instead_of_service_task(socketio.server.eio)  # idle visitors cost their pings, little more
         limit = app.config["LIVECHAT_MAX_CONNECTIONS"]
         cap = None if limit is None else ConnectionCap(limit, lambda: socketio.server.eio.sockets)
         handshake_limit = app.config["LIVECHAT_HANDSHAKE_LIMIT"]

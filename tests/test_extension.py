@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +171,40 @@ def test_threads_that_use_a_new_store_at_once_all_wait_for_its_tables(tmp_path: 
     with ThreadPoolExecutor(8) as pool:
         counts = list(pool.map(lambda _: store.count_rows()["livechat_messages"], range(16)))
     assert counts == [0] * 16
+
+
+def handshake(app: Flask) -> dict[str, Any]:
+    """The engine.io open packet a client gets (the real WSGI handshake, not Flask-SocketIO's test client)."""
+    reply = app.test_client().get("/socket.io/?EIO=4&transport=polling")
+    assert reply.status_code == 200, reply.data
+    text = reply.get_data(as_text=True)
+    assert text.startswith("0"), text
+    return json.loads(text[1:])
+
+
+@pytest.mark.parametrize("host_first", [True, False])
+def test_ping_settings_reach_a_hosts_own_socketio(tmp_path: Any, host_first: bool) -> None:
+    app = make_app(tmp_path, LIVECHAT_PING_INTERVAL=90, LIVECHAT_PING_TIMEOUT=30)
+    if host_first:
+        socketio = SocketIO(app, async_mode="threading", ping_interval=25)
+        LiveChat(app, socketio=socketio)
+    else:
+        socketio = SocketIO()
+        LiveChat(app, socketio=socketio)
+        socketio.init_app(app, async_mode="threading")
+    opened = handshake(app)
+    assert (opened["pingInterval"], opened["pingTimeout"]) == (90_000, 30_000)
+
+
+def test_without_ping_settings_the_hosts_own_stay(tmp_path: Any) -> None:
+    app = make_app(tmp_path)
+    socketio = SocketIO(app, async_mode="threading", ping_interval=40, ping_timeout=15)
+    LiveChat(app, socketio=socketio)
+    opened = handshake(app)
+    assert (opened["pingInterval"], opened["pingTimeout"]) == (40_000, 15_000)
+
+
+@pytest.mark.parametrize("value", [0, -5, "60", True])
+def test_a_ping_setting_that_is_no_number_of_seconds_is_refused(tmp_path: Any, value: object) -> None:
+    with pytest.raises(ConfigError, match="LIVECHAT_PING_INTERVAL"):
+        LiveChat(make_app(tmp_path, LIVECHAT_PING_INTERVAL=value))
