@@ -1,12 +1,13 @@
-"""The engine's check for clients gone silent, as one pass every few seconds.
+"""The engine's check for clients gone silent, as one pass every second.
 
 python-engineio's own service task visits its sessions one at a time, spreading one pass over
 ``ping_timeout`` with a timed wait between two sessions: 250 timed waits a second with 5,000 idle visitors
 and the default 20 s, which was half of an idle chat process's CPU (bench/README.md). This pass checks
 every session at once (a few microseconds each) and then sleeps, so an idle chat costs little more than
-its pings, and a client that stops answering is closed at most ``SWEEP_SECONDS`` after its ping timeout
-(the engine's own pass could be ``ping_timeout`` late). What each session check does is the engine's own
-(``check_ping_timeout``: close, the disconnect handlers, the visitor shown as gone).
+its pings, and a client that stops answering is closed at most ``SWEEP_SECONDS`` (1 s) after its ping
+timeout (the engine's own pass could be ``ping_timeout`` late with many sessions). What each session
+check does is the engine's own (``check_ping_timeout``: close, the disconnect handlers, the visitor shown
+as gone).
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ from typing import Any
 
 logger = logging.getLogger("flask_livechat")
 
-#: Seconds between two passes over the engine's sessions.
-SWEEP_SECONDS = 5.0
+#: Seconds between two passes over the engine's sessions, at most (a pass over 5,000 takes about 1 ms).
+SWEEP_SECONDS = 1.0
+
+
+def sweep_period(engine: Any) -> float:
+    """Short next to the ping timeout, so a dead client is shown gone about when the settings say."""
+    return float(min(SWEEP_SECONDS, engine.ping_timeout / 4))
 
 
 def sweep_sessions(engine: Any) -> None:
@@ -45,7 +51,7 @@ def sweep_instead_of_service_task(engine: Any) -> None:
 
     def service_task() -> None:
         engine.service_task_event = engine.create_event()
-        while not engine.service_task_event.wait(timeout=SWEEP_SECONDS):
+        while not engine.service_task_event.wait(timeout=sweep_period(engine)):
             sweep_sessions(engine)
 
     engine._service_task = service_task
