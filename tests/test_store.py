@@ -116,6 +116,18 @@ def test_unreachable_database_is_store_unavailable(tmp_path: Path) -> None:
         store.conversations.open_conversations()
 
 
+def test_a_pool_with_every_connection_busy_is_store_unavailable(tmp_path: Path) -> None:
+    """Under gevent many greenlets can wait for the pool at once: one that waits out ``pool_timeout`` gets
+    an error ack like any outage, not a traceback."""
+    store = Store(f"sqlite:///{tmp_path}/x.db", pool_size=1, max_overflow=0, pool_timeout=0.1)
+    store.conversations.open_conversations()
+    with store.database.engine.connect():  # the only connection, held
+        with pytest.raises(StoreUnavailable):
+            store.conversations.open_conversations()
+    assert store.conversations.open_conversations() == []
+    store.dispose()
+
+
 def test_api_tokens_are_kept_as_digests_and_revoked_once(store: Store) -> None:
     made = store.tokens.create_token(
         public_id="0123456789abcdef",

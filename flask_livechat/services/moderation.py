@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import time
 from datetime import timedelta
 
 from ..changes import MessageDeleted, VisitorBlocked, publish
@@ -14,6 +13,7 @@ from ..store.moderation import blocks_match
 from ..store.records import BlockRecord, LogRecord, MailRecord
 from .chat import Agent, ChatService
 from .departments import in_scope
+from .refreshed import Refreshed
 
 #: Narrowest prefixes we refuse to go beyond: blocking a /8 would block a country's worth of people.
 _MIN_PREFIX = {4: 16, 6: 32}
@@ -51,19 +51,14 @@ class ModerationService:
         self._store = store
         self._chat = chat
         self._max = timedelta(days=max_block_days)
-        self._cached: tuple[float, list[BlockRecord]] | None = None
+        # Checked on every page and message: a short cache keeps a table read off that path.
+        self._blocks = Refreshed(store.moderation.active_blocks, lambda: self.cache_seconds)
 
     def _active(self) -> list[BlockRecord]:
-        # Checked on every page and message: a short cache keeps a table read off that path.
-        cached = self._cached
-        now = time.monotonic()
-        if cached is None or cached[0] <= now:
-            cached = (now + self.cache_seconds, self._store.moderation.active_blocks())
-            self._cached = cached
-        return [b for b in cached[1] if b.expires_at > utcnow()]
+        return [b for b in self._blocks.get() if b.expires_at > utcnow()]
 
     def forget_cache(self) -> None:
-        self._cached = None
+        self._blocks.forget()
 
     def is_blocked(self, visitor_id: str | None, ip: str | None) -> bool:
         return blocks_match(self._active(), visitor_id, ip)

@@ -8,13 +8,13 @@ nobody refreshed for longer than ``LIVECHAT_PRESENCE_TIMEOUT``: a process that d
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 
 from ..changes import PresenceChanged, ViewersChanged, VisitorChanged, publish
 from ..store import Store
 from ..store.models import utcnow
 from ..store.records import AgentPresence
+from .refreshed import Refreshed
 
 STATUSES = ("online", "away")
 
@@ -31,29 +31,23 @@ class PresenceService:
     def __init__(self, store: Store, *, timeout_seconds: int) -> None:
         self._store = store
         self.timeout = timedelta(seconds=timeout_seconds)
-        #: (checked at, answer) of ``consoles_open``, and of ``agents``.
-        self._consoles: tuple[float, bool] = (float("-inf"), True)
-        self._agents: tuple[float, list[AgentPresence]] = (float("-inf"), [])
+        self._consoles = Refreshed(
+            lambda: store.presence.any_agent_connected(cutoff=self.cutoff()), lambda: CONSOLES_CHECK_SECONDS
+        )
+        self._agents = Refreshed(
+            lambda: store.presence.agents_presence(cutoff=self.cutoff()), lambda: AGENTS_CHECK_SECONDS
+        )
 
     def cutoff(self, now: datetime | None = None) -> datetime:
         return (now or utcnow()) - self.timeout
 
     def agents(self) -> list[AgentPresence]:
         """Every agent with a live console tab, online or away (``AGENTS_CHECK_SECONDS``)."""
-        checked, answer = self._agents
-        now = time.monotonic()
-        if now - checked >= AGENTS_CHECK_SECONDS:
-            answer = self._store.presence.agents_presence(cutoff=self.cutoff())
-            self._agents = (now, answer)
-        return list(answer)
-
-    def _forget_agents(self) -> None:
-        """The next ``agents`` asks the store."""
-        self._agents = (float("-inf"), [])
+        return list(self._agents.get())
 
     def _agents_changed(self) -> None:
         """Something about an agent's presence changed here: seen at once, and pushed."""
-        self._forget_agents()
+        self._agents.forget()
         publish(PresenceChanged())
 
     def agents_payload(self) -> list[dict[str, str]]:
@@ -74,12 +68,7 @@ class PresenceService:
         nothing (no query, no emit) while nobody could see them. A console opened in this process counts at
         once, one in another process within ``CONSOLES_CHECK_SECONDS``; each console loads the visitor list
         fresh at ``hello``, so nothing it needs is lost in between."""
-        checked, answer = self._consoles
-        now = time.monotonic()
-        if now - checked >= CONSOLES_CHECK_SECONDS:
-            answer = self._store.presence.any_agent_connected(cutoff=self.cutoff())
-            self._consoles = (now, answer)
-        return answer
+        return self._consoles.get()
 
     # --- agent connections --------------------------------------------------------------------
 
@@ -89,7 +78,7 @@ class PresenceService:
         self._store.presence.agent_connected(
             sid, agent_id=agent_id, name=name, role=role, cutoff=self.cutoff(), departments=departments
         )
-        self._consoles = (time.monotonic(), True)
+        self._consoles.set(True)
         self._agents_changed()
 
     def agent_disconnected(self, sid: str) -> None:
@@ -143,7 +132,7 @@ class PresenceService:
         agents_gone, visitors = self._store.presence.refresh_and_sweep(
             agent_sids, visitor_sids, cutoff=self.cutoff()
         )
-        self._forget_agents()  # refreshed rows are fresh again, swept ones gone
+        self._agents.forget()  # refreshed rows are fresh again, swept ones gone
         if agents_gone:
             publish(PresenceChanged())
         for visitor_id in visitors:

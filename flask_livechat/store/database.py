@@ -13,8 +13,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ..errors import StoreUnavailable
+from .green_driver import make_psycopg2_green
 from .models import Base
 
 _WRITE = "livechat_write"
@@ -81,6 +83,8 @@ class Database:
         self.engine: Engine = create_engine(url, **engine_options)
         if is_sqlite:
             _tune_sqlite(self.engine)
+        elif self.engine.dialect.driver == "psycopg2":
+            make_psycopg2_green()  # under gevent a query must not hold the whole process
         #: Execution options of a writing transaction (``BEGIN IMMEDIATE`` on SQLite).
         self.write_options: dict[str, Any] = {_WRITE: True}
         self._writer = self.engine.execution_options(**self.write_options)
@@ -132,7 +136,7 @@ class Database:
             yield
         except IntegrityError:
             raise
-        except DBAPIError as exc:
+        except (DBAPIError, PoolTimeout) as exc:  # the pool's: every connection busy for pool_timeout
             raise StoreUnavailable() from exc
 
     @contextmanager
