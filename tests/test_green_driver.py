@@ -77,8 +77,9 @@ def test_a_query_under_a_green_library_lets_the_process_run(tmp_path: Path, libr
         pytest.importorskip("eventlet")
     with empty_postgres_database() as url:
         answer = run(tmp_path, library, url)
-    # Ticking every 10 ms through a 500 ms query: blocked, it would tick at most once.
-    assert answer["ticks_during"] >= 20, answer
+    # Ticking every 10 ms through a 500 ms query (about 50 ticks; a loaded machine may give fewer): blocked,
+    # it would tick at most once.
+    assert answer["ticks_during"] >= 10, answer
     # eventlet.monkey_patch() makes psycopg2 green itself, and its callback is kept.
     own = {"gevent": "flask_livechat.store.green_driver", "eventlet": "eventlet.support.psycopg2_patcher"}
     assert answer["callback"] == own[library], answer
@@ -96,7 +97,7 @@ def test_an_unpatched_process_keeps_psycopg2_as_it_is(tmp_path: Path) -> None:
     with empty_postgres_database() as url:
         answer = run(tmp_path, "threading", url)
     assert answer["callback"] is None
-    assert answer["ticks_during"] >= 20  # threads ran meanwhile anyway: psycopg2 releases the GIL
+    assert answer["ticks_during"] >= 10  # threads ran meanwhile anyway: psycopg2 releases the GIL
 
 
 SILENT_SERVER = """
