@@ -232,6 +232,10 @@ def apply_defaults(app: Flask) -> None:
         app.config.setdefault(key, value)
 
 
+def _positive_seconds(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
 def validate(app: Flask) -> None:
     config = app.config
     for key in _POSITIVE_INTS:
@@ -279,13 +283,11 @@ def validate(app: Flask) -> None:
         raise ConfigError(
             f"LIVECHAT_RATE_LIMITS: {error} (write limits like '10/10 seconds;60/minute')."
         ) from None
-    recheck = config["LIVECHAT_AGENT_RECHECK_INTERVAL"]
-    if isinstance(recheck, bool) or not isinstance(recheck, int | float) or recheck <= 0:
+    if not _positive_seconds(config["LIVECHAT_AGENT_RECHECK_INTERVAL"]):
         raise ConfigError("LIVECHAT_AGENT_RECHECK_INTERVAL must be a positive number of seconds.")
     for key in ("LIVECHAT_PING_INTERVAL", "LIVECHAT_PING_TIMEOUT"):
         value = config[key]
-        seconds = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-        if value is not None and not seconds:
+        if value is not None and not _positive_seconds(value):
             raise ConfigError(f"{key} must be a positive number of seconds, or None for the engine's own.")
     try:
         check_extensions(config["LIVECHAT_ATTACHMENT_EXTENSIONS"])
@@ -406,5 +408,5 @@ def _validate_webhooks(config: Any) -> None:
         "LIVECHAT_WEBHOOK_ROTATION_GRACE",
     ):
         value = config[key]
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        if not _positive_seconds(value):
             raise ConfigError(f"{key} must be a positive number of seconds, got {value!r}.")

@@ -384,8 +384,9 @@ class LiveChat:
         engine.max_http_buffer_size = limit
         # Pings are most of an idle chat's CPU: a host's SocketIO must not silently keep the default.
         for option in ("ping_interval", "ping_timeout"):
-            if app.config["LIVECHAT_" + option.upper()] is not None:
-                setattr(engine, option, app.config["LIVECHAT_" + option.upper()])
+            seconds = app.config["LIVECHAT_" + option.upper()]
+            if seconds is not None:
+                setattr(engine, option, seconds)
         engine.cors_allowed_origins = config.socket_origins(
             app, socketio.server_options.get("cors_allowed_origins")
         )
@@ -425,9 +426,7 @@ class LiveChat:
             "message_queue": app.config["LIVECHAT_MESSAGE_QUEUE"],
             "cors_allowed_origins": app.config["LIVECHAT_ALLOWED_ORIGINS"],
             "max_http_buffer_size": app.config["LIVECHAT_MAX_HTTP_BUFFER_SIZE"],
-            "ping_interval": app.config["LIVECHAT_PING_INTERVAL"],
-            "ping_timeout": app.config["LIVECHAT_PING_TIMEOUT"],
-        }
+        }  # the pings, as on a host's own SocketIO: _configure_engine
         return SocketIO(app, **{key: value for key, value in options.items() if value is not None})
 
     @staticmethod

@@ -24,7 +24,7 @@ class Refreshed(Generic[T]):
         self._period = period
         self._lock = threading.Lock()  # held for the fields only, never across the load
         self._value: T | None = None
-        self._has_value = False
+        #: When ``_value`` was read or set; ``-inf``: there is none (nothing read yet, or forgotten).
         self._loaded_at = float("-inf")
         self._refreshing = False
         #: Bumped by ``forget`` and ``set``: a load begun before either must not be kept as fresh.
@@ -33,28 +33,31 @@ class Refreshed(Generic[T]):
     def get(self) -> T:
         now = time.monotonic()
         with self._lock:
-            if now - self._loaded_at < self._period() or (self._refreshing and self._has_value):
+            known = self._loaded_at > float("-inf")
+            if now - self._loaded_at < self._period() or (self._refreshing and known):
                 return self._value  # type: ignore[return-value]
             self._refreshing = True
             generation = self._generation
         try:
             value = self._load()
-        finally:
+        except BaseException:
             with self._lock:
                 self._refreshing = False
+            raise
         with self._lock:
+            self._refreshing = False
             if generation == self._generation:
-                self._value, self._has_value, self._loaded_at = value, True, now
+                self._value, self._loaded_at = value, now
         return value
 
     def set(self, value: T) -> None:
         """What this process just learned itself, fresh for a period."""
         with self._lock:
             self._generation += 1
-            self._value, self._has_value, self._loaded_at = value, True, time.monotonic()
+            self._value, self._loaded_at = value, time.monotonic()
 
     def forget(self) -> None:
         """Something changed here: the next ``get`` reads the store, and nobody is given the old value."""
         with self._lock:
             self._generation += 1
-            self._value, self._has_value, self._loaded_at = None, False, float("-inf")
+            self._value, self._loaded_at = None, float("-inf")

@@ -35,16 +35,19 @@ def make_psycopg2_green() -> bool:
     def wait(connection: Any) -> None:
         # Waiting this way, libpq no longer enforces ``connect_timeout`` (its own doc: not with
         # PQconnectPoll), and a server that accepts and never answers would hold the connect forever.
+        # So while connecting (only then: this runs for every query) each wait is bounded by it.
+        bounded: dict[str, Any] = {}
         limit = None if connection.status in ready else _connect_timeout(connection.dsn)
-        expired = psycopg2.OperationalError("timeout expired")
+        if limit is not None:
+            bounded = {"timeout": limit, "timeout_exc": psycopg2.OperationalError("timeout expired")}
         while True:
             state = connection.poll()
             if state == extensions.POLL_OK:
                 return
             if state == extensions.POLL_READ:
-                wait_read(connection.fileno(), timeout=limit, timeout_exc=expired)
+                wait_read(connection.fileno(), **bounded)
             elif state == extensions.POLL_WRITE:
-                wait_write(connection.fileno(), timeout=limit, timeout_exc=expired)
+                wait_write(connection.fileno(), **bounded)
             else:
                 raise psycopg2.OperationalError(f"bad state from poll: {state}")
 
