@@ -1,5 +1,7 @@
 """What the loader adds to a host page in a real browser: main-thread time and Largest Contentful Paint on
 the example site's home page with and without the extension (which injects ``loader.js``), median of 10.
+Beside them the same site with one empty deferred script of its own: what any external script costs the
+page (its fetch and its task), the floor under the loader's figure on the machine of the run.
 
     python -m playwright --version     # Playwright comes with the dev extras; the browser is Chromium
     python bench/page_cost.py          # CHROMIUM=/path/to/chromium overrides the default /usr/bin/chromium
@@ -7,7 +9,9 @@ the example site's home page with and without the extension (which injects ``loa
 Each load is a new browser context (a first visit: no cookie, empty cache), alternating with/without.
 Main-thread time is Chromium's ``TaskDuration`` (Performance.getMetrics over the DevTools protocol) once the
 page has loaded and the network has been idle for 500 ms; LCP is the last ``largest-contentful-paint``
-entry. Both servers are pinned to core 0 and the browser to core 1 (taskset on its launcher).
+entry. (Chromium paints a small page's first frame only once the subresources it started loading are in,
+a 1x1 image or an empty script alike, so LCP's "added" is mostly the loader's fetch.)
+The servers are pinned to core 0 and the browser to core 1 (taskset on its launcher).
 """
 
 from __future__ import annotations
@@ -61,15 +65,22 @@ def main() -> None:
 
     info = machine()
     executable = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    runs: dict[str, list[dict[str, float]]] = {"host": [], "ours": []}
+    runs: dict[str, list[dict[str, float]]] = {"host": [], "empty": [], "ours": []}
     os.sched_setaffinity(0, {int(LOADGEN_CORE)})  # the browser (our child) inherits core 1
-    with running(Server("host")) as without, running(Server("ours")) as with_chat, sync_playwright() as pw:
+    empty = Server("host", environment={"BENCH_EMPTY_SCRIPT": "1"})
+    with (
+        running(Server("host")) as without,
+        running(empty),
+        running(Server("ours")) as with_chat,
+        sync_playwright() as pw,
+    ):
+        servers = {"host": without, "empty": empty, "ours": with_chat}
         browser = pw.chromium.launch(executable_path=executable, args=FLAGS, headless=True)
         try:
-            for server in (without, with_chat):
+            for server in servers.values():
                 measure(browser, server.url + "/")  # warm the server and the browser once
             for _ in range(arguments.loads):
-                for kind, server in (("host", without), ("ours", with_chat)):
+                for kind, server in servers.items():
                     runs[kind].append(measure(browser, server.url + "/"))
         finally:
             browser.close()
@@ -85,11 +96,20 @@ def main() -> None:
         ("script_ms", "script time, ms"),
         ("lcp_ms", "LCP, ms"),
     ):
-        without_value = statistics.median(run[key] for run in runs["host"])
-        with_value = statistics.median(run[key] for run in runs["ours"])
-        rows.append((name, f"{without_value:.1f}", f"{with_value:.1f}", f"{with_value - without_value:+.1f}"))
+        without_value, empty_value, with_value = (
+            statistics.median(run[key] for run in runs[kind]) for kind in ("host", "empty", "ours")
+        )
+        rows.append(
+            (
+                name,
+                f"{without_value:.1f}",
+                f"{with_value:.1f}",
+                f"{with_value - without_value:+.1f}",
+                f"{empty_value - without_value:+.1f}",
+            )
+        )
     loaders = sum(run["loader"] for run in runs["ours"]), sum(run["loader"] for run in runs["host"])
-    print(table(rows, ("", "without loader", "with loader", "added")))
+    print(table(rows, ("", "without loader", "with loader", "added", "an empty script adds")))
     print(
         f"\nloader tag present: {loaders[0]:.0f}/{arguments.loads} with, "
         f"{loaders[1]:.0f}/{arguments.loads} without"

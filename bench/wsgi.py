@@ -45,6 +45,41 @@ def without_chat() -> None:
             return lambda callback: callback
 
     example_site.app.LiveChat = NoChat  # type: ignore[misc,assignment]
+    if os.environ.get("BENCH_EMPTY_SCRIPT") == "1":
+        with_empty_script()
+
+
+EMPTY_SCRIPT_TAG = b'<script defer src="/bench-empty.js"></script></body>'
+
+
+def with_empty_script() -> None:
+    """Every HTML page gets one deferred script of zero bytes, served as our bundles are (immutable, from a
+    URL of the site): what any external script costs a page, the floor under the loader's own cost."""
+    from flask import Flask, Response
+
+    import example_site.app
+
+    create_app = example_site.app.create_app
+
+    def create_app_with_empty_script(config: dict[str, Any] | None = None) -> Flask:
+        app = create_app(config)
+
+        @app.get("/bench-empty.js")
+        def empty_script() -> Response:
+            response = Response(b"", mimetype="text/javascript")
+            response.cache_control.max_age = 31536000
+            response.cache_control.immutable = True
+            return response
+
+        @app.after_request
+        def add_empty_script(response: Response) -> Response:
+            if response.mimetype == "text/html" and not response.direct_passthrough:
+                response.set_data(response.get_data().replace(b"</body>", EMPTY_SCRIPT_TAG, 1))
+            return response
+
+        return app
+
+    example_site.app.create_app = create_app_with_empty_script  # type: ignore[assignment]
 
 
 def ours() -> Any:

@@ -56,6 +56,26 @@ def test_first_visit_loads_only_the_loader_until_the_chat_is_opened(
     context.close()
 
 
+LOAD_TO_FIRST_CHECK = """() => {
+  const load = performance.getEntriesByType("navigation")[0].loadEventEnd;
+  const check = performance.getEntriesByType("resource").find((e) => e.name.includes("/widget/pending"));
+  return check ? check.startTime - load : null;
+}"""
+
+
+def test_the_first_invitation_check_waits_until_after_the_page_has_loaded(
+    browser: Any, sites: Callable[..., str]
+) -> None:
+    """The loader's check-in is kept out of the host page's loading: the first one about 2 s after load."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(sites() + "/pricing", wait_until="networkidle")
+    assert page.evaluate(LOAD_TO_FIRST_CHECK) is None  # the page loaded, its network idle, without it
+    page.wait_for_function(f"() => ({LOAD_TO_FIRST_CHECK})() !== null", timeout=10_000)
+    assert page.evaluate(LOAD_TO_FIRST_CHECK) >= 1_900
+    context.close()
+
+
 def test_an_ongoing_conversation_loads_the_chat_with_the_page(
     browser: Any, sites: Callable[..., str], agents: Callable[[str], AgentSocket]
 ) -> None:

@@ -9,6 +9,8 @@ import { h, icon } from "./shared/dom.js";
 import { adoptStyles } from "./shared/styles.js";
 
 const MOUNT = Symbol.for("livechat.mount");
+// The first invitation check's wait after the page's load event (see watchForInvitation).
+const FIRST_CHECK_MS = 2000;
 const CHAT_ICON =
   "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6a1.25 1.25 0 1 0 0 2.5 1.25 1.25 0 0 0 0-2.5zm5 0a1.25 1.25 0 1 0 0 2.5 1.25 1.25 0 0 0 0-2.5zm5 0a1.25 1.25 0 1 0 0 2.5 1.25 1.25 0 0 0 0-2.5z";
 
@@ -282,8 +284,13 @@ function boot(script, queued) {
       }
       setTimeout(check, seconds * 1000);
     };
-    // The first check at once: it also brings a first page's (pending) cookie back, so agents see us.
-    check();
+    // The first check also brings a first page's (pending) cookie back, so agents see us. It waits for the
+    // page's load event and FIRST_CHECK_MS more: none of it is in the host page's own loading (main-thread
+    // time, LCP), a visitor who leaves at once costs the server nothing, and agents see a browsing visitor
+    // a few seconds after they arrive.
+    const first = () => setTimeout(check, FIRST_CHECK_MS);
+    if (document.readyState === "complete") first();
+    else addEventListener("load", first);
   }
 
   // The launcher waits for the page's own first paint (the next frame, then a task after it): the host's
