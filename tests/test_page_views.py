@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import requests
 import socketio
+from flask import Flask
 
 from flask_livechat.state import LiveChatState
 from tests.conftest import LiveServer
@@ -125,3 +126,30 @@ def test_the_socket_page_event_moves_the_live_visitor(
         )
     finally:
         client.disconnect()
+
+
+def test_hello_titles_the_latest_view_of_its_page_and_learns_the_time_zone(
+    app: Flask, live_server: LiveServer, livechat: LiveChatState
+) -> None:
+    """A page whose title its script sets (the server saw none): the widget's ``hello`` brings the title,
+    with the visitor's time zone."""
+    app.add_url_rule("/spa", "spa", lambda: "<!doctype html><html><head></head><body>App</body></html>")
+    http = requests.Session()
+    http.get(live_server.url + "/", timeout=10)
+    http.get(live_server.url + "/spa", timeout=10)  # a stored view of /spa, without a title
+    assert "Orders app" not in " ".join(_page_urls(livechat))
+    cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+    client = socketio.Client(reconnection=False)
+    client.connect(
+        live_server.url, namespaces=["/livechat"], headers={"Cookie": cookie}, transports=["websocket"]
+    )
+    try:
+        page = {"url": live_server.url + "/spa", "title": "Orders app"}
+        answer = client.call("hello", {"page": page, "timezone": "Europe/Vienna"}, namespace="/livechat")
+        assert answer["ok"]
+        rows = every_row(livechat)
+    finally:
+        client.disconnect()
+    assert "Orders app" in " ".join(rows["livechat_page_views"])
+    assert "Europe/Vienna" in " ".join(rows["livechat_visitors"])
+    assert "Orders app" in " ".join(rows["livechat_visitor_connections"])

@@ -289,10 +289,7 @@ class VisitorService:
             if visitor is not None and visitor.department is None:
                 learned = {**learned, "department": page_department}
         url = page_urls.page_url(url) if url else url
-        self._store.presence.visitor_on_page(sid, url=url, title=title)
-        if url and title:
-            self._store.visitors.title_page_view(visitor_id, url, title)
-        self._store.visitors.update_visitor(visitor_id, **learned)
+        self._store.visitors.on_page(sid, visitor_id, url=url, title=title, learned=learned)
         publish(VisitorChanged(visitor_id))
 
     def live_visitor(self, visitor_id: str, departments: Departments = None) -> LiveVisitor | None:

@@ -381,17 +381,30 @@ class VisitorQueries:
         with self._db.writing() as connection:
             connection.execute(update(Visitor).where(Visitor.id == visitor_id).values(**values))
 
-    def title_page_view(self, visitor_id: str, url: str, title: str) -> None:
-        """Gives the visitor's latest view of ``url`` the title the widget read (the server never sees it)."""
+    def on_page(
+        self, sid: str, visitor_id: str, *, url: str | None, title: str | None, learned: dict[str, Any]
+    ) -> None:
+        """What a widget's ``hello`` tells about a stored visitor, in one transaction (a reconnect storm is
+        thousands of them): the connection's page, the title of their latest view of ``url`` (the server
+        never sees titles), and profile fields the widget told us (time zone, department)."""
         with self._db.writing() as connection:
-            latest = connection.execute(
-                select(PageView.id)
-                .where(PageView.visitor_id == visitor_id, PageView.url == url, PageView.title.is_(None))
-                .order_by(PageView.viewed_at.desc(), PageView.id.desc())
-                .limit(1)
-            ).scalar()
-            if latest is not None:
-                connection.execute(update(PageView).where(PageView.id == latest).values(title=title[:512]))
+            connection.execute(
+                update(VisitorConnection)
+                .where(VisitorConnection.sid == sid)
+                .values(url=url, title=title, last_seen_at=utcnow())
+            )
+            if url and title:
+                latest = connection.execute(
+                    select(PageView.id)
+                    .where(PageView.visitor_id == visitor_id, PageView.url == url, PageView.title.is_(None))
+                    .order_by(PageView.viewed_at.desc(), PageView.id.desc())
+                    .limit(1)
+                ).scalar()
+                if latest is not None:
+                    titled = update(PageView).where(PageView.id == latest).values(title=title[:512])
+                    connection.execute(titled)
+            if learned:
+                connection.execute(update(Visitor).where(Visitor.id == visitor_id).values(**learned))
 
     def merge_into(self, source_id: str, target_id: str) -> None:
         """A page session's visitor (``source_id``) turns out to be a visitor we already recognise
