@@ -33,18 +33,41 @@ def in_departments(column: Any, departments: Departments) -> Any:
     return true() if departments is None else column.in_(sorted(departments))
 
 
+# Statements of every hello, built once (store/visitors.py says why).
+_OPEN_CONVERSATION_OF = (
+    select(Conversation)
+    .where(Conversation.visitor_id == bindparam("visitor_id"), Conversation.status == "open")
+    .order_by(Conversation.created_at.desc())
+    .limit(1)
+)
+
+
+def _closed_messages(linked: bool) -> Any:
+    """The last ``limit`` messages of a visitor's closed conversations; ``linked``: and those of every
+    visitor record of the same host user."""
+    whose = Conversation.visitor_id == bindparam("visitor_id")
+    if linked:
+        others = select(Visitor.id).where(Visitor.host_user_id == bindparam("host_user_id"))
+        whose = or_(whose, Conversation.visitor_id.in_(others))
+    return (
+        select(Message)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(whose, Conversation.status == "closed")
+        .order_by(Message.created_at.desc(), Message.seq.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+_CLOSED_MESSAGES = {False: _closed_messages(False), True: _closed_messages(True)}
+
+
 class ConversationQueries:
     def __init__(self, database: Database) -> None:
         self._db = database
 
     def open_conversation_of(self, visitor_id: str) -> ConversationRecord | None:
         with self._db.reading() as connection:
-            row = connection.execute(
-                select(Conversation)
-                .where(Conversation.visitor_id == visitor_id, Conversation.status == "open")
-                .order_by(Conversation.created_at.desc())
-                .limit(1)
-            ).first()
+            row = connection.execute(_OPEN_CONVERSATION_OF, {"visitor_id": visitor_id}).first()
         return to_record(ConversationRecord, row) if row else None
 
     def agent_answered(self, conversation_id: str) -> bool:
@@ -132,18 +155,9 @@ class ConversationQueries:
     ) -> list[MessageRecord]:
         """A returning visitor's history: the last ``limit`` messages of their closed conversations, oldest
         first; with ``host_user_id``, also those of every visitor record linked to that host user."""
-        whose = Conversation.visitor_id == visitor_id
-        if host_user_id is not None:
-            linked = select(Visitor.id).where(Visitor.host_user_id == host_user_id)
-            whose = or_(whose, Conversation.visitor_id.in_(linked))
+        parameters = {"visitor_id": visitor_id, "host_user_id": host_user_id, "limit": limit}
         with self._db.reading() as connection:
-            rows = connection.execute(
-                select(Message)
-                .join(Conversation, Conversation.id == Message.conversation_id)
-                .where(whose, Conversation.status == "closed")
-                .order_by(Message.created_at.desc(), Message.seq.desc())
-                .limit(limit)
-            ).all()
+            rows = connection.execute(_CLOSED_MESSAGES[host_user_id is not None], parameters).all()
         return [to_record(MessageRecord, row) for row in reversed(rows)]
 
     def add_visitor_message(self, visitor_id: str, *, client_id: str, body: str) -> StoredMessage:

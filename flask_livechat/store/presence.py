@@ -24,6 +24,11 @@ from .records import AgentPresence
 PAGE_SID_PREFIX = "page:"
 
 
+_DROP_VISITOR_CONNECTION = delete(VisitorConnection).where(VisitorConnection.sid == bindparam("sid"))
+_VISITOR_OF_CONNECTION = select(VisitorConnection.visitor_id).where(VisitorConnection.sid == bindparam("sid"))
+_ADD_VISITOR_CONNECTION = insert(VisitorConnection)
+
+
 def _has_json_each(connection: Connection) -> bool:
     """SQLite built without its JSON functions (rare since 3.38) gets the plain IN list."""
     try:
@@ -162,12 +167,18 @@ class PresenceQueries:
 
     def visitor_connected(self, sid: str, visitor_id: str, *, customer: str | None = None) -> None:
         now = utcnow()
+        # Built once (module level): a connect storm runs them thousands of times (store/visitors.py: why).
         with self._db.writing() as connection:
-            connection.execute(delete(VisitorConnection).where(VisitorConnection.sid == sid))
+            connection.execute(_DROP_VISITOR_CONNECTION, {"sid": sid})
             connection.execute(
-                insert(VisitorConnection).values(
-                    sid=sid, visitor_id=visitor_id, customer=customer, connected_at=now, last_seen_at=now
-                )
+                _ADD_VISITOR_CONNECTION,
+                {
+                    "sid": sid,
+                    "visitor_id": visitor_id,
+                    "customer": customer,
+                    "connected_at": now,
+                    "last_seen_at": now,
+                },
             )
 
     def page_present(self, visitor_id: str, *, fresh_after: datetime) -> bool:
@@ -207,10 +218,8 @@ class PresenceQueries:
     def visitor_disconnected(self, sid: str) -> str | None:
         """Drops a widget connection; returns its visitor id (``None`` if it was not recorded)."""
         with self._db.writing() as connection:
-            visitor_id = connection.execute(
-                select(VisitorConnection.visitor_id).where(VisitorConnection.sid == sid)
-            ).scalar()
-            connection.execute(delete(VisitorConnection).where(VisitorConnection.sid == sid))
+            visitor_id = connection.execute(_VISITOR_OF_CONNECTION, {"sid": sid}).scalar()
+            connection.execute(_DROP_VISITOR_CONNECTION, {"sid": sid})
         return visitor_id if isinstance(visitor_id, str) else None
 
     def refresh_and_sweep(

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from .database import Database
 from .models import Visitor, VisitorProfile, utcnow
+
+# Read by every hello, built once (store/visitors.py says why).
+_PROFILE_OF = select(VisitorProfile.fields).where(VisitorProfile.visitor_id == bindparam("visitor_id"))
 
 
 class ProfileQueries:
@@ -39,7 +42,5 @@ class ProfileQueries:
 
     def profile_of(self, visitor_id: str) -> dict[str, Any] | None:
         with self._db.reading() as connection:
-            row = connection.execute(
-                select(VisitorProfile.fields).where(VisitorProfile.visitor_id == visitor_id)
-            ).first()
+            row = connection.execute(_PROFILE_OF, {"visitor_id": visitor_id}).first()
         return dict(row.fields) if row else None
