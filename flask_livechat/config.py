@@ -33,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "LIVECHAT_MAX_HTTP_BUFFER_SIZE": 64 * 1024,
     # permessage-deflate: chat frames are small; compressing them costs CPU and a zlib state per connection.
     "LIVECHAT_WEBSOCKET_COMPRESSION": False,
+    # At the first chat connection: what is alive is frozen out of later collections (gc_tuning.py).
+    "LIVECHAT_GC_TUNING": True,
     # Transport floods (docs/security.md, "Transport limits and floods")
     "LIVECHAT_HANDSHAKE_LIMIT": "60/minute",
     "LIVECHAT_MAX_CONNECTIONS_PER_IP": 50,

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from flask_livechat import LiveChat
+from flask_livechat import LiveChat, gc_tuning
 from flask_livechat.state import LiveChatState
 from flask_livechat.store import Store
 from tests.faults import RedisProcess
@@ -111,6 +111,10 @@ USERS = {
 #: The test hosts stand for a site that shows its own privacy notice, so notice mode recognises from the
 #: first page as most tests expect; tests/test_notice_timing.py checks the default (wait for the widget's).
 TEST_HOST = {"LIVECHAT_HOST_SHOWS_NOTICE": True}
+
+# The test process's collector stays as pytest runs it: every app here would otherwise freeze it at its first
+# chat connection (tests/test_gc_tuning.py checks that in processes of their own).
+gc_tuning._settled = True
 
 
 def build_app(instance_path: str, **config: Any) -> Flask:

@@ -15,6 +15,7 @@ from flask import current_app, request
 from flask_socketio import Namespace
 from socketio import exceptions as socketio_exceptions
 
+from .. import gc_tuning
 from ..errors import (
     ConnectionClosed,
     InternalError,
@@ -100,6 +101,8 @@ class LiveChatNamespace(Namespace):  # type: ignore[misc]
 
     def open_connection(self) -> dict[str, Any]:
         """For the connect handler: a fresh record of what it learns about this connection."""
+        if current_app.config["LIVECHAT_GC_TUNING"]:
+            gc_tuning.settle_once()
         connection: dict[str, Any] = {}
         self._connections[current_sid()] = connection
         return connection
