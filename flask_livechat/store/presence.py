@@ -45,8 +45,9 @@ class PresenceQueries:
 
     def _one_of(self, connection: Connection, column: Any, values: list[str]) -> ColumnElement[bool]:
         """``column IN values`` as one bound value however many: SQLAlchemy renders an IN list anew at every
-        execution, which took 65 ms for the refresh of 5,000 connections (bench/README.md, "Idle visitors").
-        PostgreSQL gets an array (``= ANY``), SQLite a JSON array (``json_each``)."""
+        execution, about half of the refresh of 5,000 connections, all of it on the event loop
+        (bench/README.md, "the presence refresh"). PostgreSQL gets an array (``= ANY``), SQLite a JSON
+        array (``json_each``)."""
         dialect = connection.dialect.name
         if dialect == "postgresql":
             return column == any_(bindparam("values", values, type_=ARRAY(String)))  # type: ignore[no-any-return]

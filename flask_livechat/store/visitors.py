@@ -405,8 +405,9 @@ class VisitorQueries:
         self, sid: str, visitor_id: str, *, url: str | None, title: str | None, learned: dict[str, Any]
     ) -> None:
         """What a widget's ``hello`` tells about a stored visitor, in one transaction (a reconnect storm is
-        thousands of them): the connection's page, the title of their latest view of ``url`` (the server
-        never sees titles), and profile fields the widget told us (time zone, department)."""
+        thousands of them): the connection's page, the title of their latest view of ``url`` when the page's
+        HTML had none (a title its script set), and profile fields the widget told us (time zone,
+        department)."""
         with self._db.writing() as connection:
             on_page = {"of_sid": sid, "new_url": url, "new_title": title, "now": utcnow()}
             connection.execute(_CONNECTION_ON_PAGE, on_page)
