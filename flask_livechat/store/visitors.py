@@ -57,6 +57,11 @@ _UNTITLED_VIEW = (
 _TITLE_VIEW = update(PageView).where(PageView.id == bindparam("view_id")).values(title=bindparam("new_title"))
 
 
+def _set_fields(connection: Connection, visitor_id: str, values: dict[str, Any]) -> None:
+    """Profile fields the chat learned, in the caller's transaction."""
+    connection.execute(update(Visitor).where(Visitor.id == visitor_id).values(**values))
+
+
 class VisitorQueries:
     def __init__(self, database: Database) -> None:
         self._db = database
@@ -98,7 +103,7 @@ class VisitorQueries:
                 visitor_id = self._insert_visitor(
                     connection, persistent=persistent, host_user_id=host_user_id, visitor_id=visitor_id
                 )
-            row = connection.execute(select(Visitor).where(Visitor.id == visitor_id)).one()
+            row = connection.execute(_VISITOR_BY_ID, {"visitor_id": visitor_id}).one()
         return to_record(VisitorRecord, row)
 
     def keep_visitor(self, visitor_id: str) -> None:
@@ -399,7 +404,7 @@ class VisitorQueries:
         if not values:
             return
         with self._db.writing() as connection:
-            connection.execute(update(Visitor).where(Visitor.id == visitor_id).values(**values))
+            _set_fields(connection, visitor_id, values)
 
     def on_page(
         self, sid: str, visitor_id: str, *, url: str | None, title: str | None, learned: dict[str, Any]
@@ -416,7 +421,7 @@ class VisitorQueries:
                 if latest is not None:
                     connection.execute(_TITLE_VIEW, {"view_id": latest, "new_title": title[:512]})
             if learned:
-                connection.execute(update(Visitor).where(Visitor.id == visitor_id).values(**learned))
+                _set_fields(connection, visitor_id, learned)
 
     def merge_into(self, source_id: str, target_id: str) -> None:
         """A page session's visitor (``source_id``) turns out to be a visitor we already recognise
