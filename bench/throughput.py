@@ -24,6 +24,9 @@ Per round and server, in turn (ours, bare, ours, bare, ...):
    delivered in the end, p50/p99, the server's memory growth, and the refusals (error acks) with their
    latency. The load generator resends a message refused as ``overloaded`` after ``retry_after`` as the
    widget does (holding that visitor's later messages meanwhile), so a refusal delays a message, not drops it.
+   "Never acked" at the end splits into messages still held by that outbox (refused promptly, their backoff
+   doubled for each refusal in a row, so not yet resent when the drain ended) and messages sent and never
+   answered at all: only the second is a silent queue.
 
 Ratios are ours / bare. The machine and versions are printed first; paste the output into bench/README.md.
 """
@@ -237,6 +240,14 @@ def main() -> None:
         )
         rows.append(("  resent after retry_after (as the widget)", str(o["retried"]), str(b["retried"]), ""))
         rows.append(("  never acked", str(o["unacked"]), str(b["unacked"]), ""))
+        rows.append(
+            (
+                "    of them held by the outbox / no answer",
+                f"{o['unacked'] - o['unanswered']} / {o['unanswered']}",
+                f"{b['unacked'] - b['unanswered']} / {b['unanswered']}",
+                "",
+            )
+        )
     print(table(rows, ("", "ours", "bare", "ours/bare")))
     loadgen_cpu = max((run["loadgen_cpu_percent"] for runs in latency.values() for run in runs), default=0)
     print(f"\nload generator CPU at the latency runs: up to {loadgen_cpu} % of its core")

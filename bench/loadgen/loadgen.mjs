@@ -387,6 +387,7 @@ async function chat(result) {
             return;
           }
           visitor.inFlight = (visitor.inFlight ?? 0) + 1;
+          entry.inFlight = true;
           visitor.seq += 1;
           visitor.socket.emit(
             "send_message",
@@ -394,6 +395,7 @@ async function chat(result) {
             (ack) => {
               const code = ack?.ok ? null : ack?.error?.code ?? "malformed";
               visitor.inFlight -= 1;
+              entry.inFlight = false;
               if (code) {
                 tally(result.ack_errors, code);
                 errorAckLatencies.push(now() - (entry.resent ?? entry.sent));
@@ -452,7 +454,11 @@ async function chat(result) {
   log("MARK end");
   const cpu = process.cpuUsage(cpuBefore);
   result.loadgen_cpu_percent = Math.round(((cpu.user + cpu.system) / 1000 / (now() - start)) * 1000) / 10;
-  result.unacked = [...pending.values()].filter((entry) => entry.acked === undefined).length;
+  const unacked = [...pending.values()].filter((entry) => entry.acked === undefined);
+  result.unacked = unacked.length;
+  // Of those, sent and never answered at all (what target 2 forbids), against refused as `overloaded` and
+  // still held by the outbox's backoff (retry_after, doubled for each refusal in a row) when the drain ended.
+  result.unanswered = unacked.filter((entry) => entry.inFlight).length;
   result.undelivered = [...pending.values()].filter((entry) => entry.delivered === undefined).length;
   result.delivered_per_s = Math.round((result.delivered_in_window / options.duration) * 10) / 10;
   result.latency_ms = percentiles(latencies);
