@@ -242,15 +242,20 @@ def main() -> None:
         rows.append(("  never acked", str(o["unacked"]), str(b["unacked"]), ""))
         rows.append(
             (
-                "    of them held by the outbox / no answer",
-                f"{o['unacked'] - o['unanswered']} / {o['unanswered']}",
-                f"{b['unacked'] - b['unanswered']} / {b['unanswered']}",
+                "    held by the outbox / no answer (connection lost)",
+                f"{o['unacked'] - o['unanswered']} / {o['unanswered']} ({o['unanswered_lost']})",
+                f"{b['unacked'] - b['unanswered']} / {b['unanswered']} ({b['unanswered_lost']})",
                 "",
             )
         )
+        rows.append(("  disconnects", _reasons(o["disconnects"]), _reasons(b["disconnects"]), ""))
     print(table(rows, ("", "ours", "bare", "ours/bare")))
     loadgen_cpu = max((run["loadgen_cpu_percent"] for runs in latency.values() for run in runs), default=0)
     print(f"\nload generator CPU at the latency runs: up to {loadgen_cpu} % of its core")
+
+
+def _reasons(tally: dict[str, int]) -> str:
+    return ", ".join(f"{count} {reason}" for reason, count in sorted(tally.items())) or "0"
 
 
 if __name__ == "__main__":

@@ -188,10 +188,13 @@ async function connectVisitors(result, reconnection = false) {
       const socket = await connect("/livechat", jar, server, reconnection);
       const hello = await call(socket, "hello", { page: { url: `${base}/`, title: "Home" } });
       if (!hello?.ok) throw new Error(`hello: ${hello?.error?.code}`);
+      const sending = new Set(); // this visitor's messages sent and not yet answered
       socket.on("disconnect", (reason) => {
-        if (!closing) tally(result.disconnects, reason);
+        if (closing) return;
+        tally(result.disconnects, reason);
+        for (const entry of sending) entry.lost = true; // its ack can no longer come: Socket.IO drops it
       });
-      return { index, socket, seq: 0 };
+      return { index, socket, seq: 0, sending };
     })
   ).filter((entry) => {
     if (entry.error) tally(result.connect_errors, entry.error.slice(0, 80));
@@ -388,6 +391,7 @@ async function chat(result) {
           }
           visitor.inFlight = (visitor.inFlight ?? 0) + 1;
           entry.inFlight = true;
+          visitor.sending.add(entry);
           visitor.seq += 1;
           visitor.socket.emit(
             "send_message",
@@ -396,6 +400,7 @@ async function chat(result) {
               const code = ack?.ok ? null : ack?.error?.code ?? "malformed";
               visitor.inFlight -= 1;
               entry.inFlight = false;
+              visitor.sending.delete(entry);
               if (code) {
                 tally(result.ack_errors, code);
                 errorAckLatencies.push(now() - (entry.resent ?? entry.sent));
@@ -459,6 +464,7 @@ async function chat(result) {
   // Of those, sent and never answered at all (what target 2 forbids), against refused as `overloaded` and
   // still held by the outbox's backoff (retry_after, doubled for each refusal in a row) when the drain ended.
   result.unanswered = unacked.filter((entry) => entry.inFlight).length;
+  result.unanswered_lost = unacked.filter((entry) => entry.inFlight && entry.lost).length; // connection closed meanwhile
   result.undelivered = [...pending.values()].filter((entry) => entry.delivered === undefined).length;
   result.delivered_per_s = Math.round((result.delivered_in_window / options.duration) * 10) / 10;
   result.latency_ms = percentiles(latencies);
