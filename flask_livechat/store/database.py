@@ -7,12 +7,13 @@ raises), so a caller that got a record back knows it is durable.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ..errors import StoreUnavailable
@@ -41,6 +42,37 @@ def _tune_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get(_WRITE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+#: A pooled connection unused for this long is tested before it is handed out (see ``_ping_when_idle``).
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """A connection that sat in the pool for ``IDLE_PING_SECONDS`` is pinged when checked out, and replaced if
+    the server closed it (a restart, a firewall's idle timeout): what ``pool_pre_ping`` does for every
+    checkout, whose extra round trip was one of the seven of a message's transaction on PostgreSQL. A
+    connection in steady use is not pinged: if the server dropped it meanwhile, that one statement fails (a
+    ``StoreUnavailable`` ack, which the widget's outbox retries) and the pool replaces every connection
+    older than the failure. ``pool_pre_ping`` passed to the store (either way) replaces this."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, record: Any) -> None:
+        record.info["livechat_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        since = record.info.pop("livechat_idle_since", None)
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+        except Exception as error:  # any failure: this connection is not to be trusted
+            raise DisconnectionError("idle connection closed by the server") from error
 
 
 #: libpq settings for PostgreSQL (a ``connect_args`` passed to the store replaces them): give up
@@ -73,17 +105,23 @@ class Database:
 
     def __init__(self, url: str, **engine_options: Any) -> None:
         is_sqlite = url.startswith("sqlite")
+        ping_when_idle = "pool_pre_ping" not in engine_options
         if is_sqlite:
             engine_options.setdefault("connect_args", {"check_same_thread": False, "timeout": 10})
-        else:
-            engine_options.setdefault("pool_pre_ping", True)
-            if url.startswith("postgresql"):
-                # A database that is down or unreachable must give a prompt error ack, never a hang.
-                engine_options.setdefault("connect_args", POSTGRES_TIMEOUTS)
+        elif url.startswith("postgresql"):
+            # A database that is down or unreachable must give a prompt error ack, never a hang.
+            engine_options.setdefault("connect_args", POSTGRES_TIMEOUTS)
+            if url.startswith(("postgresql://", "postgresql+psycopg2://")):
+                # An UPDATE with many parameter sets (a group commit's report timings, a batch of page
+                # views) in one round trip, not one per row: psycopg2's executemany loops. INSERTs are
+                # batched by SQLAlchemy itself either way.
+                engine_options.setdefault("executemany_mode", "values_plus_batch")
         self.engine: Engine = create_engine(url, **engine_options)
         if is_sqlite:
             _tune_sqlite(self.engine)
-        elif self.engine.dialect.driver == "psycopg2":
+        elif ping_when_idle:
+            _ping_when_idle(self.engine)
+        if self.engine.dialect.driver == "psycopg2":
             make_psycopg2_green()  # under gevent a query must not hold the whole process
         #: Execution options of a writing transaction (``BEGIN IMMEDIATE`` on SQLite).
         self.write_options: dict[str, Any] = {_WRITE: True}

@@ -1,0 +1,106 @@
+"""The round trips of a PostgreSQL transaction (store/database.py): a pooled connection is tested before use
+only after sitting idle (one a server closed while idle is replaced unseen; one dropped while in steady use
+fails that one call, and the pool replaces it for the next), and an UPDATE of many rows is one round trip."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, event, select, text, update
+
+from flask_livechat.errors import StoreUnavailable
+from flask_livechat.store import Store
+from flask_livechat.store import database as database_module
+from flask_livechat.store.models import ReportChat
+from flask_livechat.store.records import VisitorMessage
+from tests.helpers import POSTGRES_URL
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_store(database: str) -> Iterator[Store]:
+    store = Store(database)
+    yield store
+    store.dispose()
+
+
+def backend_pid(store: Store) -> int:
+    with store.database.reading() as connection:
+        return int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def terminate(pid: int) -> None:
+    """What a server restart or a firewall does to a pooled connection, from outside the pool."""
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+        deadline = time.monotonic() + 5
+        with admin.connect() as connection:
+            while connection.execute(
+                text("SELECT 1 FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+            ).first():
+                assert time.monotonic() < deadline, "the backend did not go"
+                time.sleep(0.02)
+    finally:
+        admin.dispose()
+
+
+def test_an_idle_connection_the_server_closed_is_replaced_unseen(
+    pg_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database_module, "IDLE_PING_SECONDS", 0.2)
+    first = backend_pid(pg_store)
+    terminate(first)
+    time.sleep(0.3)  # idle for longer than the threshold: pinged at checkout, found dead, replaced
+    assert backend_pid(pg_store) != first
+
+
+def test_a_connection_in_steady_use_is_not_pinged(pg_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(database_module, "IDLE_PING_SECONDS", 60.0)
+    first = backend_pid(pg_store)
+    terminate(first)
+    # Checked out again at once: no ping (the round trip it saves), so this call meets the closed
+    # connection and says so, promptly, as an outage.
+    with pytest.raises(StoreUnavailable):
+        backend_pid(pg_store)
+    # The failure made the pool drop it (and anything as old): the next call gets a new connection.
+    assert backend_pid(pg_store) != first
+
+
+def test_a_host_asking_for_pool_pre_ping_gets_it(database: str) -> None:
+    store = Store(database, pool_pre_ping=True)
+    try:
+        first = backend_pid(store)
+        terminate(first)
+        assert backend_pid(store) != first  # pinged on every checkout, however short the idle time
+    finally:
+        store.dispose()
+
+
+def test_a_batch_s_report_timings_are_one_round_trip(pg_store: Store) -> None:
+    talking = [pg_store.visitors.create_visitor(persistent=True).id for _ in range(3)]
+    for visitor_id in talking:
+        pg_store.conversations.add_visitor_message(visitor_id, client_id=f"first-{visitor_id}", body="hi")
+    with pg_store.database.writing() as connection:
+        connection.execute(update(ReportChat).values(last_message=0))
+    sent: list[bytes] = []
+
+    def after_execute(connection: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE LIVECHAT_REPORT_CHATS"):
+            sent.append(bytes(getattr(cursor, "query", b"") or b""))  # what psycopg2 last sent the server
+
+    event.listen(pg_store.database.engine, "after_cursor_execute", after_execute)
+    try:
+        pg_store.conversations.add_visitor_messages(
+            [VisitorMessage(visitor_id, f"next-{visitor_id}", "again") for visitor_id in talking]
+        )
+    finally:
+        event.remove(pg_store.database.engine, "after_cursor_execute", after_execute)
+    assert len(sent) == 1
+    assert sent[0].upper().count(b"UPDATE LIVECHAT_REPORT_CHATS") == 3  # three rows' updates, sent at once
+    with pg_store.database.reading() as connection:
+        assert 0 not in connection.execute(select(ReportChat.last_message)).scalars().all()
