@@ -10,6 +10,7 @@ from sqlalchemy import event, select, update
 from flask_livechat.services.group_commit import GroupCommit
 from flask_livechat.store import Store
 from flask_livechat.store.records import VisitorMessage
+from tests.helpers import statements_during
 
 Group = GroupCommit[VisitorMessage, object]
 
@@ -81,6 +82,35 @@ def test_a_resent_message_in_the_same_batch_is_stored_once(store: Store) -> None
     assert [outcome.duplicate for outcome in outcomes] == [True, False, True]  # type: ignore[attr-defined]
     conversation_id = outcomes[1].conversation.id  # type: ignore[attr-defined]
     assert [m.seq for m in store.conversations.messages_of(conversation_id)] == [1, 2]
+
+
+def test_a_batch_holding_a_message_stored_earlier_answers_it_as_a_duplicate(store: Store) -> None:
+    talking = [store.visitors.create_visitor(persistent=True).id for _ in range(3)]
+    firsts = [
+        store.conversations.add_visitor_message(visitor_id, client_id=f"first-{visitor_id}", body="hi")
+        for visitor_id in talking
+    ]
+    batch = [
+        VisitorMessage(talking[0], "next-a", "a"),
+        VisitorMessage(talking[1], f"first-{talking[1]}", "hi"),  # resent: stored before, in another batch
+        VisitorMessage(talking[2], "next-c", "c"),
+    ]
+    outcomes = store.conversations.add_visitor_messages(batch)
+    assert [outcome.duplicate for outcome in outcomes] == [False, True, False]  # type: ignore[union-attr]
+    assert outcomes[1].message == firsts[1].message  # type: ignore[union-attr]
+    for first, expected in zip(firsts, (["hi", "a"], ["hi"], ["hi", "c"]), strict=True):
+        in_store = store.conversations.messages_of(first.conversation.id)
+        assert [(m.seq, m.body) for m in in_store] == list(enumerate(expected, start=1))
+
+
+def test_a_batch_without_resends_reads_no_messages_first(store: Store) -> None:
+    talking = [store.visitors.create_visitor(persistent=True).id for _ in range(3)]
+    for visitor_id in talking:
+        store.conversations.add_visitor_message(visitor_id, client_id=f"first-{visitor_id}", body="hi")
+    batch = [VisitorMessage(visitor_id, f"next-{visitor_id}", "again") for visitor_id in talking]
+    ran = statements_during(store.database.engine, lambda: store.conversations.add_visitor_messages(batch))
+    assert not [s for s in ran if s.lstrip().upper().startswith("SELECT") and "livechat_messages" in s]
+    assert sum(s.lstrip().upper().startswith("INSERT INTO LIVECHAT_MESSAGES") for s in ran) == 1
 
 
 def test_batches_are_bounded(store: Store) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from flask_livechat.services.privacy import Subject
 from flask_livechat.services.visitors import describe_client
@@ -16,23 +16,9 @@ from flask_livechat.state import LiveChatState
 from flask_livechat.store import PageInfo, Store
 from flask_livechat.store.models import PageView, ReportView, Visit, utcnow
 from flask_livechat.store.records import QueuedPageView
+from tests.helpers import statements_during
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "BEGIN IMMEDIATE")
-
-
-def statements_during(livechat: LiveChatState, action: Any) -> list[str]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    engine = livechat.store.database.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return seen
 
 
 def urls(livechat: LiveChatState) -> list[str]:
@@ -48,7 +34,7 @@ def test_a_returning_visitors_page_views_write_nothing_on_the_request(
     http.get("/page/pricing")  # the cookie came back: a visitor, a visit, both views (on the request)
     assert urls(livechat) == ["http://localhost/", "http://localhost/page/pricing"]
 
-    during = statements_during(livechat, lambda: http.get("/page/help?token=secret"))
+    during = statements_during(livechat.store.database.engine, lambda: http.get("/page/help?token=secret"))
     assert not [s for s in during if s.lstrip().upper().startswith(WRITES)], during
     assert len(urls(livechat)) == 2  # queued, not yet written
 

@@ -10,6 +10,7 @@ import pytest
 from flask_livechat.errors import StoreUnavailable
 from flask_livechat.store import Store
 from flask_livechat.store.records import ConversationFilters
+from tests.helpers import statements_during
 
 
 def test_concurrent_writers_get_distinct_consecutive_seqs(store: Store) -> None:
@@ -68,6 +69,26 @@ def test_duplicate_client_id_is_answered_from_the_store(store: Store) -> None:
     assert again.duplicate and not first.duplicate
     assert again.message == first.message
     assert store.count_rows()["livechat_messages"] == 1
+
+
+def test_a_message_is_stored_without_first_looking_for_an_earlier_copy(store: Store) -> None:
+    visitor = store.visitors.create_visitor(persistent=True)
+    first = store.conversations.add_visitor_message(visitor.id, client_id="c-look-0001", body="open")
+    ran = statements_during(
+        store.database.engine,
+        lambda: store.conversations.add_visitor_message(visitor.id, client_id="c-look-0002", body="next"),
+    )
+    reads_of_messages = [
+        s for s in ran if s.lstrip().upper().startswith("SELECT") and "livechat_messages" in s
+    ]
+    assert reads_of_messages == []  # the unique client id refuses a resend; the usual send needs no check
+    again = store.conversations.add_visitor_message(visitor.id, client_id="c-look-0001", body="open")
+    assert again.duplicate and again.message == first.message
+    assert again.conversation.last_seq == 2  # the refused attempt's seq bump was rolled back
+    assert [m.client_id for m in store.conversations.messages_of(first.conversation.id)] == [
+        "c-look-0001",
+        "c-look-0002",
+    ]
 
 
 def test_concurrent_retries_of_one_message_store_it_once(store: Store) -> None:

@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Table, bindparam, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +26,8 @@ from .records import (
     VisitorRecord,
     to_record,
 )
+
+T = TypeVar("T")
 
 
 def in_departments(column: Any, departments: Departments) -> Any:
@@ -171,8 +173,7 @@ class ConversationQueries:
         costs the others theirs."""
         if len(messages) > 1:
             try:
-                with self._db.writing() as connection:
-                    return list(_add_visitor_messages(connection, messages))
+                return self._writing_once(functools.partial(_add_visitor_messages, messages))
             except Exception:  # each alone, below, says whose it was
                 pass
         outcomes: list[StoredMessage | Exception] = []
@@ -191,24 +192,31 @@ class ConversationQueries:
     ) -> StoredMessage:
         """Appends to an existing conversation; ``LookupError`` when it does not exist."""
 
-        def work(connection: Connection) -> StoredMessage:
+        def work(connection: Connection, look_first: bool) -> StoredMessage:
             message, conversation, duplicate = append_message(
-                connection, conversation_id, client_id=client_id, sender=sender, author=author, body=body
+                connection,
+                conversation_id,
+                client_id=client_id,
+                sender=sender,
+                author=author,
+                body=body,
+                look_first=look_first,
             )
             return StoredMessage(message, conversation, opened_conversation=False, duplicate=duplicate)
 
         return self._writing_once(work)
 
-    def _writing_once(self, work: Callable[[Connection], StoredMessage]) -> StoredMessage:
-        """``work`` in a write transaction, run again once if a concurrent retry of the same message committed
-        first (PostgreSQL: the unique client id refuses our insert; the second run finds it as a duplicate).
-        SQLite serialises writers, so there it never happens."""
+    def _writing_once(self, work: Callable[[Connection, bool], T]) -> T:
+        """``work`` in a write transaction without looking for an earlier copy of its message first (one
+        statement less for every message), then, if the unique client id refused the insert, once more
+        looking first: the message is a resend (or a concurrent retry committed first, on PostgreSQL), and
+        the second run answers it as the duplicate it is."""
         try:
             with self._db.writing() as connection:
-                return work(connection)
+                return work(connection, False)
         except IntegrityError:
             with self._db.writing() as connection:
-                return work(connection)
+                return work(connection, True)
 
     def set_status(
         self,
@@ -419,21 +427,35 @@ def append_message(
     sender: str,
     author: str | None,
     body: str,
+    look_first: bool = True,
 ) -> tuple[MessageRecord, ConversationRecord, bool]:
     """Appends a message to ``conversation_id`` in the caller's transaction: (message, conversation as it is
-    now, whether ``client_id`` was already stored there). ``LookupError`` when the conversation is gone."""
+    now, whether ``client_id`` was already stored there). ``LookupError`` when the conversation is gone.
+    ``look_first=False`` skips the duplicate check: a resend then fails on the unique client id instead."""
     appended = _append(
-        connection, _BY_ID, conversation_id, client_id=client_id, sender=sender, author=author, body=body
+        connection,
+        _BY_ID,
+        conversation_id,
+        client_id=client_id,
+        sender=sender,
+        author=author,
+        body=body,
+        look_first=look_first,
     )
     if appended is None:
         raise LookupError(conversation_id)
     return appended
 
 
-def _add_visitor_message(message: VisitorMessage, connection: Connection) -> StoredMessage:
+def _add_visitor_message(message: VisitorMessage, connection: Connection, look_first: bool) -> StoredMessage:
     # The usual case, one conversation already open: found, locked and bumped by one UPDATE.
     appended = append_to_open(
-        connection, message.visitor_id, client_id=message.client_id, sender="visitor", body=message.body
+        connection,
+        message.visitor_id,
+        client_id=message.client_id,
+        sender="visitor",
+        body=message.body,
+        look_first=look_first,
     )
     if appended is not None:
         stored, conversation, duplicate = appended
@@ -446,19 +468,22 @@ def _add_visitor_message(message: VisitorMessage, connection: Connection) -> Sto
         sender="visitor",
         author=None,
         body=message.body,
+        look_first=look_first,
     )
     return StoredMessage(stored, conversation, opened_conversation=opened, duplicate=duplicate)
 
 
-def _add_visitor_messages(connection: Connection, messages: Sequence[VisitorMessage]) -> list[StoredMessage]:
-    """Many visitors' messages in a few statements whatever their number: one duplicate check, one seq bump
-    per visitor (by their number of messages), one insert, one update of the report timings. Anything
-    unusual (a resend, a visitor without an open conversation) takes the one-message path, in this
-    transaction."""
+def _add_visitor_messages(
+    messages: Sequence[VisitorMessage], connection: Connection, look_first: bool
+) -> list[StoredMessage | Exception]:
+    """Many visitors' messages in a few statements whatever their number: one seq bump per visitor (by their
+    number of messages), one insert, one update of the report timings; with ``look_first``, one duplicate
+    check before them. Anything unusual (a resend, a visitor without an open conversation) takes the
+    one-message path, in this transaction."""
     keys = {(message.visitor_id, message.client_id) for message in messages}
-    resent = (
-        len(keys) < len(messages)
-        or connection.execute(
+    resent = len(keys) < len(messages) or (
+        look_first
+        and connection.execute(
             _RESENT_IN_OPEN,
             {
                 "visitor_ids": list({message.visitor_id for message in messages}),
@@ -467,7 +492,7 @@ def _add_visitor_messages(connection: Connection, messages: Sequence[VisitorMess
         ).first()
     )
     if resent:
-        return [_add_visitor_message(message, connection) for message in messages]
+        return [_add_visitor_message(message, connection, True) for message in messages]
     by_visitor: dict[str, list[int]] = {}
     for index, message in enumerate(messages):
         by_visitor.setdefault(message.visitor_id, []).append(index)
@@ -526,18 +551,31 @@ def _add_visitor_messages(connection: Connection, messages: Sequence[VisitorMess
             if outcome is not None:
                 webhooks.message_appended(connection, outcome.message, message.visitor_id)
     return [
-        outcome if outcome is not None else _add_visitor_message(message, connection)
+        outcome if outcome is not None else _add_visitor_message(message, connection, look_first)
         for message, outcome in zip(messages, outcomes, strict=True)
     ]
 
 
 def append_to_open(
-    connection: Connection, visitor_id: str, *, client_id: str, sender: str, body: str
+    connection: Connection,
+    visitor_id: str,
+    *,
+    client_id: str,
+    sender: str,
+    body: str,
+    look_first: bool = True,
 ) -> tuple[MessageRecord, ConversationRecord, bool] | None:
     """``append_message`` to the visitor's open conversation; ``None`` when they have none (the caller opens
     one, under the visitor's lock)."""
     return _append(
-        connection, _OPEN_OF_VISITOR, visitor_id, client_id=client_id, sender=sender, author=None, body=body
+        connection,
+        _OPEN_OF_VISITOR,
+        visitor_id,
+        client_id=client_id,
+        sender=sender,
+        author=None,
+        body=body,
+        look_first=look_first,
     )
 
 
@@ -593,13 +631,19 @@ def _append(
     sender: str,
     author: str | None,
     body: str,
+    look_first: bool,
 ) -> tuple[MessageRecord, ConversationRecord, bool] | None:
-    """The hot path of every message, in four statements: the duplicate check, the seq bump that also locks
-    the conversation row and returns it, the insert, the report's timings (plus the webhook outbox when an
-    endpoint is enabled). ``key`` names the one conversation, as ``statements`` read it."""
-    existing = connection.execute(
-        statements.existing, {"conversation_key": key, "message_client_id": client_id}
-    ).first()
+    """The hot path of every message, in three statements: the seq bump that also locks the conversation row
+    and returns it, the insert, the report's timings (plus the webhook outbox when an endpoint is enabled);
+    with ``look_first``, the duplicate check before them. ``key`` names the one conversation, as
+    ``statements`` read it."""
+    existing = (
+        connection.execute(
+            statements.existing, {"conversation_key": key, "message_client_id": client_id}
+        ).first()
+        if look_first
+        else None
+    )
     if existing is not None:  # a retry: what was stored then, and the conversation as it is now
         current = connection.execute(
             _CONVERSATION_BY_ID, {"conversation_key": existing.conversation_id}
