@@ -25,8 +25,8 @@ Per round and server, in turn (ours, bare, ours, bare, ...):
    latency. The load generator resends a message refused as ``overloaded`` after ``retry_after`` as the
    widget does (holding that visitor's later messages meanwhile), so a refusal delays a message, not drops it.
    "Never acked" at the end splits into messages still held by that outbox (refused promptly, their backoff
-   doubled for each refusal in a row, so not yet resent when the drain ended) and messages sent and never
-   answered at all: only the second is a silent queue.
+   doubled for each refusal in a row, so not yet resent when the drain ended, or resent in its last 5 s)
+   and messages sent more than 5 s before the end and never answered: only the second is a silent queue.
 
 Ratios are ours / bare. The machine and versions are printed first; paste the output into bench/README.md.
 """
@@ -242,9 +242,17 @@ def main() -> None:
         rows.append(("  never acked", str(o["unacked"]), str(b["unacked"]), ""))
         rows.append(
             (
-                "    held by the outbox / no answer (connection lost)",
+                "    held or just resent by the outbox / no answer in 5 s (connection lost)",
                 f"{o['unacked'] - o['unanswered']} / {o['unanswered']} ({o['unanswered_lost']})",
                 f"{b['unacked'] - b['unanswered']} / {b['unanswered']} ({b['unanswered_lost']})",
+                "",
+            )
+        )
+        rows.append(
+            (
+                "    longest wait for an answer at the end, s",
+                f"{o['longest_unanswered_ms'] / 1000:.1f}",
+                f"{b['longest_unanswered_ms'] / 1000:.1f}",
                 "",
             )
         )

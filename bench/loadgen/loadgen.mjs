@@ -175,6 +175,9 @@ function percentiles(values) {
   return { count: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1) };
 }
 
+// A message sent this long before the end and not answered is silent (a refusal is answered in milliseconds).
+const UNANSWERED_AFTER_MS = 5000;
+
 const tally = (object, key) => {
   object[key] = (object[key] ?? 0) + 1;
 };
@@ -391,6 +394,7 @@ async function chat(result) {
           }
           visitor.inFlight = (visitor.inFlight ?? 0) + 1;
           entry.inFlight = true;
+          entry.lastSent = now();
           visitor.sending.add(entry);
           visitor.seq += 1;
           visitor.socket.emit(
@@ -462,9 +466,15 @@ async function chat(result) {
   const unacked = [...pending.values()].filter((entry) => entry.acked === undefined);
   result.unacked = unacked.length;
   // Of those, sent and never answered at all (what target 2 forbids), against refused as `overloaded` and
-  // still held by the outbox's backoff (retry_after, doubled for each refusal in a row) when the drain ended.
-  result.unanswered = unacked.filter((entry) => entry.inFlight).length;
-  result.unanswered_lost = unacked.filter((entry) => entry.inFlight && entry.lost).length; // connection closed meanwhile
+  // still held by the outbox's backoff (retry_after, doubled for each refusal in a row) when the drain ended,
+  // or resent by it in the drain's last seconds, with their answer on its way.
+  const end = now();
+  const waiting = unacked.filter((entry) => entry.inFlight);
+  const silent = waiting.filter((entry) => end - entry.lastSent > UNANSWERED_AFTER_MS);
+  result.unanswered = silent.length;
+  result.unanswered_lost = silent.filter((entry) => entry.lost).length; // connection closed meanwhile
+  result.resent_at_the_end = waiting.length - silent.length;
+  result.longest_unanswered_ms = Math.round(Math.max(0, ...waiting.map((entry) => end - entry.lastSent)));
   result.undelivered = [...pending.values()].filter((entry) => entry.delivered === undefined).length;
   result.delivered_per_s = Math.round((result.delivered_in_window / options.duration) * 10) / 10;
   result.latency_ms = percentiles(latencies);
