@@ -432,3 +432,16 @@ def statements_during(engine: Engine, action: Callable[[], object]) -> list[str]
     finally:
         event.remove(engine, "before_cursor_execute", count)
     return seen
+
+
+def reads_of(statements: list[str], table: str) -> list[str]:
+    """The SELECTs among ``statements`` that name ``table``."""
+    return [s for s in statements if s.lstrip().upper().startswith("SELECT") and table in s]
+
+
+def talking_visitors(store: Any, count: int) -> list[str]:
+    """``count`` new visitors, each with an open conversation holding one first message."""
+    visitor_ids = [store.visitors.create_visitor(persistent=True).id for _ in range(count)]
+    for visitor_id in visitor_ids:
+        store.conversations.add_visitor_message(visitor_id, client_id=f"first-{visitor_id}", body="hi")
+    return visitor_ids

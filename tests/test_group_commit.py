@@ -10,7 +10,7 @@ from sqlalchemy import event, select, update
 from flask_livechat.services.group_commit import GroupCommit
 from flask_livechat.store import Store
 from flask_livechat.store.records import VisitorMessage
-from tests.helpers import statements_during
+from tests.helpers import reads_of, statements_during, talking_visitors
 
 Group = GroupCommit[VisitorMessage, object]
 
@@ -104,12 +104,10 @@ def test_a_batch_holding_a_message_stored_earlier_answers_it_as_a_duplicate(stor
 
 
 def test_a_batch_without_resends_reads_no_messages_first(store: Store) -> None:
-    talking = [store.visitors.create_visitor(persistent=True).id for _ in range(3)]
-    for visitor_id in talking:
-        store.conversations.add_visitor_message(visitor_id, client_id=f"first-{visitor_id}", body="hi")
+    talking = talking_visitors(store, 3)
     batch = [VisitorMessage(visitor_id, f"next-{visitor_id}", "again") for visitor_id in talking]
     ran = statements_during(store.database.engine, lambda: store.conversations.add_visitor_messages(batch))
-    assert not [s for s in ran if s.lstrip().upper().startswith("SELECT") and "livechat_messages" in s]
+    assert reads_of(ran, "livechat_messages") == []
     assert sum(s.lstrip().upper().startswith("INSERT INTO LIVECHAT_MESSAGES") for s in ran) == 1
 
 
@@ -126,9 +124,7 @@ def test_a_batch_stores_what_one_message_at_a_time_would(store: Store) -> None:
     same rows and return the same records as the one-message path."""
     from flask_livechat.store.models import ReportChat
 
-    talking = [store.visitors.create_visitor(persistent=True).id for _ in range(3)]
-    for visitor_id in talking:
-        store.conversations.add_visitor_message(visitor_id, client_id=f"first-{visitor_id}", body="hi")
+    talking = talking_visitors(store, 3)
     with store.database.writing() as connection:  # so the batch's own timings update shows
         connection.execute(update(ReportChat).values(last_message=0))
     newcomer = store.visitors.create_visitor(persistent=True).id

@@ -15,7 +15,7 @@ from flask_livechat.store import Store
 from flask_livechat.store import database as database_module
 from flask_livechat.store.models import ReportChat
 from flask_livechat.store.records import VisitorMessage
-from tests.helpers import POSTGRES_URL
+from tests.helpers import POSTGRES_URL, talking_visitors
 
 pytestmark = pytest.mark.postgres
 
@@ -82,9 +82,7 @@ def test_a_host_asking_for_pool_pre_ping_gets_it(database: str) -> None:
 
 
 def test_a_batch_s_report_timings_are_one_round_trip(pg_store: Store) -> None:
-    talking = [pg_store.visitors.create_visitor(persistent=True).id for _ in range(3)]
-    for visitor_id in talking:
-        pg_store.conversations.add_visitor_message(visitor_id, client_id=f"first-{visitor_id}", body="hi")
+    talking = talking_visitors(pg_store, 3)
     with pg_store.database.writing() as connection:
         connection.execute(update(ReportChat).values(last_message=0))
     sent: list[bytes] = []

@@ -10,7 +10,7 @@ import pytest
 from flask_livechat.errors import StoreUnavailable
 from flask_livechat.store import Store
 from flask_livechat.store.records import ConversationFilters
-from tests.helpers import statements_during
+from tests.helpers import reads_of, statements_during
 
 
 def test_concurrent_writers_get_distinct_consecutive_seqs(store: Store) -> None:
@@ -78,10 +78,8 @@ def test_a_message_is_stored_without_first_looking_for_an_earlier_copy(store: St
         store.database.engine,
         lambda: store.conversations.add_visitor_message(visitor.id, client_id="c-look-0002", body="next"),
     )
-    reads_of_messages = [
-        s for s in ran if s.lstrip().upper().startswith("SELECT") and "livechat_messages" in s
-    ]
-    assert reads_of_messages == []  # the unique client id refuses a resend; the usual send needs no check
+    # The unique client id refuses a resend, so the usual send needs no check first.
+    assert reads_of(ran, "livechat_messages") == []
     again = store.conversations.add_visitor_message(visitor.id, client_id="c-look-0001", body="open")
     assert again.duplicate and again.message == first.message
     assert again.conversation.last_seq == 2  # the refused attempt's seq bump was rolled back

@@ -279,7 +279,7 @@ async function reconnect(result) {
 
 // As the widget's outbox (shared/outbox.js) after a wait: the oldest waiting message, once none is on its way.
 function sendNextWaiting(visitor) {
-  if (!visitor.draining || visitor.held || visitor.inFlight) return;
+  if (!visitor.draining || visitor.held || visitor.sending.size) return;
   visitor.waiting.sort((a, b) => a.entry.order - b.entry.order);
   const next = visitor.waiting.shift();
   if (!next) {
@@ -392,7 +392,6 @@ async function chat(result) {
             visitor.waiting.push({ entry, send });
             return;
           }
-          visitor.inFlight = (visitor.inFlight ?? 0) + 1;
           entry.inFlight = true;
           entry.lastSent = now();
           visitor.sending.add(entry);
@@ -402,7 +401,6 @@ async function chat(result) {
             { client_id: clientId, body: options.body, client_seq: visitor.seq },
             (ack) => {
               const code = ack?.ok ? null : ack?.error?.code ?? "malformed";
-              visitor.inFlight -= 1;
               entry.inFlight = false;
               visitor.sending.delete(entry);
               if (code) {
@@ -473,7 +471,6 @@ async function chat(result) {
   const silent = waiting.filter((entry) => end - entry.lastSent > UNANSWERED_AFTER_MS);
   result.unanswered = silent.length;
   result.unanswered_lost = silent.filter((entry) => entry.lost).length; // connection closed meanwhile
-  result.resent_at_the_end = waiting.length - silent.length;
   result.longest_unanswered_ms = Math.round(Math.max(0, ...waiting.map((entry) => end - entry.lastSent)));
   result.undelivered = [...pending.values()].filter((entry) => entry.delivered === undefined).length;
   result.delivered_per_s = Math.round((result.delivered_in_window / options.duration) * 10) / 10;
