@@ -544,7 +544,7 @@ def _add_visitor_messages(
                 duplicate=False,
             )
     if rows:
-        connection.execute(insert(Message), rows)
+        connection.execute(_INSERT_MESSAGES, rows)
         stored = [outcome.message for outcome in outcomes if outcome is not None]
         reports.visitor_messages_stored(connection, stored)
         for message, outcome in zip(messages, outcomes, strict=True):
@@ -604,6 +604,8 @@ _OPEN_OF_VISITOR = _AppendStatements(
     (Conversation.visitor_id == bindparam("conversation_key")) & (Conversation.status == "open")
 )
 _INSERT_MESSAGE = insert(Message).returning(*Message.__table__.columns)
+#: A batch's messages (many parameter sets; their records are built from the rows given).
+_INSERT_MESSAGES = insert(Message)
 #: The open conversations of many visitors at once (a batch of one message per visitor).
 _OPEN_OF_VISITORS = _AppendStatements(
     Conversation.visitor_id.in_(bindparam("visitor_ids", expanding=True)) & (Conversation.status == "open")

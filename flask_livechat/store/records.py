@@ -278,12 +278,29 @@ def to_record(record_class: type[Record], row: Any, **related: Any) -> Record:
 
     Optional columns a row does not carry (a narrower select) keep their defaults.
     """
-    columns = {
-        f.name: getattr(row, f.name)
-        for f in fields(record_class)
-        if f.name not in _RELATED and (f.default is MISSING or hasattr(row, f.name))
-    }
+    columns: dict[str, Any] = {}
+    for name, required in _columns_of(record_class):
+        if required:
+            columns[name] = getattr(row, name)
+        elif (value := getattr(row, name, _ABSENT)) is not _ABSENT:
+            columns[name] = value
     return record_class(**columns, **related)
+
+
+_ABSENT = object()
+_PLANS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
+def _columns_of(record_class: type) -> tuple[tuple[str, bool], ...]:
+    """Each column field's name and whether a row must carry it, read once per class (``fields()`` builds
+    its answer anew on every call, and every record the store hands out asked for it)."""
+    plan = _PLANS.get(record_class)
+    if plan is None:
+        fields_of = fields(record_class)
+        plan = _PLANS[record_class] = tuple(
+            (f.name, f.default is MISSING) for f in fields_of if f.name not in _RELATED
+        )
+    return plan
 
 
 @dataclass(frozen=True)
