@@ -53,6 +53,11 @@ UNLIMITED = {
 POSTGRES_ENV = "LIVECHAT_BENCH_POSTGRES_URL"
 
 
+def log(*parts: object) -> None:
+    """A progress line on stderr (``#``-prefixed), so the results on stdout paste cleanly."""
+    print("#", *parts, file=sys.stderr, flush=True)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

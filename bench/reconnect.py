@@ -37,12 +37,12 @@ from harness import (
     ensure_loadgen,
     for_visitors,
     loadgen,
+    log,
     machine,
     print_machine,
     ratio,
     table,
 )
-from throughput import log
 
 
 def restart_run(server: Server, visitors: int, hold: float) -> dict[str, Any]:

@@ -46,6 +46,7 @@ from harness import (
     Server,
     ensure_loadgen,
     loadgen,
+    log,
     machine,
     print_machine,
     ratio,
@@ -53,7 +54,7 @@ from harness import (
     running,
     table,
 )
-from throughput import log, saturation
+from throughput import saturation
 
 FIXED_RATE = 400
 REDIS_ENV = "LIVECHAT_BENCH_REDIS_URL"

@@ -47,6 +47,7 @@ from harness import (
     Server,
     ensure_loadgen,
     loadgen,
+    log,
     machine,
     print_machine,
     ratio,
@@ -55,10 +56,6 @@ from harness import (
 )
 
 KEEPS_UP = 0.95
-
-
-def log(*parts: object) -> None:
-    print("#", *parts, file=sys.stderr, flush=True)
 
 
 def keeps_up(result: dict[str, Any]) -> bool:
