@@ -448,6 +448,14 @@ def database() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def pg_store(database: str) -> Iterator[Store]:
+    """A store on a PostgreSQL database of this test's own."""
+    store = Store(database)
+    yield store
+    store.dispose()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of an empty database: an SQLite file, or a PostgreSQL database of the test's own."""

@@ -108,7 +108,8 @@ def test_a_batch_without_resends_reads_no_messages_first(store: Store) -> None:
     batch = [VisitorMessage(visitor_id, f"next-{visitor_id}", "again") for visitor_id in talking]
     ran = statements_during(store.database.engine, lambda: store.conversations.add_visitor_messages(batch))
     assert reads_of(ran, "livechat_messages") == []
-    assert sum(s.lstrip().upper().startswith("INSERT INTO LIVECHAT_MESSAGES") for s in ran) == 1
+    # One insert (on PostgreSQL a part of the batch's one statement, store/postgres_batch.py).
+    assert sum("INSERT INTO LIVECHAT_MESSAGES" in " ".join(s.upper().split()) for s in ran) == 1
 
 
 def test_batches_are_bounded(store: Store) -> None:

@@ -5,7 +5,6 @@ fails that one call, and the pool replaces it for the next), and an UPDATE of ma
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, event, select, text, update
@@ -18,13 +17,6 @@ from flask_livechat.store.records import VisitorMessage
 from tests.helpers import POSTGRES_URL, talking_visitors
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_store(database: str) -> Iterator[Store]:
-    store = Store(database)
-    yield store
-    store.dispose()
 
 
 def backend_pid(store: Store) -> int:
@@ -93,12 +85,14 @@ def test_a_batch_s_report_timings_are_one_round_trip(pg_store: Store) -> None:
 
     event.listen(pg_store.database.engine, "after_cursor_execute", after_execute)
     try:
+        # Two of one visitor: the usual path, not the one statement of store/postgres_batch.py.
         pg_store.conversations.add_visitor_messages(
             [VisitorMessage(visitor_id, f"next-{visitor_id}", "again") for visitor_id in talking]
+            + [VisitorMessage(talking[0], "once-more", "and again")]
         )
     finally:
         event.remove(pg_store.database.engine, "after_cursor_execute", after_execute)
     assert len(sent) == 1
-    assert sent[0].upper().count(b"UPDATE LIVECHAT_REPORT_CHATS") == 3  # three rows' updates, sent at once
+    assert sent[0].upper().count(b"UPDATE LIVECHAT_REPORT_CHATS") == 4  # four rows' updates, sent at once
     with pg_store.database.reading() as connection:
         assert 0 not in connection.execute(select(ReportChat.last_message)).scalars().all()

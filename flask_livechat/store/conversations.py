@@ -13,7 +13,8 @@ from sqlalchemy import Connection, Table, bindparam, insert, or_, select, true, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import reports, webhooks
+from ..errors import StoreUnavailable
+from . import postgres_batch, reports, webhooks
 from .database import Database
 from .models import Conversation, ConversationTag, Message, Visitor, new_public_id, utcnow
 from .records import (
@@ -170,7 +171,28 @@ class ConversationQueries:
         """``add_visitor_message`` of each, all in one transaction (group commit: one commit for many
         senders); each outcome in order, a record or the error that message alone raises. When any of them
         fails, the transaction is rolled back and each is stored again on its own, so one bad message never
-        costs the others theirs."""
+        costs the others theirs. On PostgreSQL the usual batch is one statement (postgres_batch.py)."""
+        stored = self._in_one_statement(messages)
+        if stored is None:
+            return self._in_transactions(messages)
+        rest = [message for message, outcome in zip(messages, stored, strict=True) if outcome is None]
+        others = iter(self._in_transactions(rest) if rest else [])
+        return [outcome if outcome is not None else next(others) for outcome in stored]
+
+    def _in_one_statement(self, messages: Sequence[VisitorMessage]) -> list[StoredMessage | None] | None:
+        """``postgres_batch.store``'s outcomes, or ``None`` when the batch is not for it or it failed (a
+        resend, or the database's error, which the usual path then meets and reports message by message)."""
+        if not self._db.single_statement_writes:
+            return None
+        try:
+            with self._db.autocommitting() as connection:
+                if not postgres_batch.applies(connection, messages):
+                    return None
+                return postgres_batch.store(connection, messages)
+        except (IntegrityError, StoreUnavailable):  # nothing was stored: the statement is its own transaction
+            return None
+
+    def _in_transactions(self, messages: Sequence[VisitorMessage]) -> list[StoredMessage | Exception]:
         if len(messages) > 1:
             try:
                 return self._writing_once(functools.partial(_add_visitor_messages, messages))

@@ -46,7 +46,8 @@ _subscriptions: weakref.WeakKeyDictionary[Pool, tuple[float, list[tuple[int, tup
 )
 
 
-def _subscribed(connection: Connection) -> list[tuple[int, tuple[str, ...]]]:
+def subscribed(connection: Connection) -> list[tuple[int, tuple[str, ...]]]:
+    """The enabled endpoints and the events each wants, read at most every ``SUBSCRIPTIONS_TTL`` seconds."""
     pool = connection.engine.pool
     cached = _subscriptions.get(pool)
     now = time.monotonic()
@@ -75,7 +76,7 @@ def enqueue(
 
     ``visitor_id`` names whose data the payload holds, so erasing them deletes it from the outbox too."""
     events = (event,) if isinstance(event, str) else event
-    if not any(name in wanted for _, wanted in _subscribed(connection) for name in events):
+    if not any(name in wanted for _, wanted in subscribed(connection) for name in events):
         return  # the usual case: no statement at all
     # Someone wants it: read the endpoints in this transaction (the copy may lag another process's change).
     endpoints = connection.execute(
