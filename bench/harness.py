@@ -93,7 +93,8 @@ def reset_postgres(url: str) -> None:
 
 @dataclass
 class Server:
-    """One server process pinned to SERVER_CORE: ``kind`` is ``ours`` (the example site) or ``bare``."""
+    """One server process pinned to ``core`` (SERVER_CORE): ``kind`` is ``ours`` (the example site) or
+    ``bare``."""
 
     kind: str  # ours, bare, or host (the example site without the extension)
     async_mode: str = "eventlet"
@@ -102,6 +103,7 @@ class Server:
     port: int = field(default_factory=free_port)
     max_size: int | None = None  # eventlet's connection pool, when not its 1,024
     environment: dict[str, str] = field(default_factory=dict)  # more variables for the server process
+    core: str = SERVER_CORE  # taskset's CPU list for it
     process: subprocess.Popen[bytes] | None = None
     directory: Path | None = None
 
@@ -163,7 +165,7 @@ class Server:
             command = self.gunicorn_command()
         log = open(self.directory / "server.log", "ab")
         self.process = subprocess.Popen(
-            ["taskset", "-c", SERVER_CORE, *command],
+            ["taskset", "-c", self.core, *command],
             cwd=ROOT,
             env=environment,
             stdout=log,

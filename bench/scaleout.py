@@ -16,7 +16,9 @@ the first one only: the half of the messages sent on the second process reach th
 Redis. The bare relays (bench/relay.py, ``--message-queue``) get the same split.
 
 Both servers are pinned to core 0 (this 2-core machine has no core for each), the load generator to core
-1; the Redis server runs unpinned. Measured, per kind (ours, then bare):
+1; the Redis server runs unpinned. With ``--spread`` the second server runs on core 1 beside the load
+generator instead (each server a core of its own, less what the load generator takes). Measured, per
+kind (ours, then bare):
 1. saturation: throughput.py's ladder (x1.5 per step, x2 with --quick) until a step no longer keeps up;
 2. p50/p95/p99 send -> agent at a fixed 400 msg/s, and at half the kind's saturation when that is lower;
 3. at each of these rates, the queue's traffic: messages published on the channel per chat message sent
@@ -41,6 +43,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (
+    LOADGEN_CORE,
     POSTGRES_ENV,
     SERVER_CORE,
     Server,
@@ -114,7 +117,13 @@ def main() -> None:
     parser.add_argument("--visitors", type=int, default=200)
     parser.add_argument("--agents", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=None, help="length of each measured step")
+    parser.add_argument(
+        "--spread",
+        action="store_true",
+        help=f"the second server on core {LOADGEN_CORE} (beside the load generator), not {SERVER_CORE}",
+    )
     arguments = parser.parse_args()
+    second_core = LOADGEN_CORE if arguments.spread else SERVER_CORE
     quick = arguments.quick
     seconds = arguments.seconds or (4.0 if quick else 10.0)
     factor = 2.0 if quick else 1.5
@@ -142,7 +151,7 @@ def main() -> None:
             # One after the other: the second finds the tables the first created.
             first = stack.enter_context(running(Server(kind, "gevent", config=config, environment=queue_env)))
             second = stack.enter_context(
-                running(Server(kind, "gevent", config=config, environment=queue_env))
+                running(Server(kind, "gevent", config=config, environment=queue_env, core=second_core))
             )
             yield first, second
 
@@ -192,10 +201,15 @@ def main() -> None:
         f"{arguments.visitors} visitors over both, {arguments.agents} agents on the first, "
         f"{seconds:g} s steps"
     )
-    print(
-        f"both servers pinned to core {SERVER_CORE} (sharing it), the load generator to core 1, "
-        "Redis unpinned\n"
-    )
+    if arguments.spread:
+        placement = (
+            f"the servers pinned to cores {SERVER_CORE} and {LOADGEN_CORE}, the load generator to core "
+        )
+        placement += f"{LOADGEN_CORE} (sharing it with the second), Redis unpinned\n"
+    else:
+        placement = f"both servers pinned to core {SERVER_CORE} (sharing it), the load generator to core "
+        placement += f"{LOADGEN_CORE}, Redis unpinned\n"
+    print(placement)
     print_machine(info)
     print()
 
