@@ -201,15 +201,11 @@ def main() -> None:
         f"{arguments.visitors} visitors over both, {arguments.agents} agents on the first, "
         f"{seconds:g} s steps"
     )
-    if arguments.spread:
-        placement = (
-            f"the servers pinned to cores {SERVER_CORE} and {LOADGEN_CORE}, the load generator to core "
-        )
-        placement += f"{LOADGEN_CORE} (sharing it with the second), Redis unpinned\n"
-    else:
-        placement = f"both servers pinned to core {SERVER_CORE} (sharing it), the load generator to core "
-        placement += f"{LOADGEN_CORE}, Redis unpinned\n"
-    print(placement)
+    shared = "the second server" if arguments.spread else "nothing"
+    print(
+        f"the servers pinned to cores {SERVER_CORE} and {second_core}, the load generator to core "
+        f"{LOADGEN_CORE} (sharing it with {shared}), Redis unpinned\n"
+    )
     print_machine(info)
     print()
 

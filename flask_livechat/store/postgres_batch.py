@@ -22,7 +22,14 @@ from sqlalchemy import Connection, String, Table, bindparam, column, text
 
 from . import reports, webhooks
 from .models import Conversation, Message, ReportChat, UTCDateTime, new_public_id, utcnow
-from .records import ConversationRecord, MessageRecord, StoredMessage, VisitorMessage, to_record
+from .records import (
+    ConversationRecord,
+    MessageRecord,
+    StoredMessage,
+    VisitorMessage,
+    from_offline_form,
+    to_record,
+)
 
 _CONVERSATIONS = cast(Table, Conversation.__table__)
 #: The conversation's columns by name, in the model's order (the table's own order may differ after
@@ -65,14 +72,12 @@ _STORE = (
     .columns(*_CONVERSATIONS.c, column("message_id", String()))
 )
 
-_MESSAGE_EVENTS = frozenset({"message.created", "message.left"})
-
 
 def applies(connection: Connection, messages: Sequence[VisitorMessage]) -> bool:
     """Whether this batch may take the one statement: one message per visitor, and no endpoint wants them."""
     if len({message.visitor_id for message in messages}) < len(messages):
         return False
-    return not any(_MESSAGE_EVENTS.intersection(wanted) for _, wanted in webhooks.subscribed(connection))
+    return not webhooks.wants(connection, webhooks.MESSAGE_EVENTS)
 
 
 def store(connection: Connection, messages: Sequence[VisitorMessage]) -> list[StoredMessage | None]:
@@ -85,7 +90,7 @@ def store(connection: Connection, messages: Sequence[VisitorMessage]) -> list[St
         "message_ids": ids,
         "client_ids": [message.client_id for message in messages],
         "bodies": [message.body for message in messages],
-        "offline": [message.client_id.startswith("offline-") for message in messages],
+        "offline": [from_offline_form(message.client_id) for message in messages],
         "now": now,
         "ts": reports.epoch(now),
     }

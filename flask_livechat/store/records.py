@@ -273,6 +273,11 @@ Departments = frozenset[str] | None
 _RELATED = frozenset({"visitor", "last_message", "tags"})
 
 
+def from_offline_form(client_id: str) -> bool:
+    """A visitor message left through the leave-a-message form (the widget names those ``offline-…``)."""
+    return client_id.startswith("offline-")
+
+
 def to_record(record_class: type[Record], row: Any, **related: Any) -> Record:
     """Copies a row's (or ORM object's) columns into a frozen record; ``related`` fills the rest.
 

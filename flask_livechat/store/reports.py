@@ -47,7 +47,7 @@ from .models import (
     Visitor,
     VisitorConnection,
 )
-from .records import MessageRecord
+from .records import MessageRecord, from_offline_form
 
 #: A time zone's UTC offsets in a window: ``(from_ts, offset_seconds)``, the first from the window's start.
 Offsets = Sequence[tuple[int, int]]
@@ -131,7 +131,7 @@ def _timing_parameters(
 ) -> dict[str, Any]:
     parameters: dict[str, Any] = {"message_chat": conversation_id, "message_ts": epoch(at)}
     if sender == "visitor":
-        parameters["message_offline"] = client_id.startswith("offline-")
+        parameters["message_offline"] = from_offline_form(client_id)
     else:
         parameters["message_author"] = author
     return parameters

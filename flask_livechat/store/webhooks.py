@@ -20,7 +20,13 @@ from sqlalchemy.pool import Pool
 
 from .database import Database
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, utcnow
-from .records import WebhookAttemptRecord, WebhookDeliveryRecord, WebhookDue, WebhookEndpointRecord
+from .records import (
+    WebhookAttemptRecord,
+    WebhookDeliveryRecord,
+    WebhookDue,
+    WebhookEndpointRecord,
+    from_offline_form,
+)
 
 #: The event whose payload is blanked once sent (it names a person who is otherwise gone).
 ERASED = "visitor.erased"
@@ -46,8 +52,7 @@ _subscriptions: weakref.WeakKeyDictionary[Pool, tuple[float, list[tuple[int, tup
 )
 
 
-def subscribed(connection: Connection) -> list[tuple[int, tuple[str, ...]]]:
-    """The enabled endpoints and the events each wants, read at most every ``SUBSCRIPTIONS_TTL`` seconds."""
+def _subscribed(connection: Connection) -> list[tuple[int, tuple[str, ...]]]:
     pool = connection.engine.pool
     cached = _subscriptions.get(pool)
     now = time.monotonic()
@@ -68,6 +73,16 @@ def _endpoints_changed(database: Database) -> None:
 # --- in the caller's transaction: called where the changes are stored ----------------------------------
 
 
+def wants(connection: Connection, events: tuple[str, ...]) -> bool:
+    """Whether any enabled endpoint subscribes to any of ``events`` (from a copy at most
+    ``SUBSCRIPTIONS_TTL`` seconds old: no statement in the usual case)."""
+    return any(name in wanted for _, wanted in _subscribed(connection) for name in events)
+
+
+#: What ``message_appended`` may queue for a visitor's message.
+MESSAGE_EVENTS = ("message.created", "message.left")
+
+
 def enqueue(
     connection: Connection, event: str | tuple[str, ...], data: dict[str, Any], *, visitor_id: str | None
 ) -> None:
@@ -76,7 +91,7 @@ def enqueue(
 
     ``visitor_id`` names whose data the payload holds, so erasing them deletes it from the outbox too."""
     events = (event,) if isinstance(event, str) else event
-    if not any(name in wanted for _, wanted in subscribed(connection) for name in events):
+    if not wants(connection, events):
         return  # the usual case: no statement at all
     # Someone wants it: read the endpoints in this transaction (the copy may lag another process's change).
     endpoints = connection.execute(
@@ -137,8 +152,8 @@ def message_appended(connection: Connection, message: Any, visitor_id: str) -> N
         "text": message.body,
         "created_at": _iso(message.created_at),
     }
-    left = message.sender == "visitor" and message.client_id.startswith("offline-")
-    events = ("message.created", "message.left") if left else ("message.created",)
+    left = message.sender == "visitor" and from_offline_form(message.client_id)
+    events = MESSAGE_EVENTS if left else MESSAGE_EVENTS[:1]
     enqueue(connection, events, data, visitor_id=visitor_id)
 
 
