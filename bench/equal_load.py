@@ -2,6 +2,9 @@
 
     python bench/equal_load.py --postgres postgresql://user@host/db  # or $LIVECHAT_BENCH_POSTGRES_URL
     python bench/equal_load.py --rates 100,200,300 --rounds 3 --seconds 10
+    python bench/equal_load.py --postgres postgresql+psycopg2://… --postgres postgresql+psycopg://…
+
+``--postgres`` given twice puts both drivers beside SQLite (a column each, named by its driver).
 
 throughput.py compares each store with the bare relay at its own half saturation, so PostgreSQL and SQLite
 are measured at different rates there; this one puts them side by side at the same rates (issue target: the
@@ -39,7 +42,9 @@ from harness import (
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--postgres", default=os.environ.get(POSTGRES_ENV), metavar="URL")
+    parser.add_argument(
+        "--postgres", action="append", metavar="URL", help="repeat it to compare drivers (one column each)"
+    )
     parser.add_argument("--rates", default="100,200,300", help="offered msg/s, comma-separated")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each measured step")
@@ -47,13 +52,16 @@ def main() -> None:
     parser.add_argument("--visitors", type=int, default=200)
     parser.add_argument("--agents", type=int, default=2)
     arguments = parser.parse_args()
-    if not arguments.postgres:
+    urls = arguments.postgres or [url for url in [os.environ.get(POSTGRES_ENV)] if url]
+    if not urls:
         parser.error(f"--postgres needs a URL (or set ${POSTGRES_ENV})")
     rates = [int(rate) for rate in arguments.rates.split(",")]
     common = {"visitors": arguments.visitors, "agents": arguments.agents}
     ensure_loadgen()
     info = machine()
-    stores = {"SQLite": None, "PostgreSQL": arguments.postgres}
+    stores: dict[str, str | None] = {"SQLite": None}
+    for url in urls:
+        stores[_label(url, several=len(urls) > 1)] = url
     runs: dict[tuple[str, int], list[dict[str, Any]]] = {
         (name, rate): [] for name in stores for rate in rates
     }
@@ -67,7 +75,7 @@ def main() -> None:
                 runs[(name, rate)].append(result)
 
     print(
-        f"\nEqual load: our site on SQLite and on PostgreSQL, {arguments.async_mode}, {arguments.visitors} "
+        f"\nEqual load: our site on {' and on '.join(stores)}, {arguments.async_mode}, {arguments.visitors} "
         f"visitors, {arguments.agents} agents, {arguments.rounds} round(s) alternating, "
         f"{arguments.seconds:g} s steps (medians over the rounds)\n"
     )
@@ -86,9 +94,7 @@ def main() -> None:
         ]
         return statistics.median(values) if values else None
 
-    def shown(value: float | None, digits: int = 1) -> str:
-        return "-" if value is None else f"{value:,.{digits}f}"
-
+    others = [name for name in stores if name != "SQLite"]
     rows: list[tuple[str, ...]] = []
     for rate in rates:
         delivered = {
@@ -96,29 +102,31 @@ def main() -> None:
             / max(sum(run["sent"] for run in runs[(name, rate)]), 1)
             for name in stores
         }
+        blank = ("",) * len(others)
         rows.append(
-            (
-                f"{rate} msg/s: delivered",
-                f"{delivered['SQLite'] * 100:.1f} %",
-                f"{delivered['PostgreSQL'] * 100:.1f} %",
-                "",
-            )
+            (f"{rate} msg/s: delivered", *(f"{delivered[name] * 100:.1f} %" for name in stores), *blank)
         )
         for key in ("p50", "p95", "p99"):
-            sqlite, postgres = median_of("SQLite", rate, key), median_of("PostgreSQL", rate, key)
-            rows.append(
-                (f"  {key} send -> agent, ms", shown(sqlite), shown(postgres), ratio(postgres, sqlite))
-            )
-        sqlite_cpu, postgres_cpu = cpu_of("SQLite", rate), cpu_of("PostgreSQL", rate)
+            values = {name: median_of(name, rate, key) for name in stores}
+            rows.append(_row(f"  {key} send -> agent, ms", values, others, digits=1))
         rows.append(
-            (
-                "  CPU µs per message",
-                shown(sqlite_cpu, 0),
-                shown(postgres_cpu, 0),
-                ratio(postgres_cpu, sqlite_cpu),
-            )
+            _row("  CPU µs per message", {name: cpu_of(name, rate) for name in stores}, others, digits=0)
         )
-    print(table(rows, ("", "SQLite", "PostgreSQL", "PostgreSQL/SQLite")))
+    print(table(rows, ("", *stores, *(f"{name}/SQLite" for name in others))))
+
+
+def _row(title: str, values: dict[str, float | None], others: list[str], *, digits: int) -> tuple[str, ...]:
+    """A figure per store, then each PostgreSQL's as a ratio to SQLite's."""
+    shown = ("-" if value is None else f"{value:,.{digits}f}" for value in values.values())
+    return (title, *shown, *(ratio(values[name], values["SQLite"]) for name in others))
+
+
+def _label(url: str, *, several: bool) -> str:
+    """ "PostgreSQL", or with several URLs "PostgreSQL (driver)" from ``postgresql+driver://``."""
+    if not several:
+        return "PostgreSQL"
+    scheme = url.split("://", 1)[0]
+    return f"PostgreSQL ({scheme.partition('+')[2] or 'psycopg2'})"
 
 
 if __name__ == "__main__":

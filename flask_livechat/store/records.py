@@ -6,6 +6,8 @@ from dataclasses import MISSING, dataclass, fields
 from datetime import datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import Row
+
 
 @dataclass(frozen=True)
 class MessageRecord:
@@ -283,6 +285,12 @@ def to_record(record_class: type[Record], row: Any, **related: Any) -> Record:
 
     Optional columns a row does not carry (a narrower select) keep their defaults.
     """
+    if isinstance(row, Row):
+        plan = _ROW_PLANS.get((record_class, row._parent))
+        if plan is None:
+            plan = _row_plan(record_class, row)
+        if plan is not None:
+            return record_class(**{name: row[index] for name, index in plan}, **related)
     columns: dict[str, Any] = {}
     for name, required in _columns_of(record_class):
         if required:
@@ -294,6 +302,12 @@ def to_record(record_class: type[Record], row: Any, **related: Any) -> Record:
 
 _ABSENT = object()
 _PLANS: dict[type, tuple[tuple[str, bool], ...]] = {}
+#: Per record class and result shape (SQLAlchemy's metadata of a result, shared by the rows of every
+#: execution of a cached statement): which of the row's positions fill which field. A row asked for a field
+#: it lacks raises and catches an exception inside SQLAlchemy, and a conversation row lacks two: that was
+#: half of the 37 µs such a record cost.
+_ROW_PLANS: dict[tuple[type, Any], tuple[tuple[str, int], ...]] = {}
+_ROW_PLANS_KEPT = 512
 
 
 def _columns_of(record_class: type) -> tuple[tuple[str, bool], ...]:
@@ -306,6 +320,25 @@ def _columns_of(record_class: type) -> tuple[tuple[str, bool], ...]:
             (f.name, f.default is MISSING) for f in fields_of if f.name not in _RELATED
         )
     return plan
+
+
+def _row_plan(record_class: type, row: Row[Any]) -> tuple[tuple[str, int], ...] | None:
+    """The row's positions by field, kept for its result shape; ``None`` when a name is not one column
+    (the attribute path then raises as SQLAlchemy does)."""
+    keys = list(row._mapping.keys())
+    if len(keys) != len(row) or len(set(keys)) != len(keys):
+        return None
+    index_of = {key: index for index, key in enumerate(keys)}
+    plan = []
+    for name, required in _columns_of(record_class):
+        if name in index_of:
+            plan.append((name, index_of[name]))
+        elif required:
+            return None
+    if len(_ROW_PLANS) >= _ROW_PLANS_KEPT:
+        _ROW_PLANS.clear()  # result shapes of statements built anew each time: never let them pile up
+    _ROW_PLANS[(record_class, row._parent)] = found = tuple(plan)
+    return found
 
 
 @dataclass(frozen=True)
