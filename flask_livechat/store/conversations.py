@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..errors import StoreUnavailable
 from . import postgres_batch, reports, webhooks
 from .database import Database
-from .models import Conversation, ConversationTag, Message, Visitor, new_public_id, utcnow
+from .models import Conversation, ConversationTag, Message, Visitor, new_message_id, new_public_id, utcnow
 from .records import (
     ConversationFilters,
     ConversationRecord,
@@ -548,7 +548,7 @@ def _add_visitor_messages(
         for seq, index in enumerate(indexes, start=first_seq):
             message = messages[index]
             row = {
-                "id": new_public_id(),
+                "id": new_message_id(),
                 "conversation_id": bumped.id,
                 "seq": seq,
                 "client_id": message.client_id,
@@ -684,7 +684,7 @@ def _append(
     inserted = connection.execute(
         _INSERT_MESSAGE,
         {
-            "id": new_public_id(),
+            "id": new_message_id(),
             "conversation_id": bumped.id,
             "seq": bumped.last_seq,
             "client_id": client_id,

@@ -5,7 +5,9 @@ Ids that a client ever sees are random strings, never sequential integers, so th
 
 from __future__ import annotations
 
+import base64
 import secrets
+import time
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -30,6 +32,20 @@ def utcnow() -> datetime:
 def new_public_id() -> str:
     """128 random bits, URL-safe: unguessable ids for anything a client may name."""
     return secrets.token_urlsafe(16)
+
+
+_BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+#: base64url's characters mapped onto themselves in ASCII order: a text spelled so sorts as its bytes do.
+_IN_ORDER = str.maketrans(_BASE64URL, "".join(sorted(_BASE64URL)))
+
+
+def new_message_id() -> str:
+    """A message's id: 22 URL-safe characters like ``new_public_id``, the first 48 bits the time in
+    milliseconds (with the top bit set, so it starts with a letter) and 80 random bits. Ids made together
+    sort together, so a new row's key goes into the primary key's last page instead of a random one: a page
+    write fewer per message (bench/README.md). Messages carry their time anyway; 80 bits stay unguessable."""
+    stamp = (time.time_ns() // 1_000_000 | 1 << 47).to_bytes(6, "big")
+    return base64.urlsafe_b64encode(stamp + secrets.token_bytes(10)).decode()[:22].translate(_IN_ORDER)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -141,10 +157,10 @@ class Message(Base):
         UniqueConstraint("conversation_id", "client_id", name="uq_livechat_messages_client_id"),
     )
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_public_id)
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("livechat_conversations.id", ondelete="CASCADE"), index=True
-    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_message_id)
+    #: No index of its own: both unique constraints lead with it, and every message written updates each
+    #: index (a page of its own in SQLite's WAL).
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("livechat_conversations.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column()
     client_id: Mapped[str] = mapped_column(String(64))
     sender: Mapped[str] = mapped_column(String(16))

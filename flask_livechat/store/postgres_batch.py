@@ -21,7 +21,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, String, Table, bindparam, column, text
 
 from . import reports, webhooks
-from .models import Conversation, Message, ReportChat, UTCDateTime, new_public_id, utcnow
+from .models import Conversation, Message, ReportChat, UTCDateTime, new_message_id, utcnow
 from .records import (
     ConversationRecord,
     MessageRecord,
@@ -84,7 +84,7 @@ def store(connection: Connection, messages: Sequence[VisitorMessage]) -> list[St
     """Stores those of ``messages`` whose visitor has an open conversation, in one autocommitted statement;
     ``None`` in place of each of the others. Raises ``IntegrityError`` (nothing stored) on a resend."""
     now = utcnow()
-    ids = [new_public_id() for _ in messages]
+    ids = [new_message_id() for _ in messages]
     parameters: dict[str, Any] = {
         "visitor_ids": [message.visitor_id for message in messages],
         "message_ids": ids,
