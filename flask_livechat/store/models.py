@@ -1,6 +1,7 @@
 """Every table of the chat store, as typed SQLAlchemy 2 models: importing this module registers them all.
 
-Ids that a client ever sees are random strings, never sequential integers, so they cannot be guessed.
+Ids that a client ever sees are random strings, never sequential integers, so they cannot be guessed
+(a message's starts with its time, then 80 random bits: ``new_message_id``).
 """
 
 from __future__ import annotations

@@ -286,8 +286,8 @@ def to_record(record_class: type[Record], row: Any, **related: Any) -> Record:
     Optional columns a row does not carry (a narrower select) keep their defaults.
     """
     if isinstance(row, Row):
-        plan = _ROW_PLANS.get((record_class, row._parent))
-        if plan is None:
+        plan = _ROW_PLANS.get((record_class, row._parent), _ABSENT)
+        if plan is _ABSENT:
             plan = _row_plan(record_class, row)
         if plan is not None:
             return record_class(**{name: row[index] for name, index in plan}, **related)
@@ -306,7 +306,7 @@ _PLANS: dict[type, tuple[tuple[str, bool], ...]] = {}
 #: execution of a cached statement): which of the row's positions fill which field. A row asked for a field
 #: it lacks raises and catches an exception inside SQLAlchemy, and a conversation row lacks two: that was
 #: half of the 37 µs such a record cost.
-_ROW_PLANS: dict[tuple[type, Any], tuple[tuple[str, int], ...]] = {}
+_ROW_PLANS: dict[tuple[type, Any], Any] = {}
 _ROW_PLANS_KEPT = 512
 
 
@@ -323,8 +323,15 @@ def _columns_of(record_class: type) -> tuple[tuple[str, bool], ...]:
 
 
 def _row_plan(record_class: type, row: Row[Any]) -> tuple[tuple[str, int], ...] | None:
-    """The row's positions by field, kept for its result shape; ``None`` when a name is not one column
-    (the attribute path then raises as SQLAlchemy does)."""
+    """The row's positions by field, kept for its result shape (``None`` too, kept for shapes whose names are
+    not one column each or that lack a required field: the attribute path then answers as SQLAlchemy does)."""
+    if len(_ROW_PLANS) >= _ROW_PLANS_KEPT:
+        _ROW_PLANS.clear()  # result shapes of statements built anew each time: never let them pile up
+    _ROW_PLANS[(record_class, row._parent)] = found = _positions(record_class, row)
+    return found
+
+
+def _positions(record_class: type, row: Row[Any]) -> tuple[tuple[str, int], ...] | None:
     keys = list(row._mapping.keys())
     if len(keys) != len(row) or len(set(keys)) != len(keys):
         return None
@@ -335,10 +342,7 @@ def _row_plan(record_class: type, row: Row[Any]) -> tuple[tuple[str, int], ...] 
             plan.append((name, index_of[name]))
         elif required:
             return None
-    if len(_ROW_PLANS) >= _ROW_PLANS_KEPT:
-        _ROW_PLANS.clear()  # result shapes of statements built anew each time: never let them pile up
-    _ROW_PLANS[(record_class, row._parent)] = found = tuple(plan)
-    return found
+    return tuple(plan)
 
 
 @dataclass(frozen=True)
