@@ -1,18 +1,20 @@
 """The round trips of a PostgreSQL transaction (store/database.py): a pooled connection is tested before use
 only after sitting idle (one a server closed while idle is replaced unseen; one dropped while in steady use
-fails that one call, and the pool replaces it for the next), and an UPDATE of many rows is one round trip."""
+fails that one call, and the pool replaces it for the next), an UPDATE of many rows is one round trip, a read
+at READ COMMITTED sends no BEGIN or ROLLBACK, and an autocommitted write no reset of the isolation level."""
 
 from __future__ import annotations
 
 import time
 
+import psycopg2.extensions
 import pytest
-from sqlalchemy import create_engine, event, select, text, update
+from sqlalchemy import Connection, create_engine, event, select, text, update
 
 from flask_livechat.errors import StoreUnavailable
 from flask_livechat.store import Store
 from flask_livechat.store import database as database_module
-from flask_livechat.store.models import ReportChat
+from flask_livechat.store.models import ReportChat, Visitor
 from flask_livechat.store.records import VisitorMessage
 from tests.helpers import POSTGRES_URL, talking_visitors
 
@@ -96,3 +98,56 @@ def test_a_batch_s_report_timings_are_one_round_trip(pg_store: Store) -> None:
     assert sent[0].upper().count(b"UPDATE LIVECHAT_REPORT_CHATS") == 4  # four rows' updates, sent at once
     with pg_store.database.reading() as connection:
         assert 0 not in connection.execute(select(ReportChat.last_message)).scalars().all()
+
+
+def in_transaction(connection: Connection) -> bool:
+    """Whether psycopg has a transaction open on the server (it sends BEGIN before a statement otherwise)."""
+    status = connection.connection.driver_connection.info.transaction_status
+    return bool(status != psycopg2.extensions.TRANSACTION_STATUS_IDLE)
+
+
+def test_a_read_at_read_committed_opens_no_transaction(pg_store: Store) -> None:
+    with pg_store.database.reading() as connection:
+        assert connection.execute(select(Visitor.id)).all() == []
+        assert connection.execute(select(Visitor.id)).all() == []
+        assert not in_transaction(connection)  # no BEGIN was sent, so no ROLLBACK will be
+    # The pooled connection goes back to transactions: a write that fails leaves nothing behind.
+    with pytest.raises(RuntimeError), pg_store.database.writing() as connection:
+        pg_store.visitors.create_visitor(persistent=True)  # its own transaction, committed
+        connection.execute(text("DELETE FROM livechat_visitors"))
+        assert in_transaction(connection)
+        raise RuntimeError("the write fails after its first statement")
+    assert len(_visitor_ids(pg_store)) == 1
+
+
+def _visitor_ids(store: Store) -> list[str]:
+    with store.database.reading() as connection:
+        return list(connection.execute(select(Visitor.id)).scalars())
+
+
+def test_a_host_s_stricter_isolation_keeps_reads_in_one_snapshot(database: str) -> None:
+    store = Store(database, isolation_level="REPEATABLE READ")
+    try:
+        with store.database.reading() as connection:
+            connection.execute(select(Visitor.id)).all()
+            assert in_transaction(connection)  # several statements of a read see one snapshot
+    finally:
+        store.dispose()
+
+
+def test_an_autocommitted_write_and_a_read_send_no_isolation_reset(
+    pg_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    talking = talking_visitors(pg_store, 2)
+    dialect = pg_store.database.engine.dialect
+    resets: list[object] = []
+    reset = dialect.reset_isolation_level
+    monkeypatch.setattr(dialect, "reset_isolation_level", lambda dbapi: resets.append(dbapi) or reset(dbapi))
+    outcomes = pg_store.conversations.add_visitor_messages(
+        [VisitorMessage(visitor_id, f"again-{visitor_id}", "again") for visitor_id in talking]
+    )
+    assert not any(isinstance(outcome, Exception) for outcome in outcomes)
+    assert len(_visitor_ids(pg_store)) == 2
+    assert resets == []  # SQLAlchemy's AUTOCOMMIT option would reset it: a round trip per checkin
+    with pg_store.database.writing() as connection:
+        assert connection.connection.driver_connection.autocommit is False

@@ -71,6 +71,7 @@ def _ping_when_idle(engine: Engine) -> None:
                 cursor.execute("SELECT 1")
             finally:
                 cursor.close()
+            dbapi_connection.rollback()  # psycopg began a transaction for it; reads may switch to autocommit
         except Exception as error:  # any failure: this connection is not to be trusted
             raise DisconnectionError("idle connection closed by the server") from error
 
@@ -86,6 +87,27 @@ POSTGRES_TIMEOUTS: dict[str, Any] = {
     "keepalives_count": 2,
     "tcp_user_timeout": 5000,
 }
+
+
+@contextmanager
+def _driver_autocommit(connection: Connection) -> Iterator[None]:
+    """The pooled connection in the driver's autocommit mode for this block, then back, set on the driver
+    itself: psycopg sends nothing for either switch, where SQLAlchemy's ``isolation_level="AUTOCOMMIT"``
+    option costs a round trip as the connection goes back to the pool (its reset of the isolation level).
+    SQLite's connections are left alone (they have their own BEGIN, ``_tune_sqlite``)."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    driver: Any = connection.connection.driver_connection
+    driver.autocommit = True
+    try:
+        yield
+    finally:
+        if not connection.invalidated:  # one a failure closed is dropped by the pool, not reused
+            try:
+                driver.autocommit = False
+            except connection.dialect.loaded_dbapi.Error:
+                connection.invalidate()  # in no known state: closed rather than handed to the next caller
 
 
 #: Serialises schema changes of processes starting together on PostgreSQL (``pg_advisory_xact_lock``).
@@ -128,11 +150,12 @@ class Database:
         self._writer = self.engine.execution_options(**self.write_options)
         #: PostgreSQL: a write that is one statement, sent without BEGIN and COMMIT (``autocommitting``).
         self.single_statement_writes = self.engine.dialect.name == "postgresql"
-        self._autocommit = (
-            self.engine.execution_options(isolation_level="AUTOCOMMIT")
-            if self.single_statement_writes
-            else self.engine
-        )
+        #: PostgreSQL at READ COMMITTED (its default, unless the host's engine options name another level):
+        #: each statement sees its own snapshot even inside a transaction, so a read needs none, and
+        #: ``reading`` sends neither BEGIN nor ROLLBACK (two round trips of its three, for a one-query read).
+        self._reads_autocommit = self.single_statement_writes and engine_options.get(
+            "isolation_level", "READ COMMITTED"
+        ) in ("READ COMMITTED", "AUTOCOMMIT")
         #: Brings the schema to head (``Store.prepare``) before the first statement: an app that is only
         #: built (a host's factory test, a CLI command of the host's) writes no database file at all.
         self.prepare: Callable[[], None] = lambda: None
@@ -195,14 +218,18 @@ class Database:
         """A connection whose each statement is its own transaction: for a write made of one statement, two
         round trips fewer than ``writing`` (PostgreSQL's BEGIN and COMMIT)."""
         self.ensure_prepared()
-        with self.guard(), self._autocommit.connect() as connection:
+        with self.guard(), self.engine.connect() as connection, _driver_autocommit(connection):
             yield connection
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         self.ensure_prepared()
         with self.guard(), self.engine.connect() as connection:
-            yield connection
+            if self._reads_autocommit:
+                with _driver_autocommit(connection):
+                    yield connection
+            else:
+                yield connection
 
     def count_rows(self) -> dict[str, int]:
         """Row counts per table; used by tests and the CLI to show what the store holds."""
