@@ -233,6 +233,7 @@ class LiveChat:
                 new_event=lambda: socketio.server.eio.create_event(),
                 sleep=socketio.sleep,
                 max_batch=app.config["LIVECHAT_GROUP_COMMIT"],
+                writers=store.database.concurrent_writers,
             )
             if app.config["LIVECHAT_GROUP_COMMIT"] > 1
             else None

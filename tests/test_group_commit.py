@@ -165,3 +165,46 @@ def test_a_batch_of_one_visitor_s_messages_is_numbered_in_order(store: Store) ->
     conversation_id = outcomes[0].conversation.id  # type: ignore[union-attr]
     bodies = [m.body for m in store.conversations.messages_of(conversation_id)]
     assert bodies == ["one", "message 0", "message 1", "message 2"]
+
+
+def test_batches_run_side_by_side_only_where_the_database_takes_several_writers(store: Store) -> None:
+    """One batch at a time on SQLite (one writer); on PostgreSQL up to ``concurrent_writers``, and each
+    visitor's messages still numbered in the order they were sent."""
+    writers = store.database.concurrent_writers
+    assert writers == (1 if store.database.engine.dialect.name == "sqlite" else 4)
+    active, most = [0], [0]
+    lock = threading.Lock()
+
+    def store_batch(batch: list[VisitorMessage]) -> list[object]:
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        time.sleep(0.05)  # long enough for every leader that may run to be running
+        try:
+            return store.conversations.add_visitor_messages(batch)  # type: ignore[return-value]
+        finally:
+            with lock:
+                active[0] -= 1
+
+    group: Group = GroupCommit(
+        store_batch, new_event=threading.Event, sleep=time.sleep, max_batch=64, writers=writers
+    )
+    visitors = [store.visitors.create_visitor(persistent=True).id for _ in range(12)]
+    outcomes: dict[str, list[object]] = {visitor_id: [] for visitor_id in visitors}
+
+    def connection(visitor_id: str) -> None:  # one connection's sends: each after the previous is acked
+        for n in range(3):
+            message = VisitorMessage(visitor_id, f"{visitor_id}-{n}", f"m{n}")
+            outcomes[visitor_id].append(group.submit(message))
+
+    threads = [threading.Thread(target=connection, args=(visitor_id,)) for visitor_id in visitors]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert most[0] == writers
+    assert group.batched == 36
+    for visitor_id, sent in outcomes.items():
+        assert [outcome.message.body for outcome in sent] == ["m0", "m1", "m2"]  # type: ignore[attr-defined]
+        in_store = store.conversations.messages_of(sent[0].conversation.id)  # type: ignore[attr-defined]
+        assert [(m.seq, m.client_id) for m in in_store] == [(n + 1, f"{visitor_id}-{n}") for n in range(3)]

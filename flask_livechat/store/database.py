@@ -150,6 +150,10 @@ class Database:
         self._writer = self.engine.execution_options(**self.write_options)
         #: PostgreSQL: a write that is one statement, sent without BEGIN and COMMIT (``autocommitting``).
         self.single_statement_writes = self.engine.dialect.name == "postgresql"
+        #: Write transactions worth running at once (group commit's batches): SQLite has one writer; on
+        #: PostgreSQL a few, each on a pooled connection, leaving the pool room for everything else.
+        pool_size = getattr(self.engine.pool, "size", lambda: 5)()
+        self.concurrent_writers = 1 if is_sqlite else max(1, min(4, pool_size - 1))
         #: PostgreSQL at READ COMMITTED (its default, unless the host's engine options name another level):
         #: each statement sees its own snapshot even inside a transaction, so a read needs none, and
         #: ``reading`` sends neither BEGIN nor ROLLBACK (two round trips of its three, for a one-query read).
