@@ -43,6 +43,17 @@ class Console:
             server.url, namespaces=[AGENT_NS], headers=cookie_header(http), transports=["websocket"]
         )
 
+    def settle(self, quiet_seconds: float = 1.2, limit_seconds: float = 15.0) -> None:
+        """Waits until nothing was pushed for ``quiet_seconds`` (a loaded machine delays the pushes of a
+        visitor who just arrived), then forgets what was."""
+        deadline = time.monotonic() + limit_seconds
+        while time.monotonic() < deadline:
+            last = self.pushes[-1][0] if self.pushes else 0.0
+            if time.monotonic() - last >= quiet_seconds:
+                break
+            time.sleep(0.1)
+        self.pushes.clear()
+
     def listed(self) -> dict[str, Any]:
         ack = self.client.call("hello", {}, namespace=AGENT_NS, timeout=10)
         assert ack["ok"]
@@ -100,9 +111,8 @@ def flood(server: LiveServer, count: int, path: str = "/") -> list[int]:
 def test_500_cookieless_page_views_leave_no_rows_and_no_pushes(
     live_server: LiveServer, livechat: LiveChatState, console: Console, real_visitor: RealVisitor
 ) -> None:
-    time.sleep(1.2)  # the real visitor's own pushes are done
+    console.settle()  # the real visitor's own pushes are done
     rows_before = livechat.store.count_rows()["livechat_visitors"]
-    console.pushes.clear()
     started = time.monotonic()
     statuses = flood(live_server, 500)
     took = time.monotonic() - started
@@ -111,7 +121,8 @@ def test_500_cookieless_page_views_leave_no_rows_and_no_pushes(
 
     assert livechat.store.count_rows()["livechat_visitors"] == rows_before
     assert livechat.visitors.landing_views.counted >= 500  # counted, in aggregate only
-    assert console.pushes == []
+    # Nobody the flood made up (a late push of the real visitor's own, on a loaded machine, is no flood's).
+    assert [data["id"] for _, data in console.pushes if data["id"] != real_visitor.id] == []
     listed = console.listed()
     assert real_visitor.id in listed and listed[real_visitor.id]["online"] is True
 
@@ -119,8 +130,7 @@ def test_500_cookieless_page_views_leave_no_rows_and_no_pushes(
 def test_a_reloading_visitor_is_pushed_about_once_a_second(
     live_server: LiveServer, console: Console, real_visitor: RealVisitor
 ) -> None:
-    time.sleep(1.2)
-    console.pushes.clear()
+    console.settle()
     started = time.monotonic()
     for i in range(100):  # the same browser (cookie kept), as fast as it goes
         assert real_visitor.http.get(f"{live_server.url}/page/reload-{i}", timeout=5).status_code == 200
