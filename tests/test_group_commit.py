@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from sqlalchemy import event, select, update
 
 from flask_livechat.services.group_commit import GroupCommit
@@ -208,3 +209,15 @@ def test_batches_run_side_by_side_only_where_the_database_takes_several_writers(
         assert [outcome.message.body for outcome in sent] == ["m0", "m1", "m2"]  # type: ignore[attr-defined]
         in_store = store.conversations.messages_of(sent[0].conversation.id)  # type: ignore[attr-defined]
         assert [(m.seq, m.client_id) for m in in_store] == [(n + 1, f"{visitor_id}-{n}") for n in range(3)]
+
+
+@pytest.mark.postgres
+def test_a_small_pool_keeps_a_connection_free_of_batches(database: str) -> None:
+    from sqlalchemy.pool import NullPool
+
+    for options, writers in (({"pool_size": 2}, 1), ({"pool_size": 3}, 2), ({"poolclass": NullPool}, 4)):
+        small = Store(database, **options)
+        try:
+            assert small.database.concurrent_writers == writers, options
+        finally:
+            small.dispose()

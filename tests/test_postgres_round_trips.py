@@ -151,3 +151,14 @@ def test_an_autocommitted_write_and_a_read_send_no_isolation_reset(
     assert resets == []  # SQLAlchemy's AUTOCOMMIT option would reset it: a round trip per checkin
     with pg_store.database.writing() as connection:
         assert connection.connection.driver_connection.autocommit is False
+
+
+def test_a_connection_pinged_after_idling_reads_and_writes_as_any_other(
+    pg_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database_module, "IDLE_PING_SECONDS", 0.0)  # every checkout pings
+    first = backend_pid(pg_store)
+    # The ping's SELECT 1 began a transaction; it is ended, so the read may switch to autocommit.
+    assert backend_pid(pg_store) == first
+    visitor_id = pg_store.visitors.create_visitor(persistent=True).id
+    assert _visitor_ids(pg_store) == [visitor_id]

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.pool import QueuePool
 
 from ..errors import StoreUnavailable
 from .green_driver import make_psycopg2_green
@@ -152,7 +153,8 @@ class Database:
         self.single_statement_writes = self.engine.dialect.name == "postgresql"
         #: Write transactions worth running at once (group commit's batches): SQLite has one writer; on
         #: PostgreSQL a few, each on a pooled connection, leaving the pool room for everything else.
-        pool_size = getattr(self.engine.pool, "size", lambda: 5)()
+        pool = self.engine.pool
+        pool_size = pool.size() if isinstance(pool, QueuePool) else 5  # NullPool: one per checkout anyway
         self.concurrent_writers = 1 if is_sqlite else max(1, min(4, pool_size - 1))
         #: PostgreSQL at READ COMMITTED (its default, unless the host's engine options name another level):
         #: each statement sees its own snapshot even inside a transaction, so a read needs none, and
