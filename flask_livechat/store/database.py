@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
@@ -230,12 +230,12 @@ class Database:
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         self.ensure_prepared()
-        with self.guard(), self.engine.connect() as connection:
-            if self._reads_autocommit:
-                with _driver_autocommit(connection):
-                    yield connection
-            else:
-                yield connection
+        with (
+            self.guard(),
+            self.engine.connect() as connection,
+            _driver_autocommit(connection) if self._reads_autocommit else nullcontext(),
+        ):
+            yield connection
 
     def count_rows(self) -> dict[str, int]:
         """Row counts per table; used by tests and the CLI to show what the store holds."""
